@@ -1,0 +1,85 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { StaticCredentialStore, type User } from './auth/credentials.js';
+import { loadRootUser, loadUsersFile } from './auth/users.js';
+import type { CofferConfig } from './config.js';
+import { createPipeline } from './http/pipeline.js';
+import { createHttpServer } from './http/server.js';
+import type { Services } from './ops/types.js';
+import { FsBlobStore } from './store/blob/fs-blob-store.js';
+import { collectOrphans } from './store/collector.js';
+import type { MetadataStore } from './store/meta/metadata-store.js';
+import { SqliteMetadataStore } from './store/meta/sqlite/sqlite-store.js';
+
+export interface CofferOptions extends Partial<CofferConfig> {
+  /** Extra users besides the root user. */
+  readonly users?: readonly User[];
+  /** Where unexpected errors go (default: console.error with the request id). */
+  readonly logError?: (requestId: string, error: unknown) => void;
+}
+
+export interface RunningCoffer {
+  /** e.g. http://127.0.0.1:9000 */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly region: string;
+  readonly rootUser: User;
+  /** True when the root keys were generated at this start (first run with no keys set). */
+  readonly generatedCredentials: boolean;
+  /** Stops accepting, lets in-flight requests finish, closes the stores. */
+  close(): Promise<void>;
+}
+
+/** Starts a Coffer server in this process: the embedding API, used by main.ts and by tests. */
+export async function startCoffer(options: CofferOptions = {}): Promise<RunningCoffer> {
+  const dataDir = resolve(options.dataDir ?? './data');
+  const region = options.region ?? 'us-east-1';
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const root = await loadRootUser(dataDir, options.accessKeyId, options.secretAccessKey);
+  const fileUsers = options.usersFile ? await loadUsersFile(options.usersFile) : [];
+  const credentials = new StaticCredentialStore([root.user, ...fileUsers, ...(options.users ?? [])]);
+
+  const meta = await openMetadataStore(options.metadata ?? 'sqlite', dataDir);
+  const blobs = await FsBlobStore.open(dataDir);
+  // One process owns an embedded data dir, so anything unreferenced at start-up is debris.
+  await collectOrphans(meta, blobs, Date.now());
+
+  const services: Services = { meta, blobs, credentials, region };
+  const logError = options.logError ?? ((requestId, error) => console.error(`[${requestId}] internal error:`, error));
+  const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }));
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 9000, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: `http://${host}:${address.port}`,
+    port: address.port,
+    region,
+    rootUser: root.user,
+    generatedCredentials: root.generated,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((done) => {
+          server.close(() => done());
+          server.closeIdleConnections();
+        });
+        await meta.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+async function openMetadataStore(spec: string, dataDir: string): Promise<MetadataStore> {
+  if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite') });
+  if (spec === 'memory') return new SqliteMetadataStore({ path: ':memory:' });
+  throw new Error(`unsupported metadata store '${spec}' (expected 'sqlite')`);
+}

@@ -1,0 +1,116 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { authenticate } from '../auth/authenticate.js';
+import { verifiedBody } from '../auth/payload.js';
+import { S3Error } from '../errors.js';
+import { handlers } from '../ops/index.js';
+import type { OperationContext, Services } from '../ops/types.js';
+import { resolveTarget } from './addressing.js';
+import { sendError, sendResult, toS3Error } from './respond.js';
+import { route, type Route } from './router.js';
+
+export interface PipelineOptions {
+  readonly services: Services;
+  readonly domain: string;
+  /** Called for errors that are not S3 errors (answered as InternalError). */
+  readonly logError: (requestId: string, error: unknown) => void;
+}
+
+const HOST_ID = randomBytes(24).toString('base64');
+const REQUEST_ID_PREFIX = randomBytes(4).toString('hex').toUpperCase();
+let requestCounter = 0;
+
+/** 16 hex characters like AWS's, unique per process and cheap to make. */
+function nextRequestId(): string {
+  requestCounter = (requestCounter + 1) % 0x100000000;
+  return REQUEST_ID_PREFIX + requestCounter.toString(16).toUpperCase().padStart(8, '0');
+}
+
+/**
+ * A request's way through: addressing → routing → authentication → operation → response.
+ * This is the one place that turns failures into S3 error responses.
+ */
+export function createPipeline(options: PipelineOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    void handle(options, req, res);
+  };
+}
+
+async function handle(options: PipelineOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const requestId = nextRequestId();
+  res.setHeader('x-amz-request-id', requestId);
+  res.setHeader('x-amz-id-2', HOST_ID);
+  res.setHeader('server', 'Coffer');
+  let routed: Partial<Route> | undefined;
+  let resource: string | undefined;
+  try {
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    let rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
+    const rawQuery = queryAt < 0 ? '' : url.slice(queryAt + 1);
+    if (!rawPath.startsWith('/')) rawPath = absoluteFormPath(rawPath);
+    const target = resolveTarget(rawPath, req.headers.host, options.domain);
+    resource = target.virtualHost ? `/${target.bucket}/${target.key ?? ''}` : safeDecode(rawPath);
+    const query = new URLSearchParams(rawQuery);
+    const headers = req.headers as Record<string, string | undefined>;
+    const decision = route(req.method ?? '', target, query, headers['x-amz-copy-source'] !== undefined);
+    routed = decision;
+    const auth = authenticate(
+      { method: req.method ?? '', rawPath, rawQuery, headers, virtualHostBucket: target.virtualHost ? target.bucket : undefined, now: new Date() },
+      options.services.credentials,
+      options.services.region,
+    );
+    if (decision.operation === undefined) throw new S3Error('MethodNotAllowed', undefined, { Method: req.method, ResourceType: target.key ? 'OBJECT' : 'BUCKET' });
+    const handler = handlers[decision.operation];
+    if (!handler) throw new S3Error('NotImplemented', `${decision.operation} is not implemented by Coffer yet.`);
+    const body = verifiedBody(req, auth.payload);
+    const ctx: OperationContext = {
+      requestId,
+      route: decision,
+      query,
+      headers,
+      body: { stream: body.body, declaredLength: declaredLength(headers), trailers: body.trailers },
+      user: auth.user,
+      services: options.services,
+    };
+    const result = await handler(ctx);
+    await sendResult(req, res, result);
+  } catch (error) {
+    const s3Error = toS3Error(error);
+    if (s3Error) {
+      sendError(req, res, s3Error, requestId, HOST_ID, routed, resource);
+    } else if (isClientGone(req, error)) {
+      res.destroy();
+    } else {
+      options.logError(requestId, error);
+      sendError(req, res, new S3Error('InternalError'), requestId, HOST_ID, routed, resource);
+    }
+  }
+}
+
+/** The decoded body length: x-amz-decoded-content-length for aws-chunked, else Content-Length. */
+function declaredLength(headers: Record<string, string | undefined>): number | undefined {
+  const text = headers['x-amz-decoded-content-length'] ?? headers['content-length'];
+  if (text === undefined || !/^\d+$/.test(text)) return undefined;
+  return Number(text);
+}
+
+/** `GET http://host/path HTTP/1.1` (absolute form, sent through proxies): keep only the path. */
+function absoluteFormPath(target: string): string {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/[^/]*(\/.*)?$/i.exec(target);
+  if (!match) throw new S3Error('InvalidURI');
+  return match[1] ?? '/';
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+function isClientGone(req: IncomingMessage, error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return req.destroyed || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (error as Error)?.message === 'aborted';
+}

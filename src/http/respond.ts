@@ -1,0 +1,89 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { S3Error, isS3Error, type S3ErrorCode } from '../errors.js';
+import type { OperationResult } from '../ops/types.js';
+import { StoreError, type StoreErrorCode } from '../store/meta/metadata-store.js';
+import { BlobTooLargeError } from '../store/blob/blob-store.js';
+import { buildXml } from '../xml/codec.js';
+import type { Route } from './router.js';
+
+/** Store errors that reach the edge unhandled, as the S3 error they mean. */
+const STORE_ERRORS: Record<StoreErrorCode, S3ErrorCode> = {
+  BucketExists: 'BucketAlreadyExists',
+  BucketNotFound: 'NoSuchBucket',
+  BucketNotEmpty: 'BucketNotEmpty',
+  ObjectNotFound: 'NoSuchKey',
+  VersionNotFound: 'NoSuchVersion',
+  UploadNotFound: 'NoSuchUpload',
+  PreconditionFailed: 'PreconditionFailed',
+  ConditionalConflict: 'ConditionalRequestConflict',
+};
+
+/** Translates anything thrown below the edge into an S3Error; unknown errors → undefined. */
+export function toS3Error(error: unknown): S3Error | undefined {
+  if (isS3Error(error)) return error;
+  if (error instanceof StoreError) return new S3Error(STORE_ERRORS[error.code]);
+  if (error instanceof BlobTooLargeError) return new S3Error('EntityTooLarge');
+  return undefined;
+}
+
+/** The one writer of successful responses. */
+export async function sendResult(req: IncomingMessage, res: ServerResponse, result: OperationResult): Promise<void> {
+  res.statusCode = result.status ?? 200;
+  if (result.headers) {
+    for (const [name, value] of Object.entries(result.headers)) if (value !== undefined) res.setHeader(name, value);
+  }
+  const bodyless = req.method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304;
+  if (result.stream) {
+    if (bodyless) {
+      result.stream.destroy();
+      res.end();
+      return;
+    }
+    // Headers are out once the first byte is: a failure mid-stream can only cut the connection.
+    await pipeline(result.stream, res).catch((error) => {
+      res.destroy(error as Error);
+    });
+    return;
+  }
+  const payload = result.xml ? buildXml(result.xml.root, result.xml.body, result.xml.namespace) : result.payload;
+  if (payload === undefined) {
+    if (!res.hasHeader('content-length') && !bodyless) res.setHeader('content-length', 0);
+    res.end();
+    return;
+  }
+  const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  if (result.xml && !res.hasHeader('content-type')) res.setHeader('content-type', 'application/xml');
+  res.setHeader('content-length', bytes.length);
+  res.end(bodyless ? undefined : bytes);
+}
+
+/** The one writer of errors: S3's XML, with the fields AWS adds for the code in question. */
+export function sendError(req: IncomingMessage, res: ServerResponse, error: S3Error, requestId: string, hostId: string, route?: Partial<Route>, resource?: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const detail: Record<string, string | number | undefined> = { ...error.detail };
+  if (route?.bucket && (error.code === 'NoSuchBucket' || error.code === 'BucketNotEmpty' || error.code === 'BucketAlreadyExists' || error.code === 'BucketAlreadyOwnedByYou')) {
+    detail.BucketName ??= route.bucket;
+  }
+  if (route?.key && (error.code === 'NoSuchKey' || error.code === 'KeyTooLongError')) detail.Key ??= route.key;
+  res.statusCode = error.status;
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  if (req.method === 'HEAD' || error.status === 304) {
+    res.end();
+    return;
+  }
+  const body = buildXml('Error', {
+    Code: error.code,
+    Message: error.message,
+    ...detail,
+    Resource: resource,
+    RequestId: requestId,
+    HostId: hostId,
+  }, null);
+  res.setHeader('content-type', 'application/xml');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.end(body);
+}

@@ -1,0 +1,51 @@
+import type { Readable } from 'node:stream';
+import type { CredentialStore, User } from '../auth/credentials.js';
+import type { Route } from '../http/router.js';
+import type { BlobStore } from '../store/blob/blob-store.js';
+import type { MetadataStore } from '../store/meta/metadata-store.js';
+import type { XmlObject } from '../xml/codec.js';
+
+/** What every operation can reach: the stores and the server's settings. */
+export interface Services {
+  readonly meta: MetadataStore;
+  readonly blobs: BlobStore;
+  readonly credentials: CredentialStore;
+  readonly region: string;
+}
+
+/** The request body, already authenticated: signature/SHA-256 checks happen as it is read. */
+export interface RequestBody {
+  /** Decoded bytes (aws-chunked framing removed). Errors with an S3Error on a failed check. */
+  readonly stream: Readable;
+  /** The decoded length the client declared, if any. */
+  readonly declaredLength?: number;
+  /** Trailing headers of an aws-chunked body (e.g. x-amz-checksum-crc32), once it is read. */
+  trailers(): Readonly<Record<string, string>>;
+}
+
+/** One request as an operation sees it: no sockets, no HTTP objects. */
+export interface OperationContext {
+  readonly requestId: string;
+  readonly route: Route;
+  readonly query: URLSearchParams;
+  /** Header names lowercased. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: RequestBody;
+  /** null for an anonymous request. */
+  readonly user: User | null;
+  readonly services: Services;
+}
+
+/** What an operation returns; http/respond.ts turns it into status, headers and body. */
+export interface OperationResult {
+  readonly status?: number;
+  readonly headers?: Readonly<Record<string, string | number | undefined>>;
+  /** An XML document: root element and its content (serialized with S3's namespace). */
+  readonly xml?: { readonly root: string; readonly body: XmlObject; readonly namespace?: string | null };
+  /** A streamed body (object data). */
+  readonly stream?: Readable;
+  /** A small body already in memory (e.g. a JSON policy). */
+  readonly payload?: string | Buffer;
+}
+
+export type OperationHandler = (ctx: OperationContext) => Promise<OperationResult>;

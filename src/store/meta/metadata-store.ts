@@ -1,0 +1,256 @@
+/**
+ * MetadataStore: buckets, object versions, multipart uploads and blob references, in domain
+ * types. It knows nothing of HTTP or S3 XML. Every implementation (SQLite, PostgreSQL) passes the
+ * same contract suite in test/contract/metadata-store.contract.ts.
+ *
+ * Write protocol (DESIGN.md "Storage"): blobs are made durable first; a metadata call that
+ * references them is the commit point. Calls that drop references return the blob ids that
+ * reached zero references (`released`): the caller deletes those blobs after the call resolves.
+ * A crash in between leaves orphan blobs, which the start-up collector removes.
+ */
+
+export type VersioningState = 'Unversioned' | 'Enabled' | 'Suspended';
+
+export interface BucketRecord {
+  readonly name: string;
+  readonly ownerId: string;
+  readonly createdAt: Date;
+  readonly region: string;
+  readonly versioning: VersioningState;
+  readonly objectLockEnabled: boolean;
+}
+
+/** A byte range of an immutable blob; an object's data is the concatenation of its extents. */
+export interface Extent {
+  readonly blobId: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** The stored HTTP representation headers of an object. */
+export interface ObjectHeaders {
+  readonly contentType?: string;
+  readonly cacheControl?: string;
+  readonly contentDisposition?: string;
+  readonly contentEncoding?: string;
+  readonly contentLanguage?: string;
+  readonly expires?: string;
+  readonly websiteRedirectLocation?: string;
+}
+
+export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
+
+export interface StoredChecksum {
+  /** e.g. 'CRC32', 'SHA256'. */
+  readonly algorithm: string;
+  readonly type: ChecksumType;
+  /** base64, with '-N' for a composite checksum. */
+  readonly value: string;
+}
+
+/** One part of an object made by multipart upload, kept for partNumber reads and GetObjectAttributes. */
+export interface PartSummary {
+  readonly partNumber: number;
+  readonly size: number;
+  readonly etag: string;
+  readonly checksum?: string;
+}
+
+export interface Tag {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** What is stored of an object version besides its identity and data. */
+export interface ObjectAttributes {
+  readonly size: number;
+  /** Unquoted: hex MD5, or `hex-N` for multipart. */
+  readonly etag: string;
+  readonly lastModified: Date;
+  readonly ownerId: string;
+  readonly headers: ObjectHeaders;
+  readonly userMetadata: Readonly<Record<string, string>>;
+  readonly storageClass: string;
+  readonly checksum?: StoredChecksum;
+  readonly parts?: readonly PartSummary[];
+  readonly tags: readonly Tag[];
+  readonly manifest: readonly Extent[];
+}
+
+export interface ObjectVersion extends ObjectAttributes {
+  readonly bucket: string;
+  readonly key: string;
+  /** 'null' for the null version (versioning never enabled, or suspended). */
+  readonly versionId: string;
+  readonly isLatest: boolean;
+  readonly isDeleteMarker: boolean;
+}
+
+export interface NewVersion extends ObjectAttributes {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId: string;
+  readonly isDeleteMarker: boolean;
+}
+
+/** A conditional write, decided atomically against the key's current (latest) version. */
+export interface WriteCondition {
+  /** `If-None-Match: *`: fail when a current, non-delete-marker version exists. */
+  readonly ifNoneMatch?: boolean;
+  /** `If-Match: etag` (unquoted): fail unless the current version has this ETag. */
+  readonly ifMatch?: string;
+}
+
+export interface ReleaseResult {
+  /** Blob ids that no longer have any reference: delete them from the BlobStore. */
+  readonly released: readonly string[];
+}
+
+export interface ListObjectsQuery {
+  readonly prefix: string;
+  readonly delimiter: string;
+  /** Exclusive: list keys (and common prefixes) strictly after this one ('' = from the start). */
+  readonly after: string;
+  readonly limit: number;
+}
+
+export type ListEntry =
+  | { readonly kind: 'object'; readonly version: ObjectVersion }
+  | { readonly kind: 'prefix'; readonly prefix: string };
+
+export interface ListPage<T> {
+  readonly entries: readonly T[];
+  readonly isTruncated: boolean;
+}
+
+export interface ListVersionsQuery {
+  readonly prefix: string;
+  readonly delimiter: string;
+  /** Start after this key (all its versions), or, with versionIdMarker, after that version of it. */
+  readonly keyMarker: string;
+  readonly versionIdMarker: string;
+  readonly limit: number;
+}
+
+export type VersionEntry =
+  | { readonly kind: 'version'; readonly version: ObjectVersion }
+  | { readonly kind: 'prefix'; readonly prefix: string };
+
+export interface MultipartUpload {
+  readonly uploadId: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly initiated: Date;
+  readonly ownerId: string;
+  readonly headers: ObjectHeaders;
+  readonly userMetadata: Readonly<Record<string, string>>;
+  readonly storageClass: string;
+  readonly tags: readonly Tag[];
+  readonly checksumAlgorithm?: string;
+  readonly checksumType?: ChecksumType;
+}
+
+export interface UploadPart {
+  readonly partNumber: number;
+  readonly size: number;
+  readonly etag: string;
+  readonly lastModified: Date;
+  /** base64 checksum of the part in the upload's algorithm, if any. */
+  readonly checksum?: string;
+  readonly manifest: readonly Extent[];
+}
+
+export interface ListUploadsQuery {
+  readonly prefix: string;
+  readonly delimiter: string;
+  readonly keyMarker: string;
+  readonly uploadIdMarker: string;
+  readonly limit: number;
+}
+
+export type UploadEntry =
+  | { readonly kind: 'upload'; readonly upload: MultipartUpload }
+  | { readonly kind: 'prefix'; readonly prefix: string };
+
+/** Named configurations kept per bucket as opaque documents (tagging, cors, policy, acl…). */
+export type BucketConfigKind =
+  | 'tagging' | 'cors' | 'policy' | 'acl' | 'lifecycle' | 'website' | 'encryption'
+  | 'ownership' | 'public-access-block' | 'object-lock' | 'notification' | 'logging'
+  | 'request-payment' | 'accelerate' | 'replication';
+
+export interface MetadataStore {
+  // ---- buckets ----
+  /** Throws StoreError 'BucketExists' if the name is taken. */
+  createBucket(bucket: BucketRecord): Promise<void>;
+  getBucket(name: string): Promise<BucketRecord | undefined>;
+  /** Buckets in name order, optionally only one owner's. */
+  listBuckets(ownerId?: string): Promise<BucketRecord[]>;
+  /** Throws 'BucketNotFound', or 'BucketNotEmpty' if any version or upload remains. */
+  deleteBucket(name: string): Promise<void>;
+  setBucketVersioning(name: string, state: VersioningState): Promise<void>;
+  getBucketConfig(bucket: string, kind: BucketConfigKind): Promise<string | undefined>;
+  /** `undefined` deletes the configuration. */
+  putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined): Promise<void>;
+
+  // ---- object versions ----
+  /** A specific version, or (no versionId) the latest one — which may be a delete marker. */
+  getVersion(bucket: string, key: string, versionId?: string): Promise<ObjectVersion | undefined>;
+  /**
+   * Adds a version and makes it the latest. A version with the same id (the 'null' version when
+   * versioning is off or suspended) is replaced, and its blobs released. The version's extents
+   * gain a reference each. Throws 'BucketNotFound', 'PreconditionFailed', 'ObjectNotFound'
+   * (If-Match on an absent key).
+   */
+  putVersion(version: NewVersion, condition?: WriteCondition): Promise<ReleaseResult>;
+  /** Permanently removes one version; the next newest becomes latest. Throws 'VersionNotFound'. */
+  deleteVersion(bucket: string, key: string, versionId: string): Promise<ReleaseResult & { deleted: ObjectVersion }>;
+  /** Replaces the tag set of one version (latest when versionId is omitted). Throws 'VersionNotFound'. */
+  putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[]): Promise<ObjectVersion>;
+  /** Latest, non-delete-marker versions in UTF-8 byte order of key; O(page) whatever the bucket holds. */
+  listObjects(bucket: string, query: ListObjectsQuery): Promise<ListPage<ListEntry>>;
+  /** All versions and delete markers: key ascending, newest first within a key. */
+  listVersions(bucket: string, query: ListVersionsQuery): Promise<ListPage<VersionEntry>>;
+
+  // ---- multipart uploads ----
+  createUpload(upload: MultipartUpload): Promise<void>;
+  getUpload(bucket: string, uploadId: string): Promise<MultipartUpload | undefined>;
+  /** Adds or replaces a part (its blobs gain references; a replaced part's are released). Throws 'UploadNotFound'. */
+  putPart(bucket: string, uploadId: string, part: UploadPart): Promise<ReleaseResult>;
+  /** Parts in part-number order, strictly after `afterPartNumber`. */
+  listParts(bucket: string, uploadId: string, afterPartNumber: number, limit: number): Promise<ListPage<UploadPart>>;
+  listUploads(bucket: string, query: ListUploadsQuery): Promise<ListPage<UploadEntry>>;
+  /**
+   * Atomically: checks `condition` and that the upload still exists ('UploadNotFound'), adds the
+   * version (whose manifest is made of the used parts' extents), and removes the upload with
+   * all its parts: blobs only unused parts referenced are released.
+   */
+  completeUpload(uploadId: string, version: NewVersion, condition?: WriteCondition): Promise<ReleaseResult>;
+  /** Removes the upload and releases all its parts. Throws 'UploadNotFound'. */
+  abortUpload(bucket: string, uploadId: string): Promise<ReleaseResult>;
+
+  // ---- housekeeping ----
+  /** Of the given blob ids, the ones some version or part references. */
+  referencedBlobs(blobIds: readonly string[]): Promise<Set<string>>;
+  close(): Promise<void>;
+}
+
+export type StoreErrorCode =
+  | 'BucketExists'
+  | 'BucketNotFound'
+  | 'BucketNotEmpty'
+  | 'ObjectNotFound'
+  | 'VersionNotFound'
+  | 'UploadNotFound'
+  | 'PreconditionFailed'
+  | 'ConditionalConflict';
+
+/** The one error a store throws for an expected condition; http/store-errors.ts maps it to S3. */
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+
+  constructor(code: StoreErrorCode, message?: string) {
+    super(message ?? code);
+    this.name = 'StoreError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,134 @@
+import type {
+  BucketRecord,
+  Extent,
+  MultipartUpload,
+  NewVersion,
+  ObjectVersion,
+  VersioningState,
+} from '../metadata-store.js';
+
+/** Row shapes of schema.ts and their mapping to domain types (shared by SQL stores). */
+export interface BucketRow {
+  name: string;
+  owner_id: string;
+  created_at: number;
+  region: string;
+  versioning: string;
+  object_lock: number;
+}
+
+export interface VersionRow {
+  seq: number;
+  bucket: string;
+  key: string;
+  version_id: string;
+  is_latest: number;
+  is_delete_marker: number;
+  size: number;
+  etag: string;
+  last_modified: number;
+  owner_id: string;
+  attributes: string;
+  tags: string;
+  manifest: string;
+}
+
+export interface UploadRow {
+  upload_id: string;
+  bucket: string;
+  key: string;
+  initiated: number;
+  owner_id: string;
+  attributes: string;
+}
+
+export interface PartRow {
+  upload_id: string;
+  part_number: number;
+  size: number;
+  etag: string;
+  last_modified: number;
+  checksum: string | null;
+  manifest: string;
+}
+
+export function rowToBucket(row: BucketRow): BucketRecord {
+  return {
+    name: row.name,
+    ownerId: row.owner_id,
+    createdAt: new Date(Number(row.created_at)),
+    region: row.region,
+    versioning: row.versioning as VersioningState,
+    objectLockEnabled: Boolean(row.object_lock),
+  };
+}
+
+/** The JSON `attributes` column of a version: everything not needed for indexing. */
+export function versionAttributes(v: NewVersion) {
+  return {
+    headers: v.headers,
+    userMetadata: v.userMetadata,
+    storageClass: v.storageClass,
+    checksum: v.checksum,
+    parts: v.parts,
+  };
+}
+
+export function rowToVersion(row: VersionRow): ObjectVersion {
+  const attributes = JSON.parse(row.attributes) as ReturnType<typeof versionAttributes>;
+  return {
+    bucket: row.bucket,
+    key: row.key,
+    versionId: row.version_id,
+    isLatest: Boolean(row.is_latest),
+    isDeleteMarker: Boolean(row.is_delete_marker),
+    size: Number(row.size),
+    etag: row.etag,
+    lastModified: new Date(Number(row.last_modified)),
+    ownerId: row.owner_id,
+    headers: attributes.headers,
+    userMetadata: attributes.userMetadata,
+    storageClass: attributes.storageClass,
+    checksum: attributes.checksum,
+    parts: attributes.parts,
+    tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
+    manifest: decodeManifest(row.manifest),
+  };
+}
+
+export function uploadAttributes(u: MultipartUpload) {
+  return {
+    headers: u.headers,
+    userMetadata: u.userMetadata,
+    storageClass: u.storageClass,
+    tags: u.tags.map((t) => [t.key, t.value] as [string, string]),
+    checksumAlgorithm: u.checksumAlgorithm,
+    checksumType: u.checksumType,
+  };
+}
+
+export function rowToUpload(row: UploadRow): MultipartUpload {
+  const attributes = JSON.parse(row.attributes) as ReturnType<typeof uploadAttributes>;
+  return {
+    uploadId: row.upload_id,
+    bucket: row.bucket,
+    key: row.key,
+    initiated: new Date(Number(row.initiated)),
+    ownerId: row.owner_id,
+    headers: attributes.headers,
+    userMetadata: attributes.userMetadata,
+    storageClass: attributes.storageClass,
+    tags: attributes.tags.map(([key, value]) => ({ key, value })),
+    checksumAlgorithm: attributes.checksumAlgorithm,
+    checksumType: attributes.checksumType,
+  };
+}
+
+/** Manifests are stored compactly as [[blobId, offset, length], …]. */
+export function encodeManifest(manifest: readonly Extent[]): string {
+  return JSON.stringify(manifest.map((e) => [e.blobId, e.offset, e.length]));
+}
+
+export function decodeManifest(text: string): Extent[] {
+  return (JSON.parse(text) as [string, number, number][]).map(([blobId, offset, length]) => ({ blobId, offset, length }));
+}

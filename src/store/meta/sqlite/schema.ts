@@ -1,0 +1,71 @@
+/**
+ * SQLite schema. Every object row is a version (the 'null' version while versioning is off);
+ * delete markers are rows; `is_latest` is maintained in the same transaction as each write and
+ * indexed (partially, on visible objects only) so listing seeks instead of filtering.
+ * TEXT uses the BINARY collation: keys compare as UTF-8 bytes, which is S3's listing order.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS buckets (
+  name        TEXT PRIMARY KEY,
+  owner_id    TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  region      TEXT NOT NULL,
+  versioning  TEXT NOT NULL DEFAULT 'Unversioned',
+  object_lock INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE IF NOT EXISTS bucket_configs (
+  bucket   TEXT NOT NULL REFERENCES buckets(name) ON DELETE CASCADE,
+  kind     TEXT NOT NULL,
+  document TEXT NOT NULL,
+  PRIMARY KEY (bucket, kind)
+);
+
+CREATE TABLE IF NOT EXISTS versions (
+  seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+  bucket           TEXT NOT NULL,
+  key              TEXT NOT NULL,
+  version_id       TEXT NOT NULL,
+  is_latest        INTEGER NOT NULL,
+  is_delete_marker INTEGER NOT NULL,
+  size             INTEGER NOT NULL,
+  etag             TEXT NOT NULL,
+  last_modified    INTEGER NOT NULL,
+  owner_id         TEXT NOT NULL,
+  attributes       TEXT NOT NULL,
+  tags             TEXT NOT NULL,
+  manifest         TEXT NOT NULL,
+  UNIQUE (bucket, key, version_id)
+);
+CREATE INDEX IF NOT EXISTS versions_by_key ON versions (bucket, key, seq DESC);
+CREATE INDEX IF NOT EXISTS visible_objects ON versions (bucket, key) WHERE is_latest = 1 AND is_delete_marker = 0;
+
+CREATE TABLE IF NOT EXISTS uploads (
+  upload_id  TEXT PRIMARY KEY,
+  bucket     TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  initiated  INTEGER NOT NULL,
+  owner_id   TEXT NOT NULL,
+  attributes TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, initiated, upload_id);
+
+CREATE TABLE IF NOT EXISTS parts (
+  upload_id     TEXT NOT NULL REFERENCES uploads(upload_id) ON DELETE CASCADE,
+  part_number   INTEGER NOT NULL,
+  size          INTEGER NOT NULL,
+  etag          TEXT NOT NULL,
+  last_modified INTEGER NOT NULL,
+  checksum      TEXT,
+  manifest      TEXT NOT NULL,
+  PRIMARY KEY (upload_id, part_number)
+);
+
+-- One row per blob that something references; refs counts versions' and parts' extents.
+CREATE TABLE IF NOT EXISTS blobs (
+  id   TEXT PRIMARY KEY,
+  refs INTEGER NOT NULL
+);
+`;

@@ -1,0 +1,435 @@
+import Database from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import {
+  StoreError,
+  type BucketConfigKind,
+  type BucketRecord,
+  type Extent,
+  type ListEntry,
+  type ListObjectsQuery,
+  type ListPage,
+  type ListUploadsQuery,
+  type ListVersionsQuery,
+  type MetadataStore,
+  type MultipartUpload,
+  type NewVersion,
+  type ObjectVersion,
+  type ReleaseResult,
+  type Tag,
+  type UploadEntry,
+  type UploadPart,
+  type VersionEntry,
+  type VersioningState,
+  type WriteCondition,
+} from '../metadata-store.js';
+import { walkListing, type Scanner } from '../listing.js';
+import { SCHEMA } from './schema.js';
+import { GroupCommitter } from './group-commit.js';
+import {
+  decodeManifest,
+  encodeManifest,
+  rowToBucket,
+  rowToUpload,
+  rowToVersion,
+  uploadAttributes,
+  versionAttributes,
+  type BucketRow,
+  type PartRow,
+  type UploadRow,
+  type VersionRow,
+} from './rows.js';
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:' for tests. */
+  readonly path: string;
+}
+
+/**
+ * The embedded MetadataStore. WAL with synchronous=FULL: a resolved write is on disk.
+ * Writes from concurrent requests are batched into one transaction (one fsync) by the
+ * GroupCommitter; each write runs in its own savepoint so one failure does not undo the others.
+ */
+export class SqliteMetadataStore implements MetadataStore {
+  private readonly db: Db;
+  private readonly committer: GroupCommitter;
+  private readonly stmt: ReturnType<typeof prepareStatements>;
+
+  constructor(options: SqliteStoreOptions) {
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.stmt = prepareStatements(this.db);
+    this.committer = new GroupCommitter(this.db);
+  }
+
+  // ---- buckets ----
+
+  createBucket(bucket: BucketRecord): Promise<void> {
+    return this.committer.run(() => {
+      const result = this.stmt.insertBucket.run(
+        bucket.name, bucket.ownerId, bucket.createdAt.getTime(), bucket.region, bucket.versioning, bucket.objectLockEnabled ? 1 : 0,
+      );
+      if (result.changes === 0) throw new StoreError('BucketExists');
+    });
+  }
+
+  async getBucket(name: string): Promise<BucketRecord | undefined> {
+    const row = this.stmt.getBucket.get(name) as BucketRow | undefined;
+    return row && rowToBucket(row);
+  }
+
+  async listBuckets(ownerId?: string): Promise<BucketRecord[]> {
+    const rows = (ownerId === undefined ? this.stmt.listBuckets.all() : this.stmt.listBucketsOf.all(ownerId)) as BucketRow[];
+    return rows.map(rowToBucket);
+  }
+
+  deleteBucket(name: string): Promise<void> {
+    return this.committer.run(() => {
+      if (!this.stmt.getBucket.get(name)) throw new StoreError('BucketNotFound');
+      if (this.stmt.anyVersion.get(name) || this.stmt.anyUpload.get(name)) throw new StoreError('BucketNotEmpty');
+      this.stmt.deleteBucket.run(name);
+    });
+  }
+
+  setBucketVersioning(name: string, state: VersioningState): Promise<void> {
+    return this.committer.run(() => {
+      if (this.stmt.setVersioning.run(state, name).changes === 0) throw new StoreError('BucketNotFound');
+    });
+  }
+
+  async getBucketConfig(bucket: string, kind: BucketConfigKind): Promise<string | undefined> {
+    const row = this.stmt.getConfig.get(bucket, kind) as { document: string } | undefined;
+    return row?.document;
+  }
+
+  putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined): Promise<void> {
+    return this.committer.run(() => {
+      if (!this.stmt.getBucket.get(bucket)) throw new StoreError('BucketNotFound');
+      if (document === undefined) this.stmt.deleteConfig.run(bucket, kind);
+      else this.stmt.putConfig.run(bucket, kind, document);
+    });
+  }
+
+  // ---- object versions ----
+
+  async getVersion(bucket: string, key: string, versionId?: string): Promise<ObjectVersion | undefined> {
+    const row = (versionId === undefined
+      ? this.stmt.getLatest.get(bucket, key)
+      : this.stmt.getVersion.get(bucket, key, versionId)) as VersionRow | undefined;
+    return row && rowToVersion(row);
+  }
+
+  putVersion(version: NewVersion, condition?: WriteCondition): Promise<ReleaseResult> {
+    return this.committer.run(() => {
+      if (!this.stmt.getBucket.get(version.bucket)) throw new StoreError('BucketNotFound');
+      this.checkCondition(version.bucket, version.key, condition);
+      return { released: this.insertVersion(version, true) };
+    });
+  }
+
+  deleteVersion(bucket: string, key: string, versionId: string): Promise<ReleaseResult & { deleted: ObjectVersion }> {
+    return this.committer.run(() => {
+      const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
+      if (!row) throw new StoreError('VersionNotFound');
+      this.stmt.deleteVersionRow.run(row.seq);
+      if (row.is_latest) this.stmt.promoteLatest.run(bucket, key, bucket, key);
+      return { deleted: rowToVersion(row), released: this.dropRefs(decodeManifest(row.manifest)) };
+    });
+  }
+
+  putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[]): Promise<ObjectVersion> {
+    return this.committer.run(() => {
+      const row = (versionId === undefined
+        ? this.stmt.getLatest.get(bucket, key)
+        : this.stmt.getVersion.get(bucket, key, versionId)) as VersionRow | undefined;
+      if (!row) throw new StoreError('VersionNotFound');
+      const encoded = JSON.stringify(tags.map((t) => [t.key, t.value]));
+      this.stmt.setTags.run(encoded, row.seq);
+      return rowToVersion({ ...row, tags: encoded });
+    });
+  }
+
+  async listObjects(bucket: string, query: ListObjectsQuery): Promise<ListPage<ListEntry>> {
+    const scanner: Scanner<VersionRow, never> = {
+      scan: (cursor, limit) =>
+        (cursor.inclusive ? this.stmt.scanVisibleFrom : this.stmt.scanVisibleAfter).all(bucket, cursor.key, limit) as VersionRow[],
+      keyOf: (row) => row.key,
+      after: (row) => ({ key: row.key, inclusive: false }),
+    };
+    const { entries, isTruncated } = await walkListing(scanner, {
+      prefix: query.prefix,
+      delimiter: query.delimiter,
+      start: { key: query.after, inclusive: query.after === '' },
+      markerKey: query.after,
+      limit: query.limit,
+    });
+    return {
+      isTruncated,
+      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'object', version: rowToVersion(e.row) })),
+    };
+  }
+
+  async listVersions(bucket: string, query: ListVersionsQuery): Promise<ListPage<VersionEntry>> {
+    const scanner: Scanner<VersionRow, number> = {
+      scan: (cursor, limit) => {
+        const rows: VersionRow[] = [];
+        if (cursor.within !== undefined) {
+          rows.push(...(this.stmt.scanVersionsWithin.all(bucket, cursor.key, cursor.within, limit) as VersionRow[]));
+          if (rows.length >= limit) return rows;
+        }
+        const from = cursor.inclusive && cursor.within === undefined ? this.stmt.scanVersionsFrom : this.stmt.scanVersionsAfter;
+        rows.push(...(from.all(bucket, cursor.key, limit - rows.length) as VersionRow[]));
+        return rows;
+      },
+      keyOf: (row) => row.key,
+      after: (row) => ({ key: row.key, inclusive: false, within: row.seq }),
+    };
+    let within: number | undefined;
+    if (query.keyMarker !== '' && query.versionIdMarker !== '') {
+      const marker = this.stmt.getVersion.get(bucket, query.keyMarker, query.versionIdMarker) as VersionRow | undefined;
+      within = marker?.seq;
+    }
+    const { entries, isTruncated } = await walkListing(scanner, {
+      prefix: query.prefix,
+      delimiter: query.delimiter,
+      start: { key: query.keyMarker, inclusive: query.keyMarker === '', within },
+      markerKey: query.keyMarker,
+      limit: query.limit,
+    });
+    return {
+      isTruncated,
+      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'version', version: rowToVersion(e.row) })),
+    };
+  }
+
+  // ---- multipart uploads ----
+
+  createUpload(upload: MultipartUpload): Promise<void> {
+    return this.committer.run(() => {
+      if (!this.stmt.getBucket.get(upload.bucket)) throw new StoreError('BucketNotFound');
+      this.stmt.insertUpload.run(
+        upload.uploadId, upload.bucket, upload.key, upload.initiated.getTime(), upload.ownerId, JSON.stringify(uploadAttributes(upload)),
+      );
+    });
+  }
+
+  async getUpload(bucket: string, uploadId: string): Promise<MultipartUpload | undefined> {
+    const row = this.stmt.getUpload.get(uploadId) as UploadRow | undefined;
+    return row && row.bucket === bucket ? rowToUpload(row) : undefined;
+  }
+
+  putPart(bucket: string, uploadId: string, part: UploadPart): Promise<ReleaseResult> {
+    return this.committer.run(() => {
+      this.requireUpload(bucket, uploadId);
+      const old = this.stmt.getPart.get(uploadId, part.partNumber) as PartRow | undefined;
+      this.addRefs(part.manifest);
+      this.stmt.putPart.run(
+        uploadId, part.partNumber, part.size, part.etag, part.lastModified.getTime(), part.checksum ?? null, encodeManifest(part.manifest),
+      );
+      return { released: old ? this.dropRefs(decodeManifest(old.manifest)) : [] };
+    });
+  }
+
+  async listParts(bucket: string, uploadId: string, afterPartNumber: number, limit: number): Promise<ListPage<UploadPart>> {
+    this.requireUpload(bucket, uploadId);
+    const rows = this.stmt.listParts.all(uploadId, afterPartNumber, limit + 1) as PartRow[];
+    return {
+      isTruncated: rows.length > limit,
+      entries: rows.slice(0, limit).map((row) => ({
+        partNumber: row.part_number,
+        size: row.size,
+        etag: row.etag,
+        lastModified: new Date(row.last_modified),
+        checksum: row.checksum ?? undefined,
+        manifest: decodeManifest(row.manifest),
+      })),
+    };
+  }
+
+  async listUploads(bucket: string, query: ListUploadsQuery): Promise<ListPage<UploadEntry>> {
+    const scanner: Scanner<UploadRow, { initiated: number; uploadId: string }> = {
+      scan: (cursor, limit) => {
+        const rows: UploadRow[] = [];
+        if (cursor.within !== undefined) {
+          const { initiated, uploadId } = cursor.within;
+          rows.push(...(this.stmt.scanUploadsWithin.all(bucket, cursor.key, initiated, initiated, uploadId, limit) as UploadRow[]));
+          if (rows.length >= limit) return rows;
+        }
+        const from = cursor.inclusive && cursor.within === undefined ? this.stmt.scanUploadsFrom : this.stmt.scanUploadsAfter;
+        rows.push(...(from.all(bucket, cursor.key, limit - rows.length) as UploadRow[]));
+        return rows;
+      },
+      keyOf: (row) => row.key,
+      after: (row) => ({ key: row.key, inclusive: false, within: { initiated: row.initiated, uploadId: row.upload_id } }),
+    };
+    let within: { initiated: number; uploadId: string } | undefined;
+    if (query.keyMarker !== '' && query.uploadIdMarker !== '') {
+      const marker = this.stmt.getUpload.get(query.uploadIdMarker) as UploadRow | undefined;
+      if (marker && marker.bucket === bucket && marker.key === query.keyMarker) {
+        within = { initiated: marker.initiated, uploadId: marker.upload_id };
+      }
+    }
+    const { entries, isTruncated } = await walkListing(scanner, {
+      prefix: query.prefix,
+      delimiter: query.delimiter,
+      start: { key: query.keyMarker, inclusive: query.keyMarker === '', within },
+      markerKey: query.keyMarker,
+      limit: query.limit,
+    });
+    return {
+      isTruncated,
+      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'upload', upload: rowToUpload(e.row) })),
+    };
+  }
+
+  completeUpload(uploadId: string, version: NewVersion, condition?: WriteCondition): Promise<ReleaseResult> {
+    return this.committer.run(() => {
+      this.requireUpload(version.bucket, uploadId);
+      this.checkCondition(version.bucket, version.key, condition);
+      const parts = this.stmt.allParts.all(uploadId) as PartRow[];
+      // The used parts' references move to the new version: add the version's, drop all the parts'.
+      const released = this.insertVersion(version, true);
+      for (const part of parts) released.push(...this.dropRefs(decodeManifest(part.manifest)));
+      this.stmt.deleteUpload.run(uploadId);
+      return { released };
+    });
+  }
+
+  abortUpload(bucket: string, uploadId: string): Promise<ReleaseResult> {
+    return this.committer.run(() => {
+      this.requireUpload(bucket, uploadId);
+      const released: string[] = [];
+      for (const part of this.stmt.allParts.all(uploadId) as PartRow[]) released.push(...this.dropRefs(decodeManifest(part.manifest)));
+      this.stmt.deleteUpload.run(uploadId);
+      return { released };
+    });
+  }
+
+  // ---- housekeeping ----
+
+  async referencedBlobs(blobIds: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const id of blobIds) if (this.isReferenced(id)) found.add(id);
+    return found;
+  }
+
+  async close(): Promise<void> {
+    await this.committer.drain();
+    this.db.close();
+  }
+
+  // ---- internals (run inside a committer transaction) ----
+
+  private requireUpload(bucket: string, uploadId: string): void {
+    const row = this.stmt.getUpload.get(uploadId) as UploadRow | undefined;
+    if (!row || row.bucket !== bucket) throw new StoreError('UploadNotFound');
+  }
+
+  private checkCondition(bucket: string, key: string, condition: WriteCondition | undefined): void {
+    if (!condition || (!condition.ifNoneMatch && condition.ifMatch === undefined)) return;
+    const latest = this.stmt.getLatest.get(bucket, key) as VersionRow | undefined;
+    const current = latest && !latest.is_delete_marker ? latest : undefined;
+    if (condition.ifNoneMatch && current) throw new StoreError('PreconditionFailed');
+    if (condition.ifMatch !== undefined) {
+      if (!current) throw new StoreError('ObjectNotFound');
+      if (condition.ifMatch !== '*' && condition.ifMatch !== current.etag) throw new StoreError('PreconditionFailed');
+    }
+  }
+
+  /** Inserts a version as the latest; returns blobs released by the version it replaced. */
+  private insertVersion(version: NewVersion, asLatest: boolean): string[] {
+    let released: string[] = [];
+    const existing = this.stmt.getVersion.get(version.bucket, version.key, version.versionId) as VersionRow | undefined;
+    if (existing) {
+      this.stmt.deleteVersionRow.run(existing.seq);
+      released = this.dropRefs(decodeManifest(existing.manifest));
+    }
+    if (asLatest) this.stmt.clearLatest.run(version.bucket, version.key);
+    this.addRefs(version.manifest);
+    this.stmt.insertVersion.run(
+      version.bucket, version.key, version.versionId, asLatest ? 1 : 0, version.isDeleteMarker ? 1 : 0,
+      version.size, version.etag, version.lastModified.getTime(), version.ownerId,
+      JSON.stringify(versionAttributes(version)), JSON.stringify(version.tags.map((t) => [t.key, t.value])), encodeManifest(version.manifest),
+    );
+    return released;
+  }
+
+  private addRefs(manifest: readonly Extent[]): void {
+    for (const extent of manifest) this.stmt.addRef.run(extent.blobId);
+  }
+
+  /** Drops one reference per extent; returns the blobs that reached zero. */
+  private dropRefs(manifest: readonly Extent[]): string[] {
+    const released: string[] = [];
+    for (const extent of manifest) {
+      const row = this.stmt.dropRef.get(extent.blobId) as { refs: number } | undefined;
+      if (row && row.refs <= 0) {
+        this.stmt.deleteBlob.run(extent.blobId);
+        released.push(extent.blobId);
+      }
+    }
+    return released;
+  }
+
+  private isReferenced(blobId: string): boolean {
+    return this.stmt.getBlob.get(blobId) !== undefined;
+  }
+}
+
+const VERSION_COLUMNS = 'seq, bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest';
+
+function prepareStatements(db: Db) {
+  const p = (sql: string): Statement => db.prepare(sql);
+  return {
+    insertBucket: p('INSERT INTO buckets (name, owner_id, created_at, region, versioning, object_lock) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+    getBucket: p('SELECT * FROM buckets WHERE name = ?'),
+    listBuckets: p('SELECT * FROM buckets ORDER BY name'),
+    listBucketsOf: p('SELECT * FROM buckets WHERE owner_id = ? ORDER BY name'),
+    deleteBucket: p('DELETE FROM buckets WHERE name = ?'),
+    setVersioning: p('UPDATE buckets SET versioning = ? WHERE name = ?'),
+    anyVersion: p('SELECT 1 FROM versions WHERE bucket = ? LIMIT 1'),
+    anyUpload: p('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1'),
+    getConfig: p('SELECT document FROM bucket_configs WHERE bucket = ? AND kind = ?'),
+    putConfig: p('INSERT INTO bucket_configs (bucket, kind, document) VALUES (?, ?, ?) ON CONFLICT (bucket, kind) DO UPDATE SET document = excluded.document'),
+    deleteConfig: p('DELETE FROM bucket_configs WHERE bucket = ? AND kind = ?'),
+
+    getLatest: p(`SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key = ? AND is_latest = 1`),
+    getVersion: p(`SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key = ? AND version_id = ?`),
+    insertVersion: p(`INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    deleteVersionRow: p('DELETE FROM versions WHERE seq = ?'),
+    clearLatest: p('UPDATE versions SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1'),
+    promoteLatest: p(`UPDATE versions SET is_latest = 1 WHERE seq = (SELECT seq FROM versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1)
+      AND bucket = ? AND key = ?`),
+    setTags: p('UPDATE versions SET tags = ? WHERE seq = ?'),
+    scanVisibleFrom: p(`SELECT ${VERSION_COLUMNS} FROM versions INDEXED BY visible_objects
+      WHERE bucket = ? AND key >= ? AND is_latest = 1 AND is_delete_marker = 0 ORDER BY key LIMIT ?`),
+    scanVisibleAfter: p(`SELECT ${VERSION_COLUMNS} FROM versions INDEXED BY visible_objects
+      WHERE bucket = ? AND key > ? AND is_latest = 1 AND is_delete_marker = 0 ORDER BY key LIMIT ?`),
+    scanVersionsWithin: p(`SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key = ? AND seq < ? ORDER BY seq DESC LIMIT ?`),
+    scanVersionsFrom: p(`SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key >= ? ORDER BY key, seq DESC LIMIT ?`),
+    scanVersionsAfter: p(`SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key > ? ORDER BY key, seq DESC LIMIT ?`),
+
+    insertUpload: p('INSERT INTO uploads (upload_id, bucket, key, initiated, owner_id, attributes) VALUES (?, ?, ?, ?, ?, ?)'),
+    getUpload: p('SELECT * FROM uploads WHERE upload_id = ?'),
+    deleteUpload: p('DELETE FROM uploads WHERE upload_id = ?'),
+    scanUploadsWithin: p(`SELECT * FROM uploads WHERE bucket = ? AND key = ? AND (initiated > ? OR (initiated = ? AND upload_id > ?))
+      ORDER BY initiated, upload_id LIMIT ?`),
+    scanUploadsFrom: p('SELECT * FROM uploads WHERE bucket = ? AND key >= ? ORDER BY key, initiated, upload_id LIMIT ?'),
+    scanUploadsAfter: p('SELECT * FROM uploads WHERE bucket = ? AND key > ? ORDER BY key, initiated, upload_id LIMIT ?'),
+    getPart: p('SELECT * FROM parts WHERE upload_id = ? AND part_number = ?'),
+    putPart: p(`INSERT INTO parts (upload_id, part_number, size, etag, last_modified, checksum, manifest) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (upload_id, part_number) DO UPDATE SET size = excluded.size, etag = excluded.etag,
+      last_modified = excluded.last_modified, checksum = excluded.checksum, manifest = excluded.manifest`),
+    listParts: p('SELECT * FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?'),
+    allParts: p('SELECT * FROM parts WHERE upload_id = ? ORDER BY part_number'),
+
+    addRef: p('INSERT INTO blobs (id, refs) VALUES (?, 1) ON CONFLICT (id) DO UPDATE SET refs = refs + 1'),
+    dropRef: p('UPDATE blobs SET refs = refs - 1 WHERE id = ? RETURNING refs'),
+    deleteBlob: p('DELETE FROM blobs WHERE id = ?'),
+    getBlob: p('SELECT 1 FROM blobs WHERE id = ?'),
+  };
+}
