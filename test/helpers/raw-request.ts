@@ -1,0 +1,78 @@
+import { request } from 'node:http';
+import { createHash, createHmac } from 'node:crypto';
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Buffer;
+  readonly text: string;
+}
+
+/** One HTTP request exactly as given (for malformed input and signatures SDKs never send). */
+export function rawRequest(
+  endpoint: string,
+  options: { method: string; path: string; headers?: Record<string, string | number>; body?: Buffer | string },
+): Promise<RawResponse> {
+  const url = new URL(endpoint);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: url.hostname, port: url.port, method: options.method, path: options.path, headers: options.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** The `<Code>` of an S3 error document. */
+export function errorCode(text: string): string | undefined {
+  return /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+}
+
+/** Signs a request with SigV4 (header form, signed payload) for raw tests. */
+export function signV4(options: {
+  method: string;
+  path: string;
+  query?: string;
+  host: string;
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region?: string;
+  date?: Date;
+}): Record<string, string> {
+  const region = options.region ?? 'us-east-1';
+  const amzDate = (options.date ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const day = amzDate.slice(0, 8);
+  const payloadHash = createHash('sha256').update(options.body ?? '').digest('hex');
+  const headers: Record<string, string> = { ...options.headers, host: options.host, 'x-amz-date': amzDate, 'x-amz-content-sha256': payloadHash };
+  const names = Object.keys(headers).map((h) => h.toLowerCase()).sort();
+  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const canonicalHeaders = names.map((n) => `${n}:${String(lower[n]).trim()}\n`).join('');
+  const query = (options.query ?? '')
+    .split('&')
+    .filter(Boolean)
+    .map((p) => p.split('=').map((s) => encodeURIComponent(decodeURIComponent(s))) as [string, string?])
+    .map(([k, v]) => `${k}=${v ?? ''}`)
+    .sort()
+    .join('&');
+  const canonical = [options.method, options.path, query, canonicalHeaders, names.join(';'), payloadHash].join('\n');
+  const scope = `${day}/${region}/s3/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
+  let key: Buffer = createHmac('sha256', `AWS4${options.secretAccessKey}`).update(day).digest();
+  for (const part of [region, 's3', 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+  const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
+  return {
+    ...headers,
+    authorization: `AWS4-HMAC-SHA256 Credential=${options.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
+  };
+}
