@@ -15,6 +15,7 @@ import {
   userMetadataFrom,
 } from './object-headers.js';
 import { parseRange } from './ranges.js';
+import { tagsFromHeader } from './tag-set.js';
 import { readManifest } from './read-object.js';
 import type { OperationContext, OperationResult } from './types.js';
 import { newVersionId, NULL_VERSION_ID, parseVersionIdParam, showsVersionIds, versionIdForWrite } from './version-ids.js';
@@ -47,6 +48,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
   const storageClass = storageClassFrom(headers);
   const condition = writeConditionFrom(headers);
   const checksumRequest = checksumRequestFrom(headers);
+  const tags = tagsFromHeader(headers['x-amz-tagging']);
 
   const data = await ingestBody(ctx.services.blobs, ctx.body, {
     maxBytes: limits.putObjectBytesMax,
@@ -72,7 +74,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
         userMetadata,
         storageClass,
         checksum,
-        tags: [],
+        tags,
         manifest: data.manifest,
       },
       condition,
@@ -139,36 +141,37 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
 
 export async function deleteObject(ctx: OperationContext): Promise<OperationResult> {
   const bucket = await requireOwnedBucket(ctx);
-  const { key } = ctx.route;
-  const versionId = parseVersionIdParam(ctx.query);
-  const meta = ctx.services.meta;
+  const outcome = await deleteOne(ctx, bucket, ctx.route.key, parseVersionIdParam(ctx.query));
+  return {
+    status: 204,
+    headers: { 'x-amz-version-id': outcome.versionId, 'x-amz-delete-marker': outcome.deleteMarker ? 'true' : undefined },
+  };
+}
 
-  if (versionId !== undefined) {
+export interface DeleteOutcome {
+  /** The version removed, or the delete marker created (undefined when unversioned). */
+  readonly versionId?: string;
+  /** True when a delete marker was created, or the version removed was one. */
+  readonly deleteMarker: boolean;
+}
+
+/**
+ * DeleteObject's semantics for one key, shared with DeleteObjects: with a version id, that
+ * version goes for good; otherwise unversioned buckets drop the null version and versioned ones
+ * get a delete marker (the null version's when suspended). A missing key or version is no error.
+ */
+export async function deleteOne(ctx: OperationContext, bucket: BucketRecord, key: string, versionId: string | undefined): Promise<DeleteOutcome> {
+  const { meta, blobs } = ctx.services;
+  if (versionId !== undefined || bucket.versioning === 'Unversioned') {
     try {
-      const { deleted, released } = await meta.deleteVersion(bucket.name, key, versionId);
-      await ctx.services.blobs.delete(released);
-      return {
-        status: 204,
-        headers: { 'x-amz-version-id': versionId, 'x-amz-delete-marker': deleted.isDeleteMarker ? 'true' : undefined },
-      };
+      const { deleted, released } = await meta.deleteVersion(bucket.name, key, versionId ?? NULL_VERSION_ID);
+      await blobs.delete(released);
+      return { versionId, deleteMarker: deleted.isDeleteMarker };
     } catch (error) {
-      // Deleting a version that does not exist succeeds, as on AWS.
-      if ((error as { code?: string }).code === 'VersionNotFound') return { status: 204, headers: { 'x-amz-version-id': versionId } };
+      if ((error as { code?: string }).code === 'VersionNotFound') return { versionId, deleteMarker: false };
       throw error;
     }
   }
-
-  if (bucket.versioning === 'Unversioned') {
-    try {
-      const { released } = await meta.deleteVersion(bucket.name, key, NULL_VERSION_ID);
-      await ctx.services.blobs.delete(released);
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'VersionNotFound') throw error;
-    }
-    return { status: 204 };
-  }
-
-  // Versioned: a delete marker becomes the latest version (the null one when suspended).
   const markerId = bucket.versioning === 'Enabled' ? newVersionId() : NULL_VERSION_ID;
   const { released } = await meta.putVersion({
     bucket: bucket.name,
@@ -185,6 +188,6 @@ export async function deleteObject(ctx: OperationContext): Promise<OperationResu
     tags: [],
     manifest: [],
   });
-  await ctx.services.blobs.delete(released);
-  return { status: 204, headers: { 'x-amz-delete-marker': 'true', 'x-amz-version-id': markerId } };
+  await blobs.delete(released);
+  return { versionId: markerId, deleteMarker: true };
 }
