@@ -44,6 +44,12 @@ export interface StartOptions {
   readonly startTimeoutMs?: number;
 }
 
+/** Servers still running: killed if this test process exits without stopping them. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 const SERVING = /Coffer is serving S3 on (http:\/\/(\S+):(\d+))(?: \(region ([^,)]+))?/;
 const LOG_LINES_KEPT = 400;
 
@@ -58,6 +64,8 @@ export async function startCofferProcess(options: StartOptions = {}): Promise<Co
     ['--import', 'tsx', 'src/main.ts', '--address', '127.0.0.1:0', '--data-dir', dataDir, ...(options.args ?? [])],
     { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   const log: string[] = [];
   const keep = (prefix: string) => {
     let partial = '';

@@ -17,8 +17,13 @@ export interface InteropContext {
 export async function startInterop(tool: Tool): Promise<InteropContext> {
   tool.require();
   const server = await startCofferProcess();
-  const scratch = await tempDir(tool.name);
-  return { server, scratch };
+  try {
+    const scratch = await tempDir(tool.name.replace(/[^A-Za-z0-9.-]+/g, '-'));
+    return { server, scratch };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
 }
 
 /** Stops the server (SIGTERM must end it cleanly) and removes the scratch folder. */

@@ -257,10 +257,10 @@ export function lineDiff(a: readonly string[], b: readonly string[]): string {
       out.push(`  ${a[i]}`);
       i++;
       j++;
-    } else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      out.push(`+ ${b[j++]}`);
-    } else {
+    } else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1])) {
       out.push(`- ${a[i++]}`);
+    } else {
+      out.push(`+ ${b[j++]}`);
     }
   }
   return out.join('\n');
