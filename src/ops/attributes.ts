@@ -44,7 +44,7 @@ export async function getObjectAttributes(ctx: OperationContext): Promise<Operat
     const page = after.slice(0, maxParts);
     const algorithm = version.checksum ? parseChecksumAlgorithm(version.checksum.algorithm) : undefined;
     body.ObjectParts = {
-      TotalPartsCount: version.parts.length,
+      PartsCount: version.parts.length, // TotalPartsCount in the API, PartsCount on the wire
       PartNumberMarker: marker,
       NextPartNumberMarker: page.length > 0 ? page[page.length - 1]!.partNumber : marker,
       MaxParts: maxParts,
