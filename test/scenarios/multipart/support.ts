@@ -32,7 +32,7 @@ export function patternStream(total: number, chunk = MiB, seed = 7): Readable {
       const n = Math.min(chunk, total - sent);
       // Vary each block by its index so that misordered blocks would show.
       const piece = Buffer.from(block.subarray(0, n));
-      piece.writeUInt32LE((sent / chunk) >>> 0, 0);
+      if (n >= 4) piece.writeUInt32LE((sent / chunk) >>> 0, 0);
       sent += n;
       this.push(piece);
     },
