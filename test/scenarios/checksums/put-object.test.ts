@@ -25,17 +25,17 @@ describe('flexible checksums on PutObject', () => {
       const body = patternBytes(100_000, ALGORITHMS.indexOf(algorithm) + 1);
       const expected = hashBuffer(algorithm, body).toString('base64');
       const put = await s3.send(new PutObjectCommand({ Bucket, Key: algorithm, Body: body, ChecksumAlgorithm: algorithm as ChecksumAlgorithm }));
-      assert.equal((put as Record<string, unknown>)[`Checksum${algorithm}`], expected);
+      assert.equal((put as unknown as Record<string, unknown>)[`Checksum${algorithm}`], expected);
       const head = await s3.send(new HeadObjectCommand({ Bucket, Key: algorithm, ChecksumMode: 'ENABLED' }));
-      assert.equal((head as Record<string, unknown>)[`Checksum${algorithm}`], expected);
+      assert.equal((head as unknown as Record<string, unknown>)[`Checksum${algorithm}`], expected);
       assert.equal(head.ChecksumType, 'FULL_OBJECT');
       const got = await s3.send(new GetObjectCommand({ Bucket, Key: algorithm, ChecksumMode: 'ENABLED' }));
       assert.ok(body.equals(await readAll(got.Body)));
       // Not without checksum mode, and not on a range.
       const plain = await s3.send(new HeadObjectCommand({ Bucket, Key: algorithm }));
-      assert.equal((plain as Record<string, unknown>)[`Checksum${algorithm}`], undefined);
+      assert.equal((plain as unknown as Record<string, unknown>)[`Checksum${algorithm}`], undefined);
       const ranged = await s3.send(new GetObjectCommand({ Bucket, Key: algorithm, ChecksumMode: 'ENABLED', Range: 'bytes=0-9' }));
-      assert.equal((ranged as Record<string, unknown>)[`Checksum${algorithm}`], undefined);
+      assert.equal((ranged as unknown as Record<string, unknown>)[`Checksum${algorithm}`], undefined);
       await readAll(ranged.Body);
     });
   }
