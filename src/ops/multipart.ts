@@ -93,7 +93,6 @@ export async function createMultipartUpload(ctx: OperationContext): Promise<Oper
     checksumAlgorithm: checksum?.algorithm,
     checksumType: checksum?.type,
   };
-  writeConditionFrom(ctx.headers); // validated here too, decided at completion
   await ctx.services.meta.createUpload(upload);
   return {
     headers: { 'x-amz-checksum-algorithm': checksum?.algorithm, 'x-amz-checksum-type': checksum?.type },
