@@ -1,5 +1,15 @@
 import type { OperationName } from '../http/router.js';
 import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './buckets.js';
+import { getObjectAttributes } from './attributes.js';
+import {
+  abortMultipartUpload,
+  completeMultipartUpload,
+  createMultipartUpload,
+  listMultipartUploads,
+  listParts,
+  uploadPart,
+  uploadPartCopy,
+} from './multipart.js';
 import { deleteObject, getObject, putObject } from './objects.js';
 import type { OperationHandler } from './types.js';
 
@@ -14,4 +24,12 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   GetObject: getObject,
   HeadObject: getObject,
   DeleteObject: deleteObject,
+  CreateMultipartUpload: createMultipartUpload,
+  UploadPart: uploadPart,
+  UploadPartCopy: uploadPartCopy,
+  CompleteMultipartUpload: completeMultipartUpload,
+  AbortMultipartUpload: abortMultipartUpload,
+  ListParts: listParts,
+  ListMultipartUploads: listMultipartUploads,
+  GetObjectAttributes: getObjectAttributes,
 };

@@ -14,6 +14,7 @@ import {
   storageClassFrom,
   userMetadataFrom,
 } from './object-headers.js';
+import { partRead } from './part-number.js';
 import { parseRange } from './ranges.js';
 import { tagsFromHeader } from './tag-set.js';
 import { readManifest } from './read-object.js';
@@ -119,8 +120,11 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   checkReadPreconditions(ctx.headers, version);
   const headers = objectResponseHeaders(version, showsVersionIds(bucket));
   applyResponseOverrides(headers, ctx.query, ctx.user === null);
-  const range = parseRange(ctx.headers['range'], version.size);
-  if (!range && ctx.headers['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED' && version.checksum) {
+  const part = partRead(ctx.query, ctx.headers, version);
+  if (part) Object.assign(headers, part.headers);
+  const range = part ? part.range : parseRange(ctx.headers['range'], version.size);
+  const wholeObject = part ? !version.parts?.length : !range;
+  if (wholeObject && ctx.headers['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED' && version.checksum) {
     const algorithm = parseChecksumAlgorithm(version.checksum.algorithm);
     if (algorithm) {
       headers[checksumHeaderName(algorithm)] = version.checksum.value;

@@ -290,6 +290,11 @@ export class SqliteMetadataStore implements MetadataStore {
       this.requireUpload(version.bucket, uploadId);
       this.checkCondition(version.bucket, version.key, condition);
       const parts = this.stmt.allParts.all(uploadId) as PartRow[];
+      // The manifest was built from a listing of the parts: a part replaced since then has had its
+      // blobs released, and a version must never reference a released blob.
+      for (const extent of version.manifest) {
+        if (!this.isReferenced(extent.blobId)) throw new StoreError('ConditionalConflict');
+      }
       // The used parts' references move to the new version: add the version's, drop all the parts'.
       const released = this.insertVersion(version, true);
       for (const part of parts) released.push(...this.dropRefs(decodeManifest(part.manifest)));
@@ -342,13 +347,15 @@ export class SqliteMetadataStore implements MetadataStore {
   /** Inserts a version as the latest; returns blobs released by the version it replaced. */
   private insertVersion(version: NewVersion, asLatest: boolean): string[] {
     let released: string[] = [];
+    // References are added before the replaced version's are dropped: a blob both share (a copy
+    // onto itself, a part copied from the key it completes) never passes through zero.
+    this.addRefs(version.manifest);
     const existing = this.stmt.getVersion.get(version.bucket, version.key, version.versionId) as VersionRow | undefined;
     if (existing) {
       this.stmt.deleteVersionRow.run(existing.seq);
       released = this.dropRefs(decodeManifest(existing.manifest));
     }
     if (asLatest) this.stmt.clearLatest.run(version.bucket, version.key);
-    this.addRefs(version.manifest);
     this.stmt.insertVersion.run(
       version.bucket, version.key, version.versionId, asLatest ? 1 : 0, version.isDeleteMarker ? 1 : 0,
       version.size, version.etag, version.lastModified.getTime(), version.ownerId,
