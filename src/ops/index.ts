@@ -1,6 +1,16 @@
 import type { OperationName } from '../http/router.js';
 import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './buckets.js';
 import { deleteObject, getObject, putObject } from './objects.js';
+import { listObjectVersions } from './list-versions.js';
+import {
+  deleteBucketTagging,
+  deleteObjectTagging,
+  getBucketTagging,
+  getObjectTagging,
+  putBucketTagging,
+  putObjectTagging,
+} from './tagging.js';
+import { getBucketVersioning, putBucketVersioning } from './versioning.js';
 import type { OperationHandler } from './types.js';
 
 /** The implemented operations. A routed operation missing here answers NotImplemented (501). */
@@ -14,4 +24,14 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   GetObject: getObject,
   HeadObject: getObject,
   DeleteObject: deleteObject,
+  // versioning and tagging (issue 5)
+  PutBucketVersioning: putBucketVersioning,
+  GetBucketVersioning: getBucketVersioning,
+  ListObjectVersions: listObjectVersions,
+  PutObjectTagging: putObjectTagging,
+  GetObjectTagging: getObjectTagging,
+  DeleteObjectTagging: deleteObjectTagging,
+  PutBucketTagging: putBucketTagging,
+  GetBucketTagging: getBucketTagging,
+  DeleteBucketTagging: deleteBucketTagging,
 };
