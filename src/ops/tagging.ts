@@ -33,11 +33,6 @@ function taggingXml(tags: readonly Tag[]): OperationResult['xml'] {
   return { root: 'Tagging', body: { TagSet: tags.length === 0 ? '' : { Tag: tags.map((t) => ({ Key: t.key, Value: t.value })) } } };
 }
 
-/** The version a tagging request names (`versionId` or latest); delete markers answer as GET does. */
-async function taggedVersion(ctx: OperationContext, bucket: BucketRecord): Promise<ObjectVersion> {
-  return findVersion(ctx, bucket);
-}
-
 /** Replaces the tags of exactly the version that was found; a concurrent delete of it is a 404. */
 async function setTags(ctx: OperationContext, bucket: BucketRecord, version: ObjectVersion, tags: readonly Tag[]): Promise<void> {
   try {
@@ -51,17 +46,20 @@ async function setTags(ctx: OperationContext, bucket: BucketRecord, version: Obj
   }
 }
 
+// The version a tagging request names is found as GET finds it (`versionId` or latest): a
+// missing one is NoSuchKey/NoSuchVersion, a delete marker NoSuchKey or MethodNotAllowed.
+
 export async function putObjectTagging(ctx: OperationContext): Promise<OperationResult> {
   const bucket = await requireOwnedBucket(ctx);
   const tags = await readTagging(ctx, limits.tagsPerObjectMax);
-  const version = await taggedVersion(ctx, bucket);
+  const version = await findVersion(ctx, bucket);
   await setTags(ctx, bucket, version, tags);
   return { headers: { 'x-amz-version-id': showsVersionIds(bucket) ? version.versionId : undefined } };
 }
 
 export async function getObjectTagging(ctx: OperationContext): Promise<OperationResult> {
   const bucket = await requireOwnedBucket(ctx);
-  const version = await taggedVersion(ctx, bucket);
+  const version = await findVersion(ctx, bucket);
   return {
     headers: { 'x-amz-version-id': showsVersionIds(bucket) ? version.versionId : undefined },
     xml: taggingXml(version.tags),
@@ -70,7 +68,7 @@ export async function getObjectTagging(ctx: OperationContext): Promise<Operation
 
 export async function deleteObjectTagging(ctx: OperationContext): Promise<OperationResult> {
   const bucket = await requireOwnedBucket(ctx);
-  const version = await taggedVersion(ctx, bucket);
+  const version = await findVersion(ctx, bucket);
   await setTags(ctx, bucket, version, []);
   return { status: 204, headers: { 'x-amz-version-id': showsVersionIds(bucket) ? version.versionId : undefined } };
 }
