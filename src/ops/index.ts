@@ -11,6 +11,16 @@ import {
   uploadPartCopy,
 } from './multipart.js';
 import { deleteObject, getObject, putObject } from './objects.js';
+import { listObjectVersions } from './list-versions.js';
+import {
+  deleteBucketTagging,
+  deleteObjectTagging,
+  getBucketTagging,
+  getObjectTagging,
+  putBucketTagging,
+  putObjectTagging,
+} from './tagging.js';
+import { getBucketVersioning, putBucketVersioning } from './versioning.js';
 import type { OperationHandler } from './types.js';
 
 /** The implemented operations. A routed operation missing here answers NotImplemented (501). */
@@ -24,6 +34,7 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   GetObject: getObject,
   HeadObject: getObject,
   DeleteObject: deleteObject,
+  // multipart and attributes (issue 4)
   CreateMultipartUpload: createMultipartUpload,
   UploadPart: uploadPart,
   UploadPartCopy: uploadPartCopy,
@@ -32,4 +43,14 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   ListParts: listParts,
   ListMultipartUploads: listMultipartUploads,
   GetObjectAttributes: getObjectAttributes,
+  // versioning and tagging (issue 5)
+  PutBucketVersioning: putBucketVersioning,
+  GetBucketVersioning: getBucketVersioning,
+  ListObjectVersions: listObjectVersions,
+  PutObjectTagging: putObjectTagging,
+  GetObjectTagging: getObjectTagging,
+  DeleteObjectTagging: deleteObjectTagging,
+  PutBucketTagging: putBucketTagging,
+  GetBucketTagging: getBucketTagging,
+  DeleteBucketTagging: deleteBucketTagging,
 };

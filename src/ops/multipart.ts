@@ -34,7 +34,7 @@ import { readManifest } from './read-object.js';
 import { readBodyText } from './request-xml.js';
 import { tagsFromHeader } from './tag-set.js';
 import type { OperationContext, OperationResult } from './types.js';
-import { showsVersionIds, versionIdForWrite } from './version-ids.js';
+import { versionIdForWrite, writtenVersionIdHeader } from './version-ids.js';
 
 const LIST_PARTS_MAX = 1000;
 const LIST_UPLOADS_MAX = 1000;
@@ -323,7 +323,7 @@ async function complete(
   );
   await blobs.delete(released);
   return {
-    headers: { 'x-amz-version-id': showsVersionIds(bucket) ? versionId : undefined, ...checksumResponseHeaders(checksum) },
+    headers: { 'x-amz-version-id': writtenVersionIdHeader(bucket, versionId), ...checksumResponseHeaders(checksum) },
     xml: {
       root: 'CompleteMultipartUploadResult',
       body: {

@@ -19,7 +19,7 @@ import { parseRange } from './ranges.js';
 import { tagsFromHeader } from './tag-set.js';
 import { readManifest } from './read-object.js';
 import type { OperationContext, OperationResult } from './types.js';
-import { newVersionId, NULL_VERSION_ID, parseVersionIdParam, showsVersionIds, versionIdForWrite } from './version-ids.js';
+import { newVersionId, NULL_VERSION_ID, parseVersionIdParam, showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from './version-ids.js';
 
 /** `If-None-Match: *` / `If-Match: "etag"` on a write, decided atomically by the store. */
 export function writeConditionFrom(headers: Readonly<Record<string, string | undefined>>): WriteCondition | undefined {
@@ -88,7 +88,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
   return {
     headers: {
       etag: quoteEtag(data.md5.toString('hex')),
-      'x-amz-version-id': showsVersionIds(bucket) ? versionId : undefined,
+      'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
       ...(checksum ? { [checksumHeaderName(parseChecksumAlgorithm(checksum.algorithm)!)]: checksum.value, 'x-amz-checksum-type': checksum.type } : {}),
     },
   };
