@@ -1,7 +1,7 @@
 import { S3Error } from '../errors.js';
 import { limits } from '../limits.js';
 import type { ObjectVersion } from '../store/meta/metadata-store.js';
-import type { XmlObject } from '../xml/codec.js';
+import { XmlSequence, type XmlObject } from '../xml/codec.js';
 import { requireOwnedBucket } from './access.js';
 import { quoteEtag } from './object-headers.js';
 import type { OperationContext, OperationResult } from './types.js';
@@ -12,9 +12,7 @@ import { NULL_VERSION_ID } from './version-ids.js';
  * within a key, rolled up into CommonPrefixes at the delimiter. `max-keys` counts versions,
  * markers and prefixes alike. A page resumes after (`key-marker`, `version-id-marker`), or after
  * every version of `key-marker` when no version id is given.
- *
- * Versions and delete markers are written as two element groups (all `Version`s, then all
- * `DeleteMarker`s) rather than interleaved; SDKs read them into separate lists either way.
+ * `Version` and `DeleteMarker` elements interleave in listing order, as AWS writes them.
  */
 export async function listObjectVersions(ctx: OperationContext): Promise<OperationResult> {
   const bucket = await requireOwnedBucket(ctx);
@@ -43,20 +41,19 @@ export async function listObjectVersions(ctx: OperationContext): Promise<Operati
 
   const encode = encodingType === 'url' ? encodeKey : (s: string) => s;
   const owner = (id: string): XmlObject => ({ ID: id, DisplayName: ctx.services.credentials.byId(id)?.displayName ?? id });
-  const versions: XmlObject[] = [];
-  const markers: XmlObject[] = [];
+  const entries: Array<[string, XmlObject]> = [];
   const prefixes: XmlObject[] = [];
   for (const entry of page.entries) {
     if (entry.kind === 'prefix') {
       prefixes.push({ Prefix: encode(entry.prefix) });
     } else if (entry.version.isDeleteMarker) {
-      markers.push(markerXml(entry.version, encode, owner));
+      entries.push(['DeleteMarker', markerXml(entry.version, encode, owner)]);
     } else {
-      versions.push(versionXml(entry.version, encode, owner));
+      entries.push(['Version', versionXml(entry.version, encode, owner)]);
     }
   }
   const last = page.entries.at(-1);
-  const body: Record<string, XmlObject[] | string | number | boolean | undefined> = {
+  const body: XmlObject = {
     Name: bucket.name,
     Prefix: encode(prefix),
     KeyMarker: encode(keyMarker),
@@ -66,8 +63,7 @@ export async function listObjectVersions(ctx: OperationContext): Promise<Operati
     MaxKeys: maxKeys,
     Delimiter: delimiter === '' ? undefined : encode(delimiter),
     IsTruncated: page.isTruncated,
-    Version: versions.length > 0 ? versions : undefined,
-    DeleteMarker: markers.length > 0 ? markers : undefined,
+    Versions: new XmlSequence(entries),
     CommonPrefixes: prefixes.length > 0 ? prefixes : undefined,
     EncodingType: encodingType ?? undefined,
   };

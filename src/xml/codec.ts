@@ -1,27 +1,74 @@
-import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { S3Error } from '../errors.js';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
-/** A value the builder renders: elements are object keys, arrays repeat the element. */
-export type XmlValue = string | number | boolean | undefined | null | XmlObject | readonly XmlValue[];
+/** A value the serializer renders: elements are object keys, arrays repeat the element. */
+export type XmlValue = string | number | boolean | undefined | null | XmlObject | XmlSequence | readonly XmlValue[];
 export interface XmlObject {
   readonly [element: string]: XmlValue;
 }
 
-const builder = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  suppressEmptyNode: false,
-  processEntities: true,
-  format: false,
-});
+/**
+ * Children whose element names interleave in a given order (ListObjectVersions mixes `Version`
+ * and `DeleteMarker` in listing order). The key it is stored under in its parent is not written.
+ */
+export class XmlSequence {
+  constructor(readonly items: ReadonlyArray<readonly [element: string, value: XmlValue]>) {}
+}
 
 /** Serializes `<root xmlns=S3>…</root>` with the XML declaration, as S3 sends its documents. */
 export function buildXml(root: string, body: XmlObject, namespace: string | null = S3_XMLNS): string {
-  const element = namespace ? { '@xmlns': namespace, ...body } : body;
-  return DECLARATION + builder.build({ [root]: element });
+  const parts: string[] = [DECLARATION, '<', root];
+  if (namespace) parts.push(' xmlns="', namespace, '"');
+  parts.push('>');
+  writeChildren(parts, body);
+  parts.push('</', root, '>');
+  return parts.join('');
+}
+
+function writeChildren(out: string[], object: XmlObject): void {
+  for (const name in object) {
+    const value = object[name];
+    if (name === '#text') out.push(escapeXml(String(value ?? '')));
+    else writeElement(out, name, value);
+  }
+}
+
+function writeElement(out: string[], name: string, value: XmlValue): void {
+  if (value === undefined || value === null) return;
+  if (value instanceof XmlSequence) {
+    for (const [element, item] of value.items) writeElement(out, element, item);
+  } else if (Array.isArray(value)) {
+    for (const item of value as readonly XmlValue[]) writeElement(out, name, item);
+  } else if (typeof value === 'object') {
+    out.push('<', name, '>');
+    writeChildren(out, value as XmlObject);
+    out.push('</', name, '>');
+  } else {
+    out.push('<', name, '>', escapeXml(String(value)), '</', name, '>');
+  }
+}
+
+const XML_SPECIAL = /[&<>"'\r\x00-\x08\x0b\x0c\x0e-\x1f]/;
+
+/**
+ * Escapes text for element content. Carriage returns and other control characters (legal in S3
+ * keys, not as raw XML text) become numeric character references, as S3 writes them.
+ */
+export function escapeXml(text: string): string {
+  if (!XML_SPECIAL.test(text)) return text;
+  return text.replace(/[&<>"'\r\x00-\x08\x0b\x0c\x0e-\x1f]/g, (c) => {
+    switch (c) {
+      case '&': return '&amp;';
+      case '<': return '&lt;';
+      case '>': return '&gt;';
+      case '"': return '&quot;';
+      case "'": return '&apos;';
+      default: return `&#${c.charCodeAt(0)};`;
+    }
+  });
 }
 
 /**
@@ -35,7 +82,7 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   trimValues: false,
   processEntities: true,
-  htmlEntities: false,
+  htmlEntities: true, // decodes numeric character references (&#13; in keys); DTD entities stay off
   ignoreDeclaration: true,
   ignorePiTags: true,
 });
