@@ -342,13 +342,15 @@ export class SqliteMetadataStore implements MetadataStore {
   /** Inserts a version as the latest; returns blobs released by the version it replaced. */
   private insertVersion(version: NewVersion, asLatest: boolean): string[] {
     let released: string[] = [];
+    // References are added before the replaced version's are dropped: a version that replaces
+    // one sharing its blobs (CopyObject onto itself) must not see them reach zero in between.
+    this.addRefs(version.manifest);
     const existing = this.stmt.getVersion.get(version.bucket, version.key, version.versionId) as VersionRow | undefined;
     if (existing) {
       this.stmt.deleteVersionRow.run(existing.seq);
       released = this.dropRefs(decodeManifest(existing.manifest));
     }
     if (asLatest) this.stmt.clearLatest.run(version.bucket, version.key);
-    this.addRefs(version.manifest);
     this.stmt.insertVersion.run(
       version.bucket, version.key, version.versionId, asLatest ? 1 : 0, version.isDeleteMarker ? 1 : 0,
       version.size, version.etag, version.lastModified.getTime(), version.ownerId,
