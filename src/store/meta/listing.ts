@@ -36,7 +36,7 @@ export interface WalkQuery<W> {
 }
 
 /** Rows asked for right after a seek past a common prefix. */
-const SEEK_BATCH_ROWS = 2;
+const SEEK_BATCH_ROWS = 1;
 
 export async function walkListing<R, W>(scanner: Scanner<R, W>, query: WalkQuery<W>): Promise<{ entries: WalkEntry<R>[]; isTruncated: boolean }> {
   const { prefix, delimiter, limit, markerKey } = query;
