@@ -10,6 +10,9 @@ import {
   uploadPart,
   uploadPartCopy,
 } from './multipart.js';
+import { copyObject } from './copy.js';
+import { deleteObjects } from './delete-objects.js';
+import { listObjects, listObjectsV2 } from './listing.js';
 import { deleteObject, getObject, putObject } from './objects.js';
 import { listObjectVersions } from './list-versions.js';
 import {
@@ -53,4 +56,9 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   PutBucketTagging: putBucketTagging,
   GetBucketTagging: getBucketTagging,
   DeleteBucketTagging: deleteBucketTagging,
+  // listing, copy, batch delete (issue 3)
+  ListObjects: listObjects,
+  ListObjectsV2: listObjectsV2,
+  CopyObject: copyObject,
+  DeleteObjects: deleteObjects,
 };
