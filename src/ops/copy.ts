@@ -74,6 +74,7 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
       manifest: source.manifest,
     },
     condition,
+    { sharedBlobs: true },
   );
   await ctx.services.blobs.delete(released);
 

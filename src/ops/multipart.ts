@@ -200,7 +200,7 @@ export async function uploadPartCopy(ctx: OperationContext): Promise<OperationRe
     lastModified,
     checksum,
     manifest,
-  });
+  }, { sharedBlobs: true });
   await ctx.services.blobs.delete(released);
   return {
     headers: {

@@ -21,6 +21,7 @@ import {
   type VersionEntry,
   type VersioningState,
   type WriteCondition,
+  type WriteOptions,
 } from '../metadata-store.js';
 import { walkListing, type Scanner } from '../listing.js';
 import { SCHEMA } from './schema.js';
@@ -122,10 +123,11 @@ export class SqliteMetadataStore implements MetadataStore {
     return row && rowToVersion(row);
   }
 
-  putVersion(version: NewVersion, condition?: WriteCondition): Promise<ReleaseResult> {
+  putVersion(version: NewVersion, condition?: WriteCondition, options?: WriteOptions): Promise<ReleaseResult> {
     return this.committer.run(() => {
       if (!this.stmt.getBucket.get(version.bucket)) throw new StoreError('BucketNotFound');
       this.checkCondition(version.bucket, version.key, condition);
+      if (options?.sharedBlobs) this.requireLiveBlobs(version.manifest);
       return { released: this.insertVersion(version, true) };
     });
   }
@@ -221,9 +223,10 @@ export class SqliteMetadataStore implements MetadataStore {
     return row && row.bucket === bucket ? rowToUpload(row) : undefined;
   }
 
-  putPart(bucket: string, uploadId: string, part: UploadPart): Promise<ReleaseResult> {
+  putPart(bucket: string, uploadId: string, part: UploadPart, options?: WriteOptions): Promise<ReleaseResult> {
     return this.committer.run(() => {
       this.requireUpload(bucket, uploadId);
+      if (options?.sharedBlobs) this.requireLiveBlobs(part.manifest);
       const old = this.stmt.getPart.get(uploadId, part.partNumber) as PartRow | undefined;
       this.addRefs(part.manifest);
       this.stmt.putPart.run(
@@ -292,9 +295,7 @@ export class SqliteMetadataStore implements MetadataStore {
       const parts = this.stmt.allParts.all(uploadId) as PartRow[];
       // The manifest was built from a listing of the parts: a part replaced since then has had its
       // blobs released, and a version must never reference a released blob.
-      for (const extent of version.manifest) {
-        if (!this.isReferenced(extent.blobId)) throw new StoreError('ConditionalConflict');
-      }
+      this.requireLiveBlobs(version.manifest);
       // The used parts' references move to the new version: add the version's, drop all the parts'.
       const released = this.insertVersion(version, true);
       for (const part of parts) released.push(...this.dropRefs(decodeManifest(part.manifest)));
@@ -362,6 +363,13 @@ export class SqliteMetadataStore implements MetadataStore {
       JSON.stringify(versionAttributes(version)), JSON.stringify(version.tags.map((t) => [t.key, t.value])), encodeManifest(version.manifest),
     );
     return released;
+  }
+
+  /** Extents that reuse stored blobs may only be committed while those blobs are still referenced. */
+  private requireLiveBlobs(manifest: readonly Extent[]): void {
+    for (const extent of manifest) {
+      if (!this.isReferenced(extent.blobId)) throw new StoreError('ConditionalConflict');
+    }
   }
 
   private addRefs(manifest: readonly Extent[]): void {
