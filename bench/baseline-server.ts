@@ -144,7 +144,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
         res.setHeader('content-length', o.size);
         if (method === 'HEAD') return void res.end();
         if (o.data) return void res.end(o.data);
-        await pipeline(createReadStream(o.file!, { highWaterMark: 256 * 1024 }), res);
+        await pipeline(createReadStream(o.file!), res);
         return;
       }
       case 'DELETE':

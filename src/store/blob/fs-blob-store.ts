@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import { BlobNotFoundError, BlobTooLargeError, type BlobStore } from './blob-store.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
-const READ_CHUNK_BYTES = 256 * 1024;
+/** Per-stream read buffer: with a stalled client, about this (plus a socket's buffer) is held. */
+const READ_CHUNK_BYTES = 64 * 1024;
 /** Request bodies arrive in ~64 KiB chunks; they are written in batches of about this size. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
 
