@@ -63,7 +63,8 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     if (decision.operation === undefined) throw new S3Error('MethodNotAllowed', undefined, { Method: req.method, ResourceType: target.key ? 'OBJECT' : 'BUCKET' });
     const handler = handlers[decision.operation];
     if (!handler) throw new S3Error('NotImplemented', `${decision.operation} is not implemented by Coffer yet.`);
-    const body = verifiedBody(req, auth.payload);
+    const contentLength = headers['content-length'];
+    const body = verifiedBody(req, auth.payload, (contentLength === undefined || contentLength === '0') && headers['transfer-encoding'] === undefined);
     const ctx: OperationContext = {
       requestId,
       route: decision,

@@ -17,7 +17,7 @@ import {
 import { partRead } from './part-number.js';
 import { parseRange } from './ranges.js';
 import { tagsFromHeader } from './tag-set.js';
-import { readManifest } from './read-object.js';
+import { readManifest, readManifestBuffer } from './read-object.js';
 import type { OperationContext, OperationResult } from './types.js';
 import { newVersionId, NULL_VERSION_ID, parseVersionIdParam, showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from './version-ids.js';
 
@@ -135,12 +135,12 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   const end = range?.end ?? version.size;
   headers['content-length'] = end - start;
   if (range) headers['content-range'] = `bytes ${start}-${end - 1}/${version.size}`;
-  const isHead = ctx.route.operation === 'HeadObject';
-  return {
-    status: range ? 206 : 200,
-    headers,
-    stream: isHead ? undefined : readManifest(ctx.services.blobs, version.manifest, start, end),
-  };
+  const status = range ? 206 : 200;
+  if (ctx.route.operation === 'HeadObject') return { status, headers };
+  // Small objects: one read, then headers and body in a single write.
+  const payload = await readManifestBuffer(ctx.services.blobs, version.manifest, start, end);
+  if (payload) return { status, headers, payload };
+  return { status, headers, stream: readManifest(ctx.services.blobs, version.manifest, start, end) };
 }
 
 export async function deleteObject(ctx: OperationContext): Promise<OperationResult> {

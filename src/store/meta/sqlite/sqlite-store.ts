@@ -26,6 +26,7 @@ import {
 import { walkListing, type Scanner } from '../listing.js';
 import { SCHEMA } from './schema.js';
 import { GroupCommitter } from './group-commit.js';
+import { WalSyncer } from './wal-sync.js';
 import {
   decodeManifest,
   encodeManifest,
@@ -46,24 +47,32 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * The embedded MetadataStore. WAL with synchronous=FULL: a resolved write is on disk.
- * Writes from concurrent requests are batched into one transaction (one fsync) by the
- * GroupCommitter; each write runs in its own savepoint so one failure does not undo the others.
+ * The embedded MetadataStore. WAL; a resolved write is on disk: commits run with
+ * synchronous=NORMAL and the WalSyncer fsyncs the WAL on the thread pool before writes resolve
+ * (':memory:' databases: synchronous=FULL, nothing to sync). Writes from concurrent requests are
+ * batched into one transaction (one fsync) by the GroupCommitter; each write runs in its own
+ * savepoint so one failure does not undo the others.
  */
 export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Db;
   private readonly committer: GroupCommitter;
+  private readonly syncer: WalSyncer | undefined;
+  /** Bucket rows by name; emptied by a trigger whenever any statement changes the buckets table. */
+  private readonly bucketCache = new Map<string, BucketRecord>();
   private readonly stmt: ReturnType<typeof prepareStatements>;
 
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.path);
+    const onDisk = options.path !== ':memory:' && options.path !== '';
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma(onDisk ? 'synchronous = NORMAL' : 'synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    watchBuckets(this.db, () => this.bucketCache.clear());
     this.stmt = prepareStatements(this.db);
-    this.committer = new GroupCommitter(this.db);
+    this.syncer = onDisk ? new WalSyncer(`${options.path}-wal`) : undefined;
+    this.committer = new GroupCommitter(this.db, this.syncer);
   }
 
   // ---- buckets ----
@@ -78,8 +87,14 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async getBucket(name: string): Promise<BucketRecord | undefined> {
+    const cached = this.bucketCache.get(name);
+    if (cached) return cached;
     const row = this.stmt.getBucket.get(name) as BucketRow | undefined;
-    return row && rowToBucket(row);
+    if (!row) return undefined;
+    const bucket = Object.freeze(rowToBucket(row));
+    if (this.bucketCache.size >= BUCKET_CACHE_ENTRIES_MAX) this.bucketCache.clear();
+    this.bucketCache.set(name, bucket);
+    return bucket;
   }
 
   async listBuckets(ownerId?: string): Promise<BucketRecord[]> {
@@ -325,6 +340,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async close(): Promise<void> {
     await this.committer.drain();
     this.db.close();
+    this.syncer?.close();
   }
 
   // ---- internals (run inside a committer transaction) ----
@@ -391,6 +407,24 @@ export class SqliteMetadataStore implements MetadataStore {
 
   private isReferenced(blobId: string): boolean {
     return this.stmt.getBlob.get(blobId) !== undefined;
+  }
+}
+
+const BUCKET_CACHE_ENTRIES_MAX = 10_000;
+
+/**
+ * Calls `changed` from inside any INSERT, UPDATE or DELETE on `buckets` through this connection
+ * (temporary triggers, so whatever code path changes a bucket, a cache of buckets cannot go
+ * stale; a rolled-back change only costs a cache miss).
+ */
+function watchBuckets(db: Db, changed: () => void): void {
+  db.function('coffer_buckets_changed', { deterministic: false, varargs: false }, () => {
+    changed();
+    return null;
+  });
+  for (const event of ['INSERT', 'UPDATE', 'DELETE']) {
+    db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS coffer_buckets_${event.toLowerCase()} AFTER ${event} ON main.buckets
+      BEGIN SELECT coffer_buckets_changed(); END`);
   }
 }
 
