@@ -38,6 +38,8 @@ export interface WalkQuery<W> {
 export async function walkListing<R, W>(scanner: Scanner<R, W>, query: WalkQuery<W>): Promise<{ entries: WalkEntry<R>[]; isTruncated: boolean }> {
   const { prefix, delimiter, limit, markerKey } = query;
   const entries: WalkEntry<R>[] = [];
+  /** The common prefix just listed: without a successor to seek to, its keys are scanned past. */
+  let lastPrefix: string | undefined;
   let cursor: ScanCursor<W> =
     compareKeys(query.start.key, prefix) >= 0 ? query.start : { key: prefix, inclusive: true };
 
@@ -50,9 +52,10 @@ export async function walkListing<R, W>(scanner: Scanner<R, W>, query: WalkQuery
       if (!key.startsWith(prefix)) return { entries, isTruncated: false };
       const commonPrefix = delimiter === '' ? undefined : commonPrefixOf(key, prefix, delimiter);
       if (commonPrefix !== undefined) {
-        if (!markerKey.startsWith(commonPrefix)) {
+        if (!markerKey.startsWith(commonPrefix) && commonPrefix !== lastPrefix) {
           if (entries.length === limit) return { entries, isTruncated: true };
           entries.push({ kind: 'prefix', prefix: commonPrefix });
+          lastPrefix = commonPrefix;
         }
         const next = successorOfPrefix(commonPrefix);
         if (next === undefined) {
