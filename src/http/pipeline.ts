@@ -4,6 +4,7 @@ import { verifiedBody } from '../auth/payload.js';
 import { S3Error } from '../errors.js';
 import { handlers } from '../ops/index.js';
 import type { OperationContext, Services } from '../ops/types.js';
+import { parseXml } from '../xml/codec.js';
 import { resolveTarget } from './addressing.js';
 import { HOST_ID, nextRequestId } from './request-ids.js';
 import { sendError, sendResult, toS3Error } from './respond.js';
@@ -59,7 +60,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       route: decision,
       query,
       headers,
-      body: { stream: body.body, declaredLength: declaredLength(headers), trailers: body.trailers },
+      body: { stream: body.body, declaredLength: declaredLength(headers), trailers: body.trailers, parseXml },
       user: auth.user,
       services: options.services,
     };

@@ -21,6 +21,11 @@ export interface RequestBody {
   readonly declaredLength?: number;
   /** Trailing headers of an aws-chunked body (e.g. x-amz-checksum-crc32), once it is read. */
   trailers(): Readonly<Record<string, string>>;
+  /**
+   * The XML parser for request documents (src/xml/codec.ts's parseXml, supplied by the HTTP edge
+   * so that ops never import src/xml): entities off, malformed → MalformedXML.
+   */
+  parseXml(text: string): Record<string, unknown>;
 }
 
 /** One request as an operation sees it: no sockets, no HTTP objects. */
