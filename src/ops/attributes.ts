@@ -1,6 +1,6 @@
 import { parseChecksumAlgorithm } from '../checksum/index.js';
 import { S3Error } from '../errors.js';
-import type { XmlObject } from '../xml/codec.js';
+import type { XmlObject } from './types.js';
 import { requireOwnedBucket } from './access.js';
 import { checksumElement } from './multipart-checksums.js';
 import { findVersion } from './objects.js';

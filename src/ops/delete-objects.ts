@@ -2,7 +2,8 @@ import { hashBuffer } from '../checksum/index.js';
 import { S3Error, isS3Error } from '../errors.js';
 import { limits } from '../limits.js';
 import type { BucketRecord } from '../store/meta/metadata-store.js';
-import { asList, parseXml, textOf, type XmlObject } from '../xml/codec.js';
+import { asList, textOf } from './request-xml.js';
+import type { XmlObject } from './types.js';
 import { checkKey, requireOwnedBucket } from './access.js';
 import { checksumRequestFrom, verifyChecksums } from './checksums.js';
 import { deleteOne } from './objects.js';
@@ -30,7 +31,7 @@ export async function deleteObjects(ctx: OperationContext): Promise<OperationRes
   if (checksumRequest.algorithm) computed.set(checksumRequest.algorithm, hashBuffer(checksumRequest.algorithm, bytes));
   verifyChecksums(checksumRequest, hashBuffer('MD5', bytes), computed, ctx.body.trailers());
 
-  const { objects, quiet } = parseDelete(bytes.toString('utf8'));
+  const { objects, quiet } = parseDelete(bytes.toString('utf8'), ctx.body.parseXml);
   const results = await Promise.all(objects.map((object) => deleteEntry(ctx, bucket, object)));
   const deleted = results.filter((r) => r.kind === 'deleted').map((r) => r.xml);
   const errors = results.filter((r) => r.kind === 'error').map((r) => r.xml);
@@ -42,7 +43,7 @@ export async function deleteObjects(ctx: OperationContext): Promise<OperationRes
   };
 }
 
-function parseDelete(text: string): { objects: ObjectIdentifier[]; quiet: boolean } {
+function parseDelete(text: string, parseXml: (text: string) => Record<string, unknown>): { objects: ObjectIdentifier[]; quiet: boolean } {
   if (text.trim() === '') throw new S3Error('MalformedXML');
   const document = parseXml(text).Delete;
   if (document === undefined || typeof document !== 'object' || document === null) throw new S3Error('MalformedXML');

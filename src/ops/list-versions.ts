@@ -1,7 +1,7 @@
 import { S3Error } from '../errors.js';
 import { limits } from '../limits.js';
 import type { ObjectVersion } from '../store/meta/metadata-store.js';
-import { XmlSequence, type XmlObject } from '../xml/codec.js';
+import type { XmlObject } from './types.js';
 import { requireOwnedBucket } from './access.js';
 import { quoteEtag } from './object-headers.js';
 import type { OperationContext, OperationResult } from './types.js';
@@ -63,7 +63,7 @@ export async function listObjectVersions(ctx: OperationContext): Promise<Operati
     MaxKeys: maxKeys,
     Delimiter: delimiter === '' ? undefined : encode(delimiter),
     IsTruncated: page.isTruncated,
-    Versions: new XmlSequence(entries),
+    Versions: { '#sequence': entries },
     CommonPrefixes: prefixes.length > 0 ? prefixes : undefined,
     EncodingType: encodingType ?? undefined,
   };

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { S3Error } from '../errors.js';
 import { limits } from '../limits.js';
 import type { BucketRecord, ListEntry, ObjectVersion } from '../store/meta/metadata-store.js';
-import type { XmlObject } from '../xml/codec.js';
+import type { XmlObject } from './types.js';
 import { requireOwnedBucket } from './access.js';
 import { quoteEtag } from './object-headers.js';
 import type { OperationContext, OperationResult } from './types.js';

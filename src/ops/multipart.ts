@@ -11,12 +11,10 @@ import { checksumHeaderName, MultiHasher, multipartEtag, type ChecksumAlgorithm 
 import { S3Error } from '../errors.js';
 import { limits } from '../limits.js';
 import type { BucketRecord, MultipartUpload, PartSummary, UploadPart } from '../store/meta/metadata-store.js';
-import { asList, parseXml, textOf } from '../xml/codec.js';
 import { checkKey, requireOwnedBucket } from './access.js';
 import { checksumRequestFrom, verifyChecksums } from './checksums.js';
 import { resolveCopySource } from './copy-source.js';
 import { discard, ingestBody, requireDeclaredLength } from './ingest.js';
-import { withKeepAlive, type KeepAliveOptions } from './keep-alive.js';
 import { concatManifests, sliceManifest } from './manifest.js';
 import {
   checkPartAlgorithm,
@@ -31,7 +29,7 @@ import {
 import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom } from './object-headers.js';
 import { writeConditionFrom } from './objects.js';
 import { readManifest } from './read-object.js';
-import { readBodyText } from './request-xml.js';
+import { asList, readBodyText, textOf } from './request-xml.js';
 import { tagsFromHeader } from './tag-set.js';
 import type { OperationContext, OperationResult } from './types.js';
 import { versionIdForWrite, writtenVersionIdHeader } from './version-ids.js';
@@ -39,12 +37,8 @@ import { versionIdForWrite, writtenVersionIdHeader } from './version-ids.js';
 const LIST_PARTS_MAX = 1000;
 const LIST_UPLOADS_MAX = 1000;
 
-/** CompleteMultipartUpload's keep-alive (see keep-alive.ts); tests may shorten it. */
-export const completeKeepAlive: { -readonly [K in keyof KeepAliveOptions]: KeepAliveOptions[K] } = {
-  firstByteMs: 1000,
-  intervalMs: 2000,
-  logError: (error) => console.error('CompleteMultipartUpload failed after its 200 was sent:', error),
-};
+/** CompleteMultipartUpload's keep-alive (http/keep-alive.ts); tests may shorten it. */
+export const completeKeepAlive = { firstByteMs: 1000, intervalMs: 2000 };
 
 /** Opaque and unguessable: 256 random bits. */
 function newUploadId(): string {
@@ -229,7 +223,7 @@ interface RequestedPart {
 async function requestedParts(ctx: OperationContext): Promise<RequestedPart[]> {
   const text = await readBodyText(ctx.body);
   if (text.trim() === '') throw new S3Error('MalformedXML');
-  const root = parseXml(text)['CompleteMultipartUpload'];
+  const root = ctx.body.parseXml(text)['CompleteMultipartUpload'];
   if (root === undefined) throw new S3Error('MalformedXML');
   const parts = asList(typeof root === 'object' && root !== null ? (root as Record<string, unknown>)['Part'] : undefined);
   if (parts.length === 0) throw new S3Error('MalformedXML');
@@ -253,7 +247,7 @@ export async function completeMultipartUpload(ctx: OperationContext): Promise<Op
   const upload = await requireUpload(ctx, bucket);
   const condition = writeConditionFrom(ctx.headers);
   const requested = await requestedParts(ctx);
-  return withKeepAlive(complete(ctx, bucket, upload, requested, condition), ctx.requestId, completeKeepAlive);
+  return { deferred: { work: complete(ctx, bucket, upload, requested, condition), ...completeKeepAlive } };
 }
 
 async function complete(

@@ -1,7 +1,7 @@
 import { S3Error } from '../errors.js';
 import { limits } from '../limits.js';
 import { StoreError, type BucketRecord, type ObjectVersion, type Tag } from '../store/meta/metadata-store.js';
-import { asList, textOf } from '../xml/codec.js';
+import { asList, textOf } from './request-xml.js';
 import { requireOwnedBucket } from './access.js';
 import { findVersion } from './objects.js';
 import { readXmlDocument } from './request-xml.js';

@@ -1,5 +1,5 @@
 import { S3Error } from '../errors.js';
-import { textOf } from '../xml/codec.js';
+import { textOf } from './request-xml.js';
 import { requireOwnedBucket } from './access.js';
 import { readXmlDocument } from './request-xml.js';
 import type { OperationContext, OperationResult } from './types.js';

@@ -2,7 +2,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { S3Error } from '../errors.js';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
-const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 /** A value the serializer renders: elements are object keys, arrays repeat the element. */
 export type XmlValue = string | number | boolean | undefined | null | XmlObject | XmlSequence | readonly XmlValue[];
@@ -14,13 +14,17 @@ export interface XmlObject {
  * Children whose element names interleave in a given order (ListObjectVersions mixes `Version`
  * and `DeleteMarker` in listing order). The key it is stored under in its parent is not written.
  */
-export class XmlSequence {
-  constructor(readonly items: ReadonlyArray<readonly [element: string, value: XmlValue]>) {}
+export interface XmlSequence {
+  readonly '#sequence': ReadonlyArray<readonly [element: string, value: XmlValue]>;
+}
+
+function isSequence(value: object): value is XmlSequence {
+  return '#sequence' in value;
 }
 
 /** Serializes `<root xmlns=S3>…</root>` with the XML declaration, as S3 sends its documents. */
 export function buildXml(root: string, body: XmlObject, namespace: string | null = S3_XMLNS): string {
-  const parts: string[] = [DECLARATION, '<', root];
+  const parts: string[] = [XML_DECLARATION, '<', root];
   if (namespace) parts.push(' xmlns="', namespace, '"');
   parts.push('>');
   writeChildren(parts, body);
@@ -38,8 +42,8 @@ function writeChildren(out: string[], object: XmlObject): void {
 
 function writeElement(out: string[], name: string, value: XmlValue): void {
   if (value === undefined || value === null) return;
-  if (value instanceof XmlSequence) {
-    for (const [element, item] of value.items) writeElement(out, element, item);
+  if (typeof value === 'object' && !Array.isArray(value) && isSequence(value)) {
+    for (const [element, item] of value['#sequence']) writeElement(out, element, item);
   } else if (Array.isArray(value)) {
     for (const item of value as readonly XmlValue[]) writeElement(out, name, item);
   } else if (typeof value === 'object') {

@@ -1,9 +1,9 @@
-import { closeSync, createReadStream, openSync, readSync, type ReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, opendir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { BlobNotFoundError, BlobTooLargeError, type BlobStore } from './blob-store.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
@@ -77,12 +77,15 @@ export class FsBlobStore implements BlobStore {
   }
 
   read(blobId: string, start: number, end: number): Readable {
-    const path = this.pathOf(blobId);
-    if (end <= start) return Readable.from([]);
-    const stream: ReadStream = createReadStream(path, { start, end: end - 1, highWaterMark: READ_CHUNK_BYTES });
-    return stream.on('error', function (this: ReadStream, error: NodeJS.ErrnoException) {
-      if (error.code === 'ENOENT') this.destroy(new BlobNotFoundError(blobId));
-    });
+    if (!BLOB_ID.test(blobId)) return new Readable({ read() { this.destroy(new BlobNotFoundError(blobId)); } });
+    if (end <= start) return new Readable({ read() { this.push(null); } });
+    // A ReadStream reports a failed open through its own destroy(), so the ENOENT is translated
+    // on a pass-through that the caller holds.
+    const file = createReadStream(this.pathOf(blobId), { start, end: end - 1, highWaterMark: READ_CHUNK_BYTES });
+    const out = new PassThrough({ highWaterMark: READ_CHUNK_BYTES });
+    file.on('error', (error: NodeJS.ErrnoException) => out.destroy(error.code === 'ENOENT' ? new BlobNotFoundError(blobId) : error));
+    out.on('close', () => file.destroy());
+    return file.pipe(out);
   }
 
   /**

@@ -41,6 +41,8 @@ const SEEK_BATCH_ROWS = 1;
 export async function walkListing<R, W>(scanner: Scanner<R, W>, query: WalkQuery<W>): Promise<{ entries: WalkEntry<R>[]; isTruncated: boolean }> {
   const { prefix, delimiter, limit, markerKey } = query;
   const entries: WalkEntry<R>[] = [];
+  /** The common prefix just listed: without a successor to seek to, its keys are scanned past. */
+  let lastPrefix: string | undefined;
   let cursor: ScanCursor<W> =
     compareKeys(query.start.key, prefix) >= 0 ? query.start : { key: prefix, inclusive: true };
   // The first scan asks for a whole page. After a seek the next row is most often another
@@ -58,9 +60,10 @@ export async function walkListing<R, W>(scanner: Scanner<R, W>, query: WalkQuery
       if (!key.startsWith(prefix)) return { entries, isTruncated: false };
       const commonPrefix = delimiter === '' ? undefined : commonPrefixOf(key, prefix, delimiter);
       if (commonPrefix !== undefined) {
-        if (!markerKey.startsWith(commonPrefix)) {
+        if (!markerKey.startsWith(commonPrefix) && commonPrefix !== lastPrefix) {
           if (entries.length === limit) return { entries, isTruncated: true };
           entries.push({ kind: 'prefix', prefix: commonPrefix });
+          lastPrefix = commonPrefix;
         }
         const next = successorOfPrefix(commonPrefix);
         if (next === undefined) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildXml, parseXml, XmlSequence } from '../../../src/xml/codec.js';
+import { buildXml, parseXml } from '../../../src/xml/codec.js';
 
 const DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
@@ -14,7 +14,7 @@ test('buildXml: namespace, nesting, repeated elements, skipped undefined, text r
 });
 
 test('buildXml: sequences interleave element names in order', () => {
-  const body = { Name: 'b', V: new XmlSequence([['Version', { Key: 'a' }], ['DeleteMarker', { Key: 'a' }], ['Version', { Key: 'b' }]]), Tail: 't' };
+  const body = { Name: 'b', V: { '#sequence': [['Version', { Key: 'a' }], ['DeleteMarker', { Key: 'a' }], ['Version', { Key: 'b' }]] as const }, Tail: 't' };
   assert.equal(
     buildXml('L', body, null),
     `${DECL}<L><Name>b</Name><Version><Key>a</Key></Version><DeleteMarker><Key>a</Key></DeleteMarker><Version><Key>b</Key></Version><Tail>t</Tail></L>`,
