@@ -2,12 +2,12 @@ import { hashBuffer } from '../checksum/index.js';
 import { S3Error, isS3Error } from '../errors.js';
 import { limits } from '../limits.js';
 import type { BucketRecord } from '../store/meta/metadata-store.js';
-import { asList, textOf } from './request-xml.js';
+import { asList, readBodyBytes, textOf } from './request-xml.js';
 import type { XmlObject } from './types.js';
 import { checkKey, requireOwnedBucket } from './access.js';
 import { checksumRequestFrom, verifyChecksums } from './checksums.js';
 import { deleteOne } from './objects.js';
-import type { OperationContext, OperationResult, RequestBody } from './types.js';
+import type { OperationContext, OperationResult } from './types.js';
 import { NULL_VERSION_ID } from './version-ids.js';
 
 interface ObjectIdentifier {
@@ -93,20 +93,4 @@ async function deleteEntry(ctx: OperationContext, bucket: BucketRecord, object: 
     const s3Error = isS3Error(error) ? error : new S3Error('InternalError');
     return { kind: 'error', xml: { Key: key, VersionId: versionId, Code: s3Error.code, Message: s3Error.message } };
   }
-}
-
-async function readBodyBytes(body: RequestBody): Promise<Buffer> {
-  const maxBytes = limits.xmlBodyBytesMax;
-  if (body.declaredLength !== undefined && body.declaredLength > maxBytes) throw new S3Error('MaxMessageLengthExceeded');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body.stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      body.stream.destroy();
-      throw new S3Error('MaxMessageLengthExceeded');
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }

@@ -4,6 +4,11 @@ import type { RequestBody } from './types.js';
 
 /** Reads a (small) XML request body, capped; '' when the body is empty. */
 export async function readBodyText(body: RequestBody, maxBytes: number = limits.xmlBodyBytesMax): Promise<string> {
+  return (await readBodyBytes(body, maxBytes)).toString('utf8');
+}
+
+/** A small request body in memory, capped (over the cap → MaxMessageLengthExceeded). */
+export async function readBodyBytes(body: RequestBody, maxBytes: number = limits.xmlBodyBytesMax): Promise<Buffer> {
   if (body.declaredLength !== undefined && body.declaredLength > maxBytes) throw new S3Error('MaxMessageLengthExceeded');
   const chunks: Buffer[] = [];
   let size = 0;
@@ -15,7 +20,7 @@ export async function readBodyText(body: RequestBody, maxBytes: number = limits.
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** Reads and parses an XML document whose root must be `root`; empty or wrong → MalformedXML. */

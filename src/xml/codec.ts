@@ -101,16 +101,3 @@ export function parseXml(text: string, error: 'MalformedXML' | 'MalformedACLErro
     throw new S3Error(error);
   }
 }
-
-/** An element that may appear once or repeated, as a list. */
-export function asList<T>(value: T | T[] | undefined): T[] {
-  if (value === undefined || value === null || value === '') return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-/** The text of a leaf element ('' for an empty element), or undefined when absent or not a leaf. */
-export function textOf(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
-}
