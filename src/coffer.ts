@@ -12,6 +12,8 @@ import { collectOrphans } from './store/collector.js';
 import type { MetadataStore } from './store/meta/metadata-store.js';
 import { SqliteMetadataStore } from './store/meta/sqlite/sqlite-store.js';
 
+const CLOSE_SWEEP_MS = 50;
+
 export interface CofferOptions extends Partial<CofferConfig> {
   /** Extra users besides the root user. */
   readonly users?: readonly User[];
@@ -68,7 +70,13 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     close() {
       closing ??= (async () => {
         await new Promise<void>((done) => {
-          server.close(() => done());
+          // close() drops the connections idle now; one still serving a request becomes idle
+          // (keep-alive) when it finishes and must be dropped then, not when the client lets go.
+          const sweep = setInterval(() => server.closeIdleConnections(), CLOSE_SWEEP_MS);
+          server.close(() => {
+            clearInterval(sweep);
+            done();
+          });
           server.closeIdleConnections();
         });
         await meta.close();

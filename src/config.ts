@@ -48,7 +48,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     throw new ConfigError(`${(error as Error).message}\n${USAGE}`);
   }
   if (values.help) return 'help';
-  const str = (name: string, envName: string, fallback?: string) => (values[name] as string | undefined) ?? env[envName] ?? fallback;
+  // An empty environment variable counts as unset (as `FOO= coffer` and compose files produce).
+  const str = (name: string, envName: string, fallback?: string) => (values[name] as string | undefined) ?? (env[envName] || undefined) ?? fallback;
   const { host, port } = parseAddress(str('address', 'COFFER_ADDRESS', DEFAULT_ADDRESS)!);
   return {
     host,

@@ -14,6 +14,7 @@ export const STREAMING_SIGNED_TRAILER = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAI
 export const STREAMING_UNSIGNED_TRAILER = 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
 
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 type Headers = Readonly<Record<string, string | undefined>>;
 
@@ -110,8 +111,12 @@ class Sha256Verifier extends Transform {
 export function verifiedBody(
   source: Readable,
   payload: PayloadMode,
+  /** True when the framing says there is no body (no Content-Length or 0, no Transfer-Encoding). */
+  knownEmpty = false,
 ): { body: Readable; trailers: () => Readonly<Record<string, string>> } {
   const noTrailers = (): Readonly<Record<string, string>> => Object.freeze({});
+  // Most requests (GET, HEAD, DELETE) have no body and sign the empty hash: nothing to verify.
+  if (knownEmpty && payload.kind === 'sha256' && payload.expectedHex === EMPTY_SHA256) return { body: source, trailers: noTrailers };
   switch (payload.kind) {
     case 'unsigned':
       return { body: source, trailers: noTrailers };

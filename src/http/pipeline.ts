@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
 import { authenticate } from '../auth/authenticate.js';
 import { verifiedBody } from '../auth/payload.js';
 import { S3Error } from '../errors.js';
 import { handlers } from '../ops/index.js';
 import type { OperationContext, Services } from '../ops/types.js';
+import { parseXml } from '../xml/codec.js';
 import { resolveTarget } from './addressing.js';
+import { sendDeferred } from './keep-alive.js';
+import { HOST_ID, nextRequestId } from './request-ids.js';
 import { sendError, sendResult, toS3Error } from './respond.js';
 import { route, type Route } from './router.js';
 
@@ -14,16 +16,6 @@ export interface PipelineOptions {
   readonly domain: string;
   /** Called for errors that are not S3 errors (answered as InternalError). */
   readonly logError: (requestId: string, error: unknown) => void;
-}
-
-const HOST_ID = randomBytes(24).toString('base64');
-const REQUEST_ID_PREFIX = randomBytes(4).toString('hex').toUpperCase();
-let requestCounter = 0;
-
-/** 16 hex characters like AWS's, unique per process and cheap to make. */
-function nextRequestId(): string {
-  requestCounter = (requestCounter + 1) % 0x100000000;
-  return REQUEST_ID_PREFIX + requestCounter.toString(16).toUpperCase().padStart(8, '0');
 }
 
 /**
@@ -63,18 +55,27 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     if (decision.operation === undefined) throw new S3Error('MethodNotAllowed', undefined, { Method: req.method, ResourceType: target.key ? 'OBJECT' : 'BUCKET' });
     const handler = handlers[decision.operation];
     if (!handler) throw new S3Error('NotImplemented', `${decision.operation} is not implemented by Coffer yet.`);
-    const body = verifiedBody(req, auth.payload);
+    const contentLength = headers['content-length'];
+    const body = verifiedBody(req, auth.payload, (contentLength === undefined || contentLength === '0') && headers['transfer-encoding'] === undefined);
     const ctx: OperationContext = {
       requestId,
       route: decision,
       query,
       headers,
-      body: { stream: body.body, declaredLength: declaredLength(headers), trailers: body.trailers },
+      body: { stream: body.body, declaredLength: declaredLength(headers), trailers: body.trailers, parseXml },
       user: auth.user,
       services: options.services,
     };
     const result = await handler(ctx);
-    await sendResult(req, res, result);
+    if (result.deferred) {
+      await sendDeferred(req, res, result.deferred, (failure) => {
+        const known = toS3Error(failure);
+        if (!known) options.logError(requestId, failure);
+        return { error: known ?? new S3Error('InternalError'), requestId, hostId: HOST_ID };
+      });
+    } else {
+      await sendResult(req, res, result);
+    }
   } catch (error) {
     const s3Error = toS3Error(error);
     if (s3Error) {

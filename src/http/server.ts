@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { limits } from '../limits.js';
 import { buildXml } from '../xml/codec.js';
+import { HOST_ID, nextRequestId } from './request-ids.js';
 
 /** Idle sockets (no bytes either way) are closed after this long, slow uploads included. */
 const SOCKET_IDLE_MS = 120_000;
@@ -35,8 +36,11 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
   const code = tooLarge ? 'RequestHeaderSectionTooLarge' : 'BadRequest';
   const message = tooLarge ? 'Your request header section exceeds the maximum allowed size.' : 'An error occurred when parsing the HTTP request.';
-  const body = buildXml('Error', { Code: code, Message: message }, null);
+  const requestId = nextRequestId();
+  const body = buildXml('Error', { Code: code, Message: message, RequestId: requestId, HostId: HOST_ID }, null);
   socket.end(
-    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    'HTTP/1.1 400 Bad Request\r\n' +
+      `x-amz-request-id: ${requestId}\r\nx-amz-id-2: ${HOST_ID}\r\nServer: Coffer\r\n` +
+      `Content-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

@@ -14,11 +14,12 @@ import {
   storageClassFrom,
   userMetadataFrom,
 } from './object-headers.js';
+import { partRead } from './part-number.js';
 import { parseRange } from './ranges.js';
 import { tagsFromHeader } from './tag-set.js';
-import { readManifest } from './read-object.js';
+import { readManifest, readManifestBuffer } from './read-object.js';
 import type { OperationContext, OperationResult } from './types.js';
-import { newVersionId, NULL_VERSION_ID, parseVersionIdParam, showsVersionIds, versionIdForWrite } from './version-ids.js';
+import { newVersionId, NULL_VERSION_ID, parseVersionIdParam, showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from './version-ids.js';
 
 /** `If-None-Match: *` / `If-Match: "etag"` on a write, decided atomically by the store. */
 export function writeConditionFrom(headers: Readonly<Record<string, string | undefined>>): WriteCondition | undefined {
@@ -87,7 +88,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
   return {
     headers: {
       etag: quoteEtag(data.md5.toString('hex')),
-      'x-amz-version-id': showsVersionIds(bucket) ? versionId : undefined,
+      'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
       ...(checksum ? { [checksumHeaderName(parseChecksumAlgorithm(checksum.algorithm)!)]: checksum.value, 'x-amz-checksum-type': checksum.type } : {}),
     },
   };
@@ -119,8 +120,11 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   checkReadPreconditions(ctx.headers, version);
   const headers = objectResponseHeaders(version, showsVersionIds(bucket));
   applyResponseOverrides(headers, ctx.query, ctx.user === null);
-  const range = parseRange(ctx.headers['range'], version.size);
-  if (!range && ctx.headers['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED' && version.checksum) {
+  const part = partRead(ctx.query, ctx.headers, version);
+  if (part) Object.assign(headers, part.headers);
+  const range = part ? part.range : parseRange(ctx.headers['range'], version.size);
+  const wholeObject = part ? !version.parts?.length : !range;
+  if (wholeObject && ctx.headers['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED' && version.checksum) {
     const algorithm = parseChecksumAlgorithm(version.checksum.algorithm);
     if (algorithm) {
       headers[checksumHeaderName(algorithm)] = version.checksum.value;
@@ -131,12 +135,12 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   const end = range?.end ?? version.size;
   headers['content-length'] = end - start;
   if (range) headers['content-range'] = `bytes ${start}-${end - 1}/${version.size}`;
-  const isHead = ctx.route.operation === 'HeadObject';
-  return {
-    status: range ? 206 : 200,
-    headers,
-    stream: isHead ? undefined : readManifest(ctx.services.blobs, version.manifest, start, end),
-  };
+  const status = range ? 206 : 200;
+  if (ctx.route.operation === 'HeadObject') return { status, headers };
+  // Small objects: one read, then headers and body in a single write.
+  const payload = await readManifestBuffer(ctx.services.blobs, version.manifest, start, end);
+  if (payload) return { status, headers, payload };
+  return { status, headers, stream: readManifest(ctx.services.blobs, version.manifest, start, end) };
 }
 
 export async function deleteObject(ctx: OperationContext): Promise<OperationResult> {

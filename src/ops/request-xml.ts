@@ -1,10 +1,14 @@
 import { S3Error } from '../errors.js';
 import { limits } from '../limits.js';
-import { parseXml } from '../xml/codec.js';
 import type { RequestBody } from './types.js';
 
 /** Reads a (small) XML request body, capped; '' when the body is empty. */
 export async function readBodyText(body: RequestBody, maxBytes: number = limits.xmlBodyBytesMax): Promise<string> {
+  return (await readBodyBytes(body, maxBytes)).toString('utf8');
+}
+
+/** A small request body in memory, capped (over the cap → MaxMessageLengthExceeded). */
+export async function readBodyBytes(body: RequestBody, maxBytes: number = limits.xmlBodyBytesMax): Promise<Buffer> {
   if (body.declaredLength !== undefined && body.declaredLength > maxBytes) throw new S3Error('MaxMessageLengthExceeded');
   const chunks: Buffer[] = [];
   let size = 0;
@@ -16,7 +20,7 @@ export async function readBodyText(body: RequestBody, maxBytes: number = limits.
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** Reads and parses an XML document whose root must be `root`; empty or wrong → MalformedXML. */
@@ -26,8 +30,21 @@ export async function readXmlDocument(body: RequestBody, root: string, options: 
     if (options.optional) return undefined;
     throw new S3Error('MissingRequestBodyError');
   }
-  const parsed = parseXml(text);
+  const parsed = body.parseXml(text);
   const element = parsed[root];
   if (element === undefined) throw new S3Error('MalformedXML');
   return typeof element === 'object' && element !== null ? (element as Record<string, unknown>) : {};
+}
+
+/** An element that may appear once or repeated, as a list (of a parsed request document). */
+export function asList<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined || value === null || value === '') return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** The text of a leaf element ('' for an empty element), or undefined when absent or not a leaf. */
+export function textOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
 }

@@ -5,6 +5,8 @@ import type { BlobStore } from '../store/blob/blob-store.js';
 import type { MetadataStore } from '../store/meta/metadata-store.js';
 import type { XmlObject } from '../xml/codec.js';
 
+export type { XmlObject };
+
 /** What every operation can reach: the stores and the server's settings. */
 export interface Services {
   readonly meta: MetadataStore;
@@ -21,6 +23,11 @@ export interface RequestBody {
   readonly declaredLength?: number;
   /** Trailing headers of an aws-chunked body (e.g. x-amz-checksum-crc32), once it is read. */
   trailers(): Readonly<Record<string, string>>;
+  /**
+   * The XML parser for request documents (src/xml/codec.ts's parseXml, supplied by the HTTP edge
+   * so that ops never import src/xml): entities off, malformed → MalformedXML.
+   */
+  parseXml(text: string): Record<string, unknown>;
 }
 
 /** One request as an operation sees it: no sockets, no HTTP objects. */
@@ -46,6 +53,19 @@ export interface OperationResult {
   readonly stream?: Readable;
   /** A small body already in memory (e.g. a JSON policy). */
   readonly payload?: string | Buffer;
+  /** Slow work answered with S3's keep-alive (only `xml` results). */
+  readonly deferred?: DeferredResult;
+}
+
+/**
+ * Work that may be slow (CompleteMultipartUpload). If it has not settled after `firstByteMs`, the
+ * edge answers 200 at once and keeps the connection alive with whitespace every `intervalMs`
+ * until the XML result — or an <Error> document — follows (http/keep-alive.ts).
+ */
+export interface DeferredResult {
+  readonly work: Promise<OperationResult>;
+  readonly firstByteMs: number;
+  readonly intervalMs: number;
 }
 
 export type OperationHandler = (ctx: OperationContext) => Promise<OperationResult>;

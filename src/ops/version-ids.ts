@@ -22,7 +22,17 @@ export function parseVersionIdParam(query: URLSearchParams): string | undefined 
   throw new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: value });
 }
 
-/** Whether responses about this bucket's objects carry x-amz-version-id. */
+/**
+ * The x-amz-version-id a write (PutObject, CopyObject, CompleteMultipartUpload, POST) answers
+ * with: the new id when versioning is Enabled; none otherwise. AWS's PutObject examples show a
+ * versioning-suspended PUT without the header although the object is stored as the null version
+ * (DeleteObject differs: a suspended DELETE answers `x-amz-version-id: null`).
+ */
+export function writtenVersionIdHeader(bucket: BucketRecord, versionId: string): string | undefined {
+  return bucket.versioning === 'Enabled' ? versionId : undefined;
+}
+
+/** Whether responses about this bucket's objects carry x-amz-version-id (reads: 'null' included). */
 export function showsVersionIds(bucket: BucketRecord): boolean {
   return bucket.versioning !== 'Unversioned';
 }

@@ -1,27 +1,78 @@
-import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { S3Error } from '../errors.js';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
-const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
-/** A value the builder renders: elements are object keys, arrays repeat the element. */
-export type XmlValue = string | number | boolean | undefined | null | XmlObject | readonly XmlValue[];
+/** A value the serializer renders: elements are object keys, arrays repeat the element. */
+export type XmlValue = string | number | boolean | undefined | null | XmlObject | XmlSequence | readonly XmlValue[];
 export interface XmlObject {
   readonly [element: string]: XmlValue;
 }
 
-const builder = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  suppressEmptyNode: false,
-  processEntities: true,
-  format: false,
-});
+/**
+ * Children whose element names interleave in a given order (ListObjectVersions mixes `Version`
+ * and `DeleteMarker` in listing order). The key it is stored under in its parent is not written.
+ */
+export interface XmlSequence {
+  readonly '#sequence': ReadonlyArray<readonly [element: string, value: XmlValue]>;
+}
+
+function isSequence(value: object): value is XmlSequence {
+  return '#sequence' in value;
+}
 
 /** Serializes `<root xmlns=S3>…</root>` with the XML declaration, as S3 sends its documents. */
 export function buildXml(root: string, body: XmlObject, namespace: string | null = S3_XMLNS): string {
-  const element = namespace ? { '@xmlns': namespace, ...body } : body;
-  return DECLARATION + builder.build({ [root]: element });
+  const parts: string[] = [XML_DECLARATION, '<', root];
+  if (namespace) parts.push(' xmlns="', namespace, '"');
+  parts.push('>');
+  writeChildren(parts, body);
+  parts.push('</', root, '>');
+  return parts.join('');
+}
+
+function writeChildren(out: string[], object: XmlObject): void {
+  for (const name in object) {
+    const value = object[name];
+    if (name === '#text') out.push(escapeXml(String(value ?? '')));
+    else writeElement(out, name, value);
+  }
+}
+
+function writeElement(out: string[], name: string, value: XmlValue): void {
+  if (value === undefined || value === null) return;
+  if (typeof value === 'object' && !Array.isArray(value) && isSequence(value)) {
+    for (const [element, item] of value['#sequence']) writeElement(out, element, item);
+  } else if (Array.isArray(value)) {
+    for (const item of value as readonly XmlValue[]) writeElement(out, name, item);
+  } else if (typeof value === 'object') {
+    out.push('<', name, '>');
+    writeChildren(out, value as XmlObject);
+    out.push('</', name, '>');
+  } else {
+    out.push('<', name, '>', escapeXml(String(value)), '</', name, '>');
+  }
+}
+
+const XML_SPECIAL = /[&<>"'\r\x00-\x08\x0b\x0c\x0e-\x1f]/;
+
+/**
+ * Escapes text for element content. Carriage returns and other control characters (legal in S3
+ * keys, not as raw XML text) become numeric character references, as S3 writes them.
+ */
+export function escapeXml(text: string): string {
+  if (!XML_SPECIAL.test(text)) return text;
+  return text.replace(/[&<>"'\r\x00-\x08\x0b\x0c\x0e-\x1f]/g, (c) => {
+    switch (c) {
+      case '&': return '&amp;';
+      case '<': return '&lt;';
+      case '>': return '&gt;';
+      case '"': return '&quot;';
+      case "'": return '&apos;';
+      default: return `&#${c.charCodeAt(0)};`;
+    }
+  });
 }
 
 /**
@@ -35,7 +86,7 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   trimValues: false,
   processEntities: true,
-  htmlEntities: false,
+  htmlEntities: true, // decodes numeric character references (&#13; in keys); DTD entities stay off
   ignoreDeclaration: true,
   ignorePiTags: true,
 });
@@ -49,17 +100,4 @@ export function parseXml(text: string, error: 'MalformedXML' | 'MalformedACLErro
   } catch {
     throw new S3Error(error);
   }
-}
-
-/** An element that may appear once or repeated, as a list. */
-export function asList<T>(value: T | T[] | undefined): T[] {
-  if (value === undefined || value === null || value === '') return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-/** The text of a leaf element ('' for an empty element), or undefined when absent or not a leaf. */
-export function textOf(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
 }

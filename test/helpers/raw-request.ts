@@ -49,11 +49,13 @@ export function signV4(options: {
   secretAccessKey: string;
   region?: string;
   date?: Date;
+  /** x-amz-content-sha256 to sign instead of the body's hash (UNSIGNED-PAYLOAD, STREAMING-…). */
+  payloadHash?: string;
 }): Record<string, string> {
   const region = options.region ?? 'us-east-1';
   const amzDate = (options.date ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   const day = amzDate.slice(0, 8);
-  const payloadHash = createHash('sha256').update(options.body ?? '').digest('hex');
+  const payloadHash = options.payloadHash ?? createHash('sha256').update(options.body ?? '').digest('hex');
   const headers: Record<string, string> = { ...options.headers, host: options.host, 'x-amz-date': amzDate, 'x-amz-content-sha256': payloadHash };
   const names = Object.keys(headers).map((h) => h.toLowerCase()).sort();
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));

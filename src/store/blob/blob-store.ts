@@ -14,6 +14,11 @@ export interface BlobStore {
   write(source: AsyncIterable<Buffer>, options?: { maxBytes?: number }): Promise<{ blobId: string; size: number }>;
   /** Bytes [start, end) of a blob. A missing blob errors the stream with BlobNotFoundError. */
   read(blobId: string, start: number, end: number): Readable;
+  /**
+   * Optional: bytes [start, end) of a blob in one buffer (for small reads, answered in a single
+   * write). Rejects with BlobNotFoundError when the blob is missing.
+   */
+  readBuffer?(blobId: string, start: number, end: number): Promise<Buffer>;
   /** Deletes blobs; ids that do not exist are ignored. */
   delete(blobIds: readonly string[]): Promise<void>;
   /** Every stored blob with its modification time, for the orphan collector. */

@@ -1,7 +1,7 @@
 /**
  * The listing walk shared by every MetadataStore: rolls keys up into common prefixes at the
  * delimiter and, after each common prefix, seeks to the first key past it instead of scanning
- * every key under it — so a page costs O(page) queries of O(page) rows whatever the bucket holds.
+ * every key under it — so a page costs O(page) index seeks reading O(page) rows in all, whatever the bucket holds.
  *
  * Order is UTF-8 byte order, which equals Unicode code point order; stores must scan in it
  * (SQLite's BINARY collation does; PostgreSQL needs COLLATE "C").
@@ -35,14 +35,24 @@ export interface WalkQuery<W> {
   readonly limit: number;
 }
 
+/** Rows asked for right after a seek past a common prefix. */
+const SEEK_BATCH_ROWS = 1;
+
 export async function walkListing<R, W>(scanner: Scanner<R, W>, query: WalkQuery<W>): Promise<{ entries: WalkEntry<R>[]; isTruncated: boolean }> {
   const { prefix, delimiter, limit, markerKey } = query;
   const entries: WalkEntry<R>[] = [];
+  /** The common prefix just listed: without a successor to seek to, its keys are scanned past. */
+  let lastPrefix: string | undefined;
   let cursor: ScanCursor<W> =
     compareKeys(query.start.key, prefix) >= 0 ? query.start : { key: prefix, inclusive: true };
+  // The first scan asks for a whole page. After a seek the next row is most often another
+  // common prefix, whose first row is all we need: asking for a page there would read O(page)
+  // rows per prefix, O(page²) per page. So after a seek the batch restarts small and doubles
+  // while rows keep being listed one by one.
+  let batchSize = limit + 1;
 
   for (;;) {
-    const want = limit - entries.length + 1;
+    const want = Math.min(batchSize, limit - entries.length + 1);
     const batch = await scanner.scan(cursor, want);
     let jumped = false;
     for (const row of batch) {
@@ -50,9 +60,10 @@ export async function walkListing<R, W>(scanner: Scanner<R, W>, query: WalkQuery
       if (!key.startsWith(prefix)) return { entries, isTruncated: false };
       const commonPrefix = delimiter === '' ? undefined : commonPrefixOf(key, prefix, delimiter);
       if (commonPrefix !== undefined) {
-        if (!markerKey.startsWith(commonPrefix)) {
+        if (!markerKey.startsWith(commonPrefix) && commonPrefix !== lastPrefix) {
           if (entries.length === limit) return { entries, isTruncated: true };
           entries.push({ kind: 'prefix', prefix: commonPrefix });
+          lastPrefix = commonPrefix;
         }
         const next = successorOfPrefix(commonPrefix);
         if (next === undefined) {
@@ -69,6 +80,7 @@ export async function walkListing<R, W>(scanner: Scanner<R, W>, query: WalkQuery
     }
     // A short batch that we read to its end means there is nothing more to scan.
     if (!jumped && batch.length < want) return { entries, isTruncated: false };
+    batchSize = jumped ? SEEK_BATCH_ROWS : batchSize * 2;
   }
 }
 

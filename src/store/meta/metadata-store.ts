@@ -101,6 +101,17 @@ export interface WriteCondition {
   readonly ifMatch?: string;
 }
 
+/** How a write's extents came to be. */
+export interface WriteOptions {
+  /**
+   * The extents point at blobs already stored for other versions or parts (CopyObject,
+   * UploadPartCopy) rather than at freshly written ones. The write then fails with
+   * 'ConditionalConflict' if any of those blobs was released meanwhile (its source deleted),
+   * instead of committing a reference to data that is gone.
+   */
+  readonly sharedBlobs?: boolean;
+}
+
 export interface ReleaseResult {
   /** Blob ids that no longer have any reference: delete them from the BlobStore. */
   readonly released: readonly string[];
@@ -201,7 +212,7 @@ export interface MetadataStore {
    * gain a reference each. Throws 'BucketNotFound', 'PreconditionFailed', 'ObjectNotFound'
    * (If-Match on an absent key).
    */
-  putVersion(version: NewVersion, condition?: WriteCondition): Promise<ReleaseResult>;
+  putVersion(version: NewVersion, condition?: WriteCondition, options?: WriteOptions): Promise<ReleaseResult>;
   /** Permanently removes one version; the next newest becomes latest. Throws 'VersionNotFound'. */
   deleteVersion(bucket: string, key: string, versionId: string): Promise<ReleaseResult & { deleted: ObjectVersion }>;
   /** Replaces the tag set of one version (latest when versionId is omitted). Throws 'VersionNotFound'. */
@@ -215,7 +226,7 @@ export interface MetadataStore {
   createUpload(upload: MultipartUpload): Promise<void>;
   getUpload(bucket: string, uploadId: string): Promise<MultipartUpload | undefined>;
   /** Adds or replaces a part (its blobs gain references; a replaced part's are released). Throws 'UploadNotFound'. */
-  putPart(bucket: string, uploadId: string, part: UploadPart): Promise<ReleaseResult>;
+  putPart(bucket: string, uploadId: string, part: UploadPart, options?: WriteOptions): Promise<ReleaseResult>;
   /** Parts in part-number order, strictly after `afterPartNumber`. */
   listParts(bucket: string, uploadId: string, afterPartNumber: number, limit: number): Promise<ListPage<UploadPart>>;
   listUploads(bucket: string, query: ListUploadsQuery): Promise<ListPage<UploadEntry>>;

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import type { WalSyncer } from './wal-sync.js';
 
 interface PendingWrite {
   readonly write: () => unknown;
@@ -10,6 +11,8 @@ interface PendingWrite {
  * Group commit: writes issued while the event loop is busy are run together in one transaction,
  * so N concurrent requests cost one WAL fsync instead of N. Each write runs in its own savepoint:
  * a write that throws is rolled back alone and its caller gets the error; the others commit.
+ * With a WalSyncer (synchronous = NORMAL), callers are answered only once the batch's WAL frames
+ * are fsynced, off the event loop; without one the commit itself is durable (synchronous = FULL).
  */
 export class GroupCommitter {
   private pending: PendingWrite[] = [];
@@ -17,7 +20,11 @@ export class GroupCommitter {
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => {};
 
-  constructor(private readonly db: Database) {}
+  private syncing = 0;
+  private synced: Promise<void> = Promise.resolve();
+  private markSynced: () => void = () => {};
+
+  constructor(private readonly db: Database, private readonly syncer?: WalSyncer) {}
 
   run<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -31,8 +38,9 @@ export class GroupCommitter {
   }
 
   /** Resolves once every queued write has been committed. */
-  drain(): Promise<void> {
-    return this.scheduled ? this.idle : Promise.resolve();
+  async drain(): Promise<void> {
+    if (this.scheduled) await this.idle;
+    if (this.syncing > 0) await this.synced;
   }
 
   private flush(): void {
@@ -56,11 +64,22 @@ export class GroupCommitter {
       this.markIdle();
       return;
     }
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.error);
-    });
+    const settle = () =>
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) item.resolve(outcome.value);
+        else item.reject(outcome.error);
+      });
     this.markIdle();
+    if (!this.syncer) {
+      settle();
+      return;
+    }
+    if (this.syncing++ === 0) this.synced = new Promise((done) => (this.markSynced = done));
+    this.syncer.durable().then(settle, (error: unknown) => {
+      for (const item of batch) item.reject(error);
+    }).finally(() => {
+      if (--this.syncing === 0) this.markSynced();
+    });
   }
 }

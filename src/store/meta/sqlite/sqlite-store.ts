@@ -21,10 +21,12 @@ import {
   type VersionEntry,
   type VersioningState,
   type WriteCondition,
+  type WriteOptions,
 } from '../metadata-store.js';
 import { walkListing, type Scanner } from '../listing.js';
 import { SCHEMA } from './schema.js';
 import { GroupCommitter } from './group-commit.js';
+import { WalSyncer } from './wal-sync.js';
 import {
   decodeManifest,
   encodeManifest,
@@ -45,24 +47,32 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * The embedded MetadataStore. WAL with synchronous=FULL: a resolved write is on disk.
- * Writes from concurrent requests are batched into one transaction (one fsync) by the
- * GroupCommitter; each write runs in its own savepoint so one failure does not undo the others.
+ * The embedded MetadataStore. WAL; a resolved write is on disk: commits run with
+ * synchronous=NORMAL and the WalSyncer fsyncs the WAL on the thread pool before writes resolve
+ * (':memory:' databases: synchronous=FULL, nothing to sync). Writes from concurrent requests are
+ * batched into one transaction (one fsync) by the GroupCommitter; each write runs in its own
+ * savepoint so one failure does not undo the others.
  */
 export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Db;
   private readonly committer: GroupCommitter;
+  private readonly syncer: WalSyncer | undefined;
+  /** Bucket rows by name; emptied by a trigger whenever any statement changes the buckets table. */
+  private readonly bucketCache = new Map<string, BucketRecord>();
   private readonly stmt: ReturnType<typeof prepareStatements>;
 
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.path);
+    const onDisk = options.path !== ':memory:' && options.path !== '';
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma(onDisk ? 'synchronous = NORMAL' : 'synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    watchBuckets(this.db, () => this.bucketCache.clear());
     this.stmt = prepareStatements(this.db);
-    this.committer = new GroupCommitter(this.db);
+    this.syncer = onDisk ? new WalSyncer(`${options.path}-wal`) : undefined;
+    this.committer = new GroupCommitter(this.db, this.syncer);
   }
 
   // ---- buckets ----
@@ -77,8 +87,14 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async getBucket(name: string): Promise<BucketRecord | undefined> {
+    const cached = this.bucketCache.get(name);
+    if (cached) return cached;
     const row = this.stmt.getBucket.get(name) as BucketRow | undefined;
-    return row && rowToBucket(row);
+    if (!row) return undefined;
+    const bucket = Object.freeze(rowToBucket(row));
+    if (this.bucketCache.size >= BUCKET_CACHE_ENTRIES_MAX) this.bucketCache.clear();
+    this.bucketCache.set(name, bucket);
+    return bucket;
   }
 
   async listBuckets(ownerId?: string): Promise<BucketRecord[]> {
@@ -122,10 +138,11 @@ export class SqliteMetadataStore implements MetadataStore {
     return row && rowToVersion(row);
   }
 
-  putVersion(version: NewVersion, condition?: WriteCondition): Promise<ReleaseResult> {
+  putVersion(version: NewVersion, condition?: WriteCondition, options?: WriteOptions): Promise<ReleaseResult> {
     return this.committer.run(() => {
       if (!this.stmt.getBucket.get(version.bucket)) throw new StoreError('BucketNotFound');
       this.checkCondition(version.bucket, version.key, condition);
+      if (options?.sharedBlobs) this.requireLiveBlobs(version.manifest);
       return { released: this.insertVersion(version, true) };
     });
   }
@@ -221,9 +238,10 @@ export class SqliteMetadataStore implements MetadataStore {
     return row && row.bucket === bucket ? rowToUpload(row) : undefined;
   }
 
-  putPart(bucket: string, uploadId: string, part: UploadPart): Promise<ReleaseResult> {
+  putPart(bucket: string, uploadId: string, part: UploadPart, options?: WriteOptions): Promise<ReleaseResult> {
     return this.committer.run(() => {
       this.requireUpload(bucket, uploadId);
+      if (options?.sharedBlobs) this.requireLiveBlobs(part.manifest);
       const old = this.stmt.getPart.get(uploadId, part.partNumber) as PartRow | undefined;
       this.addRefs(part.manifest);
       this.stmt.putPart.run(
@@ -290,6 +308,9 @@ export class SqliteMetadataStore implements MetadataStore {
       this.requireUpload(version.bucket, uploadId);
       this.checkCondition(version.bucket, version.key, condition);
       const parts = this.stmt.allParts.all(uploadId) as PartRow[];
+      // The manifest was built from a listing of the parts: a part replaced since then has had its
+      // blobs released, and a version must never reference a released blob.
+      this.requireLiveBlobs(version.manifest);
       // The used parts' references move to the new version: add the version's, drop all the parts'.
       const released = this.insertVersion(version, true);
       for (const part of parts) released.push(...this.dropRefs(decodeManifest(part.manifest)));
@@ -319,6 +340,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async close(): Promise<void> {
     await this.committer.drain();
     this.db.close();
+    this.syncer?.close();
   }
 
   // ---- internals (run inside a committer transaction) ----
@@ -342,19 +364,28 @@ export class SqliteMetadataStore implements MetadataStore {
   /** Inserts a version as the latest; returns blobs released by the version it replaced. */
   private insertVersion(version: NewVersion, asLatest: boolean): string[] {
     let released: string[] = [];
+    // References are added before the replaced version's are dropped: a blob both share (a copy
+    // onto itself, a part copied from the key it completes) never passes through zero.
+    this.addRefs(version.manifest);
     const existing = this.stmt.getVersion.get(version.bucket, version.key, version.versionId) as VersionRow | undefined;
     if (existing) {
       this.stmt.deleteVersionRow.run(existing.seq);
       released = this.dropRefs(decodeManifest(existing.manifest));
     }
     if (asLatest) this.stmt.clearLatest.run(version.bucket, version.key);
-    this.addRefs(version.manifest);
     this.stmt.insertVersion.run(
       version.bucket, version.key, version.versionId, asLatest ? 1 : 0, version.isDeleteMarker ? 1 : 0,
       version.size, version.etag, version.lastModified.getTime(), version.ownerId,
       JSON.stringify(versionAttributes(version)), JSON.stringify(version.tags.map((t) => [t.key, t.value])), encodeManifest(version.manifest),
     );
     return released;
+  }
+
+  /** Extents that reuse stored blobs may only be committed while those blobs are still referenced. */
+  private requireLiveBlobs(manifest: readonly Extent[]): void {
+    for (const extent of manifest) {
+      if (!this.isReferenced(extent.blobId)) throw new StoreError('ConditionalConflict');
+    }
   }
 
   private addRefs(manifest: readonly Extent[]): void {
@@ -376,6 +407,24 @@ export class SqliteMetadataStore implements MetadataStore {
 
   private isReferenced(blobId: string): boolean {
     return this.stmt.getBlob.get(blobId) !== undefined;
+  }
+}
+
+const BUCKET_CACHE_ENTRIES_MAX = 10_000;
+
+/**
+ * Calls `changed` from inside any INSERT, UPDATE or DELETE on `buckets` through this connection
+ * (temporary triggers, so whatever code path changes a bucket, a cache of buckets cannot go
+ * stale; a rolled-back change only costs a cache miss).
+ */
+function watchBuckets(db: Db, changed: () => void): void {
+  db.function('coffer_buckets_changed', { deterministic: false, varargs: false }, () => {
+    changed();
+    return null;
+  });
+  for (const event of ['INSERT', 'UPDATE', 'DELETE']) {
+    db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS coffer_buckets_${event.toLowerCase()} AFTER ${event} ON main.buckets
+      BEGIN SELECT coffer_buckets_changed(); END`);
   }
 }
 

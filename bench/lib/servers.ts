@@ -1,0 +1,84 @@
+/** Starting the two servers under test as child processes, and reading their CPU time. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { BENCH_CREDENTIALS } from './sign.js';
+
+export interface ServerProcess {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const CLK_TCK = 100; // Linux USER_HZ
+
+/** utime + stime of a process in milliseconds, from /proc/<pid>/stat. */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); utime is field 14, stime field 15.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
+/** Resident set size in bytes, from /proc/<pid>/status. */
+export function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** Spawns `node <args>` and waits for a line matching `ready` that carries the endpoint. */
+export async function startProcess(name: string, args: readonly string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<ServerProcess> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.length > 20_000) stderr = stderr.slice(-10_000);
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) {
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready:\n${out}\n${stderr}`)));
+    setTimeout(() => reject(new Error(`${name} did not start in 30 s:\n${out}\n${stderr}`)), 30_000).unref();
+  });
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGINT' && signal !== 'SIGTERM') console.error(`${name} exited (${code ?? signal}):\n${stderr}`);
+  });
+  return {
+    name,
+    host: '127.0.0.1',
+    port,
+    pid: child.pid!,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGINT');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      }),
+  };
+}
+
+export function startCofferProcess(dataDir: string, extraNodeArgs: readonly string[] = []): Promise<ServerProcess> {
+  return startProcess(
+    'coffer',
+    [...extraNodeArgs, 'dist/main.js', '--address', '127.0.0.1:0', '--data-dir', dataDir],
+    { COFFER_ACCESS_KEY_ID: BENCH_CREDENTIALS.accessKeyId, COFFER_SECRET_ACCESS_KEY: BENCH_CREDENTIALS.secretAccessKey, COFFER_REGION: BENCH_CREDENTIALS.region },
+    /serving S3 on http:\/\/127\.0\.0\.1:(\d+)/,
+  );
+}
+
+export function startBaselineProcess(dir: string): Promise<ServerProcess> {
+  return startProcess('baseline', ['--import', 'tsx', 'bench/baseline-server.ts', dir], {}, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+}

@@ -1,0 +1,49 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { S3Error } from '../errors.js';
+import type { DeferredResult } from '../ops/types.js';
+import { buildXml, XML_DECLARATION } from '../xml/codec.js';
+import { sendResult } from './respond.js';
+
+const SLOW = Symbol('slow');
+
+/**
+ * S3's answer to slow work (CompleteMultipartUpload): if the result is not there after
+ * `firstByteMs`, the response starts at once as 200 with the XML declaration, then whitespace every
+ * `intervalMs` so neither the client nor a proxy times out, then the result document — or, if the
+ * work failed, an <Error> document inside the 200 body (SDKs look for it). Fast work answers
+ * normally, errors included (they are thrown to the pipeline).
+ * Headers of a late result (ETag, version id…) cannot follow the 200: its document carries them.
+ */
+export async function sendDeferred(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deferred: DeferredResult,
+  describeError: (error: unknown) => { error: S3Error; requestId: string; hostId: string },
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<typeof SLOW>((resolve) => {
+    timer = setTimeout(() => resolve(SLOW), deferred.firstByteMs);
+  });
+  const first = await Promise.race([deferred.work.then((result) => ({ result }), (error: unknown) => ({ error })), slow]);
+  clearTimeout(timer);
+  if (first !== SLOW) {
+    if ('error' in first) throw first.error;
+    return sendResult(req, res, first.result);
+  }
+
+  res.statusCode = 200;
+  res.setHeader('content-type', 'application/xml');
+  res.write(`${XML_DECLARATION} `);
+  const ticker = setInterval(() => res.write(' '), deferred.intervalMs);
+  try {
+    const result = await deferred.work;
+    const xml = result.xml ? buildXml(result.xml.root, result.xml.body, result.xml.namespace) : XML_DECLARATION;
+    res.end(xml.slice(XML_DECLARATION.length));
+  } catch (failure) {
+    const { error, requestId, hostId } = describeError(failure);
+    const body = buildXml('Error', { Code: error.code, Message: error.message, ...error.detail, RequestId: requestId, HostId: hostId }, null);
+    res.end(body.slice(XML_DECLARATION.length));
+  } finally {
+    clearInterval(ticker);
+  }
+}

@@ -1,0 +1,604 @@
+/**
+ * The MetadataStore contract (src/store/meta/metadata-store.ts), run against every implementation:
+ * `metadataStoreContract('sqlite', () => new SqliteMetadataStore({ path: ':memory:' }))`.
+ * A later implementation (PostgreSQL) reuses it unchanged; a skipped case must carry its reason.
+ */
+import { describe, test, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  StoreError,
+  type BucketRecord,
+  type Extent,
+  type ListEntry,
+  type MetadataStore,
+  type MultipartUpload,
+  type NewVersion,
+  type StoreErrorCode,
+  type UploadEntry,
+  type UploadPart,
+  type VersionEntry,
+} from '../../src/store/meta/metadata-store.js';
+
+export type MetadataStoreFactory = () => MetadataStore | Promise<MetadataStore>;
+
+const OWNER = 'a'.repeat(64);
+const OTHER = 'b'.repeat(64);
+
+let blobCounter = 0;
+/** A fresh blob id (32 hex characters, like the fs blob store's). */
+export function newBlobId(): string {
+  blobCounter++;
+  return blobCounter.toString(16).padStart(32, '0');
+}
+
+function bucketRecord(name: string, overrides: Partial<BucketRecord> = {}): BucketRecord {
+  return { name, ownerId: OWNER, createdAt: new Date(1_700_000_000_000), region: 'us-east-1', versioning: 'Unversioned', objectLockEnabled: false, ...overrides };
+}
+
+function extent(blobId = newBlobId(), length = 10): Extent {
+  return { blobId, offset: 0, length };
+}
+
+function version(bucket: string, key: string, overrides: Partial<NewVersion> = {}): NewVersion {
+  const manifest = overrides.manifest ?? [extent()];
+  return {
+    bucket,
+    key,
+    versionId: 'null',
+    isDeleteMarker: false,
+    size: manifest.reduce((n, e) => n + e.length, 0),
+    etag: 'd41d8cd98f00b204e9800998ecf8427e',
+    lastModified: new Date(1_700_000_000_000),
+    ownerId: OWNER,
+    headers: { contentType: 'text/plain' },
+    userMetadata: {},
+    storageClass: 'STANDARD',
+    tags: [],
+    ...overrides,
+    manifest,
+  };
+}
+
+function upload(bucket: string, key: string, uploadId: string, initiatedMs = 1_700_000_000_000): MultipartUpload {
+  return { uploadId, bucket, key, initiated: new Date(initiatedMs), ownerId: OWNER, headers: {}, userMetadata: {}, storageClass: 'STANDARD', tags: [] };
+}
+
+function part(partNumber: number, manifest: Extent[] = [extent()]): UploadPart {
+  return { partNumber, size: manifest.reduce((n, e) => n + e.length, 0), etag: `etag-${partNumber}`, lastModified: new Date(1_700_000_000_000), manifest };
+}
+
+async function expectStoreError(promise: Promise<unknown>, code: StoreErrorCode): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof StoreError, `expected StoreError ${code}, got ${String(error)}`);
+    assert.equal(error.code, code);
+    return true;
+  });
+}
+
+const listKeys = (entries: readonly ListEntry[]) => entries.map((e) => (e.kind === 'prefix' ? `P:${e.prefix}` : e.version.key));
+const versionKeys = (entries: readonly VersionEntry[]) => entries.map((e) => (e.kind === 'prefix' ? `P:${e.prefix}` : `${e.version.key}@${e.version.versionId}`));
+const uploadKeys = (entries: readonly UploadEntry[]) => entries.map((e) => (e.kind === 'prefix' ? `P:${e.prefix}` : `${e.upload.key}#${e.upload.uploadId}`));
+const sorted = (ids: readonly string[]) => [...ids].sort();
+
+export function metadataStoreContract(name: string, factory: MetadataStoreFactory): void {
+  describe(`MetadataStore contract: ${name}`, () => {
+    let store: MetadataStore;
+    beforeEach(async () => {
+      store = await factory();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    describe('buckets', () => {
+      test('createBucket.then getBucket returns the record', async () => {
+        const record = bucketRecord('alpha', { region: 'eu-west-1', objectLockEnabled: true, versioning: 'Enabled' });
+        await store.createBucket(record);
+        assert.deepEqual(await store.getBucket('alpha'), record);
+        assert.equal(await store.getBucket('missing'), undefined);
+      });
+
+      test('createBucket.taken name throws BucketExists and keeps the first owner', async () => {
+        await store.createBucket(bucketRecord('alpha'));
+        await expectStoreError(store.createBucket(bucketRecord('alpha', { ownerId: OTHER })), 'BucketExists');
+        assert.equal((await store.getBucket('alpha'))?.ownerId, OWNER);
+      });
+
+      test('listBuckets.name order, optionally one owner', async () => {
+        await store.createBucket(bucketRecord('charlie'));
+        await store.createBucket(bucketRecord('alpha', { ownerId: OTHER }));
+        await store.createBucket(bucketRecord('bravo'));
+        assert.deepEqual((await store.listBuckets()).map((b) => b.name), ['alpha', 'bravo', 'charlie']);
+        assert.deepEqual((await store.listBuckets(OWNER)).map((b) => b.name), ['bravo', 'charlie']);
+        assert.deepEqual((await store.listBuckets('c'.repeat(64))).map((b) => b.name), []);
+      });
+
+      test('deleteBucket.missing throws BucketNotFound', async () => {
+        await expectStoreError(store.deleteBucket('missing'), 'BucketNotFound');
+      });
+
+      test('deleteBucket.with a version or a delete marker or an upload throws BucketNotEmpty', async () => {
+        await store.createBucket(bucketRecord('alpha'));
+        await store.putVersion(version('alpha', 'k'));
+        await expectStoreError(store.deleteBucket('alpha'), 'BucketNotEmpty');
+        await store.deleteVersion('alpha', 'k', 'null');
+        await store.putVersion(version('alpha', 'k', { isDeleteMarker: true, manifest: [], size: 0, etag: '' }));
+        await expectStoreError(store.deleteBucket('alpha'), 'BucketNotEmpty');
+        await store.deleteVersion('alpha', 'k', 'null');
+        await store.createUpload(upload('alpha', 'k', 'u1'));
+        await expectStoreError(store.deleteBucket('alpha'), 'BucketNotEmpty');
+        await store.abortUpload('alpha', 'u1');
+        await store.deleteBucket('alpha');
+        assert.equal(await store.getBucket('alpha'), undefined);
+      });
+
+      test('deleteBucket.removes its configurations; the name can be re-created', async () => {
+        await store.createBucket(bucketRecord('alpha'));
+        await store.putBucketConfig('alpha', 'tagging', '<Tagging/>');
+        await store.deleteBucket('alpha');
+        await store.createBucket(bucketRecord('alpha', { ownerId: OTHER }));
+        assert.equal(await store.getBucketConfig('alpha', 'tagging'), undefined);
+        assert.equal((await store.getBucket('alpha'))?.ownerId, OTHER);
+      });
+
+      test('setBucketVersioning.changes the state; missing bucket throws BucketNotFound', async () => {
+        await store.createBucket(bucketRecord('alpha'));
+        await store.setBucketVersioning('alpha', 'Enabled');
+        assert.equal((await store.getBucket('alpha'))?.versioning, 'Enabled');
+        await store.setBucketVersioning('alpha', 'Suspended');
+        assert.equal((await store.getBucket('alpha'))?.versioning, 'Suspended');
+        await expectStoreError(store.setBucketVersioning('missing', 'Enabled'), 'BucketNotFound');
+      });
+
+      test('putBucketConfig.put, replace, delete, per kind; missing bucket throws BucketNotFound', async () => {
+        await store.createBucket(bucketRecord('alpha'));
+        assert.equal(await store.getBucketConfig('alpha', 'cors'), undefined);
+        await store.putBucketConfig('alpha', 'cors', 'one');
+        await store.putBucketConfig('alpha', 'policy', '{"p":1}');
+        await store.putBucketConfig('alpha', 'cors', 'two');
+        assert.equal(await store.getBucketConfig('alpha', 'cors'), 'two');
+        assert.equal(await store.getBucketConfig('alpha', 'policy'), '{"p":1}');
+        await store.putBucketConfig('alpha', 'cors', undefined);
+        assert.equal(await store.getBucketConfig('alpha', 'cors'), undefined);
+        assert.equal(await store.getBucketConfig('alpha', 'policy'), '{"p":1}');
+        await store.putBucketConfig('alpha', 'cors', undefined); // deleting an absent config is fine
+        await expectStoreError(store.putBucketConfig('missing', 'cors', 'x'), 'BucketNotFound');
+      });
+    });
+
+    describe('object versions', () => {
+      beforeEach(async () => {
+        await store.createBucket(bucketRecord('bkt'));
+      });
+
+      test('putVersion.then getVersion returns every attribute', async () => {
+        const v = version('bkt', 'dir/ä key', {
+          headers: { contentType: 'text/plain', cacheControl: 'no-cache', contentDisposition: 'inline', contentEncoding: 'gzip', contentLanguage: 'de', expires: 'Thu, 01 Dec 1994 16:00:00 GMT', websiteRedirectLocation: '/x' },
+          userMetadata: { title: 'my title', 'x-y': 'ü' },
+          storageClass: 'STANDARD_IA',
+          checksum: { algorithm: 'CRC32', type: 'FULL_OBJECT', value: 'AAAAAA==' },
+          parts: [{ partNumber: 1, size: 10, etag: 'e1' }],
+          tags: [{ key: 'k', value: 'v' }],
+          manifest: [extent(newBlobId(), 4), extent(newBlobId(), 6)],
+        });
+        await store.putVersion(v);
+        const got = await store.getVersion('bkt', 'dir/ä key');
+        assert.deepEqual(got, { ...v, isLatest: true });
+        assert.deepEqual(await store.getVersion('bkt', 'dir/ä key', 'null'), got);
+        assert.equal(await store.getVersion('bkt', 'other'), undefined);
+        assert.equal(await store.getVersion('bkt', 'dir/ä key', 'nope'), undefined);
+      });
+
+      test('putVersion.missing bucket throws BucketNotFound', async () => {
+        await expectStoreError(store.putVersion(version('missing', 'k')), 'BucketNotFound');
+      });
+
+      test('putVersion.same id replaces the version and releases its blobs', async () => {
+        const first = extent();
+        assert.deepEqual((await store.putVersion(version('bkt', 'k', { manifest: [first] }))).released, []);
+        const second = extent();
+        const { released } = await store.putVersion(version('bkt', 'k', { manifest: [second], etag: 'e2' }));
+        assert.deepEqual(released, [first.blobId]);
+        assert.equal((await store.getVersion('bkt', 'k'))?.etag, 'e2');
+        assert.deepEqual((await store.listVersions('bkt', { prefix: '', delimiter: '', keyMarker: '', versionIdMarker: '', limit: 10 })).entries.length, 1);
+      });
+
+      test('putVersion.new id keeps the older versions; only the newest is latest', async () => {
+        await store.putVersion(version('bkt', 'k', { versionId: 'v1' }));
+        const { released } = await store.putVersion(version('bkt', 'k', { versionId: 'v2' }));
+        assert.deepEqual(released, []);
+        assert.equal((await store.getVersion('bkt', 'k'))?.versionId, 'v2');
+        assert.equal((await store.getVersion('bkt', 'k', 'v1'))?.isLatest, false);
+        assert.equal((await store.getVersion('bkt', 'k', 'v2'))?.isLatest, true);
+      });
+
+      test('putVersion.latest may be a delete marker', async () => {
+        await store.putVersion(version('bkt', 'k', { versionId: 'v1' }));
+        await store.putVersion(version('bkt', 'k', { versionId: 'dm', isDeleteMarker: true, manifest: [], size: 0, etag: '' }));
+        const latest = await store.getVersion('bkt', 'k');
+        assert.equal(latest?.versionId, 'dm');
+        assert.equal(latest?.isDeleteMarker, true);
+      });
+
+      test('putVersion.ifNoneMatch fails when a current version exists, not on a delete marker', async () => {
+        await store.putVersion(version('bkt', 'k', { versionId: 'v1' }), { ifNoneMatch: true });
+        await expectStoreError(store.putVersion(version('bkt', 'k', { versionId: 'v2' }), { ifNoneMatch: true }), 'PreconditionFailed');
+        assert.equal((await store.getVersion('bkt', 'k'))?.versionId, 'v1');
+        await store.putVersion(version('bkt', 'k', { versionId: 'dm', isDeleteMarker: true, manifest: [], size: 0, etag: '' }));
+        await store.putVersion(version('bkt', 'k', { versionId: 'v3' }), { ifNoneMatch: true });
+        assert.equal((await store.getVersion('bkt', 'k'))?.versionId, 'v3');
+      });
+
+      test('putVersion.ifMatch: absent key → ObjectNotFound, other etag → PreconditionFailed, same etag or * → written', async () => {
+        await expectStoreError(store.putVersion(version('bkt', 'k'), { ifMatch: 'e1' }), 'ObjectNotFound');
+        await store.putVersion(version('bkt', 'k', { etag: 'e1' }));
+        await expectStoreError(store.putVersion(version('bkt', 'k', { etag: 'e2' }), { ifMatch: 'zzz' }), 'PreconditionFailed');
+        await store.putVersion(version('bkt', 'k', { etag: 'e2' }), { ifMatch: 'e1' });
+        await store.putVersion(version('bkt', 'k', { etag: 'e3' }), { ifMatch: '*' });
+        assert.equal((await store.getVersion('bkt', 'k'))?.etag, 'e3');
+        await store.putVersion(version('bkt', 'k', { versionId: 'dm', isDeleteMarker: true, manifest: [], size: 0, etag: '' }));
+        await expectStoreError(store.putVersion(version('bkt', 'k', { etag: 'e4' }), { ifMatch: '*' }), 'ObjectNotFound');
+      });
+
+      test('putVersion.a failed condition adds no reference (its blob stays unreferenced)', async () => {
+        await store.putVersion(version('bkt', 'k'));
+        const rejected = extent();
+        await expectStoreError(store.putVersion(version('bkt', 'k', { manifest: [rejected] }), { ifNoneMatch: true }), 'PreconditionFailed');
+        assert.equal((await store.referencedBlobs([rejected.blobId])).size, 0);
+      });
+
+      test('putVersion.concurrent writes to one key: the last one issued wins, every other blob is released once', async () => {
+        const manifests = Array.from({ length: 10 }, () => [extent()]);
+        const results = await Promise.all(manifests.map((m, i) => store.putVersion(version('bkt', 'k', { manifest: m, etag: `e${i}` }))));
+        const released = results.flatMap((r) => r.released);
+        assert.deepEqual(sorted(released), sorted(manifests.slice(0, 9).map((m) => m[0]!.blobId)));
+        assert.equal((await store.getVersion('bkt', 'k'))?.etag, 'e9');
+      });
+
+      test('deleteVersion.latest promotes the next newest', async () => {
+        await store.putVersion(version('bkt', 'k', { versionId: 'v1' }));
+        await store.putVersion(version('bkt', 'k', { versionId: 'v2' }));
+        await store.putVersion(version('bkt', 'k', { versionId: 'v3' }));
+        await store.deleteVersion('bkt', 'k', 'v3');
+        assert.equal((await store.getVersion('bkt', 'k'))?.versionId, 'v2');
+        assert.equal((await store.getVersion('bkt', 'k', 'v2'))?.isLatest, true);
+        await store.deleteVersion('bkt', 'k', 'v1'); // a non-latest one: latest stays
+        assert.equal((await store.getVersion('bkt', 'k'))?.versionId, 'v2');
+        await store.deleteVersion('bkt', 'k', 'v2');
+        assert.equal(await store.getVersion('bkt', 'k'), undefined);
+      });
+
+      test('deleteVersion.returns the deleted version and releases its blobs; missing throws VersionNotFound', async () => {
+        const e = extent();
+        await store.putVersion(version('bkt', 'k', { manifest: [e] }));
+        const { deleted, released } = await store.deleteVersion('bkt', 'k', 'null');
+        assert.equal(deleted.key, 'k');
+        assert.equal(deleted.isDeleteMarker, false);
+        assert.deepEqual(released, [e.blobId]);
+        await expectStoreError(store.deleteVersion('bkt', 'k', 'null'), 'VersionNotFound');
+        await expectStoreError(store.deleteVersion('bkt', 'never', 'v1'), 'VersionNotFound');
+      });
+
+      test('deleteVersion.a blob shared by two versions is released only with the last reference', async () => {
+        const shared = extent();
+        await store.putVersion(version('bkt', 'a', { manifest: [shared] }));
+        await store.putVersion(version('bkt', 'b', { manifest: [{ ...shared, offset: 2, length: 3 }] }));
+        assert.deepEqual((await store.deleteVersion('bkt', 'a', 'null')).released, []);
+        assert.deepEqual([...(await store.referencedBlobs([shared.blobId]))], [shared.blobId]);
+        assert.deepEqual((await store.deleteVersion('bkt', 'b', 'null')).released, [shared.blobId]);
+        assert.equal((await store.referencedBlobs([shared.blobId])).size, 0);
+      });
+
+      test('putVersionTags.latest or a given version; missing throws VersionNotFound', async () => {
+        await store.putVersion(version('bkt', 'k', { versionId: 'v1', tags: [{ key: 'a', value: '1' }] }));
+        await store.putVersion(version('bkt', 'k', { versionId: 'v2' }));
+        const updated = await store.putVersionTags('bkt', 'k', undefined, [{ key: 'x', value: 'y' }, { key: 'e', value: '' }]);
+        assert.equal(updated.versionId, 'v2');
+        assert.deepEqual(updated.tags, [{ key: 'x', value: 'y' }, { key: 'e', value: '' }]);
+        assert.deepEqual((await store.getVersion('bkt', 'k', 'v2'))?.tags, [{ key: 'x', value: 'y' }, { key: 'e', value: '' }]);
+        await store.putVersionTags('bkt', 'k', 'v1', []);
+        assert.deepEqual((await store.getVersion('bkt', 'k', 'v1'))?.tags, []);
+        await expectStoreError(store.putVersionTags('bkt', 'k', 'v9', []), 'VersionNotFound');
+        await expectStoreError(store.putVersionTags('bkt', 'nope', undefined, []), 'VersionNotFound');
+      });
+    });
+
+    describe('listObjects', () => {
+      const list = (q: { prefix?: string; delimiter?: string; after?: string; limit?: number }) =>
+        store.listObjects('bkt', { prefix: q.prefix ?? '', delimiter: q.delimiter ?? '', after: q.after ?? '', limit: q.limit ?? 1000 });
+
+      beforeEach(async () => {
+        await store.createBucket(bucketRecord('bkt'));
+      });
+
+      async function put(...keys: string[]) {
+        for (const key of keys) await store.putVersion(version('bkt', key));
+      }
+
+      test('listObjects.UTF-8 byte order: above U+FFFF sorts after U+E000–U+FFFF', async () => {
+        // UTF-16 code unit order would put U+1F600 (D83D DE00) before U+E000 and U+FFFD.
+        const keys = ['a', 'B', 'a/b', 'a-b', 'é', '\u{E000}', '\u{FFFD}', '\u{1F600}', '\u{10FFFF}', 'z', '~'];
+        await put(...keys);
+        const expected = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+        assert.deepEqual(expected, ['B', 'a', 'a-b', 'a/b', 'z', '~', 'é', '\u{E000}', '\u{FFFD}', '\u{1F600}', '\u{10FFFF}']);
+        assert.deepEqual(listKeys((await list({})).entries), expected);
+        // Paging with `after` walks the same order, one key at a time.
+        const paged: string[] = [];
+        let after = '';
+        for (;;) {
+          const page = await list({ after, limit: 1 });
+          paged.push(...listKeys(page.entries));
+          if (!page.isTruncated) break;
+          after = paged[paged.length - 1]!;
+        }
+        assert.deepEqual(paged, expected);
+        assert.deepEqual(listKeys((await list({ after: '\u{FFFD}' })).entries), ['\u{1F600}', '\u{10FFFF}']);
+      });
+
+      test('listObjects.prefix and delimiter roll keys up into common prefixes', async () => {
+        await put('photos/2024/a.jpg', 'photos/2024/b.jpg', 'photos/2025/c.jpg', 'photos/top.jpg', 'photosX', 'readme', 'z/1');
+        assert.deepEqual(listKeys((await list({ delimiter: '/' })).entries), ['P:photos/', 'photosX', 'readme', 'P:z/']);
+        assert.deepEqual(listKeys((await list({ prefix: 'photos/', delimiter: '/' })).entries), ['P:photos/2024/', 'P:photos/2025/', 'photos/top.jpg']);
+        assert.deepEqual(listKeys((await list({ prefix: 'photos/2024/' })).entries), ['photos/2024/a.jpg', 'photos/2024/b.jpg']);
+        assert.deepEqual(listKeys((await list({ prefix: 'nothing' })).entries), []);
+        assert.deepEqual(listKeys((await list({ prefix: 'photos', delimiter: '2' })).entries), ['P:photos/2', 'photos/top.jpg', 'photosX']);
+      });
+
+      test('listObjects.limit counts keys and prefixes; after skips a listed common prefix', async () => {
+        await put('a/1', 'a/2', 'b', 'c/1', 'd');
+        const first = await list({ delimiter: '/', limit: 2 });
+        assert.deepEqual(listKeys(first.entries), ['P:a/', 'b']);
+        assert.equal(first.isTruncated, true);
+        const second = await list({ delimiter: '/', after: 'b', limit: 2 });
+        assert.deepEqual(listKeys(second.entries), ['P:c/', 'd']);
+        assert.equal(second.isTruncated, false);
+        // A marker equal to (or under) a common prefix does not list that prefix again.
+        assert.deepEqual(listKeys((await list({ delimiter: '/', after: 'a/' })).entries), ['b', 'P:c/', 'd']);
+        assert.deepEqual(listKeys((await list({ delimiter: '/', after: 'a/1' })).entries), ['b', 'P:c/', 'd']);
+        const exact = await list({ limit: 5 });
+        assert.equal(exact.entries.length, 5);
+        assert.equal(exact.isTruncated, false);
+      });
+
+      test('listObjects.multi-character delimiter and a common prefix ending in U+10FFFF', async () => {
+        await put('x::1', 'x::2', 'y::1', 'y', '\u{10FFFF}/a', '\u{10FFFF}/b', '\u{10FFFF}0');
+        assert.deepEqual(listKeys((await list({ delimiter: '::' })).entries), ['P:x::', 'y', 'P:y::', '\u{10FFFF}/a', '\u{10FFFF}/b', '\u{10FFFF}0']);
+        assert.deepEqual(listKeys((await list({ delimiter: '\u{10FFFF}' })).entries), ['x::1', 'x::2', 'y', 'y::1', 'P:\u{10FFFF}']);
+      });
+
+      test('listObjects.only latest non-delete-marker versions', async () => {
+        await store.putVersion(version('bkt', 'gone', { versionId: 'v1' }));
+        await store.putVersion(version('bkt', 'gone', { versionId: 'dm', isDeleteMarker: true, manifest: [], size: 0, etag: '' }));
+        await store.putVersion(version('bkt', 'kept', { versionId: 'v1', etag: 'old' }));
+        await store.putVersion(version('bkt', 'kept', { versionId: 'v2', etag: 'new' }));
+        const page = await list({});
+        assert.deepEqual(listKeys(page.entries), ['kept']);
+        const entry = page.entries[0]!;
+        assert.ok(entry.kind === 'object');
+        assert.equal(entry.version.etag, 'new');
+      });
+
+      test('listObjects.many keys under one prefix cost one entry', async () => {
+        for (let i = 0; i < 300; i++) await store.putVersion(version('bkt', `deep/${String(i).padStart(4, '0')}`));
+        await put('after');
+        const page = await list({ delimiter: '/', limit: 2 });
+        assert.deepEqual(listKeys(page.entries), ['after', 'P:deep/']);
+        assert.equal(page.isTruncated, false);
+      });
+
+      test('listObjects.other buckets are not listed', async () => {
+        await store.createBucket(bucketRecord('other'));
+        await store.putVersion(version('other', 'x'));
+        await put('y');
+        assert.deepEqual(listKeys((await list({})).entries), ['y']);
+      });
+    });
+
+    describe('listVersions', () => {
+      const list = (q: { prefix?: string; delimiter?: string; keyMarker?: string; versionIdMarker?: string; limit?: number }) =>
+        store.listVersions('bkt', { prefix: q.prefix ?? '', delimiter: q.delimiter ?? '', keyMarker: q.keyMarker ?? '', versionIdMarker: q.versionIdMarker ?? '', limit: q.limit ?? 1000 });
+
+      beforeEach(async () => {
+        await store.createBucket(bucketRecord('bkt'));
+        await store.putVersion(version('bkt', 'b', { versionId: 'b1' }));
+        await store.putVersion(version('bkt', 'a', { versionId: 'a1' }));
+        await store.putVersion(version('bkt', 'b', { versionId: 'b2' }));
+        await store.putVersion(version('bkt', 'a', { versionId: 'a2' }));
+        await store.putVersion(version('bkt', 'a', { versionId: 'a3', isDeleteMarker: true, manifest: [], size: 0, etag: '' }));
+        await store.putVersion(version('bkt', 'c/x', { versionId: 'c1' }));
+        await store.putVersion(version('bkt', '\u{1F600}', { versionId: 'e1' }));
+        await store.putVersion(version('bkt', '\u{FFFD}', { versionId: 'f1' }));
+      });
+
+      test('listVersions.key ascending (UTF-8 order), newest first within a key, delete markers included', async () => {
+        const page = await list({});
+        assert.deepEqual(versionKeys(page.entries), ['a@a3', 'a@a2', 'a@a1', 'b@b2', 'b@b1', 'c/x@c1', '\u{FFFD}@f1', '\u{1F600}@e1']);
+        const flags = page.entries.map((e) => (e.kind === 'version' ? `${e.version.isLatest ? 'L' : '-'}${e.version.isDeleteMarker ? 'D' : '-'}` : ''));
+        assert.deepEqual(flags, ['LD', '--', '--', 'L-', '--', 'L-', 'L-', 'L-']);
+        assert.equal(page.isTruncated, false);
+      });
+
+      test('listVersions.keyMarker alone starts after every version of that key', async () => {
+        assert.deepEqual(versionKeys((await list({ keyMarker: 'a' })).entries), ['b@b2', 'b@b1', 'c/x@c1', '\u{FFFD}@f1', '\u{1F600}@e1']);
+      });
+
+      test('listVersions.keyMarker with versionIdMarker starts after that version', async () => {
+        assert.deepEqual(versionKeys((await list({ keyMarker: 'a', versionIdMarker: 'a3', limit: 3 })).entries), ['a@a2', 'a@a1', 'b@b2']);
+        assert.deepEqual(versionKeys((await list({ keyMarker: 'a', versionIdMarker: 'a1', limit: 1 })).entries), ['b@b2']);
+      });
+
+      test('listVersions.paging with markers visits every version once', async () => {
+        const seen: string[] = [];
+        let keyMarker = '';
+        let versionIdMarker = '';
+        for (let i = 0; i < 20; i++) {
+          const page = await list({ keyMarker, versionIdMarker, limit: 2 });
+          seen.push(...versionKeys(page.entries));
+          if (!page.isTruncated) break;
+          const last = page.entries[page.entries.length - 1]!;
+          assert.ok(last.kind === 'version');
+          keyMarker = last.version.key;
+          versionIdMarker = last.version.versionId;
+        }
+        assert.deepEqual(seen, ['a@a3', 'a@a2', 'a@a1', 'b@b2', 'b@b1', 'c/x@c1', '\u{FFFD}@f1', '\u{1F600}@e1']);
+      });
+
+      test('listVersions.prefix and delimiter', async () => {
+        assert.deepEqual(versionKeys((await list({ delimiter: '/' })).entries), ['a@a3', 'a@a2', 'a@a1', 'b@b2', 'b@b1', 'P:c/', '\u{FFFD}@f1', '\u{1F600}@e1']);
+        assert.deepEqual(versionKeys((await list({ prefix: 'b' })).entries), ['b@b2', 'b@b1']);
+        assert.deepEqual(versionKeys((await list({ delimiter: '/', keyMarker: 'c/' })).entries), ['\u{FFFD}@f1', '\u{1F600}@e1']);
+      });
+    });
+
+    describe('multipart uploads', () => {
+      beforeEach(async () => {
+        await store.createBucket(bucketRecord('bkt'));
+      });
+
+      test('createUpload.then getUpload; other bucket or missing id → undefined; missing bucket → BucketNotFound', async () => {
+        const u: MultipartUpload = {
+          ...upload('bkt', 'k', 'u1'),
+          headers: { contentType: 'image/png' },
+          userMetadata: { a: 'b' },
+          storageClass: 'STANDARD_IA',
+          tags: [{ key: 't', value: 'v' }],
+          checksumAlgorithm: 'CRC32',
+          checksumType: 'COMPOSITE',
+        };
+        await store.createUpload(u);
+        assert.deepEqual(await store.getUpload('bkt', 'u1'), u);
+        assert.equal(await store.getUpload('bkt', 'nope'), undefined);
+        await store.createBucket(bucketRecord('other'));
+        assert.equal(await store.getUpload('other', 'u1'), undefined);
+        await expectStoreError(store.createUpload(upload('missing', 'k', 'u2')), 'BucketNotFound');
+      });
+
+      test('putPart.adds parts; replacing a part releases the old one; unknown upload → UploadNotFound', async () => {
+        await store.createUpload(upload('bkt', 'k', 'u1'));
+        const p1 = extent();
+        assert.deepEqual((await store.putPart('bkt', 'u1', part(1, [p1]))).released, []);
+        const p1b = extent();
+        assert.deepEqual((await store.putPart('bkt', 'u1', { ...part(1, [p1b]), etag: 'again' })).released, [p1.blobId]);
+        await store.putPart('bkt', 'u1', part(3));
+        await store.putPart('bkt', 'u1', part(2));
+        const page = await store.listParts('bkt', 'u1', 0, 10);
+        assert.deepEqual(page.entries.map((p) => p.partNumber), [1, 2, 3]);
+        assert.equal(page.entries[0]!.etag, 'again');
+        assert.deepEqual(page.entries[0]!.manifest, [p1b]);
+        await expectStoreError(store.putPart('bkt', 'nope', part(1)), 'UploadNotFound');
+        await store.createBucket(bucketRecord('other'));
+        await expectStoreError(store.putPart('other', 'u1', part(1)), 'UploadNotFound');
+      });
+
+      test('listParts.strictly after the marker, limited, truncation flagged', async () => {
+        await store.createUpload(upload('bkt', 'k', 'u1'));
+        for (const n of [1, 2, 3, 5, 8]) await store.putPart('bkt', 'u1', { ...part(n), checksum: `c${n}` });
+        const page = await store.listParts('bkt', 'u1', 2, 2);
+        assert.deepEqual(page.entries.map((p) => p.partNumber), [3, 5]);
+        assert.equal(page.entries[0]!.checksum, 'c3');
+        assert.equal(page.isTruncated, true);
+        const rest = await store.listParts('bkt', 'u1', 5, 2);
+        assert.deepEqual(rest.entries.map((p) => p.partNumber), [8]);
+        assert.equal(rest.isTruncated, false);
+        await expectStoreError(store.listParts('bkt', 'nope', 0, 10), 'UploadNotFound');
+      });
+
+      test('completeUpload.used parts move to the version; unused parts are released; the upload is gone', async () => {
+        await store.createUpload(upload('bkt', 'k', 'u1'));
+        const [a, b, c] = [extent(), extent(), extent()];
+        await store.putPart('bkt', 'u1', part(1, [a]));
+        await store.putPart('bkt', 'u1', part(2, [b]));
+        await store.putPart('bkt', 'u1', part(3, [c]));
+        const { released } = await store.completeUpload('u1', version('bkt', 'k', { manifest: [a, c], etag: 'x-2' }));
+        assert.deepEqual(released, [b.blobId]);
+        assert.deepEqual(sorted([...(await store.referencedBlobs([a.blobId, b.blobId, c.blobId]))]), sorted([a.blobId, c.blobId]));
+        assert.equal(await store.getUpload('bkt', 'u1'), undefined);
+        assert.deepEqual((await store.getVersion('bkt', 'k'))?.manifest, [a, c]);
+        await expectStoreError(store.completeUpload('u1', version('bkt', 'k', { manifest: [a] })), 'UploadNotFound');
+        await expectStoreError(store.listParts('bkt', 'u1', 0, 10), 'UploadNotFound');
+      });
+
+      test('completeUpload.replacing the null version releases its blobs too', async () => {
+        const old = extent();
+        await store.putVersion(version('bkt', 'k', { manifest: [old] }));
+        await store.createUpload(upload('bkt', 'k', 'u1'));
+        const p = extent();
+        await store.putPart('bkt', 'u1', part(1, [p]));
+        const { released } = await store.completeUpload('u1', version('bkt', 'k', { manifest: [p] }));
+        assert.deepEqual(released, [old.blobId]);
+      });
+
+      test('completeUpload.condition fails atomically: the upload and its parts remain', async () => {
+        await store.putVersion(version('bkt', 'k'));
+        await store.createUpload(upload('bkt', 'k', 'u1'));
+        const p = extent();
+        await store.putPart('bkt', 'u1', part(1, [p]));
+        await expectStoreError(store.completeUpload('u1', version('bkt', 'k', { manifest: [p] }), { ifNoneMatch: true }), 'PreconditionFailed');
+        assert.ok(await store.getUpload('bkt', 'u1'));
+        assert.equal((await store.listParts('bkt', 'u1', 0, 10)).entries.length, 1);
+        assert.equal((await store.referencedBlobs([p.blobId])).size, 1);
+      });
+
+      test('abortUpload.releases every part; a second abort → UploadNotFound', async () => {
+        await store.createUpload(upload('bkt', 'k', 'u1'));
+        const [a, b] = [extent(), extent()];
+        await store.putPart('bkt', 'u1', part(1, [a]));
+        await store.putPart('bkt', 'u1', part(2, [b]));
+        assert.deepEqual(sorted((await store.abortUpload('bkt', 'u1')).released), sorted([a.blobId, b.blobId]));
+        assert.equal(await store.getUpload('bkt', 'u1'), undefined);
+        await expectStoreError(store.abortUpload('bkt', 'u1'), 'UploadNotFound');
+      });
+
+      test('abortUpload.wrong bucket → UploadNotFound and the upload stays', async () => {
+        await store.createBucket(bucketRecord('other'));
+        await store.createUpload(upload('bkt', 'k', 'u1'));
+        await expectStoreError(store.abortUpload('other', 'u1'), 'UploadNotFound');
+        assert.ok(await store.getUpload('bkt', 'u1'));
+      });
+
+      test('listUploads.key order then initiation order; markers; prefix and delimiter', async () => {
+        await store.createUpload(upload('bkt', 'b', 'ub2', 2000));
+        await store.createUpload(upload('bkt', 'b', 'ub1', 1000));
+        await store.createUpload(upload('bkt', 'a', 'ua1', 3000));
+        await store.createUpload(upload('bkt', 'd/x', 'ud1', 1000));
+        await store.createUpload(upload('bkt', 'd/y', 'ud2', 1000));
+        await store.createUpload(upload('bkt', '\u{1F600}', 'ue1', 1000));
+        await store.createUpload(upload('bkt', '\u{FFFD}', 'uf1', 1000));
+        const q = (o: { prefix?: string; delimiter?: string; keyMarker?: string; uploadIdMarker?: string; limit?: number }) =>
+          store.listUploads('bkt', { prefix: o.prefix ?? '', delimiter: o.delimiter ?? '', keyMarker: o.keyMarker ?? '', uploadIdMarker: o.uploadIdMarker ?? '', limit: o.limit ?? 1000 });
+        assert.deepEqual(uploadKeys((await q({})).entries), ['a#ua1', 'b#ub1', 'b#ub2', 'd/x#ud1', 'd/y#ud2', '\u{FFFD}#uf1', '\u{1F600}#ue1']);
+        assert.deepEqual(uploadKeys((await q({ keyMarker: 'a' })).entries), ['b#ub1', 'b#ub2', 'd/x#ud1', 'd/y#ud2', '\u{FFFD}#uf1', '\u{1F600}#ue1']);
+        assert.deepEqual(uploadKeys((await q({ keyMarker: 'b', uploadIdMarker: 'ub1' })).entries), ['b#ub2', 'd/x#ud1', 'd/y#ud2', '\u{FFFD}#uf1', '\u{1F600}#ue1']);
+        const page = await q({ limit: 2 });
+        assert.deepEqual(uploadKeys(page.entries), ['a#ua1', 'b#ub1']);
+        assert.equal(page.isTruncated, true);
+        assert.deepEqual(uploadKeys((await q({ delimiter: '/' })).entries), ['a#ua1', 'b#ub1', 'b#ub2', 'P:d/', '\u{FFFD}#uf1', '\u{1F600}#ue1']);
+        assert.deepEqual(uploadKeys((await q({ prefix: 'd/' })).entries), ['d/x#ud1', 'd/y#ud2']);
+      });
+    });
+
+    describe('housekeeping', () => {
+      test('referencedBlobs.versions and parts hold references; unknown ids do not', async () => {
+        await store.createBucket(bucketRecord('bkt'));
+        const [v, p, none] = [extent(), extent(), newBlobId()];
+        await store.putVersion(version('bkt', 'k', { manifest: [v] }));
+        await store.createUpload(upload('bkt', 'k', 'u1'));
+        await store.putPart('bkt', 'u1', part(1, [p]));
+        assert.deepEqual(sorted([...(await store.referencedBlobs([v.blobId, p.blobId, none]))]), sorted([v.blobId, p.blobId]));
+        assert.equal((await store.referencedBlobs([])).size, 0);
+      });
+
+      test('a failed write in a concurrent batch does not undo the others', async () => {
+        await store.createBucket(bucketRecord('bkt'));
+        const results = await Promise.allSettled([
+          store.putVersion(version('bkt', 'one')),
+          store.putVersion(version('missing', 'two')),
+          store.putVersion(version('bkt', 'three')),
+        ]);
+        assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+        assert.ok(await store.getVersion('bkt', 'one'));
+        assert.ok(await store.getVersion('bkt', 'three'));
+      });
+    });
+  });
+}

@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { expectS3Error } from '../../helpers/expect-s3-error.js';
+import { rawRequest, signV4 } from '../../helpers/raw-request.js';
+import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
+import { putVersionDirect, setVersioning } from './store-access.js';
+
+let server: TestServer;
+let client: S3Client;
+before(async () => {
+  server = await startServer();
+  client = server.client();
+});
+after(() => server.stop());
+
+const HOUR = 3600_000;
+const SELF_COPY =
+  "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.";
+
+async function newBucket(label = 'copy'): Promise<string> {
+  const bucket = uniqueBucket(label);
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  return bucket;
+}
+
+async function text(bucket: string, key: string): Promise<string> {
+  return (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+}
+
+async function countBlobFiles(dir: string): Promise<number> {
+  let count = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) if (entry.isFile()) count++;
+  return count;
+}
+
+describe('CopyObject', () => {
+  it('CopyObject.sameBucket', async () => {
+    const bucket = await newBucket();
+    const put = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: 'payload', ContentType: 'text/plain', Metadata: { color: 'blue' } }));
+    const out = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/src` }));
+    assert.equal(out.CopyObjectResult?.ETag, put.ETag);
+    assert.ok(out.CopyObjectResult?.LastModified instanceof Date);
+    assert.equal(out.CopySourceVersionId, undefined);
+    assert.equal(out.VersionId, undefined);
+    assert.equal(await text(bucket, 'dst'), 'payload');
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'dst' }));
+    assert.equal(head.ContentType, 'text/plain');
+    assert.deepEqual(head.Metadata, { color: 'blue' });
+    assert.equal(head.ETag, put.ETag);
+  });
+
+  it('CopyObject.rawResponse', async () => {
+    const bucket = await newBucket();
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: 'hello' }));
+    const path = `/${bucket}/dst`;
+    const headers = signV4({ method: 'PUT', path, host: new URL(server.endpoint).host, headers: { 'x-amz-copy-source': `/${bucket}/src` }, ...ROOT_KEYS });
+    const res = await rawRequest(server.endpoint, { method: 'PUT', path, headers });
+    assert.equal(res.status, 200);
+    assert.match(res.text, /<CopyObjectResult xmlns="http:\/\/s3.amazonaws.com\/doc\/2006-03-01\/"><ETag>&quot;5d41402abc4b2a76b9719d911017c592&quot;<\/ETag><LastModified>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z<\/LastModified>/);
+  });
+
+  it('CopyObject.acrossBucketsWithEncodedKey', async () => {
+    const source = await newBucket('src');
+    const dest = await newBucket('dst');
+    const key = 'dir/ünï code+plus &amp; space?.txt';
+    await client.send(new PutObjectCommand({ Bucket: source, Key: key, Body: 'crossing' }));
+    for (const [copySource, target] of [
+      [`${source}/${encodeURIComponent(key)}`, 'a'],
+      [`/${source}/${encodeURIComponent(key).replace(/%2F/g, '/')}`, 'b'],
+    ] as const) {
+      await client.send(new CopyObjectCommand({ Bucket: dest, Key: target, CopySource: copySource }));
+      assert.equal(await text(dest, target), 'crossing');
+    }
+  });
+
+  it('CopyObject.metadataDirectiveReplace', async () => {
+    const bucket = await newBucket();
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: 'x', ContentType: 'text/plain', Metadata: { old: '1' } }));
+    await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/src`, MetadataDirective: 'REPLACE', ContentType: 'image/png', Metadata: { fresh: '2' } }));
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'dst' }));
+    assert.equal(head.ContentType, 'image/png');
+    assert.deepEqual(head.Metadata, { fresh: '2' });
+    // COPY ignores metadata sent with the request.
+    await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst2', CopySource: `${bucket}/src`, ContentType: 'image/png', Metadata: { fresh: '2' } }));
+    const copied = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'dst2' }));
+    assert.equal(copied.ContentType, 'text/plain');
+    assert.deepEqual(copied.Metadata, { old: '1' });
+  });
+
+  it('CopyObject.invalidDirective', async () => {
+    const bucket = await newBucket();
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: 'x' }));
+    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/src`, MetadataDirective: 'MOVE' as 'COPY' })), 'InvalidArgument', 400, 'Unknown metadata directive.');
+    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/src`, TaggingDirective: 'MOVE' as 'COPY' })), 'InvalidArgument', 400, 'Unknown tagging directive.');
+  });
+
+  it('CopyObject.ontoItself', async () => {
+    const bucket = await newBucket();
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'self', Body: 'same', Metadata: { a: '1' } }));
+    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'self', CopySource: `${bucket}/self` })), 'InvalidRequest', 400, SELF_COPY);
+    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'self', CopySource: `${bucket}/self`, MetadataDirective: 'COPY' })), 'InvalidRequest', 400, SELF_COPY);
+    // A change makes it legal, and the data (shared blobs, replaced version) survives.
+    await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'self', CopySource: `${bucket}/self`, MetadataDirective: 'REPLACE', Metadata: { a: '2' } }));
+    assert.equal(await text(bucket, 'self'), 'same');
+    assert.deepEqual((await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'self' }))).Metadata, { a: '2' });
+    await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'self', CopySource: `${bucket}/self`, StorageClass: 'STANDARD_IA' }));
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'self' }));
+    assert.equal(head.StorageClass, 'STANDARD_IA');
+    assert.equal(await text(bucket, 'self'), 'same');
+  });
+
+  it('CopyObject.sharesBlobs', async () => {
+    const bucket = await newBucket();
+    const blobsDir = join(server.dataDir, 'blobs');
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: 'b'.repeat(4096) }));
+    const before = await countBlobFiles(blobsDir).catch(() => undefined);
+    await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/src` }));
+    if (before !== undefined) assert.equal(await countBlobFiles(blobsDir), before, 'a copy must not write a blob');
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'src' }));
+    assert.equal(await text(bucket, 'dst'), 'b'.repeat(4096));
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'dst' }));
+    if (before !== undefined) assert.equal(await countBlobFiles(blobsDir), before - 1, 'the last reference releases the blob');
+  });
+
+  it('CopyObject.sourceConditions', async () => {
+    const bucket = await newBucket();
+    const put = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: 'cond' }));
+    const modified = (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'src' }))).LastModified!;
+    const past = new Date(modified.getTime() - HOUR);
+    const future = new Date(modified.getTime() + HOUR);
+    const copy = (extra: Partial<ConstructorParameters<typeof CopyObjectCommand>[0]>) =>
+      client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/src`, ...extra }));
+    await expectS3Error(copy({ CopySourceIfMatch: '"other"' }), 'PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
+    await expectS3Error(copy({ CopySourceIfNoneMatch: put.ETag }), 'PreconditionFailed', 412);
+    await expectS3Error(copy({ CopySourceIfModifiedSince: future }), 'PreconditionFailed', 412);
+    await expectS3Error(copy({ CopySourceIfUnmodifiedSince: past }), 'PreconditionFailed', 412);
+    assert.equal((await copy({ CopySourceIfMatch: put.ETag })).$metadata.httpStatusCode, 200);
+    assert.equal((await copy({ CopySourceIfNoneMatch: '"other"' })).$metadata.httpStatusCode, 200);
+    assert.equal((await copy({ CopySourceIfModifiedSince: past })).$metadata.httpStatusCode, 200);
+    assert.equal((await copy({ CopySourceIfUnmodifiedSince: future })).$metadata.httpStatusCode, 200);
+    // AWS's precedence: if-match true wins over if-unmodified-since false …
+    assert.equal((await copy({ CopySourceIfMatch: put.ETag, CopySourceIfUnmodifiedSince: past })).$metadata.httpStatusCode, 200);
+    // … and if-none-match false with if-modified-since true fails.
+    await expectS3Error(copy({ CopySourceIfNoneMatch: put.ETag, CopySourceIfModifiedSince: past }), 'PreconditionFailed', 412);
+  });
+
+  it('CopyObject.missingSource', async () => {
+    const bucket = await newBucket();
+    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/absent` })), 'NoSuchKey', 404, 'The specified key does not exist.');
+    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${uniqueBucket('gone')}/k` })), 'NoSuchBucket', 404, 'The specified bucket does not exist');
+    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: 'no-key' })), 'InvalidArgument', 400);
+  });
+
+  it('CopyObject.sourceOver5GiB', async () => {
+    const bucket = await newBucket();
+    await putVersionDirect(server, {
+      bucket, key: 'huge', versionId: 'null', isDeleteMarker: false, size: 5 * 1024 ** 3 + 1, etag: 'e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0-1000',
+      lastModified: new Date(), headers: {}, userMetadata: {}, storageClass: 'STANDARD', tags: [], manifest: [],
+    });
+    await expectS3Error(
+      client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/huge` })),
+      'InvalidRequest',
+      400,
+      'The specified copy source is larger than the maximum allowable size for a copy source: 5368709120',
+    );
+  });
+
+  it('CopyObject.taggingDirective', async () => {
+    const bucket = await newBucket();
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: 't', Tagging: 'a=1&b=2' }));
+    await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copied', CopySource: `${bucket}/src`, Tagging: 'ignored=1' }));
+    assert.equal((await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'copied' }))).TagCount, 2);
+    await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'replaced', CopySource: `${bucket}/src`, TaggingDirective: 'REPLACE', Tagging: 'only=1' }));
+    assert.equal((await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'replaced' }))).TagCount, 1);
+    await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'none', CopySource: `${bucket}/src`, TaggingDirective: 'REPLACE' }));
+    assert.equal((await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'none' }))).TagCount, undefined);
+  });
+
+  it('CopyObject.keepsChecksum', async () => {
+    const bucket = await newBucket();
+    const put = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: 'checksummed', ChecksumAlgorithm: 'SHA256' }));
+    const out = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/src` }));
+    assert.equal(out.CopyObjectResult?.ChecksumSHA256, put.ChecksumSHA256);
+    const get = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'dst', ChecksumMode: 'ENABLED' }));
+    assert.equal(get.ChecksumSHA256, put.ChecksumSHA256);
+    assert.equal(await get.Body!.transformToString(), 'checksummed');
+  });
+
+  it('CopyObject.versionedSourceAndDestination', async () => {
+    const bucket = await newBucket('ver');
+    await setVersioning(server, bucket, 'Enabled');
+    const v1 = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'first' }));
+    const v2 = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'second' }));
+    assert.ok(v1.VersionId && v2.VersionId);
+    const latest = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/k` }));
+    assert.equal(latest.CopySourceVersionId, v2.VersionId);
+    assert.ok(latest.VersionId && latest.VersionId !== v2.VersionId);
+    const old = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/k?versionId=${v1.VersionId}` }));
+    assert.equal(old.CopySourceVersionId, v1.VersionId);
+    assert.equal(await text(bucket, 'copy'), 'first');
+    // Restoring an older version onto its own key is legal; the current one onto itself is not.
+    const restored = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'k', CopySource: `${bucket}/k?versionId=${v1.VersionId}` }));
+    assert.ok(restored.VersionId);
+    assert.equal(await text(bucket, 'k'), 'first');
+    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'k', CopySource: `${bucket}/k?versionId=${restored.VersionId}` })), 'InvalidRequest', 400, SELF_COPY);
+    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'x', CopySource: `${bucket}/k?versionId=${'A'.repeat(32)}` })), 'NoSuchVersion', 404);
+  });
+
+  it('CopyObject.otherUserSourceDenied', async () => {
+    const bucket = await newBucket();
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: 'x' }));
+    await expectS3Error(server.otherClient().send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/src` })), 'AccessDenied', 403);
+  });
+});

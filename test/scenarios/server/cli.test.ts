@@ -1,0 +1,142 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { expectS3Error } from '../../helpers/expect-s3-error.js';
+import { signV4 } from '../../helpers/raw-request.js';
+import { startChildServer } from '../../helpers/child-server.js';
+import { uniqueBucket } from '../../helpers/start-server.js';
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'coffer-cli-'));
+  dirs.push(dir);
+  return dir;
+}
+after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+function client(endpoint: string, accessKeyId: string, secretAccessKey: string, region = 'us-east-1'): S3Client {
+  return new S3Client({ endpoint, region, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } });
+}
+
+describe('server: the CLI as a child process', () => {
+  test('CLI.port 0, generated credentials (0600), printed endpoint and AWS CLI settings; orphans collected at start-up; SIGTERM waits for an in-flight request and exits 0', async () => {
+    const dataDir = await tempDir();
+    // Debris of an interrupted write, placed before start: a temp file and an unreferenced blob.
+    await mkdir(join(dataDir, 'tmp'), { recursive: true });
+    await writeFile(join(dataDir, 'tmp', 'deadbeef.part'), 'partial');
+    const orphan = 'ab'.repeat(16);
+    await mkdir(join(dataDir, 'blobs', 'ab', 'ab'), { recursive: true });
+    await writeFile(join(dataDir, 'blobs', 'ab', 'ab', orphan), 'orphan');
+
+    const server = await startChildServer(['--address', '127.0.0.1:0', '--data-dir', dataDir]);
+    try {
+      const port = Number(new URL(server.endpoint).port);
+      assert.ok(port > 0 && port !== 9000, `a real ephemeral port: ${server.endpoint}`);
+      const saved = JSON.parse(await readFile(join(dataDir, 'root-credentials.json'), 'utf8')) as { accessKeyId: string; secretAccessKey: string };
+      assert.equal((await stat(join(dataDir, 'root-credentials.json'))).mode & 0o777, 0o600);
+      const out = server.stdout();
+      assert.ok(out.includes(saved.accessKeyId) && out.includes(saved.secretAccessKey));
+      assert.ok(out.includes(`export AWS_ACCESS_KEY_ID=${saved.accessKeyId} AWS_SECRET_ACCESS_KEY=${saved.secretAccessKey} AWS_DEFAULT_REGION=us-east-1`));
+      assert.ok(out.includes(`aws --endpoint-url ${server.endpoint} s3 ls`));
+
+      assert.deepEqual(await readdir(join(dataDir, 'tmp')), []);
+      assert.deepEqual(await readdir(join(dataDir, 'blobs', 'ab', 'ab')), []);
+
+      const s3 = client(server.endpoint, saved.accessKeyId, saved.secretAccessKey);
+      const bucket = uniqueBucket('cli');
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+
+      // An upload that is still sending when SIGTERM arrives completes, then the process exits 0.
+      const path = `/${bucket}/slow`;
+      const body = Buffer.alloc(64 * 1024, 'z');
+      const headers = signV4({ method: 'PUT', path, host: new URL(server.endpoint).host, body, ...saved });
+      const inFlight = new Promise<number>((resolve, reject) => {
+        const req = request(`${server.endpoint}${path}`, { method: 'PUT', headers: { ...headers, 'content-length': body.length } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.write(body.subarray(0, 1000));
+        void (async () => {
+          // Signal only once the server is demonstrably inside the request (writing its temp file).
+          for (let i = 0; i < 250 && (await readdir(join(dataDir, 'tmp'))).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+          void server.stop('SIGTERM');
+          setTimeout(() => req.end(body.subarray(1000)), 300);
+        })();
+      });
+      assert.equal(await inFlight, 200);
+      assert.equal(await server.stop(), 0);
+      assert.match(server.stdout(), /SIGTERM: finishing in-flight requests…\nCoffer stopped\.\n$/);
+      s3.destroy();
+
+      // The same data dir again: the saved keys are reused and the object survived.
+      const again = await startChildServer(['--address', '127.0.0.1:0', '--data-dir', dataDir]);
+      try {
+        assert.ok(!again.stdout().includes('generated'));
+        const s3b = client(again.endpoint, saved.accessKeyId, saved.secretAccessKey);
+        const got = await s3b.send(new GetObjectCommand({ Bucket: bucket, Key: 'slow' }));
+        assert.equal((await got.Body!.transformToByteArray()).length, body.length);
+        s3b.destroy();
+      } finally {
+        assert.equal(await again.stop('SIGINT'), 0);
+      }
+    } finally {
+      await server.stop('SIGKILL');
+    }
+  });
+
+  test('CLI.environment: COFFER_ADDRESS, COFFER_DATA_DIR, COFFER_REGION and root keys', async () => {
+    const dataDir = await tempDir();
+    const server = await startChildServer([], {
+      COFFER_ADDRESS: '127.0.0.1:0', COFFER_DATA_DIR: dataDir, COFFER_REGION: 'eu-central-1',
+      COFFER_ACCESS_KEY_ID: 'ENVROOTKEY', COFFER_SECRET_ACCESS_KEY: 'env-root-secret-0123456789',
+    });
+    try {
+      assert.match(server.stdout(), /\(region eu-central-1, data in /);
+      await assert.rejects(stat(join(dataDir, 'root-credentials.json')), { code: 'ENOENT' });
+      assert.ok((await readdir(dataDir)).includes('metadata.sqlite'));
+      const s3 = client(server.endpoint, 'ENVROOTKEY', 'env-root-secret-0123456789', 'eu-central-1');
+      const bucket = uniqueBucket('env');
+      await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' } }));
+      assert.equal((await s3.send(new HeadBucketCommand({ Bucket: bucket }))).BucketRegion, 'eu-central-1');
+      s3.destroy();
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+  });
+
+  test('CLI.--users file: users own separate buckets and are denied each other’s', async () => {
+    const dataDir = await tempDir();
+    const usersFile = join(dataDir, '..', `${dataDir.split('/').pop()}-users.json`);
+    dirs.push(usersFile);
+    const alice = { accessKeyId: 'ALICEKEY', secretAccessKey: 'alice-secret-0123456789' };
+    const bob = { accessKeyId: 'BOBKEY', secretAccessKey: 'bob-secret-0123456789', displayName: 'bob' };
+    await writeFile(usersFile, JSON.stringify({ users: [alice, bob] }));
+    const server = await startChildServer(['--address', '127.0.0.1:0', '--data-dir', dataDir, '--users', usersFile]);
+    try {
+      const a = client(server.endpoint, alice.accessKeyId, alice.secretAccessKey);
+      const b = client(server.endpoint, bob.accessKeyId, bob.secretAccessKey);
+      const aliceBucket = uniqueBucket('alice');
+      const bobBucket = uniqueBucket('bob');
+      await a.send(new CreateBucketCommand({ Bucket: aliceBucket }));
+      await b.send(new CreateBucketCommand({ Bucket: bobBucket }));
+      await a.send(new PutObjectCommand({ Bucket: aliceBucket, Key: 'k', Body: 'alice data' }));
+      assert.deepEqual((await a.send(new ListBucketsCommand({}))).Buckets!.map((x) => x.Name), [aliceBucket]);
+      assert.deepEqual((await b.send(new ListBucketsCommand({}))).Buckets!.map((x) => x.Name), [bobBucket]);
+      assert.equal((await b.send(new ListBucketsCommand({}))).Owner?.DisplayName, 'bob');
+      await expectS3Error(b.send(new GetObjectCommand({ Bucket: aliceBucket, Key: 'k' })), 'AccessDenied', 403, 'Access Denied');
+      await expectS3Error(b.send(new PutObjectCommand({ Bucket: aliceBucket, Key: 'k', Body: 'bob was here' })), 'AccessDenied', 403, 'Access Denied');
+      await expectS3Error(a.send(new PutObjectCommand({ Bucket: bobBucket, Key: 'k', Body: 'x' })), 'AccessDenied', 403, 'Access Denied');
+      await expectS3Error(b.send(new CreateBucketCommand({ Bucket: aliceBucket })), 'BucketAlreadyExists', 409);
+      assert.equal(await (await a.send(new GetObjectCommand({ Bucket: aliceBucket, Key: 'k' }))).Body!.transformToString(), 'alice data');
+      a.destroy();
+      b.destroy();
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+  });
+});

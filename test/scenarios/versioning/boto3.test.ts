@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
+
+const PYTHON = process.env.COFFER_PYTHON ?? '/usr/bin/python3';
+const SCRIPT = fileURLToPath(new URL('./boto3_versions.py', import.meta.url));
+
+/** Why boto3 cannot run here, or undefined when it can. */
+function boto3Unavailable(): string | undefined {
+  try {
+    execFileSync(PYTHON, ['-c', 'import boto3'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return `boto3 is not importable by ${PYTHON} (set COFFER_PYTHON to a Python with boto3)`;
+  }
+}
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const skip = boto3Unavailable();
+
+describe('boto3 resource API', { skip }, () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer();
+  });
+  after(() => server?.stop());
+
+  test('ObjectVersion.lifecycleThroughBoto3', async () => {
+    const result = await run([server.endpoint, ROOT_KEYS.accessKeyId, ROOT_KEYS.secretAccessKey, uniqueBucket('boto')]);
+    assert.equal(result.code, 0, `boto3 script failed:\n${result.stdout}\n${result.stderr}`);
+    const out = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { ok: boolean; versions: number; pages: number };
+    assert.equal(out.ok, true);
+    assert.equal(out.versions, 4);
+    assert.equal(out.pages, 6);
+  });
+});
