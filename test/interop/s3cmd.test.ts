@@ -168,8 +168,11 @@ describe('s3cmd', { skip: s3cmd.skip, concurrency: 2 }, () => {
         await cli.ok(['mb', `s3://${bucket}`]);
         const big = payload(6 * 1024 * 1024 + 100);
         await writeFile(join(dir, 'big.bin'), big);
-        const put = await cli.ok(['put', join(dir, 'big.bin'), `s3://${bucket}/big.bin`]);
-        expectThat(put, 's3cmd put of 6 MiB with 5 MiB chunks should be a multipart upload (2 parts)', /part 2 of 2/.test(put.stdout.toString() + put.stderr));
+        const put = await cli.ok(['--debug', 'put', join(dir, 'big.bin'), `s3://${bucket}/big.bin`]);
+        expectThat(put, 's3cmd put of 6 MiB with 5 MiB chunks must be a 2-part multipart upload', /MultiPart: Uploading .* in 2 parts/.test(put.stderr));
+        // s3cmd keeps the whole file's MD5 in x-amz-meta-s3cmd-attrs and lists it for multipart objects.
+        const ls = await cli.ok(['ls', '--list-md5', `s3://${bucket}/big.bin`]);
+        expectSame(ls, 's3cmd ls --list-md5 of the multipart object', md5(big), /\s([0-9a-f]{32})\s+s3:\/\//.exec(ls.stdout.toString())?.[1]);
         const get = await cli.ok(['get', '--force', `s3://${bucket}/big.bin`, join(dir, 'big.down')]);
         expectSame(get, 's3cmd get of the multipart object: bytes', big, await readFile(join(dir, 'big.down')));
       } finally {
