@@ -345,19 +345,26 @@ describe('awscli', { skip: aws.skip, concurrency: 4 }, () => {
     expectSame(del.run, 'listing after delete-objects', [], await listing(cli, bucket));
   });
 
-  test('aws s3api multipart: create, upload-part, list-parts, list-multipart-uploads, complete, abort', async () => {
+  test('aws s3api multipart: create, upload-part, upload-part-copy, list-parts, list-multipart-uploads, complete, abort, get-object-attributes', async () => {
     const bucket = bucketName('awscli', 'api-mpu');
     const dir = await tempDir('awscli-api-mpu');
     try {
       await cli.api(['create-bucket', '--bucket', bucket]);
       const part1 = payload(5 * 1024 * 1024);
-      const part2 = payload(1000);
+      const source = payload(3000);
+      const part2 = source.subarray(100, 1100);
       await writeFile(join(dir, 'p1'), part1);
-      await writeFile(join(dir, 'p2'), part2);
+      await writeFile(join(dir, 'source'), source);
+      await cli.api(['put-object', '--bucket', bucket, '--key', 'source', '--body', join(dir, 'source')]);
       const { out: created } = await cli.api(['create-multipart-upload', '--bucket', bucket, '--key', 'mp']);
       const id = created.UploadId as string;
       const e1 = await cli.api(['upload-part', '--bucket', bucket, '--key', 'mp', '--upload-id', id, '--part-number', '1', '--body', join(dir, 'p1')]);
-      const e2 = await cli.api(['upload-part', '--bucket', bucket, '--key', 'mp', '--upload-id', id, '--part-number', '2', '--body', join(dir, 'p2')]);
+      const copied = await cli.api([
+        'upload-part-copy', '--bucket', bucket, '--key', 'mp', '--upload-id', id, '--part-number', '2',
+        '--copy-source', `${bucket}/source`, '--copy-source-range', 'bytes=100-1099',
+      ]);
+      const part2Etag = copied.out.CopyPartResult?.ETag as string;
+      expectSame(copied.run, 'upload-part-copy --copy-source-range bytes=100-1099: part ETag', `"${md5(part2)}"`, part2Etag);
       const parts = await cli.api(['list-parts', '--bucket', bucket, '--key', 'mp', '--upload-id', id]);
       expectSame(
         parts.run,
@@ -381,12 +388,19 @@ describe('awscli', { skip: aws.skip, concurrency: 4 }, () => {
         '--upload-id',
         id,
         '--multipart-upload',
-        JSON.stringify({ Parts: [{ PartNumber: 1, ETag: e1.out.ETag }, { PartNumber: 2, ETag: e2.out.ETag }] }),
+        JSON.stringify({ Parts: [{ PartNumber: 1, ETag: e1.out.ETag }, { PartNumber: 2, ETag: part2Etag }] }),
       ]);
       const whole = Buffer.concat([part1, part2]);
       expectSame(done.run, 'complete-multipart-upload ETag', `"${multipartEtag(whole, part1.length)}"`, done.out.ETag);
       await cli.api(['get-object', '--bucket', bucket, '--key', 'mp', join(dir, 'out')]);
       expectSame(done.run, 'get-object after complete-multipart-upload: sha256', sha256(whole), sha256(await readFile(join(dir, 'out'))));
+      const attributes = await cli.api(['get-object-attributes', '--bucket', bucket, '--key', 'mp', '--object-attributes', 'ETag', 'ObjectSize', 'ObjectParts']);
+      expectSame(
+        attributes.run,
+        'get-object-attributes ETag ObjectSize ObjectParts (ETag unquoted there)',
+        { ETag: multipartEtag(whole, part1.length), ObjectSize: whole.length, TotalPartsCount: 2 },
+        { ETag: attributes.out.ETag, ObjectSize: attributes.out.ObjectSize, TotalPartsCount: attributes.out.ObjectParts?.TotalPartsCount },
+      );
       const after = await cli.api(['list-multipart-uploads', '--bucket', bucket]);
       expectSame(after.run, 'list-multipart-uploads after complete + abort', [], after.out.Uploads ?? []);
     } finally {
