@@ -6,7 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { md5, payload, readTree, removeDir, sampleTree, tempDir, treeSummary, writeTree } from './helpers/files.js';
+import { md5, multipartEtag, payload, readTree, removeDir, sampleTree, tempDir, treeSummary, writeTree } from './helpers/files.js';
+import { rawRequest, signV4 } from '../helpers/raw-request.js';
 import { bucketName, finishInterop, startInterop, type InteropContext } from './helpers/suite.js';
 import { describeRun, expectExitCode, expectSame, expectSuccess, expectThat, InteropFailure, locateTool, minimalEnv, runTool, type ToolRun } from './helpers/tool.js';
 
@@ -111,7 +112,7 @@ describe('rclone', { skip: rclone.skip, concurrency: 3 }, () => {
     }
   });
 
-  test('rclone lsjson --hash -R: sizes and MD5s of every object', async () => {
+  test('rclone lsjson --hash -R (ListObjects v1 and v2): sizes and MD5s of every object', async () => {
     const bucket = bucketName('rclone', 'lsjson');
     const dir = await tempDir('rclone-lsjson');
     try {
@@ -119,19 +120,22 @@ describe('rclone', { skip: rclone.skip, concurrency: 3 }, () => {
       await writeTree(dir, tree);
       await rc.ok(['mkdir', `coffer:${bucket}`]);
       await rc.ok(['copy', dir, `coffer:${bucket}`]);
-      const ls = await rc.ok(['lsjson', '--hash', '--files-only', '-R', `coffer:${bucket}`]);
-      let entries: Array<{ Path: string; Size: number; Hashes?: { md5?: string } }>;
-      try {
-        entries = JSON.parse(ls.stdout.toString());
-      } catch {
-        throw new InteropFailure(describeRun(ls, 'rclone lsjson output is not JSON'));
+      // Provider "Other" lists with ListObjects (v1) by default; --s3-list-version 2 uses ListObjectsV2.
+      for (const listVersion of ['1', '2']) {
+        const ls = await rc.ok(['lsjson', '--hash', '--files-only', '-R', '--s3-list-version', listVersion, `coffer:${bucket}`]);
+        let entries: Array<{ Path: string; Size: number; Hashes?: { md5?: string } }>;
+        try {
+          entries = JSON.parse(ls.stdout.toString());
+        } catch {
+          throw new InteropFailure(describeRun(ls, 'rclone lsjson output is not JSON'));
+        }
+        expectSame(
+          ls,
+          `rclone lsjson --hash -R --s3-list-version ${listVersion}: path, size, md5`,
+          [...tree].map(([path, data]) => ({ path, size: data.length, md5: md5(data) })).sort((a, b) => (a.path < b.path ? -1 : 1)),
+          entries.map((e) => ({ path: e.Path, size: e.Size, md5: e.Hashes?.md5 })).sort((a, b) => (a.path < b.path ? -1 : 1)),
+        );
       }
-      expectSame(
-        ls,
-        'rclone lsjson --hash -R: path, size, md5',
-        [...tree].map(([path, data]) => ({ path, size: data.length, md5: md5(data) })).sort((a, b) => (a.path < b.path ? -1 : 1)),
-        entries.map((e) => ({ path: e.Path, size: e.Size, md5: e.Hashes?.md5 })).sort((a, b) => (a.path < b.path ? -1 : 1)),
-      );
     } finally {
       await removeDir(dir);
     }
@@ -140,10 +144,24 @@ describe('rclone', { skip: rclone.skip, concurrency: 3 }, () => {
   test('rclone rcat of a stream (small: one PUT; 7 MiB: multipart) and cat', async () => {
     const bucket = bucketName('rclone', 'rcat');
     await rc.ok(['mkdir', `coffer:${bucket}`]);
-    for (const [name, data] of [['small.bin', payload(50_000)], ['streamed.bin', payload(7 * 1024 * 1024 + 3)]] as const) {
+    const streams = [
+      { name: 'small.bin', data: payload(50_000), etag: (d: Buffer) => `"${md5(d)}"` },
+      // Past --streaming-upload-cutoff (100 KiB) rclone streams a multipart upload in 5 MiB chunks.
+      { name: 'streamed.bin', data: payload(7 * 1024 * 1024 + 3), etag: (d: Buffer) => `"${multipartEtag(d, 5 * 1024 * 1024)}"` },
+    ];
+    for (const { name, data, etag } of streams) {
       const rcat = await rc.ok(['rcat', `coffer:${bucket}/${name}`], data);
       const cat = await rc.ok(['cat', `coffer:${bucket}/${name}`]);
       expectSame(rcat, `rclone cat after rclone rcat of ${data.length} bytes`, data, cat.stdout);
+      // The stored ETag says how rclone uploaded it (one PUT, or md5 of part MD5s "-2").
+      const { server } = context;
+      const path = `/${bucket}/${name}`;
+      const head = await rawRequest(server.endpoint, {
+        method: 'HEAD',
+        path,
+        headers: signV4({ method: 'HEAD', path, host: `${server.host}:${server.port}`, accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey }),
+      });
+      expectSame(rcat, `ETag of the object rclone rcat wrote (${data.length} bytes)`, etag(data), head.headers.etag);
     }
   });
 
