@@ -22,6 +22,19 @@ export function verifySigV2(user: User, signatureProvided: string, stringsToSign
   }
 }
 
+/**
+ * A path-style request on a bucket (`PUT /bucket`) is also accepted when signed with the resource
+ * `/bucket/`: botocore's `signature_version='s3'` (boto3, awscli) signs bucket-level requests that
+ * way, as AWS accepts. The canonical `/bucket` form stays first (it is the one an error reports).
+ */
+export function withBucketSlashVariants(candidates: readonly string[], base: SigV2StringToSignInput): string[] {
+  if (base.virtualHostBucket !== undefined || !/^\/[^/]+$/.test(base.rawPath)) return [...candidates];
+  const slashed = { ...base, rawPath: `${base.rawPath}/` };
+  const extra = [buildSigV2StringToSign(slashed)];
+  if (candidates.length > 1) extra.push(buildSigV2StringToSign({ ...slashed, dateLine: (base.headers['x-amz-date'] ?? '').trim(), omitAmzDate: true }));
+  return [...candidates, ...extra];
+}
+
 export function authenticateSigV2Header(input: AuthInput, credentials: CredentialStore): AuthResult {
   const header = input.headers['authorization'] ?? '';
   const rest = header.slice('AWS '.length);
@@ -58,6 +71,6 @@ export function authenticateSigV2Header(input: AuthInput, credentials: Credentia
     // The 2006 guide's DELETE example puts x-amz-date's value on the Date line instead.
     candidates.push(buildSigV2StringToSign({ ...base, dateLine: amzDate.trim(), omitAmzDate: true }));
   }
-  verifySigV2(user, signature, candidates);
+  verifySigV2(user, signature, withBucketSlashVariants(candidates, base));
   return { user, method: 'sigv2-header', payload: payloadModeWithoutSigV4(input.headers) };
 }

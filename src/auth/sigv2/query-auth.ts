@@ -6,7 +6,7 @@ import { payloadModeWithoutSigV4 } from '../payload.js';
 import { parseRawQuery, queryMap } from '../sigv4/canonical-request.js';
 import { lookupUser } from '../sigv4/header-auth.js';
 import { toIsoSeconds } from '../sigv4/string-to-sign.js';
-import { verifySigV2 } from './header-auth.js';
+import { verifySigV2, withBucketSlashVariants } from './header-auth.js';
 import { buildSigV2StringToSign } from './string-to-sign.js';
 
 export function authenticateSigV2Query(input: AuthInput, credentials: CredentialStore): AuthResult {
@@ -28,14 +28,14 @@ export function authenticateSigV2Query(input: AuthInput, credentials: Credential
     });
   }
   const user = lookupUser(credentials, accessKeyId);
-  const stringToSign = buildSigV2StringToSign({
+  const base = {
     method: input.method,
     headers: input.headers,
     rawPath: input.rawPath,
     rawQuery: input.rawQuery,
     virtualHostBucket: input.virtualHostBucket,
     dateLine: expires,
-  });
-  verifySigV2(user, signature, [stringToSign]);
+  };
+  verifySigV2(user, signature, withBucketSlashVariants([buildSigV2StringToSign(base)], base));
   return { user, method: 'sigv2-query', payload: payloadModeWithoutSigV4(input.headers) };
 }
