@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, ListObjectsCommand, PutObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { populateKeys } from './populate.js';
+import { boto3, PYTHON } from '../../helpers/external-tools.js';
 import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 
 const KEY_COUNT = 10_000;
-const PYTHON = '/usr/bin/python3';
 
 /** 10,000 keys: most under 40 "directories" (some nested), the rest at the top, some needing URL encoding. */
 function makeKeys(): string[] {
@@ -109,9 +108,7 @@ describe('ListObjects pagination over 10,000 keys', () => {
     }
   }
 
-  const boto3Missing = boto3SkipReason();
-
-  it('ListObjectsV2.boto3Paginators', { skip: boto3Missing }, async () => {
+  it('ListObjectsV2.boto3Paginators', { skip: boto3.skip }, async () => {
     const script = fileURLToPath(new URL('./fixtures/boto3_pages.py', import.meta.url));
     const { stdout } = await promisify(execFile)(PYTHON, [script, server.endpoint, ROOT_KEYS.accessKeyId, ROOT_KEYS.secretAccessKey, bucket, '500'], {
       maxBuffer: 64 * 1024 * 1024,
@@ -126,12 +123,3 @@ describe('ListObjects pagination over 10,000 keys', () => {
 });
 
 /** Why the boto3 check cannot run here, or false when it can. */
-function boto3SkipReason(): string | false {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
-  try {
-    execFileSync(PYTHON, ['-c', 'import boto3'], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return `${PYTHON} lacks boto3`;
-  }
-}

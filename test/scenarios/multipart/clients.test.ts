@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawnSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,11 +9,10 @@ import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { AWS_CLI, awscli, boto3, PYTHON } from '../../helpers/external-tools.js';
 import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 import { MiB, patternStream } from './support.js';
 
-const PYTHON = '/usr/bin/python3';
-const AWS = '/usr/bin/aws';
 
 async function sha256Of(stream: AsyncIterable<Uint8Array>): Promise<string> {
   const hash = createHash('sha256');
@@ -21,9 +20,6 @@ async function sha256Of(stream: AsyncIterable<Uint8Array>): Promise<string> {
   return hash.digest('hex');
 }
 
-function hasBoto3(): boolean {
-  return existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
-}
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
@@ -73,7 +69,7 @@ describe('real clients round-trip multipart objects', () => {
     assert.equal(await sha256Of(got.Body as AsyncIterable<Uint8Array>), await sha256Of(patternStream(total, 64 * 1024 + 7)));
   });
 
-  it('UploadFile.boto3RoundTrip', { skip: hasBoto3() ? false : `${PYTHON} with boto3 is not available` }, async () => {
+  it('UploadFile.boto3RoundTrip', { skip: boto3.skip }, async () => {
     const Bucket = uniqueBucket('boto');
     await s3.send(new CreateBucketCommand({ Bucket }));
     const source = join(dir, 'boto-src.bin');
@@ -95,15 +91,15 @@ s3.download_file(sys.argv[2], 'big.bin', sys.argv[4], Config=cfg)
     assert.equal(await sha256Of(createReadStream(target)), await sha256Of(createReadStream(source)));
   });
 
-  it('AwsCli.cp200MB', { skip: existsSync(AWS) ? false : `${AWS} is not available`, timeout: 180_000 }, async () => {
+  it('AwsCli.cp200MB', { skip: awscli.skip, timeout: 180_000 }, async () => {
     const Bucket = uniqueBucket('cli');
     await s3.send(new CreateBucketCommand({ Bucket }));
     const source = join(dir, 'cli-src.bin');
     const target = join(dir, 'cli-dst.bin');
     await pipeline(patternStream(200 * MiB, MiB, 5), createWriteStream(source));
-    const up = await run(AWS, ['--endpoint-url', server.endpoint, 's3', 'cp', '--no-progress', source, `s3://${Bucket}/big.bin`], env);
+    const up = await run(AWS_CLI, ['--endpoint-url', server.endpoint, 's3', 'cp', '--no-progress', source, `s3://${Bucket}/big.bin`], env);
     assert.equal(up.code, 0, up.output);
-    const down = await run(AWS, ['--endpoint-url', server.endpoint, 's3', 'cp', '--no-progress', `s3://${Bucket}/big.bin`, target], env);
+    const down = await run(AWS_CLI, ['--endpoint-url', server.endpoint, 's3', 'cp', '--no-progress', `s3://${Bucket}/big.bin`, target], env);
     assert.equal(down.code, 0, down.output);
     assert.equal(await sha256Of(createReadStream(target)), await sha256Of(createReadStream(source)));
   });

@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { boto3, PYTHON } from '../../helpers/external-tools.js';
 import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 
-const PYTHON = process.env.COFFER_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./boto3_versions.py', import.meta.url));
-
-/** Why boto3 cannot run here, or undefined when it can. */
-function boto3Unavailable(): string | undefined {
-  try {
-    execFileSync(PYTHON, ['-c', 'import boto3'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return `boto3 is not importable by ${PYTHON} (set COFFER_PYTHON to a Python with boto3)`;
-  }
-}
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -29,9 +19,7 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
   });
 }
 
-const skip = boto3Unavailable();
-
-describe('boto3 resource API', { skip }, () => {
+describe('boto3 resource API', { skip: boto3.skip }, () => {
   let server: TestServer;
   before(async () => {
     server = await startServer();
