@@ -24,7 +24,8 @@ export async function sendDeferred(
   const slow = new Promise<typeof SLOW>((resolve) => {
     timer = setTimeout(() => resolve(SLOW), deferred.firstByteMs);
   });
-  const first = await Promise.race([deferred.work.then((result) => ({ result }), (error: unknown) => ({ error })), slow]);
+  // firstByteMs 0: always stream (a 0 ms timer would still race fast work).
+  const first = deferred.firstByteMs <= 0 ? SLOW : await Promise.race([deferred.work.then((result) => ({ result }), (error: unknown) => ({ error })), slow]);
   clearTimeout(timer);
   if (first !== SLOW) {
     if ('error' in first) throw first.error;

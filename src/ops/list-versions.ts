@@ -1,6 +1,6 @@
 import { S3Error } from '../errors.js';
 import { limits } from '../limits.js';
-import type { ObjectVersion } from '../store/meta/metadata-store.js';
+import type { VersionSummary } from '../store/meta/metadata-store.js';
 import type { XmlObject } from './types.js';
 import { requireOwnedBucket } from './access.js';
 import { quoteEtag } from './object-headers.js';
@@ -81,7 +81,7 @@ function parseMaxKeys(text: string | null): number {
 type Encode = (s: string) => string;
 type Owner = (id: string) => XmlObject;
 
-function versionXml(v: ObjectVersion, encode: Encode, owner: Owner): XmlObject {
+function versionXml(v: VersionSummary, encode: Encode, owner: Owner): XmlObject {
   return {
     Key: encode(v.key),
     VersionId: v.versionId,
@@ -96,7 +96,7 @@ function versionXml(v: ObjectVersion, encode: Encode, owner: Owner): XmlObject {
   };
 }
 
-function markerXml(v: ObjectVersion, encode: Encode, owner: Owner): XmlObject {
+function markerXml(v: VersionSummary, encode: Encode, owner: Owner): XmlObject {
   return {
     Owner: owner(v.ownerId),
     Key: encode(v.key),

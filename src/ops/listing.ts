@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { S3Error } from '../errors.js';
 import { limits } from '../limits.js';
-import type { BucketRecord, ListEntry, ObjectVersion } from '../store/meta/metadata-store.js';
+import type { BucketRecord, ListEntry, VersionSummary } from '../store/meta/metadata-store.js';
 import type { XmlObject } from './types.js';
 import { requireOwnedBucket } from './access.js';
 import { quoteEtag } from './object-headers.js';
@@ -87,7 +87,7 @@ async function list(ctx: OperationContext, apiVersion: 1 | 2): Promise<Operation
   };
 }
 
-function contentsOf(ctx: OperationContext, version: ObjectVersion, withOwner: boolean, encode: (s: string) => string): XmlObject {
+function contentsOf(ctx: OperationContext, version: VersionSummary, withOwner: boolean, encode: (s: string) => string): XmlObject {
   return {
     Key: encode(version.key),
     LastModified: version.lastModified.toISOString(),

@@ -24,35 +24,44 @@ function isSequence(value: object): value is XmlSequence {
 
 /** Serializes `<root xmlns=S3>…</root>` with the XML declaration, as S3 sends its documents. */
 export function buildXml(root: string, body: XmlObject, namespace: string | null = S3_XMLNS): string {
-  const parts: string[] = [XML_DECLARATION, '<', root];
-  if (namespace) parts.push(' xmlns="', namespace, '"');
-  parts.push('>');
-  writeChildren(parts, body);
-  parts.push('</', root, '>');
-  return parts.join('');
+  // Plain string concatenation (V8 ropes, flattened once when encoded): a 1,000-entry listing is
+  // ~10,000 elements, where pushing pieces onto an array and joining costs several times more.
+  const open = namespace ? `${XML_DECLARATION}<${root} xmlns="${namespace}">` : `${XML_DECLARATION}<${root}>`;
+  return `${open}${children(body)}</${root}>`;
 }
 
-function writeChildren(out: string[], object: XmlObject): void {
+function children(object: XmlObject): string {
+  let out = '';
   for (const name in object) {
     const value = object[name];
-    if (name === '#text') out.push(escapeXml(String(value ?? '')));
-    else writeElement(out, name, value);
+    if (value === undefined || value === null) continue;
+    out += name === '#text' ? escapeXml(String(value)) : element(name, value);
   }
+  return out;
 }
 
-function writeElement(out: string[], name: string, value: XmlValue): void {
-  if (value === undefined || value === null) return;
-  if (typeof value === 'object' && !Array.isArray(value) && isSequence(value)) {
-    for (const [element, item] of value['#sequence']) writeElement(out, element, item);
-  } else if (Array.isArray(value)) {
-    for (const item of value as readonly XmlValue[]) writeElement(out, name, item);
-  } else if (typeof value === 'object') {
-    out.push('<', name, '>');
-    writeChildren(out, value as XmlObject);
-    out.push('</', name, '>');
-  } else {
-    out.push('<', name, '>', escapeXml(String(value)), '</', name, '>');
+function element(name: string, value: XmlValue): string {
+  switch (typeof value) {
+    case 'string':
+      return `<${name}>${escapeXml(value)}</${name}>`;
+    case 'number':
+    case 'boolean':
+      return `<${name}>${String(value)}</${name}>`;
+    case 'undefined':
+      return '';
   }
+  if (value === null) return '';
+  if (Array.isArray(value)) {
+    let out = '';
+    for (const item of value as readonly XmlValue[]) out += element(name, item);
+    return out;
+  }
+  if (isSequence(value as object)) {
+    let out = '';
+    for (const [child, item] of (value as XmlSequence)['#sequence']) out += element(child, item);
+    return out;
+  }
+  return `<${name}>${children(value as XmlObject)}</${name}>`;
 }
 
 const XML_SPECIAL = /[&<>"'\r\x00-\x08\x0b\x0c\x0e-\x1f]/;

@@ -72,6 +72,24 @@ export function blobStoreContract(name: string, factory: () => Promise<BlobStore
       }
     });
 
+    test('read.large ranges in flowing and paused mode; a stream destroyed mid-way leaves the blob readable', async () => {
+      const data = randomBytes(300_000);
+      const { blobId } = await h.store.write(chunks(data));
+      assert.deepEqual(await readAll(h.store.read(blobId, 1, 299_999)), data.subarray(1, 299_999));
+      const flowing: Buffer[] = [];
+      await new Promise<void>((resolve, reject) => {
+        const stream = h.store.read(blobId, 0, data.length);
+        stream.on('data', (chunk: Buffer) => flowing.push(chunk)).on('end', resolve).on('error', reject);
+      });
+      assert.deepEqual(Buffer.concat(flowing), data);
+      const early = h.store.read(blobId, 0, data.length);
+      const first = await new Promise<Buffer>((resolve) => early.once('data', resolve));
+      early.destroy();
+      await new Promise((resolve) => early.once('close', resolve));
+      assert.deepEqual(first, data.subarray(0, first.length));
+      assert.deepEqual(await readAll(h.store.read(blobId, 0, data.length)), data);
+    });
+
     test('read.a missing blob errors the stream with BlobNotFoundError', async () => {
       await assert.rejects(readAll(h.store.read('0'.repeat(32), 0, 10)), BlobNotFoundError);
       await assert.rejects(readAll(h.store.read('not-an-id/../../etc/passwd', 0, 10)), BlobNotFoundError);

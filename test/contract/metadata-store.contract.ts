@@ -301,6 +301,62 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         await expectStoreError(store.putVersionTags('bkt', 'k', 'v9', []), 'VersionNotFound');
         await expectStoreError(store.putVersionTags('bkt', 'nope', undefined, []), 'VersionNotFound');
       });
+
+      // Stores may cache latest versions: every write path must be visible to the next read of
+      // the latest version, including writes that fail and roll back next to ones that commit.
+      test('getVersion.latest follows every kind of write to the key', async () => {
+        const latest = async () => {
+          const v = await store.getVersion('bkt', 'k');
+          return v && `${v.versionId}:${v.etag}:${v.isDeleteMarker ? 'D' : '-'}:${v.tags.map((t) => t.key).join(',')}`;
+        };
+        assert.equal(await latest(), undefined);
+        await store.putVersion(version('bkt', 'k', { versionId: 'v1', etag: 'e1' }));
+        assert.equal(await latest(), 'v1:e1:-:');
+        await store.putVersion(version('bkt', 'k', { versionId: 'v2', etag: 'e2' }));
+        assert.equal(await latest(), 'v2:e2:-:');
+        await store.putVersionTags('bkt', 'k', undefined, [{ key: 't', value: '1' }]);
+        assert.equal(await latest(), 'v2:e2:-:t');
+        // A failed conditional write next to a committed one in the same batch.
+        await Promise.all([
+          expectStoreError(store.putVersion(version('bkt', 'k', { versionId: 'v3', etag: 'e3' }), { ifMatch: 'nope' }), 'PreconditionFailed'),
+          store.putVersion(version('bkt', 'other', { etag: 'o1' })),
+        ]);
+        assert.equal(await latest(), 'v2:e2:-:t');
+        await store.putVersion(version('bkt', 'k', { versionId: 'dm', isDeleteMarker: true, manifest: [], size: 0, etag: '' }));
+        assert.equal(await latest(), 'dm::D:');
+        await store.deleteVersion('bkt', 'k', 'dm');
+        assert.equal(await latest(), 'v2:e2:-:t');
+        await store.putVersion(version('bkt', 'k', { versionId: 'v2', etag: 'e2b' })); // replaces v2 in place
+        assert.equal(await latest(), 'v2:e2b:-:');
+        await store.createUpload(upload('bkt', 'k', 'u1'));
+        const p = extent();
+        await store.putPart('bkt', 'u1', part(1, [p]));
+        await store.completeUpload('u1', version('bkt', 'k', { versionId: 'v4', etag: 'mp-1', manifest: [p] }));
+        assert.equal(await latest(), 'v4:mp-1:-:');
+        for (const id of ['v4', 'v2', 'v1']) await store.deleteVersion('bkt', 'k', id);
+        assert.equal(await latest(), undefined);
+        assert.equal((await store.getVersion('bkt', 'other'))?.etag, 'o1');
+      });
+
+      test('getVersion.changing a returned version (where allowed) never changes later reads', async () => {
+        await store.putVersion(version('bkt', 'k', { tags: [{ key: 'a', value: '1' }], userMetadata: { m: 'x' } }));
+        const first = await store.getVersion('bkt', 'k');
+        assert.ok(first);
+        const attempt = (change: () => void) => {
+          try {
+            change();
+          } catch {
+            // a store that shares cached versions freezes them
+          }
+        };
+        attempt(() => (first.tags as Array<{ key: string; value: string }>).push({ key: 'b', value: '2' }));
+        attempt(() => ((first.userMetadata as Record<string, string>).m = 'changed'));
+        attempt(() => ((first.manifest as unknown[]).length = 0));
+        const again = await store.getVersion('bkt', 'k');
+        assert.deepEqual(again?.tags, [{ key: 'a', value: '1' }]);
+        assert.deepEqual(again?.userMetadata, { m: 'x' });
+        assert.equal(again?.manifest.length, 1);
+      });
     });
 
     describe('listObjects', () => {

@@ -125,8 +125,17 @@ export interface ListObjectsQuery {
   readonly limit: number;
 }
 
+/**
+ * What listings show of a version. Listings read only this (no representation headers, user
+ * metadata, tags or manifest), so a page of 1,000 costs no more than it must.
+ */
+export type VersionSummary = Pick<
+  ObjectVersion,
+  'bucket' | 'key' | 'versionId' | 'isLatest' | 'isDeleteMarker' | 'size' | 'etag' | 'lastModified' | 'ownerId' | 'storageClass' | 'checksum'
+>;
+
 export type ListEntry =
-  | { readonly kind: 'object'; readonly version: ObjectVersion }
+  | { readonly kind: 'object'; readonly version: VersionSummary }
   | { readonly kind: 'prefix'; readonly prefix: string };
 
 export interface ListPage<T> {
@@ -144,7 +153,7 @@ export interface ListVersionsQuery {
 }
 
 export type VersionEntry =
-  | { readonly kind: 'version'; readonly version: ObjectVersion }
+  | { readonly kind: 'version'; readonly version: VersionSummary }
   | { readonly kind: 'prefix'; readonly prefix: string };
 
 export interface MultipartUpload {

@@ -5,6 +5,7 @@ import type {
   NewVersion,
   ObjectVersion,
   VersioningState,
+  VersionSummary,
 } from '../metadata-store.js';
 
 /** Row shapes of schema.ts and their mapping to domain types (shared by SQL stores). */
@@ -93,6 +94,40 @@ export function rowToVersion(row: VersionRow): ObjectVersion {
     parts: attributes.parts,
     tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
     manifest: decodeManifest(row.manifest),
+  };
+}
+
+/**
+ * The columns listings read (LIST_COLUMNS in sqlite-store.ts), fetched in raw mode as an array:
+ * no headers, tags or manifest, and no per-row object with named properties to build.
+ */
+export type SummaryRow = [
+  seq: number,
+  key: string,
+  versionId: string,
+  isLatest: number,
+  isDeleteMarker: number,
+  size: number,
+  etag: string,
+  lastModified: number,
+  ownerId: string,
+  attributes: string,
+];
+
+export function summaryRowToVersion(bucket: string, row: SummaryRow): VersionSummary {
+  const attributes = JSON.parse(row[9]) as ReturnType<typeof versionAttributes>;
+  return {
+    bucket,
+    key: row[1],
+    versionId: row[2],
+    isLatest: row[3] === 1,
+    isDeleteMarker: row[4] === 1,
+    size: Number(row[5]),
+    etag: row[6],
+    lastModified: new Date(Number(row[7])),
+    ownerId: row[8],
+    storageClass: attributes.storageClass,
+    checksum: attributes.checksum,
   };
 }
 

@@ -33,10 +33,12 @@ import {
   rowToBucket,
   rowToUpload,
   rowToVersion,
+  summaryRowToVersion,
   uploadAttributes,
   versionAttributes,
   type BucketRow,
   type PartRow,
+  type SummaryRow,
   type UploadRow,
   type VersionRow,
 } from './rows.js';
@@ -59,6 +61,11 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly syncer: WalSyncer | undefined;
   /** Bucket rows by name; emptied by a trigger whenever any statement changes the buckets table. */
   private readonly bucketCache = new Map<string, BucketRecord>();
+  /**
+   * Latest versions (parsed, frozen) by `bucket/key`, least recently used first; a trigger drops a
+   * key's entry whenever any statement inserts, updates or deletes a version row of that key.
+   */
+  private readonly latestCache = new Map<string, ObjectVersion>();
   private readonly stmt: ReturnType<typeof prepareStatements>;
 
   constructor(options: SqliteStoreOptions) {
@@ -70,6 +77,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     watchBuckets(this.db, () => this.bucketCache.clear());
+    watchVersions(this.db, (bucket, key) => this.latestCache.delete(latestCacheKey(bucket, key)));
     this.stmt = prepareStatements(this.db);
     this.syncer = onDisk ? new WalSyncer(`${options.path}-wal`) : undefined;
     this.committer = new GroupCommitter(this.db, this.syncer);
@@ -132,10 +140,23 @@ export class SqliteMetadataStore implements MetadataStore {
   // ---- object versions ----
 
   async getVersion(bucket: string, key: string, versionId?: string): Promise<ObjectVersion | undefined> {
-    const row = (versionId === undefined
-      ? this.stmt.getLatest.get(bucket, key)
-      : this.stmt.getVersion.get(bucket, key, versionId)) as VersionRow | undefined;
-    return row && rowToVersion(row);
+    if (versionId !== undefined) {
+      const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
+      return row && rowToVersion(row);
+    }
+    const cacheKey = latestCacheKey(bucket, key);
+    const cached = this.latestCache.get(cacheKey);
+    if (cached) {
+      this.latestCache.delete(cacheKey); // most recently used goes last
+      this.latestCache.set(cacheKey, cached);
+      return cached;
+    }
+    const row = this.stmt.getLatest.get(bucket, key) as VersionRow | undefined;
+    if (!row) return undefined;
+    const version = freezeVersion(rowToVersion(row));
+    if (this.latestCache.size >= LATEST_CACHE_ENTRIES_MAX) this.latestCache.delete(this.latestCache.keys().next().value!);
+    this.latestCache.set(cacheKey, version);
+    return version;
   }
 
   putVersion(version: NewVersion, condition?: WriteCondition, options?: WriteOptions): Promise<ReleaseResult> {
@@ -170,11 +191,11 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async listObjects(bucket: string, query: ListObjectsQuery): Promise<ListPage<ListEntry>> {
-    const scanner: Scanner<VersionRow, never> = {
+    const scanner: Scanner<SummaryRow, never> = {
       scan: (cursor, limit) =>
-        (cursor.inclusive ? this.stmt.scanVisibleFrom : this.stmt.scanVisibleAfter).all(bucket, cursor.key, limit) as VersionRow[],
-      keyOf: (row) => row.key,
-      after: (row) => ({ key: row.key, inclusive: false }),
+        (cursor.inclusive ? this.stmt.scanVisibleFrom : this.stmt.scanVisibleAfter).all(bucket, cursor.key, limit) as SummaryRow[],
+      keyOf: (row) => row[1],
+      after: (row) => ({ key: row[1], inclusive: false }),
     };
     const { entries, isTruncated } = await walkListing(scanner, {
       prefix: query.prefix,
@@ -185,24 +206,24 @@ export class SqliteMetadataStore implements MetadataStore {
     });
     return {
       isTruncated,
-      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'object', version: rowToVersion(e.row) })),
+      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'object', version: summaryRowToVersion(bucket, e.row) })),
     };
   }
 
   async listVersions(bucket: string, query: ListVersionsQuery): Promise<ListPage<VersionEntry>> {
-    const scanner: Scanner<VersionRow, number> = {
+    const scanner: Scanner<SummaryRow, number> = {
       scan: (cursor, limit) => {
-        const rows: VersionRow[] = [];
+        const rows: SummaryRow[] = [];
         if (cursor.within !== undefined) {
-          rows.push(...(this.stmt.scanVersionsWithin.all(bucket, cursor.key, cursor.within, limit) as VersionRow[]));
+          rows.push(...(this.stmt.scanVersionsWithin.all(bucket, cursor.key, cursor.within, limit) as SummaryRow[]));
           if (rows.length >= limit) return rows;
         }
         const from = cursor.inclusive && cursor.within === undefined ? this.stmt.scanVersionsFrom : this.stmt.scanVersionsAfter;
-        rows.push(...(from.all(bucket, cursor.key, limit - rows.length) as VersionRow[]));
+        rows.push(...(from.all(bucket, cursor.key, limit - rows.length) as SummaryRow[]));
         return rows;
       },
-      keyOf: (row) => row.key,
-      after: (row) => ({ key: row.key, inclusive: false, within: row.seq }),
+      keyOf: (row) => row[1],
+      after: (row) => ({ key: row[1], inclusive: false, within: row[0] }),
     };
     let within: number | undefined;
     if (query.keyMarker !== '' && query.versionIdMarker !== '') {
@@ -218,7 +239,7 @@ export class SqliteMetadataStore implements MetadataStore {
     });
     return {
       isTruncated,
-      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'version', version: rowToVersion(e.row) })),
+      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'version', version: summaryRowToVersion(bucket, e.row) })),
     };
   }
 
@@ -428,10 +449,48 @@ function watchBuckets(db: Db, changed: () => void): void {
   }
 }
 
+const LATEST_CACHE_ENTRIES_MAX = 4096;
+
+/** Bucket names cannot contain '/', so this is unambiguous. */
+function latestCacheKey(bucket: string, key: string): string {
+  return `${bucket}/${key}`;
+}
+
+/**
+ * Calls `changed(bucket, key)` from inside any INSERT, UPDATE or DELETE of a row of `versions`
+ * through this connection (temporary triggers, like watchBuckets): whatever code path writes a
+ * version, a cache of versions cannot go stale; a rolled-back change only costs a cache miss.
+ */
+function watchVersions(db: Db, changed: (bucket: string, key: string) => void): void {
+  db.function('coffer_version_changed', { deterministic: false, varargs: false }, (bucket: unknown, key: unknown) => {
+    changed(String(bucket), String(key));
+    return null;
+  });
+  const rows: Record<string, string[]> = { INSERT: ['NEW'], UPDATE: ['OLD', 'NEW'], DELETE: ['OLD'] };
+  for (const [event, names] of Object.entries(rows)) {
+    const calls = names.map((n) => `SELECT coffer_version_changed(${n}.bucket, ${n}.key);`).join(' ');
+    db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS coffer_versions_${event.toLowerCase()} AFTER ${event} ON main.versions
+      BEGIN ${calls} END`);
+  }
+}
+
+/** A cached version is shared by every request that reads it: nothing in it may change. */
+function freezeVersion(version: ObjectVersion): ObjectVersion {
+  for (const value of Object.values(version)) {
+    if (typeof value !== 'object' || value === null || value instanceof Date) continue;
+    if (Array.isArray(value)) for (const item of value) Object.freeze(item);
+    Object.freeze(value);
+  }
+  return Object.freeze(version);
+}
+
 const VERSION_COLUMNS = 'seq, bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest';
+/** What listings read, in the order of SummaryRow (statements in raw mode). */
+const LIST_COLUMNS = 'seq, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes';
 
 function prepareStatements(db: Db) {
   const p = (sql: string): Statement => db.prepare(sql);
+  const raw = (sql: string): Statement => db.prepare(sql).raw(true);
   return {
     insertBucket: p('INSERT INTO buckets (name, owner_id, created_at, region, versioning, object_lock) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
     getBucket: p('SELECT * FROM buckets WHERE name = ?'),
@@ -454,13 +513,13 @@ function prepareStatements(db: Db) {
     promoteLatest: p(`UPDATE versions SET is_latest = 1 WHERE seq = (SELECT seq FROM versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1)
       AND bucket = ? AND key = ?`),
     setTags: p('UPDATE versions SET tags = ? WHERE seq = ?'),
-    scanVisibleFrom: p(`SELECT ${VERSION_COLUMNS} FROM versions INDEXED BY visible_objects
+    scanVisibleFrom: raw(`SELECT ${LIST_COLUMNS} FROM versions INDEXED BY visible_objects
       WHERE bucket = ? AND key >= ? AND is_latest = 1 AND is_delete_marker = 0 ORDER BY key LIMIT ?`),
-    scanVisibleAfter: p(`SELECT ${VERSION_COLUMNS} FROM versions INDEXED BY visible_objects
+    scanVisibleAfter: raw(`SELECT ${LIST_COLUMNS} FROM versions INDEXED BY visible_objects
       WHERE bucket = ? AND key > ? AND is_latest = 1 AND is_delete_marker = 0 ORDER BY key LIMIT ?`),
-    scanVersionsWithin: p(`SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key = ? AND seq < ? ORDER BY seq DESC LIMIT ?`),
-    scanVersionsFrom: p(`SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key >= ? ORDER BY key, seq DESC LIMIT ?`),
-    scanVersionsAfter: p(`SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key > ? ORDER BY key, seq DESC LIMIT ?`),
+    scanVersionsWithin: raw(`SELECT ${LIST_COLUMNS} FROM versions WHERE bucket = ? AND key = ? AND seq < ? ORDER BY seq DESC LIMIT ?`),
+    scanVersionsFrom: raw(`SELECT ${LIST_COLUMNS} FROM versions WHERE bucket = ? AND key >= ? ORDER BY key, seq DESC LIMIT ?`),
+    scanVersionsAfter: raw(`SELECT ${LIST_COLUMNS} FROM versions WHERE bucket = ? AND key > ? ORDER BY key, seq DESC LIMIT ?`),
 
     insertUpload: p('INSERT INTO uploads (upload_id, bucket, key, initiated, owner_id, attributes) VALUES (?, ?, ?, ?, ?, ?)'),
     getUpload: p('SELECT * FROM uploads WHERE upload_id = ?'),
