@@ -19,6 +19,8 @@ export interface CofferOptions extends Partial<CofferConfig> {
   readonly users?: readonly User[];
   /** Where unexpected errors go (default: console.error with the request id). */
   readonly logError?: (requestId: string, error: unknown) => void;
+  /** A lower cap than AWS's on the buckets one user may own (default and maximum: limits.bucketsPerUserMax). */
+  readonly bucketsPerUserMax?: number;
 }
 
 export interface RunningCoffer {
@@ -47,7 +49,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   // One process owns an embedded data dir, so anything unreferenced at start-up is debris.
   await collectOrphans(meta, blobs, Date.now());
 
-  const services: Services = { meta, blobs, credentials, region };
+  const services: Services = { meta, blobs, credentials, region, bucketsPerUserMax: options.bucketsPerUserMax };
   const logError = options.logError ?? ((requestId, error) => console.error(`[${requestId}] internal error:`, error));
   const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }));
   await new Promise<void>((resolveListen, reject) => {

@@ -13,9 +13,24 @@ export const limits = {
   listKeysMax: 1000,
   listBucketsMax: 10_000,
   deleteObjectsKeysMax: 1000,
-  /** XML request bodies (configurations, CompleteMultipartUpload, DeleteObjects). */
+  /** XML request bodies (configurations, DeleteObjects). */
   xmlBodyBytesMax: 2 * 1024 * 1024,
+  /**
+   * CompleteMultipartUpload's document: 10,000 <Part> elements with an ETag and a checksum are
+   * ~1.7 MB compact, and a pretty-printed one listing every checksum element ~5 MB.
+   */
+  completeMultipartUploadBytesMax: 10 * 1024 * 1024,
+  /** After a request body is refused, at most this much more of it is read and dropped (so that the
+   * client, still sending, receives the error) before the connection is closed. */
+  refusedBodyDrainBytesMax: 8 * 1024 * 1024,
+  /** The request line and header section together (Node counts both against it). */
   headerBytesMax: 16 * 1024,
+  headerCountMax: 1000,
+  /** Connections open at once; more are answered 503 SlowDown and closed. */
+  connectionsMax: 10_000,
+  /** The whole header section must arrive within this; a silent socket is closed after the idle time. */
+  headersReceivedMsMax: 60_000,
+  socketIdleMsMax: 120_000,
   presignExpiresSecondsMax: 604_800,
   requestTimeSkewMsMax: 15 * 60 * 1000,
   tagsPerObjectMax: 10,

@@ -1,46 +1,125 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { limits } from '../limits.js';
 import { buildXml } from '../xml/codec.js';
 import { HOST_ID, nextRequestId } from './request-ids.js';
 
-/** Idle sockets (no bytes either way) are closed after this long, slow uploads included. */
-const SOCKET_IDLE_MS = 120_000;
+export interface HttpServerOptions {
+  /** The header section must be complete within this (default limits.headersReceivedMsMax). */
+  readonly headersTimeoutMs?: number;
+  /** A socket with no bytes either way for this long is answered RequestTimeout and closed. */
+  readonly idleTimeoutMs?: number;
+  /** Connections beyond this many are answered 503 SlowDown and closed. */
+  readonly connectionsMax?: number;
+}
 
 /**
- * The HTTP server: caps on headers, idle timeouts instead of whole-request timeouts (a 5 GiB
- * upload may take long; a silent client may not), Nagle off so small responses go out at once.
+ * The HTTP server: caps on the header section (bytes and count) and on connections, idle timeouts
+ * instead of whole-request timeouts (a 5 GiB upload may take long; a silent client may not), Nagle
+ * off so small responses go out at once. What Node's parser refuses, a timeout, or a connection
+ * over the cap still gets an S3 error document, except where a response has already begun.
  */
-export function createHttpServer(handler: Parameters<typeof createServer>[1]): Server {
+export function createHttpServer(handler: (req: IncomingMessage, res: ServerResponse) => void, options: HttpServerOptions = {}): Server {
+  const headersTimeout = options.headersTimeoutMs ?? limits.headersReceivedMsMax;
+  const connectionsMax = options.connectionsMax ?? limits.connectionsMax;
+  /** The request being answered on each socket, until it is answered and its body read. */
+  const current = new WeakMap<Socket, ServerResponse>();
+  const refused = new WeakSet<Socket>();
+
   const server = createServer(
     {
       maxHeaderSize: limits.headerBytesMax,
       requestTimeout: 0,
-      headersTimeout: 60_000,
+      headersTimeout,
+      // Node checks the headers timeout only this often (by default every 30 s).
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(headersTimeout / 4))),
       keepAliveTimeout: 65_000,
       noDelay: true,
     },
-    handler,
+    (req, res) => {
+      const socket = req.socket;
+      if (refused.has(socket)) {
+        res.destroy();
+        return;
+      }
+      current.set(socket, res);
+      res.once('finish', () => {
+        const done = () => current.get(socket) === res && current.delete(socket);
+        if (req.complete) done();
+        else req.once('end', done);
+      });
+      // Node keeps at most maxHeadersCount headers and drops the rest silently: one more than the
+      // limit is kept, so that a request over it is seen and refused.
+      if (req.rawHeaders.length / 2 > limits.headerCountMax) {
+        sendError(res, 'RequestHeaderSectionTooLarge', `Your request has more than ${limits.headerCountMax} headers.`);
+        return;
+      }
+      handler(req, res);
+    },
   );
-  server.timeout = SOCKET_IDLE_MS;
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket));
+  server.maxHeadersCount = limits.headerCountMax + 1;
+  server.timeout = options.idleTimeoutMs ?? limits.socketIdleMsMax;
+
+  let open = 0;
+  server.on('connection', (socket: Socket) => {
+    open++;
+    socket.once('close', () => open--);
+    if (open > connectionsMax) {
+      refused.add(socket);
+      socket.write(rawError(503, 'Service Unavailable', 'SlowDown', 'Please reduce your request rate.'));
+      socket.destroySoon();
+    }
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') answerSocket(socket, current, 'RequestTimeout');
+    else if (error.code === 'HPE_HEADER_OVERFLOW') answerSocket(socket, current, 'RequestHeaderSectionTooLarge');
+    else if (error.code === 'ECONNRESET') socket.destroy();
+    else answerSocket(socket, current, 'BadRequest');
+  });
+  // Without this listener Node would destroy an idle socket without a word. Between requests it
+  // closes quietly (an unasked-for response could be taken as the answer to the next request).
+  server.on('timeout', (socket: Socket) => {
+    if (current.has(socket)) answerSocket(socket, current, 'RequestTimeout');
+    else socket.destroy();
+  });
   return server;
 }
 
-/** Requests Node's parser rejects still get an S3 error document, then the connection closes. */
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
-  if (!socket.writable || error.code === 'ECONNRESET') {
+const MESSAGES = {
+  BadRequest: 'An error occurred when parsing the HTTP request.',
+  RequestHeaderSectionTooLarge: 'Your request header section exceeds the maximum allowed size.',
+  RequestTimeout: 'Your socket connection to the server was not read from or written to within the timeout period.',
+} as const;
+
+/**
+ * Answers on the socket itself (Node's parser gave up, or the socket went idle) with a 400 S3
+ * error, then closes it. If a response has begun on this socket, a second one would corrupt the
+ * exchange: the connection is just closed.
+ */
+function answerSocket(socket: Socket, current: WeakMap<Socket, ServerResponse>, code: keyof typeof MESSAGES): void {
+  const res = current.get(socket);
+  if (!socket.writable || res?.headersSent) {
     socket.destroy();
     return;
   }
-  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const code = tooLarge ? 'RequestHeaderSectionTooLarge' : 'BadRequest';
-  const message = tooLarge ? 'Your request header section exceeds the maximum allowed size.' : 'An error occurred when parsing the HTTP request.';
+  socket.end(rawError(400, 'Bad Request', code, MESSAGES[code]));
+  // A client that never closes its side is dropped when the socket next goes idle (not writable).
+}
+
+function rawError(status: number, reason: string, code: string, message: string): string {
   const requestId = nextRequestId();
   const body = buildXml('Error', { Code: code, Message: message, RequestId: requestId, HostId: HOST_ID }, null);
-  socket.end(
-    'HTTP/1.1 400 Bad Request\r\n' +
-      `x-amz-request-id: ${requestId}\r\nx-amz-id-2: ${HOST_ID}\r\nServer: Coffer\r\n` +
-      `Content-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  return `HTTP/1.1 ${status} ${reason}\r\n` +
+    `x-amz-request-id: ${requestId}\r\nx-amz-id-2: ${HOST_ID}\r\nServer: Coffer\r\n` +
+    `Content-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+function sendError(res: ServerResponse, code: keyof typeof MESSAGES, message: string): void {
+  const requestId = nextRequestId();
+  const body = buildXml('Error', { Code: code, Message: message, RequestId: requestId, HostId: HOST_ID }, null);
+  res.writeHead(400, {
+    'x-amz-request-id': requestId, 'x-amz-id-2': HOST_ID, server: 'Coffer', 'content-type': 'application/xml',
+    'content-length': Buffer.byteLength(body), connection: 'close',
+  });
+  res.end(body);
 }

@@ -21,6 +21,7 @@ export async function createBucket(ctx: OperationContext): Promise<OperationResu
   } else if (region !== 'us-east-1') {
     throw new S3Error('IllegalLocationConstraintException');
   }
+  await checkBucketCount(ctx, user.id, name);
   const objectLock = ctx.headers['x-amz-bucket-object-lock-enabled']?.toLowerCase() === 'true';
   try {
     await ctx.services.meta.createBucket({
@@ -39,6 +40,13 @@ export async function createBucket(ctx: OperationContext): Promise<OperationResu
     if (region !== 'us-east-1') throw new S3Error('BucketAlreadyOwnedByYou', undefined, { BucketName: name });
   }
   return { headers: { location: `/${name}` } };
+}
+
+/** TooManyBuckets when the user is at the cap (re-creating one of their own buckets is not a new one). */
+async function checkBucketCount(ctx: OperationContext, ownerId: string, name: string): Promise<void> {
+  const max = Math.min(ctx.services.bucketsPerUserMax ?? limits.bucketsPerUserMax, limits.bucketsPerUserMax);
+  const owned = await ctx.services.meta.listBuckets(ownerId);
+  if (owned.length >= max && !owned.some((b) => b.name === name)) throw new S3Error('TooManyBuckets');
 }
 
 export async function headBucket(ctx: OperationContext): Promise<OperationResult> {

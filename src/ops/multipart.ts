@@ -221,7 +221,7 @@ interface RequestedPart {
 
 /** The <CompleteMultipartUpload> document: its parts, in the order given. */
 async function requestedParts(ctx: OperationContext): Promise<RequestedPart[]> {
-  const text = await readBodyText(ctx.body);
+  const text = await readBodyText(ctx.body, limits.completeMultipartUploadBytesMax);
   if (text.trim() === '') throw new S3Error('MalformedXML');
   const root = ctx.body.parseXml(text)['CompleteMultipartUpload'];
   if (root === undefined) throw new S3Error('MalformedXML');
@@ -287,6 +287,7 @@ async function complete(
   const checksum = uploadChecksum ? completedChecksum(uploadChecksum, used, ctx.headers) : undefined;
 
   const size = used.reduce((sum, part) => sum + part.size, 0);
+  if (size > limits.objectBytesMax) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: size, MaxSizeAllowed: limits.objectBytesMax });
   const declaredSize = ctx.headers['x-amz-mp-object-size'];
   if (declaredSize !== undefined && declaredSize.trim() !== String(size)) {
     throw new S3Error('InvalidRequest', `The provided 'x-amz-mp-object-size' header value ${declaredSize} does not match what was computed: ${size}`);

@@ -7,20 +7,37 @@ export async function readBodyText(body: RequestBody, maxBytes: number = limits.
   return (await readBodyBytes(body, maxBytes)).toString('utf8');
 }
 
-/** A small request body in memory, capped (over the cap → MaxMessageLengthExceeded). */
-export async function readBodyBytes(body: RequestBody, maxBytes: number = limits.xmlBodyBytesMax): Promise<Buffer> {
-  if (body.declaredLength !== undefined && body.declaredLength > maxBytes) throw new S3Error('MaxMessageLengthExceeded');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body.stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      body.stream.destroy();
-      throw new S3Error('MaxMessageLengthExceeded');
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/**
+ * A small request body in memory, capped (over the cap → MaxMessageLengthExceeded). A refused
+ * body is not cut off (that would close the connection before the client, still sending, could
+ * read the error): up to limits.refusedBodyDrainBytesMax more is read and dropped, then the
+ * stream is destroyed.
+ */
+export function readBodyBytes(body: RequestBody, maxBytes: number = limits.xmlBodyBytesMax): Promise<Buffer> {
+  if (body.declaredLength !== undefined && body.declaredLength > maxBytes) return Promise.reject(new S3Error('MaxMessageLengthExceeded'));
+  const stream = body.stream;
+  return new Promise<Buffer>((resolve, reject) => {
+    let chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (refused) {
+        if (size > maxBytes + limits.refusedBodyDrainBytesMax) stream.destroy();
+        return;
+      }
+      if (size > maxBytes) {
+        refused = true;
+        chunks = [];
+        reject(new S3Error('MaxMessageLengthExceeded'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    // After a refusal this listener stays, so that a later failure is not an unhandled 'error'.
+    stream.on('error', reject);
+  });
 }
 
 /** Reads and parses an XML document whose root must be `root`; empty or wrong → MalformedXML. */

@@ -13,6 +13,8 @@ export interface Services {
   readonly blobs: BlobStore;
   readonly credentials: CredentialStore;
   readonly region: string;
+  /** Buckets one user may own (limits.bucketsPerUserMax when unset; never more). */
+  readonly bucketsPerUserMax?: number;
 }
 
 /** The request body, already authenticated: signature/SHA-256 checks happen as it is read. */
