@@ -12,6 +12,7 @@ const STORE_ERRORS: Record<StoreErrorCode, S3ErrorCode> = {
   BucketExists: 'BucketAlreadyExists',
   BucketNotFound: 'NoSuchBucket',
   BucketNotEmpty: 'BucketNotEmpty',
+  TooManyBuckets: 'TooManyBuckets',
   ObjectNotFound: 'NoSuchKey',
   VersionNotFound: 'NoSuchVersion',
   UploadNotFound: 'NoSuchUpload',

@@ -21,17 +21,14 @@ export async function createBucket(ctx: OperationContext): Promise<OperationResu
   } else if (region !== 'us-east-1') {
     throw new S3Error('IllegalLocationConstraintException');
   }
-  await checkBucketCount(ctx, user.id, name);
   const objectLock = ctx.headers['x-amz-bucket-object-lock-enabled']?.toLowerCase() === 'true';
   try {
-    await ctx.services.meta.createBucket({
-      name,
-      ownerId: user.id,
-      createdAt: new Date(),
-      region,
-      versioning: objectLock ? 'Enabled' : 'Unversioned',
-      objectLockEnabled: objectLock,
-    });
+    // Re-creating one of your own buckets is not a new one: the store checks the name first.
+    const bucketsMax = Math.min(ctx.services.bucketsPerUserMax ?? limits.bucketsPerUserMax, limits.bucketsPerUserMax);
+    await ctx.services.meta.createBucket(
+      { name, ownerId: user.id, createdAt: new Date(), region, versioning: objectLock ? 'Enabled' : 'Unversioned', objectLockEnabled: objectLock },
+      bucketsMax,
+    );
   } catch (error) {
     if (!(error instanceof StoreError && error.code === 'BucketExists')) throw error;
     const existing = await ctx.services.meta.getBucket(name);
@@ -42,12 +39,6 @@ export async function createBucket(ctx: OperationContext): Promise<OperationResu
   return { headers: { location: `/${name}` } };
 }
 
-/** TooManyBuckets when the user is at the cap (re-creating one of their own buckets is not a new one). */
-async function checkBucketCount(ctx: OperationContext, ownerId: string, name: string): Promise<void> {
-  const max = Math.min(ctx.services.bucketsPerUserMax ?? limits.bucketsPerUserMax, limits.bucketsPerUserMax);
-  const owned = await ctx.services.meta.listBuckets(ownerId);
-  if (owned.length >= max && !owned.some((b) => b.name === name)) throw new S3Error('TooManyBuckets');
-}
 
 export async function headBucket(ctx: OperationContext): Promise<OperationResult> {
   const bucket = await requireOwnedBucket(ctx);

@@ -98,6 +98,16 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.equal(await store.getBucket('missing'), undefined);
       });
 
+      test('createBucket.ownerBucketsMax counts the owner\'s buckets atomically; a taken name is still BucketExists', async () => {
+        await store.createBucket(bucketRecord('one'), 2);
+        await store.createBucket(bucketRecord('two'), 2);
+        await expectStoreError(store.createBucket(bucketRecord('one'), 2), 'BucketExists');
+        const racing = await Promise.allSettled([store.createBucket(bucketRecord('three'), 2), store.createBucket(bucketRecord('four'), 3)]);
+        assert.deepEqual(racing.map((r) => r.status), ['rejected', 'fulfilled']);
+        await expectStoreError(store.createBucket(bucketRecord('five'), 3), 'TooManyBuckets');
+        await store.createBucket(bucketRecord('other', { ownerId: OTHER }), 1);
+      });
+
       test('createBucket.taken name throws BucketExists and keeps the first owner', async () => {
         await store.createBucket(bucketRecord('alpha'));
         await expectStoreError(store.createBucket(bucketRecord('alpha', { ownerId: OTHER })), 'BucketExists');
@@ -630,6 +640,31 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.equal(page.isTruncated, true);
         assert.deepEqual(uploadKeys((await q({ delimiter: '/' })).entries), ['a#ua1', 'b#ub1', 'b#ub2', 'P:d/', '\u{FFFD}#uf1', '\u{1F600}#ue1']);
         assert.deepEqual(uploadKeys((await q({ prefix: 'd/' })).entries), ['d/x#ud1', 'd/y#ud2']);
+      });
+    });
+
+    describe('shared blobs (copies)', () => {
+      // A copy resolves its source, then commits: if the source was deleted in between, the copy must
+      // fail rather than reference a blob that has been released (and deleted from disk).
+      test('putVersion.sharedBlobs refuses a blob released since the source was read', async () => {
+        await store.createBucket(bucketRecord('bkt'));
+        const gone = extent();
+        await store.putVersion(version('bkt', 'src', { manifest: [gone] }));
+        assert.deepEqual((await store.deleteVersion('bkt', 'src', 'null')).released, [gone.blobId]);
+        await expectStoreError(store.putVersion(version('bkt', 'dst', { manifest: [gone] }), undefined, { sharedBlobs: true }), 'ConditionalConflict');
+        assert.equal(await store.getVersion('bkt', 'dst'), undefined);
+
+        const live = extent();
+        await store.putVersion(version('bkt', 'src2', { manifest: [live] }));
+        await store.putVersion(version('bkt', 'dst2', { manifest: [live] }), undefined, { sharedBlobs: true });
+        assert.deepEqual((await store.deleteVersion('bkt', 'src2', 'null')).released, [], 'the copy still references the blob');
+        assert.deepEqual((await store.deleteVersion('bkt', 'dst2', 'null')).released, [live.blobId]);
+      });
+
+      test('putPart.sharedBlobs refuses a released blob', async () => {
+        await store.createBucket(bucketRecord('bkt'));
+        await store.createUpload(upload('bkt', 'k', 'u1'));
+        await expectStoreError(store.putPart('bkt', 'u1', part(1, [extent()]), { sharedBlobs: true }), 'ConditionalConflict');
       });
     });
 

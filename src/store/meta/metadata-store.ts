@@ -200,8 +200,11 @@ export type BucketConfigKind =
 
 export interface MetadataStore {
   // ---- buckets ----
-  /** Throws StoreError 'BucketExists' if the name is taken. */
-  createBucket(bucket: BucketRecord): Promise<void>;
+  /**
+   * Throws StoreError 'BucketExists' if the name is taken, or 'TooManyBuckets' if the owner already
+   * has `ownerBucketsMax` buckets (counted in the same transaction as the insert).
+   */
+  createBucket(bucket: BucketRecord, ownerBucketsMax?: number): Promise<void>;
   getBucket(name: string): Promise<BucketRecord | undefined>;
   /** Buckets in name order, optionally only one owner's. */
   listBuckets(ownerId?: string): Promise<BucketRecord[]>;
@@ -258,6 +261,7 @@ export type StoreErrorCode =
   | 'BucketExists'
   | 'BucketNotFound'
   | 'BucketNotEmpty'
+  | 'TooManyBuckets'
   | 'ObjectNotFound'
   | 'VersionNotFound'
   | 'UploadNotFound'

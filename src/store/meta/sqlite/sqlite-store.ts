@@ -85,8 +85,11 @@ export class SqliteMetadataStore implements MetadataStore {
 
   // ---- buckets ----
 
-  createBucket(bucket: BucketRecord): Promise<void> {
+  createBucket(bucket: BucketRecord, ownerBucketsMax = Number.POSITIVE_INFINITY): Promise<void> {
     return this.committer.run(() => {
+      if (this.stmt.getBucket.get(bucket.name)) throw new StoreError('BucketExists');
+      const { owned } = this.stmt.countBucketsOf.get(bucket.ownerId) as { owned: number };
+      if (owned >= ownerBucketsMax) throw new StoreError('TooManyBuckets');
       const result = this.stmt.insertBucket.run(
         bucket.name, bucket.ownerId, bucket.createdAt.getTime(), bucket.region, bucket.versioning, bucket.objectLockEnabled ? 1 : 0,
       );
@@ -495,6 +498,7 @@ function prepareStatements(db: Db) {
     insertBucket: p('INSERT INTO buckets (name, owner_id, created_at, region, versioning, object_lock) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
     getBucket: p('SELECT * FROM buckets WHERE name = ?'),
     listBuckets: p('SELECT * FROM buckets ORDER BY name'),
+    countBucketsOf: p('SELECT count(*) AS owned FROM buckets WHERE owner_id = ?'),
     listBucketsOf: p('SELECT * FROM buckets WHERE owner_id = ? ORDER BY name'),
     deleteBucket: p('DELETE FROM buckets WHERE name = ?'),
     setVersioning: p('UPDATE buckets SET versioning = ? WHERE name = ?'),
