@@ -4,7 +4,7 @@
  * measures upload/download throughput and the cost of completing a 1,000-part upload.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { startChildServer, type ChildServer } from '../../helpers/child-server.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -55,7 +55,7 @@ async function inParallel<T>(count: number, width: number, task: (i: number) => 
 }
 
 describe('multipart at scale, server in its own process', { skip: existsSync('/proc/self/status') ? false : 'needs /proc' }, () => {
-  let child: ChildProcess;
+  let server: ChildServer;
   let dataDir: string;
   let s3: S3Client;
   let peakRss = 0;
@@ -63,30 +63,20 @@ describe('multipart at scale, server in its own process', { skip: existsSync('/p
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'coffer-mp-rss-'));
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--address', '127.0.0.1:0', '--data-dir', dataDir], {
-      env: { ...process.env, COFFER_ACCESS_KEY_ID: ROOT_KEYS.accessKeyId, COFFER_SECRET_ACCESS_KEY: ROOT_KEYS.secretAccessKey },
-      stdio: ['ignore', 'pipe', 'inherit'],
+    server = await startChildServer(['--address', '127.0.0.1:0', '--data-dir', dataDir], {
+      COFFER_ACCESS_KEY_ID: ROOT_KEYS.accessKeyId,
+      COFFER_SECRET_ACCESS_KEY: ROOT_KEYS.secretAccessKey,
     });
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d;
-        const match = /serving S3 on (http:\/\/\S+)/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
-    });
-    s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: ROOT_KEYS, maxAttempts: 1, requestChecksumCalculation: process.env.MP_CRC === '1' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED' });
+    s3 = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: ROOT_KEYS, maxAttempts: 1, requestChecksumCalculation: process.env.MP_CRC === '1' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED' });
     sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, memoryOf(child.pid!).rss);
+      peakRss = Math.max(peakRss, memoryOf(server.process.pid!).rss);
     }, 50);
   });
 
   after(async () => {
     clearInterval(sampler);
     s3?.destroy();
-    child?.kill('SIGTERM');
-    if (child && child.exitCode === null) await new Promise((r) => child.once('exit', r));
+    await server?.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -104,16 +94,16 @@ describe('multipart at scale, server in its own process', { skip: existsSync('/p
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'big' }));
     let expectedCrc = 0;
     for (let i = 0; i < partCount; i++) expectedCrc = crc32(partBody(i), expectedCrc);
-    const baseline = memoryOf(child.pid!).rss;
+    const baseline = memoryOf(server.process.pid!).rss;
 
-    const cpuBefore = cpuSecondsOf(child.pid!);
+    const cpuBefore = cpuSecondsOf(server.process.pid!);
     const started = performance.now();
     const parts = await inParallel(partCount, 4, async (i): Promise<CompletedPart> => {
       const out = await s3.send(new UploadPartCommand({ Bucket, Key: 'big', UploadId, PartNumber: i + 1, Body: partBody(i) }));
       return { PartNumber: i + 1, ETag: out.ETag };
     });
     const uploadMs = performance.now() - started;
-    const uploadCpu = cpuSecondsOf(child.pid!) - cpuBefore;
+    const uploadCpu = cpuSecondsOf(server.process.pid!) - cpuBefore;
     await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'big', UploadId, MultipartUpload: { Parts: parts } }));
 
     const downloadStarted = performance.now();
@@ -125,11 +115,11 @@ describe('multipart at scale, server in its own process', { skip: existsSync('/p
       size += chunk.length;
     }
     const downloadMs = performance.now() - downloadStarted;
-    const downloadCpu = cpuSecondsOf(child.pid!) - cpuBefore - uploadCpu;
+    const downloadCpu = cpuSecondsOf(server.process.pid!) - cpuBefore - uploadCpu;
     assert.equal(size, partSize * partCount);
     assert.equal(crc, expectedCrc);
 
-    const { hwm } = memoryOf(child.pid!);
+    const { hwm } = memoryOf(server.process.pid!);
     const mbps = (ms: number) => ((partSize * partCount) / MiB / (ms / 1000)).toFixed(0);
     t.diagnostic(`1 GiB upload (64 × 16 MiB, 4 in flight): ${(uploadMs / 1000).toFixed(2)} s = ${mbps(uploadMs)} MiB/s; server CPU ${uploadCpu.toFixed(2)} s`);
     t.diagnostic(`1 GiB download: ${(downloadMs / 1000).toFixed(2)} s = ${mbps(downloadMs)} MiB/s; server CPU ${downloadCpu.toFixed(2)} s (with the completion)`);
