@@ -41,4 +41,10 @@ export const limits = {
   chunkHeaderBytesMax: 4096,
   chunkTrailerBytesMax: 16 * 1024,
   bucketsPerUserMax: 10_000,
+  /**
+   * Completed multipart uploads are remembered this long (and at most this many) so that a retried
+   * CompleteMultipartUpload gets the first one's result; older retries get NoSuchUpload.
+   */
+  completedUploadRememberedMs: 24 * 3600 * 1000,
+  completedUploadsRememberedMax: 100_000,
 } as const;

@@ -12,7 +12,8 @@ const SLOW = Symbol('slow');
  * `intervalMs` so neither the client nor a proxy times out, then the result document — or, if the
  * work failed, an <Error> document inside the 200 body (SDKs look for it). Fast work answers
  * normally, errors included (they are thrown to the pipeline).
- * Headers of a late result (ETag, version id…) cannot follow the 200: its document carries them.
+ * Headers of a late result (ETag, checksum…) cannot follow the 200: its document carries them;
+ * headers known before the work ends (`deferred.headers`, e.g. the version id) go with the 200.
  */
 export async function sendDeferred(
   req: IncomingMessage,
@@ -33,6 +34,7 @@ export async function sendDeferred(
   }
 
   res.statusCode = 200;
+  for (const [name, value] of Object.entries(deferred.headers ?? {})) if (value !== undefined) res.setHeader(name, String(value));
   res.setHeader('content-type', 'application/xml');
   res.write(`${XML_DECLARATION} `);
   const ticker = setInterval(() => res.write(' '), deferred.intervalMs);

@@ -1,10 +1,12 @@
-import { checksumHeaderName, parseChecksumAlgorithm } from '../checksum/index.js';
+import { checksumHeaderName, MultiHasher, parseChecksumAlgorithm } from '../checksum/index.js';
 import { S3Error } from '../errors.js';
 import { limits } from '../limits.js';
 import { checkKey, requireOwnedBucket } from './access.js';
 import { parseCopySource, resolveCopySource } from './copy-source.js';
+import { StoreError, type ObjectVersion, type StoredChecksum } from '../store/meta/metadata-store.js';
 import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom } from './object-headers.js';
 import { writeConditionFrom } from './objects.js';
+import { readManifest } from './read-object.js';
 import { tagsFromHeader } from './tag-set.js';
 import type { OperationContext, OperationResult } from './types.js';
 import { showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from './version-ids.js';
@@ -21,10 +23,24 @@ function directiveFrom(ctx: OperationContext, header: 'x-amz-metadata-directive'
 const SELF_COPY_MESSAGE =
   "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.";
 
+/** CopyObject's keep-alive when it must read its source (http/keep-alive.ts); tests may shorten it. */
+export const copyKeepAlive = { firstByteMs: 1000, intervalMs: 2000 };
+
 /**
  * CopyObject. The new version shares the source's blobs (its manifest is the source's extents;
- * the store counts references), so no byte is read or written. ETag, checksum and part layout
- * are the source's; metadata and tags follow the COPY/REPLACE directives.
+ * the store counts references), so no byte is written. Metadata and tags follow the COPY/REPLACE
+ * directives.
+ *
+ * The copy is a new single-part object, as on AWS ("Amazon S3 does this copy as a single action,
+ * regardless of whether the object was uploaded in a single request or as part of a multipart
+ * upload. With a copy command, the checksum of the object is a direct checksum of the full
+ * object" — S3 User Guide, Checking object integrity): its ETag is the MD5 of its bytes, it has no
+ * part layout (no PartsCount, partNumber=1 is the whole object), and a COMPOSITE checksum becomes
+ * the FULL_OBJECT checksum of the bytes in the same algorithm. A single-part source already has
+ * all of those, so it is copied without reading a byte; a multipart source is read once through
+ * MD5 (and its checksum's algorithm) — seconds for gigabytes, so the answer is `deferred` with
+ * S3's keep-alive, like CompleteMultipartUpload (AWS also starts CopyObject's 200 early and may
+ * embed an error in it).
  */
 export async function copyObject(ctx: OperationContext): Promise<OperationResult> {
   const bucket = await requireOwnedBucket(ctx);
@@ -54,46 +70,82 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
   // With COPY, the website redirect is not copied: it must be given again (as AWS documents).
   const objectHeaders = replaced?.objectHeaders ?? { ...source.headers, websiteRedirectLocation: headers['x-amz-website-redirect-location'] };
   const versionId = versionIdForWrite(bucket);
-  const lastModified = new Date();
-  const { released } = await ctx.services.meta.putVersion(
-    {
-      bucket: bucket.name,
-      key,
-      versionId,
-      isDeleteMarker: false,
-      size: source.size,
-      etag: source.etag,
-      lastModified,
-      ownerId: ctx.user!.id,
-      headers: objectHeaders,
-      userMetadata: replaced?.userMetadata ?? source.userMetadata,
-      storageClass,
-      checksum: source.checksum,
-      parts: source.parts,
-      tags: replacedTags ?? source.tags,
-      manifest: source.manifest,
-    },
-    condition,
-    { sharedBlobs: true },
-  );
-  await ctx.services.blobs.delete(released);
+  const knownHeaders = {
+    'x-amz-copy-source-version-id': showsVersionIds(sourceBucket) ? source.versionId : undefined,
+    'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
+  };
 
-  const checksumAlgorithm = source.checksum ? parseChecksumAlgorithm(source.checksum.algorithm) : undefined;
-  const checksumElement = checksumAlgorithm ? `Checksum${checksumAlgorithm}` : undefined;
-  return {
-    headers: {
-      'x-amz-copy-source-version-id': showsVersionIds(sourceBucket) ? source.versionId : undefined,
-      'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
-      ...(checksumAlgorithm && source.checksum ? { [checksumHeaderName(checksumAlgorithm)]: source.checksum.value } : {}),
-    },
-    xml: {
-      root: 'CopyObjectResult',
-      body: {
-        ETag: quoteEtag(source.etag),
-        LastModified: lastModified.toISOString(),
-        ChecksumType: source.checksum?.type,
-        ...(checksumElement ? { [checksumElement]: source.checksum!.value } : {}),
+  const write = async (data: { etag: string; checksum: StoredChecksum | undefined }): Promise<OperationResult> => {
+    const lastModified = new Date();
+    const { released } = await ctx.services.meta.putVersion(
+      {
+        bucket: bucket.name,
+        key,
+        versionId,
+        isDeleteMarker: false,
+        size: source.size,
+        etag: data.etag,
+        lastModified,
+        ownerId: ctx.user!.id,
+        headers: objectHeaders,
+        userMetadata: replaced?.userMetadata ?? source.userMetadata,
+        storageClass,
+        checksum: data.checksum,
+        tags: replacedTags ?? source.tags,
+        manifest: source.manifest,
       },
-    },
+      condition,
+      { sharedBlobs: true },
+    );
+    await ctx.services.blobs.delete(released);
+
+    const checksumAlgorithm = data.checksum ? parseChecksumAlgorithm(data.checksum.algorithm) : undefined;
+    return {
+      headers: {
+        ...knownHeaders,
+        ...(checksumAlgorithm && data.checksum ? { [checksumHeaderName(checksumAlgorithm)]: data.checksum.value } : {}),
+      },
+      xml: {
+        root: 'CopyObjectResult',
+        body: {
+          ETag: quoteEtag(data.etag),
+          LastModified: lastModified.toISOString(),
+          ChecksumType: data.checksum?.type,
+          ...(checksumAlgorithm ? { [`Checksum${checksumAlgorithm}`]: data.checksum!.value } : {}),
+        },
+      },
+    };
+  };
+
+  if (!isMultipart(source)) return write({ etag: source.etag, checksum: source.checksum });
+  return { deferred: { work: rehashed(ctx, source).then(write), headers: knownHeaders, ...copyKeepAlive } };
+}
+
+function isMultipart(version: ObjectVersion): boolean {
+  return version.etag.includes('-') || version.parts !== undefined;
+}
+
+/**
+ * A multipart source's ETag and checksum as a single-part object: the MD5 of its bytes, and (for a
+ * COMPOSITE checksum) the full-object checksum in the same algorithm. A FULL_OBJECT checksum
+ * already is one. Read as a stream: the event loop serves other requests between chunks.
+ */
+async function rehashed(ctx: OperationContext, source: ObjectVersion): Promise<{ etag: string; checksum: StoredChecksum | undefined }> {
+  const composite = source.checksum?.type === 'COMPOSITE' ? parseChecksumAlgorithm(source.checksum.algorithm) : undefined;
+  const hasher = new MultiHasher(composite ? [composite] : []);
+  try {
+    for await (const chunk of readManifest(ctx.services.blobs, source.manifest, 0, source.size) as AsyncIterable<Buffer>) hasher.update(chunk);
+  } catch (error) {
+    // The source was deleted (its blobs released) while it was read: the same conflict the
+    // shared-blob write would report had it come a moment later.
+    const ids = [...new Set(source.manifest.map((extent) => extent.blobId))];
+    if ((await ctx.services.meta.referencedBlobs(ids)).size < ids.length) throw new StoreError('ConditionalConflict');
+    throw error;
+  }
+  if (hasher.bytes !== source.size) throw new Error(`CopyObject: read ${hasher.bytes} bytes of a ${source.size}-byte source`);
+  const digests = hasher.finish();
+  return {
+    etag: digests.get('MD5')!.toString('hex'),
+    checksum: composite ? { algorithm: composite, type: 'FULL_OBJECT', value: digests.get(composite)!.toString('base64') } : source.checksum,
   };
 }

@@ -6,11 +6,19 @@
  * blobs for UploadPartCopy). Completion concatenates nothing: the object's manifest is its parts'
  * extents, committed atomically with the removal of the upload (store.completeUpload).
  */
-import { randomBytes } from 'node:crypto';
-import { checksumHeaderName, MultiHasher, multipartEtag, type ChecksumAlgorithm } from '../checksum/index.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { checksumHeaderName, MultiHasher, multipartEtag, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../checksum/index.js';
 import { S3Error } from '../errors.js';
 import { limits } from '../limits.js';
-import type { BucketRecord, MultipartUpload, PartSummary, UploadPart } from '../store/meta/metadata-store.js';
+import {
+  StoreError,
+  type BucketRecord,
+  type CompletedUpload,
+  type MultipartUpload,
+  type PartSummary,
+  type StoredChecksum,
+  type UploadPart,
+} from '../store/meta/metadata-store.js';
 import { checkKey, requireOwnedBucket } from './access.js';
 import { checksumRequestFrom, verifyChecksums } from './checksums.js';
 import { resolveCopySource } from './copy-source.js';
@@ -244,10 +252,64 @@ async function requestedParts(ctx: OperationContext): Promise<RequestedPart[]> {
 
 export async function completeMultipartUpload(ctx: OperationContext): Promise<OperationResult> {
   const bucket = await requireOwnedBucket(ctx);
-  const upload = await requireUpload(ctx, bucket);
+  const uploadId = ctx.query.get('uploadId') ?? '';
+  const upload = uploadId === '' ? undefined : await ctx.services.meta.getUpload(bucket.name, uploadId);
+  if (!upload || upload.key !== ctx.route.key) return repeatedCompletion(ctx, bucket, uploadId);
   const condition = writeConditionFrom(ctx.headers);
   const requested = await requestedParts(ctx);
   return { deferred: { work: complete(ctx, bucket, upload, requested, condition), ...completeKeepAlive } };
+}
+
+/**
+ * A CompleteMultipartUpload of an upload that is no longer in progress. AWS answers a repeated
+ * completion of an upload it completed (an SDK retrying after the response was lost) with 200 and
+ * the same result, so a client that retries does not see NoSuchUpload for an object it made.
+ * Coffer keeps what each completion answered for a while (limits.completedUploadRememberedMs,
+ * at most limits.completedUploadsRememberedMax), and repeats it when the request names the same
+ * key and the same part list. A different part list cannot make that object — and no other, the
+ * parts are gone — so it gets NoSuchUpload, as does anything too old to be remembered.
+ * The write condition (If-None-Match / If-Match) is not evaluated again: the object it guarded is
+ * the one this completion wrote.
+ */
+async function repeatedCompletion(ctx: OperationContext, bucket: BucketRecord, uploadId: string): Promise<OperationResult> {
+  const done = uploadId === '' ? undefined : await ctx.services.meta.getCompletedUpload(bucket.name, uploadId);
+  if (!done || !stillRemembered(done) || done.key !== ctx.route.key) throw new S3Error('NoSuchUpload', undefined, { UploadId: uploadId });
+  const requested = await requestedParts(ctx);
+  return sameCompletion(bucket, done, partsDigest(requested));
+}
+
+function stillRemembered(done: CompletedUpload): boolean {
+  return Date.now() - done.completedAt.getTime() <= limits.completedUploadRememberedMs;
+}
+
+/** The remembered result, if the request names the part list the completion used. */
+function sameCompletion(bucket: BucketRecord, done: CompletedUpload, digest: string): OperationResult {
+  if (digest !== done.partsDigest) throw new S3Error('NoSuchUpload', undefined, { UploadId: done.uploadId });
+  return completionResult(bucket, done.key, done.versionId, done.etag, done.checksum);
+}
+
+/** Identifies a requested part list (numbers and ETags, in order) in a completion record. */
+function partsDigest(requested: readonly RequestedPart[]): string {
+  const hash = createHash('sha256');
+  for (const part of requested) hash.update(`${part.partNumber}:${part.etag}\n`);
+  return hash.digest('base64url');
+}
+
+function completionResult(bucket: BucketRecord, key: string, versionId: string, etag: string, checksum: StoredChecksum | undefined): OperationResult {
+  const algorithm = checksum ? parseChecksumAlgorithm(checksum.algorithm) : undefined;
+  return {
+    headers: { 'x-amz-version-id': writtenVersionIdHeader(bucket, versionId), ...checksumResponseHeaders(checksum) },
+    xml: {
+      root: 'CompleteMultipartUploadResult',
+      body: {
+        Location: `/${bucket.name}/${encodeURIComponent(key).replace(/%2F/g, '/')}`,
+        Bucket: bucket.name,
+        Key: key,
+        ETag: quoteEtag(etag),
+        ...(checksum && algorithm ? { [checksumElement(algorithm)]: checksum.value, ChecksumType: checksum.type } : {}),
+      },
+    },
+  };
 }
 
 async function complete(
@@ -256,14 +318,34 @@ async function complete(
   upload: MultipartUpload,
   requested: readonly RequestedPart[],
   condition: ReturnType<typeof writeConditionFrom>,
-) {
+): Promise<OperationResult> {
+  const digest = partsDigest(requested);
+  try {
+    return await completeOnce(ctx, bucket, upload, requested, condition, digest);
+  } catch (error) {
+    // The upload went while this request was at work: a concurrent completion of it (a retry
+    // racing the first attempt) may have won, and then this one answers the same.
+    if (!(error instanceof StoreError) || error.code !== 'UploadNotFound') throw error;
+    const done = await ctx.services.meta.getCompletedUpload(bucket.name, upload.uploadId);
+    if (!done || done.key !== upload.key) throw new S3Error('NoSuchUpload', undefined, { UploadId: upload.uploadId });
+    return sameCompletion(bucket, done, digest);
+  }
+}
+
+async function completeOnce(
+  ctx: OperationContext,
+  bucket: BucketRecord,
+  upload: MultipartUpload,
+  requested: readonly RequestedPart[],
+  condition: ReturnType<typeof writeConditionFrom>,
+  digest: string,
+): Promise<OperationResult> {
   const { meta, blobs } = ctx.services;
   for (let i = 1; i < requested.length; i++) {
     if (requested[i]!.partNumber <= requested[i - 1]!.partNumber) throw new S3Error('InvalidPartOrder', undefined, { UploadId: upload.uploadId });
   }
   const stored = new Map<number, UploadPart>();
   for (const part of (await meta.listParts(bucket.name, upload.uploadId, 0, limits.partNumberMax)).entries) stored.set(part.partNumber, part);
-
   const used: UploadPart[] = [];
   for (const wanted of requested) {
     const part = stored.get(wanted.partNumber);
@@ -295,6 +377,7 @@ async function complete(
   const etag = multipartEtag(used.map((part) => Buffer.from(part.etag, 'hex')));
   const parts: PartSummary[] = used.map((part) => ({ partNumber: part.partNumber, size: part.size, etag: part.etag, checksum: part.checksum }));
   const versionId = versionIdForWrite(bucket);
+  const lastModified = new Date();
   const { released } = await meta.completeUpload(
     upload.uploadId,
     {
@@ -304,7 +387,7 @@ async function complete(
       isDeleteMarker: false,
       size,
       etag,
-      lastModified: new Date(),
+      lastModified,
       ownerId: ctx.user!.id,
       headers: upload.headers,
       userMetadata: upload.userMetadata,
@@ -315,22 +398,16 @@ async function complete(
       manifest: concatManifests(used.map((part) => part.manifest)),
     },
     condition,
+    {
+      partsDigest: digest,
+      forgetBefore: new Date(lastModified.getTime() - limits.completedUploadRememberedMs),
+      keptMax: limits.completedUploadsRememberedMax,
+    },
   );
   await blobs.delete(released);
-  return {
-    headers: { 'x-amz-version-id': writtenVersionIdHeader(bucket, versionId), ...checksumResponseHeaders(checksum) },
-    xml: {
-      root: 'CompleteMultipartUploadResult',
-      body: {
-        Location: `/${bucket.name}/${encodeURIComponent(upload.key).replace(/%2F/g, '/')}`,
-        Bucket: bucket.name,
-        Key: upload.key,
-        ETag: quoteEtag(etag),
-        ...(checksum ? { [checksumElement(uploadChecksum!.algorithm)]: checksum.value, ChecksumType: checksum.type } : {}),
-      },
-    },
-  };
+  return completionResult(bucket, upload.key, versionId, etag, checksum);
 }
+
 
 /** Every listed part must carry its checksum in the upload's algorithm, equal to the stored one. */
 function checkListedChecksums(upload: UploadChecksum, requested: readonly RequestedPart[], used: readonly UploadPart[], uploadId: string): void {

@@ -60,12 +60,18 @@ export interface OperationResult {
 }
 
 /**
- * Work that may be slow (CompleteMultipartUpload). If it has not settled after `firstByteMs`, the
- * edge answers 200 at once and keeps the connection alive with whitespace every `intervalMs`
- * until the XML result — or an <Error> document — follows (http/keep-alive.ts).
+ * Work that may be slow (CompleteMultipartUpload, CopyObject of a multipart object). If it has not
+ * settled after `firstByteMs`, the edge answers 200 at once and keeps the connection alive with
+ * whitespace every `intervalMs` until the XML result — or an <Error> document — follows
+ * (http/keep-alive.ts).
  */
 export interface DeferredResult {
   readonly work: Promise<OperationResult>;
+  /**
+   * Headers known before the work ends (e.g. x-amz-version-id): sent with an early 200, which the
+   * work's own headers can no longer join. A fast result sends its own headers only.
+   */
+  readonly headers?: Readonly<Record<string, string | number | undefined>>;
   readonly firstByteMs: number;
   readonly intervalMs: number;
 }

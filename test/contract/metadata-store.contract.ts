@@ -605,6 +605,69 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.equal((await store.referencedBlobs([p.blobId])).size, 1);
       });
 
+      test('completeUpload.record: getCompletedUpload returns it for its bucket only; no record without one or on failure', async () => {
+        const T = 1_700_000_000_000;
+        const keep = { forgetBefore: new Date(T - 1000), keptMax: 100 };
+        await store.createUpload(upload('bkt', 'dir/k', 'u1'));
+        await store.putPart('bkt', 'u1', part(1));
+        const checksum = { algorithm: 'SHA256', type: 'COMPOSITE' as const, value: 'abc=-1' };
+        const [p] = (await store.listParts('bkt', 'u1', 0, 10)).entries.map((x) => x.manifest[0]!);
+        await store.completeUpload('u1', version('bkt', 'dir/k', { versionId: 'v1', etag: 'e-1', checksum, manifest: [p!] }), undefined, { partsDigest: 'd1', ...keep });
+        assert.deepEqual(await store.getCompletedUpload('bkt', 'u1'), {
+          uploadId: 'u1', bucket: 'bkt', key: 'dir/k', versionId: 'v1', etag: 'e-1', checksum, partsDigest: 'd1', completedAt: new Date(T),
+        });
+        await store.createBucket(bucketRecord('other'));
+        assert.equal(await store.getCompletedUpload('other', 'u1'), undefined);
+        assert.equal(await store.getCompletedUpload('bkt', 'nope'), undefined);
+
+        // No checksum: none recorded. No record requested: none kept.
+        await store.createUpload(upload('bkt', 'k2', 'u2'));
+        const q = extent();
+        await store.putPart('bkt', 'u2', part(1, [q]));
+        await store.completeUpload('u2', version('bkt', 'k2', { manifest: [q] }), undefined, { partsDigest: 'd2', ...keep });
+        assert.equal((await store.getCompletedUpload('bkt', 'u2'))?.checksum, undefined);
+        await store.createUpload(upload('bkt', 'k3', 'u3'));
+        const r = extent();
+        await store.putPart('bkt', 'u3', part(1, [r]));
+        await store.completeUpload('u3', version('bkt', 'k3', { manifest: [r] }));
+        assert.equal(await store.getCompletedUpload('bkt', 'u3'), undefined);
+
+        // A completion that fails its condition records nothing.
+        await store.createUpload(upload('bkt', 'k2', 'u4'));
+        const s4 = extent();
+        await store.putPart('bkt', 'u4', part(1, [s4]));
+        await expectStoreError(store.completeUpload('u4', version('bkt', 'k2', { manifest: [s4] }), { ifNoneMatch: true }, { partsDigest: 'd4', ...keep }), 'PreconditionFailed');
+        assert.equal(await store.getCompletedUpload('bkt', 'u4'), undefined);
+      });
+
+      test('completeUpload.record: older than forgetBefore or beyond keptMax is dropped by a later completion; deleteBucket drops them all', async () => {
+        const T = 1_700_000_000_000;
+        const completeAt = async (id: string, at: number, forgetBefore: number, keptMax: number) => {
+          await store.createUpload(upload('bkt', id, id));
+          const e = extent();
+          await store.putPart('bkt', id, part(1, [e]));
+          await store.completeUpload(id, version('bkt', id, { manifest: [e], lastModified: new Date(at) }), undefined, { partsDigest: id, forgetBefore: new Date(forgetBefore), keptMax });
+        };
+        const kept = async (ids: string[]) => {
+          const found: string[] = [];
+          for (const id of ids) if (await store.getCompletedUpload('bkt', id)) found.push(id);
+          return found;
+        };
+        await completeAt('a', T, 0, 100);
+        await completeAt('b', T + 10, 0, 100);
+        await completeAt('c', T + 20, 0, 100);
+        assert.deepEqual(await kept(['a', 'b', 'c']), ['a', 'b', 'c']);
+        await completeAt('d', T + 30, T + 15, 100); // a and b are older than forgetBefore
+        assert.deepEqual(await kept(['a', 'b', 'c', 'd']), ['c', 'd']);
+        await completeAt('e', T + 40, 0, 2); // only the newest two are kept
+        assert.deepEqual(await kept(['c', 'd', 'e']), ['d', 'e']);
+
+        for (const id of ['a', 'b', 'c', 'd', 'e']) await store.deleteVersion('bkt', id, 'null');
+        await store.deleteBucket('bkt');
+        await store.createBucket(bucketRecord('bkt'));
+        assert.deepEqual(await kept(['d', 'e']), []);
+      });
+
       test('abortUpload.releases every part; a second abort → UploadNotFound', async () => {
         await store.createUpload(upload('bkt', 'k', 'u1'));
         const [a, b] = [extent(), extent()];

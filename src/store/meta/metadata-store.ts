@@ -180,6 +180,33 @@ export interface UploadPart {
   readonly manifest: readonly Extent[];
 }
 
+/**
+ * What completeUpload records of a completion so that a retried CompleteMultipartUpload (its
+ * response lost) can be answered with the same result instead of NoSuchUpload.
+ */
+export interface CompletionRecordRequest {
+  /** Opaque to the store: identifies the part list the completion named. */
+  readonly partsDigest: string;
+  /** Records of completions before this instant may be dropped (in the same transaction). */
+  readonly forgetBefore: Date;
+  /** Records beyond the newest `keptMax` may be dropped (in the same transaction). */
+  readonly keptMax: number;
+}
+
+/** A completed multipart upload, as completeUpload recorded it. */
+export interface CompletedUpload {
+  readonly uploadId: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId: string;
+  /** Unquoted, `hex-N`. */
+  readonly etag: string;
+  readonly checksum?: StoredChecksum;
+  readonly partsDigest: string;
+  /** The completed version's lastModified. */
+  readonly completedAt: Date;
+}
+
 export interface ListUploadsQuery {
   readonly prefix: string;
   readonly delimiter: string;
@@ -246,8 +273,17 @@ export interface MetadataStore {
    * Atomically: checks `condition` and that the upload still exists ('UploadNotFound'), adds the
    * version (whose manifest is made of the used parts' extents), and removes the upload with
    * all its parts: blobs only unused parts referenced are released.
+   * With `record`, the same transaction also records the completion (getCompletedUpload) and
+   * drops at most a small batch of records that `forgetBefore` / `keptMax` no longer cover (so
+   * the records stay bounded without a sweep that would stall other writes).
    */
-  completeUpload(uploadId: string, version: NewVersion, condition?: WriteCondition): Promise<ReleaseResult>;
+  completeUpload(uploadId: string, version: NewVersion, condition?: WriteCondition, record?: CompletionRecordRequest): Promise<ReleaseResult>;
+  /**
+   * The recorded completion of `uploadId` in `bucket`, if still kept (undefined otherwise, or for
+   * another bucket). A record may outlive its `forgetBefore`: callers check `completedAt`.
+   * Deleting the bucket deletes its records.
+   */
+  getCompletedUpload(bucket: string, uploadId: string): Promise<CompletedUpload | undefined>;
   /** Removes the upload and releases all its parts. Throws 'UploadNotFound'. */
   abortUpload(bucket: string, uploadId: string): Promise<ReleaseResult>;
 

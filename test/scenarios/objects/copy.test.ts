@@ -1,20 +1,29 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
+  UploadPartCommand,
+  type ChecksumAlgorithm,
+  type ChecksumType,
+  type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { rawRequest, signV4 } from '../../helpers/raw-request.js';
 import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 import { putVersionDirect, setVersioning } from './store-access.js';
+import { copyKeepAlive } from '../../../src/ops/copy.js';
+import { MiB, patternBytes } from '../multipart/support.js';
 
 let server: TestServer;
 let client: S3Client;
@@ -37,6 +46,23 @@ async function newBucket(label = 'copy'): Promise<string> {
 async function text(bucket: string, key: string): Promise<string> {
   return (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
 }
+
+/** A two-part object (5 MiB + 1000 bytes) made by multipart upload; returns its bytes and ETag. */
+async function multipartObject(bucket: string, key: string, checksum?: { algorithm: ChecksumAlgorithm; type?: ChecksumType }) {
+  const parts = [patternBytes(5 * MiB, 21), patternBytes(1000, 22)];
+  const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ChecksumAlgorithm: checksum?.algorithm, ChecksumType: checksum?.type }));
+  const listed: CompletedPart[] = [];
+  for (const [i, Body] of parts.entries()) {
+    const out = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: i + 1, Body, ChecksumAlgorithm: checksum?.algorithm }));
+    const { ETag, ChecksumCRC32, ChecksumSHA256 } = out;
+    listed.push({ PartNumber: i + 1, ETag, ChecksumCRC32, ChecksumSHA256 });
+  }
+  const done = await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: listed } }));
+  assert.match(done.ETag ?? '', /-2"$/);
+  return { bytes: Buffer.concat(parts), done };
+}
+
+const digest = (algorithm: string, bytes: Buffer, encoding: 'hex' | 'base64') => createHash(algorithm).update(bytes).digest(encoding);
 
 async function countBlobFiles(dir: string): Promise<number> {
   let count = 0;
@@ -221,5 +247,78 @@ describe('CopyObject', () => {
     const bucket = await newBucket();
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: 'x' }));
     await expectS3Error(server.otherClient().send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/src` })), 'AccessDenied', 403);
+  });
+
+  it('CopyObject.multipartSourceBecomesSinglePart', async () => {
+    const bucket = await newBucket();
+    const { bytes } = await multipartObject(bucket, 'mp');
+    const blobsDir = join(server.dataDir, 'blobs');
+    const before = await countBlobFiles(blobsDir).catch(() => undefined);
+    const out = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/mp` }));
+    const md5 = `"${digest('md5', bytes, 'hex')}"`;
+    assert.equal(out.CopyObjectResult?.ETag, md5);
+    if (before !== undefined) assert.equal(await countBlobFiles(blobsDir), before, 'the copy shares the parts\' blobs');
+
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'copy' }));
+    assert.equal(head.ETag, md5);
+    assert.equal(head.ContentLength, bytes.length);
+    // No part layout: part 1 is the whole object, without x-amz-mp-parts-count; there is no part 2.
+    const first = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'copy', PartNumber: 1 }));
+    assert.equal(first.PartsCount, undefined);
+    assert.equal(first.ContentLength, bytes.length);
+    assert.ok(bytes.equals(Buffer.from(await first.Body!.transformToByteArray())));
+    await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'copy', PartNumber: 2 })), 'InvalidPartNumber', 416);
+    // The source keeps its multipart ETag and parts.
+    const source = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'mp', PartNumber: 2 }));
+    assert.equal(source.PartsCount, 2);
+    assert.match(source.ETag ?? '', /-2"$/);
+    // A copy of the copy (single-part now) keeps its ETag.
+    const again = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy2', CopySource: `${bucket}/copy` }));
+    assert.equal(again.CopyObjectResult?.ETag, md5);
+  });
+
+  it('CopyObject.multipartCompositeChecksumBecomesFullObject', async () => {
+    const bucket = await newBucket();
+    const { bytes, done } = await multipartObject(bucket, 'mp', { algorithm: 'SHA256' });
+    assert.equal(done.ChecksumType, 'COMPOSITE');
+    const out = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/mp` }));
+    const full = digest('sha256', bytes, 'base64');
+    assert.equal(out.CopyObjectResult?.ChecksumSHA256, full);
+    assert.equal(out.CopyObjectResult?.ChecksumType, 'FULL_OBJECT');
+    const get = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'copy', ChecksumMode: 'ENABLED' }));
+    assert.equal(get.ChecksumSHA256, full);
+    assert.equal(get.ChecksumType, 'FULL_OBJECT');
+    assert.ok(bytes.equals(Buffer.from(await get.Body!.transformToByteArray()))); // the SDK validates the checksum too
+  });
+
+  it('CopyObject.multipartFullObjectChecksumKept', async () => {
+    const bucket = await newBucket();
+    const { done } = await multipartObject(bucket, 'mp', { algorithm: 'CRC32', type: 'FULL_OBJECT' });
+    assert.equal(done.ChecksumType, 'FULL_OBJECT');
+    const out = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/mp` }));
+    assert.equal(out.CopyObjectResult?.ChecksumCRC32, done.ChecksumCRC32);
+    assert.equal(out.CopyObjectResult?.ChecksumType, 'FULL_OBJECT');
+  });
+
+  it('CopyObject.multipartSourceKeepAliveWhenSlow', async () => {
+    const saved = copyKeepAlive.firstByteMs;
+    copyKeepAlive.firstByteMs = 0; // every rehashing copy streams its answer
+    try {
+      const bucket = await newBucket('ver');
+      await setVersioning(server, bucket, 'Enabled');
+      const { bytes, done } = await multipartObject(bucket, 'mp');
+      // Headers known up front (version ids) still come with the early 200.
+      const out = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/mp` }));
+      assert.equal(out.CopyObjectResult?.ETag, `"${digest('md5', bytes, 'hex')}"`);
+      assert.ok(out.VersionId);
+      assert.equal(out.CopySourceVersionId, done.VersionId);
+      assert.equal((await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'copy', VersionId: out.VersionId }))).ETag, out.CopyObjectResult?.ETag);
+      // A failure after the 200 arrives as an <Error> document, which the SDK raises.
+      // (The SDK reports such an error with a status of its own choosing: only the code is ours.)
+      const failed = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/mp`, IfNoneMatch: '*' })).catch((e) => e);
+      assert.equal(failed.name, 'PreconditionFailed');
+    } finally {
+      copyKeepAlive.firstByteMs = saved;
+    }
   });
 });

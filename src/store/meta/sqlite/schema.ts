@@ -63,6 +63,23 @@ CREATE TABLE IF NOT EXISTS parts (
   PRIMARY KEY (upload_id, part_number)
 );
 
+-- Recent completions of multipart uploads (the upload row is gone by then), so that a retried
+-- CompleteMultipartUpload is answered with the same result. Written in completeUpload's
+-- transaction; bounded by age and count, pruned a batch at a time by later completions.
+CREATE TABLE IF NOT EXISTS completed_uploads (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  upload_id    TEXT NOT NULL UNIQUE,
+  bucket       TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  version_id   TEXT NOT NULL,
+  etag         TEXT NOT NULL,
+  checksum     TEXT,
+  parts_digest TEXT NOT NULL,
+  completed_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS completed_uploads_by_time ON completed_uploads (completed_at);
+CREATE INDEX IF NOT EXISTS completed_uploads_by_bucket ON completed_uploads (bucket);
+
 -- One row per blob that something references; refs counts versions' and parts' extents.
 CREATE TABLE IF NOT EXISTS blobs (
   id   TEXT PRIMARY KEY,

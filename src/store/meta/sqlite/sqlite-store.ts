@@ -4,6 +4,8 @@ import {
   StoreError,
   type BucketConfigKind,
   type BucketRecord,
+  type CompletedUpload,
+  type CompletionRecordRequest,
   type Extent,
   type ListEntry,
   type ListObjectsQuery,
@@ -15,6 +17,7 @@ import {
   type NewVersion,
   type ObjectVersion,
   type ReleaseResult,
+  type StoredChecksum,
   type Tag,
   type UploadEntry,
   type UploadPart,
@@ -117,6 +120,7 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.committer.run(() => {
       if (!this.stmt.getBucket.get(name)) throw new StoreError('BucketNotFound');
       if (this.stmt.anyVersion.get(name) || this.stmt.anyUpload.get(name)) throw new StoreError('BucketNotEmpty');
+      this.stmt.deleteCompletedOf.run(name);
       this.stmt.deleteBucket.run(name);
     });
   }
@@ -327,7 +331,7 @@ export class SqliteMetadataStore implements MetadataStore {
     };
   }
 
-  completeUpload(uploadId: string, version: NewVersion, condition?: WriteCondition): Promise<ReleaseResult> {
+  completeUpload(uploadId: string, version: NewVersion, condition?: WriteCondition, record?: CompletionRecordRequest): Promise<ReleaseResult> {
     return this.committer.run(() => {
       this.requireUpload(version.bucket, uploadId);
       this.checkCondition(version.bucket, version.key, condition);
@@ -339,8 +343,24 @@ export class SqliteMetadataStore implements MetadataStore {
       const released = this.insertVersion(version, true);
       for (const part of parts) released.push(...this.dropRefs(decodeManifest(part.manifest)));
       this.stmt.deleteUpload.run(uploadId);
+      if (record) this.recordCompletion(uploadId, version, record);
       return { released };
     });
+  }
+
+  async getCompletedUpload(bucket: string, uploadId: string): Promise<CompletedUpload | undefined> {
+    const row = this.stmt.getCompleted.get(uploadId) as CompletedRow | undefined;
+    if (!row || row.bucket !== bucket) return undefined;
+    return {
+      uploadId: row.upload_id,
+      bucket: row.bucket,
+      key: row.key,
+      versionId: row.version_id,
+      etag: row.etag,
+      ...(row.checksum === null ? {} : { checksum: JSON.parse(row.checksum) as StoredChecksum }),
+      partsDigest: row.parts_digest,
+      completedAt: new Date(row.completed_at),
+    };
   }
 
   abortUpload(bucket: string, uploadId: string): Promise<ReleaseResult> {
@@ -368,6 +388,16 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   // ---- internals (run inside a committer transaction) ----
+
+  /** Records a completion; drops a bounded batch of records past their age or count. */
+  private recordCompletion(uploadId: string, version: NewVersion, record: CompletionRecordRequest): void {
+    this.stmt.pruneCompletedBefore.run(record.forgetBefore.getTime(), COMPLETED_PRUNE_BATCH);
+    const { seq } = this.stmt.insertCompleted.get(
+      uploadId, version.bucket, version.key, version.versionId, version.etag,
+      version.checksum ? JSON.stringify(version.checksum) : null, record.partsDigest, version.lastModified.getTime(),
+    ) as { seq: number };
+    this.stmt.pruneCompletedUpTo.run(seq - Math.max(1, record.keptMax), COMPLETED_PRUNE_BATCH);
+  }
 
   private requireUpload(bucket: string, uploadId: string): void {
     const row = this.stmt.getUpload.get(uploadId) as UploadRow | undefined;
@@ -435,6 +465,23 @@ export class SqliteMetadataStore implements MetadataStore {
 }
 
 const BUCKET_CACHE_ENTRIES_MAX = 10_000;
+
+/**
+ * Completion records dropped per completion, at most: each completion adds one record, so a batch
+ * larger than one keeps the table bounded while no completion pays for a large backlog at once.
+ */
+const COMPLETED_PRUNE_BATCH = 64;
+
+interface CompletedRow {
+  upload_id: string;
+  bucket: string;
+  key: string;
+  version_id: string;
+  etag: string;
+  checksum: string | null;
+  parts_digest: string;
+  completed_at: number;
+}
 
 /**
  * Calls `changed` from inside any INSERT, UPDATE or DELETE on `buckets` through this connection
@@ -538,6 +585,16 @@ function prepareStatements(db: Db) {
       last_modified = excluded.last_modified, checksum = excluded.checksum, manifest = excluded.manifest`),
     listParts: p('SELECT * FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?'),
     allParts: p('SELECT * FROM parts WHERE upload_id = ? ORDER BY part_number'),
+
+    insertCompleted: p(`INSERT INTO completed_uploads (upload_id, bucket, key, version_id, etag, checksum, parts_digest, completed_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (upload_id) DO UPDATE SET bucket = excluded.bucket, key = excluded.key,
+      version_id = excluded.version_id, etag = excluded.etag, checksum = excluded.checksum, parts_digest = excluded.parts_digest,
+      completed_at = excluded.completed_at RETURNING seq`),
+    getCompleted: p('SELECT * FROM completed_uploads WHERE upload_id = ?'),
+    pruneCompletedBefore: p(`DELETE FROM completed_uploads WHERE seq IN
+      (SELECT seq FROM completed_uploads WHERE completed_at < ? ORDER BY completed_at LIMIT ?)`),
+    pruneCompletedUpTo: p('DELETE FROM completed_uploads WHERE seq IN (SELECT seq FROM completed_uploads WHERE seq <= ? ORDER BY seq LIMIT ?)'),
+    deleteCompletedOf: p('DELETE FROM completed_uploads WHERE bucket = ?'),
 
     addRef: p('INSERT INTO blobs (id, refs) VALUES (?, 1) ON CONFLICT (id) DO UPDATE SET refs = refs + 1'),
     dropRef: p('UPDATE blobs SET refs = refs - 1 WHERE id = ? RETURNING refs'),
