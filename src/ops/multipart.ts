@@ -6,9 +6,10 @@
  * blobs for UploadPartCopy). Completion concatenates nothing: the object's manifest is its parts'
  * extents, committed atomically with the removal of the upload (store.completeUpload).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { checksumHeaderName, MultiHasher, multipartEtag, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../checksum/index.js';
 import { S3Error } from '../errors.js';
+import { opaqueId } from './opaque-id.js';
 import { limits } from '../limits.js';
 import {
   StoreError,
@@ -50,7 +51,7 @@ export const completeKeepAlive = { firstByteMs: 1000, intervalMs: 2000 };
 
 /** Opaque and unguessable: 256 random bits. */
 function newUploadId(): string {
-  return randomBytes(32).toString('base64url');
+  return opaqueId(32);
 }
 
 function partNumberFrom(text: string | null): number {

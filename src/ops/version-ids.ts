@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { opaqueId } from './opaque-id.js';
 import { S3Error } from '../errors.js';
 import type { BucketRecord } from '../store/meta/metadata-store.js';
 
@@ -6,7 +6,7 @@ export const NULL_VERSION_ID = 'null';
 
 /** Opaque, unique, 32 URL-safe characters like AWS's version ids. */
 export function newVersionId(): string {
-  return randomBytes(24).toString('base64url');
+  return opaqueId(24);
 }
 
 /** The id a new write gets: a fresh one when versioning is Enabled, else the null version's. */
