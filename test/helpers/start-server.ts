@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { startCoffer, type CofferOptions, type RunningCoffer } from '../../src/coffer.js';
 import type { User } from '../../src/auth/credentials.js';
 
@@ -22,6 +22,8 @@ export interface TestServer {
   client(overrides?: Partial<S3ClientConfig>): S3Client;
   /** An SDK client acting as another user. */
   otherClient(): S3Client;
+  /** Creates a fresh bucket (uniqueBucket(label)) owned by the root user and returns its name. */
+  newBucket(label?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function startServer(options: CofferOptions = {}): Promise<TestServ
     ...options,
   });
   const clients: S3Client[] = [];
+  let root: S3Client | undefined;
   const make = (credentials: { accessKeyId: string; secretAccessKey: string }, overrides: Partial<S3ClientConfig> = {}) => {
     const client = new S3Client({ endpoint: coffer.endpoint, region: coffer.region, forcePathStyle: true, credentials, ...overrides });
     clients.push(client);
@@ -52,6 +55,12 @@ export async function startServer(options: CofferOptions = {}): Promise<TestServ
     dataDir,
     client: (overrides) => make(ROOT_KEYS, overrides),
     otherClient: () => make(OTHER_USER),
+    async newBucket(label = 'b') {
+      const bucket = uniqueBucket(label);
+      root ??= make(ROOT_KEYS);
+      await root.send(new CreateBucketCommand({ Bucket: bucket }));
+      return bucket;
+    },
     async stop() {
       for (const client of clients) client.destroy();
       await coffer.close();

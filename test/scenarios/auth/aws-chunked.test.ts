@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { errorCode, rawRequest, signV4 } from '../../helpers/raw-request.js';
-import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
+import { ROOT_KEYS, startServer, type TestServer } from '../../helpers/start-server.js';
 import { messageOf } from '../../helpers/xml-text.js';
 
 const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
@@ -69,18 +69,12 @@ describe('auth: aws-chunked payloads', () => {
   });
   after(() => server.stop());
 
-  async function freshBucket(label: string): Promise<string> {
-    const bucket = uniqueBucket(label);
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    return bucket;
-  }
-
   async function getBytes(bucket: string, key: string): Promise<Buffer> {
     return Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
   }
 
   test('PutObject.STREAMING-AWS4-HMAC-SHA256-PAYLOAD: signed chunks are decoded and stored', async () => {
-    const bucket = await freshBucket('chunked-signed');
+    const bucket = await server.newBucket('chunked-signed');
     const path = `/${bucket}/k`;
     const data = randomBytes(3 * 65536 + 123);
     const { headers, body } = awsChunked({ method: 'PUT', path, host, data, chunkBytes: 65536, signed: true });
@@ -93,7 +87,7 @@ describe('auth: aws-chunked payloads', () => {
   });
 
   test('PutObject.STREAMING-AWS4-HMAC-SHA256-PAYLOAD: a bad chunk signature → SignatureDoesNotMatch, nothing stored', async () => {
-    const bucket = await freshBucket('chunked-badsig');
+    const bucket = await server.newBucket('chunked-badsig');
     const path = `/${bucket}/k`;
     const data = randomBytes(2 * 16384 + 5);
     const { headers, body } = awsChunked({ method: 'PUT', path, host, data, chunkBytes: 16384, signed: true, corruptChunk: 2 });
@@ -104,7 +98,7 @@ describe('auth: aws-chunked payloads', () => {
   });
 
   test('PutObject.STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER: signed trailer with a checksum', async () => {
-    const bucket = await freshBucket('chunked-trailer');
+    const bucket = await server.newBucket('chunked-trailer');
     const path = `/${bucket}/k`;
     const data = randomBytes(20000);
     const checksum = createHash('sha256').update(data).digest('base64');
@@ -116,7 +110,7 @@ describe('auth: aws-chunked payloads', () => {
   });
 
   test('PutObject.STREAMING-UNSIGNED-PAYLOAD-TRAILER: stored; a wrong trailing checksum → BadDigest', async () => {
-    const bucket = await freshBucket('chunked-unsigned');
+    const bucket = await server.newBucket('chunked-unsigned');
     const path = `/${bucket}/k`;
     const data = randomBytes(5000);
     const good = createHash('sha256').update(data).digest('base64');
@@ -134,7 +128,7 @@ describe('auth: aws-chunked payloads', () => {
   });
 
   test('PutObject.body shorter than x-amz-decoded-content-length → IncompleteBody, nothing stored', async () => {
-    const bucket = await freshBucket('chunked-short');
+    const bucket = await server.newBucket('chunked-short');
     const path = `/${bucket}/k`;
     const data = randomBytes(1000);
     const { headers, body } = awsChunked({ method: 'PUT', path, host, data, chunkBytes: 1000, signed: false, trailer: { name: 'x-amz-checksum-sha256', value: createHash('sha256').update(data).digest('base64') }, decodedLength: 2000 });

@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { errorCode } from '../../helpers/raw-request.js';
-import { startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
+import { startServer, type TestServer } from '../../helpers/start-server.js';
 
 describe('auth: presigned SigV4 (query)', () => {
   let server: TestServer;
@@ -14,14 +14,8 @@ describe('auth: presigned SigV4 (query)', () => {
   });
   after(() => server.stop());
 
-  async function freshBucket(label: string): Promise<string> {
-    const bucket = uniqueBucket(label);
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    return bucket;
-  }
-
   test('GetObject.presigned URL works without credentials', async () => {
-    const bucket = await freshBucket('presign-get');
+    const bucket = await server.newBucket('presign-get');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'a b/ü.txt', Body: 'presigned content' }));
     const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: 'a b/ü.txt', ResponseContentType: 'text/plain' }), { expiresIn: 60 });
     const res = await fetch(url);
@@ -31,7 +25,7 @@ describe('auth: presigned SigV4 (query)', () => {
   });
 
   test('PutObject.presigned URL uploads', async () => {
-    const bucket = await freshBucket('presign-put');
+    const bucket = await server.newBucket('presign-put');
     const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: 'up.txt' }), { expiresIn: 60 });
     const res = await fetch(url, { method: 'PUT', body: 'uploaded via presign' });
     assert.equal(res.status, 200, await res.clone().text());
@@ -40,7 +34,7 @@ describe('auth: presigned SigV4 (query)', () => {
   });
 
   test('GetObject.expired presigned URL → AccessDenied "Request has expired"', async () => {
-    const bucket = await freshBucket('presign-expired');
+    const bucket = await server.newBucket('presign-expired');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' }));
     const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: 'k' }), { expiresIn: 60, signingDate: new Date(Date.now() - 5 * 60 * 1000) });
     const res = await fetch(url);
@@ -52,7 +46,7 @@ describe('auth: presigned SigV4 (query)', () => {
   });
 
   test('GetObject.presigned URL with a changed signature or key → SignatureDoesNotMatch', async () => {
-    const bucket = await freshBucket('presign-tamper');
+    const bucket = await server.newBucket('presign-tamper');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'other', Body: 'y' }));
     const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: 'k' }), { expiresIn: 60 });
@@ -64,7 +58,7 @@ describe('auth: presigned SigV4 (query)', () => {
   });
 
   test('GetObject.X-Amz-Expires over a week → AuthorizationQueryParametersError', async () => {
-    const bucket = await freshBucket('presign-week');
+    const bucket = await server.newBucket('presign-week');
     const url = new URL(await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: 'k' }), { expiresIn: 60 }));
     url.searchParams.set('X-Amz-Expires', '604801');
     const res = await fetch(url);

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListBucketsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { errorCode, rawRequest, signV4 } from '../../helpers/raw-request.js';
 import { messageOf } from '../../helpers/xml-text.js';
@@ -16,12 +16,6 @@ describe('auth: SigV4 header', () => {
     host = new URL(server.endpoint).host;
   });
   after(() => server.stop());
-
-  async function freshBucket(label: string): Promise<string> {
-    const bucket = uniqueBucket(label);
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    return bucket;
-  }
 
   test('ListBuckets.unknown access key → InvalidAccessKeyId', async () => {
     const client = server.client({ credentials: { accessKeyId: 'AKIANOSUCHKEY0000000', secretAccessKey: 'x'.repeat(40) } });
@@ -72,7 +66,7 @@ describe('auth: SigV4 header', () => {
   });
 
   test('PutObject.body differs from x-amz-content-sha256 → XAmzContentSHA256Mismatch, nothing stored', async () => {
-    const bucket = await freshBucket('sha-mismatch');
+    const bucket = await server.newBucket('sha-mismatch');
     const path = `/${bucket}/k`;
     const headers = signV4({ method: 'PUT', path, host, body: 'signed body', ...ROOT_KEYS });
     const res = await rawRequest(server.endpoint, { method: 'PUT', path, headers, body: 'sent! body' });
@@ -83,7 +77,7 @@ describe('auth: SigV4 header', () => {
   });
 
   test('PutObject.UNSIGNED-PAYLOAD is accepted', async () => {
-    const bucket = await freshBucket('unsigned');
+    const bucket = await server.newBucket('unsigned');
     const path = `/${bucket}/k`;
     const headers = signV4({ method: 'PUT', path, host, payloadHash: 'UNSIGNED-PAYLOAD', ...ROOT_KEYS });
     const res = await rawRequest(server.endpoint, { method: 'PUT', path, headers, body: 'unsigned body' });
@@ -92,7 +86,7 @@ describe('auth: SigV4 header', () => {
   });
 
   test('PutObject.signed header tampered after signing → SignatureDoesNotMatch', async () => {
-    const bucket = await freshBucket('tamper');
+    const bucket = await server.newBucket('tamper');
     const path = `/${bucket}/k`;
     const headers = signV4({ method: 'PUT', path, host, headers: { 'x-amz-meta-a': '1' }, body: 'x', ...ROOT_KEYS });
     const res = await rawRequest(server.endpoint, { method: 'PUT', path, headers: { ...headers, 'x-amz-meta-a': '2' }, body: 'x' });
@@ -101,7 +95,7 @@ describe('auth: SigV4 header', () => {
   });
 
   test('GetObject.anonymous request → AccessDenied', async () => {
-    const bucket = await freshBucket('anon');
+    const bucket = await server.newBucket('anon');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'secret' }));
     for (const [method, path] of [['GET', `/${bucket}/k`], ['HEAD', `/${bucket}`], ['GET', '/'], ['PUT', `/${bucket}/k2`], ['DELETE', `/${bucket}/k`], ['PUT', `/${uniqueBucket('anon-new')}`]] as const) {
       const res = await rawRequest(server.endpoint, { method, path, body: method === 'PUT' ? 'x' : undefined });

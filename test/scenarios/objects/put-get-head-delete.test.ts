@@ -4,7 +4,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
 import { Readable } from 'node:stream';
 import {
-  CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -31,19 +30,13 @@ describe('objects: put, get, head, delete', () => {
   });
   after(() => server.stop());
 
-  async function freshBucket(label: string): Promise<string> {
-    const bucket = uniqueBucket(label);
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    return bucket;
-  }
-
   async function signedRaw(method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string) {
     const signed = signV4({ method, path: encodePath(path), host, headers, body, ...ROOT_KEYS });
     return rawRequest(server.endpoint, { method, path: encodePath(path), headers: signed, body });
   }
 
   test('PutObject.ETag is the quoted MD5; GetObject returns the bytes and representation headers', async () => {
-    const bucket = await freshBucket('put-get');
+    const bucket = await server.newBucket('put-get');
     const body = 'this is a test';
     const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'hello.txt', Body: body }));
     assert.equal(put.ETag, `"${md5(body)}"`);
@@ -58,7 +51,7 @@ describe('objects: put, get, head, delete', () => {
   });
 
   test('PutObject.without Content-Type → binary/octet-stream', async () => {
-    const bucket = await freshBucket('default-type');
+    const bucket = await server.newBucket('default-type');
     const put = await signedRaw('PUT', `/${bucket}/k`, {}, 'data');
     assert.equal(put.status, 200);
     assert.equal(put.headers.etag, `"${md5('data')}"`);
@@ -66,7 +59,7 @@ describe('objects: put, get, head, delete', () => {
   });
 
   test('PutObject.stores Content-Type, Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Expires, storage class, redirect and x-amz-meta-*', async () => {
-    const bucket = await freshBucket('headers');
+    const bucket = await server.newBucket('headers');
     const expires = new Date('2030-01-02T03:04:05Z');
     await s3.send(new PutObjectCommand({
       Bucket: bucket, Key: 'doc', Body: 'content',
@@ -92,7 +85,7 @@ describe('objects: put, get, head, delete', () => {
   });
 
   test('PutObject.user metadata over 2 KB → MetadataTooLarge', async () => {
-    const bucket = await freshBucket('meta-large');
+    const bucket = await server.newBucket('meta-large');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'ok', Body: 'x', Metadata: { a: 'v'.repeat(2000) } }));
     await expectS3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: 'x', Metadata: { a: 'v'.repeat(1100), b: 'w'.repeat(1100) } })),
       'MetadataTooLarge', 400, 'Your metadata headers exceed the maximum allowed metadata size.');
@@ -100,13 +93,13 @@ describe('objects: put, get, head, delete', () => {
   });
 
   test('PutObject.invalid storage class → InvalidStorageClass', async () => {
-    const bucket = await freshBucket('storage-class');
+    const bucket = await server.newBucket('storage-class');
     await expectS3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', StorageClass: 'PLATINUM' as never })),
       'InvalidStorageClass', 400, 'The storage class you specified is not valid');
   });
 
   test('PutObject.zero-byte object', async () => {
-    const bucket = await freshBucket('empty');
+    const bucket = await server.newBucket('empty');
     const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'empty', Body: '' }));
     assert.equal(put.ETag, '"d41d8cd98f00b204e9800998ecf8427e"');
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'empty' }));
@@ -115,7 +108,7 @@ describe('objects: put, get, head, delete', () => {
   });
 
   test('PutObject.streamed body of unknown content (aws-chunked with a trailing checksum)', async () => {
-    const bucket = await freshBucket('stream');
+    const bucket = await server.newBucket('stream');
     const data = randomBytes(3 * 1024 * 1024 + 17);
     const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'big.bin', Body: Readable.from([data.subarray(0, 1000), data.subarray(1000)]), ContentLength: data.length }));
     assert.equal(put.ETag, `"${md5(data)}"`);
@@ -124,7 +117,7 @@ describe('objects: put, get, head, delete', () => {
   });
 
   test('PutObject.keys are stored exactly: slashes, spaces, +, %, unicode, .. segments, trailing slashes', async () => {
-    const bucket = await freshBucket('keys');
+    const bucket = await server.newBucket('keys');
     const keys = [
       'a/b/c.txt', 'with space', 'plus+sign', '100%', 'percent%20literal', 'ünïcödé/日本語/😀', '../up', 'a/../b', 'a/./b', 'dir/',
       'dir//double', ' leading', '?question', '#hash', '&amp=;', 'tab\there', "quote'\"", '~tilde', '*', '\u{10FFFF}',
@@ -142,7 +135,7 @@ describe('objects: put, get, head, delete', () => {
   });
 
   test('PutObject.1024-byte keys are fine; 1025 bytes → KeyTooLongError', async () => {
-    const bucket = await freshBucket('key-length');
+    const bucket = await server.newBucket('key-length');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k'.repeat(1024), Body: 'x' }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'é'.repeat(512), Body: 'x' }));
     await expectS3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k'.repeat(1025), Body: 'x' })), 'KeyTooLongError', 400, 'Your key is too long');
@@ -150,7 +143,7 @@ describe('objects: put, get, head, delete', () => {
   });
 
   test('PutObject.correct Content-MD5 → stored; wrong → BadDigest; malformed → InvalidDigest', async () => {
-    const bucket = await freshBucket('md5');
+    const bucket = await server.newBucket('md5');
     const good = createHash('md5').update('data').digest('base64');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'data', ContentMD5: good }));
     const wrong = createHash('md5').update('other').digest('base64');
@@ -162,7 +155,7 @@ describe('objects: put, get, head, delete', () => {
   });
 
   test('PutObject.no Content-Length → MissingContentLength', async () => {
-    const bucket = await freshBucket('no-length');
+    const bucket = await server.newBucket('no-length');
     const res = await signedRaw('PUT', `/${bucket}/k`, { 'transfer-encoding': 'chunked' }, 'data');
     assert.equal(res.status, 411);
     assert.equal(errorCode(res.text), 'MissingContentLength');
@@ -170,7 +163,7 @@ describe('objects: put, get, head, delete', () => {
   });
 
   test('PutObject.more than 5 GiB → EntityTooLarge before reading the body', async () => {
-    const bucket = await freshBucket('too-large');
+    const bucket = await server.newBucket('too-large');
     const path = `/${bucket}/k`;
     const signed = signV4({ method: 'PUT', path, host, headers: {}, body: '', ...ROOT_KEYS });
     const size = 5 * 1024 ** 3 + 1;
@@ -181,7 +174,7 @@ describe('objects: put, get, head, delete', () => {
   });
 
   test('PutObject.overwrite replaces the object', async () => {
-    const bucket = await freshBucket('overwrite');
+    const bucket = await server.newBucket('overwrite');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'first', Metadata: { v: '1' } }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'second' }));
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' }));
@@ -190,14 +183,14 @@ describe('objects: put, get, head, delete', () => {
   });
 
   test("PutObject.another user's bucket → AccessDenied; missing bucket → NoSuchBucket", async () => {
-    const bucket = await freshBucket('put-other');
+    const bucket = await server.newBucket('put-other');
     await expectS3Error(other.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' })), 'AccessDenied', 403, 'Access Denied');
     await expectS3Error(other.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' })), 'AccessDenied', 403, 'Access Denied');
     await expectS3Error(s3.send(new PutObjectCommand({ Bucket: uniqueBucket('none'), Key: 'k', Body: 'x' })), 'NoSuchBucket', 404, 'The specified bucket does not exist');
   });
 
   test('GetObject.response-* parameters override the stored headers', async () => {
-    const bucket = await freshBucket('overrides');
+    const bucket = await server.newBucket('overrides');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ContentType: 'text/plain' }));
     const expires = new Date('2031-05-06T07:08:09Z');
     const got = await s3.send(new GetObjectCommand({
@@ -213,7 +206,7 @@ describe('objects: put, get, head, delete', () => {
   });
 
   test('GetObject.Range → 206 with Content-Range', async () => {
-    const bucket = await freshBucket('range');
+    const bucket = await server.newBucket('range');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: '0123456789' }));
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', Range: 'bytes=2-5' }));
     assert.equal(got.$metadata.httpStatusCode, 206);
@@ -223,13 +216,13 @@ describe('objects: put, get, head, delete', () => {
   });
 
   test('GetObject.missing key → NoSuchKey with the key', async () => {
-    const bucket = await freshBucket('nokey');
+    const bucket = await server.newBucket('nokey');
     const error = await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'no/such key' })), 'NoSuchKey', 404, 'The specified key does not exist.');
     assert.equal(error.Key, 'no/such key');
   });
 
   test('HeadObject.same headers as GET, no body; missing → 404 without a body', async () => {
-    const bucket = await freshBucket('head');
+    const bucket = await server.newBucket('head');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'twelve bytes', ContentType: 'text/x' }));
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k' }));
     assert.equal(head.ContentLength, 12);
@@ -248,7 +241,7 @@ describe('objects: put, get, head, delete', () => {
   });
 
   test('DeleteObject.existing → 204 and gone; missing key → 204', async () => {
-    const bucket = await freshBucket('delete');
+    const bucket = await server.newBucket('delete');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' }));
     assert.equal((await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'k' }))).$metadata.httpStatusCode, 204);
     await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' })), 'NoSuchKey', 404);
@@ -257,7 +250,7 @@ describe('objects: put, get, head, delete', () => {
   });
 
   test('PutObject.virtual-hosted-style addressing (bucket.localhost)', async () => {
-    const bucket = await freshBucket('vhost');
+    const bucket = await server.newBucket('vhost');
     const port = new URL(server.endpoint).port;
     // Resolve every name to the server, as *.localhost would with a resolver that supports it.
     const agent = new Agent({ lookup: ((_host: string, options: unknown, cb: (...args: unknown[]) => void) => {

@@ -69,12 +69,6 @@ describe('limits', () => {
     await server.stop();
   });
 
-  async function freshBucket(label: string): Promise<string> {
-    const bucket = uniqueBucket(label);
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    return bucket;
-  }
-
   test('HTTP.request line longer than the header section limit → 400 RequestHeaderSectionTooLarge document, connection closed', async () => {
     const { text, closed } = await rawExchange(port, [`GET /b/${'k'.repeat(20 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`]);
     assert.ok(closed);
@@ -96,7 +90,7 @@ describe('limits', () => {
   });
 
   test('ListObjectsV2.query string of 1,500 parameters → answered (bounded by the header section); more → RequestHeaderSectionTooLarge', async () => {
-    const bucket = await freshBucket('query');
+    const bucket = await server.newBucket('query');
     const path = `/${bucket}`;
     const query = `list-type=2&${Array.from({ length: 1500 }, (_, i) => `p${String(i).padStart(4, '0')}=v`).join('&')}`;
     const res = await rawRequest(server.endpoint, { method: 'GET', path: `${path}?${query}`, headers: signV4({ method: 'GET', path, query, host, ...ROOT_KEYS }) });
@@ -107,7 +101,7 @@ describe('limits', () => {
   });
 
   test('XML bodies.over the cap with a Content-Length → 400 MaxMessageLengthExceeded, for every operation that reads XML', async () => {
-    const bucket = await freshBucket('xmlcap');
+    const bucket = await server.newBucket('xmlcap');
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'k' }));
     const cases: Array<[string, string, string, number]> = [
       ['PUT', `/${uniqueBucket('newb')}`, '', 2 * MiB + 1],
@@ -126,7 +120,7 @@ describe('limits', () => {
   });
 
   test('PutBucketVersioning.chunked body (no Content-Length) over the cap → the client, still sending, receives MaxMessageLengthExceeded', async () => {
-    const bucket = await freshBucket('xmlchunked');
+    const bucket = await server.newBucket('xmlchunked');
     const head = `${signedHead('PUT', `/${bucket}`, 'versioning', host)}transfer-encoding: chunked\r\n\r\n`;
     const chunk = `100000\r\n${'a'.repeat(0x100000)}\r\n`;
     const { text } = await rawExchange(port, [head, ...Array.from({ length: 16 }, () => chunk), '0\r\n\r\n']);
@@ -136,7 +130,7 @@ describe('limits', () => {
   });
 
   test('CompleteMultipartUpload.a pretty-printed 10,000-part document with checksums (over 2 MiB) is read, not refused', async () => {
-    const bucket = await freshBucket('bigcomplete');
+    const bucket = await server.newBucket('bigcomplete');
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'k' }));
     const part = (n: number) =>
       `  <Part>\n    <PartNumber>${n}</PartNumber>\n    <ETag>"${'0123456789abcdef'.repeat(2)}"</ETag>\n` +
@@ -151,7 +145,7 @@ describe('limits', () => {
   });
 
   test('List*.max-keys / max-parts / max-uploads / max-buckets that are not integers in range → 400 InvalidArgument', async () => {
-    const bucket = await freshBucket('maxes');
+    const bucket = await server.newBucket('maxes');
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'k' }));
     const upload = `uploadId=${encodeURIComponent(UploadId!)}`;
     const cases: Array<[string, string]> = [];
@@ -167,7 +161,7 @@ describe('limits', () => {
   });
 
   test('HTTP.malformed chunked framing → 400 BadRequest document; after an answer has been sent, the connection just closes', async () => {
-    const bucket = await freshBucket('chunked');
+    const bucket = await server.newBucket('chunked');
     for (const body of ['zz\r\nabc\r\n0\r\n\r\n', '3\r\nabcXX0\r\n\r\n', '3;' + 'e'.repeat(20_000) + '\r\nabc\r\n0\r\n\r\n']) {
       const head = `${signedHead('PUT', `/${bucket}`, 'versioning', host)}transfer-encoding: chunked\r\n\r\n`;
       const { text, closed } = await rawExchange(port, [head, body], { gapMs: 30 });
@@ -196,7 +190,7 @@ describe('limits', () => {
         sockets.push(socket);
       })));
       const started = Date.now();
-      for (let i = 0; i < 10; i++) await s3.send(new HeadBucketCommand({ Bucket: await freshBucket('flood') }));
+      for (let i = 0; i < 10; i++) await s3.send(new HeadBucketCommand({ Bucket: await server.newBucket('flood') }));
       assert.ok(Date.now() - started < 5000, `10 requests took ${Date.now() - started} ms`);
       const grownMiB = (process.memoryUsage().rss - rssBefore) / MiB;
       assert.ok(grownMiB < 100, `rss grew ${grownMiB.toFixed(1)} MiB for 1,000 idle connections (both ends)`);

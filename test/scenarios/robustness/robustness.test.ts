@@ -5,7 +5,6 @@ import { readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import {
-  CreateBucketCommand,
   GetBucketLifecycleConfigurationCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -52,12 +51,6 @@ describe('robustness', () => {
     assert.ok((await s3.send(new ListBucketsCommand({}))).Buckets);
     await server.stop();
   });
-
-  async function freshBucket(label: string): Promise<string> {
-    const bucket = uniqueBucket(label);
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    return bucket;
-  }
 
   test('ListBuckets.garbage Authorization headers → 400 with an S3 error, request id and host id', async () => {
     const cases: Array<[string, string, string]> = [
@@ -128,13 +121,13 @@ describe('robustness', () => {
   });
 
   test('GetBucketLifecycleConfiguration.unimplemented operation → 501 NotImplemented', async () => {
-    const bucket = await freshBucket('notimpl');
+    const bucket = await server.newBucket('notimpl');
     await expectS3Error(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })), 'NotImplemented', 501,
       'GetBucketLifecycleConfiguration is not implemented by Coffer yet.');
   });
 
   test('HTTP.unknown method → 405 MethodNotAllowed', async () => {
-    const bucket = await freshBucket('patch');
+    const bucket = await server.newBucket('patch');
     for (const [method, path] of [['PATCH', `/${bucket}/k`], ['OPTIONS', `/${bucket}`], ['POST', '/']] as const) {
       const headers = signV4({ method, path, host, ...ROOT_KEYS });
       const res = await rawRequest(server.endpoint, { method, path, headers });
@@ -145,7 +138,7 @@ describe('robustness', () => {
   });
 
   test('PutObject.client disconnects mid-upload → no object, no temp file, no blob', async () => {
-    const bucket = await freshBucket('disconnect');
+    const bucket = await server.newBucket('disconnect');
     const path = `/${bucket}/partial`;
     const blobsBefore = await filesUnder(join(server.dataDir, 'blobs'));
     const headers = signV4({ method: 'PUT', path, host, payloadHash: 'UNSIGNED-PAYLOAD', ...ROOT_KEYS });
@@ -167,7 +160,7 @@ describe('robustness', () => {
   });
 
   test('PutObject.20 concurrent PUTs of different bodies to one key → the final object is exactly one of them', async () => {
-    const bucket = await freshBucket('concurrent');
+    const bucket = await server.newBucket('concurrent');
     const bodies = Array.from({ length: 20 }, (_, i) => Buffer.concat([Buffer.from(`body ${i}:`), randomBytes(64 * 1024 + i * 997)]));
     const blobsBefore = (await filesUnder(join(server.dataDir, 'blobs'))).length;
     const results = await Promise.all(bodies.map((Body) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'contended', Body }))));
