@@ -17,7 +17,15 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     console.log(usage());
     return 0;
   }
-  const coffer = await startCoffer(config);
+  let coffer;
+  try {
+    coffer = await startCoffer(config);
+  } catch (error) {
+    // Start-up failures (a malformed users file, the port in use, an unwritable data dir) are the
+    // operator's to fix: one line saying what, not a stack trace.
+    console.error(`coffer: cannot start: ${(error as Error).message}`);
+    return 1;
+  }
   const { accessKeyId, secretAccessKey } = coffer.rootUser;
   console.log(`Coffer is serving S3 on ${coffer.endpoint} (region ${coffer.region}, data in ${config.dataDir})`);
   console.log(`Credentials${coffer.generatedCredentials ? ' (generated, kept in the data dir)' : ''}:`);

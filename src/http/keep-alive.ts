@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { S3Error } from '../errors.js';
 import type { DeferredResult } from '../ops/types.js';
 import { buildXml, XML_DECLARATION } from '../xml/codec.js';
-import { sendResult } from './respond.js';
+import { errorDocument, sendResult } from './respond.js';
 
 const SLOW = Symbol('slow');
 
@@ -44,8 +44,7 @@ export async function sendDeferred(
     res.end(xml.slice(XML_DECLARATION.length));
   } catch (failure) {
     const { error, requestId, hostId } = describeError(failure);
-    const body = buildXml('Error', { Code: error.code, Message: error.message, ...error.detail, RequestId: requestId, HostId: hostId }, null);
-    res.end(body.slice(XML_DECLARATION.length));
+    res.end(errorDocument(error, requestId, hostId).slice(XML_DECLARATION.length));
   } finally {
     clearInterval(ticker);
   }

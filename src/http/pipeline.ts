@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate } from '../auth/authenticate.js';
 import { verifiedBody } from '../auth/payload.js';
+import type { PayloadMode } from '../auth/types.js';
 import { S3Error } from '../errors.js';
 import { handlers } from '../ops/index.js';
 import type { OperationContext, Services } from '../ops/types.js';
@@ -62,7 +63,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       route: decision,
       query,
       headers,
-      body: { stream: body.body, declaredLength: declaredLength(headers), trailers: body.trailers, parseXml },
+      body: { stream: body.body, declaredLength: declaredLength(auth.payload, contentLength), trailers: body.trailers, parseXml },
       user: auth.user,
       services: options.services,
     };
@@ -89,11 +90,10 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
   }
 }
 
-/** The decoded body length: x-amz-decoded-content-length for aws-chunked, else Content-Length. */
-function declaredLength(headers: Record<string, string | undefined>): number | undefined {
-  const text = headers['x-amz-decoded-content-length'] ?? headers['content-length'];
-  if (text === undefined || !/^\d+$/.test(text)) return undefined;
-  return Number(text);
+/** The decoded body length: aws-chunked's x-amz-decoded-content-length (parsed by auth), else Content-Length. */
+function declaredLength(payload: PayloadMode, contentLength: string | undefined): number | undefined {
+  if (payload.kind === 'chunked') return payload.decodedLength;
+  return contentLength !== undefined && /^\d+$/.test(contentLength) ? Number(contentLength) : undefined;
 }
 
 /** `GET http://host/path HTTP/1.1` (absolute form, sent through proxies): keep only the path. */

@@ -76,15 +76,16 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: S3Er
     res.end();
     return;
   }
-  const body = buildXml('Error', {
-    Code: error.code,
-    Message: error.message,
-    ...detail,
-    Resource: resource,
-    RequestId: requestId,
-    HostId: hostId,
-  }, null);
+  const body = errorDocument(error, requestId, hostId, detail, resource);
   res.setHeader('content-type', 'application/xml');
   res.setHeader('content-length', Buffer.byteLength(body));
   res.end(body);
+}
+
+/**
+ * S3's error document: Code, Message, the code's detail fields, Resource, RequestId, HostId. Every
+ * writer of an error (this one, the keep-alive stream, the socket-level answers) uses it.
+ */
+export function errorDocument(error: S3Error, requestId: string, hostId: string, detail: S3Error['detail'] = error.detail, resource?: string): string {
+  return buildXml('Error', { Code: error.code, Message: error.message, ...detail, Resource: resource, RequestId: requestId, HostId: hostId }, null);
 }

@@ -1,7 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { limits } from '../limits.js';
-import { buildXml } from '../xml/codec.js';
+import { S3Error } from '../errors.js';
+import { errorDocument } from './respond.js';
 import { HOST_ID, nextRequestId } from './request-ids.js';
 
 export interface HttpServerOptions {
@@ -51,7 +52,7 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
       // Node keeps at most maxHeadersCount headers and drops the rest silently: one more than the
       // limit is kept, so that a request over it is seen and refused.
       if (req.rawHeaders.length / 2 > limits.headerCountMax) {
-        sendError(res, 'RequestHeaderSectionTooLarge', `Your request has more than ${limits.headerCountMax} headers.`);
+        sendError(res, new S3Error('RequestHeaderSectionTooLarge', `Your request has more than ${limits.headerCountMax} headers.`));
         return;
       }
       handler(req, res);
@@ -66,7 +67,7 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
     socket.once('close', () => open--);
     if (open > connectionsMax) {
       refused.add(socket);
-      socket.write(rawError(503, 'Service Unavailable', 'SlowDown', 'Please reduce your request rate.'));
+      socket.write(rawError(new S3Error('SlowDown')));
       socket.destroySoon();
     }
   });
@@ -85,39 +86,39 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
   return server;
 }
 
-const MESSAGES = {
-  BadRequest: 'An error occurred when parsing the HTTP request.',
-  RequestHeaderSectionTooLarge: 'Your request header section exceeds the maximum allowed size.',
-  RequestTimeout: 'Your socket connection to the server was not read from or written to within the timeout period.',
-} as const;
+/** Codes answered at the socket level; their messages come from the error table. */
+type SocketErrorCode = 'BadRequest' | 'RequestHeaderSectionTooLarge' | 'RequestTimeout';
+
+const BAD_REQUEST_MESSAGE = 'An error occurred when parsing the HTTP request.';
 
 /**
  * Answers on the socket itself (Node's parser gave up, or the socket went idle) with a 400 S3
  * error, then closes it. If a response has begun on this socket, a second one would corrupt the
  * exchange: the connection is just closed.
  */
-function answerSocket(socket: Socket, current: WeakMap<Socket, ServerResponse>, code: keyof typeof MESSAGES): void {
+function answerSocket(socket: Socket, current: WeakMap<Socket, ServerResponse>, code: SocketErrorCode): void {
   const res = current.get(socket);
   if (!socket.writable || res?.headersSent) {
     socket.destroy();
     return;
   }
-  socket.end(rawError(400, 'Bad Request', code, MESSAGES[code]));
+  socket.end(rawError(new S3Error(code, code === 'BadRequest' ? BAD_REQUEST_MESSAGE : undefined)));
   // A client that never closes its side is dropped when the socket next goes idle (not writable).
 }
 
-function rawError(status: number, reason: string, code: string, message: string): string {
+/** A whole HTTP/1.1 error response, for sockets no ServerResponse can answer. */
+function rawError(error: S3Error): string {
   const requestId = nextRequestId();
-  const body = buildXml('Error', { Code: code, Message: message, RequestId: requestId, HostId: HOST_ID }, null);
-  return `HTTP/1.1 ${status} ${reason}\r\n` +
+  const body = errorDocument(error, requestId, HOST_ID);
+  return `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\n` +
     `x-amz-request-id: ${requestId}\r\nx-amz-id-2: ${HOST_ID}\r\nServer: Coffer\r\n` +
     `Content-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
-function sendError(res: ServerResponse, code: keyof typeof MESSAGES, message: string): void {
+function sendError(res: ServerResponse, error: S3Error): void {
   const requestId = nextRequestId();
-  const body = buildXml('Error', { Code: code, Message: message, RequestId: requestId, HostId: HOST_ID }, null);
-  res.writeHead(400, {
+  const body = errorDocument(error, requestId, HOST_ID);
+  res.writeHead(error.status, {
     'x-amz-request-id': requestId, 'x-amz-id-2': HOST_ID, server: 'Coffer', 'content-type': 'application/xml',
     'content-length': Buffer.byteLength(body), connection: 'close',
   });

@@ -1,9 +1,11 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { signV4 } from '../../helpers/raw-request.js';
@@ -107,6 +109,20 @@ describe('server: the CLI as a child process', () => {
     } finally {
       assert.equal(await server.stop(), 0);
     }
+  });
+
+  test('CLI.startupFailure: a malformed users file ends the process with one line and exit code 1', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'coffer-cli-bad-users-'));
+    const usersFile = join(dataDir, 'users.json');
+    await writeFile(usersFile, '{"users": 3}');
+    const child = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--address', '127.0.0.1:0', '--data-dir', dataDir, '--users', usersFile], {
+      cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    await rm(dataDir, { recursive: true, force: true });
+    assert.equal(child.status, 1);
+    assert.equal(child.stderr.trim(), `coffer: cannot start: ${usersFile}: expected {"users": [...]}`);
   });
 
   test('CLI.--users file: users own separate buckets and are denied each other’s', async () => {
