@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { startCoffer, type CofferOptions, type RunningCoffer } from '../../src/coffer.js';
 import type { User } from '../../src/auth/credentials.js';
 
@@ -22,8 +22,11 @@ export interface TestServer {
   client(overrides?: Partial<S3ClientConfig>): S3Client;
   /** An SDK client acting as another user. */
   otherClient(): S3Client;
-  /** Creates a fresh bucket (uniqueBucket(label)) owned by the root user and returns its name. */
-  newBucket(label?: string): Promise<string>;
+  /**
+   * Creates a fresh bucket (uniqueBucket(label)) owned by the root user and returns its name;
+   * optionally with versioning set, and with `keys` put (each object's body is its key).
+   */
+  newBucket(label?: string, options?: { versioning?: 'Enabled' | 'Suspended'; keys?: readonly string[] }): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -55,10 +58,12 @@ export async function startServer(options: CofferOptions = {}): Promise<TestServ
     dataDir,
     client: (overrides) => make(ROOT_KEYS, overrides),
     otherClient: () => make(OTHER_USER),
-    async newBucket(label = 'b') {
+    async newBucket(label = 'b', { versioning, keys = [] } = {}) {
       const bucket = uniqueBucket(label);
-      root ??= make(ROOT_KEYS);
-      await root.send(new CreateBucketCommand({ Bucket: bucket }));
+      const s3 = (root ??= make(ROOT_KEYS));
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      if (versioning) await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: versioning } }));
+      await Promise.all(keys.map((key) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }))));
       return bucket;
     },
     async stop() {

@@ -21,12 +21,7 @@ before(async () => {
 });
 after(() => server.stop());
 
-async function bucketWith(keys: readonly string[], label = 'list'): Promise<string> {
-  const bucket = uniqueBucket(label);
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  await Promise.all(keys.map((key) => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }))));
-  return bucket;
-}
+const bucketWith = (keys: readonly string[], label = 'list') => server.newBucket(label, { keys });
 
 /** A signed GET on the bucket with a raw query string (for what SDKs never send, and raw XML). */
 async function rawList(bucket: string, query: string) {

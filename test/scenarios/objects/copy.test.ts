@@ -6,7 +6,6 @@ import { after, before, describe, it } from 'node:test';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
-  CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -37,11 +36,7 @@ const HOUR = 3600_000;
 const SELF_COPY =
   "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.";
 
-async function newBucket(label = 'copy'): Promise<string> {
-  const bucket = uniqueBucket(label);
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  return bucket;
-}
+const newBucket = (label = 'copy') => server.newBucket(label);
 
 async function text(bucket: string, key: string): Promise<string> {
   return (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();

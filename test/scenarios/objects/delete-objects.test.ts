@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
-  CreateBucketCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
@@ -22,12 +21,7 @@ before(async () => {
 });
 after(() => server.stop());
 
-async function bucketWith(keys: readonly string[]): Promise<string> {
-  const bucket = uniqueBucket('del');
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  await Promise.all(keys.map((key) => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }))));
-  return bucket;
-}
+const bucketWith = (keys: readonly string[]) => server.newBucket('del', { keys });
 
 async function keysIn(bucket: string): Promise<string[]> {
   return ((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((c) => c.Key!);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  CreateBucketCommand,
   DeleteBucketTaggingCommand,
   GetBucketTaggingCommand,
   PutBucketTaggingCommand,
@@ -20,11 +19,7 @@ describe('bucket tagging', () => {
   });
   after(() => server.stop());
 
-  async function bucket(): Promise<string> {
-    const name = uniqueBucket('btag');
-    await s3.send(new CreateBucketCommand({ Bucket: name }));
-    return name;
-  }
+  const bucket = () => server.newBucket('btag');
   const tags = (n: number): Tag[] => Array.from({ length: n }, (_, i) => ({ Key: `k${i}`, Value: `v${i}` }));
   const putTags = (Bucket: string, TagSet: Tag[]) => s3.send(new PutBucketTaggingCommand({ Bucket, Tagging: { TagSet } }));
 

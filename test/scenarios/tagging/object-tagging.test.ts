@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  CreateBucketCommand,
   DeleteObjectCommand,
   DeleteObjectTaggingCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
-  PutBucketVersioningCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
   type S3Client,
   type Tag,
 } from '@aws-sdk/client-s3';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
-import { startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
+import { startServer, type TestServer } from '../../helpers/start-server.js';
 
 describe('object tagging', () => {
   let server: TestServer;
@@ -24,12 +22,7 @@ describe('object tagging', () => {
   });
   after(() => server.stop());
 
-  async function bucket(versioned = false): Promise<string> {
-    const name = uniqueBucket('tag');
-    await s3.send(new CreateBucketCommand({ Bucket: name }));
-    if (versioned) await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
-    return name;
-  }
+  const bucket = (versioned = false) => server.newBucket('tag', { versioning: versioned ? 'Enabled' : undefined });
   const tags = (n: number, key = (i: number) => `k${i}`): Tag[] => Array.from({ length: n }, (_, i) => ({ Key: key(i), Value: `v${i}` }));
 
   test('PutObjectTagging.roundTrip', async () => {

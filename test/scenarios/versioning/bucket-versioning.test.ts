@@ -14,11 +14,7 @@ describe('bucket versioning', () => {
   });
   after(() => server.stop());
 
-  async function bucket(): Promise<string> {
-    const name = uniqueBucket('ver');
-    await s3.send(new CreateBucketCommand({ Bucket: name }));
-    return name;
-  }
+  const bucket = () => server.newBucket('ver');
 
   function putVersioning(name: string, body: string) {
     return signedRequest(server, { method: 'PUT', path: `/${name}`, query: 'versioning=', body });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -11,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { errorCode } from '../../helpers/raw-request.js';
-import { startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
+import { startServer, type TestServer } from '../../helpers/start-server.js';
 import { errorHeaders, signedRequest } from './helpers.js';
 
 describe('object versions', () => {
@@ -23,12 +22,7 @@ describe('object versions', () => {
   });
   after(() => server.stop());
 
-  async function bucket(status?: 'Enabled' | 'Suspended'): Promise<string> {
-    const name = uniqueBucket('obj');
-    await s3.send(new CreateBucketCommand({ Bucket: name }));
-    if (status) await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: status } }));
-    return name;
-  }
+  const bucket = (versioning?: 'Enabled' | 'Suspended') => server.newBucket('obj', { versioning });
   const put = (Bucket: string, Key: string, Body: string) => s3.send(new PutObjectCommand({ Bucket, Key, Body }));
   const read = async (Bucket: string, Key: string, VersionId?: string) => {
     const out = await s3.send(new GetObjectCommand({ Bucket, Key, VersionId }));
