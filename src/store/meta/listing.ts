@@ -28,10 +28,13 @@ export type WalkEntry<R> = { readonly kind: 'row'; readonly row: R } | { readonl
 export interface WalkQuery<W> {
   readonly prefix: string;
   readonly delimiter: string;
-  /** Everything at or before this cursor is skipped, including common prefixes it lies under. */
-  readonly start: ScanCursor<W>;
-  /** The marker key: a common prefix containing it (or equal to it) was already listed. */
-  readonly markerKey: string;
+  /**
+   * List strictly after this key ('' = from the start), or, with `within`, after that row of it.
+   * A common prefix containing the marker (or equal to it) was already listed and is skipped.
+   */
+  readonly marker: string;
+  /** Store-specific position among the marker key's rows (a version, an upload). */
+  readonly within?: W;
   readonly limit: number;
 }
 
@@ -39,12 +42,13 @@ export interface WalkQuery<W> {
 const SEEK_BATCH_ROWS = 1;
 
 export async function walkListing<R, W>(scanner: Scanner<R, W>, query: WalkQuery<W>): Promise<{ entries: WalkEntry<R>[]; isTruncated: boolean }> {
-  const { prefix, delimiter, limit, markerKey } = query;
+  const { prefix, delimiter, limit, marker: markerKey } = query;
+  const start: ScanCursor<W> = { key: markerKey, inclusive: markerKey === '', within: query.within };
   const entries: WalkEntry<R>[] = [];
   /** The common prefix just listed: without a successor to seek to, its keys are scanned past. */
   let lastPrefix: string | undefined;
   let cursor: ScanCursor<W> =
-    compareKeys(query.start.key, prefix) >= 0 ? query.start : { key: prefix, inclusive: true };
+    compareKeys(start.key, prefix) >= 0 ? start : { key: prefix, inclusive: true };
   // The first scan asks for a whole page. After a seek the next row is most often another
   // common prefix, whose first row is all we need: asking for a page there would read O(page)
   // rows per prefix, O(page²) per page. So after a seek the batch restarts small and doubles

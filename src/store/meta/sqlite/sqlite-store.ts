@@ -207,8 +207,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const { entries, isTruncated } = await walkListing(scanner, {
       prefix: query.prefix,
       delimiter: query.delimiter,
-      start: { key: query.after, inclusive: query.after === '' },
-      markerKey: query.after,
+      marker: query.after,
       limit: query.limit,
     });
     return {
@@ -240,8 +239,8 @@ export class SqliteMetadataStore implements MetadataStore {
     const { entries, isTruncated } = await walkListing(scanner, {
       prefix: query.prefix,
       delimiter: query.delimiter,
-      start: { key: query.keyMarker, inclusive: query.keyMarker === '', within },
-      markerKey: query.keyMarker,
+      marker: query.keyMarker,
+      within,
       limit: query.limit,
     });
     return {
@@ -321,8 +320,8 @@ export class SqliteMetadataStore implements MetadataStore {
     const { entries, isTruncated } = await walkListing(scanner, {
       prefix: query.prefix,
       delimiter: query.delimiter,
-      start: { key: query.keyMarker, inclusive: query.keyMarker === '', within },
-      markerKey: query.keyMarker,
+      marker: query.keyMarker,
+      within,
       limit: query.limit,
     });
     return {
