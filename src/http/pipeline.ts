@@ -9,7 +9,8 @@ import { parseXml } from '../xml/codec.js';
 import { resolveTarget } from './addressing.js';
 import { sendDeferred } from './keep-alive.js';
 import { HOST_ID, nextRequestId } from './request-ids.js';
-import { sendError, sendResult, toS3Error } from './respond.js';
+import { sendError, sendResult } from './respond.js';
+import { toS3Error } from '../ops/translate-error.js';
 import { route, type Route } from './router.js';
 
 export interface PipelineOptions {
@@ -66,6 +67,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       body: { stream: body.body, declaredLength: declaredLength(auth.payload, contentLength), trailers: body.trailers, parseXml },
       user: auth.user,
       services: options.services,
+      logError: (error) => options.logError(requestId, error),
     };
     const result = await handler(ctx);
     if (result.deferred) {

@@ -1,32 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { S3Error, isS3Error, type S3ErrorCode } from '../errors.js';
+import type { S3Error } from '../errors.js';
 import type { OperationResult } from '../ops/types.js';
-import { StoreError, type StoreErrorCode } from '../store/meta/metadata-store.js';
-import { BlobTooLargeError } from '../store/blob/blob-store.js';
 import { buildXml } from '../xml/codec.js';
 import type { Route } from './router.js';
-
-/** Store errors that reach the edge unhandled, as the S3 error they mean. */
-const STORE_ERRORS: Record<StoreErrorCode, S3ErrorCode> = {
-  BucketExists: 'BucketAlreadyExists',
-  BucketNotFound: 'NoSuchBucket',
-  BucketNotEmpty: 'BucketNotEmpty',
-  TooManyBuckets: 'TooManyBuckets',
-  ObjectNotFound: 'NoSuchKey',
-  VersionNotFound: 'NoSuchVersion',
-  UploadNotFound: 'NoSuchUpload',
-  PreconditionFailed: 'PreconditionFailed',
-  ConditionalConflict: 'ConditionalRequestConflict',
-};
-
-/** Translates anything thrown below the edge into an S3Error; unknown errors → undefined. */
-export function toS3Error(error: unknown): S3Error | undefined {
-  if (isS3Error(error)) return error;
-  if (error instanceof StoreError) return new S3Error(STORE_ERRORS[error.code]);
-  if (error instanceof BlobTooLargeError) return new S3Error('EntityTooLarge');
-  return undefined;
-}
 
 /** The one writer of successful responses. */
 export async function sendResult(req: IncomingMessage, res: ServerResponse, result: OperationResult): Promise<void> {

@@ -1,11 +1,12 @@
 import { hashBuffer } from '../checksum/index.js';
-import { S3Error, isS3Error } from '../errors.js';
+import { S3Error } from '../errors.js';
 import { limits } from '../limits.js';
 import type { BucketRecord } from '../store/meta/metadata-store.js';
 import { asList, readBodyBytes, textOf } from './request-xml.js';
 import type { XmlObject } from './types.js';
 import { checkKey, requireOwnedBucket } from './access.js';
 import { checksumRequestFrom, verifyChecksums } from './checksums.js';
+import { toS3Error } from './translate-error.js';
 import { deleteOne } from './objects.js';
 import type { OperationContext, OperationResult } from './types.js';
 import { NULL_VERSION_ID } from './version-ids.js';
@@ -90,7 +91,9 @@ async function deleteEntry(ctx: OperationContext, bucket: BucketRecord, object: 
       xml: outcome.deleteMarker ? { Key: key, DeleteMarker: true, DeleteMarkerVersionId: outcome.versionId } : { Key: key },
     };
   } catch (error) {
-    const s3Error = isS3Error(error) ? error : new S3Error('InternalError');
+    const known = toS3Error(error);
+    if (!known) ctx.logError(error);
+    const s3Error = known ?? new S3Error('InternalError');
     return { kind: 'error', xml: { Key: key, VersionId: versionId, Code: s3Error.code, Message: s3Error.message } };
   }
 }

@@ -43,6 +43,8 @@ export interface OperationContext {
   /** null for an anonymous request. */
   readonly user: User | null;
   readonly services: Services;
+  /** For an unexpected error an operation absorbs (e.g. one key's failure in DeleteObjects). */
+  logError(error: unknown): void;
 }
 
 /** What an operation returns; http/respond.ts turns it into status, headers and body. */
