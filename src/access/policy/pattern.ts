@@ -1,0 +1,146 @@
+/**
+ * Patterns of the policy language, compiled once: `*` and `?` wildcards (Action, Resource,
+ * StringLike, ArnLike) and policy variables (`${aws:username}`, `${s3:prefix, 'default'}`,
+ * and `${*}` `${?}` `${$}` for the literal characters). A variable's value is literal text,
+ * never a wildcard. Variables exist only under Version 2012-10-17; under 2008-10-17 `${…}` is
+ * plain text.
+ */
+
+/** A variable's value by lower-cased key name; undefined when the request has none. */
+export type VariableLookup = (key: string) => string | undefined;
+
+const STAR = -1;
+const QUESTION = -2;
+
+type Piece = { readonly text: string; readonly wild: boolean } | { readonly key: string; readonly fallback: string | undefined };
+
+const ESCAPES: Readonly<Record<string, string>> = { '*': '*', '?': '?', '$': '$' };
+const VARIABLE = /^\s*([A-Za-z0-9_.:\/-]+)\s*(?:,\s*'([^']*)'\s*)?$/;
+
+/** Splits text into literal runs and variables. */
+function pieces(source: string, variables: boolean, wildcards: boolean): Piece[] {
+  if (!variables || !source.includes('${')) return [{ text: source, wild: wildcards }];
+  const out: Piece[] = [];
+  let at = 0;
+  for (let open = source.indexOf('${'); open >= 0; open = source.indexOf('${', at)) {
+    const close = source.indexOf('}', open + 2);
+    if (close < 0) break;
+    const body = source.slice(open + 2, close);
+    const escaped = ESCAPES[body];
+    const variable = VARIABLE.exec(body);
+    if (escaped === undefined && variable === null) {
+      out.push({ text: source.slice(at, open + 2), wild: wildcards });
+      at = open + 2;
+      continue;
+    }
+    if (open > at) out.push({ text: source.slice(at, open), wild: wildcards });
+    out.push(escaped !== undefined ? { text: escaped, wild: false } : { key: variable![1]!.toLowerCase(), fallback: variable![2] });
+    at = close + 1;
+  }
+  if (at < source.length) out.push({ text: source.slice(at), wild: wildcards });
+  return out;
+}
+
+function pushUnits(units: number[], text: string, wild: boolean): void {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    units.push(wild && code === 42 ? STAR : wild && code === 63 ? QUESTION : code);
+  }
+}
+
+/** Classic `*`/`?` matching with one backtrack point: O(pattern × text) at worst, no RegExp. */
+function globMatch(units: readonly number[], text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let starAt = -1;
+  let starText = 0;
+  while (t < text.length) {
+    const unit = units[p];
+    if (p < units.length && (unit === QUESTION || unit === text.charCodeAt(t))) {
+      p++;
+      t++;
+    } else if (unit === STAR) {
+      starAt = p++;
+      starText = t;
+    } else if (starAt >= 0) {
+      p = starAt + 1;
+      t = ++starText;
+    } else {
+      return false;
+    }
+  }
+  while (units[p] === STAR) p++;
+  return p === units.length;
+}
+
+export interface PatternOptions {
+  /** `*` and `?` are wildcards (Resource, Action, …Like operators). */
+  readonly wildcards: boolean;
+  /** `${…}` are policy variables (Version 2012-10-17, Resource and string conditions). */
+  readonly variables: boolean;
+}
+
+export class Pattern {
+  readonly source: string;
+  readonly hasVariables: boolean;
+  /** Whether the pattern holds a wildcard or a variable, i.e. is not one fixed value. */
+  readonly isFixed: boolean;
+  private readonly pieces: readonly Piece[];
+  private readonly test: ((text: string) => boolean) | undefined;
+
+  constructor(source: string, options: PatternOptions) {
+    this.source = source;
+    this.pieces = pieces(source, options.variables, options.wildcards);
+    this.hasVariables = this.pieces.some((piece) => 'key' in piece);
+    const wild = this.pieces.some((piece) => 'wild' in piece && piece.wild && /[*?]/.test(piece.text));
+    this.isFixed = !this.hasVariables && !wild;
+    this.test = this.hasVariables ? undefined : Pattern.staticTest(this.pieces as { text: string; wild: boolean }[]);
+  }
+
+  private static staticTest(pieces: readonly { text: string; wild: boolean }[]): (text: string) => boolean {
+    const units: number[] = [];
+    for (const piece of pieces) pushUnits(units, piece.text, piece.wild);
+    const stars = units.filter((unit) => unit === STAR).length;
+    const questions = units.filter((unit) => unit === QUESTION).length;
+    if (stars === 0 && questions === 0) {
+      const exact = String.fromCharCode(...units);
+      return (text) => text === exact;
+    }
+    if (questions === 0 && stars === 1 && units[units.length - 1] === STAR) {
+      const prefix = String.fromCharCode(...units.slice(0, -1));
+      return prefix === '' ? () => true : (text) => text.startsWith(prefix);
+    }
+    return (text) => globMatch(units, text);
+  }
+
+  /** Whether `text` matches; a variable without a value matches nothing. */
+  matches(text: string, lookup: VariableLookup): boolean {
+    if (this.test !== undefined) return this.test(text);
+    const units: number[] = [];
+    for (const piece of this.pieces) {
+      if ('key' in piece) {
+        const value = lookup(piece.key) ?? piece.fallback;
+        if (value === undefined) return false;
+        pushUnits(units, value, false);
+      } else {
+        pushUnits(units, piece.text, piece.wild);
+      }
+    }
+    return globMatch(units, text);
+  }
+
+  /** The text with its variables replaced; undefined when one has no value. For patterns without wildcards. */
+  resolve(lookup: VariableLookup): string | undefined {
+    let out = '';
+    for (const piece of this.pieces) {
+      if ('key' in piece) {
+        const value = lookup(piece.key) ?? piece.fallback;
+        if (value === undefined) return undefined;
+        out += value;
+      } else {
+        out += piece.text;
+      }
+    }
+    return out;
+  }
+}
