@@ -179,7 +179,8 @@ export interface Condition {
   readonly key: string;
   /** The policy values as written (text). */
   readonly values: readonly string[];
-  readonly test: (request: RequestValues, lookup: VariableLookup) => boolean;
+  /** Whether the request satisfies the condition (its values double as the variables' values). */
+  readonly test: (request: RequestValues) => boolean;
 }
 
 /** The operator a condition type names; names are case-sensitive, `Null` takes no `IfExists`. */
@@ -246,15 +247,15 @@ function compileTest(operator: string, set: SetOperator, ifExists: boolean, key:
   const { compile, negated } = OPERATORS[operator]!;
   const tests = values.map((value) => compile(value, variables, type));
   const matchesAny = (value: RawValue, lookup: VariableLookup) => tests.some((test) => test(value, lookup));
-  return (request, lookup) => {
+  return (request) => {
     const found = request.get(key);
     if (found === undefined || found.length === 0) {
       if (set === 'ForAllValues') return true;
       if (set === 'ForAnyValue') return ifExists && found === undefined;
       return ifExists || negated;
     }
-    if (set === 'ForAllValues') return found.every((value) => matchesAny(value, lookup) !== negated);
-    if (set === 'ForAnyValue') return found.some((value) => matchesAny(value, lookup) !== negated);
-    return found.some((value) => matchesAny(value, lookup)) !== negated;
+    if (set === 'ForAllValues') return found.every((value) => matchesAny(value, request) !== negated);
+    if (set === 'ForAnyValue') return found.some((value) => matchesAny(value, request) !== negated);
+    return found.some((value) => matchesAny(value, request)) !== negated;
   };
 }

@@ -3,6 +3,7 @@
  * values of the condition keys. Keys are looked up only when a statement that can apply names
  * them, and a value may be a getter, so keys no policy mentions cost nothing.
  */
+import type { VariableLookup } from './pattern.js';
 
 export interface RequestPrincipal {
   /** `Root`: the account's root credentials; `User`: an IAM-style user of the account. */
@@ -93,8 +94,9 @@ export function canonicalKey(written: string): string | undefined {
 export type RawValue = string | number | boolean | Date;
 
 /** One request's key reads, each done at most once. */
-export class RequestValues {
+export class RequestValues implements VariableLookup {
   private readonly cache = new Map<string, readonly RawValue[] | undefined>();
+  private readonly resolved = new Map<string, ConditionValue | TagSet | undefined>();
   constructor(private readonly request: AuthorizationRequest) {}
 
   /** The values of a key (canonical spelling); undefined when the request has none. */
@@ -106,7 +108,7 @@ export class RequestValues {
   }
 
   /** A single-valued key as text, for a policy variable. */
-  text(lowerKey: string): string | undefined {
+  variable(lowerKey: string): string | undefined {
     const key = canonicalKey(lowerKey);
     const values = key === undefined ? undefined : this.get(key);
     if (values === undefined || values.length !== 1) return undefined;
@@ -149,9 +151,14 @@ export class RequestValues {
     return this.request.time ?? new Date();
   }
 
+  /** A supplied value, its getter called at most once. */
   private resolve(key: string): ConditionValue | TagSet | undefined {
     const entry = this.request.values[key];
-    return typeof entry === 'function' ? entry() : entry;
+    if (typeof entry !== 'function') return entry;
+    if (this.resolved.has(key)) return this.resolved.get(key);
+    const value = entry();
+    this.resolved.set(key, value);
+    return value;
   }
 
   private supplied(key: string): readonly RawValue[] | undefined {

@@ -5,9 +5,9 @@
  * Principal (bucket policies), Action, Resource and every Condition match.
  */
 import { RequestValues, type AuthorizationRequest } from './context.js';
+import { NO_VARIABLES, type VariableLookup } from './pattern.js';
 import { principalMatches } from './principals.js';
 import type { Policy, Statement } from './policy.js';
-import type { VariableLookup } from './pattern.js';
 
 export type Decision = 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
 
@@ -18,42 +18,44 @@ export interface PolicySources {
   readonly bucket?: Policy;
 }
 
-/** One evaluation's lazily built key reader, shared by its statements. */
+/** One request's evaluation: condition keys and variables read lazily, once, shared by its statements. */
 class Evaluation {
   private values: RequestValues | undefined;
-  readonly lookup: VariableLookup = (key) => this.requestValues().text(key);
-  constructor(readonly request: AuthorizationRequest) {}
+  allowed = false;
+  constructor(private readonly request: AuthorizationRequest) {}
 
-  requestValues(): RequestValues {
+  private requestValues(): RequestValues {
     return (this.values ??= new RequestValues(this.request));
   }
 
-  applies(statement: Statement): boolean {
+  /** Whether the policy explicitly denies; notes whether it allows. */
+  denies(policy: Policy): boolean {
+    const applicable = policy.statementsFor(this.request.action);
+    for (const statement of applicable.deny) if (this.applies(statement)) return true;
+    if (!this.allowed) for (const statement of applicable.allow) if (this.applies(statement)) this.allowed = true;
+    return false;
+  }
+
+  private applies(statement: Statement): boolean {
     const { request } = this;
-    if (statement.principal !== undefined && principalMatches(statement.principal.principals, request.principal) === statement.principal.not) {
-      return false;
-    }
+    const principal = statement.principal;
+    if (principal !== undefined && principalMatches(principal.principals, request.principal) === principal.not) return false;
     if (request.resource !== '*') {
-      const named = statement.resource.patterns.some((pattern) => pattern.matches(request.resource, this.lookup));
+      const variables: VariableLookup = statement.resource.hasVariables ? this.requestValues() : NO_VARIABLES;
+      let named = false;
+      for (const pattern of statement.resource.patterns) if (pattern.matches(request.resource, variables)) named = true;
       if (named === statement.resource.not) return false;
     }
-    for (const condition of statement.conditions) {
-      if (!condition.test(this.requestValues(), this.lookup)) return false;
-    }
+    if (statement.conditions.length === 0) return true;
+    const values = this.requestValues();
+    for (const condition of statement.conditions) if (!condition.test(values)) return false;
     return true;
   }
 }
 
 export function evaluate(request: AuthorizationRequest, sources: PolicySources): Decision {
   const evaluation = new Evaluation(request);
-  let allowed = false;
-  const visit = (policy: Policy): boolean => {
-    const applicable = policy.statementsFor(request.action);
-    for (const statement of applicable.deny) if (evaluation.applies(statement)) return true;
-    if (!allowed) allowed = applicable.allow.some((statement) => evaluation.applies(statement));
-    return false;
-  };
-  for (const policy of sources.identity ?? []) if (visit(policy)) return 'ExplicitDeny';
-  if (sources.bucket !== undefined && visit(sources.bucket)) return 'ExplicitDeny';
-  return allowed ? 'Allow' : 'ImplicitDeny';
+  for (const policy of sources.identity ?? []) if (evaluation.denies(policy)) return 'ExplicitDeny';
+  if (sources.bucket !== undefined && evaluation.denies(sources.bucket)) return 'ExplicitDeny';
+  return evaluation.allowed ? 'Allow' : 'ImplicitDeny';
 }

@@ -6,8 +6,14 @@
  * plain text.
  */
 
-/** A variable's value by lower-cased key name; undefined when the request has none. */
-export type VariableLookup = (key: string) => string | undefined;
+/** The request's policy-variable values. */
+export interface VariableLookup {
+  /** A variable's value by lower-cased key name; undefined when the request has none. */
+  variable(key: string): string | undefined;
+}
+
+/** For patterns compiled without variables. */
+export const NO_VARIABLES: VariableLookup = { variable: () => undefined };
 
 const STAR = -1;
 const QUESTION = -2;
@@ -119,7 +125,7 @@ export class Pattern {
     const units: number[] = [];
     for (const piece of this.pieces) {
       if ('key' in piece) {
-        const value = lookup(piece.key) ?? piece.fallback;
+        const value = lookup.variable(piece.key) ?? piece.fallback;
         if (value === undefined) return false;
         pushUnits(units, value, false);
       } else {
@@ -134,7 +140,7 @@ export class Pattern {
     let out = '';
     for (const piece of this.pieces) {
       if ('key' in piece) {
-        const value = lookup(piece.key) ?? piece.fallback;
+        const value = lookup.variable(piece.key) ?? piece.fallback;
         if (value === undefined) return undefined;
         out += value;
       } else {

@@ -6,7 +6,7 @@
 import { S3_ACTIONS, type ActionScope } from './actions.js';
 import { compileConditions, type Condition } from './conditions.js';
 import { POLICY_MESSAGES, PolicyError } from './errors.js';
-import { Pattern } from './pattern.js';
+import { NO_VARIABLES, Pattern } from './pattern.js';
 import { parsePrincipals, type Principals } from './principals.js';
 
 /** "Bucket policies are limited to 20 KB in size", measured on the document without white space. */
@@ -28,7 +28,7 @@ export interface Statement {
   /** Absent in identity policies (the principal is the policy's owner). */
   readonly principal: { readonly not: boolean; readonly principals: Principals } | undefined;
   readonly action: { readonly not: boolean; readonly patterns: readonly Pattern[] };
-  readonly resource: { readonly not: boolean; readonly patterns: readonly Pattern[] };
+  readonly resource: { readonly not: boolean; readonly patterns: readonly Pattern[]; readonly hasVariables: boolean };
   readonly conditions: readonly Condition[];
 }
 
@@ -55,7 +55,7 @@ export class Policy {
     let entry = this.index.get(action);
     if (entry === undefined) {
       const lower = action.toLowerCase();
-      const covering = this.statements.filter((s) => s.action.patterns.some((p) => p.matches(lower, noVariables)) !== s.action.not);
+      const covering = this.statements.filter((s) => s.action.patterns.some((p) => p.matches(lower, NO_VARIABLES)) !== s.action.not);
       entry = { deny: covering.filter((s) => s.effect === 'Deny'), allow: covering.filter((s) => s.effect === 'Allow') };
       if (this.index.size < INDEX_ENTRIES_MAX) this.index.set(action, entry);
     }
@@ -63,7 +63,6 @@ export class Policy {
   }
 }
 
-const noVariables = () => undefined;
 const syntax = () => new PolicyError(POLICY_MESSAGES.syntax);
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -163,7 +162,7 @@ function parseStatement(item: unknown, variables: boolean, options: ParseOptions
     effect,
     principal,
     action: { not: action.not, patterns: actionPatterns },
-    resource: { not: resource.not, patterns: resourcePatterns },
+    resource: { not: resource.not, patterns: resourcePatterns, hasVariables: resourcePatterns.some((p) => p.hasVariables) },
     conditions,
   };
 }
@@ -179,7 +178,7 @@ function parseAction(text: string, kind: PolicyKind): Pattern {
     const s3 = lower.startsWith('s3:');
     if (kind === 'bucket' && !s3) throw invalid;
     const pattern = new Pattern(lower, { wildcards: true, variables: false });
-    if (s3 && !S3_ACTIONS.some((known) => pattern.matches(known.lower, noVariables))) throw invalid;
+    if (s3 && !S3_ACTIONS.some((known) => pattern.matches(known.lower, NO_VARIABLES))) throw invalid;
     return pattern;
   }
   return new Pattern(lower, { wildcards: true, variables: false });
@@ -205,8 +204,8 @@ function checkResource(text: string, options: ParseOptions): void {
   if (options.bucket === undefined || bucketPart.includes('${')) return;
   const bucketPattern = new Pattern(bucketPart, { wildcards: true, variables: false });
   // A pattern such as `b*` may reach objects (`b*` matches `bucket/key`): judged on the whole.
-  const reaches = bucketPattern.matches(options.bucket, noVariables) ||
-    (slash < 0 && new Pattern(rest, { wildcards: true, variables: false }).matches(`${options.bucket}/`, noVariables));
+  const reaches = bucketPattern.matches(options.bucket, NO_VARIABLES) ||
+    (slash < 0 && new Pattern(rest, { wildcards: true, variables: false }).matches(`${options.bucket}/`, NO_VARIABLES));
   if (!reaches) throw invalid;
 }
 
@@ -221,7 +220,7 @@ function scopesOf(resource: string): ActionScope[] {
 function checkApplies(actions: readonly Pattern[], resources: readonly string[]): void {
   const scopes = new Set(resources.flatMap(scopesOf));
   for (const action of actions) {
-    if (!S3_ACTIONS.some((known) => scopes.has(known.scope) && action.matches(known.lower, noVariables))) {
+    if (!S3_ACTIONS.some((known) => scopes.has(known.scope) && action.matches(known.lower, NO_VARIABLES))) {
       throw new PolicyError(POLICY_MESSAGES.actionNotApplicable);
     }
   }
