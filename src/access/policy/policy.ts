@@ -6,6 +6,7 @@
 import { S3_ACTIONS, type ActionScope } from './actions.js';
 import { compileConditions, type Condition } from './conditions.js';
 import { POLICY_MESSAGES, PolicyError } from './errors.js';
+import { hasDuplicateNames } from './json.js';
 import { NO_VARIABLES, Pattern } from './pattern.js';
 import { parsePrincipals, type Principals } from './principals.js';
 
@@ -85,6 +86,7 @@ export function parsePolicy(json: string, options: ParseOptions): Policy {
   } catch {
     throw new PolicyError(POLICY_MESSAGES.invalidJson);
   }
+  if (hasDuplicateNames(json)) throw syntax();
   if (Buffer.byteLength(JSON.stringify(document)) > POLICY_BYTES_MAX) throw new PolicyError(POLICY_MESSAGES.tooLarge);
   if (!isObject(document)) throw new PolicyError(POLICY_MESSAGES.notJsonObject);
   for (const name of Object.keys(document)) if (name !== 'Version' && name !== 'Id' && name !== 'Statement') throw syntax();

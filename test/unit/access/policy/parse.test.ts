@@ -81,6 +81,8 @@ const MALFORMED: [scenario: string, json: string, message: string, options?: Par
   ['Bool value not a boolean', policy({ ...base, Condition: { Bool: { 'aws:SecureTransport': 'yes' } } }), 'Invalid value in Conditions for operator Bool'],
   ['condition value an object', policy({ ...base, Condition: { StringEquals: { 's3:prefix': { a: 1 } } } }), 'Invalid policy syntax.'],
   ['Condition a list', policy({ ...base, Condition: [] }), 'Invalid policy syntax.'],
+  ['an element written twice', '{"Statement": [{"Effect": "Allow", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::photos/*"}]}', 'Invalid policy syntax.'],
+  ['a condition key written twice (escaped)', '{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::photos/*", "Condition": {"StringEquals": {"s3:x-amz-acl": "a", "s3:x-amz-\\u0061cl": "b"}}}}', 'Invalid policy syntax.'],
   ['identity policy naming a principal', policy({ ...base }), 'Policy document should not specify a principal.', IDENTITY],
   ['identity policy with a malformed action', policy({ Effect: 'Allow', Action: 's3', Resource: '*' }), 'Policy has invalid action', IDENTITY],
   ['identity policy with a resource not an ARN', policy({ Effect: 'Allow', Action: 's3:*', Resource: 'bucket' }), 'Policy has invalid resource', IDENTITY],
@@ -132,6 +134,7 @@ test('parsePolicy.accepts the grammar S3 documents', () => {
       'ForAllValues:StringLikeIfExists': { 's3:RequestObjectTagKeys': ['a*'] }, 'ForAnyValue:StringEquals': { 's3:ExistingObjectTag/team': 'x' },
       StringEquals: { 'aws:SomeKeyS3DoesNotDocument': 'x' },
     } }] }],
+    ['same names in sibling objects, and in strings', { Statement: [{ ...base, Sid: 'a', Condition: { StringEquals: { 's3:prefix': '{"Sid": 1, "Sid": 2}' } } }, { ...base, Sid: 'b' }] }],
     ['identity: other services and *', { Statement: [{ Effect: 'Allow', Action: ['iam:GetUser', 's3:ListAllMyBuckets'], Resource: '*', Condition: { StringEquals: { 'ec2:Region': 'x' } } }] }],
   ];
   for (const [scenario, document] of accepted) {
