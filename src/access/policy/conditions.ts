@@ -48,12 +48,13 @@ function asNumber(value: RawValue): number | undefined {
   return NUMBER.test(text) ? Number(text) : undefined;
 }
 
-function numeric(compare: (request: number, policy: number) => boolean) {
+/** Numeric and Date operators: both sides read as numbers (milliseconds for dates), then compared. */
+function ordered(read: (value: RawValue) => number | undefined, compare: (request: number, policy: number) => boolean) {
   return (policyValue: string, _variables: boolean, operator: string): ValueTest => {
-    const policy = asNumber(policyValue);
+    const policy = read(policyValue);
     if (policy === undefined) throw valueError(operator);
     return (value) => {
-      const request = asNumber(value);
+      const request = read(value);
       return request !== undefined && compare(request, policy);
     };
   };
@@ -70,17 +71,6 @@ function asMillis(value: RawValue): number | undefined {
   if (!ISO_DATE.test(text)) return undefined;
   const millis = Date.parse(text);
   return Number.isNaN(millis) ? undefined : millis;
-}
-
-function date(compare: (request: number, policy: number) => boolean) {
-  return (policyValue: string, _variables: boolean, operator: string): ValueTest => {
-    const policy = asMillis(policyValue);
-    if (policy === undefined) throw valueError(operator);
-    return (value) => {
-      const request = asMillis(value);
-      return request !== undefined && compare(request, policy);
-    };
-  };
 }
 
 function bool(policyValue: string, _variables: boolean, operator: string): ValueTest {
@@ -127,15 +117,19 @@ function arnLike(policyValue: string, variables: boolean): ValueTest {
   };
 }
 
-const compare = {
-  eq: (a: number, b: number) => a === b,
-  lt: (a: number, b: number) => a < b,
-  le: (a: number, b: number) => a <= b,
-  gt: (a: number, b: number) => a > b,
-  ge: (a: number, b: number) => a >= b,
-};
-
 const family = (compile: OperatorFamily['compile'], negated = false): OperatorFamily => ({ compile, negated });
+
+/** The six operators of the Numeric or Date family. */
+function comparisons(prefix: 'Numeric' | 'Date', read: (value: RawValue) => number | undefined): Record<string, OperatorFamily> {
+  return {
+    [`${prefix}Equals`]: family(ordered(read, (a, b) => a === b)),
+    [`${prefix}NotEquals`]: family(ordered(read, (a, b) => a === b), true),
+    [`${prefix}LessThan`]: family(ordered(read, (a, b) => a < b)),
+    [`${prefix}LessThanEquals`]: family(ordered(read, (a, b) => a <= b)),
+    [`${prefix}GreaterThan`]: family(ordered(read, (a, b) => a > b)),
+    [`${prefix}GreaterThanEquals`]: family(ordered(read, (a, b) => a >= b)),
+  };
+}
 
 const OPERATORS: Readonly<Record<string, OperatorFamily>> = {
   StringEquals: family(stringEquals),
@@ -144,18 +138,8 @@ const OPERATORS: Readonly<Record<string, OperatorFamily>> = {
   StringNotEqualsIgnoreCase: family(stringEqualsIgnoreCase, true),
   StringLike: family(stringLike),
   StringNotLike: family(stringLike, true),
-  NumericEquals: family(numeric(compare.eq)),
-  NumericNotEquals: family(numeric(compare.eq), true),
-  NumericLessThan: family(numeric(compare.lt)),
-  NumericLessThanEquals: family(numeric(compare.le)),
-  NumericGreaterThan: family(numeric(compare.gt)),
-  NumericGreaterThanEquals: family(numeric(compare.ge)),
-  DateEquals: family(date(compare.eq)),
-  DateNotEquals: family(date(compare.eq), true),
-  DateLessThan: family(date(compare.lt)),
-  DateLessThanEquals: family(date(compare.le)),
-  DateGreaterThan: family(date(compare.gt)),
-  DateGreaterThanEquals: family(date(compare.ge)),
+  ...comparisons('Numeric', asNumber),
+  ...comparisons('Date', asMillis),
   Bool: family(bool),
   BinaryEquals: family(binaryEquals),
   IpAddress: family(ipAddress),
