@@ -153,7 +153,7 @@ export class RequestValues implements VariableLookup {
 
   /** A supplied value, its getter called at most once. */
   private resolve(key: string): ConditionValue | TagSet | undefined {
-    const entry = this.request.values[key];
+    const entry = Object.hasOwn(this.request.values, key) ? this.request.values[key] : undefined;
     if (typeof entry !== 'function') return entry;
     if (this.resolved.has(key)) return this.resolved.get(key);
     const value = entry();

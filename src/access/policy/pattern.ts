@@ -20,7 +20,8 @@ const QUESTION = -2;
 
 type Piece = { readonly text: string; readonly wild: boolean } | { readonly key: string; readonly fallback: string | undefined };
 
-const ESCAPES: Readonly<Record<string, string>> = { '*': '*', '?': '?', '$': '$' };
+/** `${*}`, `${?}`, `${$}`: the characters themselves. */
+const ESCAPES = new Map([['*', '*'], ['?', '?'], ['$', '$']]);
 const VARIABLE = /^\s*([A-Za-z0-9_.:\/-]+)\s*(?:,\s*'([^']*)'\s*)?$/;
 
 /** Splits text into literal runs and variables. */
@@ -32,7 +33,7 @@ function pieces(source: string, variables: boolean, wildcards: boolean): Piece[]
     const close = source.indexOf('}', open + 2);
     if (close < 0) break;
     const body = source.slice(open + 2, close);
-    const escaped = ESCAPES[body];
+    const escaped = ESCAPES.get(body);
     const variable = VARIABLE.exec(body);
     if (escaped === undefined && variable === null) {
       out.push({ text: source.slice(at, open + 2), wild: wildcards });

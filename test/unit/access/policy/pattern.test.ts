@@ -28,7 +28,7 @@ test('Pattern.without wildcards * and ? are plain characters', () => {
 });
 
 test('Pattern.variables: values are literal; missing values match nothing; defaults; escapes; unknown syntax is text', () => {
-  const lookup = (values: Record<string, string>): VariableLookup => ({ variable: (key) => values[key] });
+  const lookup = (values: Record<string, string>): VariableLookup => ({ variable: (key) => (Object.hasOwn(values, key) ? values[key] : undefined) });
   const home = new Pattern('home/${aws:username}/*', { wildcards: true, variables: true });
   assert.equal(home.hasVariables, true);
   assert.equal(home.isFixed, false);
@@ -42,6 +42,8 @@ test('Pattern.variables: values are literal; missing values match nothing; defau
   assert.equal(new Pattern('${*}', { wildcards: true, variables: true }).matches('x', NO_VARIABLES), false);
   assert.equal(new Pattern('${not a variable}/${', { wildcards: false, variables: true }).resolve(NO_VARIABLES), '${not a variable}/${');
   assert.equal(new Pattern('${aws:username}', { wildcards: false, variables: false }).resolve(NO_VARIABLES), '${aws:username}');
+  // Names of Object.prototype are variables like any other, without a value.
+  assert.equal(new Pattern('${constructor}', { wildcards: false, variables: true }).resolve(lookup({})), undefined);
 });
 
 test('parseIp.IPv4, IPv6 forms, IPv4-mapped; refuses what is not an address', () => {
