@@ -117,7 +117,6 @@ export class RequestValues implements VariableLookup {
 
   private read(key: string): readonly RawValue[] | undefined {
     const principal = this.request.principal;
-    const root = principal.accountId === undefined ? undefined : `arn:aws:iam::${principal.accountId}:root`;
     switch (key) {
       case 'aws:username':
         return one(principal.type === 'User' ? principal.username : undefined);
@@ -126,7 +125,8 @@ export class RequestValues implements VariableLookup {
       case 'aws:PrincipalType':
         return one({ Anonymous: 'Anonymous', Root: 'Account', User: 'User', Service: undefined }[principal.type]);
       case 'aws:PrincipalArn':
-        return one(principal.type === 'Root' ? root : principal.type === 'User' ? principal.arn : undefined);
+        if (principal.type === 'Root') return one(principal.accountId === undefined ? undefined : `arn:aws:iam::${principal.accountId}:root`);
+        return one(principal.type === 'User' ? principal.arn : undefined);
       case 'aws:PrincipalAccount':
         return one(principal.type === 'Anonymous' ? undefined : principal.accountId);
       case 'aws:CurrentTime':
@@ -142,7 +142,9 @@ export class RequestValues implements VariableLookup {
     }
     const slash = key.indexOf('/');
     if (slash > 0 && TAG_FAMILIES.includes(key.slice(0, slash))) {
-      return one(this.tags(key.slice(0, slash))?.[key.slice(slash + 1)]);
+      const tags = this.tags(key.slice(0, slash));
+      const tag = key.slice(slash + 1);
+      return one(tags !== undefined && Object.hasOwn(tags, tag) ? tags[tag] : undefined);
     }
     return this.supplied(key);
   }

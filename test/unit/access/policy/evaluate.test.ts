@@ -244,6 +244,7 @@ const CONDITIONS: [string, object, ConditionValues, boolean][] = [
   ['s3:RequestObjectTag/<key>', { StringEquals: { 's3:RequestObjectTag/team': 'blue' } }, { 's3:RequestObjectTag': { team: 'blue' } }, T],
   ['s3:ExistingObjectTag/<key> from a getter', { StringEquals: { 's3:ExistingObjectTag/security': 'public' } }, { 's3:ExistingObjectTag': () => ({ security: 'public' }) }, T],
   ['s3:ExistingObjectTag/<key> absent tag', { StringEquals: { 's3:ExistingObjectTag/security': 'public' } }, { 's3:ExistingObjectTag': { other: 'public' } }, F],
+  ['a tag named like an Object.prototype member is absent', { Null: { 's3:ExistingObjectTag/constructor': true } }, { 's3:ExistingObjectTag': { a: '1' } }, T],
   ['several keys under one operator are ANDed', { StringEquals: { 's3:x-amz-acl': 'private', 's3:x-amz-server-side-encryption': 'AES256' } }, { 's3:x-amz-acl': 'private' }, F],
   ['several operators are ANDed', { StringEquals: { 's3:x-amz-acl': 'private' }, Bool: { 'aws:SecureTransport': true } }, { 's3:x-amz-acl': 'private', 'aws:SecureTransport': true }, T],
   ['a getter answering undefined is absent', { Null: { 'aws:Referer': true } }, { 'aws:Referer': () => undefined }, T],
