@@ -167,20 +167,15 @@ export interface Condition {
   readonly test: (request: RequestValues) => boolean;
 }
 
+const CONDITION_TYPE = /^(?:(ForAnyValue|ForAllValues):)?(.+?)(IfExists)?$/;
+
 /** The operator a condition type names; names are case-sensitive, `Null` takes no `IfExists`. */
 function parseType(type: string): { operator: string; set: SetOperator; ifExists: boolean } | undefined {
-  let rest = type;
-  let set: SetOperator;
-  for (const prefix of ['ForAnyValue', 'ForAllValues'] as const) {
-    if (rest.startsWith(`${prefix}:`)) {
-      set = prefix;
-      rest = rest.slice(prefix.length + 1);
-    }
-  }
-  const ifExists = rest.endsWith('IfExists');
-  const operator = ifExists ? rest.slice(0, -'IfExists'.length) : rest;
-  if (operator === 'Null') return ifExists ? undefined : { operator, set, ifExists };
-  return Object.hasOwn(OPERATORS, operator) ? { operator, set, ifExists } : undefined;
+  const parts = CONDITION_TYPE.exec(type);
+  if (parts === null) return undefined;
+  const [, set, operator, ifExists] = parts as unknown as [string, SetOperator, string, string | undefined];
+  const known = operator === 'Null' ? ifExists === undefined : Object.hasOwn(OPERATORS, operator);
+  return known ? { operator, set, ifExists: ifExists !== undefined } : undefined;
 }
 
 export interface ConditionKeyRules {

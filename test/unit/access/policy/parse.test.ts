@@ -70,6 +70,8 @@ const MALFORMED: [scenario: string, json: string, message: string, options?: Par
   ['operator in another case', policy({ ...base, Condition: { stringequals: { 's3:prefix': 'a' } } }), 'Invalid Condition type : stringequals'],
   ['NullIfExists', policy({ ...base, Condition: { NullIfExists: { 's3:prefix': 'true' } } }), 'Invalid Condition type : NullIfExists'],
   ['set operator without operator', policy({ ...base, Condition: { 'ForAnyValue:': { 's3:prefix': 'a' } } }), 'Invalid Condition type : ForAnyValue:'],
+  ['two set operators', policy({ ...base, Condition: { 'ForAnyValue:ForAllValues:StringEquals': { 's3:prefix': 'a' } } }), 'Invalid Condition type : ForAnyValue:ForAllValues:StringEquals'],
+  ['IfExists alone', policy({ ...base, Condition: { IfExists: { 's3:prefix': 'a' } } }), 'Invalid Condition type : IfExists'],
   ['unknown s3 condition key', policy({ ...base, Condition: { StringEquals: { 's3:VersionStatus': 'a' } } }), 'Policy has an invalid condition key'],
   ['condition key of another service', policy({ ...base, Condition: { StringEquals: { 'ec2:Region': 'a' } } }), 'Policy has an invalid condition key'],
   ['condition key without a service', policy({ ...base, Condition: { StringEquals: { prefix: 'a' } } }), 'Policy has an invalid condition key'],
