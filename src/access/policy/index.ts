@@ -1,30 +1,42 @@
 /**
- * The IAM policy language for Coffer: bucket policies and identity (user) policies, parsed and
- * checked as S3 / IAM check them, compiled once, and evaluated with AWS's logic. Pure: no HTTP,
- * no store. The authorizer (src/access/authorize.ts) uses it as follows:
+ * The IAM policy language for Coffer: bucket policies and identity (user) policies, read and
+ * checked as S3 and IAM check them, compiled once, evaluated with AWS's logic. Pure: no HTTP,
+ * no store, no clock but the request's. How the authorizer (src/access/authorize.ts) uses it:
  *
- *   // PutBucketPolicy: check and keep the text; compile it once per change (cache by bucket + etag).
+ *   // PutBucketPolicy: check the text, keep it as sent (GetBucketPolicy answers it), and keep
+ *   // the compiled Policy for the bucket until the next change (compiling is the costly part).
  *   let policy: Policy;
  *   try { policy = parsePolicy(body, { kind: 'bucket', bucket }); }
  *   catch (e) { if (e instanceof PolicyError) throw new S3Error('MalformedPolicy', e.message); throw e; }
- *   // GetBucketPolicyStatus / BlockPublicPolicy / RestrictPublicBuckets:
+ *
+ *   // GetBucketPolicyStatus, BlockPublicPolicy, RestrictPublicBuckets:
  *   isPublic(policy);
- *   // Every request:
- *   const decision = evaluate(
- *     { principal: { type: 'User', accountId, arn, canonicalId, username, userid },
- *       action: 's3:GetObject', resource: `arn:aws:s3:::${bucket}/${key}`, time: requestTime,
- *       values: { 'aws:SourceIp': ip, 'aws:SecureTransport': tls, 's3:ExistingObjectTag': () => tagsOf(obj), … } },
- *     { identity: userPolicies, bucket: policy });
- *   // 'ExplicitDeny' → AccessDenied whatever else allows; 'Allow'; 'ImplicitDeny' → fall back to ACLs / owner rules.
  *
- * Condition-key values are read only when a statement that applies to the action names them:
- * pass getters for the costly ones (tags of the existing object). Service-level actions
- * (ListAllMyBuckets) pass resource `*`, which any Resource matches. Root credentials bypass
- * policies in S3 only for the bucket owner's Put/Get/DeleteBucketPolicy; that rule, public
- * access blocks, ACLs and cross-account rules belong to the authorizer.
+ *   // Every request, once the operation, principal and bucket are known:
+ *   const decision = evaluate({
+ *     principal: { type: 'User', accountId, arn: `arn:aws:iam::${accountId}:user/${name}`, canonicalId, username: name, userid },
+ *     action: 's3:GetObject',                        // the operation table's IAM action
+ *     resource: `arn:aws:s3:::${bucket}/${key}`,    // the key as stored, not URL-encoded; `*` for ListAllMyBuckets
+ *     time: requestTime,                             // aws:CurrentTime, aws:EpochTime
+ *     values: {                                      // condition keys, spelled as AWS documents them
+ *       'aws:SourceIp': remoteAddress, 'aws:SecureTransport': tls, 'aws:UserAgent': userAgent,
+ *       's3:signatureversion': 'AWS4-HMAC-SHA256', 's3:authType': 'REST-HEADER', 's3:signatureAge': ageMs,
+ *       's3:prefix': prefix, 's3:max-keys': maxKeys,
+ *       's3:ExistingObjectTag': () => tagsOfTheStoredObject,   // a getter: read only if a policy asks
+ *     },
+ *   }, { identity: policiesOfTheUser, bucket: policy });
+ *   // 'ExplicitDeny' → AccessDenied whatever else allows; 'Allow'; 'ImplicitDeny' → ACLs, then AccessDenied.
  *
- * Limits: 20 KB (20,480 bytes of the document without white space, as S3 measures); the text
- * read at all is capped at ten times that.
+ * A key absent from `values` (or whose getter answers undefined) is absent from the request, as
+ * the operators define it. The engine answers the principal's keys (aws:username, aws:userid,
+ * aws:PrincipalType, aws:PrincipalArn, aws:PrincipalAccount) itself, from `principal`.
+ *
+ * Rules that belong to the authorizer, not here: the bucket owner's root may always
+ * Put/Get/DeleteBucketPolicy; Block Public Access; ACLs and object ownership; the cross-account
+ * rule (both sides must allow); whether a principal named in a policy exists.
+ *
+ * Limits: a policy's document without white space is at most 20,480 bytes (S3's "20 KB"); the
+ * text read at all at most ten times that.
  */
 export { PolicyError, POLICY_MESSAGES } from './errors.js';
 export { parsePolicy, Policy, POLICY_BYTES_MAX, POLICY_TEXT_BYTES_MAX, type ParseOptions, type PolicyKind, type Statement } from './policy.js';
