@@ -6,7 +6,7 @@
  */
 import { RequestValues, type AuthorizationRequest } from './context.js';
 import { NO_VARIABLES, type VariableLookup } from './pattern.js';
-import { principalMatches } from './principals.js';
+import { notPrincipalExempts, principalMatches } from './principals.js';
 import type { Policy, Statement } from './policy.js';
 
 export type Decision = 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
@@ -39,7 +39,12 @@ class Evaluation {
   private applies(statement: Statement): boolean {
     const { request } = this;
     const principal = statement.principal;
-    if (principal !== undefined && principalMatches(principal.principals, request.principal) === principal.not) return false;
+    if (principal !== undefined) {
+      const applies = principal.not
+        ? !notPrincipalExempts(principal.principals, request.principal)
+        : principalMatches(principal.principals, request.principal);
+      if (!applies) return false;
+    }
     if (request.resource !== '*') {
       const variables: VariableLookup = statement.resource.hasVariables ? this.requestValues() : NO_VARIABLES;
       let named = false;

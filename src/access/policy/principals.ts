@@ -7,6 +7,10 @@
  * the account's root, and delegates to its users, who then need an identity policy of their
  * own (IAM: "When you specify the account principal … this delegates permissions to the
  * account"). A user is matched by its ARN.
+ *
+ * NotPrincipal (with Deny) exempts a user only when its account is named too: S3 evaluates a
+ * user's request as the user's and as its account's ("When you use NotPrincipal with Deny, you
+ * must also specify the account ARN of the not-denied principal").
  */
 import { POLICY_MESSAGES, PolicyError } from './errors.js';
 import type { RequestPrincipal } from './context.js';
@@ -83,6 +87,13 @@ export function principalMatches(principals: Principals, who: RequestPrincipal):
     case 'User':
       return (who.arn !== undefined && principals.arns.has(who.arn)) || canonical(principals, who);
   }
+}
+
+/** Whether a NotPrincipal list exempts the caller from its statement. */
+export function notPrincipalExempts(principals: Principals, who: RequestPrincipal): boolean {
+  if (!principalMatches(principals, who)) return false;
+  if (who.type !== 'User' || principals.everyone) return true;
+  return who.accountId !== undefined && principals.accounts.has(who.accountId);
 }
 
 function canonical(principals: Principals, who: RequestPrincipal): boolean {

@@ -124,6 +124,13 @@ test('evaluate.NotPrincipal denies everyone but those named', () => {
   assert.equal(evaluate(request({ principal: ROOT }), { bucket: policy }), 'Allow');
   assert.equal(evaluate(request({ principal: BOB }), { bucket: policy }), 'ExplicitDeny');
   assert.equal(evaluate(request({ principal: ANONYMOUS }), { bucket: policy }), 'ExplicitDeny');
+  // A user named without its account is still denied: the request is its account's too.
+  const userOnly = bucketPolicy(allowAll, { Effect: 'Deny', NotPrincipal: { AWS: ALICE.arn }, Action: 's3:*', Resource: 'arn:aws:s3:::photos/*' });
+  assert.equal(evaluate(request({ principal: ALICE }), { bucket: userOnly }), 'ExplicitDeny');
+  assert.equal(evaluate(request({ principal: ROOT }), { bucket: userOnly }), 'ExplicitDeny');
+  const accountOnly = bucketPolicy(allowAll, { Effect: 'Deny', NotPrincipal: { AWS: ACCOUNT }, Action: 's3:*', Resource: 'arn:aws:s3:::photos/*' });
+  assert.equal(evaluate(request({ principal: ROOT }), { bucket: accountOnly }), 'Allow');
+  assert.equal(evaluate(request({ principal: ALICE }), { bucket: accountOnly }), 'ExplicitDeny');
 });
 
 test('evaluate.policy variables in Resource: ${aws:username}, default values, ${*} literal; none under 2008-10-17', () => {
