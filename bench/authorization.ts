@@ -8,7 +8,7 @@
  * nanoseconds of CPU time (this process's, so that other load on the machine does not count as
  * ours) per evaluation over the rounds. The target is < 5 µs per evaluation.
  */
-import { evaluate, parsePolicy, type AuthorizationRequest, type PolicySources } from '../src/access/policy/index.js';
+import { evaluate, parsePolicy, type AuthorizationRequest, type Decision, type PolicySources } from '../src/access/policy/index.js';
 
 const iterations = Number(process.argv[2] ?? 200_000);
 const rounds = Number(process.argv[3] ?? 7);
@@ -19,7 +19,7 @@ const statements: object[] = [
   { Sid: 'DenyInsecure', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
   { Sid: 'DenySecret', Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/secret/*`, Condition: { StringNotEquals: { 'aws:PrincipalAccount': ACCOUNT } } },
   { Sid: 'PublicRead', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/public/*` },
-  { Sid: 'Home', Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: ['s3:GetObject', 's3:PutObject'], Resource: `arn:aws:s3:::${BUCKET}/home/\${aws:username}/*` },
+  { Sid: 'Home', Effect: 'Allow', Principal: '*', Action: ['s3:GetObject', 's3:PutObject'], Resource: `arn:aws:s3:::${BUCKET}/home/\${aws:username}/*` },
 ];
 for (let i = 0; statements.length < 20; i++) {
   statements.push({
@@ -30,6 +30,10 @@ for (let i = 0; statements.length < 20; i++) {
 }
 const policy = parsePolicy(JSON.stringify({ Version: '2012-10-17', Statement: statements }), { kind: 'bucket', bucket: BUCKET });
 const last = 15;
+const readOnlyPrefix = parsePolicy(JSON.stringify({ Version: '2012-10-17', Statement: [
+  { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `arn:aws:s3:::${BUCKET}/shared/*` },
+  { Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${BUCKET}`, Condition: { StringLike: { 's3:prefix': 'shared/*' } } },
+] }), { kind: 'identity' });
 
 function user(n: number, key: string, extra: Partial<AuthorizationRequest> = {}): AuthorizationRequest {
   return {
@@ -40,12 +44,13 @@ function user(n: number, key: string, extra: Partial<AuthorizationRequest> = {})
   };
 }
 
-const cases: [string, AuthorizationRequest, PolicySources, string][] = [
+const cases: [string, AuthorizationRequest, PolicySources, Decision][] = [
   ['allowed by the last statement (20-statement policy)', user(last, `team${last}/photo.jpg`), { bucket: policy }, 'Allow'],
-  ["user in own home (policy variable; account principal: users need an identity policy)", user(3, "home/user3/a.txt"), { bucket: policy }, "ImplicitDeny"],
+  ['allowed by a policy variable (own home prefix)', user(3, 'home/user3/a.txt'), { bucket: policy }, 'Allow'],
   ['explicitly denied (insecure transport)', user(2, 'team2/x', { values: { 'aws:SecureTransport': false, 'aws:SourceIp': '10.0.0.1' } }), { bucket: policy }, 'ExplicitDeny'],
   ['implicitly denied (another user\'s prefix)', user(1, 'team2/x'), { bucket: policy }, 'ImplicitDeny'],
   ['anonymous public read', { principal: { type: 'Anonymous' }, action: 's3:GetObject', resource: `arn:aws:s3:::${BUCKET}/public/logo.png`, values: { 'aws:SecureTransport': true } }, { bucket: policy }, 'Allow'],
+  ['identity policy (read-only prefix) and the bucket policy', user(7, 'shared/report.pdf'), { identity: [readOnlyPrefix], bucket: policy }, 'Allow'],
   ['no policy', user(1, 'team1/x'), {}, 'ImplicitDeny'],
 ];
 
@@ -62,8 +67,9 @@ function nanosPerEvaluation(request: AuthorizationRequest, sources: PolicySource
 }
 
 console.log(`policy: ${policy.statements.length} statements; ${iterations} evaluations x ${rounds} rounds, median`);
-for (const [name, request, sources] of cases) {
+for (const [name, request, sources, expected] of cases) {
   const decision = evaluate(request, sources);
+  if (decision !== expected) throw new Error(`${name}: ${decision}, expected ${expected}`);
   const nanos = nanosPerEvaluation(request, sources);
-  console.log(`${name.padEnd(52)} ${decision.padEnd(13)} ${nanos.toFixed(0).padStart(6)} ns`);
+  console.log(`${name.padEnd(58)} ${decision.padEnd(13)} ${nanos.toFixed(0).padStart(6)} ns`);
 }

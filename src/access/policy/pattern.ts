@@ -87,57 +87,55 @@ export interface PatternOptions {
   readonly variables: boolean;
 }
 
+/** How a pattern compares: as one text, as a prefix (a single trailing `*`), or by glob matching. */
+type Shape = 'exact' | 'prefix' | 'glob';
+
+function shapeOf(pieces: readonly Piece[]): Shape {
+  let wildcards = 0;
+  for (const piece of pieces) if ('wild' in piece && piece.wild) for (const c of piece.text) if (c === '*' || c === '?') wildcards++;
+  if (wildcards === 0) return 'exact';
+  const last = pieces[pieces.length - 1]!;
+  return wildcards === 1 && 'wild' in last && last.wild && last.text.endsWith('*') ? 'prefix' : 'glob';
+}
+
 export class Pattern {
   readonly source: string;
   readonly hasVariables: boolean;
-  /** Whether the pattern holds a wildcard or a variable, i.e. is not one fixed value. */
+  /** Whether the pattern is one fixed value: no wildcard, no variable. */
   readonly isFixed: boolean;
   private readonly pieces: readonly Piece[];
-  private readonly test: ((text: string) => boolean) | undefined;
+  private readonly shape: Shape;
+  /** Without variables: the text compared (exact, prefix) or the glob's units. */
+  private readonly literal: string | undefined;
+  private readonly units: readonly number[] | undefined;
 
   constructor(source: string, options: PatternOptions) {
     this.source = source;
     this.pieces = pieces(source, options.variables, options.wildcards);
     this.hasVariables = this.pieces.some((piece) => 'key' in piece);
-    const wild = this.pieces.some((piece) => 'wild' in piece && piece.wild && /[*?]/.test(piece.text));
-    this.isFixed = !this.hasVariables && !wild;
-    this.test = this.hasVariables ? undefined : Pattern.staticTest(this.pieces as { text: string; wild: boolean }[]);
-  }
-
-  private static staticTest(pieces: readonly { text: string; wild: boolean }[]): (text: string) => boolean {
-    const units: number[] = [];
-    for (const piece of pieces) pushUnits(units, piece.text, piece.wild);
-    const stars = units.filter((unit) => unit === STAR).length;
-    const questions = units.filter((unit) => unit === QUESTION).length;
-    if (stars === 0 && questions === 0) {
-      const exact = String.fromCharCode(...units);
-      return (text) => text === exact;
-    }
-    if (questions === 0 && stars === 1 && units[units.length - 1] === STAR) {
-      const prefix = String.fromCharCode(...units.slice(0, -1));
-      return prefix === '' ? () => true : (text) => text.startsWith(prefix);
-    }
-    return (text) => globMatch(units, text);
+    this.shape = shapeOf(this.pieces);
+    this.isFixed = !this.hasVariables && this.shape === 'exact';
+    this.literal = this.hasVariables || this.shape === 'glob' ? undefined : this.text(NO_VARIABLES, this.shape === 'prefix');
+    this.units = this.hasVariables || this.shape !== 'glob' ? undefined : this.unitsWith(NO_VARIABLES);
   }
 
   /** Whether `text` matches; a variable without a value matches nothing. */
   matches(text: string, lookup: VariableLookup): boolean {
-    if (this.test !== undefined) return this.test(text);
-    const units: number[] = [];
-    for (const piece of this.pieces) {
-      if ('key' in piece) {
-        const value = lookup.variable(piece.key) ?? piece.fallback;
-        if (value === undefined) return false;
-        pushUnits(units, value, false);
-      } else {
-        pushUnits(units, piece.text, piece.wild);
-      }
+    if (this.shape === 'glob') {
+      const units = this.units ?? this.unitsWith(lookup);
+      return units !== undefined && globMatch(units, text);
     }
-    return globMatch(units, text);
+    const literal = this.literal ?? this.text(lookup, this.shape === 'prefix');
+    if (literal === undefined) return false;
+    return this.shape === 'exact' ? text === literal : text.startsWith(literal);
   }
 
   /** The text with its variables replaced; undefined when one has no value. For patterns without wildcards. */
   resolve(lookup: VariableLookup): string | undefined {
+    return this.literal ?? this.text(lookup, false);
+  }
+
+  private text(lookup: VariableLookup, withoutTrailingStar: boolean): string | undefined {
     let out = '';
     for (const piece of this.pieces) {
       if ('key' in piece) {
@@ -148,6 +146,20 @@ export class Pattern {
         out += piece.text;
       }
     }
-    return out;
+    return withoutTrailingStar ? out.slice(0, -1) : out;
+  }
+
+  private unitsWith(lookup: VariableLookup): number[] | undefined {
+    const units: number[] = [];
+    for (const piece of this.pieces) {
+      if ('key' in piece) {
+        const value = lookup.variable(piece.key) ?? piece.fallback;
+        if (value === undefined) return undefined;
+        pushUnits(units, value, false);
+      } else {
+        pushUnits(units, piece.text, piece.wild);
+      }
+    }
+    return units;
   }
 }
