@@ -87,11 +87,19 @@ function binaryEquals(policyValue: string, _variables: boolean, operator: string
   return (value) => policy.equals(Buffer.from(asText(value), 'base64'));
 }
 
+/** The last request address parsed: one client's requests, and one request's CIDR tests, parse it once. */
+let lastAddress: { readonly text: string; readonly bytes: Uint8Array | undefined } = { text: '', bytes: undefined };
+
+function requestAddress(text: string): Uint8Array | undefined {
+  if (lastAddress.text !== text) lastAddress = { text, bytes: parseIp(text) };
+  return lastAddress.bytes;
+}
+
 function ipAddress(policyValue: string): ValueTest {
   const cidr: Cidr | undefined = parseCidr(policyValue.trim());
   if (cidr === undefined) throw new PolicyError(POLICY_MESSAGES.ipAddress);
   return (value) => {
-    const address = parseIp(asText(value));
+    const address = requestAddress(asText(value));
     return address !== undefined && cidrContains(cidr, address);
   };
 }
