@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { opaqueId } from '../../../src/ops/opaque-id.js';
-import { newVersionId, parseVersionIdParam } from '../../../src/ops/version-ids.js';
+import { newVersionId, parseVersionIdParam } from '../../../src/ops/versioning/version-ids.js';
 
 test('opaqueId: URL-safe, never starting with a character a CLI reads as an option', () => {
   for (let i = 0; i < 5000; i++) {

@@ -1,11 +1,11 @@
-import { S3Error } from '../errors.js';
-import { limits } from '../limits.js';
-import type { VersionSummary } from '../store/meta/metadata-store.js';
-import type { XmlObject } from './types.js';
-import { requireOwnedBucket } from './access.js';
-import { quoteEtag } from './object-headers.js';
-import type { OperationContext, OperationResult } from './types.js';
-import { NULL_VERSION_ID } from './version-ids.js';
+import { S3Error } from '../../errors.js';
+import { limits } from '../../limits.js';
+import type { VersionSummary } from '../../store/meta/metadata-store.js';
+import type { XmlObject } from '../types.js';
+import { requireOwnedBucket } from '../access.js';
+import { quoteEtag } from '../objects/object-headers.js';
+import type { OperationContext, OperationResult } from '../types.js';
+import { NULL_VERSION_ID } from '../versioning/version-ids.js';
 
 /**
  * ListObjectVersions: every version and delete marker, keys in UTF-8 byte order, newest first

@@ -1,8 +1,8 @@
-import { S3Error } from '../errors.js';
-import { limits } from '../limits.js';
-import { checksumHeaderName, parseChecksumAlgorithm } from '../checksum/index.js';
-import type { BucketRecord, ObjectVersion, WriteCondition } from '../store/meta/metadata-store.js';
-import { checkKey, requireOwnedBucket } from './access.js';
+import { S3Error } from '../../errors.js';
+import { limits } from '../../limits.js';
+import { checksumHeaderName, parseChecksumAlgorithm } from '../../checksum/index.js';
+import type { BucketRecord, ObjectVersion, WriteCondition } from '../../store/meta/metadata-store.js';
+import { checkKey, requireOwnedBucket } from '../access.js';
 import { checksumRequestFrom, verifyChecksums } from './checksums.js';
 import { checkReadPreconditions } from './conditionals.js';
 import { discard, ingestBody, requireDeclaredLength } from './ingest.js';
@@ -16,10 +16,10 @@ import {
 } from './object-headers.js';
 import { partRead } from './part-number.js';
 import { parseRange } from './ranges.js';
-import { tagsFromHeader } from './tag-set.js';
+import { tagsFromHeader } from '../tagging/tag-set.js';
 import { readManifest, readManifestBuffer } from './read-object.js';
-import type { OperationContext, OperationResult } from './types.js';
-import { newVersionId, NULL_VERSION_ID, parseVersionIdParam, showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from './version-ids.js';
+import type { OperationContext, OperationResult } from '../types.js';
+import { newVersionId, NULL_VERSION_ID, parseVersionIdParam, showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
 
 /** `If-None-Match: *` / `If-Match: "etag"` on a write, decided atomically by the store. */
 export function writeConditionFrom(headers: Readonly<Record<string, string | undefined>>): WriteCondition | undefined {

@@ -4,9 +4,9 @@ import {
   parseChecksumAlgorithm,
   CHECKSUM_ALGORITHMS,
   type ChecksumAlgorithm,
-} from '../checksum/index.js';
-import { S3Error } from '../errors.js';
-import type { StoredChecksum } from '../store/meta/metadata-store.js';
+} from '../../checksum/index.js';
+import { S3Error } from '../../errors.js';
+import type { StoredChecksum } from '../../store/meta/metadata-store.js';
 
 type Headers = Readonly<Record<string, string | undefined>>;
 

@@ -23,9 +23,9 @@ import {
   isValidChecksumValue,
   parseChecksumAlgorithm,
   type ChecksumAlgorithm,
-} from '../checksum/index.js';
-import { S3Error } from '../errors.js';
-import type { ChecksumType, MultipartUpload, StoredChecksum } from '../store/meta/metadata-store.js';
+} from '../../checksum/index.js';
+import { S3Error } from '../../errors.js';
+import type { ChecksumType, MultipartUpload, StoredChecksum } from '../../store/meta/metadata-store.js';
 
 type Headers = Readonly<Record<string, string | undefined>>;
 

@@ -1,11 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { S3Error } from '../errors.js';
-import { limits } from '../limits.js';
-import type { BucketRecord, ListEntry, VersionSummary } from '../store/meta/metadata-store.js';
-import type { XmlObject } from './types.js';
-import { requireOwnedBucket } from './access.js';
-import { quoteEtag } from './object-headers.js';
-import type { OperationContext, OperationResult } from './types.js';
+import { S3Error } from '../../errors.js';
+import { limits } from '../../limits.js';
+import type { BucketRecord, ListEntry, VersionSummary } from '../../store/meta/metadata-store.js';
+import type { XmlObject } from '../types.js';
+import { requireOwnedBucket } from '../access.js';
+import { quoteEtag } from '../objects/object-headers.js';
+import type { OperationContext, OperationResult } from '../types.js';
 
 /** ListObjects (v1): `marker`, NextMarker only with a delimiter, Owner always. */
 export function listObjects(ctx: OperationContext): Promise<OperationResult> {

@@ -1,10 +1,10 @@
-import { S3Error } from '../errors.js';
-import { limits } from '../limits.js';
-import { StoreError } from '../store/meta/metadata-store.js';
-import { requireOwnedBucket, requireUser } from './access.js';
+import { S3Error } from '../../errors.js';
+import { limits } from '../../limits.js';
+import { StoreError } from '../../store/meta/metadata-store.js';
+import { requireOwnedBucket, requireUser } from '../access.js';
 import { checkBucketName } from './bucket-names.js';
-import { readXmlDocument, textOf } from './request-xml.js';
-import type { OperationContext, OperationResult } from './types.js';
+import { readXmlDocument, textOf } from '../request-xml.js';
+import type { OperationContext, OperationResult } from '../types.js';
 
 export async function createBucket(ctx: OperationContext): Promise<OperationResult> {
   const user = requireUser(ctx);

@@ -1,6 +1,6 @@
-import { S3Error } from '../errors.js';
-import { limits } from '../limits.js';
-import type { Tag } from '../store/meta/metadata-store.js';
+import { S3Error } from '../../errors.js';
+import { limits } from '../../limits.js';
+import type { Tag } from '../../store/meta/metadata-store.js';
 
 /** Characters AWS allows in tag keys and values: letters, digits, spaces and + - = . _ : / @ */
 const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;

@@ -1,6 +1,6 @@
-import { S3Error } from '../errors.js';
-import { limits } from '../limits.js';
-import type { ObjectHeaders, ObjectVersion } from '../store/meta/metadata-store.js';
+import { S3Error } from '../../errors.js';
+import { limits } from '../../limits.js';
+import type { ObjectHeaders, ObjectVersion } from '../../store/meta/metadata-store.js';
 
 type Headers = Readonly<Record<string, string | undefined>>;
 

@@ -1,4 +1,4 @@
-import { S3Error } from '../errors.js';
+import { S3Error } from '../../errors.js';
 
 export interface ByteRange {
   /** Inclusive first byte. */

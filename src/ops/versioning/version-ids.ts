@@ -1,6 +1,6 @@
-import { opaqueId } from './opaque-id.js';
-import { S3Error } from '../errors.js';
-import type { BucketRecord } from '../store/meta/metadata-store.js';
+import { opaqueId } from '../opaque-id.js';
+import { S3Error } from '../../errors.js';
+import type { BucketRecord } from '../../store/meta/metadata-store.js';
 
 export const NULL_VERSION_ID = 'null';
 

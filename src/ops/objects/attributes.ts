@@ -1,11 +1,11 @@
-import { parseChecksumAlgorithm } from '../checksum/index.js';
-import { S3Error } from '../errors.js';
-import type { XmlObject } from './types.js';
-import { requireOwnedBucket } from './access.js';
-import { checksumElement } from './multipart-checksums.js';
+import { parseChecksumAlgorithm } from '../../checksum/index.js';
+import { S3Error } from '../../errors.js';
+import type { XmlObject } from '../types.js';
+import { requireOwnedBucket } from '../access.js';
+import { checksumElement } from '../multipart/multipart-checksums.js';
 import { findVersion } from './objects.js';
-import type { OperationContext, OperationResult } from './types.js';
-import { showsVersionIds } from './version-ids.js';
+import type { OperationContext, OperationResult } from '../types.js';
+import { showsVersionIds } from '../versioning/version-ids.js';
 
 const ATTRIBUTES = new Set(['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize']);
 const PARTS_MAX = 1000;

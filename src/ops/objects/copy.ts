@@ -1,15 +1,15 @@
-import { checksumHeaderName, MultiHasher, parseChecksumAlgorithm } from '../checksum/index.js';
-import { S3Error } from '../errors.js';
-import { limits } from '../limits.js';
-import { checkKey, requireOwnedBucket } from './access.js';
+import { checksumHeaderName, MultiHasher, parseChecksumAlgorithm } from '../../checksum/index.js';
+import { S3Error } from '../../errors.js';
+import { limits } from '../../limits.js';
+import { checkKey, requireOwnedBucket } from '../access.js';
 import { parseCopySource, resolveCopySource } from './copy-source.js';
-import { StoreError, type ObjectVersion, type StoredChecksum } from '../store/meta/metadata-store.js';
+import { StoreError, type ObjectVersion, type StoredChecksum } from '../../store/meta/metadata-store.js';
 import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom } from './object-headers.js';
 import { writeConditionFrom } from './objects.js';
 import { readManifest } from './read-object.js';
-import { tagsFromHeader } from './tag-set.js';
-import type { OperationContext, OperationResult } from './types.js';
-import { showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from './version-ids.js';
+import { tagsFromHeader } from '../tagging/tag-set.js';
+import type { OperationContext, OperationResult } from '../types.js';
+import { showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
 
 type Directive = 'COPY' | 'REPLACE';
 

@@ -1,8 +1,8 @@
-import { S3Error } from '../errors.js';
-import { textOf } from './request-xml.js';
-import { requireOwnedBucket } from './access.js';
-import { readXmlDocument } from './request-xml.js';
-import type { OperationContext, OperationResult } from './types.js';
+import { S3Error } from '../../errors.js';
+import { textOf } from '../request-xml.js';
+import { requireOwnedBucket } from '../access.js';
+import { readXmlDocument } from '../request-xml.js';
+import type { OperationContext, OperationResult } from '../types.js';
 
 const STATUSES = ['Enabled', 'Suspended'] as const;
 const MFA_DELETE_VALUES = ['Enabled', 'Disabled'] as const;

@@ -1,8 +1,8 @@
-import { MultiHasher, type ChecksumAlgorithm } from '../checksum/index.js';
-import { S3Error } from '../errors.js';
-import type { BlobStore } from '../store/blob/blob-store.js';
-import type { Extent } from '../store/meta/metadata-store.js';
-import type { RequestBody } from './types.js';
+import { MultiHasher, type ChecksumAlgorithm } from '../../checksum/index.js';
+import { S3Error } from '../../errors.js';
+import type { BlobStore } from '../../store/blob/blob-store.js';
+import type { Extent } from '../../store/meta/metadata-store.js';
+import type { RequestBody } from '../types.js';
 
 export interface Ingested {
   readonly manifest: Extent[];

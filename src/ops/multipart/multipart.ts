@@ -7,10 +7,10 @@
  * extents, committed atomically with the removal of the upload (store.completeUpload).
  */
 import { createHash } from 'node:crypto';
-import { checksumHeaderName, MultiHasher, multipartEtag, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../checksum/index.js';
-import { S3Error } from '../errors.js';
-import { opaqueId } from './opaque-id.js';
-import { limits } from '../limits.js';
+import { checksumHeaderName, MultiHasher, multipartEtag, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../checksum/index.js';
+import { S3Error } from '../../errors.js';
+import { opaqueId } from '../opaque-id.js';
+import { limits } from '../../limits.js';
 import {
   StoreError,
   type BucketRecord,
@@ -19,12 +19,12 @@ import {
   type PartSummary,
   type StoredChecksum,
   type UploadPart,
-} from '../store/meta/metadata-store.js';
-import { checkKey, requireOwnedBucket } from './access.js';
-import { checksumRequestFrom, verifyChecksums } from './checksums.js';
-import { resolveCopySource } from './copy-source.js';
-import { discard, ingestBody, requireDeclaredLength } from './ingest.js';
-import { concatManifests, sliceManifest } from './manifest.js';
+} from '../../store/meta/metadata-store.js';
+import { checkKey, requireOwnedBucket } from '../access.js';
+import { checksumRequestFrom, verifyChecksums } from '../objects/checksums.js';
+import { resolveCopySource } from '../objects/copy-source.js';
+import { discard, ingestBody, requireDeclaredLength } from '../objects/ingest.js';
+import { concatManifests, sliceManifest } from '../objects/manifest.js';
 import {
   checkPartAlgorithm,
   checksumElement,
@@ -35,13 +35,13 @@ import {
   uploadChecksumOf,
   type UploadChecksum,
 } from './multipart-checksums.js';
-import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom } from './object-headers.js';
-import { writeConditionFrom } from './objects.js';
-import { readManifest } from './read-object.js';
-import { asList, readBodyText, textOf } from './request-xml.js';
-import { tagsFromHeader } from './tag-set.js';
-import type { OperationContext, OperationResult } from './types.js';
-import { versionIdForWrite, writtenVersionIdHeader } from './version-ids.js';
+import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom } from '../objects/object-headers.js';
+import { writeConditionFrom } from '../objects/objects.js';
+import { readManifest } from '../objects/read-object.js';
+import { asList, readBodyText, textOf } from '../request-xml.js';
+import { tagsFromHeader } from '../tagging/tag-set.js';
+import type { OperationContext, OperationResult } from '../types.js';
+import { versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
 
 const LIST_PARTS_MAX = 1000;
 const LIST_UPLOADS_MAX = 1000;

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import type { BlobStore } from '../store/blob/blob-store.js';
-import type { Extent } from '../store/meta/metadata-store.js';
+import type { BlobStore } from '../../store/blob/blob-store.js';
+import type { Extent } from '../../store/meta/metadata-store.js';
 
 /** Reads up to this many bytes are answered from one buffer instead of a stream. */
 export const BUFFERED_READ_BYTES_MAX = 128 * 1024;

@@ -1,8 +1,8 @@
-import { S3Error } from '../errors.js';
-import type { BucketRecord, ObjectVersion } from '../store/meta/metadata-store.js';
+import { S3Error } from '../../errors.js';
+import type { BucketRecord, ObjectVersion } from '../../store/meta/metadata-store.js';
 import { checkReadPreconditions } from './conditionals.js';
-import type { OperationContext } from './types.js';
-import { NULL_VERSION_ID } from './version-ids.js';
+import type { OperationContext } from '../types.js';
+import { NULL_VERSION_ID } from '../versioning/version-ids.js';
 
 export interface CopySource {
   readonly bucket: BucketRecord;

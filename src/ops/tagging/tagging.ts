@@ -1,13 +1,13 @@
-import { S3Error } from '../errors.js';
-import { limits } from '../limits.js';
-import { StoreError, type BucketRecord, type ObjectVersion, type Tag } from '../store/meta/metadata-store.js';
-import { asList, textOf } from './request-xml.js';
-import { requireOwnedBucket } from './access.js';
-import { findVersion } from './objects.js';
-import { readXmlDocument } from './request-xml.js';
+import { S3Error } from '../../errors.js';
+import { limits } from '../../limits.js';
+import { StoreError, type BucketRecord, type ObjectVersion, type Tag } from '../../store/meta/metadata-store.js';
+import { asList, textOf } from '../request-xml.js';
+import { requireOwnedBucket } from '../access.js';
+import { findVersion } from '../objects/objects.js';
+import { readXmlDocument } from '../request-xml.js';
 import { validateTagSet } from './tag-set.js';
-import type { OperationContext, OperationResult } from './types.js';
-import { showsVersionIds } from './version-ids.js';
+import type { OperationContext, OperationResult } from '../types.js';
+import { showsVersionIds } from '../versioning/version-ids.js';
 
 /** A `<Tagging><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tagging>` body, validated for `maxTags`. */
 async function readTagging(ctx: OperationContext, maxTags: number): Promise<readonly Tag[]> {

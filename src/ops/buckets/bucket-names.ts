@@ -1,5 +1,5 @@
-import { S3Error } from '../errors.js';
-import { limits } from '../limits.js';
+import { S3Error } from '../../errors.js';
+import { limits } from '../../limits.js';
 
 const RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
 const RESERVED_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'];

@@ -1,4 +1,4 @@
-import type { Extent } from '../store/meta/metadata-store.js';
+import type { Extent } from '../../store/meta/metadata-store.js';
 
 /**
  * Bytes [start, end) of an object's manifest as a manifest of their own: extents of the same

@@ -1,15 +1,15 @@
-import { hashBuffer } from '../checksum/index.js';
-import { S3Error } from '../errors.js';
-import { limits } from '../limits.js';
-import type { BucketRecord } from '../store/meta/metadata-store.js';
-import { asList, readBodyBytes, textOf } from './request-xml.js';
-import type { XmlObject } from './types.js';
-import { checkKey, requireOwnedBucket } from './access.js';
+import { hashBuffer } from '../../checksum/index.js';
+import { S3Error } from '../../errors.js';
+import { limits } from '../../limits.js';
+import type { BucketRecord } from '../../store/meta/metadata-store.js';
+import { asList, readBodyBytes, textOf } from '../request-xml.js';
+import type { XmlObject } from '../types.js';
+import { checkKey, requireOwnedBucket } from '../access.js';
 import { checksumRequestFrom, verifyChecksums } from './checksums.js';
-import { toS3Error } from './translate-error.js';
+import { toS3Error } from '../translate-error.js';
 import { deleteOne } from './objects.js';
-import type { OperationContext, OperationResult } from './types.js';
-import { NULL_VERSION_ID } from './version-ids.js';
+import type { OperationContext, OperationResult } from '../types.js';
+import { NULL_VERSION_ID } from '../versioning/version-ids.js';
 
 interface ObjectIdentifier {
   readonly key: string;

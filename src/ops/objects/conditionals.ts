@@ -1,4 +1,4 @@
-import { S3Error } from '../errors.js';
+import { S3Error } from '../../errors.js';
 
 type Headers = Readonly<Record<string, string | undefined>>;
 

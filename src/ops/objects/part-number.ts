@@ -1,7 +1,7 @@
-import { checksumHeaderName, parseChecksumAlgorithm } from '../checksum/index.js';
-import { S3Error } from '../errors.js';
-import { limits } from '../limits.js';
-import type { ObjectVersion } from '../store/meta/metadata-store.js';
+import { checksumHeaderName, parseChecksumAlgorithm } from '../../checksum/index.js';
+import { S3Error } from '../../errors.js';
+import { limits } from '../../limits.js';
+import type { ObjectVersion } from '../../store/meta/metadata-store.js';
 import type { ByteRange } from './ranges.js';
 
 export interface PartRead {
