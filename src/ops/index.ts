@@ -1,4 +1,4 @@
-import type { OperationName } from '../http/router.js';
+import type { OperationName } from '../api/operations.js';
 import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './buckets/buckets.js';
 import { getObjectAttributes } from './objects/attributes.js';
 import {
@@ -24,12 +24,19 @@ import {
   putObjectTagging,
 } from './tagging/tagging.js';
 import { getBucketVersioning, putBucketVersioning } from './versioning/versioning.js';
-import type { OperationHandler } from './types.js';
+import type { OperationHandler, ServiceOperationHandler } from './types.js';
 
-/** The implemented operations. A routed operation missing here answers NotImplemented (501). */
-export const handlers: Partial<Record<OperationName, OperationHandler>> = {
+/** Implemented operations that run without a loaded bucket (service scope, CreateBucket). */
+export const serviceHandlers: Partial<Record<OperationName, ServiceOperationHandler>> = {
   ListBuckets: listBuckets,
   CreateBucket: createBucket,
+};
+
+/**
+ * Implemented operations on a bucket or object: they get the bucket, loaded and authorized.
+ * An operation of the table (api/operations.ts) in neither map answers NotImplemented (501).
+ */
+export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   HeadBucket: headBucket,
   DeleteBucket: deleteBucket,
   GetBucketLocation: getBucketLocation,

@@ -1,13 +1,19 @@
 import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import { StoreError } from '../../store/meta/metadata-store.js';
-import { requireOwnedBucket, requireUser } from '../access.js';
 import { checkBucketName } from './bucket-names.js';
 import { readXmlDocument, textOf } from '../request-xml.js';
-import type { OperationContext, OperationResult } from '../types.js';
+import type { User } from '../../auth/credentials.js';
+import type { OperationContext, OperationResult, ServiceOperationContext } from '../types.js';
 
-export async function createBucket(ctx: OperationContext): Promise<OperationResult> {
-  const user = requireUser(ctx);
+/** The authenticated caller: the authorizer lets no anonymous request reach these operations. */
+function caller(ctx: ServiceOperationContext): User {
+  if (!ctx.user) throw new S3Error('AccessDenied');
+  return ctx.user;
+}
+
+export async function createBucket(ctx: ServiceOperationContext): Promise<OperationResult> {
+  const user = caller(ctx);
   const name = ctx.route.bucket;
   checkBucketName(name);
   const region = ctx.services.region;
@@ -41,23 +47,23 @@ export async function createBucket(ctx: OperationContext): Promise<OperationResu
 
 
 export async function headBucket(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   return { headers: { 'x-amz-bucket-region': bucket.region, 'x-amz-access-point-alias': 'false' } };
 }
 
 export async function deleteBucket(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   await ctx.services.meta.deleteBucket(bucket.name);
   return { status: 204 };
 }
 
 export async function getBucketLocation(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   return { xml: { root: 'LocationConstraint', body: { '#text': bucket.region === 'us-east-1' ? '' : bucket.region } } };
 }
 
-export async function listBuckets(ctx: OperationContext): Promise<OperationResult> {
-  const user = requireUser(ctx);
+export async function listBuckets(ctx: ServiceOperationContext): Promise<OperationResult> {
+  const user = caller(ctx);
   const maxText = ctx.query.get('max-buckets');
   let max: number = limits.listBucketsMax;
   if (maxText !== null) {

@@ -2,7 +2,6 @@ import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import type { VersionSummary } from '../../store/meta/metadata-store.js';
 import type { XmlObject } from '../types.js';
-import { requireOwnedBucket } from '../access.js';
 import { quoteEtag } from '../objects/object-headers.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { NULL_VERSION_ID } from '../versioning/version-ids.js';
@@ -15,7 +14,7 @@ import { NULL_VERSION_ID } from '../versioning/version-ids.js';
  * `Version` and `DeleteMarker` elements interleave in listing order, as AWS writes them.
  */
 export async function listObjectVersions(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const q = ctx.query;
   const prefix = q.get('prefix') ?? '';
   const delimiter = q.get('delimiter') ?? '';

@@ -3,7 +3,6 @@ import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import type { BucketRecord, ListEntry, VersionSummary } from '../../store/meta/metadata-store.js';
 import type { XmlObject } from '../types.js';
-import { requireOwnedBucket } from '../access.js';
 import { quoteEtag } from '../objects/object-headers.js';
 import type { OperationContext, OperationResult } from '../types.js';
 
@@ -19,7 +18,7 @@ export function listObjectsV2(ctx: OperationContext): Promise<OperationResult> {
 
 async function list(ctx: OperationContext, apiVersion: 1 | 2): Promise<OperationResult> {
   const { query } = ctx;
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const prefix = query.get('prefix') ?? '';
   const delimiter = query.get('delimiter') ?? '';
   const urlEncoded = encodingTypeFrom(query);

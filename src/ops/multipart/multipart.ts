@@ -20,7 +20,7 @@ import {
   type StoredChecksum,
   type UploadPart,
 } from '../../store/meta/metadata-store.js';
-import { checkKey, requireOwnedBucket } from '../access.js';
+import { checkKey } from '../objects/keys.js';
 import { checksumRequestFrom, verifyChecksums } from '../objects/checksums.js';
 import { resolveCopySource } from '../objects/copy-source.js';
 import { discard, ingestBody, requireDeclaredLength } from '../objects/ingest.js';
@@ -79,7 +79,7 @@ function owner(ctx: OperationContext, id: string): { ID: string; DisplayName: st
 // ---------------------------------------------------------------------------------------------
 
 export async function createMultipartUpload(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const { key } = ctx.route;
   checkKey(key);
   const checksum = uploadChecksumFrom(ctx.headers);
@@ -104,7 +104,7 @@ export async function createMultipartUpload(ctx: OperationContext): Promise<Oper
 }
 
 export async function uploadPart(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const partNumber = partNumberFrom(ctx.query.get('partNumber'));
   const upload = await requireUpload(ctx, bucket);
   const declared = requireDeclaredLength(ctx.body);
@@ -165,7 +165,7 @@ function copySourceRange(header: string | undefined, size: number): { start: num
 }
 
 export async function uploadPartCopy(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const partNumber = partNumberFrom(ctx.query.get('partNumber'));
   const upload = await requireUpload(ctx, bucket);
   const source = await resolveCopySource(ctx);
@@ -252,7 +252,7 @@ async function requestedParts(ctx: OperationContext): Promise<RequestedPart[]> {
 }
 
 export async function completeMultipartUpload(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const uploadId = ctx.query.get('uploadId') ?? '';
   const upload = uploadId === '' ? undefined : await ctx.services.meta.getUpload(bucket.name, uploadId);
   if (!upload || upload.key !== ctx.route.key) return repeatedCompletion(ctx, bucket, uploadId);
@@ -427,7 +427,7 @@ function checkListedChecksums(upload: UploadChecksum, requested: readonly Reques
 }
 
 export async function abortMultipartUpload(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const upload = await requireUpload(ctx, bucket);
   const { released } = await ctx.services.meta.abortUpload(bucket.name, upload.uploadId);
   await ctx.services.blobs.delete(released);
@@ -446,7 +446,7 @@ function boundedInteger(ctx: OperationContext, name: string, fallback: number, m
 }
 
 export async function listParts(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const upload = await requireUpload(ctx, bucket);
   const maxParts = boundedInteger(ctx, 'max-parts', LIST_PARTS_MAX, LIST_PARTS_MAX, 'Provided max-parts not an integer or within integer range');
   const marker = boundedInteger(ctx, 'part-number-marker', 0, Number.MAX_SAFE_INTEGER, 'Argument partNumberMarker must be an integer.');
@@ -482,7 +482,7 @@ export async function listParts(ctx: OperationContext): Promise<OperationResult>
 }
 
 export async function listMultipartUploads(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const prefix = ctx.query.get('prefix') ?? '';
   const delimiter = ctx.query.get('delimiter') ?? '';
   const keyMarker = ctx.query.get('key-marker') ?? '';

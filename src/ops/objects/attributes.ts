@@ -1,7 +1,6 @@
 import { parseChecksumAlgorithm } from '../../checksum/index.js';
 import { S3Error } from '../../errors.js';
 import type { XmlObject } from '../types.js';
-import { requireOwnedBucket } from '../access.js';
 import { checksumElement } from '../multipart/multipart-checksums.js';
 import { findVersion } from './objects.js';
 import type { OperationContext, OperationResult } from '../types.js';
@@ -21,7 +20,7 @@ function headerInteger(ctx: OperationContext, name: string, fallback: number): n
 
 /** GetObjectAttributes (GET ?attributes): the attributes `x-amz-object-attributes` lists. */
 export async function getObjectAttributes(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const wanted = (ctx.headers['x-amz-object-attributes'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (wanted.length === 0) {
     throw new S3Error('InvalidArgument', 'The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty', { ArgumentName: 'x-amz-object-attributes' });

@@ -20,7 +20,7 @@ export async function resolveCopySource(ctx: OperationContext): Promise<CopySour
   const { bucketName, key, versionId } = parseCopySource(header);
   const bucket = await ctx.services.meta.getBucket(bucketName);
   if (!bucket) throw new S3Error('NoSuchBucket', undefined, { BucketName: bucketName });
-  if (!ctx.user || ctx.user.id !== bucket.ownerId) throw new S3Error('AccessDenied');
+  ctx.authorize(versionId === undefined ? 's3:GetObject' : 's3:GetObjectVersion', { bucket: bucketName, key }, { bucket });
   const version = await ctx.services.meta.getVersion(bucketName, key, versionId);
   if (!version) {
     if (versionId !== undefined && versionId !== NULL_VERSION_ID) throw new S3Error('NoSuchVersion', undefined, { Key: key, VersionId: versionId });

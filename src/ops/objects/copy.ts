@@ -1,7 +1,7 @@
 import { checksumHeaderName, MultiHasher, parseChecksumAlgorithm } from '../../checksum/index.js';
 import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
-import { checkKey, requireOwnedBucket } from '../access.js';
+import { checkKey } from './keys.js';
 import { parseCopySource, resolveCopySource } from './copy-source.js';
 import { StoreError, type ObjectVersion, type StoredChecksum } from '../../store/meta/metadata-store.js';
 import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom } from './object-headers.js';
@@ -43,7 +43,7 @@ export const copyKeepAlive = { firstByteMs: 1000, intervalMs: 2000 };
  * embed an error in it).
  */
 export async function copyObject(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const { key } = ctx.route;
   checkKey(key);
   const { headers } = ctx;

@@ -4,7 +4,7 @@ import { limits } from '../../limits.js';
 import type { BucketRecord } from '../../store/meta/metadata-store.js';
 import { asList, readBodyBytes, textOf } from '../request-xml.js';
 import type { XmlObject } from '../types.js';
-import { checkKey, requireOwnedBucket } from '../access.js';
+import { checkKey } from './keys.js';
 import { checksumRequestFrom, verifyChecksums } from './checksums.js';
 import { toS3Error } from '../translate-error.js';
 import { deleteOne } from './objects.js';
@@ -22,7 +22,7 @@ interface ObjectIdentifier {
  * protected by Content-MD5 or an x-amz-checksum-* header (or trailer), as AWS requires.
  */
 export async function deleteObjects(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const checksumRequest = checksumRequestFrom(ctx.headers);
   if (checksumRequest.contentMd5 === undefined && checksumRequest.algorithm === undefined) {
     throw new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5');

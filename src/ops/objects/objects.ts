@@ -2,7 +2,7 @@ import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import { checksumHeaderName, parseChecksumAlgorithm } from '../../checksum/index.js';
 import type { BucketRecord, ObjectVersion, WriteCondition } from '../../store/meta/metadata-store.js';
-import { checkKey, requireOwnedBucket } from '../access.js';
+import { checkKey } from './keys.js';
 import { checksumRequestFrom, verifyChecksums } from './checksums.js';
 import { checkReadPreconditions } from './conditionals.js';
 import { discard, ingestBody, requireDeclaredLength } from './ingest.js';
@@ -36,7 +36,7 @@ export function writeConditionFrom(headers: Readonly<Record<string, string | und
 }
 
 export async function putObject(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const { key } = ctx.route;
   checkKey(key);
   const headers = ctx.headers;
@@ -115,7 +115,7 @@ export async function findVersion(ctx: OperationContext, bucket: BucketRecord): 
 }
 
 export async function getObject(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const version = await findVersion(ctx, bucket);
   checkReadPreconditions(ctx.headers, version);
   const headers = objectResponseHeaders(version, showsVersionIds(bucket));
@@ -144,7 +144,7 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
 }
 
 export async function deleteObject(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const outcome = await deleteOne(ctx, bucket, ctx.route.key, parseVersionIdParam(ctx.query));
   return {
     status: 204,

@@ -2,7 +2,6 @@ import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import { StoreError, type BucketRecord, type ObjectVersion, type Tag } from '../../store/meta/metadata-store.js';
 import { asList, textOf } from '../request-xml.js';
-import { requireOwnedBucket } from '../access.js';
 import { findVersion } from '../objects/objects.js';
 import { readXmlDocument } from '../request-xml.js';
 import { validateTagSet } from './tag-set.js';
@@ -50,7 +49,7 @@ async function setTags(ctx: OperationContext, bucket: BucketRecord, version: Obj
 // missing one is NoSuchKey/NoSuchVersion, a delete marker NoSuchKey or MethodNotAllowed.
 
 export async function putObjectTagging(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const tags = await readTagging(ctx, limits.tagsPerObjectMax);
   const version = await findVersion(ctx, bucket);
   await setTags(ctx, bucket, version, tags);
@@ -58,7 +57,7 @@ export async function putObjectTagging(ctx: OperationContext): Promise<Operation
 }
 
 export async function getObjectTagging(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const version = await findVersion(ctx, bucket);
   return {
     headers: { 'x-amz-version-id': showsVersionIds(bucket) ? version.versionId : undefined },
@@ -67,7 +66,7 @@ export async function getObjectTagging(ctx: OperationContext): Promise<Operation
 }
 
 export async function deleteObjectTagging(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const version = await findVersion(ctx, bucket);
   await setTags(ctx, bucket, version, []);
   return { status: 204, headers: { 'x-amz-version-id': showsVersionIds(bucket) ? version.versionId : undefined } };
@@ -75,7 +74,7 @@ export async function deleteObjectTagging(ctx: OperationContext): Promise<Operat
 
 /** Bucket tags live in the bucket's 'tagging' configuration document as `[[key, value], …]`. */
 export async function putBucketTagging(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const tags = await readTagging(ctx, limits.tagsPerBucketMax);
   // An empty TagSet leaves the bucket without tags, as DeleteBucketTagging does.
   const document = tags.length === 0 ? undefined : JSON.stringify(tags.map((t) => [t.key, t.value]));
@@ -84,7 +83,7 @@ export async function putBucketTagging(ctx: OperationContext): Promise<Operation
 }
 
 export async function getBucketTagging(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const document = await ctx.services.meta.getBucketConfig(bucket.name, 'tagging');
   if (document === undefined) throw new S3Error('NoSuchTagSet', undefined, { BucketName: bucket.name });
   const tags = (JSON.parse(document) as [string, string][]).map(([key, value]) => ({ key, value }));
@@ -92,7 +91,7 @@ export async function getBucketTagging(ctx: OperationContext): Promise<Operation
 }
 
 export async function deleteBucketTagging(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   await ctx.services.meta.putBucketConfig(bucket.name, 'tagging', undefined);
   return { status: 204 };
 }

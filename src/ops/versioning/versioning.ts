@@ -1,6 +1,5 @@
 import { S3Error } from '../../errors.js';
 import { textOf } from '../request-xml.js';
-import { requireOwnedBucket } from '../access.js';
 import { readXmlDocument } from '../request-xml.js';
 import type { OperationContext, OperationResult } from '../types.js';
 
@@ -17,7 +16,7 @@ const MFA_DELETE_VALUES = ['Enabled', 'Disabled'] as const;
  * Unversioned: Suspended keeps every existing version.
  */
 export async function putBucketVersioning(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   const config = (await readXmlDocument(ctx.body, 'VersioningConfiguration'))!;
   for (const name of Object.keys(config)) {
     if (name !== 'Status' && name !== 'MfaDelete') throw new S3Error('MalformedXML');
@@ -40,7 +39,7 @@ export async function putBucketVersioning(ctx: OperationContext): Promise<Operat
 
 /** GetBucketVersioning: `Status` once versioning was ever set; an empty document before. */
 export async function getBucketVersioning(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const { bucket } = ctx;
   return {
     xml: { root: 'VersioningConfiguration', body: bucket.versioning === 'Unversioned' ? {} : { Status: bucket.versioning } },
   };
