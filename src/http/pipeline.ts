@@ -4,6 +4,7 @@ import { verifiedBody } from '../auth/payload.js';
 import type { PayloadMode } from '../auth/types.js';
 import { S3Error } from '../errors.js';
 import { actionFor, OPERATIONS } from '../api/operations.js';
+import { RequestParameters } from '../api/parameters.js';
 import { handlers, serviceHandlers } from '../ops/index.js';
 import type { OperationResult, ServiceOperationContext, Services } from '../ops/types.js';
 import { parseXml } from '../xml/codec.js';
@@ -67,6 +68,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
         requestId,
         route: decision,
         query,
+        params: new RequestParameters(query),
         headers,
         body: { stream: body.body, declaredLength: declaredLength(auth.payload, contentLength), trailers: body.trailers, parseXml },
         user: auth.user,

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { RequestParameters } from '../api/parameters.js';
 import type { Authorize, RequestContext, Resource } from '../access/authorize.js';
 import type { CredentialStore, User } from '../auth/credentials.js';
 import type { Route } from '../api/router.js';
@@ -40,6 +41,8 @@ export interface ServiceOperationContext {
   readonly requestId: string;
   readonly route: Route;
   readonly query: URLSearchParams;
+  /** The query parameters by name, parsed and validated as AWS does (api/parameters.ts). */
+  readonly params: RequestParameters;
   /** Header names lowercased. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body: RequestBody;

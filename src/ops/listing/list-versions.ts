@@ -1,10 +1,9 @@
 import { S3Error } from '../../errors.js';
-import { limits } from '../../limits.js';
 import type { VersionSummary } from '../../store/meta/metadata-store.js';
 import type { XmlObject } from '../types.js';
+import { listingEncoder } from '../../api/parameters.js';
 import { quoteEtag } from '../objects/object-headers.js';
 import type { OperationContext, OperationResult } from '../types.js';
-import { NULL_VERSION_ID } from '../versioning/version-ids.js';
 
 /**
  * ListObjectVersions: every version and delete marker, keys in UTF-8 byte order, newest first
@@ -15,30 +14,23 @@ import { NULL_VERSION_ID } from '../versioning/version-ids.js';
  */
 export async function listObjectVersions(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const q = ctx.query;
-  const prefix = q.get('prefix') ?? '';
-  const delimiter = q.get('delimiter') ?? '';
-  const keyMarker = q.get('key-marker') ?? '';
-  const versionIdMarker = q.get('version-id-marker') ?? '';
-  const encodingType = q.get('encoding-type');
-  if (encodingType !== null && encodingType !== 'url') {
-    throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: encodingType });
+  const { params } = ctx;
+  const prefix = params.string('prefix') ?? '';
+  const delimiter = params.string('delimiter') ?? '';
+  const keyMarker = params.string('key-marker') ?? '';
+  const encodingType = params.encodingType();
+  const maxKeys = params.maxKeys();
+  const versionIdMarkerText = params.string('version-id-marker') ?? '';
+  if (versionIdMarkerText !== '' && keyMarker === '') {
+    throw new S3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.', { ArgumentName: 'version-id-marker', ArgumentValue: versionIdMarkerText });
   }
-  const maxKeys = parseMaxKeys(q.get('max-keys'));
-  if (versionIdMarker !== '') {
-    if (keyMarker === '') {
-      throw new S3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.', { ArgumentName: 'version-id-marker', ArgumentValue: versionIdMarker });
-    }
-    if (versionIdMarker !== NULL_VERSION_ID && !/^[A-Za-z0-9_-]{32}$/.test(versionIdMarker)) {
-      throw new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'version-id-marker', ArgumentValue: versionIdMarker });
-    }
-  }
+  const versionIdMarker = versionIdMarkerText === '' ? '' : params.versionIdMarker()!;
 
   const page = maxKeys === 0
     ? { entries: [], isTruncated: false }
     : await ctx.services.meta.listVersions(bucket.name, { prefix, delimiter, keyMarker, versionIdMarker, limit: maxKeys });
 
-  const encode = encodingType === 'url' ? encodeKey : (s: string) => s;
+  const encode = listingEncoder(encodingType);
   const owner = (id: string): XmlObject => ({ ID: id, DisplayName: ctx.services.credentials.byId(id)?.displayName ?? id });
   const entries: Array<[string, XmlObject]> = [];
   const prefixes: XmlObject[] = [];
@@ -64,17 +56,9 @@ export async function listObjectVersions(ctx: OperationContext): Promise<Operati
     IsTruncated: page.isTruncated,
     Versions: { '#sequence': entries },
     CommonPrefixes: prefixes.length > 0 ? prefixes : undefined,
-    EncodingType: encodingType ?? undefined,
+    EncodingType: encodingType,
   };
   return { xml: { root: 'ListVersionsResult', body } };
-}
-
-function parseMaxKeys(text: string | null): number {
-  if (text === null) return limits.listKeysMax;
-  if (!/^\d+$/.test(text) || Number(text) > 2 ** 31 - 1) {
-    throw new S3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', { ArgumentName: 'max-keys', ArgumentValue: text });
-  }
-  return Math.min(Number(text), limits.listKeysMax);
 }
 
 type Encode = (s: string) => string;
@@ -103,9 +87,4 @@ function markerXml(v: VersionSummary, encode: Encode, owner: Owner): XmlObject {
     IsLatest: v.isLatest,
     LastModified: v.lastModified.toISOString(),
   };
-}
-
-/** encoding-type=url: each character but unreserved ones and '/' percent-encoded as UTF-8 (as S3). */
-function encodeKey(s: string): string {
-  return encodeURIComponent(s).replace(/%2F/g, '/').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }

@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { S3Error } from '../../errors.js';
-import { limits } from '../../limits.js';
 import type { BucketRecord, ListEntry, VersionSummary } from '../../store/meta/metadata-store.js';
 import type { XmlObject } from '../types.js';
+import { listingEncoder } from '../../api/parameters.js';
 import { quoteEtag } from '../objects/object-headers.js';
 import type { OperationContext, OperationResult } from '../types.js';
 
@@ -21,9 +21,9 @@ async function list(ctx: OperationContext, apiVersion: 1 | 2): Promise<Operation
   const { bucket } = ctx;
   const prefix = query.get('prefix') ?? '';
   const delimiter = query.get('delimiter') ?? '';
-  const urlEncoded = encodingTypeFrom(query);
-  const maxKeys = maxKeysFrom(query);
-  const encode = (s: string) => (urlEncoded ? s3UrlEncode(s) : s);
+  const encodingType = ctx.params.encodingType();
+  const maxKeys = ctx.params.maxKeys();
+  const encode = listingEncoder(encodingType);
 
   const marker = query.get('marker') ?? '';
   const startAfter = query.get('start-after') ?? '';
@@ -58,7 +58,7 @@ async function list(ctx: OperationContext, apiVersion: 1 | 2): Promise<Operation
           MaxKeys: maxKeys,
           Delimiter: delimiter !== '' ? encode(delimiter) : undefined,
           IsTruncated: page.isTruncated,
-          EncodingType: urlEncoded ? 'url' : undefined,
+          EncodingType: encodingType,
           Contents: contents,
           CommonPrefixes: commonPrefixes,
         },
@@ -78,7 +78,7 @@ async function list(ctx: OperationContext, apiVersion: 1 | 2): Promise<Operation
         ContinuationToken: token ?? undefined,
         NextContinuationToken: page.isTruncated && lastName !== undefined ? encodeContinuationToken(bucket, lastName) : undefined,
         StartAfter: query.has('start-after') ? encode(startAfter) : undefined,
-        EncodingType: urlEncoded ? 'url' : undefined,
+        EncodingType: encodingType,
         Contents: contents,
         CommonPrefixes: commonPrefixes,
       },
@@ -99,46 +99,6 @@ function contentsOf(ctx: OperationContext, version: VersionSummary, withOwner: b
   };
 }
 
-/** `encoding-type`: absent or `url`; anything else → InvalidArgument. */
-export function encodingTypeFrom(query: URLSearchParams): boolean {
-  const value = query.get('encoding-type');
-  if (value === null) return false;
-  if (value.toLowerCase() === 'url') return true;
-  throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: value });
-}
-
-/** `max-keys`: an int32 ≥ 0 (default and cap 1000), with AWS's two wordings of a refusal. */
-export function maxKeysFrom(query: URLSearchParams): number {
-  const text = query.get('max-keys');
-  if (text === null) return limits.listKeysMax;
-  const trimmed = text.trim();
-  if (!/^[+-]?\d+$/.test(trimmed) || Math.abs(Number(trimmed)) > 2 ** 31 - (trimmed.startsWith('-') ? 0 : 1)) {
-    throw new S3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', { ArgumentName: 'max-keys', ArgumentValue: text });
-  }
-  const value = Number(trimmed);
-  if (value < 0) {
-    throw new S3Error('InvalidArgument', 'Argument maxKeys must be an integer between 0 and 2147483647', { ArgumentName: 'maxKeys', ArgumentValue: text });
-  }
-  return Math.min(value, limits.listKeysMax);
-}
-
-/**
- * S3's `encoding-type=url`: UTF-8 bytes percent-encoded (uppercase hex) except letters, digits,
- * `- _ . * /`; a space becomes `+` (clients decode with unquote_plus).
- */
-export function s3UrlEncode(value: string): string {
-  let out = '';
-  for (const byte of Buffer.from(value, 'utf8')) {
-    if ((byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || byte === 0x2d || byte === 0x5f || byte === 0x2e || byte === 0x2a || byte === 0x2f) {
-      out += String.fromCharCode(byte);
-    } else if (byte === 0x20) {
-      out += '+';
-    } else {
-      out += '%' + byte.toString(16).toUpperCase().padStart(2, '0');
-    }
-  }
-  return out;
-}
 
 // ---- continuation tokens ----
 // Opaque to clients: base64url of [version byte][12-byte tag][key]. The tag binds the key to the

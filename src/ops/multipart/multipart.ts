@@ -37,14 +37,12 @@ import {
 } from './multipart-checksums.js';
 import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom } from '../objects/object-headers.js';
 import { writeConditionFrom } from '../objects/objects.js';
+import { listingEncoder } from '../../api/parameters.js';
 import { readManifest } from '../objects/read-object.js';
 import { asList, readBodyText, textOf } from '../request-xml.js';
 import { tagsFromHeader } from '../tagging/tag-set.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
-
-const LIST_PARTS_MAX = 1000;
-const LIST_UPLOADS_MAX = 1000;
 
 /** CompleteMultipartUpload's keep-alive (http/keep-alive.ts); tests may shorten it. */
 export const completeKeepAlive = { firstByteMs: 1000, intervalMs: 2000 };
@@ -54,19 +52,9 @@ function newUploadId(): string {
   return opaqueId(32);
 }
 
-function partNumberFrom(text: string | null): number {
-  if (text === null || !/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > limits.partNumberMax) {
-    throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${limits.partNumberMax}, inclusive`, {
-      ArgumentName: 'partNumber',
-      ArgumentValue: text ?? undefined,
-    });
-  }
-  return Number(text);
-}
-
 /** The upload `?uploadId=` names, which must be of this bucket and key. */
 async function requireUpload(ctx: OperationContext, bucket: BucketRecord): Promise<MultipartUpload> {
-  const uploadId = ctx.query.get('uploadId') ?? '';
+  const uploadId = ctx.params.uploadId();
   const upload = uploadId === '' ? undefined : await ctx.services.meta.getUpload(bucket.name, uploadId);
   if (!upload || upload.key !== ctx.route.key) throw new S3Error('NoSuchUpload', undefined, { UploadId: uploadId });
   return upload;
@@ -105,7 +93,7 @@ export async function createMultipartUpload(ctx: OperationContext): Promise<Oper
 
 export async function uploadPart(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const partNumber = partNumberFrom(ctx.query.get('partNumber'));
+  const partNumber = requiredPartNumber(ctx);
   const upload = await requireUpload(ctx, bucket);
   const declared = requireDeclaredLength(ctx.body);
   if (declared > limits.partBytesMax) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: declared, MaxSizeAllowed: limits.partBytesMax });
@@ -166,7 +154,7 @@ function copySourceRange(header: string | undefined, size: number): { start: num
 
 export async function uploadPartCopy(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const partNumber = partNumberFrom(ctx.query.get('partNumber'));
+  const partNumber = requiredPartNumber(ctx);
   const upload = await requireUpload(ctx, bucket);
   const source = await resolveCopySource(ctx);
   const { version } = source;
@@ -253,7 +241,7 @@ async function requestedParts(ctx: OperationContext): Promise<RequestedPart[]> {
 
 export async function completeMultipartUpload(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const uploadId = ctx.query.get('uploadId') ?? '';
+  const uploadId = ctx.params.uploadId();
   const upload = uploadId === '' ? undefined : await ctx.services.meta.getUpload(bucket.name, uploadId);
   if (!upload || upload.key !== ctx.route.key) return repeatedCompletion(ctx, bucket, uploadId);
   const condition = writeConditionFrom(ctx.headers);
@@ -436,20 +424,18 @@ export async function abortMultipartUpload(ctx: OperationContext): Promise<Opera
 
 // ---------------------------------------------------------------------------------------------
 
-function boundedInteger(ctx: OperationContext, name: string, fallback: number, max: number, message: string): number {
-  const text = ctx.query.get(name);
-  if (text === null || text === '') return fallback;
-  if (!/^\d{1,10}$/.test(text) || Number(text) > 2_147_483_647) {
-    throw new S3Error('InvalidArgument', message, { ArgumentName: name, ArgumentValue: text });
-  }
-  return Math.min(Number(text), max);
+/** UploadPart's and UploadPartCopy's `partNumber` (the router only sends requests that carry one). */
+function requiredPartNumber(ctx: OperationContext): number {
+  const partNumber = ctx.params.partNumber();
+  if (partNumber === undefined) throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${limits.partNumberMax}, inclusive`, { ArgumentName: 'partNumber' });
+  return partNumber;
 }
 
 export async function listParts(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
   const upload = await requireUpload(ctx, bucket);
-  const maxParts = boundedInteger(ctx, 'max-parts', LIST_PARTS_MAX, LIST_PARTS_MAX, 'Provided max-parts not an integer or within integer range');
-  const marker = boundedInteger(ctx, 'part-number-marker', 0, Number.MAX_SAFE_INTEGER, 'Argument partNumberMarker must be an integer.');
+  const maxParts = ctx.params.maxParts();
+  const marker = ctx.params.partNumberMarker();
   const page = await ctx.services.meta.listParts(bucket.name, upload.uploadId, marker, maxParts);
   const checksum = uploadChecksumOf(upload);
   const last = page.entries[page.entries.length - 1];
@@ -483,16 +469,14 @@ export async function listParts(ctx: OperationContext): Promise<OperationResult>
 
 export async function listMultipartUploads(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const prefix = ctx.query.get('prefix') ?? '';
-  const delimiter = ctx.query.get('delimiter') ?? '';
-  const keyMarker = ctx.query.get('key-marker') ?? '';
-  const uploadIdMarker = keyMarker === '' ? '' : (ctx.query.get('upload-id-marker') ?? '');
-  const encodingType = ctx.query.get('encoding-type');
-  if (encodingType !== null && encodingType !== 'url') {
-    throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: encodingType });
-  }
-  const maxUploads = boundedInteger(ctx, 'max-uploads', LIST_UPLOADS_MAX, LIST_UPLOADS_MAX, 'Provided max-uploads not an integer or within integer range');
-  const encode = encodingType === 'url' ? (s: string) => encodeURIComponent(s).replace(/%2F/g, '/') : (s: string) => s;
+  const { params } = ctx;
+  const prefix = params.string('prefix') ?? '';
+  const delimiter = params.string('delimiter') ?? '';
+  const keyMarker = params.string('key-marker') ?? '';
+  const uploadIdMarker = keyMarker === '' ? '' : (params.string('upload-id-marker') ?? '');
+  const encodingType = params.encodingType();
+  const maxUploads = params.maxUploads();
+  const encode = listingEncoder(encodingType);
   const page = maxUploads === 0
     ? { entries: [], isTruncated: false }
     : await ctx.services.meta.listUploads(bucket.name, { prefix, delimiter, keyMarker, uploadIdMarker, limit: maxUploads });
@@ -510,7 +494,7 @@ export async function listMultipartUploads(ctx: OperationContext): Promise<Opera
         NextUploadIdMarker: page.isTruncated && last?.kind === 'upload' ? last.upload.uploadId : undefined,
         Delimiter: delimiter === '' ? undefined : encode(delimiter),
         Prefix: encode(prefix),
-        EncodingType: encodingType ?? undefined,
+        EncodingType: encodingType,
         MaxUploads: maxUploads,
         IsTruncated: page.isTruncated,
         Upload: uploads.map((upload) => ({

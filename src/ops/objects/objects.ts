@@ -19,7 +19,7 @@ import { parseRange } from './ranges.js';
 import { tagsFromHeader } from '../tagging/tag-set.js';
 import { readManifest, readManifestBuffer } from './read-object.js';
 import type { OperationContext, OperationResult } from '../types.js';
-import { newVersionId, NULL_VERSION_ID, parseVersionIdParam, showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
+import { newVersionId, NULL_VERSION_ID, showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
 
 /** `If-None-Match: *` / `If-Match: "etag"` on a write, decided atomically by the store. */
 export function writeConditionFrom(headers: Readonly<Record<string, string | undefined>>): WriteCondition | undefined {
@@ -96,7 +96,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
 
 /** The version a GET/HEAD/… names: latest, or `?versionId=`; 404s as S3 words them. */
 export async function findVersion(ctx: OperationContext, bucket: BucketRecord): Promise<ObjectVersion> {
-  const versionId = parseVersionIdParam(ctx.query);
+  const versionId = ctx.params.versionId();
   const version = await ctx.services.meta.getVersion(bucket.name, ctx.route.key, versionId);
   if (!version) {
     if (versionId !== undefined && versionId !== NULL_VERSION_ID) {
@@ -120,7 +120,7 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   checkReadPreconditions(ctx.headers, version);
   const headers = objectResponseHeaders(version, showsVersionIds(bucket));
   applyResponseOverrides(headers, ctx.query, ctx.user === null);
-  const part = partRead(ctx.query, ctx.headers, version);
+  const part = partRead(ctx.params.partNumber(), ctx.headers, version);
   if (part) Object.assign(headers, part.headers);
   const range = part ? part.range : parseRange(ctx.headers['range'], version.size);
   const wholeObject = part ? !version.parts?.length : !range;
@@ -145,7 +145,7 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
 
 export async function deleteObject(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const outcome = await deleteOne(ctx, bucket, ctx.route.key, parseVersionIdParam(ctx.query));
+  const outcome = await deleteOne(ctx, bucket, ctx.route.key, ctx.params.versionId());
   return {
     status: 204,
     headers: { 'x-amz-version-id': outcome.versionId, 'x-amz-delete-marker': outcome.deleteMarker ? 'true' : undefined },

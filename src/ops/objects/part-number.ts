@@ -1,6 +1,5 @@
 import { checksumHeaderName, parseChecksumAlgorithm } from '../../checksum/index.js';
 import { S3Error } from '../../errors.js';
-import { limits } from '../../limits.js';
 import type { ObjectVersion } from '../../store/meta/metadata-store.js';
 import type { ByteRange } from './ranges.js';
 
@@ -15,14 +14,9 @@ export interface PartRead {
  * non-multipart object has one part, itself), with `x-amz-mp-parts-count`. A part the object
  * does not have → 416 InvalidPartNumber; `Range` with it → 400 InvalidRequest.
  */
-export function partRead(query: URLSearchParams, headers: Readonly<Record<string, string | undefined>>, version: ObjectVersion): PartRead | undefined {
-  const text = query.get('partNumber');
-  if (text === null) return undefined;
-  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > limits.partNumberMax) {
-    throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${limits.partNumberMax}, inclusive`, { ArgumentName: 'partNumber', ArgumentValue: text });
-  }
+export function partRead(partNumber: number | undefined, headers: Readonly<Record<string, string | undefined>>, version: ObjectVersion): PartRead | undefined {
+  if (partNumber === undefined) return undefined;
   if (headers['range'] !== undefined) throw new S3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter');
-  const partNumber = Number(text);
   const parts = version.parts;
   if (!parts || parts.length === 0) {
     if (partNumber !== 1) throw invalidPartNumber(partNumber, 1);

@@ -1,5 +1,4 @@
 import { opaqueId } from '../opaque-id.js';
-import { S3Error } from '../../errors.js';
 import type { BucketRecord } from '../../store/meta/metadata-store.js';
 
 export const NULL_VERSION_ID = 'null';
@@ -12,14 +11,6 @@ export function newVersionId(): string {
 /** The id a new write gets: a fresh one when versioning is Enabled, else the null version's. */
 export function versionIdForWrite(bucket: BucketRecord): string {
   return bucket.versioning === 'Enabled' ? newVersionId() : NULL_VERSION_ID;
-}
-
-/** A `versionId` query parameter: 'null' or an id of ours; anything else → InvalidArgument. */
-export function parseVersionIdParam(query: URLSearchParams): string | undefined {
-  const value = query.get('versionId');
-  if (value === null) return undefined;
-  if (value === NULL_VERSION_ID || /^[A-Za-z0-9_-]{32}$/.test(value)) return value;
-  throw new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: value });
 }
 
 /**
