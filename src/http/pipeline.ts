@@ -5,6 +5,8 @@ import type { PayloadMode } from '../auth/types.js';
 import { S3Error } from '../errors.js';
 import { actionFor, OPERATIONS } from '../api/operations.js';
 import { RequestParameters } from '../api/parameters.js';
+import { refuseUnimplementedHeaders } from '../api/unimplemented-headers.js';
+import { checkExpectedOwner } from '../access/expected-owner.js';
 import { handlers, serviceHandlers } from '../ops/index.js';
 import type { OperationResult, ServiceOperationContext, Services } from '../ops/types.js';
 import { parseXml } from '../xml/codec.js';
@@ -53,7 +55,15 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const decision = route(req.method ?? '', target, query, (name) => headers[name] !== undefined);
     routed = decision;
     const auth = authenticate(
-      { method: req.method ?? '', rawPath, rawQuery, headers, virtualHostBucket: target.virtualHost ? target.bucket : undefined, now: new Date() },
+      {
+        method: req.method ?? '',
+        rawPath,
+        rawQuery,
+        headers,
+        virtualHostBucket: target.virtualHost ? target.bucket : undefined,
+        authorizationHeaderCount: countHeader(req.rawHeaders, 'authorization'),
+        now: new Date(),
+      },
       options.services.credentials,
       options.services.region,
     );
@@ -83,13 +93,16 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       authorize(auth.user, actionFor(operation, query), resource, {});
       const handler = serviceHandlers[operation];
       if (!handler) throw notImplemented(operation);
+      refuseUnimplementedHeaders(headers);
       result = await handler(base());
     } else {
       const bucket = await options.services.meta.getBucket(decision.bucket);
       if (!bucket) throw new S3Error('NoSuchBucket');
       authorize(auth.user, actionFor(operation, query), resource, { bucket });
+      checkExpectedOwner(headers['x-amz-expected-bucket-owner'], bucket);
       const handler = handlers[operation];
       if (!handler) throw notImplemented(operation);
+      refuseUnimplementedHeaders(headers);
       result = await handler({ ...base(), bucket });
     }
     if (result.deferred) {
@@ -112,6 +125,12 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       sendError(req, res, new S3Error('InternalError'), requestId, HOST_ID, routed, resourcePath);
     }
   }
+}
+
+function countHeader(rawHeaders: readonly string[], name: string): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) count++;
+  return count;
 }
 
 function notImplemented(operation: string): S3Error {

@@ -11,7 +11,7 @@ import { UNSIGNED_PAYLOAD, payloadModeForSigV4 } from '../payload.js';
 import { parseRawQuery, queryMap } from './canonical-request.js';
 import { getSigningKey } from './signing-key.js';
 import { SIGV4_ALGORITHM, parseAmzDate, toIsoSeconds } from './string-to-sign.js';
-import { lookupUser, parseCredential, parseSignedHeaders, verifySignature } from './header-auth.js';
+import { lookupUser, parseCredential, parseSignedHeaders, requireSignedAmzHeaders, verifySignature } from './header-auth.js';
 
 const EXCLUDED = new Set(['X-Amz-Signature']);
 const REQUIRED = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Expires'];
@@ -83,5 +83,6 @@ export function authenticateSigV4Query(input: AuthInput, credentials: Credential
     signatureProvided: signature,
     excludeQuery: EXCLUDED,
   });
+  requireSignedAmzHeaders(input.headers, signedHeaders);
   return { user, method: 'sigv4-query', payload };
 }

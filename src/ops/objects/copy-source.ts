@@ -1,3 +1,4 @@
+import { checkExpectedOwner } from '../../access/expected-owner.js';
 import { S3Error } from '../../errors.js';
 import type { BucketRecord, ObjectVersion } from '../../store/meta/metadata-store.js';
 import { checkReadPreconditions } from './conditionals.js';
@@ -20,6 +21,7 @@ export async function resolveCopySource(ctx: OperationContext): Promise<CopySour
   const { bucketName, key, versionId } = parseCopySource(header);
   const bucket = await ctx.services.meta.getBucket(bucketName);
   if (!bucket) throw new S3Error('NoSuchBucket', undefined, { BucketName: bucketName });
+  checkExpectedOwner(ctx.headers['x-amz-source-expected-bucket-owner'], bucket);
   ctx.authorize(versionId === undefined ? 's3:GetObject' : 's3:GetObjectVersion', { bucket: bucketName, key }, { bucket });
   const version = await ctx.services.meta.getVersion(bucketName, key, versionId);
   if (!version) {
