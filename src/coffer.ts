@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { createAuthorizer, ownershipRule } from './access/authorize.js';
 import { StaticCredentialStore, type User } from './auth/credentials.js';
 import { loadRootUser, loadUsersFile } from './auth/users.js';
 import type { CofferConfig } from './config.js';
@@ -49,7 +50,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   // One process owns an embedded data dir, so anything unreferenced at start-up is debris.
   await collectOrphans(meta, blobs, Date.now());
 
-  const services: Services = { meta, blobs, credentials, region, bucketsPerUserMax: options.bucketsPerUserMax };
+  const authorize = createAuthorizer([ownershipRule(root.user.id)]);
+  const services: Services = { meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax };
   const logError = options.logError ?? ((requestId, error) => console.error(`[${requestId}] internal error:`, error));
   const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }));
   await new Promise<void>((resolveListen, reject) => {
