@@ -15,7 +15,8 @@ export interface BucketRow {
   created_at: number;
   region: string;
   versioning: string;
-  object_lock: number;
+  /** 0/1 in SQLite, a boolean in PostgreSQL (likewise the other flags). */
+  object_lock: number | boolean;
 }
 
 export interface VersionRow {
@@ -23,8 +24,8 @@ export interface VersionRow {
   bucket: string;
   key: string;
   version_id: string;
-  is_latest: number;
-  is_delete_marker: number;
+  is_latest: number | boolean;
+  is_delete_marker: number | boolean;
   size: number;
   etag: string;
   last_modified: number;
@@ -105,8 +106,8 @@ export type SummaryRow = [
   seq: number,
   key: string,
   versionId: string,
-  isLatest: number,
-  isDeleteMarker: number,
+  isLatest: number | boolean,
+  isDeleteMarker: number | boolean,
   size: number,
   etag: string,
   lastModified: number,
@@ -120,8 +121,8 @@ export function summaryRowToVersion(bucket: string, row: SummaryRow): VersionSum
     bucket,
     key: row[1],
     versionId: row[2],
-    isLatest: row[3] === 1,
-    isDeleteMarker: row[4] === 1,
+    isLatest: Boolean(row[3]),
+    isDeleteMarker: Boolean(row[4]),
     size: Number(row[5]),
     etag: row[6],
     lastModified: new Date(Number(row[7])),

@@ -27,7 +27,7 @@ import {
   type WriteOptions,
 } from '../metadata-store.js';
 import { walkListing, type Scanner } from '../listing.js';
-import { SCHEMA } from './schema.js';
+import { migrateSqlite } from './migrate.js';
 import { GroupCommitter } from './group-commit.js';
 import { WalSyncer } from './wal-sync.js';
 import {
@@ -78,7 +78,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db.pragma(onDisk ? 'synchronous = NORMAL' : 'synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    migrateSqlite(this.db);
     watchBuckets(this.db, () => this.bucketCache.clear());
     watchVersions(this.db, (bucket, key) => this.latestCache.delete(latestCacheKey(bucket, key)));
     this.stmt = prepareStatements(this.db);
