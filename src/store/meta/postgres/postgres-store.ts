@@ -17,7 +17,6 @@ import {
   type NewVersion,
   type ObjectVersion,
   type ReleaseResult,
-  type StoredChecksum,
   type Tag,
   type UploadEntry,
   type UploadPart,
@@ -27,16 +26,19 @@ import {
   type WriteOptions,
 } from '../metadata-store.js';
 import { walkListing, type Scanner } from '../listing.js';
+import { decideCondition, isConditional } from '../write-condition.js';
 import {
   decodeManifest,
   encodeManifest,
   rowToBucket,
+  rowToCompletedUpload,
   rowToUpload,
   rowToVersion,
   summaryRowToVersion,
   uploadAttributes,
   versionAttributes,
   type BucketRow,
+  type CompletedRow,
   type PartRow,
   type SummaryRow,
   type UploadRow,
@@ -332,18 +334,8 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   async getCompletedUpload(bucket: string, uploadId: string): Promise<CompletedUpload | undefined> {
-    const row = (await run<CompletedRow>(this.pool, 'getCompleted', [uploadId])).rows[0];
-    if (!row || row.bucket !== bucket) return undefined;
-    return {
-      uploadId: row.upload_id,
-      bucket: row.bucket,
-      key: row.key.toString('utf8'),
-      versionId: row.version_id,
-      etag: row.etag,
-      ...(row.checksum === null ? {} : { checksum: JSON.parse(row.checksum) as StoredChecksum }),
-      partsDigest: row.parts_digest,
-      completedAt: new Date(row.completed_at),
-    };
+    const row = (await run<PgCompletedRow>(this.pool, 'getCompleted', [uploadId])).rows[0];
+    return row && row.bucket === bucket ? rowToCompletedUpload({ ...row, key: row.key.toString('utf8') }) : undefined;
   }
 
   abortUpload(bucket: string, uploadId: string): Promise<ReleaseResult> {
@@ -439,6 +431,7 @@ function keyBytes(key: string): Buffer {
 
 type PgVersionRow = Omit<VersionRow, 'key'> & { key: Buffer };
 type PgUploadRow = Omit<UploadRow, 'key'> & { key: Buffer };
+type PgCompletedRow = Omit<CompletedRow, 'key'> & { key: Buffer };
 
 function toVersion(row: PgVersionRow): ObjectVersion {
   return rowToVersion({ ...row, key: row.key.toString('utf8') });
@@ -451,17 +444,6 @@ function toUploadRow(row: PgUploadRow): UploadRow {
 function summaryRows(rows: unknown[][]): SummaryRow[] {
   for (const row of rows) row[1] = (row[1] as Buffer).toString('utf8');
   return rows as SummaryRow[];
-}
-
-interface CompletedRow {
-  upload_id: string;
-  bucket: string;
-  key: Buffer;
-  version_id: string;
-  etag: string;
-  checksum: string | null;
-  parts_digest: string;
-  completed_at: number;
 }
 
 // ---- steps of write transactions ----
@@ -478,14 +460,9 @@ async function requireUpload(db: Queryable, bucket: string, uploadId: string, ho
 
 /** Decided on the key's latest version, locked until the transaction ends. */
 async function checkCondition(c: PoolClient, bucket: string, key: string, condition: WriteCondition | undefined): Promise<void> {
-  if (!condition || (!condition.ifNoneMatch && condition.ifMatch === undefined)) return;
+  if (!isConditional(condition)) return;
   const latest = (await run<PgVersionRow>(c, 'lockLatest', [bucket, keyBytes(key)])).rows[0];
-  const current = latest && !latest.is_delete_marker ? latest : undefined;
-  if (condition.ifNoneMatch && current) throw new StoreError('PreconditionFailed');
-  if (condition.ifMatch !== undefined) {
-    if (!current) throw new StoreError('ObjectNotFound');
-    if (condition.ifMatch !== '*' && condition.ifMatch !== current.etag) throw new StoreError('PreconditionFailed');
-  }
+  decideCondition(condition, latest && { etag: latest.etag, isDeleteMarker: latest.is_delete_marker === true });
 }
 
 /**

@@ -1,7 +1,9 @@
 import type {
   BucketRecord,
+  CompletedUpload,
   Extent,
   MultipartUpload,
+  StoredChecksum,
   NewVersion,
   ObjectVersion,
   VersioningState,
@@ -167,4 +169,28 @@ export function encodeManifest(manifest: readonly Extent[]): string {
 
 export function decodeManifest(text: string): Extent[] {
   return (JSON.parse(text) as [string, number, number][]).map(([blobId, offset, length]) => ({ blobId, offset, length }));
+}
+
+export interface CompletedRow {
+  upload_id: string;
+  bucket: string;
+  key: string;
+  version_id: string;
+  etag: string;
+  checksum: string | null;
+  parts_digest: string;
+  completed_at: number;
+}
+
+export function rowToCompletedUpload(row: CompletedRow): CompletedUpload {
+  return {
+    uploadId: row.upload_id,
+    bucket: row.bucket,
+    key: row.key,
+    versionId: row.version_id,
+    etag: row.etag,
+    ...(row.checksum === null ? {} : { checksum: JSON.parse(row.checksum) as StoredChecksum }),
+    partsDigest: row.parts_digest,
+    completedAt: new Date(Number(row.completed_at)),
+  };
 }
