@@ -474,12 +474,8 @@ async function insertVersion(c: PoolClient, version: NewVersion, sharedBlobs: bo
   // References are added before the replaced version's are dropped: a blob both share (a copy
   // onto itself, a part copied from the key it completes) never passes through zero.
   await addRefs(c, version.manifest, sharedBlobs);
-  let released: string[] = [];
-  const existing = (await run<PgVersionRow>(c, 'lockVersion', [version.bucket, key, version.versionId])).rows[0];
-  if (existing) {
-    await run(c, 'deleteVersionRow', [existing.seq]);
-    released = await dropRefs(c, decodeManifest(existing.manifest));
-  }
+  const replaced = (await run<{ manifest: string }>(c, 'deleteVersionReturning', [version.bucket, key, version.versionId])).rows[0];
+  const released = replaced ? await dropRefs(c, decodeManifest(replaced.manifest)) : [];
   await run(c, 'clearLatest', [version.bucket, key]);
   await run(c, 'insertVersion', [
     version.bucket, key, version.versionId, version.isDeleteMarker,

@@ -37,6 +37,7 @@ export const SQL = {
   insertVersion: `INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest)
     VALUES ($1, $2, $3, true, $4, $5, $6, $7, $8, $9, $10, $11)`,
   deleteVersionRow: 'DELETE FROM versions WHERE seq = $1',
+  deleteVersionReturning: 'DELETE FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3 RETURNING manifest',
   clearLatest: 'UPDATE versions SET is_latest = false WHERE bucket = $1 AND key = $2 AND is_latest',
   promoteLatest: `UPDATE versions SET is_latest = true
     WHERE seq = (SELECT seq FROM versions WHERE bucket = $1 AND key = $2 ORDER BY seq DESC LIMIT 1)`,
