@@ -39,6 +39,9 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+/** The metadata store startServer() gives servers: COFFER_TEST_METADATA=postgres, or SQLite. */
+export const TEST_METADATA: 'postgres' | 'sqlite' = process.env.COFFER_TEST_METADATA === 'postgres' ? 'postgres' : 'sqlite';
+
 /**
  * An in-process Coffer on an ephemeral port with its own temporary data dir. The endpoint can be
  * overridden with COFFER_TEST_ENDPOINT to run the scenarios against another S3 server.
@@ -48,7 +51,7 @@ export interface TestServer {
 export async function startServer(options: CofferOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'coffer-test-')));
   let database: TestDatabase | undefined;
-  if (options.metadata === undefined && process.env.COFFER_TEST_METADATA === 'postgres') database = await createTestDatabase();
+  if (options.metadata === undefined && TEST_METADATA === 'postgres') database = await createTestDatabase();
   const coffer = await startCoffer({
     host: '127.0.0.1',
     port: 0,
