@@ -2,9 +2,10 @@ import type { Migration } from '../migrations.js';
 import { schemaVersionOf } from '../migrations.js';
 
 /**
- * SQLite schema, as versioned migrations (../migrations.ts). Every object row is a version (the 'null' version while versioning is off);
- * delete markers are rows; `is_latest` is maintained in the same transaction as each write and
- * indexed (partially, on visible objects only) so listing seeks instead of filtering.
+ * SQLite schema, as versioned migrations (../migrations.ts). Every object row is a version (the
+ * 'null' version while versioning is off); delete markers are rows; `is_latest` is maintained in
+ * the same transaction as each write and indexed (partially, on visible objects only) so listing
+ * seeks instead of filtering.
  * TEXT uses the BINARY collation: keys compare as UTF-8 bytes, which is S3's listing order.
  */
 const SCHEMA_V1 = `

@@ -10,7 +10,7 @@ import type {
   VersionSummary,
 } from '../metadata-store.js';
 
-/** Row shapes of schema.ts and their mapping to domain types (shared by SQL stores). */
+/** Row shapes of the SQL schemas (sqlite/ and postgres/ migrations.ts) and their mapping to domain types. */
 export interface BucketRow {
   name: string;
   owner_id: string;
