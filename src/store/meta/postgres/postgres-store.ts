@@ -87,7 +87,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   /** Connects and applies the pending schema migrations (one gateway at a time). */
   static async open(options: PostgresStoreOptions): Promise<PostgresMetadataStore> {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? POOL_SIZE_DEFAULT, types });
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? POOL_SIZE_DEFAULT, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types });
     // An idle connection dropped by the server (restart, failover) must not crash the process:
     // the pool discards it and the next query opens another.
     pool.on('error', () => {});
@@ -398,6 +398,8 @@ export class PostgresMetadataStore implements MetadataStore {
 }
 
 const POOL_SIZE_DEFAULT = 10;
+/** An unreachable database fails start-up and requests (InternalError) after this, not a TCP timeout later. */
+const CONNECT_TIMEOUT_MS = 10_000;
 const TRANSACTION_ATTEMPTS_MAX = 10;
 const RETRY_DELAY_MS_MAX = 5;
 /** Completion records dropped per completion, at most (as in the SQLite store). */
