@@ -66,12 +66,17 @@ const types = {
  * The MetadataStore on PostgreSQL, for several gateways sharing one database. Nothing is cached
  * in the process (another gateway could make it stale): every read goes to the database.
  *
- * Every write is one READ COMMITTED transaction that locks the rows it decides on: the bucket
- * row (FOR KEY SHARE, so DeleteBucket waits for writes into it), the key's latest version (FOR
- * UPDATE), the upload. A key no gateway has written yet has no row to lock: the unique index
- * `versions_latest` lets only one of two racing first writers commit, and the other's
- * transaction is retried, as are serialization failures and deadlocks. Writes to one key from
- * this process run in the order they were issued (KeyedQueue), as the contract asks.
+ * Every write is one transaction that locks the rows it decides on: the bucket row (FOR KEY
+ * SHARE, so DeleteBucket waits for writes into it), the key's latest version (FOR UPDATE), the
+ * upload. Writes to a key run in REPEATABLE READ: the decision (a condition, the version being
+ * replaced) and every later statement see one snapshot, so a version another gateway committed
+ * meanwhile cannot slip in between (READ COMMITTED would take a fresh snapshot per statement,
+ * and a write decided on "no such key" could then replace a version committed just after).
+ * What the snapshot does not show still cannot be overwritten: locking or updating a row changed
+ * since fails the transaction (40001), and inserting where another transaction inserted fails
+ * on a unique index (`versions_latest`: one latest version per key; the version id) — both are
+ * retried from the start, with a fresh snapshot, as are deadlocks. Writes to one key from this
+ * process run in the order they were issued (KeyedQueue), as the contract asks.
  *
  * Group commit: PostgreSQL already flushes the WAL once for the commits of concurrent
  * transactions (each on its own pooled connection), so concurrent requests share fsyncs without
@@ -365,7 +370,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   /** A write to one key: after this process's earlier writes to it, in a transaction. */
   private keyWrite<T>(bucket: string, key: string, work: (c: PoolClient) => Promise<T>): Promise<T> {
-    return this.keyWrites.run(`${bucket}/${key}`, () => this.transaction('READ COMMITTED', work));
+    return this.keyWrites.run(`${bucket}/${key}`, () => this.transaction('REPEATABLE READ', work));
   }
 
   /**
@@ -373,7 +378,7 @@ export class PostgresMetadataStore implements MetadataStore {
    * snapshot) after a serialization failure, a deadlock, or losing a race to insert a key's
    * first row. A StoreError rolls back and reaches the caller.
    */
-  private async transaction<T>(isolation: 'READ COMMITTED' | 'SERIALIZABLE', work: (c: PoolClient) => Promise<T>): Promise<T> {
+  private async transaction<T>(isolation: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE', work: (c: PoolClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken: Error | undefined;
@@ -400,7 +405,8 @@ export class PostgresMetadataStore implements MetadataStore {
 const POOL_SIZE_DEFAULT = 10;
 /** An unreachable database fails start-up and requests (InternalError) after this, not a TCP timeout later. */
 const CONNECT_TIMEOUT_MS = 10_000;
-const TRANSACTION_ATTEMPTS_MAX = 10;
+/** Each retry follows a commit that beat it, so many gateways racing on one key still finish. */
+const TRANSACTION_ATTEMPTS_MAX = 30;
 const RETRY_DELAY_MS_MAX = 5;
 /** Completion records dropped per completion, at most (as in the SQLite store). */
 const COMPLETED_PRUNE_BATCH = 64;
