@@ -20,6 +20,11 @@ export const limits = {
    * ~1.7 MB compact, and a pretty-printed one listing every checksum element ~5 MB.
    */
   completeMultipartUploadBytesMax: 10 * 1024 * 1024,
+  /**
+   * Elements in one XML request document: 10,000 parts with every checksum element are ~80,000.
+   * Bounds the parsed object that crosses back from the parse worker (src/xml/off-loop.ts).
+   */
+  xmlElementsMax: 100_000,
   /** After a request body is refused, at most this much more of it is read and dropped (so that the
    * client, still sending, receives the error) before the connection is closed. */
   refusedBodyDrainBytesMax: 8 * 1024 * 1024,

@@ -5,7 +5,7 @@ import type { PayloadMode } from '../auth/types.js';
 import { S3Error } from '../errors.js';
 import { handlers } from '../ops/index.js';
 import type { OperationContext, Services } from '../ops/types.js';
-import { parseXml } from '../xml/codec.js';
+import { parseXmlOffLoop } from '../xml/off-loop.js';
 import { resolveTarget } from './addressing.js';
 import { sendDeferred } from './keep-alive.js';
 import { HOST_ID, nextRequestId } from './request-ids.js';
@@ -64,7 +64,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       route: decision,
       query,
       headers,
-      body: { stream: body.body, declaredLength: declaredLength(auth.payload, contentLength), trailers: body.trailers, parseXml },
+      body: { stream: body.body, declaredLength: declaredLength(auth.payload, contentLength), trailers: body.trailers, parseXml: parseXmlOffLoop },
       user: auth.user,
       services: options.services,
       logError: (error) => options.logError(requestId, error),

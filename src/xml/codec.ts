@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { S3Error } from '../errors.js';
+import { limits } from '../limits.js';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
@@ -100,13 +101,34 @@ const parser = new XMLParser({
   ignorePiTags: true,
 });
 
-/** Parses a request body into plain objects; malformed XML → MalformedXML. */
-export function parseXml(text: string, error: 'MalformedXML' | 'MalformedACLError' = 'MalformedXML'): Record<string, unknown> {
+export type XmlParseError = 'MalformedXML' | 'MalformedACLError';
+
+/**
+ * Parses a request body into plain objects; malformed XML, or more than limits.xmlElementsMax
+ * elements → MalformedXML. Synchronous: the HTTP edge hands ops src/xml/off-loop.ts's
+ * parseXmlOffLoop, which runs this in a worker thread for large documents.
+ */
+export function parseXml(text: string, error: XmlParseError = 'MalformedXML'): Record<string, unknown> {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new S3Error(error);
+  if (elementsOver(text, limits.xmlElementsMax)) throw new S3Error(error);
   if (XMLValidator.validate(text) !== true) throw new S3Error(error);
   try {
     return parser.parse(text) as Record<string, unknown>;
   } catch {
     throw new S3Error(error);
   }
+}
+
+const SLASH = 0x2f;
+const BANG = 0x21;
+const QUESTION = 0x3f;
+
+/** Whether the text has more than `max` start tags (`<` not followed by `/`, `!` or `?`). */
+function elementsOver(text: string, max: number): boolean {
+  let count = 0;
+  for (let at = text.indexOf('<'); at >= 0; at = text.indexOf('<', at + 1)) {
+    const next = text.charCodeAt(at + 1);
+    if (next !== SLASH && next !== BANG && next !== QUESTION && ++count > max) return true;
+  }
+  return false;
 }
