@@ -7,6 +7,7 @@ import { handlers } from '../ops/index.js';
 import type { OperationContext, Services } from '../ops/types.js';
 import { parseXmlOffLoop } from '../xml/off-loop.js';
 import { resolveTarget } from './addressing.js';
+import { trustConnection } from './client-fairness.js';
 import { sendDeferred } from './keep-alive.js';
 import { HOST_ID, nextRequestId } from './request-ids.js';
 import { sendError, sendResult } from './respond.js';
@@ -54,6 +55,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       options.services.credentials,
       options.services.region,
     );
+    if (auth.user) trustConnection(req.socket);
     if (decision.operation === undefined) throw new S3Error('MethodNotAllowed', undefined, { Method: req.method, ResourceType: target.key ? 'OBJECT' : 'BUCKET' });
     const handler = handlers[decision.operation];
     if (!handler) throw new S3Error('NotImplemented', `${decision.operation} is not implemented by Coffer yet.`);

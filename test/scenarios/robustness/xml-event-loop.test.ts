@@ -15,15 +15,15 @@ import { ROOT_KEYS, startServer, type TestServer } from '../../helpers/start-ser
 
 /**
  * The event loop may be held at most this long while a document is read and parsed: what is left
- * on the loop is reading the body and taking the parsed elements back in batches, ~15 ms on an idle
- * machine, ~45 ms on a loaded one (before: ~4 s).
+ * on the loop is reading the body and taking the parsed elements back in batches: ~15 ms, measured
+ * on a loaded machine (before: ~4 s).
  */
-const LOOP_DELAY_MS_MAX = 100;
+const LOOP_DELAY_MS_MAX = 50;
 /**
  * With 10,000 parts the operation's own work on them (checks, part lookup, digest) is added:
- * 65 to 250 ms on a loaded machine (before: 1.1 to 1.9 s, the parse alone ~250 ms idle).
+ * ~35 ms on a loaded machine (before: 1.1 to 1.9 s, the parse alone ~250 ms on an idle one).
  */
-const LOOP_DELAY_WITH_10000_PARTS_MS_MAX = 400;
+const LOOP_DELAY_WITH_10000_PARTS_MS_MAX = 150;
 
 const CLOSE = '</CompleteMultipartUpload>';
 
@@ -56,18 +56,27 @@ describe('XML parsing off the event loop', () => {
   });
   after(() => server.stop());
 
-  /** Sends a document (signed before the measure starts) and returns the answer and the loop's longest delay. */
-  async function complete(document: string): Promise<{ status: number; code: string | undefined; delayMs: number }> {
+  /**
+   * Sends a document (signed before the measure starts) `times` times and returns the answer and
+   * the loop's longest delay, the least of the runs: on a shared machine the process is sometimes
+   * descheduled for longer than any of its own work, but not during every run, while a parse on
+   * the loop holds it in every run.
+   */
+  async function complete(document: string, times = 3): Promise<{ status: number; code: string | undefined; delayMs: number }> {
     const body = Buffer.from(document);
     assert.ok(body.length <= limits.completeMultipartUploadBytesMax);
     const path = `/${bucket}/k`;
     const query = `uploadId=${uploadId}`;
-    const headers = signV4({ method: 'POST', path, query, host: new URL(server.endpoint).host, body, ...ROOT_KEYS });
-    const histogram = monitorEventLoopDelay({ resolution: 1 });
-    histogram.enable();
-    const res = await rawRequest(server.endpoint, { method: 'POST', path: `${path}?${query}`, headers, body });
-    histogram.disable();
-    return { status: res.status, code: errorCode(res.text), delayMs: histogram.max / 1e6 };
+    let result = { status: 0, code: undefined as string | undefined, delayMs: Infinity };
+    for (let run = 0; run < times; run++) {
+      const headers = signV4({ method: 'POST', path, query, host: new URL(server.endpoint).host, body, ...ROOT_KEYS });
+      const histogram = monitorEventLoopDelay({ resolution: 1 });
+      histogram.enable();
+      const res = await rawRequest(server.endpoint, { method: 'POST', path: `${path}?${query}`, headers, body: Buffer.from(body) });
+      histogram.disable();
+      result = { status: res.status, code: errorCode(res.text), delayMs: Math.min(result.delayMs, histogram.max / 1e6) };
+    }
+    return result;
   }
 
   test(`CompleteMultipartUpload.10 MiB of empty elements → 400 MalformedXML, the loop never held more than ${LOOP_DELAY_MS_MAX} ms`, async (t) => {
@@ -88,7 +97,7 @@ describe('XML parsing off the event loop', () => {
     const unit = '<x>1</x>';
     const at = `<CompleteMultipartUpload>${'<Part><PartNumber>1</PartNumber><ETag>"e"</ETag></Part>'}${unit.repeat(limits.xmlElementsMax - 4)}${CLOSE}`;
     const over = at.replace(CLOSE, `${unit}${CLOSE}`);
-    assert.deepEqual(await complete(at).then((r) => [r.status, r.code]), [400, 'InvalidPart']);
-    assert.deepEqual(await complete(over).then((r) => [r.status, r.code]), [400, 'MalformedXML']);
+    assert.deepEqual(await complete(at, 1).then((r) => [r.status, r.code]), [400, 'InvalidPart']);
+    assert.deepEqual(await complete(over, 1).then((r) => [r.status, r.code]), [400, 'MalformedXML']);
   });
 });
