@@ -6,20 +6,27 @@ import { fileURLToPath } from 'node:url';
 const FIRST_LINE = 'GET / HTTP/1.1\r\nHost: x\r\n';
 const CONNECTS_AT_ONCE = 200;
 
+/**
+ * `held`: still open and unanswered; `refused`: answered 503 (a cap) and closed; `timedOut`:
+ * answered 400 RequestTimeout (the unauthenticated deadline passed while the others connected);
+ * `failed`: could not connect.
+ */
+export interface SlowlorisCounts { readonly held: number; readonly refused: number; readonly timedOut: number; readonly failed: number }
+
 export interface Slowloris {
   /** Resolves once every socket has connected and the server has had a moment to refuse some. */
-  readonly opened: Promise<{ held: number; refused: number; failed: number }>;
+  readonly opened: Promise<SlowlorisCounts>;
   stop(): void;
 }
 
 /**
  * Opens `perAddress` sockets from each local address (127.0.0.2… are all loopback on Linux), each
- * sending one header line; `held` are those still open and unanswered, `refused` those the server
- * answered 503 and closed, `failed` those that could not connect.
+ * sending one header line.
  */
 export function holdSlowloris(port: number, addresses: readonly string[], perAddress: number): Slowloris {
   const sockets: Socket[] = [];
   const refused = new Set<Socket>();
+  const timedOut = new Set<Socket>();
   let failed = 0;
   let stopped = false;
   const openOne = (localAddress: string) => new Promise<void>((resolve) => {
@@ -27,7 +34,9 @@ export function holdSlowloris(port: number, addresses: readonly string[], perAdd
     const socket = connect({ port, host: '127.0.0.1', localAddress });
     sockets.push(socket);
     socket.on('data', (c: Buffer) => {
-      if (c.toString('latin1').startsWith('HTTP/1.1 503 ')) refused.add(socket);
+      const text = c.toString('latin1');
+      if (text.startsWith('HTTP/1.1 503 ')) refused.add(socket);
+      else if (text.startsWith('HTTP/1.1 400 ') && text.includes('RequestTimeout')) timedOut.add(socket);
     });
     socket.on('error', () => {});
     socket.once('connect', () => {
@@ -50,7 +59,7 @@ export function holdSlowloris(port: number, addresses: readonly string[], perAdd
       await new Promise((r) => setTimeout(r, 300));
     }
     const held = sockets.filter((s) => !s.destroyed && !refused.has(s) && s.bytesRead === 0).length;
-    return { held, refused: refused.size, failed };
+    return { held, refused: refused.size, timedOut: timedOut.size, failed };
   })();
   return {
     opened,
@@ -70,10 +79,10 @@ export function spawnSlowloris(port: number, addresses: readonly string[], perAd
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
-  const opened = new Promise<{ held: number; refused: number; failed: number }>((resolve, reject) => {
+  const opened = new Promise<SlowlorisCounts>((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      if (out.includes('\n')) resolve(JSON.parse(out) as { held: number; refused: number; failed: number });
+      if (out.includes('\n')) resolve(JSON.parse(out) as SlowlorisCounts);
     });
     child.once('exit', (code) => reject(new Error(`the slowloris process exited (${code}): ${out}`)));
   });
