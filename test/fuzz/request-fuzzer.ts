@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { signV4 } from '../helpers/raw-request.js';
+import { prng } from '../helpers/prng.js';
 import { ROOT_KEYS } from '../helpers/start-server.js';
 
 export interface FuzzRequest {
@@ -23,18 +24,6 @@ export interface Outcome {
   /** The status of the first response, or 'closed' (no response) or 'timeout'. */
   readonly status: number | 'closed' | 'timeout';
   readonly code?: string;
-}
-
-/** A small seeded PRNG (mulberry32), so that a run can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export const FUZZ_BUCKETS = ['fuzz-versioned', 'fuzz-plain'] as const;

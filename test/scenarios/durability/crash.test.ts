@@ -42,6 +42,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { startChildServer, type ChildServer } from '../../helpers/child-server.js';
+import { prng } from '../../helpers/prng.js';
 import { ROOT_KEYS } from '../../helpers/start-server.js';
 import { decodeManifest } from '../../../src/store/meta/sqlite/rows.js';
 
@@ -55,18 +56,6 @@ const PLAIN = 'crash-plain';
 const VERSIONED = 'crash-versioned';
 
 const seed = Number(process.env.COFFER_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-/** mulberry32: a small seeded PRNG. */
-function prng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---- contents: derived from a tag (key + generation + part), so they can be regenerated ----
 
