@@ -15,15 +15,15 @@ import { ROOT_KEYS, startServer, type TestServer } from '../../helpers/start-ser
 
 /**
  * The event loop may be held at most this long while a document is read and parsed: what is left
- * on the loop is reading the body and taking the parsed elements back in batches: ~15 ms, measured
- * on a loaded machine (before: ~4 s).
+ * on the loop is reading the body and taking the parsed elements back in batches: 15 to 50 ms,
+ * measured on a loaded machine beside other tests (before: ~4 s).
  */
-const LOOP_DELAY_MS_MAX = 50;
+const LOOP_DELAY_MS_MAX = 100;
 /**
  * With 10,000 parts the operation's own work on them (checks, part lookup, digest) is added:
- * ~35 ms on a loaded machine (before: 1.1 to 1.9 s, the parse alone ~250 ms on an idle one).
+ * ~35 to 130 ms on a loaded machine (before: 1.1 to 1.9 s, the parse alone ~250 ms on an idle one).
  */
-const LOOP_DELAY_WITH_10000_PARTS_MS_MAX = 150;
+const LOOP_DELAY_WITH_10000_PARTS_MS_MAX = 300;
 
 const CLOSE = '</CompleteMultipartUpload>';
 
