@@ -63,12 +63,12 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
         if (req.complete) done();
         else req.once('end', done);
       });
-      // Node keeps at most maxHeadersCount headers and drops the rest silently: one more than the
-      // limit is kept, so that a request over it is seen and refused.
       if (!fairness.startRequest(socket, res)) {
         sendError(res, new S3Error('SlowDown'));
         return;
       }
+      // Node keeps at most maxHeadersCount headers and drops the rest silently: one more than the
+      // limit is kept, so that a request over it is seen and refused.
       if (req.rawHeaders.length / 2 > limits.headerCountMax) {
         sendError(res, new S3Error('RequestHeaderSectionTooLarge', `Your request has more than ${limits.headerCountMax} headers.`));
         return;
