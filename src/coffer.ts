@@ -6,7 +6,7 @@ import { StaticCredentialStore, type User } from './auth/credentials.js';
 import { loadRootUser, loadUsersFile } from './auth/users.js';
 import type { CofferConfig } from './config.js';
 import { createPipeline } from './http/pipeline.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, type HttpServerOptions } from './http/server.js';
 import type { Services } from './ops/types.js';
 import { FsBlobStore } from './store/blob/fs-blob-store.js';
 import { collectOrphans } from './store/collector.js';
@@ -25,6 +25,8 @@ export interface CofferOptions extends Partial<CofferConfig> {
   readonly logError?: (requestId: string, error: unknown) => void;
   /** A lower cap than AWS's on the buckets one user may own (default and maximum: limits.bucketsPerUserMax). */
   readonly bucketsPerUserMax?: number;
+  /** The HTTP server's caps and timeouts (defaults from limits.ts), e.g. lower ones for tests. */
+  readonly http?: HttpServerOptions;
 }
 
 export interface RunningCoffer {
@@ -68,7 +70,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   const authorize = createAuthorizer([ownershipRule(root.user.id)]);
   const services: Services = { meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax };
   const logError = options.logError ?? ((requestId, error) => console.error(`[${requestId}] internal error:`, error));
-  const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }));
+  const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }), options.http);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 9000, options.host ?? '127.0.0.1', () => {

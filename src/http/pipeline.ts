@@ -9,8 +9,9 @@ import { refuseUnimplementedHeaders } from '../api/unimplemented-headers.js';
 import { checkExpectedOwner } from '../access/expected-owner.js';
 import { handlers, serviceHandlers } from '../ops/index.js';
 import type { ServiceOperationContext, Services } from '../ops/types.js';
-import { parseXml } from '../xml/codec.js';
+import { parseXmlOffLoop } from '../xml/off-loop.js';
 import { resolveTarget } from './addressing.js';
+import { trustConnection } from './client-fairness.js';
 import { sendDeferred } from './keep-alive.js';
 import { HOST_ID, nextRequestId } from './request-ids.js';
 import { sendError, sendResult } from './respond.js';
@@ -67,6 +68,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       options.services.credentials,
       options.services.region,
     );
+    if (auth.user) trustConnection(req.socket);
     if (decision.operation === undefined) throw new S3Error('MethodNotAllowed', undefined, { Method: req.method, ResourceType: target.key ? 'OBJECT' : 'BUCKET' });
     const operation = decision.operation;
     const spec = OPERATIONS[operation];
@@ -90,7 +92,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       query,
       params: new RequestParameters(query),
       headers,
-      body: { stream: body.body, declaredLength: declaredLength(auth.payload, contentLength), trailers: body.trailers, parseXml },
+      body: { stream: body.body, declaredLength: declaredLength(auth.payload, contentLength), trailers: body.trailers, parseXml: parseXmlOffLoop },
       user: auth.user,
       services: options.services,
       logError: (error) => options.logError(requestId, error),

@@ -2,6 +2,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { Socket } from 'node:net';
 import { limits } from '../limits.js';
 import { S3Error } from '../errors.js';
+import { ClientFairness } from './client-fairness.js';
 import { errorDocument } from './respond.js';
 import { HOST_ID, nextRequestId } from './request-ids.js';
 
@@ -12,13 +13,19 @@ export interface HttpServerOptions {
   readonly idleTimeoutMs?: number;
   /** Connections beyond this many are answered 503 SlowDown and closed. */
   readonly connectionsMax?: number;
+  /** Per client address (defaults from limits.ts): see http/client-fairness.ts. */
+  readonly connectionsPerClientMax?: number;
+  readonly requestsInFlightPerClientMax?: number;
+  /** Headers and idle time of a connection not yet authenticated (never more than the others'). */
+  readonly unauthenticatedTimeoutMs?: number;
 }
 
 /**
  * The HTTP server: caps on the header section (bytes and count) and on connections, idle timeouts
  * instead of whole-request timeouts (a 5 GiB upload may take long; a silent client may not), Nagle
- * off so small responses go out at once. What Node's parser refuses, a timeout, or a connection
- * over the cap still gets an S3 error document, except where a response has already begun.
+ * off so small responses go out at once; per client address, caps and short deadlines for the
+ * unauthenticated (http/client-fairness.ts). What Node's parser refuses, a timeout, or a connection
+ * over a cap still gets an S3 error document, except where a response has already begun.
  */
 export function createHttpServer(handler: (req: IncomingMessage, res: ServerResponse) => void, options: HttpServerOptions = {}): Server {
   const headersTimeout = options.headersTimeoutMs ?? limits.headersReceivedMsMax;
@@ -26,6 +33,13 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
   /** The request being answered on each socket, until it is answered and its body read. */
   const current = new WeakMap<Socket, ServerResponse>();
   const refused = new WeakSet<Socket>();
+  const idleTimeout = options.idleTimeoutMs ?? limits.socketIdleMsMax;
+  const fairness = new ClientFairness({
+    connectionsPerClientMax: options.connectionsPerClientMax ?? limits.connectionsPerClientMax,
+    requestsInFlightPerClientMax: options.requestsInFlightPerClientMax ?? limits.requestsInFlightPerClientMax,
+    unauthenticatedMs: Math.min(options.unauthenticatedTimeoutMs ?? limits.unauthenticatedMsMax, headersTimeout, idleTimeout),
+    onDeadline: (socket, midRequest) => (midRequest ? answerSocket(socket, current, 'RequestTimeout') : socket.destroy()),
+  });
 
   const server = createServer(
     {
@@ -49,6 +63,10 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
         if (req.complete) done();
         else req.once('end', done);
       });
+      if (!fairness.startRequest(socket, res)) {
+        sendError(res, new S3Error('SlowDown'));
+        return;
+      }
       // Node keeps at most maxHeadersCount headers and drops the rest silently: one more than the
       // limit is kept, so that a request over it is seen and refused.
       if (req.rawHeaders.length / 2 > limits.headerCountMax) {
@@ -59,13 +77,13 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
     },
   );
   server.maxHeadersCount = limits.headerCountMax + 1;
-  server.timeout = options.idleTimeoutMs ?? limits.socketIdleMsMax;
+  server.timeout = idleTimeout;
 
   let open = 0;
   server.on('connection', (socket: Socket) => {
     open++;
     socket.once('close', () => open--);
-    if (open > connectionsMax) {
+    if (open > connectionsMax || !fairness.admit(socket)) {
       refused.add(socket);
       socket.write(rawError(new S3Error('SlowDown')));
       socket.destroySoon();

@@ -8,7 +8,7 @@ import { checkKey } from './keys.js';
 import { checksumRequestFrom, verifyChecksums } from './checksums.js';
 import { toS3Error } from '../translate-error.js';
 import { deleteOne } from './objects.js';
-import type { OperationContext, OperationResult } from '../types.js';
+import type { OperationContext, OperationResult, RequestBody } from '../types.js';
 import { NULL_VERSION_ID } from '../versioning/version-ids.js';
 
 interface ObjectIdentifier {
@@ -32,7 +32,7 @@ export async function deleteObjects(ctx: OperationContext): Promise<OperationRes
   if (checksumRequest.algorithm) computed.set(checksumRequest.algorithm, hashBuffer(checksumRequest.algorithm, bytes));
   verifyChecksums(checksumRequest, hashBuffer('MD5', bytes), computed, ctx.body.trailers());
 
-  const { objects, quiet } = parseDelete(bytes.toString('utf8'), ctx.body.parseXml);
+  const { objects, quiet } = await parseDelete(bytes.toString('utf8'), ctx.body.parseXml);
   const results = await Promise.all(objects.map((object) => deleteEntry(ctx, bucket, object)));
   const deleted = results.filter((r) => r.kind === 'deleted').map((r) => r.xml);
   const errors = results.filter((r) => r.kind === 'error').map((r) => r.xml);
@@ -44,9 +44,9 @@ export async function deleteObjects(ctx: OperationContext): Promise<OperationRes
   };
 }
 
-function parseDelete(text: string, parseXml: (text: string) => Record<string, unknown>): { objects: ObjectIdentifier[]; quiet: boolean } {
+async function parseDelete(text: string, parseXml: RequestBody['parseXml']): Promise<{ objects: ObjectIdentifier[]; quiet: boolean }> {
   if (text.trim() === '') throw new S3Error('MalformedXML');
-  const document = parseXml(text).Delete;
+  const document = (await parseXml(text)).Delete;
   if (document === undefined || typeof document !== 'object' || document === null) throw new S3Error('MalformedXML');
   const root = document as Record<string, unknown>;
   const entries = asList(root.Object as unknown);
