@@ -93,12 +93,41 @@ export interface NewVersion extends ObjectAttributes {
   readonly isDeleteMarker: boolean;
 }
 
-/** A conditional write, decided atomically against the key's current (latest) version. */
+/**
+ * A conditional write or delete, decided atomically (in the write's transaction) against the key's
+ * current version: its latest version unless that is a delete marker (then there is none).
+ */
 export interface WriteCondition {
-  /** `If-None-Match: *`: fail when a current, non-delete-marker version exists. */
-  readonly ifNoneMatch?: boolean;
-  /** `If-Match: etag` (unquoted): fail unless the current version has this ETag. */
+  /** `If-None-Match`: `*` fails when a current version exists; an (unquoted) ETag fails when it is the current one's. */
+  readonly ifNoneMatch?: string;
+  /** `If-Match`: `*` or an (unquoted) ETag; fails unless the current version exists (and has this ETag). */
   readonly ifMatch?: string;
+  /** `x-amz-if-match-last-modified-time` (deletes): fails unless the current version was modified this second. */
+  readonly ifMatchLastModified?: Date;
+  /** `x-amz-if-match-size` (deletes): fails unless the current version has this many bytes. */
+  readonly ifMatchSize?: number;
+}
+
+/** The current version's fields a WriteCondition looks at. */
+export type ConditionSubject = Pick<ObjectAttributes, 'etag' | 'size' | 'lastModified'>;
+
+/**
+ * Why `condition` does not hold for `current` (undefined: it holds). Every store calls this inside
+ * the transaction that makes the write, with the current version as that transaction sees it.
+ * An absent current version fails any If-Match or x-amz-if-match-* condition with 'ObjectNotFound'.
+ */
+export function conditionFailure(condition: WriteCondition | undefined, current: ConditionSubject | undefined): StoreErrorCode | undefined {
+  if (!condition) return undefined;
+  const { ifNoneMatch, ifMatch, ifMatchLastModified, ifMatchSize } = condition;
+  if (ifNoneMatch !== undefined && current && (ifNoneMatch === '*' || ifNoneMatch === current.etag)) return 'PreconditionFailed';
+  if (ifMatch === undefined && ifMatchLastModified === undefined && ifMatchSize === undefined) return undefined;
+  if (!current) return 'ObjectNotFound';
+  if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== current.etag) return 'PreconditionFailed';
+  if (ifMatchSize !== undefined && ifMatchSize !== current.size) return 'PreconditionFailed';
+  if (ifMatchLastModified !== undefined && Math.floor(ifMatchLastModified.getTime() / 1000) !== Math.floor(current.lastModified.getTime() / 1000)) {
+    return 'PreconditionFailed';
+  }
+  return undefined;
 }
 
 /** How a write's extents came to be. */
@@ -252,8 +281,11 @@ export interface MetadataStore {
    * (If-Match on an absent key).
    */
   putVersion(version: NewVersion, condition?: WriteCondition, options?: WriteOptions): Promise<ReleaseResult>;
-  /** Permanently removes one version; the next newest becomes latest. Throws 'VersionNotFound'. */
-  deleteVersion(bucket: string, key: string, versionId: string): Promise<ReleaseResult & { deleted: ObjectVersion }>;
+  /**
+   * Permanently removes one version; the next newest becomes latest. Throws 'VersionNotFound', or
+   * what `condition` (checked first, against the key's current version) fails with.
+   */
+  deleteVersion(bucket: string, key: string, versionId: string, condition?: WriteCondition): Promise<ReleaseResult & { deleted: ObjectVersion }>;
   /** Replaces the tag set of one version (latest when versionId is omitted). Throws 'VersionNotFound'. */
   putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[]): Promise<ObjectVersion>;
   /** Latest, non-delete-marker versions in UTF-8 byte order of key; O(page) whatever the bucket holds. */

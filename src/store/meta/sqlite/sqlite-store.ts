@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import {
+  conditionFailure,
   StoreError,
   type BucketConfigKind,
   type BucketRecord,
@@ -175,8 +176,9 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
-  deleteVersion(bucket: string, key: string, versionId: string): Promise<ReleaseResult & { deleted: ObjectVersion }> {
+  deleteVersion(bucket: string, key: string, versionId: string, condition?: WriteCondition): Promise<ReleaseResult & { deleted: ObjectVersion }> {
     return this.committer.run(() => {
+      this.checkCondition(bucket, key, condition);
       const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
       if (!row) throw new StoreError('VersionNotFound');
       this.stmt.deleteVersionRow.run(row.seq);
@@ -404,14 +406,11 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   private checkCondition(bucket: string, key: string, condition: WriteCondition | undefined): void {
-    if (!condition || (!condition.ifNoneMatch && condition.ifMatch === undefined)) return;
+    if (!condition) return;
     const latest = this.stmt.getLatest.get(bucket, key) as VersionRow | undefined;
-    const current = latest && !latest.is_delete_marker ? latest : undefined;
-    if (condition.ifNoneMatch && current) throw new StoreError('PreconditionFailed');
-    if (condition.ifMatch !== undefined) {
-      if (!current) throw new StoreError('ObjectNotFound');
-      if (condition.ifMatch !== '*' && condition.ifMatch !== current.etag) throw new StoreError('PreconditionFailed');
-    }
+    const current = latest && !latest.is_delete_marker ? { etag: latest.etag, size: Number(latest.size), lastModified: new Date(latest.last_modified) } : undefined;
+    const failure = conditionFailure(condition, current);
+    if (failure) throw new StoreError(failure);
   }
 
   /** Inserts a version as the latest; returns blobs released by the version it replaced. */
