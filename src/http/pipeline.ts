@@ -57,6 +57,9 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     if (decision.operation === undefined) throw new S3Error('MethodNotAllowed', undefined, { Method: req.method, ResourceType: target.key ? 'OBJECT' : 'BUCKET' });
     const handler = handlers[decision.operation];
     if (!handler) throw new S3Error('NotImplemented', `${decision.operation} is not implemented by Coffer yet.`);
+    // `Expect: 100-continue`: the client sends its body only once told to, and only a request that
+    // proved who it is is told to (an anonymous or failed one gets its error without the body).
+    if (auth.user !== null && /^\s*100-continue\s*$/i.test(headers['expect'] ?? '')) res.writeContinue();
     const contentLength = headers['content-length'];
     const body = verifiedBody(req, auth.payload, (contentLength === undefined || contentLength === '0') && headers['transfer-encoding'] === undefined);
     const ctx: OperationContext = {
