@@ -1,9 +1,9 @@
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { StaticCredentialStore, type User } from './auth/credentials.js';
 import { loadRootUser, loadUsersFile } from './auth/users.js';
 import type { CofferConfig } from './config.js';
+import { prepareDataDir } from './data-dir.js';
 import { createPipeline } from './http/pipeline.js';
 import { createHttpServer } from './http/server.js';
 import type { Services } from './ops/types.js';
@@ -19,6 +19,8 @@ export interface CofferOptions extends Partial<CofferConfig> {
   readonly users?: readonly User[];
   /** Where unexpected errors go (default: console.error with the request id). */
   readonly logError?: (requestId: string, error: unknown) => void;
+  /** Where start-up warnings go, e.g. a data dir tightened to 0700 (default: console.warn). */
+  readonly warn?: (message: string) => void;
   /** A lower cap than AWS's on the buckets one user may own (default and maximum: limits.bucketsPerUserMax). */
   readonly bucketsPerUserMax?: number;
 }
@@ -39,7 +41,7 @@ export interface RunningCoffer {
 export async function startCoffer(options: CofferOptions = {}): Promise<RunningCoffer> {
   const dataDir = resolve(options.dataDir ?? './data');
   const region = options.region ?? 'us-east-1';
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await prepareDataDir(dataDir, options.warn ?? ((message) => console.warn(`coffer: warning: ${message}`)));
   const root = await loadRootUser(dataDir, options.accessKeyId, options.secretAccessKey);
   const fileUsers = options.usersFile ? await loadUsersFile(options.usersFile) : [];
   const credentials = new StaticCredentialStore([root.user, ...fileUsers, ...(options.users ?? [])]);

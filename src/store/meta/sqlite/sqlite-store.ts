@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import {
@@ -73,8 +74,10 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly stmt: ReturnType<typeof prepareStatements>;
 
   constructor(options: SqliteStoreOptions) {
-    this.db = new Database(options.path);
     const onDisk = options.path !== ':memory:' && options.path !== '';
+    // Created private: SQLite gives the -wal and -shm files the database file's mode.
+    if (onDisk) closeSync(openSync(options.path, 'a', 0o600));
+    this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(onDisk ? 'synchronous = NORMAL' : 'synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
