@@ -6,7 +6,7 @@ import { asList, readBodyBytes, textOf } from './request-xml.js';
 import type { XmlObject } from './types.js';
 import { checkKey, requireOwnedBucket } from './access.js';
 import { checksumRequestFrom, verifyChecksums } from './checksums.js';
-import { toS3Error } from './translate-error.js';
+import { failureResponse, toS3Error } from './translate-error.js';
 import { deleteOne, etagCondition, parseConditionSize, parseConditionTime } from './objects.js';
 import type { OperationContext, OperationResult } from './types.js';
 import { NULL_VERSION_ID } from './version-ids.js';
@@ -114,7 +114,7 @@ async function deleteEntry(ctx: OperationContext, bucket: BucketRecord, object: 
   } catch (error) {
     const known = toS3Error(error);
     if (!known) ctx.logError(error);
-    const s3Error = known ?? new S3Error('InternalError');
+    const s3Error = known ?? failureResponse(error);
     return { kind: 'error', xml: { Key: key, VersionId: versionId, Code: s3Error.code, Message: s3Error.message } };
   }
 }

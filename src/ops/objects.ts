@@ -17,7 +17,7 @@ import {
 import { partRead } from './part-number.js';
 import { parseRange } from './ranges.js';
 import { tagsFromHeader } from './tag-set.js';
-import { readManifest, readManifestBuffer } from './read-object.js';
+import { readManifest, readManifestBuffer, whenReadable } from './read-object.js';
 import type { OperationContext, OperationResult } from './types.js';
 import { newVersionId, NULL_VERSION_ID, parseVersionIdParam, showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from './version-ids.js';
 
@@ -167,7 +167,7 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   // Small objects: one read, then headers and body in a single write.
   const payload = await readManifestBuffer(ctx.services.blobs, version.manifest, start, end);
   if (payload) return { status, headers, payload };
-  return { status, headers, stream: readManifest(ctx.services.blobs, version.manifest, start, end) };
+  return { status, headers, stream: await whenReadable(readManifest(ctx.services.blobs, version.manifest, start, end)) };
 }
 
 export async function deleteObject(ctx: OperationContext): Promise<OperationResult> {
