@@ -9,6 +9,7 @@ import { createHttpServer } from './http/server.js';
 import type { Services } from './ops/types.js';
 import { FsBlobStore } from './store/blob/fs-blob-store.js';
 import { collectOrphans } from './store/collector.js';
+import type { IoProbe } from './store/io-probe.js';
 import type { MetadataStore } from './store/meta/metadata-store.js';
 import { SqliteMetadataStore } from './store/meta/sqlite/sqlite-store.js';
 
@@ -21,6 +22,8 @@ export interface CofferOptions extends Partial<CofferConfig> {
   readonly logError?: (requestId: string, error: unknown) => void;
   /** Where start-up warnings go, e.g. a data dir tightened to 0700 (default: console.warn). */
   readonly warn?: (message: string) => void;
+  /** Tests only: the stores' I/O probe, through which test/faults injects disk and database faults. */
+  readonly ioProbe?: IoProbe;
   /** A lower cap than AWS's on the buckets one user may own (default and maximum: limits.bucketsPerUserMax). */
   readonly bucketsPerUserMax?: number;
 }
@@ -46,8 +49,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   const fileUsers = options.usersFile ? await loadUsersFile(options.usersFile) : [];
   const credentials = new StaticCredentialStore([root.user, ...fileUsers, ...(options.users ?? [])]);
 
-  const meta = await openMetadataStore(options.metadata ?? 'sqlite', dataDir);
-  const blobs = await FsBlobStore.open(dataDir);
+  const meta = await openMetadataStore(options.metadata ?? 'sqlite', dataDir, options.ioProbe);
+  const blobs = await FsBlobStore.open(dataDir, { probe: options.ioProbe });
   // One process owns an embedded data dir, so anything unreferenced at start-up is debris.
   await collectOrphans(meta, blobs, Date.now());
 
@@ -90,8 +93,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   };
 }
 
-async function openMetadataStore(spec: string, dataDir: string): Promise<MetadataStore> {
-  if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite') });
+async function openMetadataStore(spec: string, dataDir: string, probe: IoProbe | undefined): Promise<MetadataStore> {
+  if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite'), probe });
   if (spec === 'memory') return new SqliteMetadataStore({ path: ':memory:' });
   throw new Error(`unsupported metadata store '${spec}' (expected 'sqlite')`);
 }

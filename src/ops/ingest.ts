@@ -1,7 +1,7 @@
 import { MultiHasher, type ChecksumAlgorithm } from '../checksum/index.js';
 import { S3Error } from '../errors.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
-import type { Extent } from '../store/meta/metadata-store.js';
+import { CommitUncertainError, type Extent } from '../store/meta/metadata-store.js';
 import type { RequestBody } from './types.js';
 
 export interface Ingested {
@@ -52,8 +52,13 @@ export async function ingestBody(
   return { manifest, size, md5: digests.get('MD5')!, checksums: digests };
 }
 
-/** Deletes the blobs of data that will not be committed. */
-export async function discard(blobs: BlobStore, manifest: readonly Extent[]): Promise<void> {
+/**
+ * Deletes the blobs of data whose metadata write failed with `failure` — unless that write may have
+ * been committed all the same (CommitUncertainError): then a version may reference them, and they
+ * stay (the start-up collector removes them if nothing does).
+ */
+export async function discard(blobs: BlobStore, manifest: readonly Extent[], failure?: unknown): Promise<void> {
+  if (failure instanceof CommitUncertainError) return;
   await blobs.delete(manifest.map((e) => e.blobId));
 }
 

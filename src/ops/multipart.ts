@@ -132,7 +132,7 @@ export async function uploadPart(ctx: OperationContext): Promise<OperationResult
       manifest: data.manifest,
     }));
   } catch (error) {
-    await discard(blobs, data.manifest);
+    await discard(blobs, data.manifest, error);
     throw error;
   }
   await blobs.delete(released);

@@ -108,7 +108,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
       condition,
     ));
   } catch (error) {
-    await discard(ctx.services.blobs, data.manifest);
+    await discard(ctx.services.blobs, data.manifest, error);
     throw error;
   }
   await ctx.services.blobs.delete(released);

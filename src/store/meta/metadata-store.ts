@@ -336,6 +336,18 @@ export type StoreErrorCode =
   | 'PreconditionFailed'
   | 'ConditionalConflict';
 
+/**
+ * A write whose commit ran but could not be made durable (the fsync after it failed): it may be
+ * visible, and may or may not survive a crash. Callers must keep the blobs it references (the
+ * start-up collector removes them if the write did not survive) and answer a failure.
+ */
+export class CommitUncertainError extends Error {
+  constructor(cause: unknown) {
+    super(`the commit could not be made durable: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'CommitUncertainError';
+  }
+}
+
 /** The one error a store throws for an expected condition; http/store-errors.ts maps it to S3. */
 export class StoreError extends Error {
   readonly code: StoreErrorCode;

@@ -30,6 +30,7 @@ import {
 } from '../metadata-store.js';
 import { walkListing, type Scanner } from '../listing.js';
 import { SCHEMA } from './schema.js';
+import type { IoProbe } from '../../io-probe.js';
 import { GroupCommitter } from './group-commit.js';
 import { WalSyncer } from './wal-sync.js';
 import {
@@ -51,6 +52,8 @@ import {
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for tests. */
   readonly path: string;
+  /** See io-probe.ts (fault injection in tests). */
+  readonly probe?: IoProbe;
 }
 
 /**
@@ -86,8 +89,8 @@ export class SqliteMetadataStore implements MetadataStore {
     watchBuckets(this.db, () => this.bucketCache.clear());
     watchVersions(this.db, (bucket, key) => this.latestCache.delete(latestCacheKey(bucket, key)));
     this.stmt = prepareStatements(this.db);
-    this.syncer = onDisk ? new WalSyncer(`${options.path}-wal`) : undefined;
-    this.committer = new GroupCommitter(this.db, this.syncer);
+    this.syncer = onDisk ? new WalSyncer(`${options.path}-wal`, { recover: () => this.checkpoint(), probe: options.probe }) : undefined;
+    this.committer = new GroupCommitter(this.db, this.syncer, options.probe);
   }
 
   // ---- buckets ----
@@ -389,6 +392,12 @@ export class SqliteMetadataStore implements MetadataStore {
     await this.committer.drain();
     this.db.close();
     this.syncer?.close();
+  }
+
+  /** Copies the whole WAL into the database file and syncs it (WalSyncer's way back from a failed fsync). */
+  private checkpoint(): void {
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    if (result?.busy) throw new Error('SQLITE_BUSY: the checkpoint after a failed WAL fsync could not complete');
   }
 
   // ---- internals (run inside a committer transaction) ----
