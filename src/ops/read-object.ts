@@ -57,6 +57,9 @@ export function whenReadable(stream: Readable): Promise<Readable> {
     const settle = (error?: Error) => {
       stream.off('readable', onReadable);
       stream.off('error', settle);
+      // Until the response pipes it (which sees an earlier error too), an error event must not
+      // find the stream without a listener: that would crash the process.
+      stream.on('error', () => {});
       if (error) reject(error);
       else resolve(stream);
     };
