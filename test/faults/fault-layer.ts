@@ -31,8 +31,11 @@ export class FaultInjector {
   private armed: { site: IoSite; kind: FaultKind } | undefined;
   /** Whether the armed fault met its call site. */
   fired = false;
+  /** Every site called since `record()`. */
+  readonly reached = new Set<IoSite>();
 
   readonly probe: IoProbe = (site) => {
+    this.reached.add(site);
     const armed = this.armed;
     if (!armed || armed.site !== site) return;
     this.armed = undefined;
@@ -59,5 +62,10 @@ export class FaultInjector {
 
   disarm(): void {
     this.armed = undefined;
+  }
+
+  /** Starts recording the sites called (in `reached`), e.g. to learn which ones an operation uses. */
+  record(): void {
+    this.reached.clear();
   }
 }
