@@ -2,7 +2,7 @@ import { MultiHasher, type ChecksumAlgorithm } from '../checksum/index.js';
 import { S3Error } from '../errors.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import { CommitUncertainError, type Extent } from '../store/meta/metadata-store.js';
-import type { RequestBody } from './types.js';
+import type { OperationContext, RequestBody } from './types.js';
 
 export interface Ingested {
   readonly manifest: Extent[];
@@ -66,4 +66,12 @@ export async function discard(blobs: BlobStore, manifest: readonly Extent[], fai
 export function requireDeclaredLength(body: RequestBody): number {
   if (body.declaredLength === undefined) throw new S3Error('MissingContentLength');
   return body.declaredLength;
+}
+
+/**
+ * Deletes the blobs a committed write released. The write stands whatever happens here: a failure
+ * is logged and leaves orphans, which the start-up collector removes.
+ */
+export async function releaseBlobs(ctx: Pick<OperationContext, 'services' | 'logError'>, released: readonly string[]): Promise<void> {
+  await ctx.services.blobs.delete(released).catch((error: unknown) => ctx.logError(error));
 }

@@ -23,7 +23,7 @@ import {
 import { checkKey, requireOwnedBucket } from './access.js';
 import { checksumRequestFrom, verifyChecksums } from './checksums.js';
 import { resolveCopySource } from './copy-source.js';
-import { discard, ingestBody, requireDeclaredLength } from './ingest.js';
+import { discard, ingestBody, releaseBlobs, requireDeclaredLength } from './ingest.js';
 import { concatManifests, sliceManifest } from './manifest.js';
 import {
   checkPartAlgorithm,
@@ -135,7 +135,7 @@ export async function uploadPart(ctx: OperationContext): Promise<OperationResult
     await discard(blobs, data.manifest, error);
     throw error;
   }
-  await blobs.delete(released);
+  await releaseBlobs(ctx, released);
   const echoed = request.algorithm ?? uploadChecksum?.algorithm;
   return {
     headers: {
@@ -204,7 +204,7 @@ export async function uploadPartCopy(ctx: OperationContext): Promise<OperationRe
     checksum,
     manifest,
   }, { sharedBlobs: true });
-  await ctx.services.blobs.delete(released);
+  await releaseBlobs(ctx, released);
   return {
     headers: {
       'x-amz-copy-source-version-id': source.bucket.versioning !== 'Unversioned' ? version.versionId : undefined,
@@ -341,7 +341,7 @@ async function completeOnce(
   condition: ReturnType<typeof writeConditionFrom>,
   digest: string,
 ): Promise<OperationResult> {
-  const { meta, blobs } = ctx.services;
+  const { meta } = ctx.services;
   for (let i = 1; i < requested.length; i++) {
     if (requested[i]!.partNumber <= requested[i - 1]!.partNumber) throw new S3Error('InvalidPartOrder', undefined, { UploadId: upload.uploadId });
   }
@@ -405,7 +405,7 @@ async function completeOnce(
       keptMax: limits.completedUploadsRememberedMax,
     },
   );
-  await blobs.delete(released);
+  await releaseBlobs(ctx, released);
   return completionResult(bucket, upload.key, versionId, etag, checksum);
 }
 
@@ -430,7 +430,7 @@ export async function abortMultipartUpload(ctx: OperationContext): Promise<Opera
   const bucket = await requireOwnedBucket(ctx);
   const upload = await requireUpload(ctx, bucket);
   const { released } = await ctx.services.meta.abortUpload(bucket.name, upload.uploadId);
-  await ctx.services.blobs.delete(released);
+  await releaseBlobs(ctx, released);
   return { status: 204 };
 }
 

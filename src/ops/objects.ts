@@ -5,7 +5,7 @@ import type { BucketRecord, ObjectVersion, WriteCondition } from '../store/meta/
 import { checkKey, requireOwnedBucket } from './access.js';
 import { checksumRequestFrom, verifyChecksums } from './checksums.js';
 import { checkReadPreconditions } from './conditionals.js';
-import { discard, ingestBody, requireDeclaredLength } from './ingest.js';
+import { discard, ingestBody, releaseBlobs, requireDeclaredLength } from './ingest.js';
 import {
   applyResponseOverrides,
   objectHeadersFrom,
@@ -111,7 +111,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
     await discard(ctx.services.blobs, data.manifest, error);
     throw error;
   }
-  await ctx.services.blobs.delete(released);
+  await releaseBlobs(ctx, released);
   return {
     headers: {
       etag: quoteEtag(data.md5.toString('hex')),
@@ -199,11 +199,11 @@ export async function deleteOne(
   versionId: string | undefined,
   condition?: WriteCondition,
 ): Promise<DeleteOutcome> {
-  const { meta, blobs } = ctx.services;
+  const { meta } = ctx.services;
   if (versionId !== undefined || bucket.versioning === 'Unversioned') {
     try {
       const { deleted, released } = await meta.deleteVersion(bucket.name, key, versionId ?? NULL_VERSION_ID, condition);
-      await blobs.delete(released);
+      await releaseBlobs(ctx, released);
       return { versionId, deleteMarker: deleted.isDeleteMarker };
     } catch (error) {
       if ((error as { code?: string }).code === 'VersionNotFound') return { versionId, deleteMarker: false };
@@ -226,6 +226,6 @@ export async function deleteOne(
     tags: [],
     manifest: [],
   }, condition);
-  await blobs.delete(released);
+  await releaseBlobs(ctx, released);
   return { versionId: markerId, deleteMarker: true };
 }

@@ -205,8 +205,10 @@ function checkAnswers(answers: readonly Answer[], label: string): string {
       outcome = `${a.code} ${a.status}`;
     } else {
       assert.ok(a.status < 300, `${label}: unexpected ${a.code} ${a.status}`);
-      // A success logs nothing, except the per-key failures DeleteObjects reports in its body.
-      if (!label.startsWith('DeleteObjects')) assert.equal(ownLogs.length, 0, `${label}: a success logged ${ownLogs.length} errors`);
+      // A success logs nothing, except a failed clean-up of released blobs (the write stands; the
+      // collector removes them at start-up) and the per-key failures DeleteObjects reports (2 keys).
+      const allowed = label.startsWith('DeleteObjects') ? 2 : label.includes('/ blob.delete /') ? 1 : 0;
+      assert.ok(ownLogs.length <= allowed, `${label}: a success logged ${ownLogs.length} errors`);
     }
   }
   return outcome;
