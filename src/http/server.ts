@@ -41,6 +41,32 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
     onDeadline: (socket, midRequest) => (midRequest ? answerSocket(socket, current, 'RequestTimeout') : socket.destroy()),
   });
 
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const socket = req.socket;
+    if (refused.has(socket)) {
+      res.destroy();
+      return;
+    }
+    current.set(socket, res);
+    res.once('finish', () => {
+      const done = () => current.get(socket) === res && current.delete(socket);
+      if (req.complete) done();
+      else req.once('end', done);
+    });
+    if (!fairness.startRequest(socket, res)) {
+      sendError(res, new S3Error('SlowDown'));
+      return;
+    }
+    // Node keeps at most maxHeadersCount headers and drops the rest silently: one more than the
+    // limit is kept, so that a request over it is seen and refused.
+    if (req.rawHeaders.length / 2 > limits.headerCountMax) {
+      sendError(res, new S3Error('RequestHeaderSectionTooLarge', `Your request has more than ${limits.headerCountMax} headers.`));
+      return;
+    }
+    handler(req, res);
+  };
+
+  const ordered = inOrder(onRequest);
   const server = createServer(
     {
       maxHeaderSize: limits.headerBytesMax,
@@ -51,31 +77,12 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
       keepAliveTimeout: 65_000,
       noDelay: true,
     },
-    (req, res) => {
-      const socket = req.socket;
-      if (refused.has(socket)) {
-        res.destroy();
-        return;
-      }
-      current.set(socket, res);
-      res.once('finish', () => {
-        const done = () => current.get(socket) === res && current.delete(socket);
-        if (req.complete) done();
-        else req.once('end', done);
-      });
-      if (!fairness.startRequest(socket, res)) {
-        sendError(res, new S3Error('SlowDown'));
-        return;
-      }
-      // Node keeps at most maxHeadersCount headers and drops the rest silently: one more than the
-      // limit is kept, so that a request over it is seen and refused.
-      if (req.rawHeaders.length / 2 > limits.headerCountMax) {
-        sendError(res, new S3Error('RequestHeaderSectionTooLarge', `Your request has more than ${limits.headerCountMax} headers.`));
-        return;
-      }
-      handler(req, res);
-    },
+    ordered,
   );
+  // Expect: Node answers 417 to anything but 100-continue, and `100 Continue` at once to that. S3
+  // ignores other expectations, and the pipeline sends 100 only once the request is authenticated.
+  server.on('checkExpectation', ordered);
+  server.on('checkContinue', ordered);
   server.maxHeadersCount = limits.headerCountMax + 1;
   server.timeout = idleTimeout;
 
@@ -102,6 +109,37 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
     else socket.destroy();
   });
   return server;
+}
+
+/**
+ * HTTP/1.1 pipelining: Node parses a connection's next request while the one before is still
+ * being served, and would run both at once (a GET pipelined after a PUT of the same key could
+ * read the old object). Requests of one connection are started one after another instead, each
+ * once the previous response is finished (or its connection gone); Node writes responses in order.
+ */
+function inOrder(start: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
+  /** Connections with a request being served, and the requests pipelined behind it. */
+  const busy = new WeakSet<Socket>();
+  const waiting = new WeakMap<Socket, Array<() => void>>();
+  return (req, res) => {
+    const socket = req.socket;
+    const run = () => {
+      res.once('close', () => {
+        const next = waiting.get(socket)?.shift();
+        if (next) next();
+        else busy.delete(socket);
+      });
+      start(req, res);
+    };
+    if (!busy.has(socket)) {
+      busy.add(socket);
+      run();
+    } else {
+      let queue = waiting.get(socket);
+      if (!queue) waiting.set(socket, (queue = []));
+      queue.push(run);
+    }
+  };
 }
 
 /** Codes answered at the socket level; their messages come from the error table. */

@@ -179,8 +179,9 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
-  deleteVersion(bucket: string, key: string, versionId: string): Promise<ReleaseResult & { deleted: ObjectVersion }> {
+  deleteVersion(bucket: string, key: string, versionId: string, condition?: WriteCondition): Promise<ReleaseResult & { deleted: ObjectVersion }> {
     return this.keyWrite(bucket, key, async (c) => {
+      await checkCondition(c, bucket, key, condition);
       const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
       if (!row) throw new StoreError('VersionNotFound');
       await run(c, 'deleteVersionRow', [row.seq]);
@@ -470,7 +471,12 @@ async function requireUpload(db: Queryable, bucket: string, uploadId: string, ho
 async function checkCondition(c: PoolClient, bucket: string, key: string, condition: WriteCondition | undefined): Promise<void> {
   if (!isConditional(condition)) return;
   const latest = (await run<PgVersionRow>(c, 'lockLatest', [bucket, keyBytes(key)])).rows[0];
-  decideCondition(condition, latest && { etag: latest.etag, isDeleteMarker: latest.is_delete_marker === true });
+  decideCondition(condition, latest && {
+    etag: latest.etag,
+    size: Number(latest.size),
+    lastModified: new Date(Number(latest.last_modified)),
+    isDeleteMarker: latest.is_delete_marker === true,
+  });
 }
 
 /**

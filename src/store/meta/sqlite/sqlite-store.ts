@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import {
@@ -28,6 +29,7 @@ import {
 import { walkListing, type Scanner } from '../listing.js';
 import { decideCondition, isConditional } from '../write-condition.js';
 import { migrateSqlite } from './migrate.js';
+import type { IoProbe } from '../../io-probe.js';
 import { GroupCommitter } from './group-commit.js';
 import { WalSyncer } from './wal-sync.js';
 import {
@@ -51,6 +53,8 @@ import {
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for tests. */
   readonly path: string;
+  /** See io-probe.ts (fault injection in tests). */
+  readonly probe?: IoProbe;
 }
 
 /**
@@ -74,8 +78,10 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly stmt: ReturnType<typeof prepareStatements>;
 
   constructor(options: SqliteStoreOptions) {
-    this.db = new Database(options.path);
     const onDisk = options.path !== ':memory:' && options.path !== '';
+    // Created private: SQLite gives the -wal and -shm files the database file's mode.
+    if (onDisk) closeSync(openSync(options.path, 'a', 0o600));
+    this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(onDisk ? 'synchronous = NORMAL' : 'synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
@@ -89,8 +95,8 @@ export class SqliteMetadataStore implements MetadataStore {
     watchBuckets(this.db, () => this.bucketCache.clear());
     watchVersions(this.db, (bucket, key) => this.latestCache.delete(latestCacheKey(bucket, key)));
     this.stmt = prepareStatements(this.db);
-    this.syncer = onDisk ? new WalSyncer(`${options.path}-wal`) : undefined;
-    this.committer = new GroupCommitter(this.db, this.syncer);
+    this.syncer = onDisk ? new WalSyncer(`${options.path}-wal`, { recover: () => this.checkpoint(), probe: options.probe }) : undefined;
+    this.committer = new GroupCommitter(this.db, this.syncer, options.probe);
   }
 
   // ---- buckets ----
@@ -182,8 +188,9 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
-  deleteVersion(bucket: string, key: string, versionId: string): Promise<ReleaseResult & { deleted: ObjectVersion }> {
+  deleteVersion(bucket: string, key: string, versionId: string, condition?: WriteCondition): Promise<ReleaseResult & { deleted: ObjectVersion }> {
     return this.committer.run(() => {
+      this.checkCondition(bucket, key, condition);
       const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
       if (!row) throw new StoreError('VersionNotFound');
       this.stmt.deleteVersionRow.run(row.seq);
@@ -383,6 +390,12 @@ export class SqliteMetadataStore implements MetadataStore {
     this.syncer?.close();
   }
 
+  /** Copies the whole WAL into the database file and syncs it (WalSyncer's way back from a failed fsync). */
+  private checkpoint(): void {
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    if (result?.busy) throw new Error('SQLITE_BUSY: the checkpoint after a failed WAL fsync could not complete');
+  }
+
   // ---- internals (run inside a committer transaction) ----
 
   /** Records a completion; drops a bounded batch of records past their age or count. */
@@ -403,7 +416,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private checkCondition(bucket: string, key: string, condition: WriteCondition | undefined): void {
     if (!isConditional(condition)) return;
     const latest = this.stmt.getLatest.get(bucket, key) as VersionRow | undefined;
-    decideCondition(condition, latest && { etag: latest.etag, isDeleteMarker: Boolean(latest.is_delete_marker) });
+    decideCondition(condition, latest && { etag: latest.etag, size: Number(latest.size), lastModified: new Date(latest.last_modified), isDeleteMarker: Boolean(latest.is_delete_marker) });
   }
 
   /** Inserts a version as the latest; returns blobs released by the version it replaced. */
