@@ -7,6 +7,7 @@ import type { CofferConfig } from './config.js';
 import { createPipeline } from './http/pipeline.js';
 import { createHttpServer } from './http/server.js';
 import type { Services } from './ops/types.js';
+import { startScheduler } from './jobs/scheduler.js';
 import { FsBlobStore } from './store/blob/fs-blob-store.js';
 import { collectOrphans } from './store/collector.js';
 import type { MetadataStore } from './store/meta/metadata-store.js';
@@ -49,7 +50,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   // One process owns an embedded data dir, so anything unreferenced at start-up is debris.
   await collectOrphans(meta, blobs, Date.now());
 
-  const services: Services = { meta, blobs, credentials, region, bucketsPerUserMax: options.bucketsPerUserMax };
+  const lifecycleDayMs = (options.lifecycleDaySeconds ?? 86_400) * 1000;
+  const services: Services = { meta, blobs, credentials, region, bucketsPerUserMax: options.bucketsPerUserMax, lifecycleDayMs };
   const logError = options.logError ?? ((requestId, error) => console.error(`[${requestId}] internal error:`, error));
   const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }));
   await new Promise<void>((resolveListen, reject) => {
@@ -59,6 +61,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
       resolveListen();
     });
   });
+  const scheduler = startScheduler({ meta, blobs, dayMs: lifecycleDayMs, logError: (error) => logError('lifecycle', error) });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
@@ -81,6 +84,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
           });
           server.closeIdleConnections();
         });
+        await scheduler.stop();
         await meta.close();
       })();
       return closing;
@@ -88,7 +92,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   };
 }
 
-async function openMetadataStore(spec: string, dataDir: string): Promise<MetadataStore> {
+export async function openMetadataStore(spec: string, dataDir: string): Promise<MetadataStore> {
   if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite') });
   if (spec === 'memory') return new SqliteMetadataStore({ path: ':memory:' });
   throw new Error(`unsupported metadata store '${spec}' (expected 'sqlite')`);

@@ -13,6 +13,8 @@ export interface CofferConfig {
   readonly usersFile?: string;
   /** Metadata backend: 'sqlite' (embedded, in the data dir) or a postgres:// URL. */
   readonly metadata: string;
+  /** How long a lifecycle "day" lasts (86,400; shorter for tests and demos). */
+  readonly lifecycleDaySeconds: number;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:9000';
@@ -26,6 +28,8 @@ const USAGE = `Usage: coffer [options]
   --region REGION       region (env COFFER_REGION, default us-east-1)
   --users FILE          JSON file of extra users (env COFFER_USERS_FILE)
   --metadata URL        'sqlite' or postgres://… (env COFFER_METADATA, default sqlite)
+  Lifecycle: COFFER_LIFECYCLE_DAY_SECONDS makes a lifecycle day that many seconds (default 86400).
+  \`coffer lifecycle run\` runs a lifecycle pass now (same --data-dir / --metadata).
   Root credentials: COFFER_ACCESS_KEY_ID / COFFER_SECRET_ACCESS_KEY (generated and kept in the data dir when unset).`;
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): CofferConfig | 'help' {
@@ -61,11 +65,18 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     secretAccessKey: env.COFFER_SECRET_ACCESS_KEY || undefined,
     usersFile: str('users', 'COFFER_USERS_FILE'),
     metadata: str('metadata', 'COFFER_METADATA', 'sqlite')!,
+    lifecycleDaySeconds: lifecycleDaySeconds(env.COFFER_LIFECYCLE_DAY_SECONDS),
   };
 }
 
 export function usage(): string {
   return USAGE;
+}
+
+function lifecycleDaySeconds(value: string | undefined): number {
+  if (!value) return 86_400;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new ConfigError(`invalid COFFER_LIFECYCLE_DAY_SECONDS '${value}': expected a whole number of seconds ≥ 1`);
+  return Number(value);
 }
 
 function parseAddress(address: string): { host: string; port: number } {

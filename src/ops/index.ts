@@ -25,6 +25,7 @@ import {
 } from './tagging.js';
 import { getBucketVersioning, putBucketVersioning } from './versioning.js';
 import type { OperationHandler } from './types.js';
+import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from './config/lifecycle.js';
 
 /** The implemented operations. A routed operation missing here answers NotImplemented (501). */
 export const handlers: Partial<Record<OperationName, OperationHandler>> = {
@@ -61,4 +62,8 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   ListObjectsV2: listObjectsV2,
   CopyObject: copyObject,
   DeleteObjects: deleteObjects,
+  // bucket configurations (issue 14)
+  PutBucketLifecycleConfiguration: putBucketLifecycleConfiguration,
+  GetBucketLifecycleConfiguration: getBucketLifecycleConfiguration,
+  DeleteBucketLifecycle: deleteBucketLifecycle,
 };

@@ -15,6 +15,8 @@ export interface Services {
   readonly region: string;
   /** Buckets one user may own (limits.bucketsPerUserMax when unset; never more). */
   readonly bucketsPerUserMax?: number;
+  /** Length of a lifecycle day in ms (COFFER_LIFECYCLE_DAY_SECONDS; x-amz-expiration dates). */
+  readonly lifecycleDayMs: number;
 }
 
 /** The request body, already authenticated: signature/SHA-256 checks happen as it is read. */

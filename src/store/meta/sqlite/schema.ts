@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS versions (
   attributes       TEXT NOT NULL,
   tags             TEXT NOT NULL,
   manifest         TEXT NOT NULL,
+  -- When a newer version replaced it (NULL while it is the latest): lifecycle's noncurrent days.
+  noncurrent_since INTEGER,
   UNIQUE (bucket, key, version_id)
 );
 CREATE INDEX IF NOT EXISTS versions_by_key ON versions (bucket, key, seq DESC);
@@ -51,6 +53,7 @@ CREATE TABLE IF NOT EXISTS uploads (
   attributes TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, initiated, upload_id);
+CREATE INDEX IF NOT EXISTS lifecycle_uploads ON uploads (bucket, initiated, upload_id);
 
 CREATE TABLE IF NOT EXISTS parts (
   upload_id     TEXT NOT NULL REFERENCES uploads(upload_id) ON DELETE CASCADE,
@@ -80,9 +83,37 @@ CREATE TABLE IF NOT EXISTS completed_uploads (
 CREATE INDEX IF NOT EXISTS completed_uploads_by_time ON completed_uploads (completed_at);
 CREATE INDEX IF NOT EXISTS completed_uploads_by_bucket ON completed_uploads (bucket);
 
+-- Background jobs (lifecycle…): one holder at a time across processes sharing the database.
+CREATE TABLE IF NOT EXISTS leases (
+  name          TEXT PRIMARY KEY,
+  holder        TEXT,
+  expires_at    INTEGER NOT NULL DEFAULT 0,
+  run_requested INTEGER NOT NULL DEFAULT 0
+);
+
 -- One row per blob that something references; refs counts versions' and parts' extents.
 CREATE TABLE IF NOT EXISTS blobs (
   id   TEXT PRIMARY KEY,
   refs INTEGER NOT NULL
 );
+`;
+
+/**
+ * Lifecycle finds due rows through these, by the date work becomes due (DESIGN.md: never a scan of
+ * the bucket). Created after the migration below so that older databases get the column first.
+ */
+export const LIFECYCLE_INDEXES = `
+CREATE INDEX IF NOT EXISTS lifecycle_current ON versions (bucket, last_modified, key) WHERE is_latest = 1 AND is_delete_marker = 0;
+CREATE INDEX IF NOT EXISTS lifecycle_noncurrent ON versions (bucket, noncurrent_since, seq) WHERE is_latest = 0;
+CREATE INDEX IF NOT EXISTS lifecycle_markers ON versions (bucket, last_modified, key) WHERE is_latest = 1 AND is_delete_marker = 1;
+`;
+
+/**
+ * Databases made before `noncurrent_since` existed: the column is added and filled from each
+ * version's successor (the version that replaced it).
+ */
+export const ADD_NONCURRENT_SINCE = `
+ALTER TABLE versions ADD COLUMN noncurrent_since INTEGER;
+UPDATE versions SET noncurrent_since = (SELECT min(n.last_modified) FROM versions n
+  WHERE n.bucket = versions.bucket AND n.key = versions.key AND n.seq > versions.seq) WHERE is_latest = 0;
 `;
