@@ -103,14 +103,23 @@ describe('lifecycle executor (2-second days)', { concurrency: true }, () => {
   });
 
   test('AbortIncompleteMultipartUpload.abortedAndSpaceReclaimed', async () => {
-    const bucket = await server.newBucket('lc-mpu');
-    const blobsBefore = await blobFiles(server.dataDir);
-    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'tmp/big' }));
-    await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'tmp/big', UploadId, PartNumber: 1, Body: Buffer.alloc(64 * 1024, 1) }));
-    assert.equal(await blobFiles(server.dataDir), blobsBefore + 1);
-    await putRules(bucket, [{ ID: 'abort', Status: 'Enabled', Filter: { Prefix: 'tmp/' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }]);
-    await eventually(async () => ((await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).length === 0, 'upload aborted');
-    await eventually(async () => (await blobFiles(server.dataDir)) === blobsBefore, "the part's blob deleted");
+    // A server of its own: the test counts every blob file of the data dir.
+    const own = await startServer({ lifecycleDaySeconds: DAY_SECONDS });
+    try {
+      const client = own.client();
+      const bucket = await own.newBucket('lc-mpu');
+      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'tmp/big' }));
+      await client.send(new UploadPartCommand({ Bucket: bucket, Key: 'tmp/big', UploadId, PartNumber: 1, Body: Buffer.alloc(64 * 1024, 1) }));
+      assert.equal(await blobFiles(own.dataDir), 1);
+      await client.send(new PutBucketLifecycleConfigurationCommand({
+        Bucket: bucket,
+        LifecycleConfiguration: { Rules: [{ ID: 'abort', Status: 'Enabled', Filter: { Prefix: 'tmp/' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }] },
+      }));
+      await eventually(async () => ((await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).length === 0, 'upload aborted');
+      await eventually(async () => (await blobFiles(own.dataDir)) === 0, "the part's blob deleted");
+    } finally {
+      await own.stop();
+    }
   });
 
   test('Expiration.disabledRuleDoesNothing', async () => {
