@@ -54,4 +54,6 @@ export const limits = {
   /** Analytics, metrics, inventory and intelligent-tiering configurations per bucket (each family). */
   bucketConfigsPerFamilyMax: 1000,
   configIdCharsMax: 64,
+  /** Configurations per List…Configurations page (AWS pages them by 100). */
+  configListPageMax: 100,
 } as const;

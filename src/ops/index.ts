@@ -25,7 +25,14 @@ import {
 } from './tagging.js';
 import { getBucketVersioning, putBucketVersioning } from './versioning.js';
 import type { OperationHandler } from './types.js';
+import { restoreObject } from './restore.js';
 import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from './config/lifecycle.js';
+import { getBucketAccelerateConfiguration, putBucketAccelerateConfiguration } from './config/accelerate.js';
+import { analytics } from './config/analytics.js';
+import { intelligentTiering } from './config/intelligent-tiering.js';
+import { metrics } from './config/metrics.js';
+import { getBucketRequestPayment, putBucketRequestPayment } from './config/request-payment.js';
+import { getBucketLogging, getBucketNotificationConfiguration, getBucketReplication } from './config/unconfigured.js';
 
 /** The implemented operations. A routed operation missing here answers NotImplemented (501). */
 export const handlers: Partial<Record<OperationName, OperationHandler>> = {
@@ -66,4 +73,24 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   PutBucketLifecycleConfiguration: putBucketLifecycleConfiguration,
   GetBucketLifecycleConfiguration: getBucketLifecycleConfiguration,
   DeleteBucketLifecycle: deleteBucketLifecycle,
+  PutBucketAccelerateConfiguration: putBucketAccelerateConfiguration,
+  GetBucketAccelerateConfiguration: getBucketAccelerateConfiguration,
+  PutBucketRequestPayment: putBucketRequestPayment,
+  GetBucketRequestPayment: getBucketRequestPayment,
+  PutBucketAnalyticsConfiguration: analytics.put,
+  GetBucketAnalyticsConfiguration: analytics.get,
+  DeleteBucketAnalyticsConfiguration: analytics.delete,
+  ListBucketAnalyticsConfigurations: analytics.list,
+  PutBucketMetricsConfiguration: metrics.put,
+  GetBucketMetricsConfiguration: metrics.get,
+  DeleteBucketMetricsConfiguration: metrics.delete,
+  ListBucketMetricsConfigurations: metrics.list,
+  PutBucketIntelligentTieringConfiguration: intelligentTiering.put,
+  GetBucketIntelligentTieringConfiguration: intelligentTiering.get,
+  DeleteBucketIntelligentTieringConfiguration: intelligentTiering.delete,
+  ListBucketIntelligentTieringConfigurations: intelligentTiering.list,
+  GetBucketLogging: getBucketLogging,
+  GetBucketNotificationConfiguration: getBucketNotificationConfiguration,
+  GetBucketReplication: getBucketReplication,
+  RestoreObject: restoreObject,
 };

@@ -19,6 +19,9 @@ import { parseRange } from './ranges.js';
 import { tagsFromHeader } from './tag-set.js';
 import { readManifest, readManifestBuffer } from './read-object.js';
 import type { OperationContext, OperationResult } from './types.js';
+import { expirationHeaders } from './config/lifecycle-headers.js';
+import { requestChargedHeader } from './config/request-payment.js';
+import { requireReadable, restoreHeaders } from './restore.js';
 import { newVersionId, NULL_VERSION_ID, parseVersionIdParam, showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from './version-ids.js';
 
 /** `If-None-Match: *` / `If-Match: "etag"` on a write, decided atomically by the store. */
@@ -58,6 +61,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
   let released: readonly string[];
   let versionId: string;
   let checksum;
+  const lastModified = new Date();
   try {
     checksum = verifyChecksums(checksumRequest, data.md5, data.checksums, ctx.body.trailers());
     versionId = versionIdForWrite(bucket);
@@ -69,7 +73,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
         isDeleteMarker: false,
         size: data.size,
         etag: data.md5.toString('hex'),
-        lastModified: new Date(),
+        lastModified,
         ownerId: ctx.user!.id,
         headers: objectHeaders,
         userMetadata,
@@ -90,6 +94,8 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
       etag: quoteEtag(data.md5.toString('hex')),
       'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
       ...(checksum ? { [checksumHeaderName(parseChecksumAlgorithm(checksum.algorithm)!)]: checksum.value, 'x-amz-checksum-type': checksum.type } : {}),
+      ...(await expirationHeaders(ctx, bucket.name, { key, size: data.size, tags, lastModified })),
+      ...(await requestChargedHeader(ctx, bucket.name)),
     },
   };
 }
@@ -119,6 +125,9 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   const version = await findVersion(ctx, bucket);
   checkReadPreconditions(ctx.headers, version);
   const headers = objectResponseHeaders(version, showsVersionIds(bucket));
+  Object.assign(headers, restoreHeaders(version));
+  if (version.isLatest) Object.assign(headers, await expirationHeaders(ctx, bucket.name, version));
+  Object.assign(headers, await requestChargedHeader(ctx, bucket.name));
   applyResponseOverrides(headers, ctx.query, ctx.user === null);
   const part = partRead(ctx.query, ctx.headers, version);
   if (part) Object.assign(headers, part.headers);
@@ -137,6 +146,7 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   if (range) headers['content-range'] = `bytes ${start}-${end - 1}/${version.size}`;
   const status = range ? 206 : 200;
   if (ctx.route.operation === 'HeadObject') return { status, headers };
+  requireReadable(version);
   // Small objects: one read, then headers and body in a single write.
   const payload = await readManifestBuffer(ctx.services.blobs, version.manifest, start, end);
   if (payload) return { status, headers, payload };

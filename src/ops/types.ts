@@ -3,9 +3,9 @@ import type { CredentialStore, User } from '../auth/credentials.js';
 import type { Route } from '../http/router.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { MetadataStore } from '../store/meta/metadata-store.js';
-import type { XmlObject } from '../xml/codec.js';
+import type { XmlObject, XmlValue } from '../xml/codec.js';
 
-export type { XmlObject };
+export type { XmlObject, XmlValue };
 
 /** What every operation can reach: the stores and the server's settings. */
 export interface Services {

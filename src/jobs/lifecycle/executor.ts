@@ -185,7 +185,7 @@ class BucketPass {
     const minimumApplies = (this.config.transitionDefaultMinimumObjectSize ?? 'all_storage_classes_128K') === 'all_storage_classes_128K';
     if (minimumApplies && !sizeFiltered && candidate.size < TRANSITION_MINIMUM_BYTES) return;
     try {
-      await this.options.meta.setVersionStorageClass(this.bucket.name, candidate.key, candidate.versionId, storageClass);
+      await this.options.meta.updateVersionStorage(this.bucket.name, candidate.key, candidate.versionId, { storageClass });
       this.stats.transitioned++;
     } catch (error) {
       if (!(error instanceof StoreError && error.code === 'VersionNotFound')) throw error;

@@ -71,6 +71,8 @@ export interface ObjectAttributes {
   readonly headers: ObjectHeaders;
   readonly userMetadata: Readonly<Record<string, string>>;
   readonly storageClass: string;
+  /** An archived (GLACIER, DEEP_ARCHIVE) version restored by RestoreObject is readable until then. */
+  readonly restoredUntil?: Date;
   readonly checksum?: StoredChecksum;
   readonly parts?: readonly PartSummary[];
   readonly tags: readonly Tag[];
@@ -279,6 +281,11 @@ export interface ExpectedVersionState {
   readonly lastModified: Date;
 }
 
+export interface StorageUpdate {
+  readonly storageClass?: string;
+  readonly restoredUntil?: Date;
+}
+
 /** Where a job stands in its lease, seen by one would-be holder. */
 export interface LeaseState {
   /** True when `holder` holds the lease until the requested time. */
@@ -367,8 +374,8 @@ export interface MetadataStore {
    * version of its key, replacing a version with the same id. `applied` false: nothing changed.
    */
   removeVersionIf(bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion): Promise<ReleaseResult & { applied: boolean }>;
-  /** Records a lifecycle transition. Throws 'VersionNotFound'. */
-  setVersionStorageClass(bucket: string, key: string, versionId: string, storageClass: string): Promise<void>;
+  /** Records a lifecycle transition or a restore of an archived version. Throws 'VersionNotFound'. */
+  updateVersionStorage(bucket: string, key: string, versionId: string, update: StorageUpdate): Promise<void>;
 
   // ---- background jobs ----
   /**

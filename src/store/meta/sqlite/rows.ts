@@ -70,6 +70,7 @@ export function versionAttributes(v: NewVersion) {
     headers: v.headers,
     userMetadata: v.userMetadata,
     storageClass: v.storageClass,
+    restoredUntil: v.restoredUntil?.getTime(),
     checksum: v.checksum,
     parts: v.parts,
   };
@@ -90,6 +91,7 @@ export function rowToVersion(row: VersionRow): ObjectVersion {
     headers: attributes.headers,
     userMetadata: attributes.userMetadata,
     storageClass: attributes.storageClass,
+    ...(attributes.restoredUntil === undefined ? {} : { restoredUntil: new Date(attributes.restoredUntil) }),
     checksum: attributes.checksum,
     parts: attributes.parts,
     tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),

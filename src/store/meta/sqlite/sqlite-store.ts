@@ -24,6 +24,7 @@ import {
   type NewVersion,
   type ObjectVersion,
   type ReleaseResult,
+  type StorageUpdate,
   type StoredChecksum,
   type Tag,
   type UploadEntry,
@@ -435,11 +436,16 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
-  setVersionStorageClass(bucket: string, key: string, versionId: string, storageClass: string): Promise<void> {
+  updateVersionStorage(bucket: string, key: string, versionId: string, update: StorageUpdate): Promise<void> {
     return this.committer.run(() => {
       const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
       if (!row) throw new StoreError('VersionNotFound');
-      this.stmt.setAttributes.run(JSON.stringify({ ...JSON.parse(row.attributes), storageClass }), row.seq);
+      const attributes = JSON.parse(row.attributes) as ReturnType<typeof versionAttributes>;
+      this.stmt.setAttributes.run(JSON.stringify({
+        ...attributes,
+        ...(update.storageClass === undefined ? {} : { storageClass: update.storageClass }),
+        ...(update.restoredUntil === undefined ? {} : { restoredUntil: update.restoredUntil.getTime() }),
+      }), row.seq);
     });
   }
 
