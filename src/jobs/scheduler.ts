@@ -29,7 +29,7 @@ export interface Scheduler {
 /** How often the lease is renewed and run requests are looked for. */
 const POLL_MS = 1000;
 /** A holder that stops renewing loses the lease after this. */
-const LEASE_MS = 30_000;
+export const LEASE_MS = 30_000;
 /** A pass at least this often (and four times a lifecycle day when days are shortened). */
 const PASS_INTERVAL_MS_MAX = 60_000;
 /** The executor's share of the time while a pass runs: it sleeps 1/share − 1 times each page's work. */
