@@ -1,5 +1,5 @@
 /**
- * Runs the lifecycle executor in the server process. Several gateways may share one metadata
+ * Runs the lifecycle executor and the inventory report writer in the server process. Several gateways may share one metadata
  * store: a lease row makes exactly one of them the runner at a time (another takes over when a
  * holder stops renewing). The holder runs a pass every `intervalMs`, or at once when asked
  * (`coffer lifecycle run` → requestJobRun), and throttles itself to a small share of the event
@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { MetadataStore } from '../store/meta/metadata-store.js';
+import { runInventoryPass } from './inventory.js';
 import { runLifecyclePass, type LifecyclePassStats } from './lifecycle/executor.js';
 
 export const LIFECYCLE_LEASE = 'lifecycle';
@@ -66,6 +67,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     nextPassAt = Date.now() + intervalMs;
     const stats = await runLifecyclePass({ meta: options.meta, blobs: options.blobs, dayMs: options.dayMs, betweenPages });
     options.onPass?.(stats);
+    await runInventoryPass({ meta: options.meta, blobs: options.blobs, dayMs: options.dayMs, betweenPages });
   };
 
   const loop: Promise<void> = (async () => {

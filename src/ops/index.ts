@@ -30,6 +30,7 @@ import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecy
 import { getBucketAccelerateConfiguration, putBucketAccelerateConfiguration } from './config/accelerate.js';
 import { analytics } from './config/analytics.js';
 import { intelligentTiering } from './config/intelligent-tiering.js';
+import { inventory } from './config/inventory.js';
 import { metrics } from './config/metrics.js';
 import { getBucketRequestPayment, putBucketRequestPayment } from './config/request-payment.js';
 import { getBucketLogging, getBucketNotificationConfiguration, getBucketReplication } from './config/unconfigured.js';
@@ -89,6 +90,10 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   GetBucketIntelligentTieringConfiguration: intelligentTiering.get,
   DeleteBucketIntelligentTieringConfiguration: intelligentTiering.delete,
   ListBucketIntelligentTieringConfigurations: intelligentTiering.list,
+  PutBucketInventoryConfiguration: inventory.put,
+  GetBucketInventoryConfiguration: inventory.get,
+  DeleteBucketInventoryConfiguration: inventory.delete,
+  ListBucketInventoryConfigurations: inventory.list,
   GetBucketLogging: getBucketLogging,
   GetBucketNotificationConfiguration: getBucketNotificationConfiguration,
   GetBucketReplication: getBucketReplication,
