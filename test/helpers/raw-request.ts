@@ -78,3 +78,14 @@ export function signV4(options: {
     authorization: `AWS4-HMAC-SHA256 Credential=${options.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
   };
 }
+
+/** A raw request signed with SigV4 (header form) by `keys`: documents and headers an SDK would not send. */
+export function signedRequest(
+  endpoint: string,
+  keys: { accessKeyId: string; secretAccessKey: string },
+  options: { method: string; path: string; query?: string; body?: string },
+): Promise<RawResponse> {
+  const headers = signV4({ method: options.method, path: options.path, query: options.query, host: new URL(endpoint).host, body: options.body ?? '', ...keys });
+  const target = options.query ? `${options.path}?${options.query}` : options.path;
+  return rawRequest(endpoint, { method: options.method, path: target, headers, body: options.body });
+}

@@ -150,7 +150,7 @@ class BucketPass {
       const started = Date.now();
       const page = await meta.findStaleUploads(this.bucket.name, { prefix: rulePrefix(rule), initiatedAtOrBefore, after, limit: this.pageSize });
       this.stats.rowsRead += page.items.length;
-      for (const upload of page.items) {
+      await Promise.all(page.items.map(async (upload) => {
         try {
           const { released } = await meta.abortUpload(this.bucket.name, upload.uploadId);
           await blobs.delete(released);
@@ -158,7 +158,7 @@ class BucketPass {
         } catch (error) {
           if (!(error instanceof StoreError && error.code === 'UploadNotFound')) throw error; // completed or aborted meanwhile
         }
-      }
+      }));
       after = page.next ?? '';
       await this.options.betweenPages?.(Date.now() - started);
     } while (after !== '');
@@ -203,13 +203,12 @@ class BucketPass {
         kind, prefix: rulePrefix(rule), dueAtOrBefore, after, limit: this.pageSize,
       });
       this.stats.rowsRead += page.items.length;
-      for (const candidate of page.items) {
-        // Delete markers carry no tags or size: only prefix-only rules select them.
-        const selected = candidate.isDeleteMarker
-          ? rule.filter.tags.length === 0 && rule.filter.objectSizeGreaterThan === undefined && rule.filter.objectSizeLessThan === undefined
-          : filterMatches(rule.filter, candidate.key, candidate.size, candidate.tags);
-        if (selected) await act(candidate);
-      }
+      // Delete markers carry no tags or size: only prefix-only rules select them.
+      const selected = page.items.filter((candidate) => candidate.isDeleteMarker
+        ? rule.filter.tags.length === 0 && rule.filter.objectSizeGreaterThan === undefined && rule.filter.objectSizeLessThan === undefined
+        : filterMatches(rule.filter, candidate.key, candidate.size, candidate.tags));
+      // A page's actions are issued together: the store commits them as one batch, each in its own savepoint.
+      await Promise.all(selected.map(act));
       after = page.next ?? '';
       await this.options.betweenPages?.(Date.now() - started);
     } while (after !== '');

@@ -28,7 +28,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
-import { rawRequest, signV4 } from '../../helpers/raw-request.js';
+import { signedRequest } from '../../helpers/raw-request.js';
 import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 
 describe('bucket configuration families', { concurrency: true }, () => {
@@ -40,11 +40,7 @@ describe('bucket configuration families', { concurrency: true }, () => {
   });
   after(() => server.stop());
 
-  const rawPut = async (bucket: string, query: string, xml: string) => {
-    const url = new URL(server.endpoint);
-    const headers = signV4({ method: 'PUT', path: `/${bucket}`, query, host: url.host, body: xml, ...ROOT_KEYS });
-    return rawRequest(server.endpoint, { method: 'PUT', path: `/${bucket}?${query}`, headers, body: xml });
-  };
+  const rawPut = (bucket: string, query: string, body: string) => signedRequest(server.endpoint, ROOT_KEYS, { method: 'PUT', path: `/${bucket}`, query, body });
 
   // ---- accelerate ----
 

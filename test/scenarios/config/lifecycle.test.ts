@@ -13,7 +13,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
-import { rawRequest, signV4 } from '../../helpers/raw-request.js';
+import { signedRequest } from '../../helpers/raw-request.js';
 import { ROOT_KEYS, startServer, type TestServer } from '../../helpers/start-server.js';
 
 describe('bucket lifecycle configuration', { concurrency: true }, () => {
@@ -29,12 +29,7 @@ describe('bucket lifecycle configuration', { concurrency: true }, () => {
     s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules } }));
 
   /** A raw PUT ?lifecycle with this document (for documents the SDK would not build). */
-  const putDocument = async (bucket: string, xml: string) => {
-    const url = new URL(server.endpoint);
-    const path = `/${bucket}`;
-    const headers = signV4({ method: 'PUT', path, query: 'lifecycle', host: url.host, body: xml, ...ROOT_KEYS });
-    return rawRequest(server.endpoint, { method: 'PUT', path: `${path}?lifecycle`, headers, body: xml });
-  };
+  const putDocument = (bucket: string, body: string) => signedRequest(server.endpoint, ROOT_KEYS, { method: 'PUT', path: `/${bucket}`, query: 'lifecycle', body });
   const ruleXml = (inner: string) => `<LifecycleConfiguration><Rule>${inner}</Rule></LifecycleConfiguration>`;
 
   test('GetBucketLifecycleConfiguration.notConfigured', async () => {
