@@ -3,9 +3,9 @@
  * slot (lifecycle days: COFFER_LIFECYCLE_DAY_SECONDS) has begun, it lists the source bucket (the
  * current objects, or every version) and writes, as AWS lays them out in the destination bucket:
  *   <prefix>/<source>/<id>/data/<uuid>.csv.gz                       the CSV rows, gzipped
- *   <prefix>/<source>/<id>/<YYYY-MM-DDTHH-MMZ>/manifest.json         files, schema, timestamps
- *   <prefix>/<source>/<id>/<YYYY-MM-DDTHH-MMZ>/manifest.checksum     MD5 (hex) of manifest.json
  *   <prefix>/<source>/<id>/hive/dt=<YYYY-MM-DD-HH-MM>/symlink.txt     the data files, for Athena/Hive
+ *   <prefix>/<source>/<id>/<YYYY-MM-DDTHH-MMZ>/manifest.json         files, schema, timestamps
+ *   <prefix>/<source>/<id>/<YYYY-MM-DDTHH-MMZ>/manifest.checksum     MD5 (hex) of manifest.json, written last
  * A slot is claimed through a lease row that lasts until the next slot begins, so one gateway
  * writes each report; a report that fails gives its slot back and is written by a later pass.
  */
@@ -113,10 +113,11 @@ async function writeReport(options: InventoryPassOptions, source: BucketRecord, 
     fileSchema: schema.join(', '),
     files,
   }, null, 2));
-  const manifestMd5 = await putObject(options, destination, `${base}/${stamp}/manifest.json`, manifest, 'application/json');
-  await putObject(options, destination, `${base}/${stamp}/manifest.checksum`, Buffer.from(`${manifestMd5}\n`), 'text/plain');
   const symlinks = files.map((f) => `s3://${destination.name}/${f.key}\n`).join('');
   await putObject(options, destination, `${base}/hive/dt=${stamp.slice(0, 16).replace('T', '-')}/symlink.txt`, Buffer.from(symlinks), 'text/plain');
+  // The checksum goes last: readers take its presence as the sign that the report is complete.
+  const manifestMd5 = await putObject(options, destination, `${base}/${stamp}/manifest.json`, manifest, 'application/json');
+  await putObject(options, destination, `${base}/${stamp}/manifest.checksum`, Buffer.from(`${manifestMd5}\n`), 'text/plain');
   return true;
 }
 

@@ -47,8 +47,9 @@ describe('inventory reports', { concurrency: true }, () => {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       const listed = await s3.send(new ListObjectsV2Command({ Bucket: destination, Prefix: prefix }));
-      const manifest = listed.Contents?.find((c) => c.Key!.endsWith('/manifest.json'));
-      if (manifest) return manifest.Key!;
+      // manifest.checksum is written last: once it is there, the report is complete.
+      const checksum = listed.Contents?.find((c) => c.Key!.endsWith('/manifest.checksum'));
+      if (checksum) return checksum.Key!.replace(/manifest\.checksum$/, 'manifest.json');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     return assert.fail('no manifest.json within 10 s');
