@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteBucketLifecycleCommand,
   GetBucketLifecycleConfigurationCommand,
@@ -9,6 +10,7 @@ import {
   ListPartsCommand,
   PutBucketLifecycleConfigurationCommand,
   PutObjectCommand,
+  UploadPartCommand,
   type LifecycleRule,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -146,6 +148,15 @@ describe('bucket lifecycle configuration', { concurrency: true }, () => {
     }
     const other = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'data/y', Body: 'y' }));
     assert.match(other.Expiration ?? '', /rule-id="far"$/);
+  });
+
+  test('CompleteMultipartUpload.expirationHeader', async () => {
+    const bucket = await server.newBucket('lc');
+    await putRules(bucket, [{ ID: 'mpu', Status: 'Enabled', Filter: { Prefix: 'big/' }, Expiration: { Days: 5 } }]);
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'big/x' }));
+    const { ETag } = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'big/x', UploadId, PartNumber: 1, Body: 'one part' }));
+    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'big/x', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }));
+    assert.match(done.Expiration ?? '', /^expiry-date="[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} 00:00:00 GMT", rule-id="mpu"$/);
   });
 
   test('CreateMultipartUpload.abortDateHeaders', async () => {

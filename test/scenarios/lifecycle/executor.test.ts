@@ -122,6 +122,22 @@ describe('lifecycle executor (2-second days)', { concurrency: true }, () => {
     }
   });
 
+  test('Transition.storageClassRecorded', async () => {
+    const bucket = await server.newBucket('lc-tr', { keys: ['cold/a', 'cold/tiny', 'warm/b'] });
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cold/big', Body: Buffer.alloc(200 * 1024, 7) }));
+    await putRules(bucket, [
+      { ID: 'sized', Status: 'Enabled', Filter: { And: { Prefix: 'cold/a', ObjectSizeGreaterThan: 0 } }, Transitions: [{ Days: 1, StorageClass: 'GLACIER' }] },
+      { ID: 'default-minimum', Status: 'Enabled', Filter: { Prefix: 'cold/' }, Transitions: [{ Days: 1, StorageClass: 'DEEP_ARCHIVE' }] },
+    ]);
+    const classOf = async (Key: string) => (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key }))).StorageClass;
+    await eventually(async () => (await classOf('cold/big')) === 'DEEP_ARCHIVE', 'cold/big transitioned');
+    // A size filter lifts the 128 KiB default minimum; the second rule's (unfiltered) does not move it further.
+    assert.equal(await classOf('cold/a'), 'GLACIER');
+    // Under 128 KiB and no size filter: AWS's default minimum keeps it where it is.
+    assert.equal(await classOf('cold/tiny'), undefined);
+    assert.equal(await classOf('warm/b'), undefined);
+  });
+
   test('Expiration.disabledRuleDoesNothing', async () => {
     const bucket = await server.newBucket('lc-off', { keys: ['logs/a'] });
     await putRules(bucket, [{ ID: 'off', Status: 'Disabled', Filter: { Prefix: 'logs/' }, Expiration: { Days: 1 } }]);
