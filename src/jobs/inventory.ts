@@ -39,7 +39,7 @@ export interface InventoryPassOptions {
   readonly blobs: BlobStore;
   readonly dayMs: number;
   readonly now?: Date;
-  readonly betweenPages?: (busyMs: number) => Promise<void>;
+  readonly betweenPages?: (busyMs: number, wrote: boolean) => Promise<void>;
 }
 
 /** The stored configuration document (the checked XML tree) as the writer reads it. */
@@ -135,7 +135,8 @@ async function* listSource(options: InventoryPassOptions, bucket: BucketRecord, 
       last = entry.version;
       yield entry.version;
     }
-    await options.betweenPages?.(Date.now() - started);
+    // Listing pages are paced like writes: a report reads the whole bucket.
+    await options.betweenPages?.(Date.now() - started, true);
     if (!page.isTruncated || !last) return;
     keyMarker = last.key;
     versionIdMarker = last.versionId;

@@ -33,7 +33,7 @@ const POLL_MS = 1000;
 export const LEASE_MS = 30_000;
 /** A pass at least this often (and four times a lifecycle day when days are shortened). */
 const PASS_INTERVAL_MS_MAX = 60_000;
-/** The executor's share of the time while a pass runs: it sleeps 1/share − 1 times each page's work. */
+/** The executor's share of the time while a pass writes: it sleeps 1/share − 1 times each such page's work. */
 const BUSY_SHARE = 0.1;
 
 class StopPass extends Error {}
@@ -56,9 +56,10 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     return lease.held;
   };
 
-  const betweenPages = async (busyMs: number): Promise<void> => {
+  const betweenPages = async (busyMs: number, wrote: boolean): Promise<void> => {
     if (stopped) throw new StopPass();
-    await sleep(busyMs * (1 / BUSY_SHARE - 1), (w) => (wake = w));
+    // Reading an index range that holds nothing due costs the foreground little; writes are paced.
+    if (wrote) await sleep(busyMs * (1 / BUSY_SHARE - 1), (w) => (wake = w));
     if (Date.now() - lastRenewal > LEASE_MS / 3 && !(await renew())) throw new StopPass();
   };
 

@@ -36,10 +36,11 @@ export interface LifecyclePassOptions {
   /** The pass's clock (tests); default: now. */
   readonly now?: Date;
   /**
-   * Called after every page with the time the page took: the scheduler sleeps here (throttling)
-   * and renews its lease; throwing stops the pass.
+   * Called after every page with the time the page took and whether it changed anything: the
+   * scheduler renews its lease here and, after a page that wrote, sleeps (throttling); throwing
+   * stops the pass.
    */
-  readonly betweenPages?: (busyMs: number) => Promise<void>;
+  readonly betweenPages?: (busyMs: number, wrote: boolean) => Promise<void>;
 }
 
 export interface LifecyclePassStats {
@@ -160,7 +161,7 @@ class BucketPass {
         }
       }));
       after = page.next ?? '';
-      await this.options.betweenPages?.(Date.now() - started);
+      await this.options.betweenPages?.(Date.now() - started, page.items.length > 0);
     } while (after !== '');
   }
 
@@ -210,7 +211,7 @@ class BucketPass {
       // A page's actions are issued together: the store commits them as one batch, each in its own savepoint.
       await Promise.all(selected.map(act));
       after = page.next ?? '';
-      await this.options.betweenPages?.(Date.now() - started);
+      await this.options.betweenPages?.(Date.now() - started, selected.length > 0);
     } while (after !== '');
   }
 
