@@ -1,11 +1,12 @@
 /**
- * `coffer lifecycle run`: a lifecycle pass now. When no server holds the lifecycle lease this
- * process takes it and runs the pass itself (printing what it did); when a server holds it, the
- * request is recorded in the metadata store and that server runs a pass within a second — the
- * CLI never writes objects under a running server's feet.
+ * `coffer lifecycle run`: a lifecycle pass now. When no server holds the lifecycle lease (nor, for
+ * an embedded store, the data dir) this process takes it and runs the pass itself, printing what
+ * it did; otherwise the request is recorded in the metadata store and the server holding the
+ * lease runs a pass within a second — the CLI never writes objects under a running server's feet.
  */
 import { parseArgs } from 'node:util';
-import { openMetadataStore } from '../coffer.js';
+import { isPostgresUrl, openMetadataStore } from '../coffer.js';
+import { lockDataDir, type DataDirLock } from '../data-dir-lock.js';
 import { LEASE_MS, LIFECYCLE_LEASE } from '../jobs/scheduler.js';
 import { runLifecyclePass } from '../jobs/lifecycle/executor.js';
 import { ConfigError, parseConfig } from '../config.js';
@@ -31,12 +32,22 @@ export async function runLifecycleCommand(argv: readonly string[], env: NodeJS.P
     console.error(error instanceof ConfigError ? error.message : `${(error as Error).message}\n${USAGE}`);
     return 2;
   }
+  // An embedded data dir that a server owns is only asked (below); one nobody owns is taken for the pass.
+  const shared = isPostgresUrl(config.metadata);
+  let lock: DataDirLock | undefined;
+  if (!shared) {
+    try {
+      lock = lockDataDir(config.dataDir);
+    } catch {
+      // A running server owns it.
+    }
+  }
   const meta = await openMetadataStore(config.metadata, config.dataDir);
   try {
     const holder = `cli-${process.pid}`;
     const now = new Date();
-    const lease = await meta.acquireLease(LIFECYCLE_LEASE, holder, now, new Date(now.getTime() + LEASE_MS));
-    if (!lease.held) {
+    const lease = (shared || lock) ? await meta.acquireLease(LIFECYCLE_LEASE, holder, now, new Date(now.getTime() + LEASE_MS)) : undefined;
+    if (!lease?.held) {
       await meta.requestJobRun(LIFECYCLE_LEASE);
       console.log('A running Coffer holds the lifecycle lease: it was asked to run a pass now.');
       return 0;
@@ -51,5 +62,6 @@ export async function runLifecycleCommand(argv: readonly string[], env: NodeJS.P
     return 0;
   } finally {
     await meta.close();
+    lock?.release();
   }
 }

@@ -13,8 +13,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { BucketRecord, MetadataStore, VersionSummary } from '../store/meta/metadata-store.js';
-import { s3UrlEncode } from '../ops/listing.js';
-import { newVersionId } from '../ops/version-ids.js';
+import { urlEncode } from '../api/parameters.js';
+import { newVersionId } from '../ops/versioning/version-ids.js';
 
 /** The optional fields the writer fills (the others are refused when the configuration is put). */
 export const INVENTORY_FIELDS = [
@@ -95,7 +95,7 @@ async function writeReport(options: InventoryPassOptions, source: BucketRecord, 
     lines = [];
   };
   for await (const version of listSource(options, source, config.Filter?.Prefix ?? '', allVersions)) {
-    const values = [source.name, s3UrlEncode(version.key)];
+    const values = [source.name, urlEncode(version.key)];
     if (allVersions) values.push(version.versionId === 'null' ? '' : version.versionId, String(version.isLatest), String(version.isDeleteMarker));
     for (const field of fields) values.push(version.isDeleteMarker ? '' : fieldValue(field, version));
     lines.push(`${values.map(csvValue).join(',')}\n`);

@@ -15,7 +15,7 @@ import type {
 } from '../../store/meta/metadata-store.js';
 import { StoreError } from '../../store/meta/metadata-store.js';
 import { mayRemoveVersion } from '../removal-guard.js';
-import { newVersionId } from '../../ops/version-ids.js';
+import { newVersionId } from '../../ops/versioning/version-ids.js';
 import {
   actionCutoff,
   dueCutoff,

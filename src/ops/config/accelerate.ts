@@ -3,7 +3,6 @@
  * answers an empty AccelerateConfiguration, as AWS does (no Status: acceleration is off).
  */
 import { S3Error } from '../../errors.js';
-import { requireOwnedBucket } from '../access.js';
 import { readXmlDocument } from '../request-xml.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { checkDocument, childText, element, text } from './schema.js';
@@ -11,7 +10,7 @@ import { checkDocument, childText, element, text } from './schema.js';
 const SPEC = element({ Status: text({ values: ['Enabled', 'Suspended'] }) });
 
 export async function putBucketAccelerateConfiguration(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const bucket = ctx.bucket;
   const status = childText(checkDocument(await readXmlDocument(ctx.body, 'AccelerateConfiguration'), SPEC), 'Status');
   if (status === undefined) throw new S3Error('MalformedXML');
   if (bucket.name.includes('.')) {
@@ -22,7 +21,7 @@ export async function putBucketAccelerateConfiguration(ctx: OperationContext): P
 }
 
 export async function getBucketAccelerateConfiguration(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const bucket = ctx.bucket;
   const status = await ctx.services.meta.getBucketConfig(bucket.name, 'accelerate');
   return { xml: { root: 'AccelerateConfiguration', body: { Status: status } } };
 }

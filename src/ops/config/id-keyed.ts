@@ -7,7 +7,6 @@
 import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import type { BucketRecord, IdKeyedConfigFamily } from '../../store/meta/metadata-store.js';
-import { requireOwnedBucket } from '../access.js';
 import { readXmlDocument } from '../request-xml.js';
 import type { OperationContext, OperationHandler, OperationResult, XmlObject } from '../types.js';
 import { checkDocument, childText, type ElementSpec } from './schema.js';
@@ -42,7 +41,7 @@ export function idKeyedHandlers(family: IdKeyedFamily): IdKeyedHandlers {
   };
   return {
     async put(ctx) {
-      const bucket = await requireOwnedBucket(ctx);
+      const bucket = ctx.bucket;
       const id = configurationId(ctx);
       const configuration = checkDocument(await readXmlDocument(ctx.body, family.root), family.spec);
       if (childText(configuration, 'Id') !== id) {
@@ -58,18 +57,18 @@ export function idKeyedHandlers(family: IdKeyedFamily): IdKeyedHandlers {
       return {};
     },
     async get(ctx) {
-      const bucket = await requireOwnedBucket(ctx);
+      const bucket = ctx.bucket;
       return { xml: { root: family.root, body: await stored(ctx, bucket, configurationId(ctx)) } };
     },
     async delete(ctx) {
-      const bucket = await requireOwnedBucket(ctx);
+      const bucket = ctx.bucket;
       const id = configurationId(ctx);
       await stored(ctx, bucket, id);
       await ctx.services.meta.putBucketConfig(bucket.name, kindOf(id), undefined);
       return { status: 204 };
     },
     async list(ctx): Promise<OperationResult> {
-      const bucket = await requireOwnedBucket(ctx);
+      const bucket = ctx.bucket;
       const token = ctx.query.get('continuation-token') ?? undefined;
       const afterKind = token === undefined ? '' : decodeToken(token, family.family);
       const page = await ctx.services.meta.listBucketConfigs(bucket.name, family.family, afterKind, limits.configListPageMax + 1);

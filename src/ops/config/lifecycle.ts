@@ -17,7 +17,6 @@ import type {
   Transition,
 } from '../../jobs/lifecycle/rules.js';
 import { parseLifecycleDocument } from '../../jobs/lifecycle/rules.js';
-import { requireOwnedBucket } from '../access.js';
 import { opaqueId } from '../opaque-id.js';
 import { readXmlDocument } from '../request-xml.js';
 import type { OperationContext, OperationResult, XmlObject } from '../types.js';
@@ -34,7 +33,7 @@ export interface StoredLifecycle extends LifecycleConfiguration {
 }
 
 export async function putBucketLifecycleConfiguration(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const bucket = ctx.bucket;
   const minimumSize = ctx.headers[MINIMUM_SIZE_HEADER] ?? 'all_storage_classes_128K';
   if (!(MINIMUM_SIZE_VALUES as readonly string[]).includes(minimumSize)) {
     throw new S3Error('InvalidRequest', `Invalid value for ${MINIMUM_SIZE_HEADER} header`);
@@ -49,7 +48,7 @@ export async function putBucketLifecycleConfiguration(ctx: OperationContext): Pr
 }
 
 export async function getBucketLifecycleConfiguration(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const bucket = ctx.bucket;
   const document = await ctx.services.meta.getBucketConfig(bucket.name, 'lifecycle');
   if (document === undefined) throw new S3Error('NoSuchLifecycleConfiguration', undefined, { BucketName: bucket.name });
   const config = parseLifecycleDocument(document) as StoredLifecycle;
@@ -60,7 +59,7 @@ export async function getBucketLifecycleConfiguration(ctx: OperationContext): Pr
 }
 
 export async function deleteBucketLifecycle(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const bucket = ctx.bucket;
   await ctx.services.meta.putBucketConfig(bucket.name, 'lifecycle', undefined);
   return { status: 204 };
 }

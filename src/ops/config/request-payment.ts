@@ -3,7 +3,6 @@
  * on a Requester Pays bucket that acknowledges the charge (`x-amz-request-payer: requester`) is
  * answered with `x-amz-request-charged: requester`, as AWS confirms the charge.
  */
-import { requireOwnedBucket } from '../access.js';
 import { readXmlDocument } from '../request-xml.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { checkDocument, childText, element, text } from './schema.js';
@@ -11,14 +10,14 @@ import { checkDocument, childText, element, text } from './schema.js';
 const SPEC = element({ Payer: text({ required: true, values: ['Requester', 'BucketOwner'] }) });
 
 export async function putBucketRequestPayment(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const bucket = ctx.bucket;
   const payer = childText(checkDocument(await readXmlDocument(ctx.body, 'RequestPaymentConfiguration'), SPEC), 'Payer')!;
   await ctx.services.meta.putBucketConfig(bucket.name, 'request-payment', payer === 'BucketOwner' ? undefined : payer);
   return {};
 }
 
 export async function getBucketRequestPayment(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const bucket = ctx.bucket;
   const payer = (await ctx.services.meta.getBucketConfig(bucket.name, 'request-payment')) ?? 'BucketOwner';
   return { xml: { root: 'RequestPaymentConfiguration', body: { Payer: payer } } };
 }

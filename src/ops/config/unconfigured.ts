@@ -3,22 +3,19 @@
  * the events issue's): every bucket is in the not-configured state, answered as AWS answers it.
  */
 import { S3Error } from '../../errors.js';
-import { requireOwnedBucket } from '../access.js';
 import type { OperationContext, OperationResult } from '../types.js';
 
 /** Logging off: an empty BucketLoggingStatus. */
 export async function getBucketLogging(ctx: OperationContext): Promise<OperationResult> {
-  await requireOwnedBucket(ctx);
   return { xml: { root: 'BucketLoggingStatus', body: {} } };
 }
 
 /** No notifications: an empty NotificationConfiguration. */
 export async function getBucketNotificationConfiguration(ctx: OperationContext): Promise<OperationResult> {
-  await requireOwnedBucket(ctx);
   return { xml: { root: 'NotificationConfiguration', body: {} } };
 }
 
 export async function getBucketReplication(ctx: OperationContext): Promise<OperationResult> {
-  const bucket = await requireOwnedBucket(ctx);
+  const bucket = ctx.bucket;
   throw new S3Error('ReplicationConfigurationNotFoundError', undefined, { BucketName: bucket.name });
 }

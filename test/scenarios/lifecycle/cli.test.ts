@@ -23,8 +23,9 @@ function lifecycleRun(dataDir: string, daySeconds: number): { status: number | n
 test('CLI.lifecycleRun runs a pass itself when no server runs, and asks a running server otherwise', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'coffer-lifecycle-cli-'));
   try {
-    // Days of a day: the server itself expires nothing while the test runs.
-    let server = await startServer({ dataDir, lifecycleDaySeconds: 86_400 });
+    // Days of a day: the server itself expires nothing while the test runs. The data dir's own
+    // store (the CLI is pointed at the data dir), whatever COFFER_TEST_METADATA says.
+    let server = await startServer({ dataDir, metadata: 'sqlite', lifecycleDaySeconds: 86_400 });
     const bucket = await server.newBucket('lc-cli', { keys: ['logs/a', 'logs/b', 'keep'] });
     await server.client().send(new PutBucketLifecycleConfigurationCommand({
       Bucket: bucket,
@@ -38,7 +39,7 @@ test('CLI.lifecycleRun runs a pass itself when no server runs, and asks a runnin
     assert.equal(own.status, 0, own.stderr);
     assert.match(own.stdout, /^Lifecycle pass done: \{.*"expired":2,/);
 
-    server = await startServer({ dataDir, lifecycleDaySeconds: 86_400 });
+    server = await startServer({ dataDir, metadata: 'sqlite', lifecycleDaySeconds: 86_400 });
     try {
       const left = await server.client().send(new ListObjectsV2Command({ Bucket: bucket }));
       assert.deepEqual(left.Contents?.map((c) => c.Key), ['keep']);

@@ -1,0 +1,116 @@
+/**
+ * The PostgreSQL store's statements, by name (prepared once per connection). Keys are bytea
+ * parameters (UTF-8 bytes), so `key > $2` and `ORDER BY key` are byte order.
+ */
+const VERSION_COLUMNS = 'seq, bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest';
+/** What listings read, in the order of SummaryRow (sqlite/rows.ts), fetched as arrays. */
+const LIST_COLUMNS = 'seq, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes';
+const BUCKET_COLUMNS = 'name, owner_id, created_at, region, versioning, object_lock';
+const UPLOAD_COLUMNS = 'upload_id, bucket, key, initiated, owner_id, attributes';
+const CANDIDATE_COLUMNS = 'seq, key, version_id, is_delete_marker, size, last_modified, attributes, tags, noncurrent_since';
+const PART_COLUMNS = 'upload_id, part_number, size, etag, last_modified, checksum, manifest';
+/** Blob ids with how many times each occurs in the array parameter $1. */
+const REF_COUNTS = 'SELECT id, count(*) AS n FROM unnest($1::text[]) AS t (id) GROUP BY id';
+
+export const SQL = {
+  insertBucket: `INSERT INTO buckets (${BUCKET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+  getBucket: `SELECT ${BUCKET_COLUMNS} FROM buckets WHERE name = $1`,
+  // FOR KEY SHARE: writes into a bucket do not block one another, nor a versioning change, only
+  // the bucket's deletion (CockroachDB treats it as FOR SHARE).
+  shareBucket: 'SELECT 1 FROM buckets WHERE name = $1 FOR KEY SHARE',
+  lockBucket: 'SELECT 1 FROM buckets WHERE name = $1 FOR UPDATE',
+  listBuckets: `SELECT ${BUCKET_COLUMNS} FROM buckets`,
+  listBucketsOf: `SELECT ${BUCKET_COLUMNS} FROM buckets WHERE owner_id = $1`,
+  countBucketsOf: 'SELECT count(*) AS owned FROM buckets WHERE owner_id = $1',
+  deleteBucket: 'DELETE FROM buckets WHERE name = $1',
+  setVersioning: 'UPDATE buckets SET versioning = $1 WHERE name = $2',
+  anyVersion: 'SELECT 1 FROM versions WHERE bucket = $1 LIMIT 1',
+  anyUpload: 'SELECT 1 FROM uploads WHERE bucket = $1 LIMIT 1',
+  getConfig: 'SELECT document FROM bucket_configs WHERE bucket = $1 AND kind = $2',
+  putConfig: `INSERT INTO bucket_configs (bucket, kind, document) VALUES ($1, $2, $3)
+    ON CONFLICT (bucket, kind) DO UPDATE SET document = excluded.document`,
+  deleteConfig: 'DELETE FROM bucket_configs WHERE bucket = $1 AND kind = $2',
+  // Kinds are ASCII family names and ids: "C" collation is their byte order.
+  listConfigs: `SELECT kind, document FROM bucket_configs WHERE bucket = $1 AND kind COLLATE "C" > $2 AND kind COLLATE "C" < $3
+    ORDER BY kind COLLATE "C" LIMIT $4`,
+
+  getLatest: `SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = $1 AND key = $2 AND is_latest`,
+  lockLatest: `SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = $1 AND key = $2 AND is_latest FOR UPDATE`,
+  getVersion: `SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3`,
+  lockVersion: `SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3 FOR UPDATE`,
+  insertVersion: `INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest)
+    VALUES ($1, $2, $3, true, $4, $5, $6, $7, $8, $9, $10, $11)`,
+  deleteVersionRow: 'DELETE FROM versions WHERE seq = $1',
+  deleteVersionReturning: 'DELETE FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3 RETURNING manifest',
+  clearLatest: 'UPDATE versions SET is_latest = false, noncurrent_since = $3 WHERE bucket = $1 AND key = $2 AND is_latest',
+  promoteLatest: `UPDATE versions SET is_latest = true, noncurrent_since = NULL
+    WHERE seq = (SELECT seq FROM versions WHERE bucket = $1 AND key = $2 ORDER BY seq DESC LIMIT 1)`,
+  setTags: 'UPDATE versions SET tags = $1 WHERE seq = $2',
+  setAttributes: 'UPDATE versions SET attributes = $1 WHERE seq = $2',
+  scanVisibleFrom: `SELECT ${LIST_COLUMNS} FROM versions
+    WHERE bucket = $1 AND key >= $2 AND is_latest AND NOT is_delete_marker ORDER BY key LIMIT $3`,
+  scanVisibleAfter: `SELECT ${LIST_COLUMNS} FROM versions
+    WHERE bucket = $1 AND key > $2 AND is_latest AND NOT is_delete_marker ORDER BY key LIMIT $3`,
+  scanVersionsWithin: `SELECT ${LIST_COLUMNS} FROM versions WHERE bucket = $1 AND key = $2 AND seq < $3 ORDER BY seq DESC LIMIT $4`,
+  scanVersionsFrom: `SELECT ${LIST_COLUMNS} FROM versions WHERE bucket = $1 AND key >= $2 ORDER BY key, seq DESC LIMIT $3`,
+  scanVersionsAfter: `SELECT ${LIST_COLUMNS} FROM versions WHERE bucket = $1 AND key > $2 ORDER BY key, seq DESC LIMIT $3`,
+
+  // Lifecycle pages: (bucket, due time ≤ $2, after the cursor ($3, $4), key prefix $5, limit $6).
+  dueCurrent: `SELECT ${CANDIDATE_COLUMNS}, NULL::bigint AS newer FROM versions
+    WHERE bucket = $1 AND is_latest AND NOT is_delete_marker AND last_modified <= $2 AND (last_modified, key) > ($3, $4)
+    AND key >= $5 AND substring(key FROM 1 FOR octet_length($5)) = $5 ORDER BY last_modified, key LIMIT $6`,
+  dueNoncurrent: `SELECT ${CANDIDATE_COLUMNS}, (SELECT count(*) FROM versions n
+      WHERE n.bucket = v.bucket AND n.key = v.key AND n.seq > v.seq AND NOT n.is_latest) AS newer
+    FROM versions v WHERE bucket = $1 AND NOT is_latest AND noncurrent_since <= $2 AND (noncurrent_since, seq) > ($3, $4)
+    AND key >= $5 AND substring(key FROM 1 FOR octet_length($5)) = $5 ORDER BY noncurrent_since, seq LIMIT $6`,
+  dueLoneMarkers: `SELECT ${CANDIDATE_COLUMNS}, NULL::bigint AS newer FROM versions v
+    WHERE bucket = $1 AND is_latest AND is_delete_marker AND last_modified <= $2 AND (last_modified, key) > ($3, $4)
+    AND key >= $5 AND substring(key FROM 1 FOR octet_length($5)) = $5
+    AND NOT EXISTS (SELECT 1 FROM versions o WHERE o.bucket = v.bucket AND o.key = v.key AND o.seq <> v.seq)
+    ORDER BY last_modified, key LIMIT $6`,
+  staleUploads: `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE bucket = $1 AND initiated <= $2 AND (initiated, upload_id) > ($3, $4)
+    AND key >= $5 AND substring(key FROM 1 FOR octet_length($5)) = $5 ORDER BY initiated, upload_id LIMIT $6`,
+
+  ensureLease: 'INSERT INTO leases (name) VALUES ($1) ON CONFLICT DO NOTHING',
+  lockLease: 'SELECT holder, expires_at, run_requested FROM leases WHERE name = $1 FOR UPDATE',
+  takeLease: 'UPDATE leases SET holder = $2, expires_at = $3, run_requested = false WHERE name = $1',
+  releaseLease: 'UPDATE leases SET holder = NULL, expires_at = 0 WHERE name = $1 AND holder = $2',
+  requestRun: 'INSERT INTO leases (name, run_requested) VALUES ($1, true) ON CONFLICT (name) DO UPDATE SET run_requested = true',
+
+  insertUpload: `INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`,
+  getUpload: `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE upload_id = $1`,
+  shareUpload: 'SELECT bucket FROM uploads WHERE upload_id = $1 FOR SHARE',
+  lockUpload: 'SELECT bucket FROM uploads WHERE upload_id = $1 FOR UPDATE',
+  deleteUpload: 'DELETE FROM uploads WHERE upload_id = $1',
+  scanUploadsWithin: `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE bucket = $1 AND key = $2 AND (initiated, upload_id) > ($3, $4)
+    ORDER BY initiated, upload_id LIMIT $5`,
+  scanUploadsFrom: `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE bucket = $1 AND key >= $2 ORDER BY key, initiated, upload_id LIMIT $3`,
+  scanUploadsAfter: `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE bucket = $1 AND key > $2 ORDER BY key, initiated, upload_id LIMIT $3`,
+  lockPart: `SELECT ${PART_COLUMNS} FROM parts WHERE upload_id = $1 AND part_number = $2 FOR UPDATE`,
+  insertPart: `INSERT INTO parts (${PART_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+  replacePart: `UPDATE parts SET size = $3, etag = $4, last_modified = $5, checksum = $6, manifest = $7
+    WHERE upload_id = $1 AND part_number = $2`,
+  listParts: `SELECT ${PART_COLUMNS} FROM parts WHERE upload_id = $1 AND part_number > $2 ORDER BY part_number LIMIT $3`,
+  allParts: `SELECT ${PART_COLUMNS} FROM parts WHERE upload_id = $1 ORDER BY part_number`,
+
+  insertCompleted: `INSERT INTO completed_uploads (upload_id, bucket, key, version_id, etag, checksum, parts_digest, completed_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (upload_id) DO UPDATE SET bucket = excluded.bucket, key = excluded.key,
+    version_id = excluded.version_id, etag = excluded.etag, checksum = excluded.checksum, parts_digest = excluded.parts_digest,
+    completed_at = excluded.completed_at RETURNING seq`,
+  getCompleted: 'SELECT upload_id, bucket, key, version_id, etag, checksum, parts_digest, completed_at FROM completed_uploads WHERE upload_id = $1',
+  pruneCompletedBefore: `DELETE FROM completed_uploads WHERE seq IN
+    (SELECT seq FROM completed_uploads WHERE completed_at < $1 ORDER BY completed_at LIMIT $2)`,
+  pruneCompletedUpTo: 'DELETE FROM completed_uploads WHERE seq IN (SELECT seq FROM completed_uploads WHERE seq <= $1 ORDER BY seq LIMIT $2)',
+  deleteCompletedOf: 'DELETE FROM completed_uploads WHERE bucket = $1',
+
+  // Blob ids in sorted order, so that two transactions lock shared blob rows in the same order.
+  addRefs: `INSERT INTO blobs (id, refs) SELECT id, n FROM (${REF_COUNTS}) AS counts ORDER BY id
+    ON CONFLICT (id) DO UPDATE SET refs = blobs.refs + excluded.refs`,
+  addRefsExisting: `UPDATE blobs SET refs = blobs.refs + counts.n FROM (${REF_COUNTS}) AS counts WHERE blobs.id = counts.id`,
+  dropRefs: `UPDATE blobs SET refs = blobs.refs - counts.n FROM (${REF_COUNTS}) AS counts WHERE blobs.id = counts.id
+    RETURNING blobs.id, blobs.refs`,
+  deleteBlobs: 'DELETE FROM blobs WHERE id = ANY($1::text[]) AND refs <= 0',
+  referencedBlobs: 'SELECT id FROM blobs WHERE id = ANY($1::text[])',
+} as const;
+
+export type StatementName = keyof typeof SQL;
