@@ -39,6 +39,7 @@ import {
   decodeManifest,
   encodeManifest,
   rowToBucket,
+  rowToCandidate,
   rowToCompletedUpload,
   rowToUpload,
   rowToVersion,
@@ -46,6 +47,7 @@ import {
   uploadAttributes,
   versionAttributes,
   type BucketRow,
+  type CandidateRow,
   type CompletedRow,
   type PartRow,
   type SummaryRow,
@@ -375,17 +377,7 @@ export class PostgresMetadataStore implements MetadataStore {
     const { rows } = await run<PgCandidateRow>(this.pool, statement[scan.kind], [
       bucket, scan.dueAtOrBefore.getTime(), afterTime, typeof afterPosition === 'string' ? keyBytes(afterPosition) : afterPosition, keyBytes(scan.prefix), scan.limit,
     ]);
-    const items = rows.map((row): LifecycleCandidate => ({
-      key: row.key.toString('utf8'),
-      versionId: row.version_id,
-      isDeleteMarker: row.is_delete_marker,
-      size: row.size,
-      lastModified: new Date(row.last_modified),
-      storageClass: (JSON.parse(row.attributes) as { storageClass: string }).storageClass,
-      tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
-      ...(row.noncurrent_since === null ? {} : { noncurrentSince: new Date(row.noncurrent_since) }),
-      ...(row.newer === null ? {} : { newerNoncurrentVersions: row.newer }),
-    }));
+    const items = rows.map((row) => rowToCandidate({ ...row, key: row.key.toString('utf8') }));
     const last = rows.at(-1);
     if (!last || rows.length < scan.limit) return { items };
     return { items, next: JSON.stringify(noncurrent ? [last.noncurrent_since, last.seq] : [last.last_modified, last.key.toString('utf8')]) };
@@ -532,18 +524,7 @@ function keyBytes(key: string): Buffer {
 }
 
 type PgVersionRow = Omit<VersionRow, 'key'> & { key: Buffer };
-interface PgCandidateRow {
-  seq: number;
-  key: Buffer;
-  version_id: string;
-  is_delete_marker: boolean;
-  size: number;
-  last_modified: number;
-  attributes: string;
-  tags: string;
-  noncurrent_since: number | null;
-  newer: number | null;
-}
+type PgCandidateRow = Omit<CandidateRow, 'key'> & { key: Buffer };
 type PgUploadRow = Omit<UploadRow, 'key'> & { key: Buffer };
 type PgCompletedRow = Omit<CompletedRow, 'key'> & { key: Buffer };
 

@@ -42,6 +42,7 @@ import {
   decodeManifest,
   encodeManifest,
   rowToBucket,
+  rowToCandidate,
   rowToCompletedUpload,
   rowToUpload,
   rowToVersion,
@@ -49,6 +50,7 @@ import {
   uploadAttributes,
   versionAttributes,
   type BucketRow,
+  type CandidateRow,
   type CompletedRow,
   type PartRow,
   type SummaryRow,
@@ -390,17 +392,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const rows = statement.all(
       bucket, scan.dueAtOrBefore.getTime(), afterTime, afterTime, afterPosition, scan.prefix, [...scan.prefix].length, scan.prefix, scan.limit,
     ) as CandidateRow[];
-    const items = rows.map((row): LifecycleCandidate => ({
-      key: row.key,
-      versionId: row.version_id,
-      isDeleteMarker: row.is_delete_marker === 1,
-      size: Number(row.size),
-      lastModified: new Date(Number(row.last_modified)),
-      storageClass: (JSON.parse(row.attributes) as { storageClass: string }).storageClass,
-      tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
-      ...(row.noncurrent_since === null ? {} : { noncurrentSince: new Date(Number(row.noncurrent_since)) }),
-      ...(row.newer === null ? {} : { newerNoncurrentVersions: Number(row.newer) }),
-    }));
+    const items = rows.map(rowToCandidate);
     const last = rows.at(-1);
     if (!last || rows.length < scan.limit) return { items };
     return { items, next: JSON.stringify(scan.kind === 'noncurrent' ? [last.noncurrent_since, last.seq] : [last.last_modified, last.key]) };
@@ -562,19 +554,6 @@ const BUCKET_CACHE_ENTRIES_MAX = 10_000;
 const COMPLETED_PRUNE_BATCH = 64;
 
 const CANDIDATE_COLUMNS = 'seq, key, version_id, is_delete_marker, size, last_modified, attributes, tags, noncurrent_since';
-
-interface CandidateRow {
-  seq: number;
-  key: string;
-  version_id: string;
-  is_delete_marker: number;
-  size: number;
-  last_modified: number;
-  attributes: string;
-  tags: string;
-  noncurrent_since: number | null;
-  newer: number | null;
-}
 
 interface LeaseRow {
   name: string;
