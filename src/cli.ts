@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import { ConfigError, parseConfig, redactUrl, usage } from './config.js';
 import { startCoffer } from './coffer.js';
+import { runLifecycleCommand } from './cli/lifecycle.js';
 
 /** `coffer [options]`: starts the server, prints how to reach it, stops cleanly on SIGINT/SIGTERM. */
 export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv[0] === 'lifecycle') return runLifecycleCommand(argv.slice(1), env);
   let config;
   try {
     config = parseConfig(argv, env);

@@ -8,6 +8,7 @@ import { prepareDataDir } from './data-dir.js';
 import { createPipeline } from './http/pipeline.js';
 import { createHttpServer, type HttpServerOptions } from './http/server.js';
 import type { Services } from './ops/types.js';
+import { startScheduler } from './jobs/scheduler.js';
 import { FsBlobStore } from './store/blob/fs-blob-store.js';
 import { collectOrphans } from './store/collector.js';
 import type { IoProbe } from './store/io-probe.js';
@@ -73,7 +74,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   await collectOrphans(meta, blobs, Date.now() - (shared ? SHARED_ORPHAN_AGE_MS : 0));
 
   const authorize = createAuthorizer([ownershipRule(root.user.id)]);
-  const services: Services = { meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax };
+  const lifecycleDayMs = (options.lifecycleDaySeconds ?? 86_400) * 1000;
+  const services: Services = { meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax, lifecycleDayMs };
   const logError = options.logError ?? ((requestId, error) => console.error(`[${requestId}] internal error:`, error));
   const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }), options.http);
   await new Promise<void>((resolveListen, reject) => {
@@ -83,6 +85,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
       resolveListen();
     });
   });
+  const scheduler = startScheduler({ meta, blobs, dayMs: lifecycleDayMs, logError: (error) => logError('lifecycle', error) });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
@@ -105,6 +108,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
           });
           server.closeIdleConnections();
         });
+        await scheduler.stop();
         await meta.close();
         lock?.release();
       })();
@@ -119,11 +123,11 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
  */
 const SHARED_ORPHAN_AGE_MS = 24 * 60 * 60 * 1000;
 
-function isPostgresUrl(spec: string): boolean {
+export function isPostgresUrl(spec: string): boolean {
   return /^postgres(ql)?:\/\//i.test(spec);
 }
 
-async function openMetadataStore(spec: string, dataDir: string, probe: IoProbe | undefined): Promise<MetadataStore> {
+export async function openMetadataStore(spec: string, dataDir: string, probe?: IoProbe): Promise<MetadataStore> {
   if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite'), probe });
   if (spec === 'memory') return new SqliteMetadataStore({ path: ':memory:' });
   if (isPostgresUrl(spec)) {

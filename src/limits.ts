@@ -65,4 +65,13 @@ export const limits = {
    */
   completedUploadRememberedMs: 24 * 3600 * 1000,
   completedUploadsRememberedMax: 100_000,
+  lifecycleRulesMax: 1000,
+  lifecycleRuleIdCharsMax: 255,
+  /** NoncurrentVersionExpiration / NoncurrentVersionTransition: versions kept, at most. */
+  newerNoncurrentVersionsMax: 100,
+  /** Analytics, metrics, inventory and intelligent-tiering configurations per bucket (each family). */
+  bucketConfigsPerFamilyMax: 1000,
+  configIdCharsMax: 64,
+  /** Configurations per List…Configurations page (AWS pages them by 100). */
+  configListPageMax: 100,
 } as const;

@@ -132,3 +132,14 @@ export function splitResponses(text: string): Array<{ status: number; headers: R
   }
   return out;
 }
+
+/** A raw request signed with SigV4 (header form) by `keys`: documents and headers an SDK would not send. */
+export function signedRequest(
+  endpoint: string,
+  keys: { accessKeyId: string; secretAccessKey: string },
+  options: { method: string; path: string; query?: string; body?: string },
+): Promise<RawResponse> {
+  const headers = signV4({ method: options.method, path: options.path, query: options.query, host: new URL(endpoint).host, body: options.body ?? '', ...keys });
+  const target = options.query ? `${options.path}?${options.query}` : options.path;
+  return rawRequest(endpoint, { method: options.method, path: target, headers, body: options.body });
+}

@@ -41,6 +41,7 @@ import { listingEncoder } from '../../api/parameters.js';
 import { readManifest } from '../objects/read-object.js';
 import { asList, readBodyBytes, textOf } from '../request-xml.js';
 import { tagsFromHeader } from '../tagging/tag-set.js';
+import { abortHeaders, expirationHeaders } from '../config/lifecycle-headers.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
 
@@ -86,7 +87,11 @@ export async function createMultipartUpload(ctx: OperationContext): Promise<Oper
   };
   await ctx.services.meta.createUpload(upload);
   return {
-    headers: { 'x-amz-checksum-algorithm': checksum?.algorithm, 'x-amz-checksum-type': checksum?.type },
+    headers: {
+      'x-amz-checksum-algorithm': checksum?.algorithm,
+      'x-amz-checksum-type': checksum?.type,
+      ...(await abortHeaders(ctx, bucket.name, key, upload.initiated)),
+    },
     xml: { root: 'InitiateMultipartUploadResult', body: { Bucket: bucket.name, Key: key, UploadId: upload.uploadId } },
   };
 }
@@ -395,7 +400,10 @@ async function completeOnce(
     },
   );
   await releaseBlobs(ctx, released);
-  return completionResult(bucket, upload.key, versionId, etag, checksum);
+  const result = completionResult(bucket, upload.key, versionId, etag, checksum);
+  // Sent when the completion is fast; once keep-alive has begun, the early 200's headers stand.
+  const expiration = await expirationHeaders(ctx, bucket.name, { key: upload.key, size, tags: upload.tags, lastModified });
+  return { ...result, headers: { ...result.headers, ...expiration } };
 }
 
 
@@ -441,6 +449,7 @@ export async function listParts(ctx: OperationContext): Promise<OperationResult>
   const checksum = uploadChecksumOf(upload);
   const last = page.entries[page.entries.length - 1];
   return {
+    headers: await abortHeaders(ctx, bucket.name, upload.key, upload.initiated),
     xml: {
       root: 'ListPartsResult',
       body: {

@@ -19,6 +19,9 @@ import { parseRange } from './ranges.js';
 import { tagsFromHeader } from '../tagging/tag-set.js';
 import { readManifest, readManifestBuffer, whenReadable } from './read-object.js';
 import type { OperationContext, OperationResult } from '../types.js';
+import { expirationHeaders } from '../config/lifecycle-headers.js';
+import { requestChargedHeader } from '../config/request-payment.js';
+import { requireReadable, restoreHeaders } from './restore.js';
 import { newVersionId, NULL_VERSION_ID, showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
 
 /** `If-None-Match` / `If-Match` (`*` or an ETag) on a write, decided atomically by the store. */
@@ -85,6 +88,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
   let released: readonly string[];
   let versionId: string;
   let checksum;
+  const lastModified = new Date();
   try {
     checksum = verifyChecksums(checksumRequest, data.md5, data.checksums, ctx.body.trailers());
     versionId = versionIdForWrite(bucket);
@@ -96,7 +100,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
         isDeleteMarker: false,
         size: data.size,
         etag: data.md5.toString('hex'),
-        lastModified: new Date(),
+        lastModified,
         ownerId: ctx.user!.id,
         headers: objectHeaders,
         userMetadata,
@@ -117,6 +121,8 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
       etag: quoteEtag(data.md5.toString('hex')),
       'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
       ...(checksum ? { [checksumHeaderName(parseChecksumAlgorithm(checksum.algorithm)!)]: checksum.value, 'x-amz-checksum-type': checksum.type } : {}),
+      ...(await expirationHeaders(ctx, bucket.name, { key, size: data.size, tags, lastModified })),
+      ...(await requestChargedHeader(ctx, bucket.name)),
     },
   };
 }
@@ -146,6 +152,9 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   const version = await findVersion(ctx, bucket);
   checkReadPreconditions(ctx.headers, version);
   const headers = objectResponseHeaders(version, showsVersionIds(bucket));
+  Object.assign(headers, restoreHeaders(version));
+  if (version.isLatest) Object.assign(headers, await expirationHeaders(ctx, bucket.name, version));
+  Object.assign(headers, await requestChargedHeader(ctx, bucket.name));
   applyResponseOverrides(headers, ctx.query, ctx.user === null);
   const part = partRead(ctx.params.partNumber(), ctx.headers, version);
   if (part) Object.assign(headers, part.headers);
@@ -164,6 +173,7 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   if (range) headers['content-range'] = `bytes ${start}-${end - 1}/${version.size}`;
   const status = range ? 206 : 200;
   if (ctx.route.operation === 'HeadObject') return { status, headers };
+  requireReadable(version);
   // Small objects: one read, then headers and body in a single write.
   const payload = await readManifestBuffer(ctx.services.blobs, version.manifest, start, end);
   if (payload) return { status, headers, payload };
