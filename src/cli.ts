@@ -29,6 +29,15 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     console.error(`coffer: cannot start: ${(error as Error).message}`);
     return 1;
   }
+  // Listening for signals before the banner: whoever waits for the banner may signal at once.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      console.log(`${signal}: finishing in-flight requests…`);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
   const { accessKeyId } = coffer.rootUser;
   // The secret is shown once, when it is made; later it is where the operator put it.
   const secret = coffer.generatedCredentials
@@ -43,14 +52,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
   console.log(`  export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secret} AWS_DEFAULT_REGION=${coffer.region}`);
   console.log(`  aws --endpoint-url ${coffer.endpoint} s3 ls`);
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      console.log(`${signal}: finishing in-flight requests…`);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   await coffer.close();
   console.log('Coffer stopped.');
   return 0;
