@@ -12,12 +12,15 @@ import { HOST_ID, nextRequestId } from './request-ids.js';
 import { sendError, sendResult } from './respond.js';
 import { toS3Error } from '../ops/translate-error.js';
 import { route, type Route } from './router.js';
+import type { RequestObserver } from '../observe/request-observer.js';
 
 export interface PipelineOptions {
   readonly services: Services;
   readonly domain: string;
   /** Called for errors that are not S3 errors (answered as InternalError). */
   readonly logError: (requestId: string, error: unknown) => void;
+  /** Told of every request at its start; fills in the trace it returns (metrics, request log). */
+  readonly observe?: RequestObserver;
 }
 
 /**
@@ -35,6 +38,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
   res.setHeader('x-amz-request-id', requestId);
   res.setHeader('x-amz-id-2', HOST_ID);
   res.setHeader('server', 'Coffer');
+  const trace = options.observe?.(req, res, requestId);
   let routed: Partial<Route> | undefined;
   let resource: string | undefined;
   try {
@@ -49,11 +53,13 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const headers = req.headers as Record<string, string | undefined>;
     const decision = route(req.method ?? '', target, query, headers['x-amz-copy-source'] !== undefined);
     routed = decision;
+    if (trace) trace.operation = decision.operation;
     const auth = authenticate(
       { method: req.method ?? '', rawPath, rawQuery, headers, virtualHostBucket: target.virtualHost ? target.bucket : undefined, now: new Date() },
       options.services.credentials,
       options.services.region,
     );
+    if (trace) trace.accessKeyId = auth.user?.accessKeyId;
     if (decision.operation === undefined) throw new S3Error('MethodNotAllowed', undefined, { Method: req.method, ResourceType: target.key ? 'OBJECT' : 'BUCKET' });
     const handler = handlers[decision.operation];
     if (!handler) throw new S3Error('NotImplemented', `${decision.operation} is not implemented by Coffer yet.`);
@@ -81,6 +87,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     }
   } catch (error) {
     const s3Error = toS3Error(error);
+    if (trace && !isClientGone(req, error)) trace.errorCode = s3Error?.code ?? 'InternalError';
     if (s3Error) {
       sendError(req, res, s3Error, requestId, HOST_ID, routed, resource);
     } else if (isClientGone(req, error)) {

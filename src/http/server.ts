@@ -1,4 +1,5 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { limits } from '../limits.js';
 import { S3Error } from '../errors.js';
@@ -12,6 +13,8 @@ export interface HttpServerOptions {
   readonly idleTimeoutMs?: number;
   /** Connections beyond this many are answered 503 SlowDown and closed. */
   readonly connectionsMax?: number;
+  /** Serve HTTP/1.1 over TLS with this certificate chain and key (PEM); replace them with setSecureContext. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
 
 /**
@@ -20,14 +23,18 @@ export interface HttpServerOptions {
  * off so small responses go out at once. What Node's parser refuses, a timeout, or a connection
  * over the cap still gets an S3 error document, except where a response has already begun.
  */
-export function createHttpServer(handler: (req: IncomingMessage, res: ServerResponse) => void, options: HttpServerOptions = {}): Server {
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createHttpServer(handler: Listener, options: HttpServerOptions = {}): Server {
   const headersTimeout = options.headersTimeoutMs ?? limits.headersReceivedMsMax;
   const connectionsMax = options.connectionsMax ?? limits.connectionsMax;
   /** The request being answered on each socket, until it is answered and its body read. */
   const current = new WeakMap<Socket, ServerResponse>();
   const refused = new WeakSet<Socket>();
 
-  const server = createServer(
+  const tls = options.tls;
+  const create = tls ? (serverOptions: ServerOptions, listener: Listener): Server => createTlsServer({ ...serverOptions, ...tls }, listener) : createServer;
+  const server = create(
     {
       maxHeaderSize: limits.headerBytesMax,
       requestTimeout: 0,
@@ -66,6 +73,8 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
     open++;
     socket.once('close', () => open--);
     if (open > connectionsMax) {
+      // Under TLS this is the raw socket, before the handshake: there is no channel to answer on.
+      if (tls) return void socket.destroy();
       refused.add(socket);
       socket.write(rawError(new S3Error('SlowDown')));
       socket.destroySoon();

@@ -1,0 +1,62 @@
+import { ConfigError, parseConfig, usage } from '../config.js';
+import { startCoffer } from '../coffer.js';
+import { createLogger } from '../observe/logger.js';
+
+/** `coffer serve [options]`: starts the server, prints how to reach it, stops cleanly on SIGINT/SIGTERM. */
+export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let config;
+  try {
+    config = parseConfig(argv, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  if (config === 'help') {
+    console.log(usage());
+    return 0;
+  }
+  const logger = createLogger(config.logLevel);
+  let coffer;
+  try {
+    coffer = await startCoffer({ ...config, logger });
+  } catch (error) {
+    // Start-up failures (a malformed users file, the port in use, an unwritable data dir) are the
+    // operator's to fix: one line saying what, not a stack trace.
+    console.error(`coffer: cannot start: ${(error as Error).message}`);
+    return 1;
+  }
+  const { accessKeyId, secretAccessKey } = coffer.rootUser;
+  // A secret the operator chose (environment) is theirs already: it is not echoed to the terminal or logs.
+  const secretShown = config.secretAccessKey ? '(from COFFER_SECRET_ACCESS_KEY)' : secretAccessKey;
+  console.log(`Coffer is serving S3 on ${coffer.endpoint} (region ${coffer.region}, data in ${config.dataDir})`);
+  console.log(`Credentials${coffer.generatedCredentials ? ' (generated, kept in the data dir)' : ''}:`);
+  console.log(`  AccessKeyId:     ${accessKeyId}`);
+  console.log(`  SecretAccessKey: ${secretShown}`);
+  console.log('AWS CLI:');
+  console.log(`  export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${config.secretAccessKey ? '…' : secretAccessKey} AWS_DEFAULT_REGION=${coffer.region}`);
+  console.log(`  aws --endpoint-url ${coffer.endpoint} s3 ls`);
+  if (coffer.metricsEndpoint) console.log(`Metrics: ${coffer.metricsEndpoint}`);
+
+  const reloadTls = () => {
+    coffer.reloadTls().then(
+      () => logger.info('TLS certificate and key reloaded (new connections use them)'),
+      (error: unknown) => logger.error({ err: error }, 'TLS reload failed: still serving the previous certificate'),
+    );
+  };
+  if (config.tlsCert) process.on('SIGHUP', reloadTls);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      console.log(`${signal}: finishing in-flight requests…`);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.off('SIGHUP', reloadTls);
+  await coffer.close();
+  console.log('Coffer stopped.');
+  return 0;
+}
