@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { MetadataStore, StoreUsage } from '../store/meta/metadata-store.js';
 
 /** Store totals are recomputed at most this often: they cost O(versions) (MetadataStore.usage). */
@@ -16,32 +16,44 @@ export interface RequestSample {
   readonly durationMs: number;
 }
 
+/** What one operation's requests added up to, kept as plain numbers: the per-request cost is a few additions. */
+interface OperationTotals {
+  readonly byStatus: Map<number, number>;
+  /** Observations per latency bucket (not cumulative); the last slot is +Inf. */
+  readonly latencyCounts: Float64Array;
+  latencyCount: number;
+  latencySumSeconds: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+type Sample = { value: number; labels: Record<string, string | number>; metricName?: string };
+
 /**
  * Coffer's Prometheus metrics, in a registry of its own (several servers can run in one process).
  * Features add theirs to `registry` (outbox depth, lifecycle progress…); `/_metrics` serves it.
+ * The request families are totals turned into Prometheus samples only when scraped: prom-client's
+ * labelled counters and histograms hash their labels on every update, which cost several µs per
+ * request (bench/observability-cost.ts).
  */
 export class CofferMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'operation' | 'status'>;
-  private readonly latency: Histogram<'operation'>;
-  private readonly received: Counter<'operation'>;
-  private readonly sent: Counter<'operation'>;
-  private readonly inFlight: Gauge;
-  /** Label children by operation (and status): prom-client hashes label objects on every call otherwise. */
-  private readonly perOperation = new Map<string, { latency: Histogram.Internal<'operation'>; received: Counter.Internal; sent: Counter.Internal }>();
-  private readonly perOutcome = new Map<string, Counter.Internal>();
+  private readonly operations = new Map<string, OperationTotals>();
+  private inFlight = 0;
 
   constructor(meta: MetadataStore) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'coffer_' });
-    this.requests = new Counter({ name: 'coffer_s3_requests_total', help: 'S3 requests answered, by operation and HTTP status.', labelNames: ['operation', 'status'], registers });
-    this.latency = new Histogram({
-      name: 'coffer_s3_request_duration_seconds', help: 'Time from the request line to the last byte of the response, by operation.',
-      labelNames: ['operation'], buckets: LATENCY_BUCKETS, registers,
-    });
-    this.received = new Counter({ name: 'coffer_s3_received_bytes_total', help: 'Bytes read from clients (headers and bodies), by operation.', labelNames: ['operation'], registers });
-    this.sent = new Counter({ name: 'coffer_s3_sent_bytes_total', help: 'Bytes written to clients (headers and bodies), by operation.', labelNames: ['operation'], registers });
-    this.inFlight = new Gauge({ name: 'coffer_s3_requests_in_flight', help: 'S3 requests being served now.', registers });
+    const each = (sample: (operation: string, totals: OperationTotals) => Sample[]) => () => [...this.operations].flatMap(([operation, totals]) => sample(operation, totals));
+    this.family('coffer_s3_requests_total', 'S3 requests answered, by operation and HTTP status.', 'counter',
+      each((operation, totals) => [...totals.byStatus].map(([status, value]) => ({ value, labels: { operation, status } }))));
+    this.family('coffer_s3_request_duration_seconds', 'Time from the request line to the last byte of the response, by operation.', 'histogram',
+      each((operation, totals) => histogramSamples('coffer_s3_request_duration_seconds', operation, totals)));
+    this.family('coffer_s3_received_bytes_total', 'Bytes read from clients (headers and bodies), by operation.', 'counter',
+      each((operation, totals) => [{ value: totals.bytesIn, labels: { operation } }]));
+    this.family('coffer_s3_sent_bytes_total', 'Bytes written to clients (headers and bodies), by operation.', 'counter',
+      each((operation, totals) => [{ value: totals.bytesOut, labels: { operation } }]));
+    this.family('coffer_s3_requests_in_flight', 'S3 requests being served now.', 'gauge', () => [{ value: this.inFlight, labels: {} }]);
 
     const usage = cachedUsage(meta);
     const storeGauge = (name: string, help: string, pick: (u: StoreUsage) => number) =>
@@ -52,28 +64,44 @@ export class CofferMetrics {
   }
 
   requestStarted(): void {
-    this.inFlight.inc();
+    this.inFlight++;
   }
 
   requestFinished(sample: RequestSample): void {
-    this.inFlight.dec();
-    let byOperation = this.perOperation.get(sample.operation);
-    if (!byOperation) {
-      const labels = { operation: sample.operation };
-      byOperation = { latency: this.latency.labels(labels), received: this.received.labels(labels), sent: this.sent.labels(labels) };
-      this.perOperation.set(sample.operation, byOperation);
+    this.inFlight--;
+    let totals = this.operations.get(sample.operation);
+    if (!totals) {
+      totals = { byStatus: new Map(), latencyCounts: new Float64Array(LATENCY_BUCKETS.length + 1), latencyCount: 0, latencySumSeconds: 0, bytesIn: 0, bytesOut: 0 };
+      this.operations.set(sample.operation, totals);
     }
-    const outcomeKey = `${sample.operation} ${sample.status}`;
-    let byOutcome = this.perOutcome.get(outcomeKey);
-    if (!byOutcome) {
-      byOutcome = this.requests.labels({ operation: sample.operation, status: String(sample.status) });
-      this.perOutcome.set(outcomeKey, byOutcome);
-    }
-    byOutcome.inc();
-    byOperation.latency.observe(sample.durationMs / 1000);
-    if (sample.bytesIn > 0) byOperation.received.inc(sample.bytesIn);
-    if (sample.bytesOut > 0) byOperation.sent.inc(sample.bytesOut);
+    totals.byStatus.set(sample.status, (totals.byStatus.get(sample.status) ?? 0) + 1);
+    const seconds = sample.durationMs / 1000;
+    let bucket = 0;
+    while (bucket < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[bucket]!) bucket++;
+    totals.latencyCounts[bucket]!++;
+    totals.latencyCount++;
+    totals.latencySumSeconds += seconds;
+    totals.bytesIn += sample.bytesIn;
+    totals.bytesOut += sample.bytesOut;
   }
+
+  /** A metric family whose samples are computed when scraped (prom-client's registry only calls `get`). */
+  private family(name: string, help: string, type: 'counter' | 'gauge' | 'histogram', samples: () => Sample[]): void {
+    const metric = { name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: samples() }), reset() {} };
+    this.registry.registerMetric(metric as unknown as Metric);
+  }
+}
+
+function histogramSamples(name: string, operation: string, totals: OperationTotals): Sample[] {
+  const samples: Sample[] = [];
+  let cumulative = 0;
+  for (let i = 0; i <= LATENCY_BUCKETS.length; i++) {
+    cumulative += totals.latencyCounts[i]!;
+    samples.push({ metricName: `${name}_bucket`, value: cumulative, labels: { le: i < LATENCY_BUCKETS.length ? LATENCY_BUCKETS[i]! : '+Inf', operation } });
+  }
+  samples.push({ metricName: `${name}_sum`, value: totals.latencySumSeconds, labels: { operation } });
+  samples.push({ metricName: `${name}_count`, value: totals.latencyCount, labels: { operation } });
+  return samples;
 }
 
 /** The store's usage, recomputed when older than USAGE_REFRESH_MS; concurrent scrapes share one query. */
