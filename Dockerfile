@@ -31,7 +31,8 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 9000
-# Ready = the metadata store answers and the blob store can write (see docs/operations.md).
+# Ready = the metadata store answers and the blob store can write (see docs/operations.md). With
+# --tls-cert, probe https (or serve the checks on --metrics-address) instead.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9000/_health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 STOPSIGNAL SIGTERM

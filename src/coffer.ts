@@ -9,7 +9,7 @@ import type { CofferConfig } from './config.js';
 import { resolveTarget } from './http/addressing.js';
 import { createPipeline } from './http/pipeline.js';
 import { createHttpServer } from './http/server.js';
-import { SERVICE_PATHS, withServiceEndpoints } from './http/service-endpoints.js';
+import { SERVICE_PATHS, signedBy, withServiceEndpoints } from './http/service-endpoints.js';
 import { checkReadiness } from './observe/health.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { CofferMetrics } from './observe/metrics.js';
@@ -75,7 +75,11 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   };
   const pipeline = createPipeline({ services, domain, logError, observe: createRequestObserver(metrics, logger) });
   const isVirtualHost = (host: string | undefined) => resolveTarget('/', host, domain).virtualHost;
-  const handler = withServiceEndpoints({ ...serviceOptions, metricsAccess: options.metricsPublic ? 'public' : 'loopback' }, isVirtualHost, pipeline);
+  const handler = withServiceEndpoints(
+    { ...serviceOptions, metricsAccess: options.metricsPublic ? 'public' : 'loopback', trusted: signedBy(root.user.accessKeyId, credentials, region) },
+    isVirtualHost,
+    pipeline,
+  );
   const tlsFiles = options.tlsCert || options.tlsKey ? requireBoth(options.tlsCert, options.tlsKey) : undefined;
   const readTls = async (files: { cert: string; key: string }) => ({ cert: await readFile(files.cert), key: await readFile(files.key) });
   const server = createHttpServer(handler, { tls: tlsFiles && (await readTls(tlsFiles)) });

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { authenticate } from '../auth/authenticate.js';
+import type { CredentialStore } from '../auth/credentials.js';
 import type { Readiness } from '../observe/health.js';
 
 /**
@@ -13,6 +15,8 @@ export interface ServiceEndpointOptions {
   readonly readiness: () => Promise<Readiness>;
   /** Who may read metrics on this listener: loopback clients only, or anyone who reaches it. */
   readonly metricsAccess: 'loopback' | 'public';
+  /** From elsewhere than loopback, a request this accepts may read metrics too (one signed by the root user). */
+  readonly trusted?: (req: IncomingMessage) => boolean;
   /** Also answer `/metrics` and `/health/*` (the dedicated metrics listener, where no S3 is served). */
   readonly bareAliases?: boolean;
 }
@@ -48,8 +52,8 @@ async function answer(endpoint: Endpoint, options: ServiceEndpointOptions, req: 
     const readiness = await options.readiness();
     return send(req, res, readiness.ready ? 200 : 503, 'application/json', `${JSON.stringify({ status: readiness.ready ? 'ready' : 'unavailable', ...readiness.checks })}\n`);
   }
-  if (options.metricsAccess === 'loopback' && !isLoopback(req.socket.remoteAddress)) {
-    return send(req, res, 403, 'text/plain', 'Metrics are served to loopback clients only (see --metrics-public and --metrics-address).\n');
+  if (options.metricsAccess === 'loopback' && !isLoopback(req.socket.remoteAddress) && !options.trusted?.(req)) {
+    return send(req, res, 403, 'text/plain', 'Metrics are served to loopback clients and to requests signed by the root user (see --metrics-public and --metrics-address).\n');
   }
   return send(req, res, 200, options.metrics.contentType, await options.metrics.metrics());
 }
@@ -59,7 +63,24 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, content
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-export function isLoopback(address: string | undefined): boolean {
+/** True when the request carries a valid SigV4/SigV2 signature of `accessKeyId` (e.g. curl --aws-sigv4). */
+export function signedBy(accessKeyId: string, credentials: CredentialStore, region: string): (req: IncomingMessage) => boolean {
+  return (req) => {
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    try {
+      const auth = authenticate({
+        method: req.method ?? 'GET', rawPath: queryAt < 0 ? url : url.slice(0, queryAt), rawQuery: queryAt < 0 ? '' : url.slice(queryAt + 1),
+        headers: req.headers as Record<string, string | undefined>, virtualHostBucket: undefined, now: new Date(),
+      }, credentials, region);
+      return auth.user?.accessKeyId === accessKeyId;
+    } catch {
+      return false; // a bad signature is no more than no signature here
+    }
+  };
+}
+
+function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }

@@ -9,8 +9,8 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createLogger } from '../../../src/observe/logger.js';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { layout } from '../../helpers/data-dir.js';
-import { rawRequest } from '../../helpers/raw-request.js';
-import { ROOT_KEYS, startServer, type TestServer } from '../../helpers/start-server.js';
+import { rawRequest, signV4 } from '../../helpers/raw-request.js';
+import { OTHER_USER, ROOT_KEYS, startServer, type TestServer } from '../../helpers/start-server.js';
 
 /** The value of one sample in Prometheus text (0 when the series is absent). */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -83,11 +83,11 @@ describe('server: metrics, request log, health', () => {
     }
   });
 
-  test('Metrics.loopbackOnly: a client on another address gets 403 unless metricsPublic', async (t) => {
+  test('Metrics.loopbackOnly: a client on another address gets 403 unless metricsPublic or signed by the root user', async (t) => {
     const address = externalAddress();
     if (!address) return t.skip('this machine has no non-loopback IPv4 address');
-    const get = (port: number) => new Promise<number>((resolve, reject) => {
-      request({ host: address, port, path: '/_metrics', localAddress: address }, (res) => {
+    const get = (port: number, headers: Record<string, string> = {}) => new Promise<number>((resolve, reject) => {
+      request({ host: address, port, path: '/_metrics', localAddress: address, headers }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       }).on('error', reject).end();
@@ -97,6 +97,10 @@ describe('server: metrics, request log, health', () => {
     try {
       assert.equal(await get(closed.coffer.port), 403);
       assert.equal(await get(open.coffer.port), 200);
+      const host = `${address}:${closed.coffer.port}`;
+      assert.equal(await get(closed.coffer.port, signV4({ method: 'GET', path: '/_metrics', host, ...ROOT_KEYS })), 200);
+      assert.equal(await get(closed.coffer.port, signV4({ method: 'GET', path: '/_metrics', host, ...OTHER_USER })), 403);
+      assert.equal(await get(closed.coffer.port, signV4({ method: 'GET', path: '/_metrics', host, ...ROOT_KEYS, secretAccessKey: 'wrong' })), 403);
     } finally {
       await closed.stop();
       await open.stop();

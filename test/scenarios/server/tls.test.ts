@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, get } from 'node:https';
 import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { startChildServer } from '../../helpers/child-server.js';
 import { awscli, AWS_CLI } from '../../helpers/external-tools.js';
 import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 
@@ -109,6 +110,21 @@ describe('server: TLS', () => {
     });
     assert.match(result.stdout, new RegExp(` ${bucket}\\n`));
   });
+  test('CLI.SIGHUP: coffer serve --tls-cert/--tls-key reloads the certificate on SIGHUP and keeps serving', async () => {
+    const data = join(dir, 'child-data');
+    const child = await startChildServer(['--address', '127.0.0.1:0', '--data-dir', data, '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')]);
+    try {
+      assert.match(child.endpoint, /^https:\/\//);
+      child.process.kill('SIGHUP');
+      for (let i = 0; i < 100 && !child.stdout().includes('TLS certificate and key reloaded'); i++) await new Promise((r) => setTimeout(r, 50));
+      const reloaded = child.stdout().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { level: number; msg: string });
+      assert.deepEqual(reloaded.map((l) => [l.level, l.msg]), [[30, 'TLS certificate and key reloaded (new connections use them)']]);
+      assert.equal((await httpsGet(`${child.endpoint}/_health/live`, new Agent({ ca }))).status, 200);
+    } finally {
+      assert.equal(await child.stop(), 0);
+    }
+  });
+
   // Last: the clients above trust only the first certificate.
   test('TLS.reload: a new certificate is served to new connections; an open connection keeps working', async () => {
     const agent = new Agent({ ca, keepAlive: true, maxSockets: 1 });
@@ -125,6 +141,11 @@ describe('server: TLS', () => {
     const second = await servedFingerprint(server.coffer.port, secondCa);
     assert.notEqual(second, first);
     agent.destroy();
+
+    // A broken file fails the reload; the certificate in use stays.
+    await writeFile(join(dir, 'cert.pem'), 'not a certificate');
+    await assert.rejects(server.coffer.reloadTls(), /PEM|certificate|no start line/i);
+    assert.equal(await servedFingerprint(server.coffer.port, secondCa), second);
   });
 
 });
