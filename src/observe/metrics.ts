@@ -1,9 +1,6 @@
 import { Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { MetadataStore, StoreUsage } from '../store/meta/metadata-store.js';
 
-/** Store totals are recomputed at most this often: they cost O(versions) (MetadataStore.usage). */
-const USAGE_REFRESH_MS = 30_000;
-
 /** Latency buckets, seconds: from a cached 4 KiB GET to a multi-GiB transfer. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
@@ -55,12 +52,14 @@ export class CofferMetrics {
       each((operation, totals) => [{ value: totals.bytesOut, labels: { operation } }]));
     this.family('coffer_s3_requests_in_flight', 'S3 requests being served now.', 'gauge', () => [{ value: this.inFlight, labels: {} }]);
 
-    const usage = cachedUsage(meta);
+    // Read once per scrape (the store keeps the totals: MetadataStore.usage), shared by the three gauges.
+    let scrape: Promise<StoreUsage> | undefined;
+    const usage = () => (scrape ??= meta.usage().finally(() => setImmediate(() => (scrape = undefined))));
     const storeGauge = (name: string, help: string, pick: (u: StoreUsage) => number) =>
       new Gauge({ name, help, registers, async collect() { this.set(pick(await usage())); } });
-    storeGauge('coffer_store_buckets', 'Buckets (refreshed at most every 30 s).', (u) => u.buckets);
-    storeGauge('coffer_store_objects', 'Object versions that are not delete markers (refreshed at most every 30 s).', (u) => u.objects);
-    storeGauge('coffer_store_bytes', 'Bytes of those versions (refreshed at most every 30 s).', (u) => u.bytes);
+    storeGauge('coffer_store_buckets', 'Buckets.', (u) => u.buckets);
+    storeGauge('coffer_store_objects', 'Object versions that are not delete markers.', (u) => u.objects);
+    storeGauge('coffer_store_bytes', 'Bytes of those versions.', (u) => u.bytes);
   }
 
   requestStarted(): void {
@@ -102,18 +101,4 @@ function histogramSamples(name: string, operation: string, totals: OperationTota
   samples.push({ metricName: `${name}_sum`, value: totals.latencySumSeconds, labels: { operation } });
   samples.push({ metricName: `${name}_count`, value: totals.latencyCount, labels: { operation } });
   return samples;
-}
-
-/** The store's usage, recomputed when older than USAGE_REFRESH_MS; concurrent scrapes share one query. */
-function cachedUsage(meta: MetadataStore): () => Promise<StoreUsage> {
-  let last: { at: number; value: Promise<StoreUsage> } | undefined;
-  return () => {
-    const now = Date.now();
-    if (!last || now - last.at >= USAGE_REFRESH_MS) {
-      const value = meta.usage();
-      last = { at: now, value };
-      value.catch(() => { last = undefined; }); // a failure is reported by this scrape and retried by the next
-    }
-    return last.value;
-  };
 }

@@ -303,7 +303,7 @@ export interface MetadataStore {
   // ---- housekeeping ----
   /** Of the given blob ids, the ones some version or part references. */
   referencedBlobs(blobIds: readonly string[]): Promise<Set<string>>;
-  /** Buckets, objects and bytes stored. O(versions): callers cache it rather than ask per request. */
+  /** Buckets, objects and bytes stored, exact as of the last commit (SQLite: read from totals its triggers keep). */
   usage(): Promise<StoreUsage>;
   /**
    * Every version (delete markers included) and every part of an upload in progress, read a page

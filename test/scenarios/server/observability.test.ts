@@ -65,6 +65,7 @@ describe('server: metrics, request log, health', () => {
     assert.ok(delta('coffer_s3_received_bytes_total', { operation: 'PutObject' }) >= 2 * body.length);
     assert.ok(delta('coffer_s3_sent_bytes_total', { operation: 'GetObject' }) >= body.length);
     assert.match(after, /^coffer_s3_requests_in_flight 0$/m);
+    assert.deepEqual([delta('coffer_store_objects', {}), delta('coffer_store_bytes', {})], [2, 2 * body.length]);
     assert.ok(sample(after, 'coffer_process_resident_memory_bytes') > 0);
   });
 

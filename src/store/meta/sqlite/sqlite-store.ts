@@ -30,6 +30,7 @@ import {
 } from '../metadata-store.js';
 import { walkListing, type Scanner } from '../listing.js';
 import { SCHEMA } from './schema.js';
+import { createUsageTotals } from './usage-totals.js';
 import { GroupCommitter } from './group-commit.js';
 import { WalSyncer } from './wal-sync.js';
 import {
@@ -85,6 +86,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    createUsageTotals(this.db);
     watchBuckets(this.db, () => this.bucketCache.clear());
     watchVersions(this.db, (bucket, key) => this.latestCache.delete(latestCacheKey(bucket, key)));
     this.stmt = prepareStatements(this.db);
@@ -381,8 +383,8 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async usage(): Promise<StoreUsage> {
     const { buckets } = this.stmt.countBuckets.get() as { buckets: number };
-    const { objects, bytes } = this.stmt.sumVersions.get() as { objects: number; bytes: number | null };
-    return { buckets, objects, bytes: bytes ?? 0 };
+    const { objects, bytes } = this.stmt.sumVersions.get() as { objects: number; bytes: number };
+    return { buckets, objects, bytes };
   }
 
   async *scanData(): AsyncIterable<StoredData> {
@@ -621,7 +623,7 @@ function prepareStatements(db: Db) {
     getBlob: p('SELECT 1 FROM blobs WHERE id = ?'),
 
     countBuckets: p('SELECT count(*) AS buckets FROM buckets'),
-    sumVersions: p('SELECT count(*) AS objects, sum(size) AS bytes FROM versions WHERE is_delete_marker = 0'),
+    sumVersions: p('SELECT objects, bytes FROM usage_totals WHERE id = 0'),
     scanAllVersions: p(`SELECT ${VERSION_COLUMNS} FROM versions WHERE seq > ? ORDER BY seq LIMIT ?`),
     scanAllParts: p(`SELECT parts.*, uploads.bucket, uploads.key FROM parts JOIN uploads USING (upload_id)
       WHERE upload_id > ? OR (upload_id = ? AND part_number > ?) ORDER BY upload_id, part_number LIMIT ?`),
