@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Server as HttpsServer } from 'node:https';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { createAuthorizer, ownershipRule } from './access/authorize.js';
 import { StaticCredentialStore, type User } from './auth/credentials.js';
 import { loadRootUser, loadUsersFile } from './auth/users.js';
 import type { CofferConfig } from './config.js';
@@ -64,7 +65,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   // One process owns an embedded data dir, so anything unreferenced at start-up is debris.
   await collectOrphans(meta, blobs, Date.now());
 
-  const services: Services = { meta, blobs, credentials, region, bucketsPerUserMax: options.bucketsPerUserMax };
+  const authorize = createAuthorizer([ownershipRule(root.user.id)]);
+  const services: Services = { meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax };
   const logger = options.logger ?? createLogger(options.logLevel ?? 'warn');
   const logError = (requestId: string, error: unknown) => logger.error({ requestId, err: error }, 'internal error');
   const metrics = new CofferMetrics(meta);

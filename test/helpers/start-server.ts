@@ -31,8 +31,8 @@ export interface TestServer {
 }
 
 /**
- * An in-process Coffer on an ephemeral port with its own temporary data dir. The endpoint can be
- * overridden with COFFER_TEST_ENDPOINT to run the scenarios against another S3 server.
+ * An in-process Coffer on an ephemeral port with its own temporary data dir. (Pointing the
+ * scenarios at another S3 endpoint is not supported yet: some of them read the data dir.)
  */
 export async function startServer(options: CofferOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'coffer-test-')));

@@ -128,7 +128,7 @@ describe('ListObjectVersions', () => {
   test('ListObjectVersions.badArguments', async () => {
     const b = await versionedBucket();
     for (const [query, message] of [
-      ['versions=&max-keys=-1', 'Provided max-keys not an integer or within integer range'],
+      ['versions=&max-keys=-1', 'Argument maxKeys must be an integer between 0 and 2147483647'],
       ['versions=&max-keys=abc', 'Provided max-keys not an integer or within integer range'],
       ['versions=&encoding-type=base64', 'Invalid Encoding Method specified in Request'],
     ]) {
