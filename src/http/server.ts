@@ -17,14 +17,14 @@ export interface HttpServerOptions {
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
 
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
 /**
  * The HTTP server: caps on the header section (bytes and count) and on connections, idle timeouts
  * instead of whole-request timeouts (a 5 GiB upload may take long; a silent client may not), Nagle
  * off so small responses go out at once. What Node's parser refuses, a timeout, or a connection
  * over the cap still gets an S3 error document, except where a response has already begun.
  */
-type Listener = (req: IncomingMessage, res: ServerResponse) => void;
-
 export function createHttpServer(handler: Listener, options: HttpServerOptions = {}): Server {
   const headersTimeout = options.headersTimeoutMs ?? limits.headersReceivedMsMax;
   const connectionsMax = options.connectionsMax ?? limits.connectionsMax;
