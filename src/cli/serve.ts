@@ -28,6 +28,23 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
     console.error(`coffer: cannot start: ${(error as Error).message}`);
     return 1;
   }
+  const reloadTls = () => {
+    coffer.reloadTls().then(
+      () => logger.info('TLS certificate and key reloaded (new connections use them)'),
+      (error: unknown) => logger.error({ err: error }, 'TLS reload failed: still serving the previous certificate'),
+    );
+  };
+  if (config.tlsCert) process.on('SIGHUP', reloadTls);
+  // Listening for signals before the banner: whoever reads the banner may signal at once.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      console.log(`${signal}: finishing in-flight requests…`);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
   const { accessKeyId, secretAccessKey } = coffer.rootUser;
   // A secret the operator chose (environment) is theirs already: it is not echoed to the terminal or logs.
   const secretShown = config.secretAccessKey ? '(from COFFER_SECRET_ACCESS_KEY)' : secretAccessKey;
@@ -39,22 +56,7 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
   console.log(`  export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${config.secretAccessKey ? '…' : secretAccessKey} AWS_DEFAULT_REGION=${coffer.region}`);
   console.log(`  aws --endpoint-url ${coffer.endpoint} s3 ls`);
   if (coffer.metricsEndpoint) console.log(`Metrics: ${coffer.metricsEndpoint}`);
-
-  const reloadTls = () => {
-    coffer.reloadTls().then(
-      () => logger.info('TLS certificate and key reloaded (new connections use them)'),
-      (error: unknown) => logger.error({ err: error }, 'TLS reload failed: still serving the previous certificate'),
-    );
-  };
-  if (config.tlsCert) process.on('SIGHUP', reloadTls);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      console.log(`${signal}: finishing in-flight requests…`);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   process.off('SIGHUP', reloadTls);
   await coffer.close();
   console.log('Coffer stopped.');
