@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { join, resolve } from 'node:path';
@@ -7,9 +7,10 @@ import { createAuthorizer, ownershipRule } from './access/authorize.js';
 import { StaticCredentialStore, type User } from './auth/credentials.js';
 import { loadRootUser, loadUsersFile } from './auth/users.js';
 import type { CofferConfig } from './config.js';
+import { prepareDataDir } from './data-dir.js';
 import { resolveTarget } from './http/addressing.js';
 import { createPipeline } from './http/pipeline.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, type HttpServerOptions } from './http/server.js';
 import { SERVICE_PATHS, signedBy, withServiceEndpoints } from './http/service-endpoints.js';
 import { checkReadiness } from './observe/health.js';
 import { createLogger, type Logger } from './observe/logger.js';
@@ -18,8 +19,12 @@ import { createRequestObserver } from './observe/request-observer.js';
 import type { Services } from './ops/types.js';
 import { FsBlobStore } from './store/blob/fs-blob-store.js';
 import { collectOrphans } from './store/collector.js';
+import type { IoProbe } from './store/io-probe.js';
 import type { MetadataStore } from './store/meta/metadata-store.js';
 import { SqliteMetadataStore } from './store/meta/sqlite/sqlite-store.js';
+import { PostgresMetadataStore } from './store/meta/postgres/postgres-store.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { redactUrl } from './config.js';
 
 const CLOSE_SWEEP_MS = 50;
 
@@ -28,8 +33,16 @@ export interface CofferOptions extends Partial<CofferConfig> {
   readonly users?: readonly User[];
   /** The logger (default: JSON lines on stdout at `logLevel`, which defaults to 'warn' when embedded). */
   readonly logger?: Logger;
+  /** Where unexpected errors go (default: the logger, at error level, with the request id). */
+  readonly logError?: (requestId: string, error: unknown) => void;
+  /** Where start-up warnings go, e.g. a data dir tightened to 0700 (default: the logger, at warn level). */
+  readonly warn?: (message: string) => void;
+  /** Tests only: the stores' I/O probe, through which test/faults injects disk and database faults. */
+  readonly ioProbe?: IoProbe;
   /** A lower cap than AWS's on the buckets one user may own (default and maximum: limits.bucketsPerUserMax). */
   readonly bucketsPerUserMax?: number;
+  /** The HTTP server's caps and timeouts (defaults from limits.ts), e.g. lower ones for tests. */
+  readonly http?: HttpServerOptions;
 }
 
 export interface RunningCoffer {
@@ -55,20 +68,32 @@ export interface RunningCoffer {
 export async function startCoffer(options: CofferOptions = {}): Promise<RunningCoffer> {
   const dataDir = resolve(options.dataDir ?? './data');
   const region = options.region ?? 'us-east-1';
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const logger = options.logger ?? createLogger(options.logLevel ?? 'warn');
+  await prepareDataDir(dataDir, options.warn ?? ((message) => logger.warn(message)));
   const root = await loadRootUser(dataDir, options.accessKeyId, options.secretAccessKey);
   const fileUsers = options.usersFile ? await loadUsersFile(options.usersFile) : [];
   const credentials = new StaticCredentialStore([root.user, ...fileUsers, ...(options.users ?? [])]);
 
-  const meta = await openMetadataStore(options.metadata ?? 'sqlite', dataDir);
-  const blobs = await FsBlobStore.open(dataDir);
-  // One process owns an embedded data dir, so anything unreferenced at start-up is debris.
-  await collectOrphans(meta, blobs, Date.now());
+  const metadata = options.metadata ?? 'sqlite';
+  const shared = isPostgresUrl(metadata);
+  // An embedded data dir has one owner; gateways on PostgreSQL share theirs.
+  const lock = shared ? undefined : lockDataDir(dataDir);
+  let meta: MetadataStore;
+  try {
+    meta = await openMetadataStore(metadata, dataDir, options.ioProbe);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  const blobs = await FsBlobStore.open(dataDir, { probe: options.ioProbe });
+  // One process owns an embedded data dir, so anything unreferenced at start-up is debris. A
+  // shared one may hold other gateways' uploads in flight: only what is older than any upload
+  // can be is collected there.
+  await collectOrphans(meta, blobs, Date.now() - (shared ? SHARED_ORPHAN_AGE_MS : 0));
 
   const authorize = createAuthorizer([ownershipRule(root.user.id)]);
   const services: Services = { meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax };
-  const logger = options.logger ?? createLogger(options.logLevel ?? 'warn');
-  const logError = (requestId: string, error: unknown) => logger.error({ requestId, err: error }, 'internal error');
+  const logError = options.logError ?? ((requestId: string, error: unknown) => logger.error({ requestId, err: error }, 'internal error'));
   const metrics = new CofferMetrics(meta);
   const domain = options.domain ?? 'localhost';
   const serviceOptions = {
@@ -84,7 +109,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   );
   const tlsFiles = options.tlsCert || options.tlsKey ? requireBoth(options.tlsCert, options.tlsKey) : undefined;
   const readTls = async (files: { cert: string; key: string }) => ({ cert: await readFile(files.cert), key: await readFile(files.key) });
-  const server = createHttpServer(handler, { tls: tlsFiles && (await readTls(tlsFiles)) });
+  const server = createHttpServer(handler, { ...options.http, tls: tlsFiles && (await readTls(tlsFiles)) });
   await listen(server, options.port ?? 9000, options.host ?? '127.0.0.1');
   const metricsServer = options.metricsAddress
     ? createServer(withServiceEndpoints({ ...serviceOptions, metricsAccess: 'public', bareAliases: true }, () => false, notFound))
@@ -128,6 +153,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
           await new Promise((done) => metricsServer.close(done));
         }
         await meta.close();
+        lock?.release();
       })();
       return closing;
     },
@@ -159,8 +185,25 @@ function notFound(_req: IncomingMessage, res: ServerResponse): void {
   res.end(`Not found: this listener serves ${Object.values(SERVICE_PATHS).join(', ')} and /metrics.\n`);
 }
 
-async function openMetadataStore(spec: string, dataDir: string): Promise<MetadataStore> {
-  if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite') });
+/**
+ * A gateway on a shared data dir collects, at start-up, blobs and temp files older than this:
+ * longer than any upload takes (request timeouts end stalled ones far sooner).
+ */
+const SHARED_ORPHAN_AGE_MS = 24 * 60 * 60 * 1000;
+
+function isPostgresUrl(spec: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(spec);
+}
+
+async function openMetadataStore(spec: string, dataDir: string, probe: IoProbe | undefined): Promise<MetadataStore> {
+  if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite'), probe });
   if (spec === 'memory') return new SqliteMetadataStore({ path: ':memory:' });
-  throw new Error(`unsupported metadata store '${spec}' (expected 'sqlite')`);
+  if (isPostgresUrl(spec)) {
+    try {
+      return await PostgresMetadataStore.open({ url: spec });
+    } catch (error) {
+      throw new Error(`metadata database ${redactUrl(spec)}: ${(error as Error).message}`);
+    }
+  }
+  throw new Error(`unsupported metadata store '${redactUrl(spec)}' (expected 'sqlite' or postgres://…)`);
 }

@@ -36,7 +36,8 @@ Serves the S3 API. Every option can also be set in the environment; the command 
   --domain DOMAIN            base domain for virtual-hosted buckets (COFFER_DOMAIN, default localhost)
   --region REGION            region (COFFER_REGION, default us-east-1)
   --users FILE               JSON file of extra users (COFFER_USERS_FILE)
-  --metadata URL             'sqlite' (COFFER_METADATA, default sqlite)
+  --metadata URL             'sqlite' (in the data dir) or postgres://user:password@host:port/db
+                             (COFFER_METADATA_URL, default sqlite)
   --tls-cert FILE            PEM certificate chain: serve HTTPS (COFFER_TLS_CERT; needs --tls-key)
   --tls-key FILE             PEM private key (COFFER_TLS_KEY); SIGHUP reloads both files
   --metrics-public           serve /_metrics on the main listener to every client, not only
@@ -91,13 +92,25 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     accessKeyId: env.COFFER_ACCESS_KEY_ID || undefined,
     secretAccessKey: env.COFFER_SECRET_ACCESS_KEY || undefined,
     usersFile: str('users', 'COFFER_USERS_FILE'),
-    metadata: str('metadata', 'COFFER_METADATA', 'sqlite')!,
+    metadata: str('metadata', 'COFFER_METADATA_URL', 'sqlite')!,
     tlsCert,
     tlsKey,
     metricsPublic: values['metrics-public'] === true || /^(true|1|yes)$/i.test(env.COFFER_METRICS_PUBLIC ?? ''),
     metricsAddress: metricsAddress === undefined ? undefined : parseAddress(metricsAddress),
     logLevel: logLevel as LogLevel,
   };
+}
+
+/** A URL fit to print: its password (if any) replaced. Anything that is not a URL is returned as is. */
+export function redactUrl(spec: string): string {
+  try {
+    const url = new URL(spec);
+    if (url.password === '') return spec;
+    url.password = '***';
+    return url.toString();
+  } catch {
+    return spec;
+  }
 }
 
 export function usage(): string {

@@ -1,4 +1,5 @@
-import { ConfigError, parseConfig, usage } from '../config.js';
+import { join } from 'node:path';
+import { ConfigError, parseConfig, redactUrl, usage } from '../config.js';
 import { startCoffer } from '../coffer.js';
 import { createLogger } from '../observe/logger.js';
 
@@ -45,15 +46,18 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
     process.once('SIGTERM', stop);
   });
 
-  const { accessKeyId, secretAccessKey } = coffer.rootUser;
-  // A secret the operator chose (environment) is theirs already: it is not echoed to the terminal or logs.
-  const secretShown = config.secretAccessKey ? '(from COFFER_SECRET_ACCESS_KEY)' : secretAccessKey;
-  console.log(`Coffer is serving S3 on ${coffer.endpoint} (region ${coffer.region}, data in ${config.dataDir})`);
+  const { accessKeyId } = coffer.rootUser;
+  // The secret is shown once, when it is made; later it is where the operator put it.
+  const secret = coffer.generatedCredentials
+    ? coffer.rootUser.secretAccessKey
+    : config.accessKeyId && config.secretAccessKey ? '"$COFFER_SECRET_ACCESS_KEY"' : `<in ${join(config.dataDir, 'root-credentials.json')}>`;
+  const metadata = config.metadata === 'sqlite' ? '' : `, metadata in ${redactUrl(config.metadata)}`;
+  console.log(`Coffer is serving S3 on ${coffer.endpoint} (region ${coffer.region}, data in ${config.dataDir}${metadata})`);
   console.log(`Credentials${coffer.generatedCredentials ? ' (generated, kept in the data dir)' : ''}:`);
   console.log(`  AccessKeyId:     ${accessKeyId}`);
-  console.log(`  SecretAccessKey: ${secretShown}`);
+  console.log(`  SecretAccessKey: ${secret}`);
   console.log('AWS CLI:');
-  console.log(`  export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${config.secretAccessKey ? '…' : secretAccessKey} AWS_DEFAULT_REGION=${coffer.region}`);
+  console.log(`  export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secret} AWS_DEFAULT_REGION=${coffer.region}`);
   console.log(`  aws --endpoint-url ${coffer.endpoint} s3 ls`);
   if (coffer.metricsEndpoint) console.log(`Metrics: ${coffer.metricsEndpoint}`);
   await stopped;

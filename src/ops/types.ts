@@ -30,10 +30,12 @@ export interface RequestBody {
   /** Trailing headers of an aws-chunked body (e.g. x-amz-checksum-crc32), once it is read. */
   trailers(): Readonly<Record<string, string>>;
   /**
-   * The XML parser for request documents (src/xml/codec.ts's parseXml, supplied by the HTTP edge
-   * so that ops never import src/xml): entities off, malformed → MalformedXML.
+   * The XML parser for request documents (src/xml/off-loop.ts's parseXmlOffLoop, supplied by the
+   * HTTP edge so that ops never import src/xml): entities off, malformed → MalformedXML; large
+   * documents are parsed off the event loop. A Buffer is UTF-8, and is handed over: the caller
+   * must not use it afterwards.
    */
-  parseXml(text: string): Record<string, unknown>;
+  parseXml(document: string | Buffer): Promise<Record<string, unknown>>;
 }
 
 /** One request as a service-level operation (or CreateBucket) sees it: no sockets, no HTTP objects. */

@@ -231,11 +231,11 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
       });
 
       test('putVersion.ifNoneMatch fails when a current version exists, not on a delete marker', async () => {
-        await store.putVersion(version('bkt', 'k', { versionId: 'v1' }), { ifNoneMatch: true });
-        await expectStoreError(store.putVersion(version('bkt', 'k', { versionId: 'v2' }), { ifNoneMatch: true }), 'PreconditionFailed');
+        await store.putVersion(version('bkt', 'k', { versionId: 'v1' }), { ifNoneMatch: '*' });
+        await expectStoreError(store.putVersion(version('bkt', 'k', { versionId: 'v2' }), { ifNoneMatch: '*' }), 'PreconditionFailed');
         assert.equal((await store.getVersion('bkt', 'k'))?.versionId, 'v1');
         await store.putVersion(version('bkt', 'k', { versionId: 'dm', isDeleteMarker: true, manifest: [], size: 0, etag: '' }));
-        await store.putVersion(version('bkt', 'k', { versionId: 'v3' }), { ifNoneMatch: true });
+        await store.putVersion(version('bkt', 'k', { versionId: 'v3' }), { ifNoneMatch: '*' });
         assert.equal((await store.getVersion('bkt', 'k'))?.versionId, 'v3');
       });
 
@@ -250,10 +250,39 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         await expectStoreError(store.putVersion(version('bkt', 'k', { etag: 'e4' }), { ifMatch: '*' }), 'ObjectNotFound');
       });
 
+      test('putVersion.ifNoneMatch with an ETag fails only when it is the current version\'s', async () => {
+        await store.putVersion(version('bkt', 'k', { etag: 'e1' }), { ifNoneMatch: 'e0' });
+        await expectStoreError(store.putVersion(version('bkt', 'k', { etag: 'e2' }), { ifNoneMatch: 'e1' }), 'PreconditionFailed');
+        await store.putVersion(version('bkt', 'k', { etag: 'e2' }), { ifNoneMatch: 'other' });
+        assert.equal((await store.getVersion('bkt', 'k'))?.etag, 'e2');
+      });
+
+      test('deleteVersion.conditions are checked against the current version, atomically with the delete', async () => {
+        const at = new Date(1_700_000_000_000);
+        await store.putVersion(version('bkt', 'k', { etag: 'e1', lastModified: at, manifest: [extent(newBlobId(), 7)] }));
+        await expectStoreError(store.deleteVersion('bkt', 'k', 'null', { ifMatch: 'e2' }), 'PreconditionFailed');
+        await expectStoreError(store.deleteVersion('bkt', 'k', 'null', { ifMatchSize: 8 }), 'PreconditionFailed');
+        await expectStoreError(store.deleteVersion('bkt', 'k', 'null', { ifMatchLastModified: new Date(at.getTime() + 1000) }), 'PreconditionFailed');
+        assert.equal((await store.getVersion('bkt', 'k'))?.etag, 'e1', 'a failed condition deletes nothing');
+        await store.deleteVersion('bkt', 'k', 'null', { ifMatch: 'e1', ifMatchSize: 7, ifMatchLastModified: new Date(at.getTime() + 400) });
+        assert.equal(await store.getVersion('bkt', 'k'), undefined);
+        await expectStoreError(store.deleteVersion('bkt', 'k', 'null', { ifMatch: '*' }), 'ObjectNotFound');
+        await expectStoreError(store.deleteVersion('bkt', 'k', 'null', { ifMatchSize: 7 }), 'ObjectNotFound');
+      });
+
+      test('putVersion.delete marker with a condition: written only when it holds', async () => {
+        await store.putVersion(version('bkt', 'k', { versionId: 'v1', etag: 'e1' }));
+        const marker = (id: string) => version('bkt', 'k', { versionId: id, isDeleteMarker: true, manifest: [], size: 0, etag: '' });
+        await expectStoreError(store.putVersion(marker('dm1'), { ifMatch: 'e9' }), 'PreconditionFailed');
+        await store.putVersion(marker('dm2'), { ifMatch: 'e1' });
+        assert.equal((await store.getVersion('bkt', 'k'))?.versionId, 'dm2');
+        await expectStoreError(store.putVersion(marker('dm3'), { ifMatch: '*' }), 'ObjectNotFound');
+      });
+
       test('putVersion.a failed condition adds no reference (its blob stays unreferenced)', async () => {
         await store.putVersion(version('bkt', 'k'));
         const rejected = extent();
-        await expectStoreError(store.putVersion(version('bkt', 'k', { manifest: [rejected] }), { ifNoneMatch: true }), 'PreconditionFailed');
+        await expectStoreError(store.putVersion(version('bkt', 'k', { manifest: [rejected] }), { ifNoneMatch: '*' }), 'PreconditionFailed');
         assert.equal((await store.referencedBlobs([rejected.blobId])).size, 0);
       });
 
@@ -599,7 +628,7 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         await store.createUpload(upload('bkt', 'k', 'u1'));
         const p = extent();
         await store.putPart('bkt', 'u1', part(1, [p]));
-        await expectStoreError(store.completeUpload('u1', version('bkt', 'k', { manifest: [p] }), { ifNoneMatch: true }), 'PreconditionFailed');
+        await expectStoreError(store.completeUpload('u1', version('bkt', 'k', { manifest: [p] }), { ifNoneMatch: '*' }), 'PreconditionFailed');
         assert.ok(await store.getUpload('bkt', 'u1'));
         assert.equal((await store.listParts('bkt', 'u1', 0, 10)).entries.length, 1);
         assert.equal((await store.referencedBlobs([p.blobId])).size, 1);
@@ -636,7 +665,7 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         await store.createUpload(upload('bkt', 'k2', 'u4'));
         const s4 = extent();
         await store.putPart('bkt', 'u4', part(1, [s4]));
-        await expectStoreError(store.completeUpload('u4', version('bkt', 'k2', { manifest: [s4] }), { ifNoneMatch: true }, { partsDigest: 'd4', ...keep }), 'PreconditionFailed');
+        await expectStoreError(store.completeUpload('u4', version('bkt', 'k2', { manifest: [s4] }), { ifNoneMatch: '*' }, { partsDigest: 'd4', ...keep }), 'PreconditionFailed');
         assert.equal(await store.getCompletedUpload('bkt', 'u4'), undefined);
       });
 

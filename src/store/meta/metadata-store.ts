@@ -93,12 +93,19 @@ export interface NewVersion extends ObjectAttributes {
   readonly isDeleteMarker: boolean;
 }
 
-/** A conditional write, decided atomically against the key's current (latest) version. */
+/**
+ * A conditional write or delete, decided atomically (in the write's transaction) against the key's
+ * current version: its latest version unless that is a delete marker (then there is none).
+ */
 export interface WriteCondition {
-  /** `If-None-Match: *`: fail when a current, non-delete-marker version exists. */
-  readonly ifNoneMatch?: boolean;
-  /** `If-Match: etag` (unquoted): fail unless the current version has this ETag. */
+  /** `If-None-Match`: `*` fails when a current version exists; an (unquoted) ETag fails when it is the current one's. */
+  readonly ifNoneMatch?: string;
+  /** `If-Match`: `*` or an (unquoted) ETag; fails unless the current version exists (and has this ETag). */
   readonly ifMatch?: string;
+  /** `x-amz-if-match-last-modified-time` (deletes): fails unless the current version was modified this second. */
+  readonly ifMatchLastModified?: Date;
+  /** `x-amz-if-match-size` (deletes): fails unless the current version has this many bytes. */
+  readonly ifMatchSize?: number;
 }
 
 /** How a write's extents came to be. */
@@ -265,8 +272,11 @@ export interface MetadataStore {
    * (If-Match on an absent key).
    */
   putVersion(version: NewVersion, condition?: WriteCondition, options?: WriteOptions): Promise<ReleaseResult>;
-  /** Permanently removes one version; the next newest becomes latest. Throws 'VersionNotFound'. */
-  deleteVersion(bucket: string, key: string, versionId: string): Promise<ReleaseResult & { deleted: ObjectVersion }>;
+  /**
+   * Permanently removes one version; the next newest becomes latest. Throws 'VersionNotFound', or
+   * what `condition` (checked first, against the key's current version) fails with.
+   */
+  deleteVersion(bucket: string, key: string, versionId: string, condition?: WriteCondition): Promise<ReleaseResult & { deleted: ObjectVersion }>;
   /** Replaces the tag set of one version (latest when versionId is omitted). Throws 'VersionNotFound'. */
   putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[]): Promise<ObjectVersion>;
   /** Latest, non-delete-marker versions in UTF-8 byte order of key; O(page) whatever the bucket holds. */
@@ -323,6 +333,18 @@ export type StoreErrorCode =
   | 'UploadNotFound'
   | 'PreconditionFailed'
   | 'ConditionalConflict';
+
+/**
+ * A write whose commit ran but could not be made durable (the fsync after it failed): it may be
+ * visible, and may or may not survive a crash. Callers must keep the blobs it references (the
+ * start-up collector removes them if the write did not survive) and answer a failure.
+ */
+export class CommitUncertainError extends Error {
+  constructor(cause: unknown) {
+    super(`the commit could not be made durable: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'CommitUncertainError';
+  }
+}
 
 /** The one error a store throws for an expected condition; ops/translate-error.ts maps it to S3. */
 export class StoreError extends Error {

@@ -9,8 +9,11 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createLogger } from '../../../src/observe/logger.js';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { layout } from '../../helpers/data-dir.js';
+import { createTestDatabase, postgresSkipReason } from '../../helpers/postgres.js';
 import { rawRequest, signV4 } from '../../helpers/raw-request.js';
 import { OTHER_USER, ROOT_KEYS, startServer, type TestServer } from '../../helpers/start-server.js';
+
+const POSTGRES_SKIP = await postgresSkipReason();
 
 /** The value of one sample in Prometheus text (0 when the series is absent). */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -195,6 +198,24 @@ describe('server: metrics, request log, health', () => {
     } finally {
       await rm(join(broken.dataDir, 'tmp'), { force: true });
       await broken.stop();
+    }
+  });
+
+  test('Health.ready: 503 naming the metadata store when its PostgreSQL database is gone', { skip: POSTGRES_SKIP }, async () => {
+    const db = await createTestDatabase();
+    const warnings: string[] = [];
+    const gateway = await startServer({ metadata: db.url, logger: createLogger('warn', { write: (line: string) => void warnings.push(line) }) });
+    try {
+      const ready = await rawRequest(gateway.endpoint, { method: 'GET', path: '/_health/ready' });
+      assert.deepEqual([ready.status, JSON.parse(ready.text)], [200, { status: 'ready', metadata: 'ok', blobs: 'ok' }]);
+      await db.drop(); // WITH (FORCE): the gateway's connections are ended too
+      const gone = await rawRequest(gateway.endpoint, { method: 'GET', path: '/_health/ready' });
+      assert.deepEqual([gone.status, JSON.parse(gone.text)], [503, { status: 'unavailable', metadata: 'failed', blobs: 'ok' }]);
+      const warning = JSON.parse(warnings.find((line) => line.includes('readiness check failed'))!) as { check: string };
+      assert.equal(warning.check, 'metadata');
+    } finally {
+      await gateway.stop();
+      await db.drop();
     }
   });
 });

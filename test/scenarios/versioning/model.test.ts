@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   CreateBucketCommand,
@@ -10,9 +9,9 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { SqliteMetadataStore } from '../../../src/store/meta/sqlite/sqlite-store.js';
 import { startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 import { errorHeaders } from './helpers.js';
+import { prng } from '../../helpers/prng.js';
 
 /** S3's versioning semantics, written down independently of Coffer: versions per key, newest first. */
 interface ModelVersion {
@@ -21,18 +20,6 @@ interface ModelVersion {
   readonly body: string;
 }
 type State = 'Unversioned' | 'Enabled' | 'Suspended';
-
-/** mulberry32: a small seeded PRNG so a failure replays exactly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.VERSIONING_MODEL_SEED ?? 20240605);
 const STEPS = Number(process.env.VERSIONING_MODEL_STEPS ?? 300);
@@ -48,11 +35,11 @@ describe('versioning model', () => {
   after(() => server.stop());
 
   test(`Versioning.randomOperationsMatchModel (seed ${SEED}, ${STEPS} steps)`, async () => {
-    const random = rng(SEED);
+    const random = prng(SEED);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
     const bucket = uniqueBucket('model');
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const reader = new SqliteMetadataStore({ path: join(server.dataDir, 'metadata.sqlite') });
+    const reader = await server.openMetadataStore();
     let state: State = 'Unversioned';
     const model = new Map<string, ModelVersion[]>(KEYS.map((k) => [k, []]));
     const log: string[] = [];

@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import {
@@ -17,7 +18,6 @@ import {
   type NewVersion,
   type ObjectVersion,
   type ReleaseResult,
-  type StoredChecksum,
   type StoredData,
   type StoreUsage,
   type Tag,
@@ -29,14 +29,16 @@ import {
   type WriteOptions,
 } from '../metadata-store.js';
 import { walkListing, type Scanner } from '../listing.js';
-import { SCHEMA } from './schema.js';
-import { createUsageTotals } from './usage-totals.js';
+import { decideCondition, isConditional } from '../write-condition.js';
+import { migrateSqlite } from './migrate.js';
+import type { IoProbe } from '../../io-probe.js';
 import { GroupCommitter } from './group-commit.js';
 import { WalSyncer } from './wal-sync.js';
 import {
   decodeManifest,
   encodeManifest,
   rowToBucket,
+  rowToCompletedUpload,
   rowToPart,
   rowToUpload,
   rowToVersion,
@@ -44,6 +46,7 @@ import {
   uploadAttributes,
   versionAttributes,
   type BucketRow,
+  type CompletedRow,
   type PartRow,
   type SummaryRow,
   type UploadRow,
@@ -56,6 +59,8 @@ const SCAN_PAGE = 500;
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for tests. */
   readonly path: string;
+  /** See io-probe.ts (fault injection in tests). */
+  readonly probe?: IoProbe;
 }
 
 /**
@@ -79,19 +84,25 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly stmt: ReturnType<typeof prepareStatements>;
 
   constructor(options: SqliteStoreOptions) {
-    this.db = new Database(options.path);
     const onDisk = options.path !== ':memory:' && options.path !== '';
+    // Created private: SQLite gives the -wal and -shm files the database file's mode.
+    if (onDisk) closeSync(openSync(options.path, 'a', 0o600));
+    this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(onDisk ? 'synchronous = NORMAL' : 'synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
-    createUsageTotals(this.db);
+    try {
+      migrateSqlite(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
     watchBuckets(this.db, () => this.bucketCache.clear());
     watchVersions(this.db, (bucket, key) => this.latestCache.delete(latestCacheKey(bucket, key)));
     this.stmt = prepareStatements(this.db);
-    this.syncer = onDisk ? new WalSyncer(`${options.path}-wal`) : undefined;
-    this.committer = new GroupCommitter(this.db, this.syncer);
+    this.syncer = onDisk ? new WalSyncer(`${options.path}-wal`, { recover: () => this.checkpoint(), probe: options.probe }) : undefined;
+    this.committer = new GroupCommitter(this.db, this.syncer, options.probe);
   }
 
   // ---- buckets ----
@@ -183,8 +194,9 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
-  deleteVersion(bucket: string, key: string, versionId: string): Promise<ReleaseResult & { deleted: ObjectVersion }> {
+  deleteVersion(bucket: string, key: string, versionId: string, condition?: WriteCondition): Promise<ReleaseResult & { deleted: ObjectVersion }> {
     return this.committer.run(() => {
+      this.checkCondition(bucket, key, condition);
       const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
       if (!row) throw new StoreError('VersionNotFound');
       this.stmt.deleteVersionRow.run(row.seq);
@@ -350,17 +362,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async getCompletedUpload(bucket: string, uploadId: string): Promise<CompletedUpload | undefined> {
     const row = this.stmt.getCompleted.get(uploadId) as CompletedRow | undefined;
-    if (!row || row.bucket !== bucket) return undefined;
-    return {
-      uploadId: row.upload_id,
-      bucket: row.bucket,
-      key: row.key,
-      versionId: row.version_id,
-      etag: row.etag,
-      ...(row.checksum === null ? {} : { checksum: JSON.parse(row.checksum) as StoredChecksum }),
-      partsDigest: row.parts_digest,
-      completedAt: new Date(row.completed_at),
-    };
+    return row && row.bucket === bucket ? rowToCompletedUpload(row) : undefined;
   }
 
   abortUpload(bucket: string, uploadId: string): Promise<ReleaseResult> {
@@ -408,6 +410,12 @@ export class SqliteMetadataStore implements MetadataStore {
     this.syncer?.close();
   }
 
+  /** Copies the whole WAL into the database file and syncs it (WalSyncer's way back from a failed fsync). */
+  private checkpoint(): void {
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    if (result?.busy) throw new Error('SQLITE_BUSY: the checkpoint after a failed WAL fsync could not complete');
+  }
+
   // ---- internals (run inside a committer transaction) ----
 
   /** Records a completion; drops a bounded batch of records past their age or count. */
@@ -426,14 +434,9 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   private checkCondition(bucket: string, key: string, condition: WriteCondition | undefined): void {
-    if (!condition || (!condition.ifNoneMatch && condition.ifMatch === undefined)) return;
+    if (!isConditional(condition)) return;
     const latest = this.stmt.getLatest.get(bucket, key) as VersionRow | undefined;
-    const current = latest && !latest.is_delete_marker ? latest : undefined;
-    if (condition.ifNoneMatch && current) throw new StoreError('PreconditionFailed');
-    if (condition.ifMatch !== undefined) {
-      if (!current) throw new StoreError('ObjectNotFound');
-      if (condition.ifMatch !== '*' && condition.ifMatch !== current.etag) throw new StoreError('PreconditionFailed');
-    }
+    decideCondition(condition, latest && { etag: latest.etag, size: Number(latest.size), lastModified: new Date(latest.last_modified), isDeleteMarker: Boolean(latest.is_delete_marker) });
   }
 
   /** Inserts a version as the latest; returns blobs released by the version it replaced. */
@@ -492,17 +495,6 @@ const BUCKET_CACHE_ENTRIES_MAX = 10_000;
  * larger than one keeps the table bounded while no completion pays for a large backlog at once.
  */
 const COMPLETED_PRUNE_BATCH = 64;
-
-interface CompletedRow {
-  upload_id: string;
-  bucket: string;
-  key: string;
-  version_id: string;
-  etag: string;
-  checksum: string | null;
-  parts_digest: string;
-  completed_at: number;
-}
 
 /**
  * Calls `changed` from inside any INSERT, UPDATE or DELETE on `buckets` through this connection
