@@ -10,6 +10,8 @@ export const FSCK_USAGE = `Usage: coffer fsck [options]
 Checks that metadata and blobs agree: every object version and upload part has its blobs, with
 the right sizes, and every blob file is referenced. Exit status: 0 consistent, 1 problems found,
 2 bad usage. Safe while a server runs (it only reads); run --repair with the server stopped.
+Embedded data dirs (SQLite metadata) only: a data dir shared by gateways on PostgreSQL is not
+checked yet (no metadata.sqlite: exit 2).
 
   --data-dir DIR   data directory (COFFER_DATA_DIR, default ./data)
   --deep           also read every byte: MD5 against the ETag, and stored checksums

@@ -34,7 +34,8 @@ describe('server: coffer fsck', () => {
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'coffer-fsck-'));
-    const server = await startServer({ dataDir });
+    // fsck reads the embedded SQLite store only (also when the suite runs on PostgreSQL).
+    const server = await startServer({ dataDir, metadata: 'sqlite' });
     const s3 = server.client();
     bucket = await server.newBucket('fsck');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'plain', Body: 'plain bytes' }));
