@@ -18,12 +18,15 @@ import { HOST_ID, nextRequestId } from './request-ids.js';
 import { sendError, sendResult } from './respond.js';
 import { failureResponse, toS3Error } from '../ops/translate-error.js';
 import { route, type Route } from '../api/router.js';
+import type { RequestObserver } from '../observe/request-observer.js';
 
 export interface PipelineOptions {
   readonly services: Services;
   readonly domain: string;
   /** Called for errors that are not S3 errors (answered as InternalError). */
   readonly logError: (requestId: string, error: unknown) => void;
+  /** Told of every request at its start; fills in the trace it returns (metrics, request log). */
+  readonly observe?: RequestObserver;
 }
 
 /**
@@ -42,6 +45,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
   res.setHeader('x-amz-request-id', requestId);
   res.setHeader('x-amz-id-2', HOST_ID);
   res.setHeader('server', 'Coffer');
+  const trace = options.observe?.(req, res, requestId);
   let routed: Partial<Route> | undefined;
   let resourcePath: string | undefined;
   try {
@@ -56,6 +60,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const headers = req.headers as Record<string, string | undefined>;
     const decision = route(req.method ?? '', target, query, (name) => headers[name] !== undefined);
     routed = decision;
+    if (trace) trace.operation = decision.operation;
     const auth = authenticate(
       {
         method: req.method ?? '',
@@ -69,6 +74,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       options.services.credentials,
       options.services.region,
     );
+    if (trace) trace.accessKeyId = auth.user?.accessKeyId;
     if (auth.user) trustConnection(req.socket);
     if (decision.operation === undefined) throw new S3Error('MethodNotAllowed', undefined, { Method: req.method, ResourceType: target.key ? 'OBJECT' : 'BUCKET' });
     const operation = decision.operation;
@@ -115,6 +121,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     }
   } catch (error) {
     const s3Error = toS3Error(error);
+    if (trace && !isClientGone(req, error)) trace.errorCode = (s3Error ?? failureResponse(error)).code;
     if (s3Error) {
       sendError(req, res, s3Error, requestId, HOST_ID, routed, resourcePath);
     } else if (isClientGone(req, error)) {
