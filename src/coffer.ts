@@ -5,6 +5,7 @@ import { createAuthorizer, ownershipRule } from './access/authorize.js';
 import { StaticCredentialStore, type User } from './auth/credentials.js';
 import { loadRootUser, loadUsersFile } from './auth/users.js';
 import type { CofferConfig } from './config.js';
+import { loadMasterKeyRing } from './crypto/key-ring.js';
 import { createPipeline } from './http/pipeline.js';
 import { createHttpServer } from './http/server.js';
 import type { Services } from './ops/types.js';
@@ -50,8 +51,13 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   // One process owns an embedded data dir, so anything unreferenced at start-up is debris.
   await collectOrphans(meta, blobs, Date.now());
 
+  const masterKeys = await loadMasterKeyRing(dataDir, options.masterKeyFile);
+
   const authorize = createAuthorizer([ownershipRule(root.user.id)]);
-  const services: Services = { meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax };
+  const services: Services = {
+    meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax,
+    masterKeys, allowInsecureSseC: options.allowInsecureSseC ?? false,
+  };
   const logError = options.logError ?? ((requestId, error) => console.error(`[${requestId}] internal error:`, error));
   const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }));
   await new Promise<void>((resolveListen, reject) => {

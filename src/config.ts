@@ -13,6 +13,10 @@ export interface CofferConfig {
   readonly usersFile?: string;
   /** Metadata backend: 'sqlite' (embedded, in the data dir) or a postgres:// URL. */
   readonly metadata: string;
+  /** A file holding the master key (else one is generated into the data dir). */
+  readonly masterKeyFile?: string;
+  /** Accept SSE-C over plain HTTP (AWS refuses it; for tests and TLS-terminating proxies). */
+  readonly allowInsecureSseC: boolean;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:9000';
@@ -26,6 +30,9 @@ const USAGE = `Usage: coffer [options]
   --region REGION       region (env COFFER_REGION, default us-east-1)
   --users FILE          JSON file of extra users (env COFFER_USERS_FILE)
   --metadata URL        'sqlite' or postgres://… (env COFFER_METADATA, default sqlite)
+  --master-key-file F   the 256-bit master key wrapping SSE-S3 data keys (env COFFER_MASTER_KEY_FILE;
+                        default: generated once into DATA_DIR/master-keys.json, mode 0600)
+  --allow-insecure-sse-c  accept SSE-C over plain HTTP (env COFFER_ALLOW_INSECURE_SSE_C=1)
   Root credentials: COFFER_ACCESS_KEY_ID / COFFER_SECRET_ACCESS_KEY (generated and kept in the data dir when unset).`;
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): CofferConfig | 'help' {
@@ -40,6 +47,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
         region: { type: 'string' },
         users: { type: 'string' },
         metadata: { type: 'string' },
+        'master-key-file': { type: 'string' },
+        'allow-insecure-sse-c': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -61,6 +70,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     secretAccessKey: env.COFFER_SECRET_ACCESS_KEY || undefined,
     usersFile: str('users', 'COFFER_USERS_FILE'),
     metadata: str('metadata', 'COFFER_METADATA', 'sqlite')!,
+    masterKeyFile: str('master-key-file', 'COFFER_MASTER_KEY_FILE'),
+    allowInsecureSseC: values['allow-insecure-sse-c'] === true || env.COFFER_ALLOW_INSECURE_SSE_C === '1',
   };
 }
 

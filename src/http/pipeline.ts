@@ -93,7 +93,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       authorize(auth.user, actionFor(operation, query), resource, {});
       const handler = serviceHandlers[operation];
       if (!handler) throw notImplemented(operation);
-      refuseUnimplementedHeaders(headers);
+      refuseUnimplementedHeaders(headers, operation);
       result = await handler(base());
     } else {
       const bucket = await options.services.meta.getBucket(decision.bucket);
@@ -102,7 +102,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       checkExpectedOwner(headers['x-amz-expected-bucket-owner'], bucket);
       const handler = handlers[operation];
       if (!handler) throw notImplemented(operation);
-      refuseUnimplementedHeaders(headers);
+      refuseUnimplementedHeaders(headers, operation);
       result = await handler({ ...base(), bucket });
     }
     if (result.deferred) {

@@ -11,6 +11,7 @@ import {
   uploadPartCopy,
 } from './multipart/multipart.js';
 import { copyObject } from './objects/copy.js';
+import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './config/encryption.js';
 import { deleteObjects } from './objects/delete-objects.js';
 import { listObjects, listObjectsV2 } from './listing/listing.js';
 import { deleteObject, getObject, putObject } from './objects/objects.js';
@@ -68,4 +69,8 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   ListObjectsV2: listObjectsV2,
   CopyObject: copyObject,
   DeleteObjects: deleteObjects,
+  // server-side encryption (issue 13)
+  PutBucketEncryption: putBucketEncryption,
+  GetBucketEncryption: getBucketEncryption,
+  DeleteBucketEncryption: deleteBucketEncryption,
 };

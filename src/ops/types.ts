@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { RequestParameters } from '../api/parameters.js';
 import type { Authorize, RequestContext, Resource } from '../access/authorize.js';
 import type { CredentialStore, User } from '../auth/credentials.js';
+import type { MasterKeyRing } from '../crypto/key-ring.js';
 import type { Route } from '../api/router.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { BucketRecord, MetadataStore } from '../store/meta/metadata-store.js';
@@ -19,6 +20,10 @@ export interface Services {
   readonly authorize: Authorize;
   /** Buckets one user may own (limits.bucketsPerUserMax when unset; never more). */
   readonly bucketsPerUserMax?: number;
+  /** The master keys that wrap SSE-S3 data keys. */
+  readonly masterKeys: MasterKeyRing;
+  /** SSE-C over plain HTTP (refused otherwise, as AWS refuses it; Coffer serves plain HTTP only). */
+  readonly allowInsecureSseC: boolean;
 }
 
 /** The request body, already authenticated: signature/SHA-256 checks happen as it is read. */

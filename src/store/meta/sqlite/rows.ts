@@ -72,6 +72,7 @@ export function versionAttributes(v: NewVersion) {
     storageClass: v.storageClass,
     checksum: v.checksum,
     parts: v.parts,
+    encryption: v.encryption,
   };
 }
 
@@ -92,6 +93,7 @@ export function rowToVersion(row: VersionRow): ObjectVersion {
     storageClass: attributes.storageClass,
     checksum: attributes.checksum,
     parts: attributes.parts,
+    encryption: attributes.encryption,
     tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
     manifest: decodeManifest(row.manifest),
   };
@@ -139,6 +141,7 @@ export function uploadAttributes(u: MultipartUpload) {
     tags: u.tags.map((t) => [t.key, t.value] as [string, string]),
     checksumAlgorithm: u.checksumAlgorithm,
     checksumType: u.checksumType,
+    encryption: u.encryption,
   };
 }
 
@@ -156,14 +159,27 @@ export function rowToUpload(row: UploadRow): MultipartUpload {
     tags: attributes.tags.map(([key, value]) => ({ key, value })),
     checksumAlgorithm: attributes.checksumAlgorithm,
     checksumType: attributes.checksumType,
+    encryption: attributes.encryption,
   };
 }
 
-/** Manifests are stored compactly as [[blobId, offset, length], …]. */
+type EncodedExtent = [string, number, number] | [string, number, number, string, string, string, number, number];
+
+/**
+ * Manifests are stored compactly as [[blobId, offset, length], …], a sealed blob's extent followed
+ * by its sealing: [blobId, offset, length, keyId, wrappedKey, nonceBase, segmentBytes, blobBytes].
+ */
 export function encodeManifest(manifest: readonly Extent[]): string {
-  return JSON.stringify(manifest.map((e) => [e.blobId, e.offset, e.length]));
+  return JSON.stringify(
+    manifest.map((e): EncodedExtent => {
+      const s = e.sealing;
+      return s ? [e.blobId, e.offset, e.length, s.keyId, s.wrappedKey, s.nonceBase, s.segmentBytes, s.blobBytes] : [e.blobId, e.offset, e.length];
+    }),
+  );
 }
 
 export function decodeManifest(text: string): Extent[] {
-  return (JSON.parse(text) as [string, number, number][]).map(([blobId, offset, length]) => ({ blobId, offset, length }));
+  return (JSON.parse(text) as EncodedExtent[]).map(([blobId, offset, length, keyId, wrappedKey, nonceBase, segmentBytes, blobBytes]) =>
+    keyId === undefined ? { blobId, offset, length } : { blobId, offset, length, sealing: { keyId, wrappedKey: wrappedKey!, nonceBase: nonceBase!, segmentBytes: segmentBytes!, blobBytes: blobBytes! } },
+  );
 }

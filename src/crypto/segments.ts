@@ -1,0 +1,126 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+/**
+ * AES-256-GCM in fixed-size segments. A blob is the concatenation of its segments, each the
+ * ciphertext of up to `segmentBytes` plaintext bytes followed by its 16-byte tag; segment i is
+ * sealed under the blob's data key with nonce = nonceBase with i XORed into its last 4 bytes.
+ * A read of bytes [from, to) opens only the segments that hold them (ranges, partNumber reads).
+ */
+export const SEGMENT_BYTES = 64 * 1024;
+export const TAG_BYTES = 16;
+export const NONCE_BYTES = 12;
+export const DATA_KEY_BYTES = 32;
+
+/** How one blob's bytes are sealed (key material excluded). */
+export interface SegmentLayout {
+  readonly nonceBase: Buffer;
+  readonly segmentBytes: number;
+}
+
+export function newLayout(): SegmentLayout {
+  return { nonceBase: randomBytes(NONCE_BYTES), segmentBytes: SEGMENT_BYTES };
+}
+
+function nonceFor(base: Buffer, index: number): Buffer {
+  const nonce = Buffer.from(base);
+  nonce.writeUInt32BE((nonce.readUInt32BE(NONCE_BYTES - 4) ^ index) >>> 0, NONCE_BYTES - 4);
+  return nonce;
+}
+
+/** Bytes on disk for `plainBytes` bytes of plaintext. */
+export function sealedSize(plainBytes: number, segmentBytes: number): number {
+  return plainBytes + Math.ceil(plainBytes / segmentBytes) * TAG_BYTES;
+}
+
+/** Encrypts a plaintext stream into segments as it arrives (one segment's cipher open at a time). */
+export async function* sealSegments(plain: AsyncIterable<Buffer>, key: Buffer, layout: SegmentLayout): AsyncGenerator<Buffer> {
+  const { segmentBytes, nonceBase } = layout;
+  let index = 0;
+  let filled = 0;
+  let cipher = createCipheriv('aes-256-gcm', key, nonceFor(nonceBase, index));
+  for await (const chunk of plain) {
+    let at = 0;
+    while (at < chunk.length) {
+      const take = Math.min(segmentBytes - filled, chunk.length - at);
+      yield cipher.update(take === chunk.length ? chunk : chunk.subarray(at, at + take));
+      at += take;
+      filled += take;
+      if (filled === segmentBytes) {
+        cipher.final();
+        yield cipher.getAuthTag();
+        index++;
+        filled = 0;
+        cipher = createCipheriv('aes-256-gcm', key, nonceFor(nonceBase, index));
+      }
+    }
+  }
+  if (filled > 0) {
+    cipher.final();
+    yield cipher.getAuthTag();
+  }
+}
+
+/** The stored byte range holding plaintext [from, to) of a blob of `blobBytes` plaintext bytes. */
+export function sealedRange(from: number, to: number, blobBytes: number, segmentBytes: number): { start: number; end: number; firstSegment: number } {
+  const firstSegment = Math.floor(from / segmentBytes);
+  const lastSegment = Math.floor((to - 1) / segmentBytes);
+  const lastPlainEnd = Math.min(blobBytes, (lastSegment + 1) * segmentBytes);
+  return {
+    start: firstSegment * (segmentBytes + TAG_BYTES),
+    end: lastSegment * (segmentBytes + TAG_BYTES) + (lastPlainEnd - lastSegment * segmentBytes) + TAG_BYTES,
+    firstSegment,
+  };
+}
+
+export class SegmentAuthenticationError extends Error {
+  constructor() {
+    super('a sealed segment failed authentication (wrong key or altered data)');
+    this.name = 'SegmentAuthenticationError';
+  }
+}
+
+/**
+ * Decrypts the sealed stream of `sealedRange(from, to, …)` and yields exactly plaintext [from, to).
+ * A segment is yielded only once its tag has been checked.
+ */
+export async function* openSegments(sealed: AsyncIterable<Buffer> | Iterable<Buffer>, key: Buffer, layout: SegmentLayout, from: number, to: number): AsyncGenerator<Buffer> {
+  const { segmentBytes, nonceBase } = layout;
+  const stride = segmentBytes + TAG_BYTES;
+  let index = Math.floor(from / segmentBytes);
+  let position = index * segmentBytes; // plaintext offset of the segment being assembled
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+
+  const open = (segment: Buffer): Buffer => {
+    const decipher = createDecipheriv('aes-256-gcm', key, nonceFor(nonceBase, index));
+    decipher.setAuthTag(segment.subarray(segment.length - TAG_BYTES));
+    let plain: Buffer;
+    try {
+      plain = decipher.update(segment.subarray(0, segment.length - TAG_BYTES));
+      decipher.final();
+    } catch {
+      throw new SegmentAuthenticationError();
+    }
+    const start = Math.max(from - position, 0);
+    const end = Math.min(to - position, plain.length);
+    position += plain.length;
+    index++;
+    return start === 0 && end === plain.length ? plain : plain.subarray(start, end);
+  };
+
+  for await (const chunk of sealed) {
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    while (pendingBytes >= stride) {
+      const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      yield open(all.subarray(0, stride));
+      const rest = all.subarray(stride);
+      pending = rest.length > 0 ? [rest] : [];
+      pendingBytes = rest.length;
+    }
+  }
+  if (pendingBytes > 0) {
+    if (pendingBytes <= TAG_BYTES) throw new SegmentAuthenticationError();
+    yield open(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
+  }
+}
