@@ -423,7 +423,8 @@ async function completeOnce(
     },
   );
   await blobs.delete(released);
-  return completionResult(bucket, upload.key, versionId, etag, checksum);
+  const result = completionResult(bucket, upload.key, versionId, etag, checksum);
+  return { ...result, headers: { ...result.headers, ...encryptionHeaders(upload.encryption) } };
 }
 
 
