@@ -44,12 +44,6 @@ export function createAuthorizer(sources: readonly PolicySource[]): Authorize {
   };
 }
 
-/** `arn:aws:s3:::bucket/key` — the resource as policies name it. */
-export function resourceArn(resource: Resource): string {
-  if (resource.bucket === undefined) return '*';
-  return resource.key === undefined ? `arn:aws:s3:::${resource.bucket}` : `arn:aws:s3:::${resource.bucket}/${resource.key}`;
-}
-
 /** Service-level actions every authenticated user may take on its own behalf. */
 const OWN_ACCOUNT_ACTIONS: ReadonlySet<string> = new Set(['s3:ListAllMyBuckets', 's3:CreateBucket']);
 

@@ -174,10 +174,6 @@ export type OperationName = keyof typeof OPERATIONS;
 
 export const OPERATION_NAMES = Object.keys(OPERATIONS) as readonly OperationName[];
 
-export function operationSpec(name: OperationName): OperationSpec {
-  return OPERATIONS[name];
-}
-
 /** The IAM action a request to this operation is authorized as (versioned variants when `versionId` is given). */
 export function actionFor(name: OperationName, query: URLSearchParams): string {
   const spec: OperationSpec = OPERATIONS[name];

@@ -18,10 +18,6 @@ export class RequestParameters {
     return this.query.get(name) ?? undefined;
   }
 
-  has(name: string): boolean {
-    return this.query.has(name);
-  }
-
   /** `encoding-type`: absent or `url` (any case); anything else → InvalidArgument. */
   encodingType(): 'url' | undefined {
     const value = this.query.get('encoding-type');

@@ -1,5 +1,5 @@
 import type { Target } from '../http/addressing.js';
-import { OPERATIONS, OPERATION_NAMES, type Method, type OperationName, type OperationSpec, type Scope } from './operations.js';
+import { OPERATIONS, OPERATION_NAMES, type OperationName, type OperationSpec, type Scope } from './operations.js';
 
 /** What the router decided: the operation, and the bucket and key it acts on ('' when none). */
 export interface Route {
@@ -16,31 +16,42 @@ export interface Unroutable {
 }
 
 /** Every sub-resource any operation names: a request carrying one only reaches an operation that names it. */
-const SUBRESOURCES: readonly string[] = [...new Set(OPERATION_NAMES.flatMap((name) => OPERATIONS[name].subresource ?? []))];
+const SUBRESOURCES: ReadonlySet<string> = new Set(OPERATION_NAMES.flatMap((name) => OPERATIONS[name].subresource ?? []));
 
-type Candidate = readonly [OperationName, OperationSpec];
+interface Candidate {
+  readonly name: OperationName;
+  readonly query: ReadonlyArray<readonly [string, true | string]>;
+  readonly header?: string;
+}
 
-/** Per method and scope, the operations to try, most specific first (more conditions to meet). */
-const CANDIDATES = new Map<string, readonly Candidate[]>();
+/**
+ * Per method, scope and sub-resource ('' for none): the operations to try, most specific first
+ * (more conditions to meet).
+ */
+const CANDIDATES = new Map<string, Candidate[]>();
 for (const name of OPERATION_NAMES) {
   const spec: OperationSpec = OPERATIONS[name];
-  const slot = `${spec.method} ${spec.scope}`;
-  CANDIDATES.set(slot, [...(CANDIDATES.get(slot) ?? []), [name, spec]]);
+  const slot = slotOf(spec.method, spec.scope, spec.subresource ?? '');
+  const list = CANDIDATES.get(slot) ?? [];
+  list.push({ name, query: Object.entries(spec.query ?? {}), header: spec.header });
+  CANDIDATES.set(slot, list);
 }
-for (const [slot, list] of CANDIDATES) CANDIDATES.set(slot, [...list].sort((a, b) => specificity(b[1]) - specificity(a[1])));
+for (const list of CANDIDATES.values()) list.sort((a, b) => specificity(b) - specificity(a));
 
-function specificity(spec: OperationSpec): number {
-  return (spec.subresource ? 1 : 0) + Object.keys(spec.query ?? {}).length + (spec.header ? 1 : 0);
+function slotOf(method: string, scope: Scope, subresource: string): string {
+  return `${method} ${scope} ${subresource}`;
 }
 
-function matches(spec: OperationSpec, query: URLSearchParams, subresources: readonly string[], hasHeader: (name: string) => boolean): boolean {
-  if (subresources.some((name) => name !== spec.subresource)) return false;
-  if (spec.subresource !== undefined && !subresources.includes(spec.subresource)) return false;
-  for (const [name, wanted] of Object.entries(spec.query ?? {})) {
+function specificity(candidate: Candidate): number {
+  return candidate.query.length + (candidate.header ? 1 : 0);
+}
+
+function matches(candidate: Candidate, query: URLSearchParams, hasHeader: (name: string) => boolean): boolean {
+  for (const [name, wanted] of candidate.query) {
     const value = query.get(name);
     if (value === null || (wanted !== true && value !== wanted)) return false;
   }
-  return spec.header === undefined || hasHeader(spec.header);
+  return candidate.header === undefined || hasHeader(candidate.header);
 }
 
 /**
@@ -56,9 +67,15 @@ export function route(method: string, target: Target, query: URLSearchParams, ha
     return { operation: 'WriteGetObjectResponse', bucket: '', key: '' };
   }
   const scope: Scope = target.bucket === undefined ? 'service' : target.key === undefined ? 'bucket' : 'object';
-  const subresources = SUBRESOURCES.filter((name) => query.has(name));
-  for (const [name, spec] of CANDIDATES.get(`${method as Method} ${scope}`) ?? []) {
-    if (matches(spec, query, subresources, hasHeader)) return { operation: name, bucket, key };
+  // A request names at most one sub-resource; with two, no operation is meant (405).
+  let subresource = '';
+  for (const name of query.keys()) {
+    if (!SUBRESOURCES.has(name) || name === subresource) continue;
+    if (subresource !== '') return { operation: undefined, bucket, key };
+    subresource = name;
+  }
+  for (const candidate of CANDIDATES.get(slotOf(method, scope, subresource)) ?? []) {
+    if (matches(candidate, query, hasHeader)) return { operation: candidate.name, bucket, key };
   }
   return { operation: undefined, bucket, key };
 }

@@ -9,12 +9,9 @@ import { authenticateSigV4Query } from './sigv4/query-auth.js';
 import { authenticateSigV2Header } from './sigv2/header-auth.js';
 import { authenticateSigV2Query } from './sigv2/query-auth.js';
 
-const SIGV4_QUERY_PARAMETERS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Expires'];
-
 function dispatch(input: AuthInput, credentials: CredentialStore, region: string): AuthResult {
   const authorization = input.headers['authorization'];
-  const parameters = parseRawQuery(input.rawQuery).map((p) => p.name);
-  const names = new Set(parameters);
+  const names = new Set(parseRawQuery(input.rawQuery).map((p) => p.name));
   const v4Query = names.has('X-Amz-Algorithm');
   const v2Query = names.has('Signature');
   const mechanisms = (authorization !== undefined ? Math.max(1, input.authorizationHeaderCount ?? 1) : 0) + (v4Query ? 1 : 0) + (v2Query ? 1 : 0);
@@ -33,16 +30,7 @@ function dispatch(input: AuthInput, credentials: CredentialStore, region: string
       ArgumentValue: authorization,
     });
   }
-  if (v4Query) {
-    // One value each: which of two signatures or credentials would be the one checked?
-    if (SIGV4_QUERY_PARAMETERS.some((name) => parameters.indexOf(name) !== parameters.lastIndexOf(name))) {
-      throw new S3Error(
-        'AuthorizationQueryParametersError',
-        'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
-      );
-    }
-    return authenticateSigV4Query(input, credentials, region);
-  }
+  if (v4Query) return authenticateSigV4Query(input, credentials, region);
   if (v2Query) return authenticateSigV2Query(input, credentials);
   return { user: null, method: 'anonymous', payload: payloadModeWithoutSigV4(input.headers) };
 }

@@ -8,7 +8,7 @@ import { RequestParameters } from '../api/parameters.js';
 import { refuseUnimplementedHeaders } from '../api/unimplemented-headers.js';
 import { checkExpectedOwner } from '../access/expected-owner.js';
 import { handlers, serviceHandlers } from '../ops/index.js';
-import type { OperationResult, ServiceOperationContext, Services } from '../ops/types.js';
+import type { ServiceOperationContext, Services } from '../ops/types.js';
 import { parseXml } from '../xml/codec.js';
 import { resolveTarget } from './addressing.js';
 import { sendDeferred } from './keep-alive.js';
@@ -72,39 +72,31 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const spec = OPERATIONS[operation];
     const contentLength = headers['content-length'];
     const { authorize } = options.services;
-    const base = (): ServiceOperationContext => {
-      const body = verifiedBody(req, auth.payload, (contentLength === undefined || contentLength === '0') && headers['transfer-encoding'] === undefined);
-      return {
-        requestId,
-        route: decision,
-        query,
-        params: new RequestParameters(query),
-        headers,
-        body: { stream: body.body, declaredLength: declaredLength(auth.payload, contentLength), trailers: body.trailers, parseXml },
-        user: auth.user,
-        services: options.services,
-        logError: (error) => options.logError(requestId, error),
-        authorize: (action, resource, context) => authorize(auth.user, action, resource, context),
-      };
-    };
+    // The bucket, read once: NoSuchBucket comes before AccessDenied, as today's clients expect.
+    const loadsBucket = spec.scope !== 'service' && !('bucketMayNotExist' in spec);
+    const bucket = loadsBucket ? await options.services.meta.getBucket(decision.bucket) : undefined;
+    if (loadsBucket && !bucket) throw new S3Error('NoSuchBucket');
     const resource = { bucket: decision.bucket || undefined, key: spec.scope === 'object' ? decision.key : undefined };
-    let result: OperationResult;
-    if (spec.scope === 'service' || 'bucketMayNotExist' in spec) {
-      authorize(auth.user, actionFor(operation, query), resource, {});
-      const handler = serviceHandlers[operation];
-      if (!handler) throw notImplemented(operation);
-      refuseUnimplementedHeaders(headers, operation);
-      result = await handler(base());
-    } else {
-      const bucket = await options.services.meta.getBucket(decision.bucket);
-      if (!bucket) throw new S3Error('NoSuchBucket');
-      authorize(auth.user, actionFor(operation, query), resource, { bucket });
-      checkExpectedOwner(headers['x-amz-expected-bucket-owner'], bucket);
-      const handler = handlers[operation];
-      if (!handler) throw notImplemented(operation);
-      refuseUnimplementedHeaders(headers, operation);
-      result = await handler({ ...base(), bucket });
-    }
+    authorize(auth.user, actionFor(operation, query), resource, { bucket });
+    if (bucket) checkExpectedOwner(headers['x-amz-expected-bucket-owner'], bucket);
+    const bucketHandler = bucket ? handlers[operation] : undefined;
+    const serviceHandler = bucket ? undefined : serviceHandlers[operation];
+    if (!bucketHandler && !serviceHandler) throw new S3Error('NotImplemented', `${operation} is not implemented by Coffer yet.`);
+    refuseUnimplementedHeaders(headers, operation);
+    const body = verifiedBody(req, auth.payload, (contentLength === undefined || contentLength === '0') && headers['transfer-encoding'] === undefined);
+    const ctx: ServiceOperationContext = {
+      requestId,
+      route: decision,
+      query,
+      params: new RequestParameters(query),
+      headers,
+      body: { stream: body.body, declaredLength: declaredLength(auth.payload, contentLength), trailers: body.trailers, parseXml },
+      user: auth.user,
+      services: options.services,
+      logError: (error) => options.logError(requestId, error),
+      authorize: (action, resource, context) => authorize(auth.user, action, resource, context),
+    };
+    const result = bucketHandler && bucket ? await bucketHandler({ ...ctx, bucket }) : await serviceHandler!(ctx);
     if (result.deferred) {
       await sendDeferred(req, res, result.deferred, (failure) => {
         const known = toS3Error(failure);
@@ -131,10 +123,6 @@ function countHeader(rawHeaders: readonly string[], name: string): number {
   let count = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) count++;
   return count;
-}
-
-function notImplemented(operation: string): S3Error {
-  return new S3Error('NotImplemented', `${operation} is not implemented by Coffer yet.`);
 }
 
 /** The decoded body length: aws-chunked's x-amz-decoded-content-length (parsed by auth), else Content-Length. */
