@@ -1,8 +1,13 @@
 import { ConfigError, parseConfig, usage } from './config.js';
 import { startCoffer } from './coffer.js';
+import { runKeyCommand } from './cli/key.js';
 
-/** `coffer [options]`: starts the server, prints how to reach it, stops cleanly on SIGINT/SIGTERM. */
+/**
+ * `coffer [options]`: starts the server, prints how to reach it, stops cleanly on SIGINT/SIGTERM.
+ * `coffer key …`: master key maintenance (cli/key.ts).
+ */
 export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv[0] === 'key') return runKeyCommand(argv.slice(1), env);
   let config;
   try {
     config = parseConfig(argv, env);

@@ -96,7 +96,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   };
 }
 
-async function openMetadataStore(spec: string, dataDir: string): Promise<MetadataStore> {
+/** The metadata store `spec` names (config `metadata`), for the server and the maintenance commands. */
+export async function openMetadataStore(spec: string, dataDir: string): Promise<MetadataStore> {
   if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite') });
   if (spec === 'memory') return new SqliteMetadataStore({ path: ':memory:' });
   throw new Error(`unsupported metadata store '${spec}' (expected 'sqlite')`);

@@ -328,6 +328,13 @@ export interface MetadataStore {
   abortUpload(bucket: string, uploadId: string): Promise<ReleaseResult>;
 
   // ---- housekeeping ----
+  /**
+   * Master key rotation: replaces the sealing of every extent (of versions and of parts) for which
+   * `rewrap` returns a new one, a batch of rows per transaction; returns how many manifests
+   * changed. Resumable: after a crash, a second run skips what the first rewrapped (`rewrap`
+   * returns undefined for those).
+   */
+  rewrapSealings(rewrap: (sealing: BlobSealing) => BlobSealing | undefined): Promise<number>;
   /** Of the given blob ids, the ones some version or part references. */
   referencedBlobs(blobIds: readonly string[]): Promise<Set<string>>;
   close(): Promise<void>;
