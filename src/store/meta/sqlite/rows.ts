@@ -93,7 +93,7 @@ export function rowToVersion(row: VersionRow): ObjectVersion {
     storageClass: attributes.storageClass,
     checksum: attributes.checksum,
     parts: attributes.parts,
-    encryption: attributes.encryption,
+    ...(attributes.encryption ? { encryption: attributes.encryption } : {}),
     tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
     manifest: decodeManifest(row.manifest),
   };
@@ -159,7 +159,7 @@ export function rowToUpload(row: UploadRow): MultipartUpload {
     tags: attributes.tags.map(([key, value]) => ({ key, value })),
     checksumAlgorithm: attributes.checksumAlgorithm,
     checksumType: attributes.checksumType,
-    encryption: attributes.encryption,
+    ...(attributes.encryption ? { encryption: attributes.encryption } : {}),
   };
 }
 
