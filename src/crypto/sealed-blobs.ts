@@ -3,7 +3,7 @@ import type { BlobStore } from '../store/blob/blob-store.js';
 import type { BlobSealing } from '../store/meta/metadata-store.js';
 import { newDataKey, unwrapKey, wrapKey } from './key-wrap.js';
 import { CUSTOMER_KEY_ID, type MasterKeyRing } from './key-ring.js';
-import { newLayout, openSegments, sealedRange, sealedSize, sealSegments, type SegmentLayout } from './segments.js';
+import { newLayout, openSegments, sealedRange, sealedSize, sealSegments, TAG_BYTES, type SegmentLayout } from './segments.js';
 
 /**
  * The data keys of one request: new blobs' keys are wrapped by the customer's key when there is
@@ -67,7 +67,8 @@ export function readBlob(blobs: BlobStore, blobId: string, from: number, to: num
   if (!sealing) return blobs.read(blobId, from, to);
   const key = keys.open(sealing);
   const range = sealedRange(from, to, sealing.blobBytes, sealing.segmentBytes);
-  const sealed = blobs.read(blobId, range.start, range.end) as AsyncIterable<Buffer>;
+  // One chunk per segment: each is opened where it lies, none is copied or held across chunks.
+  const sealed = blobs.read(blobId, range.start, range.end, { chunkBytes: sealing.segmentBytes + TAG_BYTES }) as AsyncIterable<Buffer>;
   return Readable.from(openSegments(sealed, key, layoutOf(sealing), from, to), { objectMode: false });
 }
 

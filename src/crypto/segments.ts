@@ -81,22 +81,23 @@ export class SegmentAuthenticationError extends Error {
 
 /**
  * Decrypts the sealed stream of `sealedRange(from, to, …)` and yields exactly plaintext [from, to).
- * A segment is yielded only once its tag has been checked.
+ * A segment is yielded only once its tag has been checked. Chunks are copied into one segment
+ * buffer (never concatenated), so a reader that stalls holds about one segment of each.
  */
 export async function* openSegments(sealed: AsyncIterable<Buffer> | Iterable<Buffer>, key: Buffer, layout: SegmentLayout, from: number, to: number): AsyncGenerator<Buffer> {
   const { segmentBytes, nonceBase } = layout;
   const stride = segmentBytes + TAG_BYTES;
   let index = Math.floor(from / segmentBytes);
   let position = index * segmentBytes; // plaintext offset of the segment being assembled
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  let segment: Buffer | undefined;
+  let filled = 0;
 
-  const open = (segment: Buffer): Buffer => {
+  const open = (sealedSegment: Buffer): Buffer => {
     const decipher = createDecipheriv('aes-256-gcm', key, nonceFor(nonceBase, index));
-    decipher.setAuthTag(segment.subarray(segment.length - TAG_BYTES));
+    decipher.setAuthTag(sealedSegment.subarray(sealedSegment.length - TAG_BYTES));
     let plain: Buffer;
     try {
-      plain = decipher.update(segment.subarray(0, segment.length - TAG_BYTES));
+      plain = decipher.update(sealedSegment.subarray(0, sealedSegment.length - TAG_BYTES));
       decipher.final();
     } catch {
       throw new SegmentAuthenticationError();
@@ -109,18 +110,26 @@ export async function* openSegments(sealed: AsyncIterable<Buffer> | Iterable<Buf
   };
 
   for await (const chunk of sealed) {
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    while (pendingBytes >= stride) {
-      const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-      yield open(all.subarray(0, stride));
-      const rest = all.subarray(stride);
-      pending = rest.length > 0 ? [rest] : [];
-      pendingBytes = rest.length;
+    let at = 0;
+    // A chunk that holds whole segments at a segment boundary is opened in place, without a copy.
+    while (filled === 0 && chunk.length - at >= stride) {
+      yield open(chunk.subarray(at, at + stride));
+      at += stride;
+    }
+    while (at < chunk.length) {
+      segment ??= Buffer.allocUnsafe(stride);
+      const take = Math.min(stride - filled, chunk.length - at);
+      chunk.copy(segment, filled, at, at + take);
+      filled += take;
+      at += take;
+      if (filled === stride) {
+        yield open(segment);
+        filled = 0;
+      }
     }
   }
-  if (pendingBytes > 0) {
-    if (pendingBytes <= TAG_BYTES) throw new SegmentAuthenticationError();
-    yield open(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
+  if (filled > 0) {
+    if (filled <= TAG_BYTES) throw new SegmentAuthenticationError();
+    yield open(segment!.subarray(0, filled));
   }
 }
