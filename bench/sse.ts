@@ -49,7 +49,7 @@ async function send(c: RawConnection, server: ServerProcess, method: string, pat
 }
 
 const bigBody = Buffer.alloc(BIG);
-for (let i = 0; i < BIG; i += 4) bigBody.writeUInt32LE((Math.imul(i, 2654435761) >>> 0) ^ 0x5bd1e995, i);
+for (let i = 0; i < BIG; i += 4) bigBody.writeUInt32LE((Math.imul(i, 2654435761) ^ 0x5bd1e995) >>> 0, i);
 const smallBody = bigBody.subarray(0, SMALL);
 
 /** One measurement: MiB/s for the 64 MiB cases, requests/s for GET 4 KiB. */

@@ -31,7 +31,7 @@ export async function runKeyCommand(argv: readonly string[], env: NodeJS.Process
   try {
     rewrapped = await meta.rewrapSealings((sealing) => {
       if (sealing.keyId === ring.currentKeyId || !ring.has(sealing.keyId)) return undefined;
-      const dataKey = ring.unwrap(sealing.keyId, Buffer.from(sealing.wrappedKey, 'base64'));
+      const dataKey = ring.unwrap(sealing.keyId, sealing.wrappedKey);
       return { ...sealing, keyId: ring.currentKeyId, wrappedKey: ring.wrap(dataKey).toString('base64') };
     });
   } finally {

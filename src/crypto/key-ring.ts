@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { unwrapKey, wrapKey } from './key-wrap.js';
 import { DATA_KEY_BYTES } from './segments.js';
 
+const UNWRAPPED_KEYS_CACHED_MAX = 4096;
+
 /** Prefix of the key id of blobs whose data key a master key wraps (SSE-S3). */
 export const MASTER_KEY_PREFIX = 'master:';
 /** Key id of blobs whose data key the customer's key wraps (SSE-C): nothing of it is stored. */
@@ -14,6 +16,12 @@ export const CUSTOMER_KEY_ID = 'customer';
  * ones stay to unwrap what they wrapped until `coffer key rotate-master` has rewrapped it all.
  */
 export class MasterKeyRing {
+  /**
+   * Recently unwrapped data keys (oldest first): a GET of a small object then costs one
+   * decryption, not two. The master keys are in this process's memory anyway.
+   */
+  private readonly unwrapped = new Map<string, Buffer>();
+
   private constructor(private readonly keys: ReadonlyMap<string, Buffer>, readonly currentId: string) {}
 
   static of(keys: readonly Buffer[], current: Buffer): MasterKeyRing {
@@ -30,11 +38,16 @@ export class MasterKeyRing {
   }
 
   /** Throws when the master key is missing from the ring or the wrapped key was altered. */
-  unwrap(keyId: string, wrapped: Buffer): Buffer {
+  unwrap(keyId: string, wrappedBase64: string): Buffer {
+    const cacheKey = `${keyId}/${wrappedBase64}`;
+    const cached = this.unwrapped.get(cacheKey);
+    if (cached) return cached;
     const master = keyId.startsWith(MASTER_KEY_PREFIX) ? this.keys.get(keyId.slice(MASTER_KEY_PREFIX.length)) : undefined;
     if (!master) throw new Error(`master key ${keyId} is not in the key ring`);
-    const key = unwrapKey(master, wrapped);
+    const key = unwrapKey(master, Buffer.from(wrappedBase64, 'base64'));
     if (!key) throw new Error(`a data key wrapped by ${keyId} failed to unwrap`);
+    if (this.unwrapped.size >= UNWRAPPED_KEYS_CACHED_MAX) this.unwrapped.delete(this.unwrapped.keys().next().value!);
+    this.unwrapped.set(cacheKey, key);
     return key;
   }
 

@@ -21,9 +21,8 @@ export class DataKeys {
 
   /** The data key of a sealed blob; throws when this request does not hold the key that wrapped it. */
   open(sealing: BlobSealing): Buffer {
-    const wrapped = Buffer.from(sealing.wrappedKey, 'base64');
-    if (sealing.keyId !== CUSTOMER_KEY_ID) return this.masters.unwrap(sealing.keyId, wrapped);
-    const key = this.customerKey ? unwrapKey(this.customerKey, wrapped) : undefined;
+    if (sealing.keyId !== CUSTOMER_KEY_ID) return this.masters.unwrap(sealing.keyId, sealing.wrappedKey);
+    const key = this.customerKey ? unwrapKey(this.customerKey, Buffer.from(sealing.wrappedKey, 'base64')) : undefined;
     if (!key) throw new Error('a customer-key blob was read without its customer key');
     return key;
   }
