@@ -29,7 +29,8 @@ const USAGE = `Usage: coffer [options]
   --domain DOMAIN       base domain for virtual-hosted buckets (env COFFER_DOMAIN, default localhost)
   --region REGION       region (env COFFER_REGION, default us-east-1)
   --users FILE          JSON file of extra users (env COFFER_USERS_FILE)
-  --metadata URL        'sqlite' or postgres://… (env COFFER_METADATA, default sqlite)
+  --metadata URL        'sqlite' (in the data dir) or postgres://user:password@host:port/db
+                        (env COFFER_METADATA_URL, default sqlite)
   --master-key-file F   the 256-bit master key wrapping SSE-S3 data keys (env COFFER_MASTER_KEY_FILE;
                         default: generated once into DATA_DIR/master-keys.json, mode 0600)
   --allow-insecure-sse-c  accept SSE-C over plain HTTP (env COFFER_ALLOW_INSECURE_SSE_C=1)
@@ -69,10 +70,22 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     accessKeyId: env.COFFER_ACCESS_KEY_ID || undefined,
     secretAccessKey: env.COFFER_SECRET_ACCESS_KEY || undefined,
     usersFile: str('users', 'COFFER_USERS_FILE'),
-    metadata: str('metadata', 'COFFER_METADATA', 'sqlite')!,
+    metadata: str('metadata', 'COFFER_METADATA_URL', 'sqlite')!,
     masterKeyFile: str('master-key-file', 'COFFER_MASTER_KEY_FILE'),
     allowInsecureSseC: values['allow-insecure-sse-c'] === true || env.COFFER_ALLOW_INSECURE_SSE_C === '1',
   };
+}
+
+/** A URL fit to print: its password (if any) replaced. Anything that is not a URL is returned as is. */
+export function redactUrl(spec: string): string {
+  try {
+    const url = new URL(spec);
+    if (url.password === '') return spec;
+    url.password = '***';
+    return url.toString();
+  } catch {
+    return spec;
+  }
 }
 
 export function usage(): string {

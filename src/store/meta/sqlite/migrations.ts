@@ -1,12 +1,14 @@
+import type { Migration } from '../migrations.js';
+import { schemaVersionOf } from '../migrations.js';
+
 /**
- * SQLite schema. Every object row is a version (the 'null' version while versioning is off);
- * delete markers are rows; `is_latest` is maintained in the same transaction as each write and
- * indexed (partially, on visible objects only) so listing seeks instead of filtering.
+ * SQLite schema, as versioned migrations (../migrations.ts). Every object row is a version (the
+ * 'null' version while versioning is off); delete markers are rows; `is_latest` is maintained in
+ * the same transaction as each write and indexed (partially, on visible objects only) so listing
+ * seeks instead of filtering.
  * TEXT uses the BINARY collation: keys compare as UTF-8 bytes, which is S3's listing order.
  */
-export const SCHEMA_VERSION = 1;
-
-export const SCHEMA = `
+const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS buckets (
   name        TEXT PRIMARY KEY,
   owner_id    TEXT NOT NULL,
@@ -86,3 +88,11 @@ CREATE TABLE IF NOT EXISTS blobs (
   refs INTEGER NOT NULL
 );
 `;
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
+  // listBuckets(owner) and createBucket's per-owner count read every bucket without it.
+  { version: 2, description: 'index buckets by owner', sql: 'CREATE INDEX buckets_by_owner ON buckets (owner_id);' },
+];
+
+export const SCHEMA_VERSION = schemaVersionOf(SQLITE_MIGRATIONS);
