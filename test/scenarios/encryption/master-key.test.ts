@@ -33,7 +33,8 @@ describe('master key', () => {
     try {
       const single = randomBytes(200_000);
       const part = randomBytes(5 * 1024 * 1024);
-      let server = await startServer({ dataDir });
+      // SQLite in the data dir, whatever COFFER_TEST_METADATA says: the data must outlive the server.
+      let server = await startServer({ dataDir, metadata: 'sqlite' });
       const bucket = await server.newBucket('rot');
       const s3 = server.client();
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'single', Body: single }));
@@ -61,7 +62,7 @@ describe('master key', () => {
       assert.ok(!ringAfter.keys.includes(ringBefore.keys[0]!), 'the old master key is gone');
       assert.deepEqual(await blobDigests(dataDir), blobsBefore);
 
-      server = await startServer({ dataDir });
+      server = await startServer({ dataDir, metadata: 'sqlite' });
       const s3b = server.client();
       assert.deepEqual(await bytesOf(await s3b.send(new GetObjectCommand({ Bucket: bucket, Key: 'single' }))), single);
       assert.deepEqual(await bytesOf(await s3b.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp' }))), part);
