@@ -1,11 +1,12 @@
 /**
  * The cost of encryption at rest: PUT and GET of 64 MiB and GET of 4 KiB against this tree
- * (every object sealed with SSE-S3) and against `main` before encryption (`--baseline-ref`,
- * default main; extracted with `git archive` into a temporary folder), in the same run,
+ * (every object sealed with SSE-S3) and against the tree before encryption (`--baseline-ref`,
+ * default PRE_ENCRYPTION: main just before it; extracted with `git archive` into a temporary
+ * folder, run with this tree's node_modules), in the same run,
  * interleaved (A B A B …), medians reported with the ratio. Targets (issue 13): ≥ 0.8× for the
  * 64 MiB transfers, ≥ 0.9× for GET 4 KiB. The load average is printed: figures taken while other
  * work shares the machine are indicative only.
- * Run: node --import tsx bench/sse.ts [--reps 3] [--baseline-ref main]
+ * Run: npm run bench:sse -- [--reps 3] [--baseline-ref REF]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
@@ -17,7 +18,9 @@ import { RawConnection } from './lib/raw-client.js';
 import { BENCH_CREDENTIALS, signedHead, UNSIGNED } from './lib/sign.js';
 import { startProcess, type ServerProcess } from './lib/servers.js';
 
-const { values } = parseArgs({ options: { reps: { type: 'string', default: '3' }, 'baseline-ref': { type: 'string', default: 'main' } } });
+/** main just before encryption at rest was merged: plaintext blobs. */
+const PRE_ENCRYPTION = '54dc25d813c261bb003a4ca852535155e844f903';
+const { values } = parseArgs({ options: { reps: { type: 'string', default: '3' }, 'baseline-ref': { type: 'string', default: PRE_ENCRYPTION } } });
 const REPS = Number(values.reps);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MIB = 1024 * 1024;
@@ -96,7 +99,7 @@ try {
     for (let i = 0; i < 64; i++) await send(c, s, 'PUT', `/bench/small-${i}`, smallBody);
     c.close();
   }
-  console.log(`SSE-S3 (this tree) vs ${values['baseline-ref']} (no encryption): ${REPS} interleaved repetitions; load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`SSE-S3 (this tree) vs ${values['baseline-ref']!.slice(0, 12)} (no encryption): ${REPS} interleaved repetitions; load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   for (const [name, run] of Object.entries(CASES)) {
     const results: Record<string, number[]> = { sse: [], baseline: [] };
     for (let rep = 0; rep < REPS; rep++) {
