@@ -200,8 +200,9 @@ export async function uploadPartCopy(ctx: OperationContext): Promise<OperationRe
   const keys = uploadKeysFor(ctx, upload.encryption);
   const { blobs } = ctx.services;
   const lastModified = new Date();
+  const shares = sharesSealedBlobs(version, upload.encryption);
   let part: UploadPart;
-  if (sharesSealedBlobs(version, upload.encryption)) {
+  if (shares) {
     part = { partNumber, size: end - start, lastModified, manifest: sliceManifest(version.manifest, start, end), ...(await sharedPartDigests(ctx, version, start, end, uploadChecksum, sourceKeys)) };
   } else {
     // Another encryption (an SSE-C side, or a source stored in clear): the bytes are re-encrypted.
@@ -212,9 +213,9 @@ export async function uploadPartCopy(ctx: OperationContext): Promise<OperationRe
   }
   let released: readonly string[];
   try {
-    ({ released } = await ctx.services.meta.putPart(bucket.name, upload.uploadId, part, { sharedBlobs: true }));
+    ({ released } = await ctx.services.meta.putPart(bucket.name, upload.uploadId, part, { sharedBlobs: shares }));
   } catch (error) {
-    if (!sharesSealedBlobs(version, upload.encryption)) await discard(blobs, part.manifest);
+    if (!shares) await discard(blobs, part.manifest);
     throw error;
   }
   await blobs.delete(released);

@@ -213,7 +213,7 @@ describe('SSE-C', () => {
     assert.deepEqual(await bytesOf(await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'c2', ...other }))), data);
   });
 
-  it('UploadPart.sseC: every part needs the upload key; the object reads back with it', async () => {
+  it('UploadPart.sseC: every part needs the upload key (UploadPartCopy of an SSE-S3 source re-encrypts); the object reads back with it', async () => {
     const bucket = await server.newBucket('ssec');
     const key = customerKey();
     const created = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp', ...key }));
@@ -222,10 +222,11 @@ describe('SSE-C', () => {
     await expectS3Error(client.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 1, Body: part })), 'InvalidRequest', 400);
     await expectS3Error(client.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 1, Body: part, ...customerKey() })), 'InvalidArgument', 400);
     const p1 = await client.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 1, Body: part, ...key }));
-    const p2 = await client.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 2, Body: MARKER, ...key }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'plain-s3', Body: MARKER }));
+    const p2 = await client.send(new UploadPartCopyCommand({ Bucket: bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 2, CopySource: `${bucket}/plain-s3`, ...key }));
     await client.send(new CompleteMultipartUploadCommand({
       Bucket: bucket, Key: 'mp', UploadId: created.UploadId, ...key,
-      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.ETag }] },
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.CopyPartResult!.ETag }] },
     }));
     await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp' })), 'InvalidRequest', 400);
     const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp', PartNumber: 2, ...key }));
