@@ -17,6 +17,7 @@ import {
   UploadPartCopyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { FsBlobStore } from '../../../src/store/blob/fs-blob-store.js';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { errorCode, rawRequest, signV4 } from '../../helpers/raw-request.js';
 import { ROOT_KEYS, startServer, type TestServer } from '../../helpers/start-server.js';
@@ -242,6 +243,36 @@ describe('SSE-C', () => {
     } finally {
       await strict.stop();
     }
+  });
+});
+
+describe('objects written before encryption at rest', () => {
+  it('GetObject.storedInClear: still readable (ranges too), reported without SSE; a copy onto itself seals it', async () => {
+    const bucket = await server.newBucket('legacy');
+    const data = Buffer.from(`${MARKER} written in clear `.repeat(100));
+    // A version as Coffer stored them before: a blob in clear, no sealing, no encryption.
+    const blobs = await FsBlobStore.open(server.dataDir);
+    const blob = await blobs.write((async function* () { yield data; })());
+    const meta = await server.openMetadataStore();
+    try {
+      await meta.putVersion({
+        bucket, key: 'old', versionId: 'null', isDeleteMarker: false, size: data.length, etag: md5Hex(data), lastModified: new Date(),
+        ownerId: server.coffer.rootUser.id, headers: {}, userMetadata: {}, storageClass: 'STANDARD', tags: [],
+        manifest: [{ blobId: blob.blobId, offset: 0, length: data.length }],
+      });
+    } finally {
+      await meta.close();
+    }
+    const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'old', Range: 'bytes=10-99' }));
+    assert.equal(got.ServerSideEncryption, undefined);
+    assert.deepEqual(await bytesOf(got), data.subarray(10, 100));
+    const copied = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'old', CopySource: `${bucket}/old`, ServerSideEncryption: 'AES256' }));
+    assert.equal(copied.ServerSideEncryption, 'AES256');
+    assert.equal(copied.CopyObjectResult?.ETag, `"${md5Hex(data)}"`);
+    const after = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'old' }));
+    assert.equal(after.ServerSideEncryption, 'AES256');
+    assert.deepEqual(await bytesOf(after), data);
+    await assert.rejects(readFile(join(server.dataDir, 'blobs', blob.blobId.slice(0, 2), blob.blobId.slice(2, 4), blob.blobId)), { code: 'ENOENT' }, 'the blob in clear was released');
   });
 });
 
