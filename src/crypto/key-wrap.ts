@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DATA_KEY_BYTES, NONCE_BYTES, TAG_BYTES } from './segments.js';
 
 /**
@@ -56,8 +56,4 @@ export function matchesFingerprint(customerKey: Buffer, fingerprint: string): bo
  */
 export function opaqueEtag(dataKey: Buffer, md5: Buffer): string {
   return createHmac('sha256', dataKey).update(md5).digest().subarray(0, 16).toString('hex');
-}
-
-export function md5Base64(data: Buffer): string {
-  return createHash('md5').update(data).digest('base64');
 }
