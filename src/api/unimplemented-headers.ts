@@ -8,6 +8,7 @@ const UNIMPLEMENTED_PREFIXES = ['x-amz-object-lock-', 'x-amz-grant-'];
 const ENCRYPTION_PREFIXES = ['x-amz-server-side-encryption', 'x-amz-copy-source-server-side-encryption-'];
 const ENCRYPTING_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationName>([
   'PutObject', 'GetObject', 'HeadObject', 'CopyObject', 'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload',
+  'GetObjectAttributes',
 ]);
 
 /**

@@ -9,6 +9,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteBucketEncryptionCommand,
   GetBucketEncryptionCommand,
+  GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutBucketEncryptionCommand,
@@ -164,6 +165,9 @@ describe('SSE-C', () => {
     assert.deepEqual(await bytesOf(got), data.subarray(70000));
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k', ...key }));
     assert.equal(head.ContentLength, data.length);
+    await expectS3Error(client.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: 'k', ObjectAttributes: ['ObjectSize'] })), 'InvalidRequest', 400);
+    const attributes = await client.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: 'k', ObjectAttributes: ['ObjectSize'], ...key }));
+    assert.equal(attributes.ObjectSize, data.length);
   });
 
   it('GetObject.sseCOnSseS3Object: 400 InvalidRequest', async () => {
