@@ -17,6 +17,8 @@ export interface CofferConfig {
   readonly masterKeyFile?: string;
   /** Accept SSE-C over plain HTTP (AWS refuses it; for tests and TLS-terminating proxies). */
   readonly allowInsecureSseC: boolean;
+  /** How long a lifecycle "day" lasts (86,400; shorter for tests and demos). */
+  readonly lifecycleDaySeconds: number;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:9000';
@@ -34,6 +36,8 @@ const USAGE = `Usage: coffer [options]
   --master-key-file F   the 256-bit master key wrapping SSE-S3 data keys (env COFFER_MASTER_KEY_FILE;
                         default: generated once into DATA_DIR/master-keys.json, mode 0600)
   --allow-insecure-sse-c  accept SSE-C over plain HTTP (env COFFER_ALLOW_INSECURE_SSE_C=1)
+  Lifecycle: COFFER_LIFECYCLE_DAY_SECONDS makes a lifecycle day that many seconds (default 86400).
+  \`coffer lifecycle run\` runs a lifecycle pass now (same --data-dir / --metadata).
   Root credentials: COFFER_ACCESS_KEY_ID / COFFER_SECRET_ACCESS_KEY (generated and kept in the data dir when unset).`;
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): CofferConfig | 'help' {
@@ -73,6 +77,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     metadata: str('metadata', 'COFFER_METADATA_URL', 'sqlite')!,
     masterKeyFile: str('master-key-file', 'COFFER_MASTER_KEY_FILE'),
     allowInsecureSseC: values['allow-insecure-sse-c'] === true || env.COFFER_ALLOW_INSECURE_SSE_C === '1',
+    lifecycleDaySeconds: lifecycleDaySeconds(env.COFFER_LIFECYCLE_DAY_SECONDS),
   };
 }
 
@@ -90,6 +95,12 @@ export function redactUrl(spec: string): string {
 
 export function usage(): string {
   return USAGE;
+}
+
+function lifecycleDaySeconds(value: string | undefined): number {
+  if (!value) return 86_400;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new ConfigError(`invalid COFFER_LIFECYCLE_DAY_SECONDS '${value}': expected a whole number of seconds ≥ 1`);
+  return Number(value);
 }
 
 function parseAddress(address: string): { host: string; port: number } {

@@ -7,7 +7,7 @@ import { StoreError, type Extent, type ObjectEncryption, type ObjectVersion, typ
 import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom } from './object-headers.js';
 import { writeConditionFrom } from './objects.js';
 import { readManifest } from './read-object.js';
-import { discard, ingestStream } from './ingest.js';
+import { discard, ingestStream, releaseBlobs } from './ingest.js';
 import { encryptionHeaders, etagFor, readKeysFor, sharesSealedBlobs, writeEncryptionFrom } from './encryption.js';
 import type { DataKeys } from '../../crypto/sealed-blobs.js';
 import { tagsFromHeader } from '../tagging/tag-set.js';
@@ -108,10 +108,10 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
       { sharedBlobs: data.manifest === undefined },
     ));
     } catch (error) {
-      if (data.manifest) await discard(ctx.services.blobs, data.manifest);
+      if (data.manifest) await discard(ctx.services.blobs, data.manifest, error);
       throw error;
     }
-    await ctx.services.blobs.delete(released);
+    await releaseBlobs(ctx, released);
 
     const checksumAlgorithm = data.checksum ? parseChecksumAlgorithm(data.checksum.algorithm) : undefined;
     return {
