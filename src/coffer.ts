@@ -91,7 +91,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
       resolveListen();
     });
   });
-  const scheduler = startScheduler({ meta, blobs, dayMs: lifecycleDayMs, logError: (error) => logError('lifecycle', error) });
+  const scheduler = startScheduler({ meta, blobs, masterKeys, dayMs: lifecycleDayMs, logError: (error) => logError('lifecycle', error) });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 

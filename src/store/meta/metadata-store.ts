@@ -178,7 +178,7 @@ export interface ListObjectsQuery {
  */
 export type VersionSummary = Pick<
   ObjectVersion,
-  'bucket' | 'key' | 'versionId' | 'isLatest' | 'isDeleteMarker' | 'size' | 'etag' | 'lastModified' | 'ownerId' | 'storageClass' | 'checksum'
+  'bucket' | 'key' | 'versionId' | 'isLatest' | 'isDeleteMarker' | 'size' | 'etag' | 'lastModified' | 'ownerId' | 'storageClass' | 'checksum' | 'encryption'
 >;
 
 export type ListEntry =

@@ -136,6 +136,7 @@ export function summaryRowToVersion(bucket: string, row: SummaryRow): VersionSum
     ownerId: row[8],
     storageClass: attributes.storageClass,
     checksum: attributes.checksum,
+    ...(attributes.encryption ? { encryption: attributes.encryption } : {}),
   };
 }
 
