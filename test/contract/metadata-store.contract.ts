@@ -913,6 +913,19 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         await expectStoreError(store.updateVersionStorage('bkt', 'nope', 'null', { storageClass: 'GLACIER' }), 'VersionNotFound');
       });
 
+      test('updateVersionStorage.keeps the encryption and every extent\'s sealing; listings carry the encryption', async () => {
+        await store.createBucket(bucketRecord('bkt'));
+        const v = version('bkt', 'k', { encryption: { mode: 'AES256', bucketKeyEnabled: true }, manifest: [sealedExtent(), sealedExtent()] });
+        await store.putVersion(v);
+        await store.updateVersionStorage('bkt', 'k', 'null', { storageClass: 'GLACIER' });
+        await store.updateVersionStorage('bkt', 'k', 'null', { restoredUntil: at(86_400_000) });
+        const got = await store.getVersion('bkt', 'k');
+        assert.deepEqual(got?.encryption, v.encryption);
+        assert.deepEqual(got?.manifest, v.manifest);
+        const listed = await store.listObjects('bkt', { prefix: '', delimiter: '', after: '', limit: 10 });
+        assert.deepEqual(listed.entries.map((e) => (e.kind === 'object' ? e.version.encryption : undefined)), [v.encryption]);
+      });
+
       test('acquireLease.one holder at a time until it expires or is released; run requests are taken by the holder', async () => {
         const now = at(0);
         const until = at(30_000);
