@@ -2,6 +2,7 @@ import { FSCK_USAGE, runFsck } from './cli/fsck.js';
 import { runServe } from './cli/serve.js';
 import { usage as serveUsage } from './config.js';
 import { LIFECYCLE_USAGE, runLifecycleCommand } from './cli/lifecycle.js';
+import { KEY_USAGE, runKeyCommand } from './cli/key.js';
 
 interface Command {
   readonly summary: string;
@@ -13,6 +14,7 @@ interface Command {
 const COMMANDS: Readonly<Record<string, Command>> = {
   serve: { summary: 'serve the S3 API (the default when no command is given)', usage: serveUsage, run: runServe },
   lifecycle: { summary: 'run a lifecycle pass now (lifecycle run; same --data-dir / --metadata)', usage: () => LIFECYCLE_USAGE, run: runLifecycleCommand },
+  key: { summary: 'master key maintenance: key rotate-master rewraps every data key (server stopped)', usage: () => KEY_USAGE, run: runKeyCommand },
   fsck: { summary: 'check that metadata and blob files agree; --repair moves unreferenced blobs aside', usage: () => FSCK_USAGE, run: runFsck },
 };
 

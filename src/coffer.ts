@@ -7,6 +7,7 @@ import { createAuthorizer, ownershipRule } from './access/authorize.js';
 import { StaticCredentialStore, type User } from './auth/credentials.js';
 import { loadRootUser, loadUsersFile } from './auth/users.js';
 import type { CofferConfig } from './config.js';
+import { loadMasterKeyRing } from './crypto/key-ring.js';
 import { prepareDataDir } from './data-dir.js';
 import { resolveTarget } from './http/addressing.js';
 import { createPipeline } from './http/pipeline.js';
@@ -92,9 +93,14 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   // can be is collected there.
   await collectOrphans(meta, blobs, Date.now() - (shared ? SHARED_ORPHAN_AGE_MS : 0));
 
+  const masterKeys = await loadMasterKeyRing(dataDir, options.masterKeyFile);
+
   const authorize = createAuthorizer([ownershipRule(root.user.id)]);
   const lifecycleDayMs = (options.lifecycleDaySeconds ?? 86_400) * 1000;
-  const services: Services = { meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax, lifecycleDayMs };
+  const services: Services = {
+    meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax,
+    masterKeys, allowInsecureSseC: options.allowInsecureSseC ?? false, lifecycleDayMs,
+  };
   const logError = options.logError ?? ((requestId: string, error: unknown) => logger.error({ requestId, err: error }, 'internal error'));
   const metrics = new CofferMetrics(meta);
   const domain = options.domain ?? 'localhost';
@@ -122,7 +128,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
       throw error;
     });
   }
-  const scheduler = startScheduler({ meta, blobs, dayMs: lifecycleDayMs, logError: (error) => logError('lifecycle', error) });
+  const scheduler = startScheduler({ meta, blobs, masterKeys, dayMs: lifecycleDayMs, logError: (error) => logError('lifecycle', error) });
 
   let closing: Promise<void> | undefined;
   const address = server.address() as AddressInfo;
@@ -199,6 +205,7 @@ export function isPostgresUrl(spec: string): boolean {
   return /^postgres(ql)?:\/\//i.test(spec);
 }
 
+/** The metadata store `spec` names (config `metadata`), for the server and the maintenance commands. */
 export async function openMetadataStore(spec: string, dataDir: string, probe?: IoProbe): Promise<MetadataStore> {
   if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite'), probe });
   if (spec === 'memory') return new SqliteMetadataStore({ path: ':memory:' });

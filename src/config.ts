@@ -14,6 +14,10 @@ export interface CofferConfig {
   readonly usersFile?: string;
   /** Metadata backend: 'sqlite' (embedded, in the data dir) or a postgres:// URL. */
   readonly metadata: string;
+  /** A file holding the master key (else one is generated into the data dir). */
+  readonly masterKeyFile?: string;
+  /** Accept SSE-C over plain HTTP (AWS refuses it; for tests and TLS-terminating proxies). */
+  readonly allowInsecureSseC: boolean;
   /** How long a lifecycle "day" lasts (86,400; shorter for tests and demos). */
   readonly lifecycleDaySeconds: number;
   /** PEM files: serve HTTPS instead of HTTP (both or neither). */
@@ -40,6 +44,9 @@ Serves the S3 API. Every option can also be set in the environment; the command 
   --users FILE               JSON file of extra users (COFFER_USERS_FILE)
   --metadata URL             'sqlite' (in the data dir) or postgres://user:password@host:port/db
                              (COFFER_METADATA_URL, default sqlite)
+  --master-key-file FILE     the 256-bit master key wrapping data keys (COFFER_MASTER_KEY_FILE;
+                             default: generated once into DATA_DIR/master-keys.json, mode 0600)
+  --allow-insecure-sse-c     accept SSE-C over plain HTTP (COFFER_ALLOW_INSECURE_SSE_C=1)
   --tls-cert FILE            PEM certificate chain: serve HTTPS (COFFER_TLS_CERT; needs --tls-key)
   --tls-key FILE             PEM private key (COFFER_TLS_KEY); SIGHUP reloads both files
   --metrics-public           serve /_metrics on the main listener to every client, not only
@@ -70,6 +77,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
         'metrics-public': { type: 'boolean' },
         'metrics-address': { type: 'string' },
         'log-level': { type: 'string' },
+        'master-key-file': { type: 'string' },
+        'allow-insecure-sse-c': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -97,6 +106,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     secretAccessKey: env.COFFER_SECRET_ACCESS_KEY || undefined,
     usersFile: str('users', 'COFFER_USERS_FILE'),
     metadata: str('metadata', 'COFFER_METADATA_URL', 'sqlite')!,
+    masterKeyFile: str('master-key-file', 'COFFER_MASTER_KEY_FILE'),
+    allowInsecureSseC: values['allow-insecure-sse-c'] === true || env.COFFER_ALLOW_INSECURE_SSE_C === '1',
     lifecycleDaySeconds: lifecycleDaySeconds(env.COFFER_LIFECYCLE_DAY_SECONDS),
     tlsCert,
     tlsKey,

@@ -1,17 +1,29 @@
 import { S3Error } from '../errors.js';
+import type { OperationName } from './operations.js';
 
 /** Header families of features Coffer does not build yet: honouring none of them, it refuses them. */
-const UNIMPLEMENTED_PREFIXES = ['x-amz-server-side-encryption', 'x-amz-object-lock-', 'x-amz-grant-'];
+const UNIMPLEMENTED_PREFIXES = ['x-amz-object-lock-', 'x-amz-grant-'];
+
+/** Server-side encryption headers (and a copy source's SSE-C key), honoured by these operations only. */
+const ENCRYPTION_PREFIXES = ['x-amz-server-side-encryption', 'x-amz-copy-source-server-side-encryption-'];
+const ENCRYPTING_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationName>([
+  'PutObject', 'GetObject', 'HeadObject', 'CopyObject', 'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload',
+  'GetObjectAttributes',
+]);
 
 /**
- * "Never a silent lie": a request header asking for server-side encryption, object lock, ACL
- * grants or a canned ACL other than `private` would be dropped, so it is refused with AWS's
- * 501 NotImplemented naming the header.
+ * "Never a silent lie": a request header asking for object lock, ACL grants, a canned ACL other
+ * than `private`, or server-side encryption on an operation that does not apply it would be
+ * dropped, so it is refused with AWS's 501 NotImplemented naming the header.
  */
-export function refuseUnimplementedHeaders(headers: Readonly<Record<string, string | undefined>>): void {
+export function refuseUnimplementedHeaders(headers: Readonly<Record<string, string | undefined>>, operation: OperationName): void {
+  const encrypting = ENCRYPTING_OPERATIONS.has(operation);
   for (const name in headers) {
     if (!name.startsWith('x-amz-')) continue;
-    const unimplemented = UNIMPLEMENTED_PREFIXES.some((prefix) => name.startsWith(prefix)) || (name === 'x-amz-acl' && headers[name]?.trim() !== 'private');
+    const unimplemented =
+      UNIMPLEMENTED_PREFIXES.some((prefix) => name.startsWith(prefix)) ||
+      (!encrypting && ENCRYPTION_PREFIXES.some((prefix) => name.startsWith(prefix))) ||
+      (name === 'x-amz-acl' && headers[name]?.trim() !== 'private');
     if (unimplemented) throw new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented.', { Header: name });
   }
 }

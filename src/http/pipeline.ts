@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { authenticate } from '../auth/authenticate.js';
 import { verifiedBody } from '../auth/payload.js';
 import type { PayloadMode } from '../auth/types.js';
@@ -91,7 +92,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const bucketHandler = bucket ? handlers[operation] : undefined;
     const serviceHandler = bucket ? undefined : serviceHandlers[operation];
     if (!bucketHandler && !serviceHandler) throw new S3Error('NotImplemented', `${operation} is not implemented by Coffer yet.`);
-    refuseUnimplementedHeaders(headers);
+    refuseUnimplementedHeaders(headers, operation);
     // `Expect: 100-continue`: the client sends its body only once told to, and only a request that
     // proved who it is is told to (an anonymous or failed one gets its error without the body).
     if (auth.user !== null && /^\s*100-continue\s*$/i.test(headers['expect'] ?? '')) res.writeContinue();
@@ -105,6 +106,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       headers,
       body: { stream: body.body, declaredLength: declaredLength(auth.payload, contentLength), trailers: body.trailers, parseXml: parseXmlOffLoop },
       user: auth.user,
+      secure: (req.socket as TLSSocket).encrypted === true,
       services: options.services,
       logError: (error) => options.logError(requestId, error),
       authorize: (action, resource, context) => authorize(auth.user, action, resource, context),

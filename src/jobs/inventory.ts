@@ -11,9 +11,12 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import type { MasterKeyRing } from '../crypto/key-ring.js';
+import { DataKeys, writeSealedBlob } from '../crypto/sealed-blobs.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { BucketRecord, MetadataStore, VersionSummary } from '../store/meta/metadata-store.js';
 import { urlEncode } from '../api/parameters.js';
+import { bucketDefaultEncryption } from '../ops/config/encryption.js';
 import { newVersionId } from '../ops/versioning/version-ids.js';
 
 /** The optional fields the writer fills (the others are refused when the configuration is put). */
@@ -37,6 +40,8 @@ export function inventoryDestinationBucket(arn: string): string | undefined {
 export interface InventoryPassOptions {
   readonly meta: MetadataStore;
   readonly blobs: BlobStore;
+  /** Reports are new objects: sealed (SSE-S3) like every other. */
+  readonly masterKeys: MasterKeyRing;
   readonly dayMs: number;
   readonly now?: Date;
   readonly betweenPages?: (busyMs: number, wrote: boolean) => Promise<void>;
@@ -150,7 +155,7 @@ function fieldValue(field: InventoryField, version: VersionSummary): string {
     case 'StorageClass': return version.storageClass;
     case 'ETag': return version.etag;
     case 'IsMultipartUploaded': return String(version.etag.includes('-'));
-    case 'EncryptionStatus': return 'NOT-SSE';
+    case 'EncryptionStatus': return version.encryption === undefined ? 'NOT-SSE' : version.encryption.mode === 'SSE-C' ? 'SSE-C' : 'SSE-S3';
     case 'ChecksumAlgorithm': return version.checksum?.algorithm ?? '';
     case 'ObjectOwner': return version.ownerId;
   }
@@ -160,12 +165,16 @@ function csvValue(value: string): string {
   return `"${value.replace(/"/g, '""')}"`;
 }
 
-/** Writes a small object into the destination bucket (blob durable first, then its version); returns its MD5 hex. */
+/**
+ * Writes a small object into the destination bucket (blob durable first, then its version),
+ * encrypted as the bucket's default encryption says, as a PutObject would be; returns its MD5 hex.
+ */
 async function putObject(options: InventoryPassOptions, bucket: BucketRecord, key: string, body: Buffer, contentType: string): Promise<string> {
   const md5 = createHash('md5').update(body).digest('hex');
-  const blob = await options.blobs.write((async function* () {
+  const { bucketKeyEnabled } = await bucketDefaultEncryption(options.meta, bucket.name);
+  const blob = await writeSealedBlob(options.blobs, (async function* () {
     yield body;
-  })());
+  })(), new DataKeys(options.masterKeys), body.length);
   try {
     const { released } = await options.meta.putVersion({
       bucket: bucket.name,
@@ -180,7 +189,8 @@ async function putObject(options: InventoryPassOptions, bucket: BucketRecord, ke
       userMetadata: {},
       storageClass: 'STANDARD',
       tags: [],
-      manifest: [{ blobId: blob.blobId, offset: 0, length: body.length }],
+      manifest: [{ blobId: blob.blobId, offset: 0, length: body.length, sealing: blob.sealing }],
+      encryption: { mode: 'AES256', bucketKeyEnabled: bucketKeyEnabled || undefined },
     });
     await options.blobs.delete(released);
   } catch (error) {

@@ -6,6 +6,7 @@
  * loop so foreground requests keep their latency.
  */
 import { randomUUID } from 'node:crypto';
+import type { MasterKeyRing } from '../crypto/key-ring.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { MetadataStore } from '../store/meta/metadata-store.js';
 import { runInventoryPass } from './inventory.js';
@@ -16,6 +17,7 @@ export const LIFECYCLE_LEASE = 'lifecycle';
 export interface SchedulerOptions {
   readonly meta: MetadataStore;
   readonly blobs: BlobStore;
+  readonly masterKeys: MasterKeyRing;
   readonly dayMs: number;
   readonly logError: (error: unknown) => void;
   /** Called after each pass (observability, tests). */
@@ -68,7 +70,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     nextPassAt = Date.now() + intervalMs;
     const stats = await runLifecyclePass({ meta: options.meta, blobs: options.blobs, dayMs: options.dayMs, betweenPages });
     options.onPass?.(stats);
-    await runInventoryPass({ meta: options.meta, blobs: options.blobs, dayMs: options.dayMs, betweenPages });
+    await runInventoryPass({ meta: options.meta, blobs: options.blobs, masterKeys: options.masterKeys, dayMs: options.dayMs, betweenPages });
   };
 
   const loop: Promise<void> = (async () => {

@@ -11,6 +11,7 @@ import {
   uploadPartCopy,
 } from './multipart/multipart.js';
 import { copyObject } from './objects/copy.js';
+import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './config/encryption.js';
 import { deleteObjects } from './objects/delete-objects.js';
 import { listObjects, listObjectsV2 } from './listing/listing.js';
 import { deleteObject, getObject, putObject } from './objects/objects.js';
@@ -77,6 +78,10 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   ListObjectsV2: listObjectsV2,
   CopyObject: copyObject,
   DeleteObjects: deleteObjects,
+  // server-side encryption (issue 13)
+  PutBucketEncryption: putBucketEncryption,
+  GetBucketEncryption: getBucketEncryption,
+  DeleteBucketEncryption: deleteBucketEncryption,
   // bucket configurations (issue 14)
   PutBucketLifecycleConfiguration: putBucketLifecycleConfiguration,
   GetBucketLifecycleConfiguration: getBucketLifecycleConfiguration,

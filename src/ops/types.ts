@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { RequestParameters } from '../api/parameters.js';
 import type { Authorize, RequestContext, Resource } from '../access/authorize.js';
 import type { CredentialStore, User } from '../auth/credentials.js';
+import type { MasterKeyRing } from '../crypto/key-ring.js';
 import type { Route } from '../api/router.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { BucketRecord, MetadataStore } from '../store/meta/metadata-store.js';
@@ -19,6 +20,10 @@ export interface Services {
   readonly authorize: Authorize;
   /** Buckets one user may own (limits.bucketsPerUserMax when unset; never more). */
   readonly bucketsPerUserMax?: number;
+  /** The master keys that wrap SSE-S3 data keys. */
+  readonly masterKeys: MasterKeyRing;
+  /** SSE-C over plain HTTP (refused otherwise, as AWS refuses it; Coffer serves plain HTTP only). */
+  readonly allowInsecureSseC: boolean;
   /** Length of a lifecycle day in ms (COFFER_LIFECYCLE_DAY_SECONDS; x-amz-expiration dates). */
   readonly lifecycleDayMs: number;
 }
@@ -52,6 +57,8 @@ export interface ServiceOperationContext {
   readonly body: RequestBody;
   /** null for an anonymous request. */
   readonly user: User | null;
+  /** The request came over TLS (SSE-C and aws:SecureTransport need to know). */
+  readonly secure: boolean;
   readonly services: Services;
   /** For an unexpected error an operation absorbs (e.g. one key's failure in DeleteObjects). */
   logError(error: unknown): void;

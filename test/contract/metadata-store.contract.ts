@@ -7,6 +7,7 @@ import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   StoreError,
+  type BlobSealing,
   type BucketRecord,
   type Extent,
   type ListEntry,
@@ -37,6 +38,10 @@ function bucketRecord(name: string, overrides: Partial<BucketRecord> = {}): Buck
 
 function extent(blobId = newBlobId(), length = 10): Extent {
   return { blobId, offset: 0, length };
+}
+
+function sealedExtent(keyId = 'master:0123456789abcdef'): Extent {
+  return { ...extent(), sealing: { keyId, wrappedKey: 'd3JhcHBlZA==', nonceBase: 'AAAAAAAAAAAAAAAA', segmentBytes: 65536, blobBytes: 10 } };
 }
 
 function version(bucket: string, key: string, overrides: Partial<NewVersion> = {}): NewVersion {
@@ -197,6 +202,35 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.deepEqual(await store.getVersion('bkt', 'dir/ä key', 'null'), got);
         assert.equal(await store.getVersion('bkt', 'other'), undefined);
         assert.equal(await store.getVersion('bkt', 'dir/ä key', 'nope'), undefined);
+      });
+
+      test('putVersion.then getVersion returns the encryption and each extent\'s sealing', async () => {
+        const sealed = sealedExtent();
+        const v = version('bkt', 'enc', {
+          encryption: { mode: 'SSE-C', customerKeyMd5: 'bWQ1', customerKeyFingerprint: 'ZnA=', bucketKeyEnabled: true },
+          manifest: [sealed, extent()],
+        });
+        await store.putVersion(v);
+        const got = await store.getVersion('bkt', 'enc');
+        assert.deepEqual(got?.encryption, v.encryption);
+        assert.deepEqual(got?.manifest, v.manifest);
+      });
+
+      test('rewrapSealings.replaces the sealings it is given, in versions and parts, and only those', async () => {
+        const old = sealedExtent('master:old');
+        const kept = sealedExtent('master:new');
+        await store.putVersion(version('bkt', 'a', { manifest: [old, kept, extent()] }));
+        await store.putVersion(version('bkt', 'b', { manifest: [kept] }));
+        await store.createUpload(upload('bkt', 'c', 'u-rewrap'));
+        await store.putPart('bkt', 'u-rewrap', part(1, [{ ...old, blobId: newBlobId() }]));
+        const rewrap = (s: BlobSealing) => (s.keyId === 'master:old' ? { ...s, keyId: 'master:new', wrappedKey: 'cmV3cmFwcGVk' } : undefined);
+        assert.equal(await store.rewrapSealings(rewrap), 2);
+        const a = await store.getVersion('bkt', 'a');
+        assert.deepEqual(a?.manifest, [{ ...old, sealing: { ...old.sealing!, keyId: 'master:new', wrappedKey: 'cmV3cmFwcGVk' } }, kept, a!.manifest[2]]);
+        assert.deepEqual((await store.getVersion('bkt', 'b'))?.manifest, [kept]);
+        const parts = await store.listParts('bkt', 'u-rewrap', 0, 10);
+        assert.equal(parts.entries[0]?.manifest[0]?.sealing?.keyId, 'master:new');
+        assert.equal(await store.rewrapSealings(rewrap), 0, 'a second run finds nothing left to rewrap');
       });
 
       test('putVersion.missing bucket throws BucketNotFound', async () => {
@@ -559,6 +593,7 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
           tags: [{ key: 't', value: 'v' }],
           checksumAlgorithm: 'CRC32',
           checksumType: 'COMPOSITE',
+          encryption: { mode: 'AES256', bucketKeyEnabled: true },
         };
         await store.createUpload(u);
         assert.deepEqual(await store.getUpload('bkt', 'u1'), u);
@@ -876,6 +911,19 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.equal(restored?.restoredUntil?.getTime(), T0 + 86_400_000);
         assert.equal((await scan('current', 100)).items[0]?.storageClass, 'GLACIER');
         await expectStoreError(store.updateVersionStorage('bkt', 'nope', 'null', { storageClass: 'GLACIER' }), 'VersionNotFound');
+      });
+
+      test('updateVersionStorage.keeps the encryption and every extent\'s sealing; listings carry the encryption', async () => {
+        await store.createBucket(bucketRecord('bkt'));
+        const v = version('bkt', 'k', { encryption: { mode: 'AES256', bucketKeyEnabled: true }, manifest: [sealedExtent(), sealedExtent()] });
+        await store.putVersion(v);
+        await store.updateVersionStorage('bkt', 'k', 'null', { storageClass: 'GLACIER' });
+        await store.updateVersionStorage('bkt', 'k', 'null', { restoredUntil: at(86_400_000) });
+        const got = await store.getVersion('bkt', 'k');
+        assert.deepEqual(got?.encryption, v.encryption);
+        assert.deepEqual(got?.manifest, v.manifest);
+        const listed = await store.listObjects('bkt', { prefix: '', delimiter: '', after: '', limit: 10 });
+        assert.deepEqual(listed.entries.map((e) => (e.kind === 'object' ? e.version.encryption : undefined)), [v.encryption]);
       });
 
       test('acquireLease.one holder at a time until it expires or is released; run requests are taken by the holder', async () => {

@@ -10,12 +10,14 @@ import { createHash } from 'node:crypto';
 import { checksumHeaderName, MultiHasher, multipartEtag, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../checksum/index.js';
 import { S3Error } from '../../errors.js';
 import { opaqueId } from '../opaque-id.js';
+import type { DataKeys } from '../../crypto/sealed-blobs.js';
 import { limits } from '../../limits.js';
 import {
   StoreError,
   type BucketRecord,
   type CompletedUpload,
   type MultipartUpload,
+  type ObjectVersion,
   type PartSummary,
   type StoredChecksum,
   type UploadPart,
@@ -23,7 +25,8 @@ import {
 import { checkKey } from '../objects/keys.js';
 import { checksumRequestFrom, verifyChecksums } from '../objects/checksums.js';
 import { resolveCopySource } from '../objects/copy-source.js';
-import { discard, ingestBody, releaseBlobs, requireDeclaredLength } from '../objects/ingest.js';
+import { discard, ingestBody, ingestStream, releaseBlobs, requireDeclaredLength } from '../objects/ingest.js';
+import { checkCompletionKey, encryptionHeaders, etagFor, readKeysFor, sharesSealedBlobs, uploadKeysFor, writeEncryptionFrom } from '../objects/encryption.js';
 import { concatManifests, sliceManifest } from '../objects/manifest.js';
 import {
   checkPartAlgorithm,
@@ -72,6 +75,7 @@ export async function createMultipartUpload(ctx: OperationContext): Promise<Oper
   const { key } = ctx.route;
   checkKey(key);
   const checksum = uploadChecksumFrom(ctx.headers);
+  const { encryption } = await writeEncryptionFrom(ctx, bucket);
   const upload: MultipartUpload = {
     uploadId: newUploadId(),
     bucket: bucket.name,
@@ -84,12 +88,14 @@ export async function createMultipartUpload(ctx: OperationContext): Promise<Oper
     tags: tagsFromHeader(ctx.headers['x-amz-tagging']),
     checksumAlgorithm: checksum?.algorithm,
     checksumType: checksum?.type,
+    encryption,
   };
   await ctx.services.meta.createUpload(upload);
   return {
     headers: {
       'x-amz-checksum-algorithm': checksum?.algorithm,
       'x-amz-checksum-type': checksum?.type,
+      ...encryptionHeaders(encryption),
       ...(await abortHeaders(ctx, bucket.name, key, upload.initiated)),
     },
     xml: { root: 'InitiateMultipartUploadResult', body: { Bucket: bucket.name, Key: key, UploadId: upload.uploadId } },
@@ -109,8 +115,11 @@ export async function uploadPart(ctx: OperationContext): Promise<OperationResult
   if (request.algorithm) algorithms.add(request.algorithm);
   if (uploadChecksum) algorithms.add(uploadChecksum.algorithm);
 
+  const keys = uploadKeysFor(ctx, upload.encryption);
+
   const { meta, blobs } = ctx.services;
-  const data = await ingestBody(blobs, ctx.body, { maxBytes: limits.partBytesMax, algorithms: [...algorithms] });
+  const data = await ingestBody(blobs, ctx.body, { maxBytes: limits.partBytesMax, algorithms: [...algorithms], keys });
+  const etag = etagFor(upload.encryption, data.md5, data.dataKey);
   let released: readonly string[];
   let partChecksum: string | undefined;
   try {
@@ -119,7 +128,7 @@ export async function uploadPart(ctx: OperationContext): Promise<OperationResult
     ({ released } = await meta.putPart(bucket.name, upload.uploadId, {
       partNumber,
       size: data.size,
-      etag: data.md5.toString('hex'),
+      etag,
       lastModified: new Date(),
       checksum: partChecksum,
       manifest: data.manifest,
@@ -132,7 +141,8 @@ export async function uploadPart(ctx: OperationContext): Promise<OperationResult
   const echoed = request.algorithm ?? uploadChecksum?.algorithm;
   return {
     headers: {
-      etag: quoteEtag(data.md5.toString('hex')),
+      etag: quoteEtag(etag),
+      ...encryptionHeaders(upload.encryption),
       ...(echoed ? { [checksumHeaderName(echoed)]: data.checksums.get(echoed)!.toString('base64') } : {}),
     },
   };
@@ -157,6 +167,28 @@ function copySourceRange(header: string | undefined, size: number): { start: num
   return { start, end: last + 1 };
 }
 
+/**
+ * A part made of the source's own (SSE-S3) blobs: its ETag is the MD5 of its bytes, and its
+ * checksum the upload's algorithm over them. Both are known without reading when the whole of a
+ * single-part source is copied.
+ */
+async function sharedPartDigests(
+  ctx: OperationContext,
+  version: ObjectVersion,
+  start: number,
+  end: number,
+  uploadChecksum: UploadChecksum | undefined,
+  keys: DataKeys,
+): Promise<{ etag: string; checksum: string | undefined }> {
+  const whole = start === 0 && end === version.size && !version.etag.includes('-');
+  const reusable = version.checksum && version.checksum.type === 'FULL_OBJECT' && version.checksum.algorithm === uploadChecksum?.algorithm;
+  if (whole && (!uploadChecksum || reusable)) return { etag: version.etag, checksum: uploadChecksum ? version.checksum!.value : undefined };
+  const hasher = new MultiHasher(uploadChecksum ? [uploadChecksum.algorithm] : []);
+  for await (const chunk of readManifest(ctx.services.blobs, version.manifest, start, end, keys) as AsyncIterable<Buffer>) hasher.update(chunk);
+  const digests = hasher.finish();
+  return { etag: digests.get('MD5')!.toString('hex'), checksum: uploadChecksum ? digests.get(uploadChecksum.algorithm)!.toString('base64') : undefined };
+}
+
 export async function uploadPartCopy(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
   const partNumber = requiredPartNumber(ctx);
@@ -170,37 +202,34 @@ export async function uploadPartCopy(ctx: OperationContext): Promise<OperationRe
     throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${limits.copySourceBytesMax}`);
   }
   const uploadChecksum = uploadChecksumOf(upload);
-  const manifest = sliceManifest(version.manifest, start, end);
-
-  // The part's ETag is the MD5 of its bytes, and its checksum the upload's algorithm over them.
-  // Both are known without reading when the whole of a single-part source is copied.
-  let etag: string;
-  let checksum: string | undefined;
-  const whole = start === 0 && end === version.size && !version.etag.includes('-');
-  const reusable = version.checksum && version.checksum.type === 'FULL_OBJECT' && version.checksum.algorithm === uploadChecksum?.algorithm;
-  if (whole && (!uploadChecksum || reusable)) {
-    etag = version.etag;
-    checksum = uploadChecksum ? version.checksum!.value : undefined;
-  } else {
-    const hasher = new MultiHasher(uploadChecksum ? [uploadChecksum.algorithm] : []);
-    for await (const chunk of readManifest(ctx.services.blobs, version.manifest, start, end) as AsyncIterable<Buffer>) hasher.update(chunk);
-    const digests = hasher.finish();
-    etag = digests.get('MD5')!.toString('hex');
-    checksum = uploadChecksum ? digests.get(uploadChecksum.algorithm)!.toString('base64') : undefined;
-  }
+  const sourceKeys = readKeysFor(ctx, version.encryption, true);
+  const keys = uploadKeysFor(ctx, upload.encryption);
+  const { blobs } = ctx.services;
   const lastModified = new Date();
-  const { released } = await ctx.services.meta.putPart(bucket.name, upload.uploadId, {
-    partNumber,
-    size: end - start,
-    etag,
-    lastModified,
-    checksum,
-    manifest,
-  }, { sharedBlobs: true });
+  const shares = sharesSealedBlobs(version, upload.encryption);
+  let part: UploadPart;
+  if (shares) {
+    part = { partNumber, size: end - start, lastModified, manifest: sliceManifest(version.manifest, start, end), ...(await sharedPartDigests(ctx, version, start, end, uploadChecksum, sourceKeys)) };
+  } else {
+    // Another encryption (an SSE-C side, or a source stored in clear): the bytes are re-encrypted.
+    const plain = readManifest(blobs, version.manifest, start, end, sourceKeys);
+    const data = await ingestStream(blobs, plain, end - start, { maxBytes: limits.partBytesMax, algorithms: uploadChecksum ? [uploadChecksum.algorithm] : [], keys });
+    const checksum = uploadChecksum ? data.checksums.get(uploadChecksum.algorithm)!.toString('base64') : undefined;
+    part = { partNumber, size: data.size, lastModified, manifest: data.manifest, etag: etagFor(upload.encryption, data.md5, data.dataKey), checksum };
+  }
+  let released: readonly string[];
+  try {
+    ({ released } = await ctx.services.meta.putPart(bucket.name, upload.uploadId, part, { sharedBlobs: shares }));
+  } catch (error) {
+    if (!shares) await discard(blobs, part.manifest, error);
+    throw error;
+  }
   await releaseBlobs(ctx, released);
+  const { etag, checksum } = part;
   return {
     headers: {
       'x-amz-copy-source-version-id': source.bucket.versioning !== 'Unversioned' ? version.versionId : undefined,
+      ...encryptionHeaders(upload.encryption),
     },
     xml: {
       root: 'CopyPartResult',
@@ -251,8 +280,9 @@ export async function completeMultipartUpload(ctx: OperationContext): Promise<Op
   const upload = uploadId === '' ? undefined : await ctx.services.meta.getUpload(bucket.name, uploadId);
   if (!upload || upload.key !== ctx.route.key) return repeatedCompletion(ctx, bucket, uploadId);
   const condition = writeConditionFrom(ctx.headers);
+  checkCompletionKey(ctx, upload.encryption);
   const requested = await requestedParts(ctx);
-  return { deferred: { work: complete(ctx, bucket, upload, requested, condition), ...completeKeepAlive } };
+  return { deferred: { work: complete(ctx, bucket, upload, requested, condition), headers: encryptionHeaders(upload.encryption), ...completeKeepAlive } };
 }
 
 /**
@@ -391,6 +421,7 @@ async function completeOnce(
       parts,
       tags: upload.tags,
       manifest: concatManifests(used.map((part) => part.manifest)),
+      encryption: upload.encryption,
     },
     condition,
     {
@@ -403,7 +434,7 @@ async function completeOnce(
   const result = completionResult(bucket, upload.key, versionId, etag, checksum);
   // Sent when the completion is fast; once keep-alive has begun, the early 200's headers stand.
   const expiration = await expirationHeaders(ctx, bucket.name, { key: upload.key, size, tags: upload.tags, lastModified });
-  return { ...result, headers: { ...result.headers, ...expiration } };
+  return { ...result, headers: { ...result.headers, ...encryptionHeaders(upload.encryption), ...expiration } };
 }
 
 

@@ -3,6 +3,7 @@ import { S3Error } from '../../errors.js';
 import type { XmlObject } from '../types.js';
 import { checksumElement } from '../multipart/multipart-checksums.js';
 import { findVersion } from './objects.js';
+import { readKeysFor } from './encryption.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { showsVersionIds } from '../versioning/version-ids.js';
 
@@ -31,6 +32,8 @@ export async function getObjectAttributes(ctx: OperationContext): Promise<Operat
   const maxParts = Math.min(headerInteger(ctx, 'x-amz-max-parts', PARTS_MAX), PARTS_MAX);
   const marker = headerInteger(ctx, 'x-amz-part-number-marker', 0);
   const version = await findVersion(ctx, bucket);
+  // An SSE-C object's attributes are the key holder's only, as its data is.
+  readKeysFor(ctx, version.encryption);
   const has = (name: string) => wanted.includes(name);
   const body: Record<string, XmlObject[string]> = {};
   if (has('ETag')) body.ETag = version.etag;

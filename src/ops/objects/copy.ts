@@ -3,12 +3,14 @@ import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import { checkKey } from './keys.js';
 import { parseCopySource, resolveCopySource } from './copy-source.js';
-import { StoreError, type ObjectVersion, type StoredChecksum } from '../../store/meta/metadata-store.js';
+import { StoreError, type Extent, type ObjectEncryption, type ObjectVersion, type StoredChecksum } from '../../store/meta/metadata-store.js';
 import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom } from './object-headers.js';
 import { writeConditionFrom } from './objects.js';
 import { readManifest } from './read-object.js';
+import { discard, ingestStream, releaseBlobs } from './ingest.js';
+import { encryptionHeaders, etagFor, readKeysFor, sharesSealedBlobs, writeEncryptionFrom } from './encryption.js';
+import type { DataKeys } from '../../crypto/sealed-blobs.js';
 import { tagsFromHeader } from '../tagging/tag-set.js';
-import { releaseBlobs } from './ingest.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
 
@@ -55,7 +57,9 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
   const replacedTags = taggingDirective === 'REPLACE' ? tagsFromHeader(headers['x-amz-tagging']) : undefined;
   const replaced = metadataDirective === 'REPLACE' ? { objectHeaders: objectHeadersFrom(headers), userMetadata: userMetadataFrom(headers) } : undefined;
 
+  const target = await writeEncryptionFrom(ctx, bucket);
   const { bucket: sourceBucket, version: source } = await resolveCopySource(ctx);
+  const sourceKeys = readKeysFor(ctx, source.encryption, true);
   if (source.size > limits.copySourceBytesMax) {
     throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${limits.copySourceBytesMax}`);
   }
@@ -65,7 +69,8 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
     metadataDirective === 'REPLACE' ||
     headers['x-amz-storage-class'] !== undefined ||
     headers['x-amz-website-redirect-location'] !== undefined ||
-    headers['x-amz-server-side-encryption'] !== undefined;
+    headers['x-amz-server-side-encryption'] !== undefined ||
+    headers['x-amz-server-side-encryption-customer-algorithm'] !== undefined;
   if (ontoItself && !changes) throw new S3Error('InvalidRequest', SELF_COPY_MESSAGE);
 
   // With COPY, the website redirect is not copied: it must be given again (as AWS documents).
@@ -74,11 +79,14 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
   const knownHeaders = {
     'x-amz-copy-source-version-id': showsVersionIds(sourceBucket) ? source.versionId : undefined,
     'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
+    ...encryptionHeaders(target.encryption),
   };
 
-  const write = async (data: { etag: string; checksum: StoredChecksum | undefined }): Promise<OperationResult> => {
+  const write = async (data: CopiedData): Promise<OperationResult> => {
     const lastModified = new Date();
-    const { released } = await ctx.services.meta.putVersion(
+    let released: readonly string[];
+    try {
+      ({ released } = await ctx.services.meta.putVersion(
       {
         bucket: bucket.name,
         key,
@@ -93,11 +101,16 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
         storageClass,
         checksum: data.checksum,
         tags: replacedTags ?? source.tags,
-        manifest: source.manifest,
+        manifest: data.manifest ?? source.manifest,
+        encryption: target.encryption,
       },
       condition,
-      { sharedBlobs: true },
-    );
+      { sharedBlobs: data.manifest === undefined },
+    ));
+    } catch (error) {
+      if (data.manifest) await discard(ctx.services.blobs, data.manifest, error);
+      throw error;
+    }
     await releaseBlobs(ctx, released);
 
     const checksumAlgorithm = data.checksum ? parseChecksumAlgorithm(data.checksum.algorithm) : undefined;
@@ -118,8 +131,39 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
     };
   };
 
+  if (!sharesSealedBlobs(source, target.encryption)) {
+    return { deferred: { work: reencrypted(ctx, source, sourceKeys, target).then(write), headers: knownHeaders, ...copyKeepAlive } };
+  }
   if (!isMultipart(source)) return write({ etag: source.etag, checksum: source.checksum });
-  return { deferred: { work: rehashed(ctx, source).then(write), headers: knownHeaders, ...copyKeepAlive } };
+  return { deferred: { work: rehashed(ctx, source, sourceKeys).then(write), headers: knownHeaders, ...copyKeepAlive } };
+}
+
+/** What a copy writes: ETag and checksum, and new blobs unless it shares the source's. */
+interface CopiedData {
+  readonly etag: string;
+  readonly checksum: StoredChecksum | undefined;
+  /** The copy's own (re-encrypted) blobs; undefined: the source's manifest, shared. */
+  readonly manifest?: readonly Extent[];
+}
+
+/**
+ * The source decrypted with its keys and sealed again under the target's (copies into or out of
+ * SSE-C, or of an object stored in clear): new blobs, and the ETag and full-object checksum of the
+ * bytes as the target's encryption computes them.
+ */
+async function reencrypted(ctx: OperationContext, source: ObjectVersion, sourceKeys: DataKeys, target: { encryption: ObjectEncryption; keys: DataKeys }): Promise<CopiedData> {
+  const composite = compositeAlgorithm(source);
+  const plain = readManifest(ctx.services.blobs, source.manifest, 0, source.size, sourceKeys);
+  const data = await ingestStream(ctx.services.blobs, plain, source.size, { maxBytes: limits.copySourceBytesMax, algorithms: composite ? [composite] : [], keys: target.keys });
+  return {
+    etag: etagFor(target.encryption, data.md5, data.dataKey),
+    checksum: composite ? { algorithm: composite, type: 'FULL_OBJECT', value: data.checksums.get(composite)!.toString('base64') } : source.checksum,
+    manifest: data.manifest,
+  };
+}
+
+function compositeAlgorithm(source: ObjectVersion) {
+  return source.checksum?.type === 'COMPOSITE' ? parseChecksumAlgorithm(source.checksum.algorithm) : undefined;
 }
 
 function isMultipart(version: ObjectVersion): boolean {
@@ -131,11 +175,11 @@ function isMultipart(version: ObjectVersion): boolean {
  * COMPOSITE checksum) the full-object checksum in the same algorithm. A FULL_OBJECT checksum
  * already is one. Read as a stream: the event loop serves other requests between chunks.
  */
-async function rehashed(ctx: OperationContext, source: ObjectVersion): Promise<{ etag: string; checksum: StoredChecksum | undefined }> {
-  const composite = source.checksum?.type === 'COMPOSITE' ? parseChecksumAlgorithm(source.checksum.algorithm) : undefined;
+async function rehashed(ctx: OperationContext, source: ObjectVersion, keys: DataKeys): Promise<CopiedData> {
+  const composite = compositeAlgorithm(source);
   const hasher = new MultiHasher(composite ? [composite] : []);
   try {
-    for await (const chunk of readManifest(ctx.services.blobs, source.manifest, 0, source.size) as AsyncIterable<Buffer>) hasher.update(chunk);
+    for await (const chunk of readManifest(ctx.services.blobs, source.manifest, 0, source.size, keys) as AsyncIterable<Buffer>) hasher.update(chunk);
   } catch (error) {
     // The source was deleted (its blobs released) while it was read: the same conflict the
     // shared-blob write would report had it come a moment later.

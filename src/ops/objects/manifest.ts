@@ -12,7 +12,7 @@ export function sliceManifest(manifest: readonly Extent[], start: number, end: n
     if (extentEnd > start && position < end) {
       const from = Math.max(start, position);
       const to = Math.min(end, extentEnd);
-      out.push({ blobId: extent.blobId, offset: extent.offset + (from - position), length: to - from });
+      out.push({ ...extent, offset: extent.offset + (from - position), length: to - from });
     }
     position = extentEnd;
     if (position >= end) break;
@@ -28,7 +28,7 @@ export function concatManifests(manifests: Iterable<readonly Extent[]>): Extent[
       if (extent.length === 0) continue;
       const last = out[out.length - 1];
       if (last && last.blobId === extent.blobId && last.offset + last.length === extent.offset) {
-        out[out.length - 1] = { blobId: last.blobId, offset: last.offset, length: last.length + extent.length };
+        out[out.length - 1] = { ...last, length: last.length + extent.length };
       } else {
         out.push(extent);
       }

@@ -6,6 +6,7 @@ import { checkKey } from './keys.js';
 import { checksumRequestFrom, verifyChecksums } from './checksums.js';
 import { checkReadPreconditions } from './conditionals.js';
 import { discard, ingestBody, releaseBlobs, requireDeclaredLength } from './ingest.js';
+import { encryptionHeaders, etagFor, readKeysFor, writeEncryptionFrom } from './encryption.js';
 import {
   applyResponseOverrides,
   objectHeadersFrom,
@@ -80,11 +81,14 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
   const condition = writeConditionFrom(headers);
   const checksumRequest = checksumRequestFrom(headers);
   const tags = tagsFromHeader(headers['x-amz-tagging']);
+  const { encryption, keys } = await writeEncryptionFrom(ctx, bucket);
 
   const data = await ingestBody(ctx.services.blobs, ctx.body, {
     maxBytes: limits.putObjectBytesMax,
     algorithms: checksumRequest.algorithm ? [checksumRequest.algorithm] : [],
+    keys,
   });
+  const etag = etagFor(encryption, data.md5, data.dataKey);
   let released: readonly string[];
   let versionId: string;
   let checksum;
@@ -99,7 +103,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
         versionId,
         isDeleteMarker: false,
         size: data.size,
-        etag: data.md5.toString('hex'),
+        etag,
         lastModified,
         ownerId: ctx.user!.id,
         headers: objectHeaders,
@@ -108,6 +112,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
         checksum,
         tags,
         manifest: data.manifest,
+        encryption,
       },
       condition,
     ));
@@ -118,8 +123,9 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
   await releaseBlobs(ctx, released);
   return {
     headers: {
-      etag: quoteEtag(data.md5.toString('hex')),
+      etag: quoteEtag(etag),
       'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
+      ...encryptionHeaders(encryption),
       ...(checksum ? { [checksumHeaderName(parseChecksumAlgorithm(checksum.algorithm)!)]: checksum.value, 'x-amz-checksum-type': checksum.type } : {}),
       ...(await expirationHeaders(ctx, bucket.name, { key, size: data.size, tags, lastModified })),
       ...(await requestChargedHeader(ctx, bucket.name)),
@@ -150,8 +156,9 @@ export async function findVersion(ctx: OperationContext, bucket: BucketRecord): 
 export async function getObject(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
   const version = await findVersion(ctx, bucket);
+  const keys = readKeysFor(ctx, version.encryption);
   checkReadPreconditions(ctx.headers, version);
-  const headers = objectResponseHeaders(version, showsVersionIds(bucket));
+  const headers = { ...objectResponseHeaders(version, showsVersionIds(bucket)), ...encryptionHeaders(version.encryption) };
   Object.assign(headers, restoreHeaders(version));
   if (version.isLatest) Object.assign(headers, await expirationHeaders(ctx, bucket.name, version));
   Object.assign(headers, await requestChargedHeader(ctx, bucket.name));
@@ -175,9 +182,9 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   if (ctx.route.operation === 'HeadObject') return { status, headers };
   requireReadable(version);
   // Small objects: one read, then headers and body in a single write.
-  const payload = await readManifestBuffer(ctx.services.blobs, version.manifest, start, end);
+  const payload = await readManifestBuffer(ctx.services.blobs, version.manifest, start, end, keys);
   if (payload) return { status, headers, payload };
-  return { status, headers, stream: await whenReadable(readManifest(ctx.services.blobs, version.manifest, start, end)) };
+  return { status, headers, stream: await whenReadable(readManifest(ctx.services.blobs, version.manifest, start, end, keys)) };
 }
 
 export async function deleteObject(ctx: OperationContext): Promise<OperationResult> {

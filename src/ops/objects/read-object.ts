@@ -1,30 +1,33 @@
 import { Readable } from 'node:stream';
+import { readBlob, readBlobBuffer, type DataKeys } from '../../crypto/sealed-blobs.js';
 import type { BlobStore } from '../../store/blob/blob-store.js';
-import type { Extent } from '../../store/meta/metadata-store.js';
+import type { BlobSealing, Extent } from '../../store/meta/metadata-store.js';
 
 /** Reads up to this many bytes are answered from one buffer instead of a stream. */
 export const BUFFERED_READ_BYTES_MAX = 128 * 1024;
 
 /**
  * Bytes [start, end) of an object in one buffer, when the store can read that way and the range
- * is small (≤ BUFFERED_READ_BYTES_MAX); undefined otherwise (use readManifest).
+ * is small (≤ BUFFERED_READ_BYTES_MAX); undefined otherwise (use readManifest). Sealed blobs are
+ * decrypted with `keys`.
  */
-export async function readManifestBuffer(blobs: BlobStore, manifest: readonly Extent[], start: number, end: number): Promise<Buffer | undefined> {
+export async function readManifestBuffer(blobs: BlobStore, manifest: readonly Extent[], start: number, end: number, keys: DataKeys): Promise<Buffer | undefined> {
   if (!blobs.readBuffer || end - start > BUFFERED_READ_BYTES_MAX) return undefined;
+  const readBuffer = blobs.readBuffer.bind(blobs);
   const pieces = piecesOf(manifest, start, end);
-  const buffers = await Promise.all(pieces.map((p) => blobs.readBuffer!(p.blobId, p.from, p.to)));
+  const buffers = await Promise.all(pieces.map((p) => readBlobBuffer(readBuffer, p.blobId, p.from, p.to, p.sealing, keys)));
   return buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers);
 }
 
-function piecesOf(manifest: readonly Extent[], start: number, end: number): Array<{ blobId: string; from: number; to: number }> {
-  const pieces: Array<{ blobId: string; from: number; to: number }> = [];
+function piecesOf(manifest: readonly Extent[], start: number, end: number): Array<{ blobId: string; from: number; to: number; sealing?: BlobSealing }> {
+  const pieces: Array<{ blobId: string; from: number; to: number; sealing?: BlobSealing }> = [];
   let position = 0;
   for (const extent of manifest) {
     const extentEnd = position + extent.length;
     if (extentEnd > start && position < end) {
       const from = Math.max(start, position) - position + extent.offset;
       const to = Math.min(end, extentEnd) - position + extent.offset;
-      pieces.push({ blobId: extent.blobId, from, to });
+      pieces.push({ blobId: extent.blobId, from, to, sealing: extent.sealing });
     }
     position = extentEnd;
     if (position >= end) break;
@@ -34,14 +37,16 @@ function piecesOf(manifest: readonly Extent[], start: number, end: number): Arra
 
 /**
  * Bytes [start, end) of an object made of extents, as one stream — a range may span several
- * parts' blobs. Blobs are opened one after another, only when reached.
+ * parts' blobs. Blobs are opened one after another, only when reached; sealed ones are decrypted
+ * with `keys`, segment by segment.
  */
-export function readManifest(blobs: BlobStore, manifest: readonly Extent[], start: number, end: number): Readable {
+export function readManifest(blobs: BlobStore, manifest: readonly Extent[], start: number, end: number, keys: DataKeys): Readable {
   const pieces = piecesOf(manifest, start, end);
-  if (pieces.length === 1) return blobs.read(pieces[0]!.blobId, pieces[0]!.from, pieces[0]!.to);
+  const read = (p: (typeof pieces)[number]) => readBlob(blobs, p.blobId, p.from, p.to, p.sealing, keys);
+  if (pieces.length === 1) return read(pieces[0]!);
   return Readable.from(
     (async function* () {
-      for (const piece of pieces) yield* blobs.read(piece.blobId, piece.from, piece.to) as AsyncIterable<Buffer>;
+      for (const piece of pieces) yield* read(piece) as AsyncIterable<Buffer>;
     })(),
     { objectMode: false },
   );

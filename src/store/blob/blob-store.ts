@@ -12,8 +12,12 @@ export interface BlobStore {
    * behind and the promise rejects with that error.
    */
   write(source: AsyncIterable<Buffer>, options?: { maxBytes?: number }): Promise<{ blobId: string; size: number }>;
-  /** Bytes [start, end) of a blob. A missing blob errors the stream with BlobNotFoundError. */
-  read(blobId: string, start: number, end: number): Readable;
+  /**
+   * Bytes [start, end) of a blob. A missing blob errors the stream with BlobNotFoundError.
+   * `chunkBytes`: the size of the chunks it yields (the last may be shorter), for a reader that
+   * works in units of its own (a sealed blob's segments); the store's own size otherwise.
+   */
+  read(blobId: string, start: number, end: number, options?: { chunkBytes?: number }): Readable;
   /**
    * Optional: bytes [start, end) of a blob in one buffer (for small reads, answered in a single
    * write). Rejects with BlobNotFoundError when the blob is missing.

@@ -20,11 +20,48 @@ export interface BucketRecord {
   readonly objectLockEnabled: boolean;
 }
 
-/** A byte range of an immutable blob; an object's data is the concatenation of its extents. */
+/**
+ * How a blob's bytes are encrypted at rest (src/crypto/segments.ts: AES-256-GCM segments). A
+ * property of the blob: every extent of it carries the same sealing, so shared blobs (CopyObject,
+ * UploadPartCopy) stay readable, and rotating a master key rewrites only these fields.
+ */
+export interface BlobSealing {
+  /** What wraps the data key: 'master:<id>' (SSE-S3) or 'customer' (SSE-C; the key is never stored). */
+  readonly keyId: string;
+  /** base64: the blob's data key, wrapped. */
+  readonly wrappedKey: string;
+  /** base64, 12 bytes: segment i's nonce is derived from it and i. */
+  readonly nonceBase: string;
+  readonly segmentBytes: number;
+  /** Plaintext bytes of the whole blob (where its last segment ends). */
+  readonly blobBytes: number;
+}
+
+/**
+ * A byte range of an immutable blob; an object's data is the concatenation of its extents.
+ * Offsets and lengths are in plaintext bytes; `sealing` is absent for a blob stored in clear
+ * (written before encryption at rest).
+ */
 export interface Extent {
   readonly blobId: string;
   readonly offset: number;
   readonly length: number;
+  readonly sealing?: BlobSealing;
+}
+
+/**
+ * Server-side encryption of an object version or upload. Absent: stored in clear (written before
+ * encryption at rest; `coffer encrypt --all` seals them).
+ */
+export interface ObjectEncryption {
+  /** 'AES256' for SSE-S3, 'SSE-C' for a customer-provided key. */
+  readonly mode: 'AES256' | 'SSE-C';
+  /** Stored and echoed (x-amz-server-side-encryption-bucket-key-enabled). */
+  readonly bucketKeyEnabled?: boolean;
+  /** SSE-C: base64 MD5 of the customer key, echoed in responses. */
+  readonly customerKeyMd5?: string;
+  /** SSE-C: salt and HMAC of the customer key, to recognise it (crypto/key-wrap.ts). */
+  readonly customerKeyFingerprint?: string;
 }
 
 /** The stored HTTP representation headers of an object. */
@@ -77,6 +114,7 @@ export interface ObjectAttributes {
   readonly parts?: readonly PartSummary[];
   readonly tags: readonly Tag[];
   readonly manifest: readonly Extent[];
+  readonly encryption?: ObjectEncryption;
 }
 
 export interface ObjectVersion extends ObjectAttributes {
@@ -140,7 +178,7 @@ export interface ListObjectsQuery {
  */
 export type VersionSummary = Pick<
   ObjectVersion,
-  'bucket' | 'key' | 'versionId' | 'isLatest' | 'isDeleteMarker' | 'size' | 'etag' | 'lastModified' | 'ownerId' | 'storageClass' | 'checksum'
+  'bucket' | 'key' | 'versionId' | 'isLatest' | 'isDeleteMarker' | 'size' | 'etag' | 'lastModified' | 'ownerId' | 'storageClass' | 'checksum' | 'encryption'
 >;
 
 export type ListEntry =
@@ -177,6 +215,8 @@ export interface MultipartUpload {
   readonly tags: readonly Tag[];
   readonly checksumAlgorithm?: string;
   readonly checksumType?: ChecksumType;
+  /** Every part is sealed this way (SSE-C: with the same customer key). */
+  readonly encryption?: ObjectEncryption;
 }
 
 export interface UploadPart {
@@ -412,6 +452,13 @@ export interface MetadataStore {
   requestJobRun(name: string): Promise<void>;
 
   // ---- housekeeping ----
+  /**
+   * Master key rotation: replaces the sealing of every extent (of versions and of parts) for which
+   * `rewrap` returns a new one, a batch of rows per transaction; returns how many manifests
+   * changed. Resumable: after a crash, a second run skips what the first rewrapped (`rewrap`
+   * returns undefined for those).
+   */
+  rewrapSealings(rewrap: (sealing: BlobSealing) => BlobSealing | undefined): Promise<number>;
   /** Of the given blob ids, the ones some version or part references. */
   referencedBlobs(blobIds: readonly string[]): Promise<Set<string>>;
   /** Buckets, objects and bytes stored, exact as of the last commit (SQLite: read from totals its triggers keep). */

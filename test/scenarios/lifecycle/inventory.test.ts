@@ -3,7 +3,9 @@
  * is due at once): the report lists every object and version of the source bucket exactly.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -11,6 +13,7 @@ import {
   DeleteObjectCommand,
   GetBucketInventoryConfigurationCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListBucketInventoryConfigurationsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
@@ -26,7 +29,7 @@ describe('inventory reports', { concurrency: true }, () => {
   let server: TestServer;
   let s3: S3Client;
   before(async () => {
-    server = await startServer({ lifecycleDaySeconds: 2 });
+    server = await startServer({ lifecycleDaySeconds: 2, allowInsecureSseC: true });
     s3 = server.client();
   });
   after(() => server.stop());
@@ -94,6 +97,36 @@ describe('inventory reports', { concurrency: true }, () => {
     ];
     assert.equal(rows.length, 5);
     assert.deepEqual([...rows].sort(), expected.map((e) => e.row).sort());
+  });
+
+  test('PutBucketInventoryConfiguration.encryptedObjects: EncryptionStatus per version; the report is sealed (SSE-S3) like any new object', async () => {
+    const source = await server.newBucket('inv-src');
+    const destination = await server.newBucket('inv-dst');
+    const key = randomBytes(32);
+    await s3.send(new PutObjectCommand({ Bucket: source, Key: 'sse-s3', Body: 'a' }));
+    await s3.send(new PutObjectCommand({
+      Bucket: source, Key: 'sse-c', Body: 'b',
+      SSECustomerAlgorithm: 'AES256', SSECustomerKey: key.toString('base64'), SSECustomerKeyMD5: createHash('md5').update(key).digest('base64'),
+    }));
+    await s3.send(new PutBucketInventoryConfigurationCommand({
+      Bucket: source, Id: 'enc', InventoryConfiguration: config('enc', destination, { IncludedObjectVersions: 'Current', OptionalFields: ['EncryptionStatus'] }),
+    }));
+    const manifestKey = await waitForManifest(destination, `reports/${source}/enc/`);
+    const manifest = JSON.parse(Buffer.from(await text(destination, manifestKey)).toString()) as { files: { key: string }[] };
+    const rows = (await Promise.all(manifest.files.map(async (f) => gunzipSync(await text(destination, f.key)).toString().split('\n').filter(Boolean)))).flat();
+    assert.deepEqual(rows.sort(), [`"${source}","sse-c","SSE-C"`, `"${source}","sse-s3","SSE-S3"`]);
+    for (const reportKey of [manifestKey, manifest.files[0]!.key]) {
+      assert.equal((await s3.send(new HeadObjectCommand({ Bucket: destination, Key: reportKey }))).ServerSideEncryption, 'AES256', reportKey);
+    }
+    // manifest.json names the source bucket in clear; no blob file on disk holds that text.
+    const needle = Buffer.from(`"sourceBucket": "${source}"`);
+    const files = async function* walk(dir: string): AsyncGenerator<string> {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) yield* walk(join(dir, entry.name));
+        else yield join(dir, entry.name);
+      }
+    };
+    for await (const path of files(join(server.dataDir, 'blobs'))) assert.equal((await readFile(path)).includes(needle), false, path);
   });
 
   test('ListBucketInventoryConfigurations.listAndDelete', async () => {

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, get } from 'node:https';
 import { connect } from 'node:tls';
@@ -73,6 +74,20 @@ describe('server: TLS', () => {
 
   test('TLS.endpoint: https:// on the listening port', () => {
     assert.match(server.endpoint, /^https:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  test('PutObject.sseCustomerKeyOverTls: SSE-C is accepted over TLS without --allow-insecure-sse-c; GET needs the key', async () => {
+    const bucket = await newBucket('tlsssec');
+    const key = randomBytes(32);
+    const sse = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: key.toString('base64'), SSECustomerKeyMD5: createHash('md5').update(key).digest('base64') };
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'secret', Body: 'customer-keyed', ...sse }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'secret', ...sse }));
+    assert.equal(await got.Body!.transformToString(), 'customer-keyed');
+    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'secret' })), (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
+      assert.equal(error.name, 'InvalidRequest');
+      assert.equal(error.$metadata?.httpStatusCode, 400);
+      return true;
+    });
   });
 
   test('PutObject.awsChunkedOverTls: a streamed body with a CRC32 trailer is stored and read back', async () => {

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import {
   StoreError,
+  type BlobSealing,
   type BucketConfigEntry,
   type BucketConfigKind,
   type BucketRecord,
@@ -36,6 +37,7 @@ import {
   type WriteOptions,
 } from '../metadata-store.js';
 import { walkListing, type Scanner } from '../listing.js';
+import { REWRAP_BATCH_ROWS, rewrapManifest } from '../sealings.js';
 import { decideCondition, isConditional } from '../write-condition.js';
 import {
   decodeManifest,
@@ -437,6 +439,34 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   // ---- housekeeping ----
+
+  /**
+   * Batches of rows, each row rewritten only if its manifest is still the one read (a concurrent
+   * write in between keeps its own, and a second run rewraps what is left).
+   */
+  async rewrapSealings(rewrap: (sealing: BlobSealing) => BlobSealing | undefined): Promise<number> {
+    let changed = 0;
+    for (let after = 0; ; ) {
+      const { rows } = await run<{ seq: string; manifest: string }>(this.pool, 'versionManifestsAfter', [after, REWRAP_BATCH_ROWS]);
+      for (const row of rows) {
+        const rewrapped = rewrapManifest(decodeManifest(row.manifest), rewrap);
+        if (rewrapped && (await run(this.pool, 'setVersionManifest', [row.seq, encodeManifest(rewrapped), row.manifest])).rowCount === 1) changed++;
+      }
+      if (rows.length < REWRAP_BATCH_ROWS) break;
+      after = Number(rows[rows.length - 1]!.seq);
+    }
+    for (let after = { uploadId: '', partNumber: 0 }; ; ) {
+      const { rows } = await run<{ upload_id: string; part_number: number; manifest: string }>(this.pool, 'partManifestsAfter', [after.uploadId, after.partNumber, REWRAP_BATCH_ROWS]);
+      for (const row of rows) {
+        const rewrapped = rewrapManifest(decodeManifest(row.manifest), rewrap);
+        if (rewrapped && (await run(this.pool, 'setPartManifest', [row.upload_id, row.part_number, encodeManifest(rewrapped), row.manifest])).rowCount === 1) changed++;
+      }
+      if (rows.length < REWRAP_BATCH_ROWS) break;
+      const last = rows[rows.length - 1]!;
+      after = { uploadId: last.upload_id, partNumber: last.part_number };
+    }
+    return changed;
+  }
 
   async referencedBlobs(blobIds: readonly string[]): Promise<Set<string>> {
     if (blobIds.length === 0) return new Set();

@@ -117,6 +117,12 @@ export const SQL = {
   scanAllVersions: `SELECT ${VERSION_COLUMNS} FROM versions WHERE seq > $1 ORDER BY seq LIMIT $2`,
   scanAllParts: `SELECT ${PART_COLUMNS.split(', ').map((column) => `parts.${column}`).join(', ')}, uploads.bucket, uploads.key
     FROM parts JOIN uploads USING (upload_id) WHERE (parts.upload_id, parts.part_number) > ($1, $2) ORDER BY parts.upload_id, parts.part_number LIMIT $3`,
+  // Master key rotation (rewrapSealings): rows in batches, each rewritten only if unchanged since read.
+  versionManifestsAfter: 'SELECT seq, manifest FROM versions WHERE seq > $1 ORDER BY seq LIMIT $2',
+  setVersionManifest: 'UPDATE versions SET manifest = $2 WHERE seq = $1 AND manifest = $3',
+  partManifestsAfter: `SELECT upload_id, part_number, manifest FROM parts WHERE (upload_id, part_number) > ($1, $2)
+    ORDER BY upload_id, part_number LIMIT $3`,
+  setPartManifest: 'UPDATE parts SET manifest = $3 WHERE upload_id = $1 AND part_number = $2 AND manifest = $4',
 } as const;
 
 export type StatementName = keyof typeof SQL;

@@ -78,6 +78,7 @@ export function versionAttributes(v: NewVersion) {
     restoredUntil: v.restoredUntil?.getTime(),
     checksum: v.checksum,
     parts: v.parts,
+    encryption: v.encryption,
   };
 }
 
@@ -99,6 +100,7 @@ export function rowToVersion(row: VersionRow): ObjectVersion {
     ...(attributes.restoredUntil === undefined ? {} : { restoredUntil: new Date(attributes.restoredUntil) }),
     checksum: attributes.checksum,
     parts: attributes.parts,
+    ...(attributes.encryption ? { encryption: attributes.encryption } : {}),
     tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
     manifest: decodeManifest(row.manifest),
   };
@@ -135,6 +137,7 @@ export function summaryRowToVersion(bucket: string, row: SummaryRow): VersionSum
     ownerId: row[8],
     storageClass: attributes.storageClass,
     checksum: attributes.checksum,
+    ...(attributes.encryption ? { encryption: attributes.encryption } : {}),
   };
 }
 
@@ -146,6 +149,7 @@ export function uploadAttributes(u: MultipartUpload) {
     tags: u.tags.map((t) => [t.key, t.value] as [string, string]),
     checksumAlgorithm: u.checksumAlgorithm,
     checksumType: u.checksumType,
+    encryption: u.encryption,
   };
 }
 
@@ -163,6 +167,7 @@ export function rowToUpload(row: UploadRow): MultipartUpload {
     tags: attributes.tags.map(([key, value]) => ({ key, value })),
     checksumAlgorithm: attributes.checksumAlgorithm,
     checksumType: attributes.checksumType,
+    ...(attributes.encryption ? { encryption: attributes.encryption } : {}),
   };
 }
 
@@ -177,13 +182,25 @@ export function rowToPart(row: PartRow): UploadPart {
   };
 }
 
-/** Manifests are stored compactly as [[blobId, offset, length], …]. */
+type EncodedExtent = [string, number, number] | [string, number, number, string, string, string, number, number];
+
+/**
+ * Manifests are stored compactly as [[blobId, offset, length], …], a sealed blob's extent followed
+ * by its sealing: [blobId, offset, length, keyId, wrappedKey, nonceBase, segmentBytes, blobBytes].
+ */
 export function encodeManifest(manifest: readonly Extent[]): string {
-  return JSON.stringify(manifest.map((e) => [e.blobId, e.offset, e.length]));
+  return JSON.stringify(
+    manifest.map((e): EncodedExtent => {
+      const s = e.sealing;
+      return s ? [e.blobId, e.offset, e.length, s.keyId, s.wrappedKey, s.nonceBase, s.segmentBytes, s.blobBytes] : [e.blobId, e.offset, e.length];
+    }),
+  );
 }
 
 export function decodeManifest(text: string): Extent[] {
-  return (JSON.parse(text) as [string, number, number][]).map(([blobId, offset, length]) => ({ blobId, offset, length }));
+  return (JSON.parse(text) as EncodedExtent[]).map(([blobId, offset, length, keyId, wrappedKey, nonceBase, segmentBytes, blobBytes]) =>
+    keyId === undefined ? { blobId, offset, length } : { blobId, offset, length, sealing: { keyId, wrappedKey: wrappedKey!, nonceBase: nonceBase!, segmentBytes: segmentBytes!, blobBytes: blobBytes! } },
+  );
 }
 
 export interface CompletedRow {

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import {
   StoreError,
+  type BlobSealing,
   type BucketConfigEntry,
   type BucketConfigKind,
   type BucketRecord,
@@ -37,6 +38,7 @@ import {
   type WriteOptions,
 } from '../metadata-store.js';
 import { walkListing, type Scanner } from '../listing.js';
+import { REWRAP_BATCH_ROWS, rewrapManifest } from '../sealings.js';
 import { decideCondition, isConditional } from '../write-condition.js';
 import { migrateSqlite } from './migrate.js';
 import type { IoProbe } from '../../io-probe.js';
@@ -467,6 +469,28 @@ export class SqliteMetadataStore implements MetadataStore {
 
   // ---- housekeeping ----
 
+  async rewrapSealings(rewrap: (sealing: BlobSealing) => BlobSealing | undefined): Promise<number> {
+    let changed = 0;
+    for (const table of [{ rows: this.stmt.versionManifestsAfter, update: this.stmt.setVersionManifest }, { rows: this.stmt.partManifestsAfter, update: this.stmt.setPartManifest }]) {
+      let after = 0;
+      for (let more = true; more; ) {
+        await this.committer.run(() => {
+          const rows = table.rows.all(after, REWRAP_BATCH_ROWS) as Array<{ id: number; manifest: string }>;
+          for (const row of rows) {
+            const rewrapped = rewrapManifest(decodeManifest(row.manifest), rewrap);
+            if (rewrapped) {
+              table.update.run(encodeManifest(rewrapped), row.id);
+              changed++;
+            }
+          }
+          more = rows.length === REWRAP_BATCH_ROWS;
+          if (more) after = rows[rows.length - 1]!.id;
+        });
+      }
+    }
+    return changed;
+  }
+
   async referencedBlobs(blobIds: readonly string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (const id of blobIds) if (this.isReferenced(id)) found.add(id);
@@ -746,5 +770,9 @@ function prepareStatements(db: Db) {
     scanAllVersions: p(`SELECT ${VERSION_COLUMNS} FROM versions WHERE seq > ? ORDER BY seq LIMIT ?`),
     scanAllParts: p(`SELECT parts.*, uploads.bucket, uploads.key FROM parts JOIN uploads USING (upload_id)
       WHERE upload_id > ? OR (upload_id = ? AND part_number > ?) ORDER BY upload_id, part_number LIMIT ?`),
+    versionManifestsAfter: p('SELECT seq AS id, manifest FROM versions WHERE seq > ? ORDER BY seq LIMIT ?'),
+    setVersionManifest: p('UPDATE versions SET manifest = ? WHERE seq = ?'),
+    partManifestsAfter: p('SELECT rowid AS id, manifest FROM parts WHERE rowid > ? ORDER BY rowid LIMIT ?'),
+    setPartManifest: p('UPDATE parts SET manifest = ? WHERE rowid = ?'),
   };
 }

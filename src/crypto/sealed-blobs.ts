@@ -1,0 +1,90 @@
+import { Readable } from 'node:stream';
+import type { BlobStore } from '../store/blob/blob-store.js';
+import type { BlobSealing } from '../store/meta/metadata-store.js';
+import { newDataKey, unwrapKey, wrapKey } from './key-wrap.js';
+import { CUSTOMER_KEY_ID, type MasterKeyRing } from './key-ring.js';
+import { newLayout, openSegments, sealedRange, sealedSize, sealSegments, TAG_BYTES, type SegmentLayout } from './segments.js';
+
+/**
+ * The data keys of one request: new blobs' keys are wrapped by the customer's key when there is
+ * one (SSE-C), else by the current master key (SSE-S3); sealed blobs' keys are unwrapped by
+ * whichever wrapped them.
+ */
+export class DataKeys {
+  constructor(private readonly masters: MasterKeyRing, private readonly customerKey?: Buffer) {}
+
+  newKey(): { dataKey: Buffer; keyId: string; wrappedKey: Buffer } {
+    const dataKey = newDataKey();
+    if (this.customerKey) return { dataKey, keyId: CUSTOMER_KEY_ID, wrappedKey: wrapKey(this.customerKey, dataKey) };
+    return { dataKey, keyId: this.masters.currentKeyId, wrappedKey: this.masters.wrap(dataKey) };
+  }
+
+  /** The data key of a sealed blob; throws when this request does not hold the key that wrapped it. */
+  open(sealing: BlobSealing): Buffer {
+    if (sealing.keyId !== CUSTOMER_KEY_ID) return this.masters.unwrap(sealing.keyId, sealing.wrappedKey);
+    const key = this.customerKey ? unwrapKey(this.customerKey, Buffer.from(sealing.wrappedKey, 'base64')) : undefined;
+    if (!key) throw new Error('a customer-key blob was read without its customer key');
+    return key;
+  }
+}
+
+export interface SealedBlob {
+  readonly blobId: string;
+  /** Plaintext bytes. */
+  readonly size: number;
+  readonly sealing: BlobSealing;
+  /** The data key (for an ETag derived from it); never stored in clear. */
+  readonly dataKey: Buffer;
+}
+
+/** Writes `plain` as a new sealed blob (durable when this resolves, as BlobStore.write). */
+export async function writeSealedBlob(blobs: BlobStore, plain: AsyncIterable<Buffer>, keys: DataKeys, maxPlainBytes: number): Promise<SealedBlob> {
+  const { dataKey, keyId, wrappedKey } = keys.newKey();
+  const layout = newLayout();
+  let size = 0;
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const chunk of plain) {
+      size += chunk.length;
+      yield chunk;
+    }
+  }
+  const blob = await blobs.write(sealSegments(counted(), dataKey, layout), { maxBytes: sealedSize(maxPlainBytes, layout.segmentBytes) });
+  return {
+    blobId: blob.blobId,
+    size,
+    dataKey,
+    sealing: { keyId, wrappedKey: wrappedKey.toString('base64'), nonceBase: layout.nonceBase.toString('base64'), segmentBytes: layout.segmentBytes, blobBytes: size },
+  };
+}
+
+function layoutOf(sealing: BlobSealing): SegmentLayout {
+  return { nonceBase: Buffer.from(sealing.nonceBase, 'base64'), segmentBytes: sealing.segmentBytes };
+}
+
+/** Plaintext [from, to) of a blob, sealed or (written before encryption at rest) in clear. */
+export function readBlob(blobs: BlobStore, blobId: string, from: number, to: number, sealing: BlobSealing | undefined, keys: DataKeys): Readable {
+  if (!sealing) return blobs.read(blobId, from, to);
+  const key = keys.open(sealing);
+  const range = sealedRange(from, to, sealing.blobBytes, sealing.segmentBytes);
+  // One chunk per segment: each is opened where it lies, none is copied or held across chunks.
+  const sealed = blobs.read(blobId, range.start, range.end, { chunkBytes: sealing.segmentBytes + TAG_BYTES }) as AsyncIterable<Buffer>;
+  return Readable.from(openSegments(sealed, key, layoutOf(sealing), from, to), { objectMode: false });
+}
+
+/** The same in one buffer, read with BlobStore.readBuffer (small reads). */
+export async function readBlobBuffer(
+  readBuffer: (blobId: string, start: number, end: number) => Promise<Buffer>,
+  blobId: string,
+  from: number,
+  to: number,
+  sealing: BlobSealing | undefined,
+  keys: DataKeys,
+): Promise<Buffer> {
+  if (!sealing) return readBuffer(blobId, from, to);
+  const key = keys.open(sealing);
+  const range = sealedRange(from, to, sealing.blobBytes, sealing.segmentBytes);
+  const sealed = await readBuffer(blobId, range.start, range.end);
+  const pieces: Buffer[] = [];
+  for await (const piece of openSegments([sealed], key, layoutOf(sealing), from, to)) pieces.push(piece);
+  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+}

@@ -1,0 +1,63 @@
+/**
+ * Put/Get/DeleteBucketEncryption: a bucket's default encryption. Every bucket encrypts new
+ * objects with SSE-S3 whatever is configured (as AWS since January 2023); what can be set is
+ * BucketKeyEnabled, stored and echoed. SSE-KMS defaults are not built (501).
+ */
+import { S3Error } from '../../errors.js';
+import type { MetadataStore } from '../../store/meta/metadata-store.js';
+import { checkAlgorithm } from '../objects/encryption.js';
+import { asList, readXmlDocument, textOf } from '../request-xml.js';
+import type { OperationContext, OperationResult } from '../types.js';
+
+/** The stored document (JSON, opaque to the store). */
+interface DefaultEncryption {
+  readonly algorithm: 'AES256';
+  readonly bucketKeyEnabled: boolean;
+}
+
+/** What a bucket never configured (or whose configuration was deleted) applies, as AWS. */
+const AWS_DEFAULT: DefaultEncryption = { algorithm: 'AES256', bucketKeyEnabled: false };
+
+export async function bucketDefaultEncryption(meta: MetadataStore, bucket: string): Promise<DefaultEncryption> {
+  const document = await meta.getBucketConfig(bucket, 'encryption');
+  return document === undefined ? AWS_DEFAULT : (JSON.parse(document) as DefaultEncryption);
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new S3Error('MalformedXML');
+  return value as Record<string, unknown>;
+}
+
+export async function putBucketEncryption(ctx: OperationContext): Promise<OperationResult> {
+  const doc = (await readXmlDocument(ctx.body, 'ServerSideEncryptionConfiguration'))!;
+  const rules = asList(doc.Rule);
+  if (rules.length !== 1) throw new S3Error('MalformedXML');
+  const rule = asObject(rules[0]);
+  const byDefault = asObject(rule.ApplyServerSideEncryptionByDefault);
+  const algorithm = textOf(byDefault.SSEAlgorithm);
+  if (algorithm === undefined) throw new S3Error('MalformedXML');
+  checkAlgorithm(algorithm, 'SSEAlgorithm');
+  if (byDefault.KMSMasterKeyID !== undefined) {
+    throw new S3Error('InvalidArgument', 'a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse', { ArgumentName: 'ApplyServerSideEncryptionByDefault' });
+  }
+  const bucketKey = rule.BucketKeyEnabled === undefined ? 'false' : textOf(rule.BucketKeyEnabled);
+  if (bucketKey !== 'true' && bucketKey !== 'false') throw new S3Error('MalformedXML');
+  const stored: DefaultEncryption = { algorithm: 'AES256', bucketKeyEnabled: bucketKey === 'true' };
+  await ctx.services.meta.putBucketConfig(ctx.bucket.name, 'encryption', JSON.stringify(stored));
+  return {};
+}
+
+export async function getBucketEncryption(ctx: OperationContext): Promise<OperationResult> {
+  const current = await bucketDefaultEncryption(ctx.services.meta, ctx.bucket.name);
+  return {
+    xml: {
+      root: 'ServerSideEncryptionConfiguration',
+      body: { Rule: { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: current.algorithm }, BucketKeyEnabled: current.bucketKeyEnabled } },
+    },
+  };
+}
+
+export async function deleteBucketEncryption(ctx: OperationContext): Promise<OperationResult> {
+  await ctx.services.meta.putBucketConfig(ctx.bucket.name, 'encryption', undefined);
+  return { status: 204 };
+}

@@ -1,0 +1,147 @@
+/**
+ * Server-side encryption as requests ask for it and responses report it: SSE-S3 (AES256, the
+ * default for every new object, as on AWS since 2023) or SSE-C (the customer's key, given with
+ * each request and never stored). SSE-KMS is not built: asking for it answers 501.
+ */
+import { createHash } from 'node:crypto';
+import { customerKeyFingerprint, matchesFingerprint, opaqueEtag } from '../../crypto/key-wrap.js';
+import { DataKeys } from '../../crypto/sealed-blobs.js';
+import { S3Error } from '../../errors.js';
+import type { BucketRecord, ObjectEncryption, ObjectVersion } from '../../store/meta/metadata-store.js';
+import type { OperationContext } from '../types.js';
+import { bucketDefaultEncryption } from '../config/encryption.js';
+
+type Headers = Readonly<Record<string, string | undefined>>;
+
+const SSE = 'x-amz-server-side-encryption';
+const CUSTOMER = 'x-amz-server-side-encryption-customer-';
+const COPY_SOURCE_CUSTOMER = 'x-amz-copy-source-server-side-encryption-customer-';
+const SSE_C_PREFIX = 'Requests specifying Server Side Encryption with Customer provided keys must';
+
+/** What a write seals its data with. */
+export interface WriteEncryption {
+  readonly encryption: ObjectEncryption;
+  readonly keys: DataKeys;
+}
+
+/**
+ * The customer key of `prefix`'s three headers (algorithm, key, key-MD5), checked as AWS checks
+ * them; undefined when none is given.
+ */
+function customerKeyFrom(ctx: OperationContext, prefix: string): { key: Buffer; md5: string } | undefined {
+  const h = ctx.headers;
+  const algorithm = h[`${prefix}algorithm`];
+  const key = h[`${prefix}key`];
+  const md5 = h[`${prefix}key-md5`];
+  if (algorithm === undefined && key === undefined && md5 === undefined) return undefined;
+  if (!ctx.secure && !ctx.services.allowInsecureSseC) throw new S3Error('InvalidRequest', `${SSE_C_PREFIX} be made over a secure connection.`);
+  if (algorithm === undefined) throw new S3Error('InvalidArgument', `${SSE_C_PREFIX} provide a valid encryption algorithm.`, { ArgumentName: `${prefix}algorithm` });
+  if (algorithm !== 'AES256') throw new S3Error('InvalidEncryptionAlgorithmError', undefined, { ArgumentName: `${prefix}algorithm`, ArgumentValue: algorithm });
+  if (key === undefined) throw new S3Error('InvalidArgument', `${SSE_C_PREFIX} provide an appropriate secret key.`, { ArgumentName: `${prefix}key` });
+  if (md5 === undefined) throw new S3Error('InvalidArgument', `${SSE_C_PREFIX} provide the client calculated MD5 of the secret key.`, { ArgumentName: `${prefix}key-MD5` });
+  const raw = /^[A-Za-z0-9+/]*={0,2}$/.test(key.trim()) ? Buffer.from(key.trim(), 'base64') : Buffer.alloc(0);
+  if (raw.length !== 32) throw new S3Error('InvalidArgument', 'The secret key was invalid for the specified algorithm.', { ArgumentName: `${prefix}key` });
+  if (createHash('md5').update(raw).digest('base64') !== md5.trim()) {
+    throw new S3Error('InvalidArgument', 'The calculated MD5 hash of the key did not match the hash that was provided.', { ArgumentName: `${prefix}key-MD5` });
+  }
+  return { key: raw, md5: md5.trim() };
+}
+
+/** `x-amz-server-side-encryption-bucket-key-enabled`: true, false or absent. */
+function bucketKeyEnabledFrom(headers: Headers): boolean | undefined {
+  const value = headers[`${SSE}-bucket-key-enabled`];
+  if (value === undefined) return undefined;
+  if (value.toLowerCase() === 'true') return true;
+  if (value.toLowerCase() === 'false') return false;
+  throw new S3Error('InvalidArgument', 'Bucket Key Enabled must be a boolean value', { ArgumentName: `${SSE}-bucket-key-enabled`, ArgumentValue: value });
+}
+
+/**
+ * The encryption a new object (PutObject, CopyObject, CreateMultipartUpload) gets: SSE-C with
+ * the customer headers, SSE-S3 when asked or by the bucket's default (AES256 when none is set).
+ */
+export async function writeEncryptionFrom(ctx: OperationContext, bucket: BucketRecord): Promise<WriteEncryption> {
+  const requested = ctx.headers[SSE];
+  const customer = customerKeyFrom(ctx, CUSTOMER);
+  if (customer) {
+    if (requested !== undefined) throw new S3Error('InvalidArgument', 'Server Side Encryption with Customer provided key is incompatible with the encryption method specified', { ArgumentName: SSE, ArgumentValue: requested });
+    return {
+      encryption: { mode: 'SSE-C', customerKeyMd5: customer.md5, customerKeyFingerprint: customerKeyFingerprint(customer.key) },
+      keys: new DataKeys(ctx.services.masterKeys, customer.key),
+    };
+  }
+  for (const kms of [`${SSE}-aws-kms-key-id`, `${SSE}-context`]) {
+    if (ctx.headers[kms] !== undefined) throw new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented.', { Header: kms });
+  }
+  if (requested !== undefined) checkAlgorithm(requested, SSE);
+  const bucketKey = bucketKeyEnabledFrom(ctx.headers) ?? (requested === undefined && (await bucketDefaultEncryption(ctx.services.meta, bucket.name)).bucketKeyEnabled);
+  return { encryption: { mode: 'AES256', bucketKeyEnabled: bucketKey || undefined }, keys: new DataKeys(ctx.services.masterKeys) };
+}
+
+/** x-amz-server-side-encryption's value: AES256; aws:kms and aws:kms:dsse are not built (501). */
+export function checkAlgorithm(value: string, header: string): void {
+  if (value === 'AES256') return;
+  if (value === 'aws:kms' || value === 'aws:kms:dsse') throw new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented.', { Header: header });
+  throw new S3Error('InvalidArgument', 'The encryption method specified is not supported', { ArgumentName: header, ArgumentValue: value });
+}
+
+/**
+ * The keys to read a stored object (GET, HEAD, a copy's source): an SSE-C object needs its
+ * customer key again (400 without it, 403 with another one); SSE-C headers on an object that
+ * was not written with them are refused.
+ */
+export function readKeysFor(ctx: OperationContext, encryption: ObjectEncryption | undefined, copySource = false): DataKeys {
+  const customer = customerKeyFrom(ctx, copySource ? COPY_SOURCE_CUSTOMER : CUSTOMER);
+  if (encryption?.mode === 'SSE-C') {
+    if (!customer) throw new S3Error('InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
+    if (!matchesFingerprint(customer.key, encryption.customerKeyFingerprint!)) throw new S3Error('AccessDenied');
+    return new DataKeys(ctx.services.masterKeys, customer.key);
+  }
+  if (customer) throw new S3Error('InvalidRequest', 'The encryption parameters are not applicable to this object.');
+  return new DataKeys(ctx.services.masterKeys);
+}
+
+/** A multipart upload's later requests (UploadPart, UploadPartCopy) must present its SSE-C key again. */
+export function uploadKeysFor(ctx: OperationContext, encryption: ObjectEncryption | undefined): DataKeys {
+  if (encryption?.mode !== 'SSE-C') {
+    if (customerKeyFrom(ctx, CUSTOMER)) throw new S3Error('InvalidRequest', 'The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.');
+    return new DataKeys(ctx.services.masterKeys);
+  }
+  const customer = customerKeyFrom(ctx, CUSTOMER);
+  if (!customer) throw new S3Error('InvalidRequest', 'The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.');
+  if (!matchesFingerprint(customer.key, encryption.customerKeyFingerprint!)) {
+    throw new S3Error('InvalidArgument', 'The provided encryption parameters did not match the ones used originally.');
+  }
+  return new DataKeys(ctx.services.masterKeys, customer.key);
+}
+
+/** CompleteMultipartUpload may repeat the upload's SSE-C headers; given, they must be its key. */
+export function checkCompletionKey(ctx: OperationContext, encryption: ObjectEncryption | undefined): void {
+  if (Object.keys(ctx.headers).some((name) => name.startsWith(CUSTOMER))) uploadKeysFor(ctx, encryption);
+}
+
+/**
+ * A copy may share the source's blobs (no byte read or written) when both sides are SSE-S3: the
+ * blobs' data keys are wrapped by the master key either way. Any other pair re-encrypts.
+ */
+export function sharesSealedBlobs(source: ObjectVersion, target: ObjectEncryption | undefined): boolean {
+  return source.encryption?.mode === 'AES256' && target?.mode !== 'SSE-C' && source.manifest.every((extent) => extent.sealing !== undefined);
+}
+
+/** The headers that report an object's encryption (PUT, GET, HEAD, copy, multipart). */
+export function encryptionHeaders(encryption: ObjectEncryption | undefined): Record<string, string | undefined> {
+  if (!encryption) return {};
+  if (encryption.mode === 'SSE-C') {
+    return { [`${CUSTOMER}algorithm`]: 'AES256', [`${CUSTOMER}key-MD5`]: encryption.customerKeyMd5 };
+  }
+  return { [SSE]: 'AES256', [`${SSE}-bucket-key-enabled`]: encryption.bucketKeyEnabled ? 'true' : undefined };
+}
+
+/**
+ * The ETag of new data: the plaintext's MD5 under SSE-S3 (as AWS), otherwise not an MD5 (SSE-C),
+ * derived from the data key so that it is stable for the version.
+ */
+export function etagFor(encryption: ObjectEncryption | undefined, md5: Buffer, dataKey: Buffer | undefined): string {
+  if (encryption?.mode !== 'SSE-C' || !dataKey) return md5.toString('hex');
+  return opaqueEtag(dataKey, md5);
+}

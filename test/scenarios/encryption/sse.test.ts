@@ -1,0 +1,294 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketEncryptionCommand,
+  GetBucketEncryptionCommand,
+  GetObjectAttributesCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutBucketEncryptionCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { FsBlobStore } from '../../../src/store/blob/fs-blob-store.js';
+import { expectS3Error } from '../../helpers/expect-s3-error.js';
+import { errorCode, rawRequest, signV4 } from '../../helpers/raw-request.js';
+import { ROOT_KEYS, startServer, type TestServer } from '../../helpers/start-server.js';
+
+let server: TestServer;
+let client: S3Client;
+before(async () => {
+  server = await startServer({ allowInsecureSseC: true });
+  client = server.client();
+});
+after(() => server.stop());
+
+/** A marker that must never appear in a blob file: every body below contains it. */
+const MARKER = 'PLAINTEXT-MARKER-7f3a9c';
+const SEGMENT = 64 * 1024;
+
+function body(bytes: number, seed = 1): Buffer {
+  const out = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i++) out[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
+  for (let at = 0; at + MARKER.length <= bytes; at += 4096) out.write(MARKER, at);
+  return out;
+}
+
+const md5Hex = (data: Buffer) => createHash('md5').update(data).digest('hex');
+
+function customerKey(): { SSECustomerAlgorithm: string; SSECustomerKey: string; SSECustomerKeyMD5: string } {
+  const key = randomBytes(32);
+  return { SSECustomerAlgorithm: 'AES256', SSECustomerKey: key.toString('base64'), SSECustomerKeyMD5: createHash('md5').update(key).digest('base64') };
+}
+
+async function bytesOf(response: { Body?: unknown }): Promise<Buffer> {
+  return Buffer.from(await (response.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+}
+
+async function* blobFiles(dir: string): AsyncGenerator<string> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* blobFiles(path);
+    else yield path;
+  }
+}
+
+describe('SSE-S3 by default', () => {
+  it('PutObject.sseS3ByDefault: PUT, GET and HEAD report AES256; the ETag is the MD5 of the plaintext', async () => {
+    const bucket = await server.newBucket('sse');
+    const data = body(1000);
+    const put = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: data }));
+    assert.equal(put.ServerSideEncryption, 'AES256');
+    assert.equal(put.ETag, `"${md5Hex(data)}"`);
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k' }));
+    assert.equal(head.ServerSideEncryption, 'AES256');
+    const get = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' }));
+    assert.equal(get.ServerSideEncryption, 'AES256');
+    assert.deepEqual(await bytesOf(get), data);
+  });
+
+  it('GetObject.rangesAcrossSegments: any range decrypts to the plaintext bytes', async () => {
+    const bucket = await server.newBucket('sse');
+    const data = body(3 * SEGMENT + 123);
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: data }));
+    for (const [first, last] of [[0, 0], [SEGMENT - 1, SEGMENT], [SEGMENT, 2 * SEGMENT - 1], [100, 3 * SEGMENT + 122], [3 * SEGMENT, 3 * SEGMENT + 122], [5, 200_000]] as const) {
+      const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', Range: `bytes=${first}-${last}` }));
+      assert.deepEqual(await bytesOf(got), data.subarray(first, last + 1), `bytes=${first}-${last}`);
+    }
+    const whole = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' }));
+    assert.deepEqual(await bytesOf(whole), data);
+  });
+
+  it('CompleteMultipartUpload.sseS3: parts sealed, partNumber reads and a copied part decrypt', async () => {
+    const bucket = await server.newBucket('sse');
+    const source = body(SEGMENT + 10, 3);
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: source }));
+    const created = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp' }));
+    assert.equal(created.ServerSideEncryption, 'AES256');
+    const part1 = body(5 * 1024 * 1024, 4);
+    const up1 = await client.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 1, Body: part1 }));
+    assert.equal(up1.ServerSideEncryption, 'AES256');
+    const up2 = await client.send(new UploadPartCopyCommand({ Bucket: bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 2, CopySource: `${bucket}/src`, CopySourceRange: 'bytes=5-65545' }));
+    const done = await client.send(new CompleteMultipartUploadCommand({
+      Bucket: bucket, Key: 'mp', UploadId: created.UploadId,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: up1.ETag }, { PartNumber: 2, ETag: up2.CopyPartResult!.ETag }] },
+    }));
+    assert.equal(done.ServerSideEncryption, 'AES256');
+    const second = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp', PartNumber: 2 }));
+    assert.deepEqual(await bytesOf(second), source.subarray(5, 65546));
+    const all = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp' }));
+    assert.deepEqual(await bytesOf(all), Buffer.concat([part1, source.subarray(5, 65546)]));
+  });
+});
+
+describe('bucket default encryption', () => {
+  it('GetBucketEncryption.neverConfigured: AWS default rule AES256, BucketKeyEnabled false', async () => {
+    const bucket = await server.newBucket('enc');
+    const got = await client.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
+    assert.deepEqual(got.ServerSideEncryptionConfiguration?.Rules, [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }]);
+  });
+
+  it('PutBucketEncryption.bucketKeyEnabled: stored, echoed, applied to new objects; DeleteBucketEncryption restores the default', async () => {
+    const bucket = await server.newBucket('enc');
+    await client.send(new PutBucketEncryptionCommand({
+      Bucket: bucket,
+      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true }] },
+    }));
+    const got = await client.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
+    assert.equal(got.ServerSideEncryptionConfiguration?.Rules?.[0]?.BucketKeyEnabled, true);
+    const put = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' }));
+    assert.equal(put.BucketKeyEnabled, true);
+    assert.equal((await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k' }))).BucketKeyEnabled, true);
+    await client.send(new DeleteBucketEncryptionCommand({ Bucket: bucket }));
+    const after = await client.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
+    assert.equal(after.ServerSideEncryptionConfiguration?.Rules?.[0]?.BucketKeyEnabled, false);
+  });
+
+  it('PutBucketEncryption.kms: not built, 501 rather than a default that is not applied', async () => {
+    const bucket = await server.newBucket('enc');
+    await expectS3Error(
+      client.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }] } })),
+      'NotImplemented', 501,
+    );
+  });
+
+  it('PutObject.unknownAlgorithm: 400 InvalidArgument', async () => {
+    const bucket = await server.newBucket('enc');
+    await expectS3Error(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ServerSideEncryption: 'AES128' as 'AES256' })), 'InvalidArgument', 400, 'The encryption method specified is not supported');
+  });
+});
+
+describe('SSE-C', () => {
+  it('PutObject.sseC: GET needs the same key (none → 400, another → 403); the ETag is not the MD5', async () => {
+    const bucket = await server.newBucket('ssec');
+    const key = customerKey();
+    const data = body(100_000, 5);
+    const put = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: data, ...key }));
+    assert.equal(put.SSECustomerAlgorithm, 'AES256');
+    assert.equal(put.SSECustomerKeyMD5, key.SSECustomerKeyMD5);
+    assert.equal(put.ServerSideEncryption, undefined);
+    assert.notEqual(put.ETag, `"${md5Hex(data)}"`);
+    await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' })), 'InvalidRequest', 400,
+      'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
+    await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', ...customerKey() })), 'AccessDenied', 403, 'Access Denied');
+    const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', Range: 'bytes=70000-99999', ...key }));
+    assert.equal(got.SSECustomerKeyMD5, key.SSECustomerKeyMD5);
+    assert.equal(got.ETag, put.ETag);
+    assert.deepEqual(await bytesOf(got), data.subarray(70000));
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k', ...key }));
+    assert.equal(head.ContentLength, data.length);
+    await expectS3Error(client.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: 'k', ObjectAttributes: ['ObjectSize'] })), 'InvalidRequest', 400);
+    const attributes = await client.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: 'k', ObjectAttributes: ['ObjectSize'], ...key }));
+    assert.equal(attributes.ObjectSize, data.length);
+  });
+
+  it('GetObject.sseCOnSseS3Object: 400 InvalidRequest', async () => {
+    const bucket = await server.newBucket('ssec');
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' }));
+    await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', ...customerKey() })), 'InvalidRequest', 400, 'The encryption parameters are not applicable to this object.');
+  });
+
+  it('PutObject.sseCMalformed: wrong MD5, short key, other algorithm, with x-amz-server-side-encryption', async () => {
+    const bucket = await server.newBucket('ssec');
+    const key = customerKey();
+    // The SDK computes the key's MD5 itself: a wrong one is sent raw.
+    const path = `/${bucket}/k`;
+    const headers = signV4({
+      method: 'PUT', path, host: new URL(server.endpoint).host, body: 'x', ...ROOT_KEYS,
+      headers: { 'x-amz-server-side-encryption-customer-algorithm': 'AES256', 'x-amz-server-side-encryption-customer-key': key.SSECustomerKey, 'x-amz-server-side-encryption-customer-key-md5': customerKey().SSECustomerKeyMD5 },
+    });
+    const wrongMd5 = await rawRequest(server.endpoint, { method: 'PUT', path, headers, body: 'x' });
+    assert.equal(wrongMd5.status, 400);
+    assert.equal(errorCode(wrongMd5.text), 'InvalidArgument');
+    assert.match(wrongMd5.text, /<Message>The calculated MD5 hash of the key did not match the hash that was provided.<\/Message>/);
+    const short = randomBytes(16);
+    await expectS3Error(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', SSECustomerAlgorithm: 'AES256', SSECustomerKey: short.toString('base64'), SSECustomerKeyMD5: createHash('md5').update(short).digest('base64') })),
+      'InvalidArgument', 400, 'The secret key was invalid for the specified algorithm.');
+    await expectS3Error(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ...key, SSECustomerAlgorithm: 'AES128' })),
+      'InvalidEncryptionAlgorithmError', 400, 'The encryption request you specified is not valid. The valid value is AES256.');
+    await expectS3Error(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ...key, ServerSideEncryption: 'AES256' })),
+      'InvalidArgument', 400, 'Server Side Encryption with Customer provided key is incompatible with the encryption method specified');
+  });
+
+  it('CopyObject.betweenModes: SSE-C → SSE-S3 → SSE-C re-encrypts; the SSE-S3 copy has the MD5 ETag', async () => {
+    const bucket = await server.newBucket('ssec');
+    const key = customerKey();
+    const other = customerKey();
+    const data = body(70_000, 6);
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'c', Body: data, ...key }));
+    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 's3', CopySource: `${bucket}/c` })), 'InvalidRequest', 400);
+    const toS3 = await client.send(new CopyObjectCommand({
+      Bucket: bucket, Key: 's3', CopySource: `${bucket}/c`,
+      CopySourceSSECustomerAlgorithm: 'AES256', CopySourceSSECustomerKey: key.SSECustomerKey, CopySourceSSECustomerKeyMD5: key.SSECustomerKeyMD5,
+    }));
+    assert.equal(toS3.ServerSideEncryption, 'AES256');
+    assert.equal(toS3.CopyObjectResult?.ETag, `"${md5Hex(data)}"`);
+    assert.deepEqual(await bytesOf(await client.send(new GetObjectCommand({ Bucket: bucket, Key: 's3' }))), data);
+    const toC = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'c2', CopySource: `${bucket}/s3`, ...other }));
+    assert.equal(toC.SSECustomerKeyMD5, other.SSECustomerKeyMD5);
+    await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'c2', ...key })), 'AccessDenied', 403);
+    assert.deepEqual(await bytesOf(await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'c2', ...other }))), data);
+  });
+
+  it('UploadPart.sseC: every part needs the upload key (UploadPartCopy of an SSE-S3 source re-encrypts); the object reads back with it', async () => {
+    const bucket = await server.newBucket('ssec');
+    const key = customerKey();
+    const created = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp', ...key }));
+    assert.equal(created.SSECustomerKeyMD5, key.SSECustomerKeyMD5);
+    const part = body(5 * 1024 * 1024, 7);
+    await expectS3Error(client.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 1, Body: part })), 'InvalidRequest', 400);
+    await expectS3Error(client.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 1, Body: part, ...customerKey() })), 'InvalidArgument', 400);
+    const p1 = await client.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 1, Body: part, ...key }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'plain-s3', Body: MARKER }));
+    const p2 = await client.send(new UploadPartCopyCommand({ Bucket: bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 2, CopySource: `${bucket}/plain-s3`, ...key }));
+    await client.send(new CompleteMultipartUploadCommand({
+      Bucket: bucket, Key: 'mp', UploadId: created.UploadId, ...key,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.CopyPartResult!.ETag }] },
+    }));
+    await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp' })), 'InvalidRequest', 400);
+    const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp', PartNumber: 2, ...key }));
+    assert.equal((await bytesOf(got)).toString(), MARKER);
+  });
+
+  it('PutObject.sseCOverPlainHttp: refused unless --allow-insecure-sse-c', async () => {
+    const strict = await startServer();
+    try {
+      const bucket = await strict.newBucket('ssec');
+      await expectS3Error(strict.client().send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ...customerKey() })), 'InvalidRequest', 400,
+        'Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.');
+    } finally {
+      await strict.stop();
+    }
+  });
+});
+
+describe('objects written before encryption at rest', () => {
+  it('GetObject.storedInClear: still readable (ranges too), reported without SSE; a copy onto itself seals it', async () => {
+    const bucket = await server.newBucket('legacy');
+    const data = Buffer.from(`${MARKER} written in clear `.repeat(100));
+    // A version as Coffer stored them before: a blob in clear, no sealing, no encryption.
+    const blobs = await FsBlobStore.open(server.dataDir);
+    const blob = await blobs.write((async function* () { yield data; })());
+    const meta = await server.openMetadataStore();
+    try {
+      await meta.putVersion({
+        bucket, key: 'old', versionId: 'null', isDeleteMarker: false, size: data.length, etag: md5Hex(data), lastModified: new Date(),
+        ownerId: server.coffer.rootUser.id, headers: {}, userMetadata: {}, storageClass: 'STANDARD', tags: [],
+        manifest: [{ blobId: blob.blobId, offset: 0, length: data.length }],
+      });
+    } finally {
+      await meta.close();
+    }
+    const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'old', Range: 'bytes=10-99' }));
+    assert.equal(got.ServerSideEncryption, undefined);
+    assert.deepEqual(await bytesOf(got), data.subarray(10, 100));
+    const copied = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'old', CopySource: `${bucket}/old`, ServerSideEncryption: 'AES256' }));
+    assert.equal(copied.ServerSideEncryption, 'AES256');
+    assert.equal(copied.CopyObjectResult?.ETag, `"${md5Hex(data)}"`);
+    const after = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'old' }));
+    assert.equal(after.ServerSideEncryption, 'AES256');
+    assert.deepEqual(await bytesOf(after), data);
+    await assert.rejects(readFile(join(server.dataDir, 'blobs', blob.blobId.slice(0, 2), blob.blobId.slice(2, 4), blob.blobId)), { code: 'ENOENT' }, 'the blob in clear was released');
+  });
+});
+
+describe('at rest', () => {
+  // Runs last: every object the scenarios above wrote is on disk by now.
+  it('BlobFiles.noPlaintext: no blob file holds any written plaintext', async () => {
+    let files = 0;
+    for await (const path of blobFiles(join(server.dataDir, 'blobs'))) {
+      if ((await stat(path)).size === 0) continue;
+      files++;
+      assert.equal((await readFile(path)).includes(MARKER), false, `plaintext found in ${path}`);
+    }
+    assert.ok(files >= 10, `expected the workload's blobs, found ${files}`);
+  });
+});

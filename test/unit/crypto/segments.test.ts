@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { customerKeyFingerprint, matchesFingerprint, unwrapKey, wrapKey } from '../../../src/crypto/key-wrap.js';
+import { newLayout, openSegments, SegmentAuthenticationError, sealedRange, sealedSize, sealSegments, type SegmentLayout } from '../../../src/crypto/segments.js';
+
+const SEG = 64 * 1024;
+
+async function collect(source: AsyncIterable<Buffer>): Promise<Buffer> {
+  const out: Buffer[] = [];
+  for await (const chunk of source) out.push(chunk);
+  return Buffer.concat(out);
+}
+
+/** `data` cut into chunks of the given sizes, repeated. */
+async function* chunked(data: Buffer, sizes: readonly number[]): AsyncGenerator<Buffer> {
+  for (let at = 0, i = 0; at < data.length; i++) {
+    const size = sizes[i % sizes.length]!;
+    yield data.subarray(at, at + size);
+    at += size;
+  }
+}
+
+async function seal(data: Buffer, key: Buffer, layout: SegmentLayout, sizes: readonly number[] = [7000]): Promise<Buffer> {
+  return collect(sealSegments(chunked(data, sizes), key, layout));
+}
+
+async function open(sealed: Buffer, key: Buffer, layout: SegmentLayout, from: number, to: number, blobBytes: number, readSizes: readonly number[] = [SEG]): Promise<Buffer> {
+  const range = sealedRange(from, to, blobBytes, layout.segmentBytes);
+  return collect(openSegments(chunked(sealed.subarray(range.start, range.end), readSizes), key, layout, from, to));
+}
+
+describe('crypto/segments', () => {
+  it('sealSegments.size: plaintext plus one tag per segment, whatever the chunking', async () => {
+    const key = randomBytes(32);
+    const layout = newLayout();
+    for (const bytes of [1, SEG - 1, SEG, SEG + 1, 3 * SEG + 5]) {
+      const data = randomBytes(bytes);
+      const a = await seal(data, key, layout, [1000]);
+      const b = await seal(data, key, layout, [SEG * 2]);
+      assert.equal(a.length, sealedSize(bytes, SEG));
+      assert.deepEqual(a, b, 'the chunking of the input does not change the output');
+      if (bytes >= 64) assert.equal(a.includes(data.subarray(0, 64)), false, 'no plaintext run in the output');
+    }
+  });
+
+  it('openSegments.ranges: every range of a multi-segment blob, read in odd chunk sizes', async () => {
+    const key = randomBytes(32);
+    const layout = newLayout();
+    const data = randomBytes(3 * SEG + 100);
+    const sealed = await seal(data, key, layout);
+    for (const [from, to] of [[0, data.length], [0, 1], [SEG - 1, SEG + 1], [SEG, 2 * SEG], [5, 3 * SEG + 99], [3 * SEG, 3 * SEG + 100], [2 * SEG + 7, 2 * SEG + 8]] as const) {
+      for (const sizes of [[SEG], [1000], [SEG + 16], [3 * SEG]]) {
+        assert.deepEqual(await open(sealed, key, layout, from, to, data.length, sizes), data.subarray(from, to), `[${from}, ${to}) in chunks of ${sizes}`);
+      }
+    }
+  });
+
+  it('openSegments.tampered: a flipped bit, a wrong key or a wrong nonce base fails authentication', async () => {
+    const key = randomBytes(32);
+    const layout = newLayout();
+    const data = randomBytes(2 * SEG);
+    const sealed = await seal(data, key, layout);
+    const flipped = Buffer.from(sealed);
+    flipped[SEG + 100]! ^= 1;
+    await assert.rejects(open(flipped, key, layout, 0, data.length, data.length), SegmentAuthenticationError);
+    await assert.rejects(open(sealed, randomBytes(32), layout, 0, 10, data.length), SegmentAuthenticationError);
+    await assert.rejects(open(sealed, key, newLayout(), 0, 10, data.length), SegmentAuthenticationError);
+    // Segments swapped: each is authenticated at its own index.
+    const swapped = Buffer.concat([sealed.subarray(SEG + 16), sealed.subarray(0, SEG + 16)]);
+    await assert.rejects(open(swapped, key, layout, 0, data.length, data.length), SegmentAuthenticationError);
+  });
+
+  it('wrapKey/unwrapKey: round trip; another key-encryption key gets undefined', () => {
+    const kek = randomBytes(32);
+    const dataKey = randomBytes(32);
+    const wrapped = wrapKey(kek, dataKey);
+    assert.deepEqual(unwrapKey(kek, wrapped), dataKey);
+    assert.equal(unwrapKey(randomBytes(32), wrapped), undefined);
+    assert.notDeepEqual(wrapKey(kek, dataKey), wrapped, 'a fresh nonce each time');
+  });
+
+  it('customerKeyFingerprint: recognises its key only, salted (two fingerprints of one key differ)', () => {
+    const key = randomBytes(32);
+    const fingerprint = customerKeyFingerprint(key);
+    assert.equal(matchesFingerprint(key, fingerprint), true);
+    assert.equal(matchesFingerprint(randomBytes(32), fingerprint), false);
+    assert.notEqual(customerKeyFingerprint(key), fingerprint);
+    assert.equal(Buffer.from(fingerprint, 'base64').includes(key), false);
+  });
+});
