@@ -110,6 +110,8 @@ export interface WriteOptions {
    * instead of committing a reference to data that is gone.
    */
   readonly sharedBlobs?: boolean;
+  /** Event notifications the write produces: appended to the outbox in the write's transaction. */
+  readonly events?: readonly OutboxEvent[];
 }
 
 export interface ReleaseResult {
@@ -225,6 +227,37 @@ export type BucketConfigKind =
   | 'ownership' | 'public-access-block' | 'object-lock' | 'notification' | 'logging'
   | 'request-payment' | 'accelerate' | 'replication';
 
+/** Where one event must be delivered: a bucket notification configuration and its target. */
+export interface EventDelivery {
+  /** The configuration's Id (`configurationId` in the event). */
+  readonly configurationId: string;
+  /** The destination's ARN, as declared in the server's notify config. */
+  readonly targetArn: string;
+}
+
+/**
+ * An event notification, as the mutation that produced it knows it. The outbox keeps it until
+ * every delivery is acknowledged; its AWS JSON is rendered at delivery (src/events/message.ts).
+ */
+export interface OutboxEvent {
+  /** AWS's event type without the `s3:` prefix ('ObjectCreated:Put', 'ObjectRemoved:Delete'…), or 'TestEvent'. */
+  readonly name: string;
+  readonly bucket: string;
+  /** '' for a bucket-level event (TestEvent). */
+  readonly key: string;
+  readonly time: Date;
+  readonly region: string;
+  readonly bucketOwnerId: string;
+  readonly object?: { readonly size?: number; readonly etag?: string; readonly versionId?: string };
+  readonly request: { readonly requestId: string; readonly hostId: string; readonly principalId: string; readonly sourceIp: string };
+  readonly deliveries: readonly EventDelivery[];
+}
+
+/** An event waiting in the outbox; `seq` orders the outbox (increasing, never reused). */
+export interface OutboxRecord extends OutboxEvent {
+  readonly seq: number;
+}
+
 export interface MetadataStore {
   // ---- buckets ----
   /**
@@ -240,7 +273,7 @@ export interface MetadataStore {
   setBucketVersioning(name: string, state: VersioningState): Promise<void>;
   getBucketConfig(bucket: string, kind: BucketConfigKind): Promise<string | undefined>;
   /** `undefined` deletes the configuration. */
-  putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined): Promise<void>;
+  putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined, events?: readonly OutboxEvent[]): Promise<void>;
 
   // ---- object versions ----
   /** A specific version, or (no versionId) the latest one — which may be a delete marker. */
@@ -253,9 +286,9 @@ export interface MetadataStore {
    */
   putVersion(version: NewVersion, condition?: WriteCondition, options?: WriteOptions): Promise<ReleaseResult>;
   /** Permanently removes one version; the next newest becomes latest. Throws 'VersionNotFound'. */
-  deleteVersion(bucket: string, key: string, versionId: string): Promise<ReleaseResult & { deleted: ObjectVersion }>;
+  deleteVersion(bucket: string, key: string, versionId: string, events?: readonly OutboxEvent[]): Promise<ReleaseResult & { deleted: ObjectVersion }>;
   /** Replaces the tag set of one version (latest when versionId is omitted). Throws 'VersionNotFound'. */
-  putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[]): Promise<ObjectVersion>;
+  putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[], events?: readonly OutboxEvent[]): Promise<ObjectVersion>;
   /** Latest, non-delete-marker versions in UTF-8 byte order of key; O(page) whatever the bucket holds. */
   listObjects(bucket: string, query: ListObjectsQuery): Promise<ListPage<ListEntry>>;
   /** All versions and delete markers: key ascending, newest first within a key. */
@@ -277,7 +310,9 @@ export interface MetadataStore {
    * drops at most a small batch of records that `forgetBefore` / `keptMax` no longer cover (so
    * the records stay bounded without a sweep that would stall other writes).
    */
-  completeUpload(uploadId: string, version: NewVersion, condition?: WriteCondition, record?: CompletionRecordRequest): Promise<ReleaseResult>;
+  completeUpload(
+    uploadId: string, version: NewVersion, condition?: WriteCondition, record?: CompletionRecordRequest, events?: readonly OutboxEvent[],
+  ): Promise<ReleaseResult>;
   /**
    * The recorded completion of `uploadId` in `bucket`, if still kept (undefined otherwise, or for
    * another bucket). A record may outlive its `forgetBefore`: callers check `completedAt`.
@@ -286,6 +321,22 @@ export interface MetadataStore {
   getCompletedUpload(bucket: string, uploadId: string): Promise<CompletedUpload | undefined>;
   /** Removes the upload and releases all its parts. Throws 'UploadNotFound'. */
   abortUpload(bucket: string, uploadId: string): Promise<ReleaseResult>;
+
+  // ---- event outbox ----
+  // Writes that take `events` append them in their own transaction: the change and its events
+  // commit together or not at all. (putBucketConfig's are the TestEvent of a configuration.)
+  /** Outbox records with seq > afterSeq, in seq order, at most `limit`. */
+  listOutbox(afterSeq: number, limit: number): Promise<OutboxRecord[]>;
+  /** Removes delivered records (unknown seqs are ignored). */
+  deleteOutbox(seqs: readonly number[]): Promise<void>;
+  /**
+   * Takes or renews the named lease for `holder` until now + ttlMs; true if held. A lease held by
+   * another holder and not yet expired at `now` is not taken. One job runs per lease when several
+   * gateways share the database.
+   */
+  acquireLease(lease: string, holder: string, now: Date, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up if `holder` holds it. */
+  releaseLease(lease: string, holder: string): Promise<void>;
 
   // ---- housekeeping ----
   /** Of the given blob ids, the ones some version or part references. */

@@ -80,6 +80,21 @@ CREATE TABLE IF NOT EXISTS completed_uploads (
 CREATE INDEX IF NOT EXISTS completed_uploads_by_time ON completed_uploads (completed_at);
 CREATE INDEX IF NOT EXISTS completed_uploads_by_bucket ON completed_uploads (bucket);
 
+-- The event outbox: each mutation that produces event notifications appends them here in its own
+-- transaction; the dispatcher (src/jobs/outbox-dispatcher.ts) deletes a row once every delivery
+-- is acknowledged. seq orders events (and is each event's sequencer).
+CREATE TABLE IF NOT EXISTS outbox (
+  seq   INTEGER PRIMARY KEY AUTOINCREMENT,
+  event TEXT NOT NULL
+);
+
+-- Leases: one holder per background job when several gateways share the database.
+CREATE TABLE IF NOT EXISTS leases (
+  name       TEXT PRIMARY KEY,
+  holder     TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+
 -- One row per blob that something references; refs counts versions' and parts' extents.
 CREATE TABLE IF NOT EXISTS blobs (
   id   TEXT PRIMARY KEY,

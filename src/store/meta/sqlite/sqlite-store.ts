@@ -16,6 +16,8 @@ import {
   type MultipartUpload,
   type NewVersion,
   type ObjectVersion,
+  type OutboxEvent,
+  type OutboxRecord,
   type ReleaseResult,
   type StoredChecksum,
   type Tag,
@@ -65,6 +67,12 @@ export class SqliteMetadataStore implements MetadataStore {
   /** Bucket rows by name; emptied by a trigger whenever any statement changes the buckets table. */
   private readonly bucketCache = new Map<string, BucketRecord>();
   /**
+   * Bucket configuration documents (undefined: none) by `bucket/kind`, emptied by a trigger like
+   * bucketCache: every write asks for the bucket's notification configuration, which must cost
+   * nothing when there is none.
+   */
+  private readonly configCache = new Map<string, string | undefined>();
+  /**
    * Latest versions (parsed, frozen) by `bucket/key`, least recently used first; a trigger drops a
    * key's entry whenever any statement inserts, updates or deletes a version row of that key.
    */
@@ -80,6 +88,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     watchBuckets(this.db, () => this.bucketCache.clear());
+    watchTable(this.db, 'bucket_configs', () => this.configCache.clear());
     watchVersions(this.db, (bucket, key) => this.latestCache.delete(latestCacheKey(bucket, key)));
     this.stmt = prepareStatements(this.db);
     this.syncer = onDisk ? new WalSyncer(`${options.path}-wal`) : undefined;
@@ -132,15 +141,20 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async getBucketConfig(bucket: string, kind: BucketConfigKind): Promise<string | undefined> {
+    const cacheKey = `${bucket}/${kind}`;
+    if (this.configCache.has(cacheKey)) return this.configCache.get(cacheKey);
     const row = this.stmt.getConfig.get(bucket, kind) as { document: string } | undefined;
+    if (this.configCache.size >= CONFIG_CACHE_ENTRIES_MAX) this.configCache.clear();
+    this.configCache.set(cacheKey, row?.document);
     return row?.document;
   }
 
-  putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined): Promise<void> {
+  putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined, events?: readonly OutboxEvent[]): Promise<void> {
     return this.committer.run(() => {
       if (!this.stmt.getBucket.get(bucket)) throw new StoreError('BucketNotFound');
       if (document === undefined) this.stmt.deleteConfig.run(bucket, kind);
       else this.stmt.putConfig.run(bucket, kind, document);
+      this.appendEvents(events);
     });
   }
 
@@ -171,21 +185,24 @@ export class SqliteMetadataStore implements MetadataStore {
       if (!this.stmt.getBucket.get(version.bucket)) throw new StoreError('BucketNotFound');
       this.checkCondition(version.bucket, version.key, condition);
       if (options?.sharedBlobs) this.requireLiveBlobs(version.manifest);
-      return { released: this.insertVersion(version, true) };
+      const released = this.insertVersion(version, true);
+      this.appendEvents(options?.events);
+      return { released };
     });
   }
 
-  deleteVersion(bucket: string, key: string, versionId: string): Promise<ReleaseResult & { deleted: ObjectVersion }> {
+  deleteVersion(bucket: string, key: string, versionId: string, events?: readonly OutboxEvent[]): Promise<ReleaseResult & { deleted: ObjectVersion }> {
     return this.committer.run(() => {
       const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
       if (!row) throw new StoreError('VersionNotFound');
       this.stmt.deleteVersionRow.run(row.seq);
       if (row.is_latest) this.stmt.promoteLatest.run(bucket, key, bucket, key);
+      this.appendEvents(events);
       return { deleted: rowToVersion(row), released: this.dropRefs(decodeManifest(row.manifest)) };
     });
   }
 
-  putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[]): Promise<ObjectVersion> {
+  putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[], events?: readonly OutboxEvent[]): Promise<ObjectVersion> {
     return this.committer.run(() => {
       const row = (versionId === undefined
         ? this.stmt.getLatest.get(bucket, key)
@@ -193,6 +210,7 @@ export class SqliteMetadataStore implements MetadataStore {
       if (!row) throw new StoreError('VersionNotFound');
       const encoded = JSON.stringify(tags.map((t) => [t.key, t.value]));
       this.stmt.setTags.run(encoded, row.seq);
+      this.appendEvents(events);
       return rowToVersion({ ...row, tags: encoded });
     });
   }
@@ -330,7 +348,9 @@ export class SqliteMetadataStore implements MetadataStore {
     };
   }
 
-  completeUpload(uploadId: string, version: NewVersion, condition?: WriteCondition, record?: CompletionRecordRequest): Promise<ReleaseResult> {
+  completeUpload(
+    uploadId: string, version: NewVersion, condition?: WriteCondition, record?: CompletionRecordRequest, events?: readonly OutboxEvent[],
+  ): Promise<ReleaseResult> {
     return this.committer.run(() => {
       this.requireUpload(version.bucket, uploadId);
       this.checkCondition(version.bucket, version.key, condition);
@@ -343,6 +363,7 @@ export class SqliteMetadataStore implements MetadataStore {
       for (const part of parts) released.push(...this.dropRefs(decodeManifest(part.manifest)));
       this.stmt.deleteUpload.run(uploadId);
       if (record) this.recordCompletion(uploadId, version, record);
+      this.appendEvents(events);
       return { released };
     });
   }
@@ -372,6 +393,32 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
+  // ---- event outbox ----
+
+  async listOutbox(afterSeq: number, limit: number): Promise<OutboxRecord[]> {
+    const rows = this.stmt.listOutbox.all(afterSeq, limit) as Array<{ seq: number; event: string }>;
+    return rows.map((row) => ({ ...decodeEvent(row.event), seq: row.seq }));
+  }
+
+  deleteOutbox(seqs: readonly number[]): Promise<void> {
+    return this.committer.run(() => {
+      for (const seq of seqs) this.stmt.deleteOutbox.run(seq);
+    });
+  }
+
+  acquireLease(lease: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {
+    return this.committer.run(() => {
+      const taken = this.stmt.takeLease.get(lease, holder, now.getTime() + ttlMs, holder, now.getTime());
+      return taken !== undefined;
+    });
+  }
+
+  releaseLease(lease: string, holder: string): Promise<void> {
+    return this.committer.run(() => {
+      this.stmt.releaseLease.run(lease, holder);
+    });
+  }
+
   // ---- housekeeping ----
 
   async referencedBlobs(blobIds: readonly string[]): Promise<Set<string>> {
@@ -387,6 +434,11 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   // ---- internals (run inside a committer transaction) ----
+
+  private appendEvents(events: readonly OutboxEvent[] | undefined): void {
+    if (!events) return;
+    for (const event of events) this.stmt.appendOutbox.run(JSON.stringify(event));
+  }
 
   /** Records a completion; drops a bounded batch of records past their age or count. */
   private recordCompletion(uploadId: string, version: NewVersion, record: CompletionRecordRequest): void {
@@ -464,6 +516,13 @@ export class SqliteMetadataStore implements MetadataStore {
 }
 
 const BUCKET_CACHE_ENTRIES_MAX = 10_000;
+const CONFIG_CACHE_ENTRIES_MAX = 10_000;
+
+/** An outbox row's event, as appendEvents wrote it (JSON turns its Date into an ISO string). */
+function decodeEvent(text: string): OutboxEvent {
+  const event = JSON.parse(text) as OutboxEvent & { time: string };
+  return { ...event, time: new Date(event.time) };
+}
 
 /**
  * Completion records dropped per completion, at most: each completion adds one record, so a batch
@@ -488,13 +547,18 @@ interface CompletedRow {
  * stale; a rolled-back change only costs a cache miss).
  */
 function watchBuckets(db: Db, changed: () => void): void {
-  db.function('coffer_buckets_changed', { deterministic: false, varargs: false }, () => {
+  watchTable(db, 'buckets', changed);
+}
+
+/** Calls `changed` from inside any INSERT, UPDATE or DELETE on `table` through this connection. */
+function watchTable(db: Db, table: string, changed: () => void): void {
+  db.function(`coffer_${table}_changed`, { deterministic: false, varargs: false }, () => {
     changed();
     return null;
   });
   for (const event of ['INSERT', 'UPDATE', 'DELETE']) {
-    db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS coffer_buckets_${event.toLowerCase()} AFTER ${event} ON main.buckets
-      BEGIN SELECT coffer_buckets_changed(); END`);
+    db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS coffer_${table}_${event.toLowerCase()} AFTER ${event} ON main.${table}
+      BEGIN SELECT coffer_${table}_changed(); END`);
   }
 }
 
@@ -594,6 +658,14 @@ function prepareStatements(db: Db) {
       (SELECT seq FROM completed_uploads WHERE completed_at < ? ORDER BY completed_at LIMIT ?)`),
     pruneCompletedUpTo: p('DELETE FROM completed_uploads WHERE seq IN (SELECT seq FROM completed_uploads WHERE seq <= ? ORDER BY seq LIMIT ?)'),
     deleteCompletedOf: p('DELETE FROM completed_uploads WHERE bucket = ?'),
+
+    appendOutbox: p('INSERT INTO outbox (event) VALUES (?)'),
+    listOutbox: p('SELECT seq, event FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?'),
+    deleteOutbox: p('DELETE FROM outbox WHERE seq = ?'),
+    takeLease: p(`INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+      WHERE leases.holder = ? OR leases.expires_at <= ? RETURNING holder`),
+    releaseLease: p('DELETE FROM leases WHERE name = ? AND holder = ?'),
 
     addRef: p('INSERT INTO blobs (id, refs) VALUES (?, 1) ON CONFLICT (id) DO UPDATE SET refs = refs + 1'),
     dropRef: p('UPDATE blobs SET refs = refs - 1 WHERE id = ? RETURNING refs'),
