@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { StaticCredentialStore, type User } from './auth/credentials.js';
 import { loadRootUser, loadUsersFile } from './auth/users.js';
 import type { CofferConfig } from './config.js';
+import { createTarget, loadNotifyConfig, type TargetConfig } from './events/notify-config.js';
+import { OutboxDispatcher, type DispatchCounters, type OutboxDispatcherOptions } from './jobs/outbox-dispatcher.js';
 import { createPipeline } from './http/pipeline.js';
 import { createHttpServer } from './http/server.js';
 import type { Services } from './ops/types.js';
@@ -21,6 +24,10 @@ export interface CofferOptions extends Partial<CofferConfig> {
   readonly logError?: (requestId: string, error: unknown) => void;
   /** A lower cap than AWS's on the buckets one user may own (default and maximum: limits.bucketsPerUserMax). */
   readonly bucketsPerUserMax?: number;
+  /** Event notification targets (instead of, or besides, those of `notifyConfig`). */
+  readonly notifyTargets?: readonly TargetConfig[];
+  /** Outbox dispatch tuning (tests shorten the retry delays). */
+  readonly dispatch?: Pick<OutboxDispatcherOptions, 'pollMs' | 'retryBaseMs' | 'retryMaxMs' | 'leaseTtlMs' | 'log'>;
 }
 
 export interface RunningCoffer {
@@ -31,6 +38,8 @@ export interface RunningCoffer {
   readonly rootUser: User;
   /** True when the root keys were generated at this start (first run with no keys set). */
   readonly generatedCredentials: boolean;
+  /** Event notifications: records taken from the outbox, deliveries made, retried and failed. */
+  readonly eventCounters: Readonly<DispatchCounters>;
   /** Stops accepting, lets in-flight requests finish, closes the stores. */
   close(): Promise<void>;
 }
@@ -49,7 +58,15 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   // One process owns an embedded data dir, so anything unreferenced at start-up is debris.
   await collectOrphans(meta, blobs, Date.now());
 
-  const services: Services = { meta, blobs, credentials, region, bucketsPerUserMax: options.bucketsPerUserMax };
+  const targetConfigs = [...(options.notifyConfig ? await loadNotifyConfig(options.notifyConfig) : []), ...(options.notifyTargets ?? [])];
+  const targets = new Map(targetConfigs.map((config) => [config.arn, createTarget(config)]));
+  // The outbox is drained even with no targets declared: records of ARNs since removed are dropped (and logged).
+  const dispatcher = new OutboxDispatcher({ meta, targets, holder: randomUUID(), ...options.dispatch });
+  dispatcher.start();
+
+  const services: Services = {
+    meta, blobs, credentials, region, bucketsPerUserMax: options.bucketsPerUserMax, notificationTargets: new Set(targets.keys()),
+  };
   const logError = options.logError ?? ((requestId, error) => console.error(`[${requestId}] internal error:`, error));
   const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }));
   await new Promise<void>((resolveListen, reject) => {
@@ -69,6 +86,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     region,
     rootUser: root.user,
     generatedCredentials: root.generated,
+    eventCounters: dispatcher.counters,
     close() {
       closing ??= (async () => {
         await new Promise<void>((done) => {
@@ -81,6 +99,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
           });
           server.closeIdleConnections();
         });
+        await dispatcher.stop();
+        await Promise.all([...targets.values()].map((target) => target.close()));
         await meta.close();
       })();
       return closing;

@@ -13,6 +13,8 @@ export interface CofferConfig {
   readonly usersFile?: string;
   /** Metadata backend: 'sqlite' (embedded, in the data dir) or a postgres:// URL. */
   readonly metadata: string;
+  /** JSON file declaring the event notification targets (`{"targets": [...]}`). */
+  readonly notifyConfig?: string;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:9000';
@@ -26,6 +28,7 @@ const USAGE = `Usage: coffer [options]
   --region REGION       region (env COFFER_REGION, default us-east-1)
   --users FILE          JSON file of extra users (env COFFER_USERS_FILE)
   --metadata URL        'sqlite' or postgres://… (env COFFER_METADATA, default sqlite)
+  --notify-config FILE  JSON file of event notification targets (env COFFER_NOTIFY_CONFIG)
   Root credentials: COFFER_ACCESS_KEY_ID / COFFER_SECRET_ACCESS_KEY (generated and kept in the data dir when unset).`;
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): CofferConfig | 'help' {
@@ -40,6 +43,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
         region: { type: 'string' },
         users: { type: 'string' },
         metadata: { type: 'string' },
+        'notify-config': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -61,6 +65,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     secretAccessKey: env.COFFER_SECRET_ACCESS_KEY || undefined,
     usersFile: str('users', 'COFFER_USERS_FILE'),
     metadata: str('metadata', 'COFFER_METADATA', 'sqlite')!,
+    notifyConfig: str('notify-config', 'COFFER_NOTIFY_CONFIG'),
   };
 }
 

@@ -61,6 +61,8 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const body = verifiedBody(req, auth.payload, (contentLength === undefined || contentLength === '0') && headers['transfer-encoding'] === undefined);
     const ctx: OperationContext = {
       requestId,
+      hostId: HOST_ID,
+      sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
       route: decision,
       query,
       headers,

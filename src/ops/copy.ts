@@ -5,6 +5,7 @@ import { checkKey, requireOwnedBucket } from './access.js';
 import { parseCopySource, resolveCopySource } from './copy-source.js';
 import { StoreError, type ObjectVersion, type StoredChecksum } from '../store/meta/metadata-store.js';
 import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom } from './object-headers.js';
+import { eventsFor } from './events.js';
 import { writeConditionFrom } from './objects.js';
 import { readManifest } from './read-object.js';
 import { tagsFromHeader } from './tag-set.js';
@@ -77,6 +78,7 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
 
   const write = async (data: { etag: string; checksum: StoredChecksum | undefined }): Promise<OperationResult> => {
     const lastModified = new Date();
+    const events = await eventsFor(ctx, bucket, 'ObjectCreated:Copy', key, { size: source.size, etag: data.etag, versionId }, lastModified);
     const { released } = await ctx.services.meta.putVersion(
       {
         bucket: bucket.name,
@@ -95,7 +97,7 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
         manifest: source.manifest,
       },
       condition,
-      { sharedBlobs: true },
+      { sharedBlobs: true, events },
     );
     await ctx.services.blobs.delete(released);
 

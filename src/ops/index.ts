@@ -15,6 +15,7 @@ import { deleteObjects } from './delete-objects.js';
 import { listObjects, listObjectsV2 } from './listing.js';
 import { deleteObject, getObject, putObject } from './objects.js';
 import { listObjectVersions } from './list-versions.js';
+import { getBucketNotificationConfiguration, putBucketNotificationConfiguration } from './notification.js';
 import {
   deleteBucketTagging,
   deleteObjectTagging,
@@ -61,4 +62,7 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   ListObjectsV2: listObjectsV2,
   CopyObject: copyObject,
   DeleteObjects: deleteObjects,
+  // event notifications (issue 15); the legacy PutBucketNotification shares the resource and elements
+  PutBucketNotificationConfiguration: putBucketNotificationConfiguration,
+  GetBucketNotificationConfiguration: getBucketNotificationConfiguration,
 };

@@ -36,6 +36,7 @@ import {
   type UploadChecksum,
 } from './multipart-checksums.js';
 import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom } from './object-headers.js';
+import { eventsFor } from './events.js';
 import { writeConditionFrom } from './objects.js';
 import { readManifest } from './read-object.js';
 import { asList, readBodyText, textOf } from './request-xml.js';
@@ -379,6 +380,7 @@ async function completeOnce(
   const parts: PartSummary[] = used.map((part) => ({ partNumber: part.partNumber, size: part.size, etag: part.etag, checksum: part.checksum }));
   const versionId = versionIdForWrite(bucket);
   const lastModified = new Date();
+  const events = await eventsFor(ctx, bucket, 'ObjectCreated:CompleteMultipartUpload', upload.key, { size, etag, versionId }, lastModified);
   const { released } = await meta.completeUpload(
     upload.uploadId,
     {
@@ -404,6 +406,7 @@ async function completeOnce(
       forgetBefore: new Date(lastModified.getTime() - limits.completedUploadRememberedMs),
       keptMax: limits.completedUploadsRememberedMax,
     },
+    events,
   );
   await blobs.delete(released);
   return completionResult(bucket, upload.key, versionId, etag, checksum);

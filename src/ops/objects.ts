@@ -17,6 +17,7 @@ import {
 import { partRead } from './part-number.js';
 import { parseRange } from './ranges.js';
 import { tagsFromHeader } from './tag-set.js';
+import { eventsFor } from './events.js';
 import { readManifest, readManifestBuffer } from './read-object.js';
 import type { OperationContext, OperationResult } from './types.js';
 import { newVersionId, NULL_VERSION_ID, parseVersionIdParam, showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from './version-ids.js';
@@ -61,6 +62,9 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
   try {
     checksum = verifyChecksums(checksumRequest, data.md5, data.checksums, ctx.body.trailers());
     versionId = versionIdForWrite(bucket);
+    const etag = data.md5.toString('hex');
+    const lastModified = new Date();
+    const events = await eventsFor(ctx, bucket, 'ObjectCreated:Put', key, { size: data.size, etag, versionId }, lastModified);
     ({ released } = await ctx.services.meta.putVersion(
       {
         bucket: bucket.name,
@@ -68,8 +72,8 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
         versionId,
         isDeleteMarker: false,
         size: data.size,
-        etag: data.md5.toString('hex'),
-        lastModified: new Date(),
+        etag,
+        lastModified,
         ownerId: ctx.user!.id,
         headers: objectHeaders,
         userMetadata,
@@ -79,6 +83,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
         manifest: data.manifest,
       },
       condition,
+      { events },
     ));
   } catch (error) {
     await discard(ctx.services.blobs, data.manifest);
@@ -168,7 +173,9 @@ export async function deleteOne(ctx: OperationContext, bucket: BucketRecord, key
   const { meta, blobs } = ctx.services;
   if (versionId !== undefined || bucket.versioning === 'Unversioned') {
     try {
-      const { deleted, released } = await meta.deleteVersion(bucket.name, key, versionId ?? NULL_VERSION_ID);
+      const removed = versionId ?? NULL_VERSION_ID;
+      const events = await eventsFor(ctx, bucket, 'ObjectRemoved:Delete', key, { versionId: removed });
+      const { deleted, released } = await meta.deleteVersion(bucket.name, key, removed, events);
       await blobs.delete(released);
       return { versionId, deleteMarker: deleted.isDeleteMarker };
     } catch (error) {
@@ -177,6 +184,8 @@ export async function deleteOne(ctx: OperationContext, bucket: BucketRecord, key
     }
   }
   const markerId = bucket.versioning === 'Enabled' ? newVersionId() : NULL_VERSION_ID;
+  const lastModified = new Date();
+  const events = await eventsFor(ctx, bucket, 'ObjectRemoved:DeleteMarkerCreated', key, { versionId: markerId }, lastModified);
   const { released } = await meta.putVersion({
     bucket: bucket.name,
     key,
@@ -184,14 +193,14 @@ export async function deleteOne(ctx: OperationContext, bucket: BucketRecord, key
     isDeleteMarker: true,
     size: 0,
     etag: '',
-    lastModified: new Date(),
+    lastModified,
     ownerId: ctx.user!.id,
     headers: {},
     userMetadata: {},
     storageClass: 'STANDARD',
     tags: [],
     manifest: [],
-  });
+  }, undefined, { events });
   await blobs.delete(released);
   return { versionId: markerId, deleteMarker: true };
 }

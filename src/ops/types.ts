@@ -15,6 +15,8 @@ export interface Services {
   readonly region: string;
   /** Buckets one user may own (limits.bucketsPerUserMax when unset; never more). */
   readonly bucketsPerUserMax?: number;
+  /** ARNs of the event notification targets the server declares (`--notify-config`). */
+  readonly notificationTargets: ReadonlySet<string>;
 }
 
 /** The request body, already authenticated: signature/SHA-256 checks happen as it is read. */
@@ -35,6 +37,10 @@ export interface RequestBody {
 /** One request as an operation sees it: no sockets, no HTTP objects. */
 export interface OperationContext {
   readonly requestId: string;
+  /** `x-amz-id-2` of the response. */
+  readonly hostId: string;
+  /** The client's address (event notifications' sourceIPAddress). */
+  readonly sourceIp: string;
   readonly route: Route;
   readonly query: URLSearchParams;
   /** Header names lowercased. */

@@ -327,6 +327,11 @@ export interface MetadataStore {
   // commit together or not at all. (putBucketConfig's are the TestEvent of a configuration.)
   /** Outbox records with seq > afterSeq, in seq order, at most `limit`. */
   listOutbox(afterSeq: number, limit: number): Promise<OutboxRecord[]>;
+  /**
+   * Calls `listener` after each write that appended outbox records has resolved (is durable);
+   * returns the unsubscribe function. Implementations may also report other gateways' appends.
+   */
+  watchOutbox(listener: () => void): () => void;
   /** Removes delivered records (unknown seqs are ignored). */
   deleteOutbox(seqs: readonly number[]): Promise<void>;
   /**

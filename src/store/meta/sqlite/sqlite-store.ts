@@ -78,6 +78,15 @@ export class SqliteMetadataStore implements MetadataStore {
    */
   private readonly latestCache = new Map<string, ObjectVersion>();
   private readonly stmt: ReturnType<typeof prepareStatements>;
+  private readonly outboxListeners = new Set<() => void>();
+  /** The seq appendEvents last inserted (inside the current write). */
+  private lastAppendedSeq = 0;
+  /**
+   * Outbox records up to this seq are durable. listOutbox shows no others: a record of a batch
+   * committed but not yet fsynced could be delivered and then lost with its write in a crash
+   * (an invented event). Writes resolve in commit order, each after an fsync covering all before.
+   */
+  private durableOutboxSeq: number;
 
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.path);
@@ -93,6 +102,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.stmt = prepareStatements(this.db);
     this.syncer = onDisk ? new WalSyncer(`${options.path}-wal`) : undefined;
     this.committer = new GroupCommitter(this.db, this.syncer);
+    this.durableOutboxSeq = (this.db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM outbox').get() as { seq: number }).seq;
   }
 
   // ---- buckets ----
@@ -150,7 +160,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined, events?: readonly OutboxEvent[]): Promise<void> {
-    return this.committer.run(() => {
+    return this.writeWithEvents(events, () => {
       if (!this.stmt.getBucket.get(bucket)) throw new StoreError('BucketNotFound');
       if (document === undefined) this.stmt.deleteConfig.run(bucket, kind);
       else this.stmt.putConfig.run(bucket, kind, document);
@@ -181,7 +191,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   putVersion(version: NewVersion, condition?: WriteCondition, options?: WriteOptions): Promise<ReleaseResult> {
-    return this.committer.run(() => {
+    return this.writeWithEvents(options?.events, () => {
       if (!this.stmt.getBucket.get(version.bucket)) throw new StoreError('BucketNotFound');
       this.checkCondition(version.bucket, version.key, condition);
       if (options?.sharedBlobs) this.requireLiveBlobs(version.manifest);
@@ -192,7 +202,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   deleteVersion(bucket: string, key: string, versionId: string, events?: readonly OutboxEvent[]): Promise<ReleaseResult & { deleted: ObjectVersion }> {
-    return this.committer.run(() => {
+    return this.writeWithEvents(events, () => {
       const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
       if (!row) throw new StoreError('VersionNotFound');
       this.stmt.deleteVersionRow.run(row.seq);
@@ -203,7 +213,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[], events?: readonly OutboxEvent[]): Promise<ObjectVersion> {
-    return this.committer.run(() => {
+    return this.writeWithEvents(events, () => {
       const row = (versionId === undefined
         ? this.stmt.getLatest.get(bucket, key)
         : this.stmt.getVersion.get(bucket, key, versionId)) as VersionRow | undefined;
@@ -351,7 +361,7 @@ export class SqliteMetadataStore implements MetadataStore {
   completeUpload(
     uploadId: string, version: NewVersion, condition?: WriteCondition, record?: CompletionRecordRequest, events?: readonly OutboxEvent[],
   ): Promise<ReleaseResult> {
-    return this.committer.run(() => {
+    return this.writeWithEvents(events, () => {
       this.requireUpload(version.bucket, uploadId);
       this.checkCondition(version.bucket, version.key, condition);
       const parts = this.stmt.allParts.all(uploadId) as PartRow[];
@@ -396,8 +406,13 @@ export class SqliteMetadataStore implements MetadataStore {
   // ---- event outbox ----
 
   async listOutbox(afterSeq: number, limit: number): Promise<OutboxRecord[]> {
-    const rows = this.stmt.listOutbox.all(afterSeq, limit) as Array<{ seq: number; event: string }>;
+    const rows = this.stmt.listOutbox.all(afterSeq, this.durableOutboxSeq, limit) as Array<{ seq: number; event: string }>;
     return rows.map((row) => ({ ...decodeEvent(row.event), seq: row.seq }));
+  }
+
+  watchOutbox(listener: () => void): () => void {
+    this.outboxListeners.add(listener);
+    return () => this.outboxListeners.delete(listener);
   }
 
   deleteOutbox(seqs: readonly number[]): Promise<void> {
@@ -433,11 +448,25 @@ export class SqliteMetadataStore implements MetadataStore {
     this.syncer?.close();
   }
 
+  /** A committed write that may append events; outbox watchers hear of them once it is durable. */
+  private async writeWithEvents<T>(events: readonly OutboxEvent[] | undefined, write: () => T): Promise<T> {
+    if (!events || events.length === 0) return this.committer.run(write);
+    let appendedSeq = 0;
+    const result = await this.committer.run(() => {
+      const value = write();
+      appendedSeq = this.lastAppendedSeq;
+      return value;
+    });
+    this.durableOutboxSeq = Math.max(this.durableOutboxSeq, appendedSeq);
+    for (const listener of this.outboxListeners) listener();
+    return result;
+  }
+
   // ---- internals (run inside a committer transaction) ----
 
   private appendEvents(events: readonly OutboxEvent[] | undefined): void {
     if (!events) return;
-    for (const event of events) this.stmt.appendOutbox.run(JSON.stringify(event));
+    for (const event of events) this.lastAppendedSeq = Number(this.stmt.appendOutbox.run(JSON.stringify(event)).lastInsertRowid);
   }
 
   /** Records a completion; drops a bounded batch of records past their age or count. */
@@ -660,7 +689,7 @@ function prepareStatements(db: Db) {
     deleteCompletedOf: p('DELETE FROM completed_uploads WHERE bucket = ?'),
 
     appendOutbox: p('INSERT INTO outbox (event) VALUES (?)'),
-    listOutbox: p('SELECT seq, event FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?'),
+    listOutbox: p('SELECT seq, event FROM outbox WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?'),
     deleteOutbox: p('DELETE FROM outbox WHERE seq = ?'),
     takeLease: p(`INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at

@@ -1,0 +1,236 @@
+import { eventMessage } from '../events/message.js';
+import type { EventTarget } from '../events/targets/target.js';
+import type { EventDelivery, MetadataStore, OutboxRecord } from '../store/meta/metadata-store.js';
+
+export interface OutboxDispatcherOptions {
+  readonly meta: MetadataStore;
+  /** By ARN: the server's notify config. */
+  readonly targets: ReadonlyMap<string, EventTarget>;
+  /** This gateway, as lease holder (unique per process). */
+  readonly holder: string;
+  /** How often the outbox is read when nothing woke the dispatcher (other gateways' writes). */
+  readonly pollMs?: number;
+  readonly leaseTtlMs?: number;
+  /** First retry delay; each failure doubles it, up to retryMaxMs. */
+  readonly retryBaseMs?: number;
+  readonly retryMaxMs?: number;
+  /** Records held in memory at once; the rest wait in the outbox. */
+  readonly recordsInMemoryMax?: number;
+  readonly log?: (message: string, error?: unknown) => void;
+}
+
+/** Counters since start: records taken from the outbox, and delivery attempts by outcome. */
+export interface DispatchCounters {
+  /** Outbox records taken up for delivery. */
+  queued: number;
+  /** Deliveries acknowledged by their target. */
+  delivered: number;
+  /** Delivery attempts repeated after a failure. */
+  retried: number;
+  /** Delivery attempts that failed (each is retried), and deliveries to an ARN no longer declared (dropped). */
+  failed: number;
+}
+
+export const OUTBOX_LEASE = 'outbox-dispatcher';
+
+/**
+ * Drains the event outbox to the targets: at least once, in order per key, with exponential
+ * back-off. A record leaves the outbox only when every one of its deliveries was acknowledged;
+ * a crash before that redelivers it after the restart (so a consumer may see an event twice, never
+ * one whose write did not commit). Records of one key go one at a time; different keys in
+ * parallel. When several gateways share the database, the one holding the lease dispatches.
+ */
+export class OutboxDispatcher {
+  readonly counters: DispatchCounters = { queued: 0, delivered: 0, retried: 0, failed: 0 };
+  private readonly meta: MetadataStore;
+  private readonly pollMs: number;
+  private readonly leaseTtlMs: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private readonly recordsInMemoryMax: number;
+  private readonly log: (message: string, error?: unknown) => void;
+
+  private leader = false;
+  /** Bumped when the lease is lost or the dispatcher stops: work of an older epoch stops. */
+  private epoch = 0;
+  private stopped = false;
+  /** Highest seq taken into memory; the next read starts after it. */
+  private highestSeq = 0;
+  private inMemory = 0;
+  private readonly queues = new Map<string, OutboxRecord[]>();
+  private filling = false;
+  private fillAgain = false;
+  private deletions: number[] = [];
+  private deleting: Promise<void> | undefined;
+  private readonly sleepers = new Set<() => void>();
+  private timers: NodeJS.Timeout[] = [];
+  private unwatch: () => void = () => {};
+
+  constructor(private readonly options: OutboxDispatcherOptions) {
+    this.meta = options.meta;
+    this.pollMs = options.pollMs ?? 1000;
+    this.leaseTtlMs = options.leaseTtlMs ?? 15_000;
+    this.retryBaseMs = options.retryBaseMs ?? 200;
+    this.retryMaxMs = options.retryMaxMs ?? 60_000;
+    this.recordsInMemoryMax = options.recordsInMemoryMax ?? 1000;
+    this.log = options.log ?? ((message, error) => console.error(`outbox: ${message}`, error ?? ''));
+  }
+
+  start(): void {
+    this.unwatch = this.meta.watchOutbox(() => void this.fill());
+    this.timers = [
+      setInterval(() => void this.holdLease(), Math.max(1, Math.floor(this.leaseTtlMs / 3))),
+      setInterval(() => void this.fill(), this.pollMs),
+    ];
+    for (const timer of this.timers) timer.unref();
+    void this.holdLease();
+  }
+
+  /** Stops taking records, waits for acknowledged ones to leave the outbox, gives the lease up. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.epoch++;
+    this.unwatch();
+    for (const timer of this.timers) clearInterval(timer);
+    for (const wake of this.sleepers) wake();
+    await this.flushDeletions();
+    if (this.leader) await this.meta.releaseLease(OUTBOX_LEASE, this.options.holder).catch((error: unknown) => this.log('releasing the lease failed', error));
+  }
+
+  private async holdLease(): Promise<void> {
+    if (this.stopped) return;
+    let held: boolean;
+    try {
+      held = await this.meta.acquireLease(OUTBOX_LEASE, this.options.holder, new Date(), this.leaseTtlMs);
+    } catch (error) {
+      this.log('renewing the lease failed', error);
+      held = false;
+    }
+    if (this.stopped) return;
+    if (held && !this.leader) {
+      this.leader = true;
+      void this.fill();
+    } else if (!held && this.leader) {
+      // Another gateway may take over: drop what is in memory; it stays in the outbox.
+      this.leader = false;
+      this.epoch++;
+      this.queues.clear();
+      this.inMemory = 0;
+      this.highestSeq = 0;
+    }
+  }
+
+  /** Reads new outbox records into the per-key queues, while there is room. */
+  private async fill(): Promise<void> {
+    if (!this.leader || this.stopped) return;
+    if (this.filling) {
+      this.fillAgain = true;
+      return;
+    }
+    this.filling = true;
+    try {
+      do {
+        this.fillAgain = false;
+        const epoch = this.epoch;
+        while (this.leader && !this.stopped && this.inMemory < this.recordsInMemoryMax) {
+          const wanted = this.recordsInMemoryMax - this.inMemory;
+          const records = await this.meta.listOutbox(this.highestSeq, wanted);
+          if (epoch !== this.epoch) break;
+          for (const record of records) this.enqueue(record);
+          if (records.length < wanted) break;
+        }
+      } while (this.fillAgain && this.leader && !this.stopped);
+    } catch (error) {
+      this.log('reading the outbox failed', error);
+    } finally {
+      this.filling = false;
+    }
+  }
+
+  private enqueue(record: OutboxRecord): void {
+    this.highestSeq = record.seq;
+    this.inMemory++;
+    this.counters.queued++;
+    const key = `${record.bucket}/${record.key}`;
+    const queue = this.queues.get(key);
+    if (queue) {
+      queue.push(record);
+      return;
+    }
+    this.queues.set(key, [record]);
+    void this.drainKey(key, this.epoch);
+  }
+
+  private async drainKey(key: string, epoch: number): Promise<void> {
+    const queue = this.queues.get(key)!;
+    while (queue.length > 0) {
+      const record = queue[0]!;
+      await this.deliver(record, epoch);
+      if (epoch !== this.epoch) return;
+      queue.shift();
+      this.inMemory--;
+      this.deletions.push(record.seq);
+      void this.flushDeletions();
+    }
+    this.queues.delete(key);
+    if (this.inMemory < this.recordsInMemoryMax) void this.fill();
+  }
+
+  /** Resolves once every delivery of the record was acknowledged, or its epoch ended. */
+  private async deliver(record: OutboxRecord, epoch: number): Promise<void> {
+    let pending: readonly EventDelivery[] = record.deliveries;
+    for (let attempt = 0; ; attempt++) {
+      const outcomes = await Promise.allSettled(pending.map((delivery) => this.send(record, delivery)));
+      const failures = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [{ delivery: pending[i]!, reason: outcome.reason as unknown }] : []));
+      if (failures.length === 0) return;
+      this.counters.failed += failures.length;
+      const delayMs = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** attempt);
+      this.log(`delivery of event ${record.seq} to ${failures[0]!.delivery.targetArn} failed; retrying in ${delayMs} ms`, failures[0]!.reason);
+      await this.sleep(delayMs * (0.5 + Math.random() / 2));
+      if (epoch !== this.epoch) return;
+      pending = failures.map((f) => f.delivery);
+      this.counters.retried += pending.length;
+    }
+  }
+
+  private async send(record: OutboxRecord, delivery: EventDelivery): Promise<void> {
+    const target = this.options.targets.get(delivery.targetArn);
+    if (!target) {
+      // The ARN was removed from the notify config after the event was recorded: nothing can
+      // ever deliver it, and keeping it would hold back every later event of the key.
+      this.counters.failed++;
+      this.log(`event ${record.seq} dropped for ${delivery.targetArn}: no such target in the notify config`);
+      return;
+    }
+    await target.send(eventMessage(record, delivery.configurationId), { bucket: record.bucket, key: record.key, name: record.name });
+    this.counters.delivered++;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  /** Deletes delivered records, batched: one store write for all the records acknowledged meanwhile. */
+  private flushDeletions(): Promise<void> {
+    if (this.deleting) return this.deleting;
+    if (this.deletions.length === 0) return Promise.resolve();
+    this.deleting = (async () => {
+      while (this.deletions.length > 0) {
+        const batch = this.deletions;
+        this.deletions = [];
+        // A failure leaves the records in the outbox: they are delivered again after a restart.
+        await this.meta.deleteOutbox(batch).catch((error: unknown) => this.log('deleting delivered records failed', error));
+      }
+    })().finally(() => (this.deleting = undefined));
+    return this.deleting;
+  }
+}
