@@ -102,6 +102,9 @@ export class SqliteMetadataStore implements MetadataStore {
     this.stmt = prepareStatements(this.db);
     this.syncer = onDisk ? new WalSyncer(`${options.path}-wal`) : undefined;
     this.committer = new GroupCommitter(this.db, this.syncer);
+    // One process owns an embedded database: a lease left by one that crashed would only delay
+    // its successor's jobs until it expired.
+    this.db.exec('DELETE FROM leases');
     this.durableOutboxSeq = (this.db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM outbox').get() as { seq: number }).seq;
   }
 
