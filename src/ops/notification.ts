@@ -78,7 +78,7 @@ export async function getBucketNotificationConfiguration(ctx: OperationContext):
 }
 
 function parseRules(document: Record<string, unknown>): NotificationRule[] {
-  for (const name of Object.keys(document)) {
+  for (const name of elementNames(document)) {
     if (name === 'EventBridgeConfiguration') {
       throw new S3Error('NotImplemented', 'EventBridge destinations are not supported by this server; use a Queue, Topic or CloudFunction configuration.');
     }
@@ -98,7 +98,7 @@ function parseRules(document: Record<string, unknown>): NotificationRule[] {
 }
 
 function parseRule(kind: DestinationKind, arnElement: string, entry: Record<string, unknown>): NotificationRule {
-  for (const name of Object.keys(entry)) {
+  for (const name of elementNames(entry)) {
     // InvocationRole (legacy CloudFunctionConfiguration) grants S3 a role to invoke the function: no meaning here.
     if (!['Id', arnElement, 'Event', 'Filter', 'InvocationRole'].includes(name)) throw new S3Error('MalformedXML');
   }
@@ -120,11 +120,11 @@ function parseRule(kind: DestinationKind, arnElement: string, entry: Record<stri
 }
 
 function parseFilter(filter: unknown): { prefix?: string; suffix?: string } {
-  if (filter === undefined || filter === '') return {};
+  if (isEmptyElement(filter)) return {};
   if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) throw new S3Error('MalformedXML');
   const { S3Key, ...rest } = filter as Record<string, unknown>;
-  if (Object.keys(rest).length > 0) throw new S3Error('MalformedXML');
-  if (S3Key === undefined || S3Key === '') return {};
+  if (elementNames(rest).length > 0) throw new S3Error('MalformedXML');
+  if (isEmptyElement(S3Key)) return {};
   if (typeof S3Key !== 'object' || S3Key === null || Array.isArray(S3Key)) throw new S3Error('MalformedXML');
   const result: { prefix?: string; suffix?: string } = {};
   for (const rule of asList((S3Key as Record<string, unknown>).FilterRule as unknown)) {
@@ -140,6 +140,15 @@ function parseFilter(filter: unknown): { prefix?: string; suffix?: string } {
     result[name] = value;
   }
   return result;
+}
+
+function isEmptyElement(value: unknown): boolean {
+  return value === undefined || (typeof value === 'string' && value.trim() === '');
+}
+
+/** The child elements of a parsed element (the whitespace between them, as '#text', left out). */
+function elementNames(element: Record<string, unknown>): string[] {
+  return Object.keys(element).filter((name) => name !== '#text' || String(element[name]).trim() !== '');
 }
 
 function checkOverlaps(rules: readonly NotificationRule[]): void {
