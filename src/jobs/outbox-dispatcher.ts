@@ -32,6 +32,7 @@ export interface DispatchCounters {
 }
 
 export const OUTBOX_LEASE = 'outbox-dispatcher';
+const WAKE_DELAY_MS = 5;
 
 /**
  * Drains the event outbox to the targets: at least once, in order per key, with exponential
@@ -64,6 +65,7 @@ export class OutboxDispatcher {
   private deleting: Promise<void> | undefined;
   private readonly sleepers = new Set<() => void>();
   private timers: NodeJS.Timeout[] = [];
+  private wakeTimer: NodeJS.Timeout | undefined;
   private unwatch: () => void = () => {};
 
   constructor(private readonly options: OutboxDispatcherOptions) {
@@ -77,7 +79,7 @@ export class OutboxDispatcher {
   }
 
   start(): void {
-    this.unwatch = this.meta.watchOutbox(() => void this.fill());
+    this.unwatch = this.meta.watchOutbox(() => this.wake());
     this.timers = [
       setInterval(() => void this.holdLease(), Math.max(1, Math.floor(this.leaseTtlMs / 3))),
       setInterval(() => void this.fill(), this.pollMs),
@@ -93,9 +95,22 @@ export class OutboxDispatcher {
     this.epoch++;
     this.unwatch();
     for (const timer of this.timers) clearInterval(timer);
+    clearTimeout(this.wakeTimer);
     for (const wake of this.sleepers) wake();
     await this.flushDeletions();
     if (this.leader) await this.meta.releaseLease(OUTBOX_LEASE, this.options.holder).catch((error: unknown) => this.log('releasing the lease failed', error));
+  }
+
+  /**
+   * New records were appended: read them shortly. Wake-ups within WAKE_DELAY_MS share one read,
+   * so a burst of writes costs a few outbox reads, not one each.
+   */
+  private wake(): void {
+    if (this.wakeTimer) return;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      void this.fill();
+    }, WAKE_DELAY_MS);
   }
 
   private async holdLease(): Promise<void> {

@@ -40,5 +40,16 @@ export async function eventsFor(
 /** The bucket's notification configuration (stored as JSON), if any. */
 export async function notificationConfigOf(ctx: OperationContext, bucket: string): Promise<NotificationConfiguration | undefined> {
   const document = await ctx.services.meta.getBucketConfig(bucket, 'notification');
-  return document === undefined ? undefined : (JSON.parse(document) as NotificationConfiguration);
+  if (document === undefined) return undefined;
+  let config = parsedConfigs.get(document);
+  if (!config) {
+    config = JSON.parse(document) as NotificationConfiguration;
+    if (parsedConfigs.size >= PARSED_CONFIGS_MAX) parsedConfigs.clear();
+    parsedConfigs.set(document, config);
+  }
+  return config;
 }
+
+/** Parsed configurations by document: every write to a notified bucket reads its configuration. */
+const parsedConfigs = new Map<string, NotificationConfiguration>();
+const PARSED_CONFIGS_MAX = 1000;
