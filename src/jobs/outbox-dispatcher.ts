@@ -55,12 +55,15 @@ export class OutboxDispatcher {
   /** Bumped when the lease is lost or the dispatcher stops: work of an older epoch stops. */
   private epoch = 0;
   private stopped = false;
-  /** Highest seq taken into memory; the next read starts after it. */
+  /** Highest seq taken into memory; a read after a wake-up starts after it. */
   private highestSeq = 0;
   private inMemory = 0;
+  /** Seqs in memory or delivered and awaiting deletion: never taken twice. */
+  private readonly known = new Set<number>();
   private readonly queues = new Map<string, OutboxRecord[]>();
   private filling = false;
   private fillAgain = false;
+  private fillFromStart = false;
   private deletions: number[] = [];
   private deleting: Promise<void> | undefined;
   private readonly sleepers = new Set<() => void>();
@@ -82,7 +85,7 @@ export class OutboxDispatcher {
     this.unwatch = this.meta.watchOutbox(() => this.wake());
     this.timers = [
       setInterval(() => void this.holdLease(), Math.max(1, Math.floor(this.leaseTtlMs / 3))),
-      setInterval(() => void this.fill(), this.pollMs),
+      setInterval(() => void this.fill(true), this.pollMs),
     ];
     for (const timer of this.timers) timer.unref();
     void this.holdLease();
@@ -125,22 +128,30 @@ export class OutboxDispatcher {
     if (this.stopped) return;
     if (held && !this.leader) {
       this.leader = true;
-      void this.fill();
+      void this.fill(true);
     } else if (!held && this.leader) {
       // Another gateway may take over: drop what is in memory; it stays in the outbox.
       this.leader = false;
       this.epoch++;
       this.queues.clear();
+      this.known.clear();
       this.inMemory = 0;
       this.highestSeq = 0;
     }
   }
 
-  /** Reads new outbox records into the per-key queues, while there is room. */
-  private async fill(): Promise<void> {
+  /**
+   * Reads new outbox records into the per-key queues, while there is room: after the highest
+   * seq seen, or (`fromStart`, each poll) from the beginning, skipping the records already taken.
+   * A store whose seqs are assigned before commit (PostgreSQL: concurrent transactions commit in
+   * any order) can show a record below the highest seen; the poll picks it up. One key's records
+   * commit in seq order (its writes are serialized), so per-key order holds either way.
+   */
+  private async fill(fromStart = false): Promise<void> {
     if (!this.leader || this.stopped) return;
     if (this.filling) {
       this.fillAgain = true;
+      this.fillFromStart ||= fromStart;
       return;
     }
     this.filling = true;
@@ -150,11 +161,16 @@ export class OutboxDispatcher {
         const epoch = this.epoch;
         while (this.leader && !this.stopped && this.inMemory < this.recordsInMemoryMax) {
           const wanted = this.recordsInMemoryMax - this.inMemory;
-          const records = await this.meta.listOutbox(this.highestSeq, wanted);
+          const after = fromStart ? 0 : this.highestSeq;
+          const limit = fromStart ? wanted + this.known.size : wanted;
+          const records = await this.meta.listOutbox(after, limit);
           if (epoch !== this.epoch) break;
-          for (const record of records) this.enqueue(record);
-          if (records.length < wanted) break;
+          for (const record of records) if (!this.known.has(record.seq)) this.enqueue(record);
+          if (records.length < limit) break;
+          fromStart = false;
         }
+        fromStart = this.fillFromStart;
+        this.fillFromStart = false;
       } while (this.fillAgain && this.leader && !this.stopped);
     } catch (error) {
       this.log('reading the outbox failed', error);
@@ -164,7 +180,8 @@ export class OutboxDispatcher {
   }
 
   private enqueue(record: OutboxRecord): void {
-    this.highestSeq = record.seq;
+    this.highestSeq = Math.max(this.highestSeq, record.seq);
+    this.known.add(record.seq);
     this.inMemory++;
     this.counters.queued++;
     const key = `${record.bucket}/${record.key}`;
@@ -243,7 +260,10 @@ export class OutboxDispatcher {
         const batch = this.deletions;
         this.deletions = [];
         // A failure leaves the records in the outbox: they are delivered again after a restart.
-        await this.meta.deleteOutbox(batch).catch((error: unknown) => this.log('deleting delivered records failed', error));
+        await this.meta.deleteOutbox(batch).then(
+          () => batch.forEach((seq) => this.known.delete(seq)),
+          (error: unknown) => this.log('deleting delivered records failed', error),
+        );
       }
     })().finally(() => (this.deleting = undefined));
     return this.deleting;
