@@ -52,17 +52,13 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   const root = await loadRootUser(dataDir, options.accessKeyId, options.secretAccessKey);
   const fileUsers = options.usersFile ? await loadUsersFile(options.usersFile) : [];
   const credentials = new StaticCredentialStore([root.user, ...fileUsers, ...(options.users ?? [])]);
+  const targetConfigs = [...(options.notifyConfig ? await loadNotifyConfig(options.notifyConfig) : []), ...(options.notifyTargets ?? [])];
+  const targets = new Map(targetConfigs.map((config) => [config.arn, createTarget(config)]));
 
   const meta = await openMetadataStore(options.metadata ?? 'sqlite', dataDir);
   const blobs = await FsBlobStore.open(dataDir);
   // One process owns an embedded data dir, so anything unreferenced at start-up is debris.
   await collectOrphans(meta, blobs, Date.now());
-
-  const targetConfigs = [...(options.notifyConfig ? await loadNotifyConfig(options.notifyConfig) : []), ...(options.notifyTargets ?? [])];
-  const targets = new Map(targetConfigs.map((config) => [config.arn, createTarget(config)]));
-  // The outbox is drained even with no targets declared: records of ARNs since removed are dropped (and logged).
-  const dispatcher = new OutboxDispatcher({ meta, targets, holder: randomUUID(), ...options.dispatch });
-  dispatcher.start();
 
   const services: Services = {
     meta, blobs, credentials, region, bucketsPerUserMax: options.bucketsPerUserMax, notificationTargets: new Set(targets.keys()),
@@ -76,6 +72,9 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
       resolveListen();
     });
   });
+  // The outbox is drained even with no targets declared: records of ARNs since removed are dropped (and logged).
+  const dispatcher = new OutboxDispatcher({ meta, targets, holder: randomUUID(), ...options.dispatch });
+  dispatcher.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
