@@ -7,15 +7,14 @@
  *
  * Environment: BENCH_SECONDS (per measurement, default 2), BENCH_WORKERS (load processes, default 2).
  */
-import { createHash } from 'node:crypto';
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoadPool, percentile } from './lib/load.js';
-import { cpuMs, startProcess, type ServerProcess } from './lib/servers.js';
-import { BENCH_CREDENTIALS, signedHead } from './lib/sign.js';
+import { cpuMs, startProcess } from './lib/servers.js';
+import { BENCH_CREDENTIALS, sendSigned } from './lib/sign.js';
 import type { Job } from './load-worker.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -24,28 +23,6 @@ const REPS = 4;
 const CONNECTIONS = 32;
 const OBJECT_BYTES = 4096;
 const ARN = 'arn:coffer:sqs:us-east-1:coffer:bench-hook';
-
-/** One signed request with a small body from this process (set-up only). */
-function send(server: ServerProcess, method: string, path: string, query: string, body = ''): Promise<number> {
-  const bytes = Buffer.from(body);
-  const head = signedHead(
-    { method, path, query, payloadHash: createHash('sha256').update(bytes).digest('hex'), bodyBytes: bytes.length },
-    `${server.host}:${server.port}`, BENCH_CREDENTIALS,
-  );
-  const headers: Record<string, string> = {};
-  for (const line of head.toString('latin1').split('\r\n').filter(Boolean).slice(1)) {
-    const colon = line.indexOf(':');
-    headers[line.slice(0, colon)] = line.slice(colon + 2);
-  }
-  return new Promise((resolve, reject) => {
-    const req = request({ host: server.host, port: server.port, method, path: query ? `${path}?${query}` : path, headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(bytes);
-  });
-}
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -75,9 +52,9 @@ async function main(): Promise<void> {
   const runs: Record<'off' | 'on', Array<{ opsPerSec: number; p99Ms: number; cpuUsPerOp: number }>> = { off: [], on: [] };
   let notifiedPuts = 0;
   try {
-    for (const bucket of ['plain', 'notified']) if ((await send(coffer, 'PUT', `/${bucket}`, '')) !== 200) throw new Error(`CreateBucket ${bucket} failed`);
+    for (const bucket of ['plain', 'notified']) if ((await sendSigned(coffer, 'PUT', `/${bucket}`, '')) !== 200) throw new Error(`CreateBucket ${bucket} failed`);
     const config = `<NotificationConfiguration><QueueConfiguration><Id>bench</Id><Queue>${ARN}</Queue><Event>s3:ObjectCreated:*</Event></QueueConfiguration></NotificationConfiguration>`;
-    const status = await send(coffer, 'PUT', '/notified', 'notification=', config);
+    const status = await sendSigned(coffer, 'PUT', '/notified', 'notification=', config);
     if (status !== 200) throw new Error(`PutBucketNotificationConfiguration answered ${status}`);
     for (let rep = 0; rep < REPS; rep++) {
       const order: Array<'off' | 'on'> = rep % 2 === 0 ? ['off', 'on'] : ['on', 'off'];

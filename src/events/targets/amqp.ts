@@ -1,5 +1,5 @@
-import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
-import { TARGET_TIMEOUT_MS, withTimeout, type EventTarget } from './target.js';
+import amqp from 'amqplib';
+import { LazyConnection, TARGET_TIMEOUT_MS, withTimeout, type EventTarget } from './target.js';
 
 export interface AmqpTargetConfig {
   readonly arn: string;
@@ -13,25 +13,22 @@ export interface AmqpTargetConfig {
 
 /** AMQP 0-9-1 (RabbitMQ): persistent messages on a confirm channel; the broker's ack acknowledges. */
 export function amqpTarget(config: AmqpTargetConfig): EventTarget {
-  let opening: Promise<{ connection: ChannelModel; channel: ConfirmChannel }> | undefined;
-  const open = () =>
-    (opening ??= (async () => {
-      const connection = await withTimeout(amqp.connect(config.url), TARGET_TIMEOUT_MS, `amqp ${config.arn}`);
-      const forget = () => (opening = undefined);
-      connection.on('error', forget);
-      connection.on('close', forget);
-      const channel = await connection.createConfirmChannel();
+  const connection = new LazyConnection(
+    async (forget) => {
+      const model = await withTimeout(amqp.connect(config.url), TARGET_TIMEOUT_MS, `amqp ${config.arn}`);
+      model.on('error', forget);
+      model.on('close', forget);
+      const channel = await model.createConfirmChannel();
       channel.on('error', forget);
       channel.on('close', forget);
-      return { connection, channel };
-    })().catch((error: unknown) => {
-      opening = undefined;
-      throw error;
-    }));
+      return { model, channel };
+    },
+    ({ model }) => model.close(),
+  );
   return {
     arn: config.arn,
     async send(message) {
-      const { channel } = await open();
+      const { channel } = await connection.get();
       await withTimeout(
         new Promise<void>((resolve, reject) => {
           channel.publish(config.exchange, config.routingKey, Buffer.from(message), { persistent: true, contentType: 'application/json' }, (error) =>
@@ -42,10 +39,6 @@ export function amqpTarget(config: AmqpTargetConfig): EventTarget {
         `amqp ${config.arn}`,
       );
     },
-    async close() {
-      const current = opening;
-      opening = undefined;
-      if (current) await current.then(({ connection }) => connection.close()).catch(() => {});
-    },
+    close: () => connection.close(),
   };
 }

@@ -1,5 +1,5 @@
-import mqtt, { type MqttClient } from 'mqtt';
-import { TARGET_TIMEOUT_MS, withTimeout, type EventTarget } from './target.js';
+import mqtt from 'mqtt';
+import { LazyConnection, TARGET_TIMEOUT_MS, withTimeout, type EventTarget } from './target.js';
 
 export interface MqttTargetConfig {
   readonly arn: string;
@@ -13,38 +13,25 @@ export interface MqttTargetConfig {
 
 /** MQTT publish at QoS 1: the broker's PUBACK acknowledges. */
 export function mqttTarget(config: MqttTargetConfig): EventTarget {
-  let opening: Promise<MqttClient> | undefined;
-  const open = () =>
-    (opening ??= withTimeout(
-      mqtt.connectAsync(config.url, {
-        username: config.username,
-        password: config.password,
-        connectTimeout: TARGET_TIMEOUT_MS,
-        reconnectPeriod: 0,
-      }),
-      TARGET_TIMEOUT_MS,
-      `mqtt ${config.arn}`,
-    ).then(
-      (client) => {
-        client.on('error', () => {});
-        client.on('close', () => (opening = undefined));
-        return client;
-      },
-      (error: unknown) => {
-        opening = undefined;
-        throw error;
-      },
-    ));
+  const connection = new LazyConnection(
+    async (forget) => {
+      const client = await withTimeout(
+        mqtt.connectAsync(config.url, { username: config.username, password: config.password, connectTimeout: TARGET_TIMEOUT_MS, reconnectPeriod: 0 }),
+        TARGET_TIMEOUT_MS,
+        `mqtt ${config.arn}`,
+      );
+      client.on('error', () => {}); // a failed send reports it; the dispatcher retries
+      client.on('close', forget);
+      return client;
+    },
+    (client) => client.endAsync(),
+  );
   return {
     arn: config.arn,
     async send(message) {
-      const client = await open();
+      const client = await connection.get();
       await withTimeout(client.publishAsync(config.topic, message, { qos: 1 }), TARGET_TIMEOUT_MS, `mqtt ${config.arn}`);
     },
-    async close() {
-      const current = opening;
-      opening = undefined;
-      if (current) await current.then((c) => c.endAsync()).catch(() => {});
-    },
+    close: () => connection.close(),
   };
 }

@@ -1,5 +1,5 @@
-import { connect, type NatsConnection } from 'nats';
-import { TARGET_TIMEOUT_MS, type EventTarget } from './target.js';
+import { connect } from 'nats';
+import { LazyConnection, TARGET_TIMEOUT_MS, type EventTarget } from './target.js';
 
 export interface NatsTargetConfig {
   readonly arn: string;
@@ -12,28 +12,20 @@ export interface NatsTargetConfig {
 
 /** NATS JetStream publish: the stream's PubAck acknowledges (no stream on the subject: an error). */
 export function natsTarget(config: NatsTargetConfig): EventTarget {
-  let opening: Promise<NatsConnection> | undefined;
-  const open = () =>
-    (opening ??= connect({ servers: config.url, timeout: TARGET_TIMEOUT_MS, reconnect: false }).then(
-      (connection) => {
-        void connection.closed().then(() => (opening = undefined));
-        return connection;
-      },
-      (error: unknown) => {
-        opening = undefined;
-        throw error;
-      },
-    ));
+  const connection = new LazyConnection(
+    async (forget) => {
+      const nc = await connect({ servers: config.url, timeout: TARGET_TIMEOUT_MS, reconnect: false });
+      void nc.closed().then(forget);
+      return nc;
+    },
+    (nc) => nc.close(),
+  );
   return {
     arn: config.arn,
     async send(message) {
-      const connection = await open();
-      await connection.jetstream({ timeout: TARGET_TIMEOUT_MS }).publish(config.subject, Buffer.from(message));
+      const nc = await connection.get();
+      await nc.jetstream({ timeout: TARGET_TIMEOUT_MS }).publish(config.subject, Buffer.from(message));
     },
-    async close() {
-      const current = opening;
-      opening = undefined;
-      if (current) await current.then((c) => c.close()).catch(() => {});
-    },
+    close: () => connection.close(),
   };
 }

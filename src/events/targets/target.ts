@@ -30,3 +30,34 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   promise.catch(() => {});
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * A broker connection opened on first use and shared by sends. When it fails or closes, `forget`
+ * (given to `open`) drops it, and the next send opens a new one; a failed open is not kept.
+ */
+export class LazyConnection<T> {
+  private current: Promise<T> | undefined;
+
+  constructor(
+    private readonly open: (forget: () => void) => Promise<T>,
+    private readonly end: (connection: T) => Promise<unknown>,
+  ) {}
+
+  get(): Promise<T> {
+    if (this.current) return this.current;
+    const opening: Promise<T> = this.open(() => {
+      if (this.current === opening) this.current = undefined;
+    }).catch((error: unknown) => {
+      if (this.current === opening) this.current = undefined;
+      throw error;
+    });
+    this.current = opening;
+    return opening;
+  }
+
+  async close(): Promise<void> {
+    const opening = this.current;
+    this.current = undefined;
+    if (opening) await opening.then(this.end).catch(() => {});
+  }
+}
