@@ -4,6 +4,7 @@ import type {
   MultipartUpload,
   NewVersion,
   ObjectVersion,
+  OutboxEvent,
   VersioningState,
   VersionSummary,
 } from '../metadata-store.js';
@@ -166,4 +167,10 @@ export function encodeManifest(manifest: readonly Extent[]): string {
 
 export function decodeManifest(text: string): Extent[] {
   return (JSON.parse(text) as [string, number, number][]).map(([blobId, offset, length]) => ({ blobId, offset, length }));
+}
+
+/** An outbox row's event, as the store wrote it with JSON.stringify (its Date became an ISO string). */
+export function decodeEvent(text: string): OutboxEvent {
+  const event = JSON.parse(text) as OutboxEvent & { time: string };
+  return { ...event, time: new Date(event.time) };
 }

@@ -33,6 +33,7 @@ import { SCHEMA } from './schema.js';
 import { GroupCommitter } from './group-commit.js';
 import { WalSyncer } from './wal-sync.js';
 import {
+  decodeEvent,
   decodeManifest,
   encodeManifest,
   rowToBucket,
@@ -549,12 +550,6 @@ export class SqliteMetadataStore implements MetadataStore {
 
 const BUCKET_CACHE_ENTRIES_MAX = 10_000;
 const CONFIG_CACHE_ENTRIES_MAX = 10_000;
-
-/** An outbox row's event, as appendEvents wrote it (JSON turns its Date into an ISO string). */
-function decodeEvent(text: string): OutboxEvent {
-  const event = JSON.parse(text) as OutboxEvent & { time: string };
-  return { ...event, time: new Date(event.time) };
-}
 
 /**
  * Completion records dropped per completion, at most: each completion adds one record, so a batch
