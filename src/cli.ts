@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig, usage } from './config.js';
+import { ConfigError, parseConfig, redactUrl, usage } from './config.js';
 import { startCoffer } from './coffer.js';
 
 /** `coffer [options]`: starts the server, prints how to reach it, stops cleanly on SIGINT/SIGTERM. */
@@ -27,7 +27,8 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     return 1;
   }
   const { accessKeyId, secretAccessKey } = coffer.rootUser;
-  console.log(`Coffer is serving S3 on ${coffer.endpoint} (region ${coffer.region}, data in ${config.dataDir})`);
+  const metadata = config.metadata === 'sqlite' ? '' : `, metadata in ${redactUrl(config.metadata)}`;
+  console.log(`Coffer is serving S3 on ${coffer.endpoint} (region ${coffer.region}, data in ${config.dataDir}${metadata})`);
   console.log(`Credentials${coffer.generatedCredentials ? ' (generated, kept in the data dir)' : ''}:`);
   console.log(`  AccessKeyId:     ${accessKeyId}`);
   console.log(`  SecretAccessKey: ${secretAccessKey}`);

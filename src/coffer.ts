@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { createAuthorizer, ownershipRule } from './access/authorize.js';
 import { StaticCredentialStore, type User } from './auth/credentials.js';
 import { loadRootUser, loadUsersFile } from './auth/users.js';
 import type { CofferConfig } from './config.js';
@@ -14,6 +15,9 @@ import { FsBlobStore } from './store/blob/fs-blob-store.js';
 import { collectOrphans } from './store/collector.js';
 import type { MetadataStore } from './store/meta/metadata-store.js';
 import { SqliteMetadataStore } from './store/meta/sqlite/sqlite-store.js';
+import { PostgresMetadataStore } from './store/meta/postgres/postgres-store.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { redactUrl } from './config.js';
 
 const CLOSE_SWEEP_MS = 50;
 
@@ -55,13 +59,26 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   const targetConfigs = [...(options.notifyConfig ? await loadNotifyConfig(options.notifyConfig) : []), ...(options.notifyTargets ?? [])];
   const targets = new Map(targetConfigs.map((config) => [config.arn, createTarget(config)]));
 
-  const meta = await openMetadataStore(options.metadata ?? 'sqlite', dataDir);
+  const metadata = options.metadata ?? 'sqlite';
+  const shared = isPostgresUrl(metadata);
+  // An embedded data dir has one owner; gateways on PostgreSQL share theirs.
+  const lock = shared ? undefined : lockDataDir(dataDir);
+  let meta: MetadataStore;
+  try {
+    meta = await openMetadataStore(metadata, dataDir);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const blobs = await FsBlobStore.open(dataDir);
-  // One process owns an embedded data dir, so anything unreferenced at start-up is debris.
-  await collectOrphans(meta, blobs, Date.now());
+  // One process owns an embedded data dir, so anything unreferenced at start-up is debris. A
+  // shared one may hold other gateways' uploads in flight: only what is older than any upload
+  // can be is collected there.
+  await collectOrphans(meta, blobs, Date.now() - (shared ? SHARED_ORPHAN_AGE_MS : 0));
 
+  const authorize = createAuthorizer([ownershipRule(root.user.id)]);
   const services: Services = {
-    meta, blobs, credentials, region, bucketsPerUserMax: options.bucketsPerUserMax, notificationTargets: new Set(targets.keys()),
+    meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax, notificationTargets: new Set(targets.keys()),
   };
   const logError = options.logError ?? ((requestId, error) => console.error(`[${requestId}] internal error:`, error));
   const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }));
@@ -101,14 +118,32 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
         await dispatcher.stop();
         await Promise.all([...targets.values()].map((target) => target.close()));
         await meta.close();
+        lock?.release();
       })();
       return closing;
     },
   };
 }
 
+/**
+ * A gateway on a shared data dir collects, at start-up, blobs and temp files older than this:
+ * longer than any upload takes (request timeouts end stalled ones far sooner).
+ */
+const SHARED_ORPHAN_AGE_MS = 24 * 60 * 60 * 1000;
+
+function isPostgresUrl(spec: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(spec);
+}
+
 async function openMetadataStore(spec: string, dataDir: string): Promise<MetadataStore> {
   if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite') });
   if (spec === 'memory') return new SqliteMetadataStore({ path: ':memory:' });
-  throw new Error(`unsupported metadata store '${spec}' (expected 'sqlite')`);
+  if (isPostgresUrl(spec)) {
+    try {
+      return await PostgresMetadataStore.open({ url: spec });
+    } catch (error) {
+      throw new Error(`metadata database ${redactUrl(spec)}: ${(error as Error).message}`);
+    }
+  }
+  throw new Error(`unsupported metadata store '${redactUrl(spec)}' (expected 'sqlite' or postgres://…)`);
 }

@@ -11,6 +11,8 @@ export const limits = {
   partBytesMax: 5 * 1024 ** 3,
   partNumberMax: 10_000,
   listKeysMax: 1000,
+  listPartsMax: 1000,
+  listUploadsMax: 1000,
   listBucketsMax: 10_000,
   deleteObjectsKeysMax: 1000,
   /** XML request bodies (configurations, DeleteObjects). */

@@ -14,7 +14,7 @@ function dispatch(input: AuthInput, credentials: CredentialStore, region: string
   const names = new Set(parseRawQuery(input.rawQuery).map((p) => p.name));
   const v4Query = names.has('X-Amz-Algorithm');
   const v2Query = names.has('Signature');
-  const mechanisms = (authorization !== undefined ? 1 : 0) + (v4Query ? 1 : 0) + (v2Query ? 1 : 0);
+  const mechanisms = (authorization !== undefined ? Math.max(1, input.authorizationHeaderCount ?? 1) : 0) + (v4Query ? 1 : 0) + (v2Query ? 1 : 0);
   if (mechanisms > 1) {
     throw new S3Error(
       'InvalidArgument',

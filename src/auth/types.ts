@@ -11,6 +11,8 @@ export interface AuthInput {
   readonly headers: Readonly<Record<string, string | undefined>>;
   /** The bucket named by a virtual-hosted-style Host header, if any (SigV2's canonical resource needs it). */
   readonly virtualHostBucket?: string;
+  /** How many Authorization header lines came (Node keeps only the first of several). */
+  readonly authorizationHeaderCount?: number;
   readonly now: Date;
 }
 

@@ -3,15 +3,19 @@ import { authenticate } from '../auth/authenticate.js';
 import { verifiedBody } from '../auth/payload.js';
 import type { PayloadMode } from '../auth/types.js';
 import { S3Error } from '../errors.js';
-import { handlers } from '../ops/index.js';
-import type { OperationContext, Services } from '../ops/types.js';
+import { actionFor, OPERATIONS } from '../api/operations.js';
+import { RequestParameters } from '../api/parameters.js';
+import { refuseUnimplementedHeaders } from '../api/unimplemented-headers.js';
+import { checkExpectedOwner } from '../access/expected-owner.js';
+import { handlers, serviceHandlers } from '../ops/index.js';
+import type { ServiceOperationContext, Services } from '../ops/types.js';
 import { parseXml } from '../xml/codec.js';
 import { resolveTarget } from './addressing.js';
 import { sendDeferred } from './keep-alive.js';
 import { HOST_ID, nextRequestId } from './request-ids.js';
 import { sendError, sendResult } from './respond.js';
 import { toS3Error } from '../ops/translate-error.js';
-import { route, type Route } from './router.js';
+import { route, type Route } from '../api/router.js';
 
 export interface PipelineOptions {
   readonly services: Services;
@@ -21,7 +25,8 @@ export interface PipelineOptions {
 }
 
 /**
- * A request's way through: addressing → routing → authentication → operation → response.
+ * A request's way through: addressing → routing → authentication → bucket (loaded once) →
+ * authorization → operation → response.
  * This is the one place that turns failures into S3 error responses.
  */
 export function createPipeline(options: PipelineOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -36,7 +41,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
   res.setHeader('x-amz-id-2', HOST_ID);
   res.setHeader('server', 'Coffer');
   let routed: Partial<Route> | undefined;
-  let resource: string | undefined;
+  let resourcePath: string | undefined;
   try {
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
@@ -44,34 +49,56 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const rawQuery = queryAt < 0 ? '' : url.slice(queryAt + 1);
     if (!rawPath.startsWith('/')) rawPath = absoluteFormPath(rawPath);
     const target = resolveTarget(rawPath, req.headers.host, options.domain);
-    resource = target.virtualHost ? `/${target.bucket}/${target.key ?? ''}` : safeDecode(rawPath);
+    resourcePath = target.virtualHost ? `/${target.bucket}/${target.key ?? ''}` : safeDecode(rawPath);
     const query = new URLSearchParams(rawQuery);
     const headers = req.headers as Record<string, string | undefined>;
-    const decision = route(req.method ?? '', target, query, headers['x-amz-copy-source'] !== undefined);
+    const decision = route(req.method ?? '', target, query, (name) => headers[name] !== undefined);
     routed = decision;
     const auth = authenticate(
-      { method: req.method ?? '', rawPath, rawQuery, headers, virtualHostBucket: target.virtualHost ? target.bucket : undefined, now: new Date() },
+      {
+        method: req.method ?? '',
+        rawPath,
+        rawQuery,
+        headers,
+        virtualHostBucket: target.virtualHost ? target.bucket : undefined,
+        authorizationHeaderCount: countHeader(req.rawHeaders, 'authorization'),
+        now: new Date(),
+      },
       options.services.credentials,
       options.services.region,
     );
     if (decision.operation === undefined) throw new S3Error('MethodNotAllowed', undefined, { Method: req.method, ResourceType: target.key ? 'OBJECT' : 'BUCKET' });
-    const handler = handlers[decision.operation];
-    if (!handler) throw new S3Error('NotImplemented', `${decision.operation} is not implemented by Coffer yet.`);
+    const operation = decision.operation;
+    const spec = OPERATIONS[operation];
     const contentLength = headers['content-length'];
+    const { authorize } = options.services;
+    // The bucket, read once: NoSuchBucket comes before AccessDenied, as today's clients expect.
+    const loadsBucket = spec.scope !== 'service' && !('bucketMayNotExist' in spec);
+    const bucket = loadsBucket ? await options.services.meta.getBucket(decision.bucket) : undefined;
+    if (loadsBucket && !bucket) throw new S3Error('NoSuchBucket');
+    const resource = { bucket: decision.bucket || undefined, key: spec.scope === 'object' ? decision.key : undefined };
+    authorize(auth.user, actionFor(operation, query), resource, { bucket });
+    if (bucket) checkExpectedOwner(headers['x-amz-expected-bucket-owner'], bucket);
+    const bucketHandler = bucket ? handlers[operation] : undefined;
+    const serviceHandler = bucket ? undefined : serviceHandlers[operation];
+    if (!bucketHandler && !serviceHandler) throw new S3Error('NotImplemented', `${operation} is not implemented by Coffer yet.`);
+    refuseUnimplementedHeaders(headers);
     const body = verifiedBody(req, auth.payload, (contentLength === undefined || contentLength === '0') && headers['transfer-encoding'] === undefined);
-    const ctx: OperationContext = {
+    const ctx: ServiceOperationContext = {
       requestId,
       hostId: HOST_ID,
       sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
       route: decision,
       query,
+      params: new RequestParameters(query),
       headers,
       body: { stream: body.body, declaredLength: declaredLength(auth.payload, contentLength), trailers: body.trailers, parseXml },
       user: auth.user,
       services: options.services,
       logError: (error) => options.logError(requestId, error),
+      authorize: (action, resource, context) => authorize(auth.user, action, resource, context),
     };
-    const result = await handler(ctx);
+    const result = bucketHandler && bucket ? await bucketHandler({ ...ctx, bucket }) : await serviceHandler!(ctx);
     if (result.deferred) {
       await sendDeferred(req, res, result.deferred, (failure) => {
         const known = toS3Error(failure);
@@ -84,14 +111,20 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
   } catch (error) {
     const s3Error = toS3Error(error);
     if (s3Error) {
-      sendError(req, res, s3Error, requestId, HOST_ID, routed, resource);
+      sendError(req, res, s3Error, requestId, HOST_ID, routed, resourcePath);
     } else if (isClientGone(req, error)) {
       res.destroy();
     } else {
       options.logError(requestId, error);
-      sendError(req, res, new S3Error('InternalError'), requestId, HOST_ID, routed, resource);
+      sendError(req, res, new S3Error('InternalError'), requestId, HOST_ID, routed, resourcePath);
     }
   }
+}
+
+function countHeader(rawHeaders: readonly string[], name: string): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) count++;
+  return count;
 }
 
 /** The decoded body length: aws-chunked's x-amz-decoded-content-length (parsed by auth), else Content-Length. */

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { S3Error } from '../errors.js';
 import type { OperationResult } from '../ops/types.js';
 import { buildXml } from '../xml/codec.js';
-import type { Route } from './router.js';
+import type { Route } from '../api/router.js';
 
 /** The one writer of successful responses. */
 export async function sendResult(req: IncomingMessage, res: ServerResponse, result: OperationResult): Promise<void> {

@@ -1,6 +1,6 @@
-import type { OperationName } from '../http/router.js';
-import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './buckets.js';
-import { getObjectAttributes } from './attributes.js';
+import type { OperationName } from '../api/operations.js';
+import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './buckets/buckets.js';
+import { getObjectAttributes } from './objects/attributes.js';
 import {
   abortMultipartUpload,
   completeMultipartUpload,
@@ -9,13 +9,13 @@ import {
   listParts,
   uploadPart,
   uploadPartCopy,
-} from './multipart.js';
-import { copyObject } from './copy.js';
-import { deleteObjects } from './delete-objects.js';
-import { listObjects, listObjectsV2 } from './listing.js';
-import { deleteObject, getObject, putObject } from './objects.js';
-import { listObjectVersions } from './list-versions.js';
-import { getBucketNotificationConfiguration, putBucketNotificationConfiguration } from './notification.js';
+} from './multipart/multipart.js';
+import { copyObject } from './objects/copy.js';
+import { deleteObjects } from './objects/delete-objects.js';
+import { listObjects, listObjectsV2 } from './listing/listing.js';
+import { deleteObject, getObject, putObject } from './objects/objects.js';
+import { listObjectVersions } from './listing/list-versions.js';
+import { getBucketNotificationConfiguration, putBucketNotificationConfiguration } from './notification/notification.js';
 import {
   deleteBucketTagging,
   deleteObjectTagging,
@@ -23,14 +23,21 @@ import {
   getObjectTagging,
   putBucketTagging,
   putObjectTagging,
-} from './tagging.js';
-import { getBucketVersioning, putBucketVersioning } from './versioning.js';
-import type { OperationHandler } from './types.js';
+} from './tagging/tagging.js';
+import { getBucketVersioning, putBucketVersioning } from './versioning/versioning.js';
+import type { OperationHandler, ServiceOperationHandler } from './types.js';
 
-/** The implemented operations. A routed operation missing here answers NotImplemented (501). */
-export const handlers: Partial<Record<OperationName, OperationHandler>> = {
+/** Implemented operations that run without a loaded bucket (service scope, CreateBucket). */
+export const serviceHandlers: Partial<Record<OperationName, ServiceOperationHandler>> = {
   ListBuckets: listBuckets,
   CreateBucket: createBucket,
+};
+
+/**
+ * Implemented operations on a bucket or object: they get the bucket, loaded and authorized.
+ * An operation of the table (api/operations.ts) in neither map answers NotImplemented (501).
+ */
+export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   HeadBucket: headBucket,
   DeleteBucket: deleteBucket,
   GetBucketLocation: getBucketLocation,

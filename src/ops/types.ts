@@ -1,8 +1,10 @@
 import type { Readable } from 'node:stream';
+import type { RequestParameters } from '../api/parameters.js';
+import type { Authorize, RequestContext, Resource } from '../access/authorize.js';
 import type { CredentialStore, User } from '../auth/credentials.js';
-import type { Route } from '../http/router.js';
+import type { Route } from '../api/router.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
-import type { MetadataStore } from '../store/meta/metadata-store.js';
+import type { BucketRecord, MetadataStore } from '../store/meta/metadata-store.js';
 import type { XmlObject } from '../xml/codec.js';
 
 export type { XmlObject };
@@ -13,6 +15,8 @@ export interface Services {
   readonly blobs: BlobStore;
   readonly credentials: CredentialStore;
   readonly region: string;
+  /** The one authorizer (access/authorize.ts); the pipeline asks it before any operation runs. */
+  readonly authorize: Authorize;
   /** Buckets one user may own (limits.bucketsPerUserMax when unset; never more). */
   readonly bucketsPerUserMax?: number;
   /** ARNs of the event notification targets the server declares (`--notify-config`). */
@@ -34,8 +38,8 @@ export interface RequestBody {
   parseXml(text: string): Record<string, unknown>;
 }
 
-/** One request as an operation sees it: no sockets, no HTTP objects. */
-export interface OperationContext {
+/** One request as a service-level operation (or CreateBucket) sees it: no sockets, no HTTP objects. */
+export interface ServiceOperationContext {
   readonly requestId: string;
   /** `x-amz-id-2` of the response. */
   readonly hostId: string;
@@ -43,6 +47,8 @@ export interface OperationContext {
   readonly sourceIp: string;
   readonly route: Route;
   readonly query: URLSearchParams;
+  /** The query parameters by name, parsed and validated as AWS does (api/parameters.ts). */
+  readonly params: RequestParameters;
   /** Header names lowercased. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body: RequestBody;
@@ -51,6 +57,16 @@ export interface OperationContext {
   readonly services: Services;
   /** For an unexpected error an operation absorbs (e.g. one key's failure in DeleteObjects). */
   logError(error: unknown): void;
+  /**
+   * Authorizes the caller for a further action (CopyObject's source read): AccessDenied unless
+   * allowed. The request's own operation was authorized before the handler ran.
+   */
+  authorize(action: string, resource: Resource, context: RequestContext): void;
+}
+
+/** One request on a bucket or object: the bucket was loaded (once) and access to it authorized. */
+export interface OperationContext extends ServiceOperationContext {
+  readonly bucket: BucketRecord;
 }
 
 /** What an operation returns; http/respond.ts turns it into status, headers and body. */
@@ -85,3 +101,4 @@ export interface DeferredResult {
 }
 
 export type OperationHandler = (ctx: OperationContext) => Promise<OperationResult>;
+export type ServiceOperationHandler = (ctx: ServiceOperationContext) => Promise<OperationResult>;

@@ -64,8 +64,8 @@ export function signV4(options: {
     .split('&')
     .filter(Boolean)
     .map((p) => p.split('=').map((s) => encodeURIComponent(decodeURIComponent(s))) as [string, string?])
+    .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : (av ?? '') < (bv ?? '') ? -1 : 1)) // by name, then value
     .map(([k, v]) => `${k}=${v ?? ''}`)
-    .sort()
     .join('&');
   const canonical = [options.method, options.path, query, canonicalHeaders, names.join(';'), payloadHash].join('\n');
   const scope = `${day}/${region}/s3/aws4_request`;

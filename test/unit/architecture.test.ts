@@ -3,6 +3,9 @@
  *   src/ops   imports no node:http(s), nothing from src/xml (except codec *types* in ops/types.ts),
  *             and no concrete store (store/meta/sqlite/, store/blob/fs-blob-store).
  *   src/store imports nothing from src/http, src/ops, src/auth or src/xml.
+ *   src/api (operation table, router, parameters) and src/access (the authorizer) are pure: no
+ *             node:http(s), nothing from src/xml, no concrete store, only types from src/http.
+ *   Only the pipeline and the authorizer decide access: nothing in src/ops checks ownership.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -66,4 +69,22 @@ test('architecture.src/store imports nothing from http, ops, auth or xml', () =>
     .filter((i) => /^(http|ops|auth|xml)\//.test(i.target) || ['errors', 'coffer', 'cli', 'config'].includes(i.target))
     .map((i) => `${i.from} → ${i.target}`);
   assert.deepEqual(violations, []);
+});
+
+test('architecture.src/api and src/access are pure: no node:http, no src/http, no src/xml, no concrete store', () => {
+  const violations = all
+    .filter((i) => i.from.startsWith('api/') || i.from.startsWith('access/'))
+    .filter((i) =>
+      /^(node:)?https?$|^(node:)?http2$/.test(i.target) || (i.target.startsWith('http/') && !i.typeOnly) || i.target.startsWith('xml/') ||
+      i.target.startsWith('store/meta/sqlite/') || i.target.startsWith('store/meta/postgres/') || i.target === 'store/blob/fs-blob-store',
+    )
+    .map((i) => `${i.from} → ${i.target}`);
+  assert.deepEqual(violations, []);
+});
+
+test('architecture.ops/ is grouped in family folders; the pipeline alone loads the bucket it authorizes', () => {
+  const loose = readdirSync(join(SRC, 'ops')).filter((name) => name.endsWith('.ts'));
+  assert.deepEqual(loose.sort(), ['index.ts', 'opaque-id.ts', 'request-xml.ts', 'translate-error.ts', 'types.ts']);
+  const checks = sources(join(SRC, 'ops')).filter((file) => /requireOwnedBucket|ctx\.user\.id !== bucket\.ownerId/.test(readFileSync(file, 'utf8')));
+  assert.deepEqual(checks, []);
 });

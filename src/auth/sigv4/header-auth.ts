@@ -212,5 +212,18 @@ export function authenticateSigV4Header(input: AuthInput, credentials: Credentia
     payloadHash: contentSha256,
     signatureProvided: parsed.signature,
   });
+  requireSignedAmzHeaders(input.headers, signedHeaders);
   return { user, method: 'sigv4-header', payload };
+}
+
+/**
+ * Under SigV4 every `x-amz-*` header the request carries must be signed: an unsigned one (say an
+ * `x-amz-copy-source` added to a presigned PUT URL) could change what the request does. AWS
+ * answers 403 AccessDenied naming them.
+ */
+export function requireSignedAmzHeaders(headers: Readonly<Record<string, string | undefined>>, signedHeaders: readonly string[]): void {
+  const unsigned = Object.keys(headers).filter((name) => name.startsWith('x-amz-') && headers[name] !== undefined && !signedHeaders.includes(name));
+  if (unsigned.length > 0) {
+    throw new S3Error('AccessDenied', 'There were headers present in the request which were not signed', { HeadersNotSigned: unsigned.join(', ') });
+  }
 }

@@ -11,7 +11,7 @@ import { UNSIGNED_PAYLOAD, payloadModeForSigV4 } from '../payload.js';
 import { parseRawQuery, queryMap } from './canonical-request.js';
 import { getSigningKey } from './signing-key.js';
 import { SIGV4_ALGORITHM, parseAmzDate, toIsoSeconds } from './string-to-sign.js';
-import { lookupUser, parseCredential, parseSignedHeaders, verifySignature } from './header-auth.js';
+import { lookupUser, parseCredential, parseSignedHeaders, requireSignedAmzHeaders, verifySignature } from './header-auth.js';
 
 const EXCLUDED = new Set(['X-Amz-Signature']);
 const REQUIRED = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Expires'];
@@ -22,9 +22,12 @@ function queryError(message: string): S3Error {
 
 /** Authenticates a presigned SigV4 request (X-Amz-Algorithm in the query). */
 export function authenticateSigV4Query(input: AuthInput, credentials: CredentialStore, region: string): AuthResult {
-  const params = queryMap(parseRawQuery(input.rawQuery));
+  const parsed = parseRawQuery(input.rawQuery);
+  const params = queryMap(parsed);
   const get = (name: string): string => params.get(name) ?? '';
-  if (REQUIRED.some((name) => !params.has(name))) {
+  // Each exactly once: of two signatures or credentials, which would be the one checked?
+  const once = (name: string) => parsed.filter((p) => p.name === name).length === 1;
+  if (!REQUIRED.every(once)) {
     throw queryError(
       'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
     );
@@ -83,5 +86,6 @@ export function authenticateSigV4Query(input: AuthInput, credentials: Credential
     signatureProvided: signature,
     excludeQuery: EXCLUDED,
   });
+  requireSignedAmzHeaders(input.headers, signedHeaders);
   return { user, method: 'sigv4-query', payload };
 }

@@ -360,7 +360,7 @@ export type StoreErrorCode =
   | 'PreconditionFailed'
   | 'ConditionalConflict';
 
-/** The one error a store throws for an expected condition; http/store-errors.ts maps it to S3. */
+/** The one error a store throws for an expected condition; ops/translate-error.ts maps it to S3. */
 export class StoreError extends Error {
   readonly code: StoreErrorCode;
 

@@ -16,7 +16,7 @@ import {
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { errorCode, rawRequest, signV4 } from '../../helpers/raw-request.js';
 import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
-import { completeKeepAlive } from '../../../src/ops/multipart.js';
+import { completeKeepAlive } from '../../../src/ops/multipart/multipart.js';
 import { countBlobs, MiB, patternBytes, readAll } from './support.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest();

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
-import { completeKeepAlive } from '../../../src/ops/multipart.js';
+import { completeKeepAlive } from '../../../src/ops/multipart/multipart.js';
 import { MiB, patternBytes } from './support.js';
 
 describe('CompleteMultipartUpload repeated', () => {

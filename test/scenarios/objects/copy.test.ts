@@ -21,7 +21,7 @@ import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { rawRequest, signV4 } from '../../helpers/raw-request.js';
 import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 import { putVersionDirect, setVersioning } from './store-access.js';
-import { copyKeepAlive } from '../../../src/ops/copy.js';
+import { copyKeepAlive } from '../../../src/ops/objects/copy.js';
 import { MiB, patternBytes } from '../multipart/support.js';
 
 let server: TestServer;

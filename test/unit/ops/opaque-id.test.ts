@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { opaqueId } from '../../../src/ops/opaque-id.js';
-import { newVersionId, parseVersionIdParam } from '../../../src/ops/version-ids.js';
+import { RequestParameters } from '../../../src/api/parameters.js';
+import { newVersionId } from '../../../src/ops/versioning/version-ids.js';
 
 test('opaqueId: URL-safe, never starting with a character a CLI reads as an option', () => {
   for (let i = 0; i < 5000; i++) {
@@ -12,5 +13,5 @@ test('opaqueId: URL-safe, never starting with a character a CLI reads as an opti
 
 test('newVersionId: accepted back as a versionId parameter', () => {
   const id = newVersionId();
-  assert.equal(parseVersionIdParam(new URLSearchParams({ versionId: id })), id);
+  assert.equal(new RequestParameters(new URLSearchParams({ versionId: id })).versionId(), id);
 });

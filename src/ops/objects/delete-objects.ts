@@ -1,0 +1,99 @@
+import { hashBuffer } from '../../checksum/index.js';
+import { S3Error } from '../../errors.js';
+import { limits } from '../../limits.js';
+import type { BucketRecord } from '../../store/meta/metadata-store.js';
+import { asList, readBodyBytes, textOf } from '../request-xml.js';
+import type { XmlObject } from '../types.js';
+import { checkKey } from './keys.js';
+import { checksumRequestFrom, verifyChecksums } from './checksums.js';
+import { toS3Error } from '../translate-error.js';
+import { deleteOne } from './objects.js';
+import type { OperationContext, OperationResult } from '../types.js';
+import { NULL_VERSION_ID } from '../versioning/version-ids.js';
+
+interface ObjectIdentifier {
+  readonly key: string;
+  readonly versionId?: string;
+}
+
+/**
+ * DeleteObjects (POST ?delete): up to 1000 keys, each deleted with DeleteObject's semantics
+ * (`deleteOne`); a failure is reported per key and never fails the request. The body must be
+ * protected by Content-MD5 or an x-amz-checksum-* header (or trailer), as AWS requires.
+ */
+export async function deleteObjects(ctx: OperationContext): Promise<OperationResult> {
+  const { bucket } = ctx;
+  const checksumRequest = checksumRequestFrom(ctx.headers);
+  if (checksumRequest.contentMd5 === undefined && checksumRequest.algorithm === undefined) {
+    throw new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5');
+  }
+  const bytes = await readBodyBytes(ctx.body);
+  const computed = new Map<string, Buffer>();
+  if (checksumRequest.algorithm) computed.set(checksumRequest.algorithm, hashBuffer(checksumRequest.algorithm, bytes));
+  verifyChecksums(checksumRequest, hashBuffer('MD5', bytes), computed, ctx.body.trailers());
+
+  const { objects, quiet } = parseDelete(bytes.toString('utf8'), ctx.body.parseXml);
+  const results = await Promise.all(objects.map((object) => deleteEntry(ctx, bucket, object)));
+  const deleted = results.filter((r) => r.kind === 'deleted').map((r) => r.xml);
+  const errors = results.filter((r) => r.kind === 'error').map((r) => r.xml);
+  return {
+    xml: {
+      root: 'DeleteResult',
+      body: { Deleted: quiet ? [] : deleted, Error: errors },
+    },
+  };
+}
+
+function parseDelete(text: string, parseXml: (text: string) => Record<string, unknown>): { objects: ObjectIdentifier[]; quiet: boolean } {
+  if (text.trim() === '') throw new S3Error('MalformedXML');
+  const document = parseXml(text).Delete;
+  if (document === undefined || typeof document !== 'object' || document === null) throw new S3Error('MalformedXML');
+  const root = document as Record<string, unknown>;
+  const entries = asList(root.Object as unknown);
+  if (entries.length === 0 || entries.length > limits.deleteObjectsKeysMax) throw new S3Error('MalformedXML');
+  const objects = entries.map((entry): ObjectIdentifier => {
+    if (typeof entry !== 'object' || entry === null) throw new S3Error('MalformedXML');
+    const fields = entry as Record<string, unknown>;
+    const key = textOf(fields.Key);
+    if (key === undefined) throw new S3Error('MalformedXML');
+    const versionId = fields.VersionId === undefined ? undefined : textOf(fields.VersionId);
+    if (fields.VersionId !== undefined && versionId === undefined) throw new S3Error('MalformedXML');
+    return { key, versionId };
+  });
+  const quietText = root.Quiet === undefined ? undefined : textOf(root.Quiet)?.trim().toLowerCase();
+  if (quietText !== undefined && quietText !== 'true' && quietText !== 'false') throw new S3Error('MalformedXML');
+  return { objects, quiet: quietText === 'true' };
+}
+
+type EntryResult = { kind: 'deleted' | 'error'; xml: XmlObject };
+
+async function deleteEntry(ctx: OperationContext, bucket: BucketRecord, object: ObjectIdentifier): Promise<EntryResult> {
+  const { key, versionId } = object;
+  try {
+    checkKey(key);
+    if (versionId !== undefined && versionId !== NULL_VERSION_ID && !/^[A-Za-z0-9_-]{32}$/.test(versionId)) {
+      throw new S3Error('NoSuchVersion');
+    }
+    const outcome = await deleteOne(ctx, bucket, key, versionId);
+    if (versionId !== undefined) {
+      return {
+        kind: 'deleted',
+        xml: {
+          Key: key,
+          VersionId: versionId,
+          DeleteMarker: outcome.deleteMarker ? true : undefined,
+          DeleteMarkerVersionId: outcome.deleteMarker ? versionId : undefined,
+        },
+      };
+    }
+    return {
+      kind: 'deleted',
+      xml: outcome.deleteMarker ? { Key: key, DeleteMarker: true, DeleteMarkerVersionId: outcome.versionId } : { Key: key },
+    };
+  } catch (error) {
+    const known = toS3Error(error);
+    if (!known) ctx.logError(error);
+    const s3Error = known ?? new S3Error('InternalError');
+    return { kind: 'error', xml: { Key: key, VersionId: versionId, Code: s3Error.code, Message: s3Error.message } };
+  }
+}

@@ -1,0 +1,101 @@
+import { S3Error } from '../../errors.js';
+import { limits } from '../../limits.js';
+import type { ObjectHeaders, ObjectVersion } from '../../store/meta/metadata-store.js';
+
+type Headers = Readonly<Record<string, string | undefined>>;
+
+export const STORAGE_CLASSES = new Set([
+  'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER',
+  'DEEP_ARCHIVE', 'OUTPOSTS', 'GLACIER_IR', 'SNOW', 'EXPRESS_ONEZONE',
+]);
+
+const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
+const USER_METADATA_PREFIX = 'x-amz-meta-';
+
+/** The representation headers PutObject / CreateMultipartUpload store with the object. */
+export function objectHeadersFrom(headers: Headers): ObjectHeaders {
+  return {
+    contentType: headers['content-type'] || DEFAULT_CONTENT_TYPE,
+    cacheControl: headers['cache-control'],
+    contentDisposition: headers['content-disposition'],
+    contentEncoding: stripAwsChunked(headers['content-encoding']),
+    contentLanguage: headers['content-language'],
+    expires: headers['expires'],
+    websiteRedirectLocation: headers['x-amz-website-redirect-location'],
+  };
+}
+
+/** `aws-chunked` is transfer framing, not a property of the object. */
+function stripAwsChunked(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const rest = value.split(',').map((s) => s.trim()).filter((s) => s !== '' && s.toLowerCase() !== 'aws-chunked');
+  return rest.length === 0 ? undefined : rest.join(',');
+}
+
+/** `x-amz-meta-*` headers (names lowercased, as S3 returns them); over 2 KB → MetadataTooLarge. */
+export function userMetadataFrom(headers: Headers): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  let bytes = 0;
+  for (const [name, value] of Object.entries(headers)) {
+    if (!name.startsWith(USER_METADATA_PREFIX) || value === undefined) continue;
+    const key = name.slice(USER_METADATA_PREFIX.length);
+    metadata[key] = value;
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+  }
+  if (bytes > limits.userMetadataBytesMax) {
+    throw new S3Error('MetadataTooLarge', undefined, { Size: bytes, MaxSizeAllowed: limits.userMetadataBytesMax });
+  }
+  return metadata;
+}
+
+export function storageClassFrom(headers: Headers): string {
+  const value = headers['x-amz-storage-class'];
+  if (value === undefined || value === '') return 'STANDARD';
+  if (!STORAGE_CLASSES.has(value)) throw new S3Error('InvalidStorageClass', undefined, { StorageClassRequested: value });
+  return value;
+}
+
+export function quoteEtag(etag: string): string {
+  return `"${etag}"`;
+}
+
+/** The headers GET and HEAD answer with for a stored version (without length/range headers). */
+export function objectResponseHeaders(version: ObjectVersion, showVersionId: boolean): Record<string, string | number | undefined> {
+  const h = version.headers;
+  const out: Record<string, string | number | undefined> = {
+    'last-modified': version.lastModified.toUTCString(),
+    etag: quoteEtag(version.etag),
+    'content-type': h.contentType,
+    'cache-control': h.cacheControl,
+    'content-disposition': h.contentDisposition,
+    'content-encoding': h.contentEncoding,
+    'content-language': h.contentLanguage,
+    expires: h.expires,
+    'x-amz-website-redirect-location': h.websiteRedirectLocation,
+    'x-amz-storage-class': version.storageClass === 'STANDARD' ? undefined : version.storageClass,
+    'x-amz-version-id': showVersionId ? version.versionId : undefined,
+    'x-amz-tagging-count': version.tags.length > 0 ? version.tags.length : undefined,
+    'accept-ranges': 'bytes',
+  };
+  for (const [key, value] of Object.entries(version.userMetadata)) out[USER_METADATA_PREFIX + key] = value;
+  return out;
+}
+
+const RESPONSE_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
+  ['response-content-type', 'content-type'],
+  ['response-content-language', 'content-language'],
+  ['response-expires', 'expires'],
+  ['response-cache-control', 'cache-control'],
+  ['response-content-disposition', 'content-disposition'],
+  ['response-content-encoding', 'content-encoding'],
+];
+
+/** GetObject's `response-*` query parameters override the stored headers (signed requests only). */
+export function applyResponseOverrides(headers: Record<string, string | number | undefined>, query: URLSearchParams, anonymous: boolean): void {
+  for (const [param, header] of RESPONSE_OVERRIDES) {
+    const value = query.get(param);
+    if (value === null) continue;
+    if (anonymous) throw new S3Error('InvalidRequest', 'Request specific response headers cannot be used for anonymous GET requests.');
+    headers[header] = value;
+  }
+}

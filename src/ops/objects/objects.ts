@@ -1,0 +1,206 @@
+import { S3Error } from '../../errors.js';
+import { limits } from '../../limits.js';
+import { checksumHeaderName, parseChecksumAlgorithm } from '../../checksum/index.js';
+import type { BucketRecord, ObjectVersion, WriteCondition } from '../../store/meta/metadata-store.js';
+import { checkKey } from './keys.js';
+import { checksumRequestFrom, verifyChecksums } from './checksums.js';
+import { checkReadPreconditions } from './conditionals.js';
+import { discard, ingestBody, requireDeclaredLength } from './ingest.js';
+import {
+  applyResponseOverrides,
+  objectHeadersFrom,
+  objectResponseHeaders,
+  quoteEtag,
+  storageClassFrom,
+  userMetadataFrom,
+} from './object-headers.js';
+import { partRead } from './part-number.js';
+import { parseRange } from './ranges.js';
+import { tagsFromHeader } from '../tagging/tag-set.js';
+import { eventsFor } from '../notification/events.js';
+import { readManifest, readManifestBuffer } from './read-object.js';
+import type { OperationContext, OperationResult } from '../types.js';
+import { newVersionId, NULL_VERSION_ID, showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
+
+/** `If-None-Match: *` / `If-Match: "etag"` on a write, decided atomically by the store. */
+export function writeConditionFrom(headers: Readonly<Record<string, string | undefined>>): WriteCondition | undefined {
+  const ifNoneMatch = headers['if-none-match'];
+  const ifMatch = headers['if-match'];
+  if (ifNoneMatch === undefined && ifMatch === undefined) return undefined;
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') {
+    throw new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented', { Header: 'If-None-Match' });
+  }
+  return {
+    ifNoneMatch: ifNoneMatch !== undefined ? true : undefined,
+    ifMatch: ifMatch === undefined ? undefined : ifMatch.trim().replace(/^"(.*)"$/, '$1'),
+  };
+}
+
+export async function putObject(ctx: OperationContext): Promise<OperationResult> {
+  const { bucket } = ctx;
+  const { key } = ctx.route;
+  checkKey(key);
+  const headers = ctx.headers;
+  const declared = requireDeclaredLength(ctx.body);
+  if (declared > limits.putObjectBytesMax) {
+    throw new S3Error('EntityTooLarge', undefined, { ProposedSize: declared, MaxSizeAllowed: limits.putObjectBytesMax });
+  }
+  const objectHeaders = objectHeadersFrom(headers);
+  const userMetadata = userMetadataFrom(headers);
+  const storageClass = storageClassFrom(headers);
+  const condition = writeConditionFrom(headers);
+  const checksumRequest = checksumRequestFrom(headers);
+  const tags = tagsFromHeader(headers['x-amz-tagging']);
+
+  const data = await ingestBody(ctx.services.blobs, ctx.body, {
+    maxBytes: limits.putObjectBytesMax,
+    algorithms: checksumRequest.algorithm ? [checksumRequest.algorithm] : [],
+  });
+  let released: readonly string[];
+  let versionId: string;
+  let checksum;
+  try {
+    checksum = verifyChecksums(checksumRequest, data.md5, data.checksums, ctx.body.trailers());
+    versionId = versionIdForWrite(bucket);
+    const etag = data.md5.toString('hex');
+    const lastModified = new Date();
+    const events = await eventsFor(ctx, bucket, 'ObjectCreated:Put', key, { size: data.size, etag, versionId }, lastModified);
+    ({ released } = await ctx.services.meta.putVersion(
+      {
+        bucket: bucket.name,
+        key,
+        versionId,
+        isDeleteMarker: false,
+        size: data.size,
+        etag,
+        lastModified,
+        ownerId: ctx.user!.id,
+        headers: objectHeaders,
+        userMetadata,
+        storageClass,
+        checksum,
+        tags,
+        manifest: data.manifest,
+      },
+      condition,
+      { events },
+    ));
+  } catch (error) {
+    await discard(ctx.services.blobs, data.manifest);
+    throw error;
+  }
+  await ctx.services.blobs.delete(released);
+  return {
+    headers: {
+      etag: quoteEtag(data.md5.toString('hex')),
+      'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
+      ...(checksum ? { [checksumHeaderName(parseChecksumAlgorithm(checksum.algorithm)!)]: checksum.value, 'x-amz-checksum-type': checksum.type } : {}),
+    },
+  };
+}
+
+/** The version a GET/HEAD/… names: latest, or `?versionId=`; 404s as S3 words them. */
+export async function findVersion(ctx: OperationContext, bucket: BucketRecord): Promise<ObjectVersion> {
+  const versionId = ctx.params.versionId();
+  const version = await ctx.services.meta.getVersion(bucket.name, ctx.route.key, versionId);
+  if (!version) {
+    if (versionId !== undefined && versionId !== NULL_VERSION_ID) {
+      throw new S3Error('NoSuchVersion', undefined, { Key: ctx.route.key, VersionId: versionId });
+    }
+    throw new S3Error('NoSuchKey', undefined, { Key: ctx.route.key });
+  }
+  if (version.isDeleteMarker) {
+    const headers = { 'x-amz-delete-marker': 'true', 'x-amz-version-id': version.versionId };
+    if (versionId !== undefined) {
+      throw new S3Error('MethodNotAllowed', undefined, { Method: ctx.route.operation === 'HeadObject' ? 'HEAD' : 'GET', ResourceType: 'DeleteMarker' }, { ...headers, 'last-modified': version.lastModified.toUTCString() });
+    }
+    throw new S3Error('NoSuchKey', undefined, { Key: ctx.route.key }, headers);
+  }
+  return version;
+}
+
+export async function getObject(ctx: OperationContext): Promise<OperationResult> {
+  const { bucket } = ctx;
+  const version = await findVersion(ctx, bucket);
+  checkReadPreconditions(ctx.headers, version);
+  const headers = objectResponseHeaders(version, showsVersionIds(bucket));
+  applyResponseOverrides(headers, ctx.query, ctx.user === null);
+  const part = partRead(ctx.params.partNumber(), ctx.headers, version);
+  if (part) Object.assign(headers, part.headers);
+  const range = part ? part.range : parseRange(ctx.headers['range'], version.size);
+  const wholeObject = part ? !version.parts?.length : !range;
+  if (wholeObject && ctx.headers['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED' && version.checksum) {
+    const algorithm = parseChecksumAlgorithm(version.checksum.algorithm);
+    if (algorithm) {
+      headers[checksumHeaderName(algorithm)] = version.checksum.value;
+      headers['x-amz-checksum-type'] = version.checksum.type;
+    }
+  }
+  const start = range?.start ?? 0;
+  const end = range?.end ?? version.size;
+  headers['content-length'] = end - start;
+  if (range) headers['content-range'] = `bytes ${start}-${end - 1}/${version.size}`;
+  const status = range ? 206 : 200;
+  if (ctx.route.operation === 'HeadObject') return { status, headers };
+  // Small objects: one read, then headers and body in a single write.
+  const payload = await readManifestBuffer(ctx.services.blobs, version.manifest, start, end);
+  if (payload) return { status, headers, payload };
+  return { status, headers, stream: readManifest(ctx.services.blobs, version.manifest, start, end) };
+}
+
+export async function deleteObject(ctx: OperationContext): Promise<OperationResult> {
+  const { bucket } = ctx;
+  const outcome = await deleteOne(ctx, bucket, ctx.route.key, ctx.params.versionId());
+  return {
+    status: 204,
+    headers: { 'x-amz-version-id': outcome.versionId, 'x-amz-delete-marker': outcome.deleteMarker ? 'true' : undefined },
+  };
+}
+
+export interface DeleteOutcome {
+  /** The version removed, or the delete marker created (undefined when unversioned). */
+  readonly versionId?: string;
+  /** True when a delete marker was created, or the version removed was one. */
+  readonly deleteMarker: boolean;
+}
+
+/**
+ * DeleteObject's semantics for one key, shared with DeleteObjects: with a version id, that
+ * version goes for good; otherwise unversioned buckets drop the null version and versioned ones
+ * get a delete marker (the null version's when suspended). A missing key or version is no error.
+ */
+export async function deleteOne(ctx: OperationContext, bucket: BucketRecord, key: string, versionId: string | undefined): Promise<DeleteOutcome> {
+  const { meta, blobs } = ctx.services;
+  if (versionId !== undefined || bucket.versioning === 'Unversioned') {
+    try {
+      const removed = versionId ?? NULL_VERSION_ID;
+      const events = await eventsFor(ctx, bucket, 'ObjectRemoved:Delete', key, { versionId: removed });
+      const { deleted, released } = await meta.deleteVersion(bucket.name, key, removed, events);
+      await blobs.delete(released);
+      return { versionId, deleteMarker: deleted.isDeleteMarker };
+    } catch (error) {
+      if ((error as { code?: string }).code === 'VersionNotFound') return { versionId, deleteMarker: false };
+      throw error;
+    }
+  }
+  const markerId = bucket.versioning === 'Enabled' ? newVersionId() : NULL_VERSION_ID;
+  const lastModified = new Date();
+  const events = await eventsFor(ctx, bucket, 'ObjectRemoved:DeleteMarkerCreated', key, { versionId: markerId }, lastModified);
+  const { released } = await meta.putVersion({
+    bucket: bucket.name,
+    key,
+    versionId: markerId,
+    isDeleteMarker: true,
+    size: 0,
+    etag: '',
+    lastModified,
+    ownerId: ctx.user!.id,
+    headers: {},
+    userMetadata: {},
+    storageClass: 'STANDARD',
+    tags: [],
+    manifest: [],
+  }, undefined, { events });
+  await blobs.delete(released);
+  return { versionId: markerId, deleteMarker: true };
+}

@@ -1,0 +1,42 @@
+import { checksumHeaderName, parseChecksumAlgorithm } from '../../checksum/index.js';
+import { S3Error } from '../../errors.js';
+import type { ObjectVersion } from '../../store/meta/metadata-store.js';
+import type { ByteRange } from './ranges.js';
+
+export interface PartRead {
+  /** undefined for an empty object (nothing to range over). */
+  readonly range?: ByteRange;
+  readonly headers: Record<string, string | number | undefined>;
+}
+
+/**
+ * GetObject/HeadObject `?partNumber=N`: the bytes of part N of a multipart object (a
+ * non-multipart object has one part, itself), with `x-amz-mp-parts-count`. A part the object
+ * does not have → 416 InvalidPartNumber; `Range` with it → 400 InvalidRequest.
+ */
+export function partRead(partNumber: number | undefined, headers: Readonly<Record<string, string | undefined>>, version: ObjectVersion): PartRead | undefined {
+  if (partNumber === undefined) return undefined;
+  if (headers['range'] !== undefined) throw new S3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter');
+  const parts = version.parts;
+  if (!parts || parts.length === 0) {
+    if (partNumber !== 1) throw invalidPartNumber(partNumber, 1);
+    return { range: version.size > 0 ? { start: 0, end: version.size } : undefined, headers: {} };
+  }
+  let start = 0;
+  for (const part of parts) {
+    if (part.partNumber === partNumber) {
+      const out: Record<string, string | number | undefined> = { 'x-amz-mp-parts-count': parts.length };
+      const algorithm = version.checksum ? parseChecksumAlgorithm(version.checksum.algorithm) : undefined;
+      if (algorithm && part.checksum && headers['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED') {
+        out[checksumHeaderName(algorithm)] = part.checksum;
+      }
+      return { range: part.size > 0 ? { start, end: start + part.size } : undefined, headers: out };
+    }
+    start += part.size;
+  }
+  throw invalidPartNumber(partNumber, parts.length);
+}
+
+function invalidPartNumber(requested: number, count: number): S3Error {
+  return new S3Error('InvalidPartNumber', undefined, { PartNumberRequested: requested, ActualPartCount: count });
+}

@@ -1,0 +1,48 @@
+import { Readable } from 'node:stream';
+import type { BlobStore } from '../../store/blob/blob-store.js';
+import type { Extent } from '../../store/meta/metadata-store.js';
+
+/** Reads up to this many bytes are answered from one buffer instead of a stream. */
+export const BUFFERED_READ_BYTES_MAX = 128 * 1024;
+
+/**
+ * Bytes [start, end) of an object in one buffer, when the store can read that way and the range
+ * is small (≤ BUFFERED_READ_BYTES_MAX); undefined otherwise (use readManifest).
+ */
+export async function readManifestBuffer(blobs: BlobStore, manifest: readonly Extent[], start: number, end: number): Promise<Buffer | undefined> {
+  if (!blobs.readBuffer || end - start > BUFFERED_READ_BYTES_MAX) return undefined;
+  const pieces = piecesOf(manifest, start, end);
+  const buffers = await Promise.all(pieces.map((p) => blobs.readBuffer!(p.blobId, p.from, p.to)));
+  return buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers);
+}
+
+function piecesOf(manifest: readonly Extent[], start: number, end: number): Array<{ blobId: string; from: number; to: number }> {
+  const pieces: Array<{ blobId: string; from: number; to: number }> = [];
+  let position = 0;
+  for (const extent of manifest) {
+    const extentEnd = position + extent.length;
+    if (extentEnd > start && position < end) {
+      const from = Math.max(start, position) - position + extent.offset;
+      const to = Math.min(end, extentEnd) - position + extent.offset;
+      pieces.push({ blobId: extent.blobId, from, to });
+    }
+    position = extentEnd;
+    if (position >= end) break;
+  }
+  return pieces;
+}
+
+/**
+ * Bytes [start, end) of an object made of extents, as one stream — a range may span several
+ * parts' blobs. Blobs are opened one after another, only when reached.
+ */
+export function readManifest(blobs: BlobStore, manifest: readonly Extent[], start: number, end: number): Readable {
+  const pieces = piecesOf(manifest, start, end);
+  if (pieces.length === 1) return blobs.read(pieces[0]!.blobId, pieces[0]!.from, pieces[0]!.to);
+  return Readable.from(
+    (async function* () {
+      for (const piece of pieces) yield* blobs.read(piece.blobId, piece.from, piece.to) as AsyncIterable<Buffer>;
+    })(),
+    { objectMode: false },
+  );
+}

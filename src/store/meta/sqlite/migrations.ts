@@ -1,0 +1,116 @@
+import type { Migration } from '../migrations.js';
+import { schemaVersionOf } from '../migrations.js';
+
+/**
+ * SQLite schema, as versioned migrations (../migrations.ts). Every object row is a version (the
+ * 'null' version while versioning is off); delete markers are rows; `is_latest` is maintained in
+ * the same transaction as each write and indexed (partially, on visible objects only) so listing
+ * seeks instead of filtering.
+ * TEXT uses the BINARY collation: keys compare as UTF-8 bytes, which is S3's listing order.
+ */
+const SCHEMA_V1 = `
+CREATE TABLE IF NOT EXISTS buckets (
+  name        TEXT PRIMARY KEY,
+  owner_id    TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  region      TEXT NOT NULL,
+  versioning  TEXT NOT NULL DEFAULT 'Unversioned',
+  object_lock INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE IF NOT EXISTS bucket_configs (
+  bucket   TEXT NOT NULL REFERENCES buckets(name) ON DELETE CASCADE,
+  kind     TEXT NOT NULL,
+  document TEXT NOT NULL,
+  PRIMARY KEY (bucket, kind)
+);
+
+CREATE TABLE IF NOT EXISTS versions (
+  seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+  bucket           TEXT NOT NULL,
+  key              TEXT NOT NULL,
+  version_id       TEXT NOT NULL,
+  is_latest        INTEGER NOT NULL,
+  is_delete_marker INTEGER NOT NULL,
+  size             INTEGER NOT NULL,
+  etag             TEXT NOT NULL,
+  last_modified    INTEGER NOT NULL,
+  owner_id         TEXT NOT NULL,
+  attributes       TEXT NOT NULL,
+  tags             TEXT NOT NULL,
+  manifest         TEXT NOT NULL,
+  UNIQUE (bucket, key, version_id)
+);
+CREATE INDEX IF NOT EXISTS versions_by_key ON versions (bucket, key, seq DESC);
+CREATE INDEX IF NOT EXISTS visible_objects ON versions (bucket, key) WHERE is_latest = 1 AND is_delete_marker = 0;
+
+CREATE TABLE IF NOT EXISTS uploads (
+  upload_id  TEXT PRIMARY KEY,
+  bucket     TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  initiated  INTEGER NOT NULL,
+  owner_id   TEXT NOT NULL,
+  attributes TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, initiated, upload_id);
+
+CREATE TABLE IF NOT EXISTS parts (
+  upload_id     TEXT NOT NULL REFERENCES uploads(upload_id) ON DELETE CASCADE,
+  part_number   INTEGER NOT NULL,
+  size          INTEGER NOT NULL,
+  etag          TEXT NOT NULL,
+  last_modified INTEGER NOT NULL,
+  checksum      TEXT,
+  manifest      TEXT NOT NULL,
+  PRIMARY KEY (upload_id, part_number)
+);
+
+-- Recent completions of multipart uploads (the upload row is gone by then), so that a retried
+-- CompleteMultipartUpload is answered with the same result. Written in completeUpload's
+-- transaction; bounded by age and count, pruned a batch at a time by later completions.
+CREATE TABLE IF NOT EXISTS completed_uploads (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  upload_id    TEXT NOT NULL UNIQUE,
+  bucket       TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  version_id   TEXT NOT NULL,
+  etag         TEXT NOT NULL,
+  checksum     TEXT,
+  parts_digest TEXT NOT NULL,
+  completed_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS completed_uploads_by_time ON completed_uploads (completed_at);
+CREATE INDEX IF NOT EXISTS completed_uploads_by_bucket ON completed_uploads (bucket);
+
+-- One row per blob that something references; refs counts versions' and parts' extents.
+CREATE TABLE IF NOT EXISTS blobs (
+  id   TEXT PRIMARY KEY,
+  refs INTEGER NOT NULL
+);
+`;
+
+const OUTBOX_AND_LEASES = `
+-- The event outbox: each mutation that produces event notifications appends them here in its own
+-- transaction; the dispatcher (src/jobs/outbox-dispatcher.ts) deletes a row once every delivery
+-- is acknowledged. seq orders events (and is each event's sequencer).
+CREATE TABLE outbox (
+  seq   INTEGER PRIMARY KEY AUTOINCREMENT,
+  event TEXT NOT NULL
+);
+
+-- Leases: one holder per background job when several gateways share the database.
+CREATE TABLE leases (
+  name       TEXT PRIMARY KEY,
+  holder     TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+`;
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
+  // listBuckets(owner) and createBucket's per-owner count read every bucket without it.
+  { version: 2, description: 'index buckets by owner', sql: 'CREATE INDEX buckets_by_owner ON buckets (owner_id);' },
+  { version: 3, description: 'event outbox and job leases', sql: OUTBOX_AND_LEASES },
+];
+
+export const SCHEMA_VERSION = schemaVersionOf(SQLITE_MIGRATIONS);

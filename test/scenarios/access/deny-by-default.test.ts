@@ -1,0 +1,63 @@
+/**
+ * Generated from the operation table: a user with no grant, and an anonymous caller, get
+ * 403 AccessDenied on every operation of every scope — implemented or not, since authorization
+ * comes before NotImplemented — on a bucket and object they do not own.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { OPERATION_NAMES, type OperationName } from '../../../src/api/operations.js';
+import { errorCode, rawRequest, signV4, type RawResponse } from '../../helpers/raw-request.js';
+import { OTHER_USER, ROOT_KEYS, startServer, type TestServer } from '../../helpers/start-server.js';
+import { EXAMPLES, parseExample } from '../../unit/api/operation-examples.js';
+
+/** What any authenticated user may do today without a grant: list its own buckets, create one. */
+const ALLOWED_TO_EVERY_USER: ReadonlySet<OperationName> = new Set(['ListBuckets', 'CreateBucket']);
+
+describe('access.deny by default', () => {
+  let server: TestServer;
+  let bucket: string;
+  before(async () => {
+    server = await startServer();
+    bucket = await server.newBucket('deny', { keys: ['k'] });
+  });
+  after(() => server.stop());
+
+  function send(name: OperationName, signed: boolean): Promise<RawResponse> {
+    const example = parseExample(EXAMPLES[name]);
+    const path = example.path.replace(/^\/b(?=\/|$)/, `/${bucket}`);
+    const headers: Record<string, string> = {};
+    for (const header of example.headers) headers[header] = header === 'x-amz-copy-source' ? `${bucket}/k` : 'route';
+    const host = new URL(server.endpoint).host;
+    const query = example.query;
+    const all = signed ? signV4({ method: example.method, path, query, host, headers, ...OTHER_USER }) : { ...headers, host };
+    return rawRequest(server.endpoint, { method: example.method, path: query ? `${path}?${query}` : path, headers: all });
+  }
+
+  function assertDenied(name: OperationName, res: RawResponse): void {
+    assert.equal(res.status, 403, `${name}: HTTP ${res.status} ${res.text}`);
+    if (name === 'HeadBucket' || name === 'HeadObject') return; // HEAD answers carry no body
+    assert.equal(errorCode(res.text), 'AccessDenied', `${name}: ${res.text}`);
+    assert.match(res.text, /<Message>Access Denied<\/Message>/, name);
+  }
+
+  it('everyOperation.userWithoutGrant → AccessDenied', async () => {
+    for (const name of OPERATION_NAMES) {
+      if (ALLOWED_TO_EVERY_USER.has(name)) continue;
+      assertDenied(name, await send(name, true));
+    }
+  });
+
+  it('everyOperation.anonymous → AccessDenied', async () => {
+    for (const name of OPERATION_NAMES) assertDenied(name, await send(name, false));
+  });
+
+  it('everyOperation.the object and bucket are untouched afterwards', async () => {
+    const res = await rawRequest(server.endpoint, {
+      method: 'GET',
+      path: `/${bucket}/k`,
+      headers: signV4({ method: 'GET', path: `/${bucket}/k`, host: new URL(server.endpoint).host, ...ROOT_KEYS }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.text, 'k');
+  });
+});
