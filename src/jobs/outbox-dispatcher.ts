@@ -33,6 +33,10 @@ export interface DispatchCounters {
 
 export const OUTBOX_LEASE = 'outbox-dispatcher';
 const WAKE_DELAY_MS = 5;
+/** How long the cursor waits at a seq not seen (an uncommitted or rolled-back transaction's). */
+const OUTBOX_GAP_MS = 2000;
+/** Every this many polls, the outbox is read from its start (records of gaps given up on). */
+const SWEEP_EVERY_POLLS = 10;
 
 /**
  * Drains the event outbox to the targets: at least once, in order per key, with exponential
@@ -55,11 +59,28 @@ export class OutboxDispatcher {
   /** Bumped when the lease is lost or the dispatcher stops: work of an older epoch stops. */
   private epoch = 0;
   private stopped = false;
-  /** Highest seq taken into memory; a read after a wake-up starts after it. */
-  private highestSeq = 0;
+  /**
+   * Reads start after this seq: every record at or below it was taken, or belongs to a gap given
+   * up on. A gap (a seq not seen while higher ones were) is a transaction that took its seq but
+   * had not committed when read (PostgreSQL assigns seqs before commit), or rolled back: the
+   * cursor waits for it up to OUTBOX_GAP_MS, so that a key's later record is never taken before
+   * its earlier one. Records of a gap given up on are found by the periodic sweep from seq 0.
+   */
+  private cursor = 0;
+  /** Seqs above the cursor already taken. */
+  private readonly takenAbove = new Set<number>();
+  private gap: { seq: number; since: number } | undefined;
+  /** No read since becoming leader: the first record read places the cursor. */
+  private cursorPlaced = false;
+  private polls = 0;
   private inMemory = 0;
   /** Seqs in memory or delivered and awaiting deletion: never taken twice. */
   private readonly known = new Set<number>();
+  /**
+   * Seqs deleted from the outbox, to forget (from `known`) before the next read: a read already
+   * running when they were deleted may still return them.
+   */
+  private deleted: number[] = [];
   private readonly queues = new Map<string, OutboxRecord[]>();
   private filling = false;
   private fillAgain = false;
@@ -85,7 +106,7 @@ export class OutboxDispatcher {
     this.unwatch = this.meta.watchOutbox(() => this.wake());
     this.timers = [
       setInterval(() => void this.holdLease(), Math.max(1, Math.floor(this.leaseTtlMs / 3))),
-      setInterval(() => void this.fill(true), this.pollMs),
+      setInterval(() => void this.fill(++this.polls % SWEEP_EVERY_POLLS === 0), this.pollMs),
     ];
     for (const timer of this.timers) timer.unref();
     void this.holdLease();
@@ -136,16 +157,19 @@ export class OutboxDispatcher {
       this.queues.clear();
       this.known.clear();
       this.inMemory = 0;
-      this.highestSeq = 0;
+      this.cursor = 0;
+      this.takenAbove.clear();
+      this.deleted = [];
+      this.gap = undefined;
+      this.cursorPlaced = false;
     }
   }
 
   /**
-   * Reads new outbox records into the per-key queues, while there is room: after the highest
-   * seq seen, or (`fromStart`, each poll) from the beginning, skipping the records already taken.
-   * A store whose seqs are assigned before commit (PostgreSQL: concurrent transactions commit in
-   * any order) can show a record below the highest seen; the poll picks it up. One key's records
-   * commit in seq order (its writes are serialized), so per-key order holds either way.
+   * Reads new outbox records into the per-key queues, while there is room: after the cursor, or
+   * (`fromStart`, a periodic sweep) from the beginning, skipping the records already taken.
+   * One key's records commit in seq order (its writes are serialized), and the cursor never
+   * passes a seq that may still commit, so a key's records are taken in order.
    */
   private async fill(fromStart = false): Promise<void> {
     if (!this.leader || this.stopped) return;
@@ -161,11 +185,23 @@ export class OutboxDispatcher {
         const epoch = this.epoch;
         while (this.leader && !this.stopped && this.inMemory < this.recordsInMemoryMax) {
           const wanted = this.recordsInMemoryMax - this.inMemory;
-          const after = fromStart ? 0 : this.highestSeq;
-          const limit = fromStart ? wanted + this.known.size : wanted;
+          for (const seq of this.deleted) this.known.delete(seq);
+          this.deleted = [];
+          const after = fromStart ? 0 : this.cursor;
+          const limit = wanted + (fromStart ? this.known.size : this.takenAbove.size);
           const records = await this.meta.listOutbox(after, limit);
           if (epoch !== this.epoch) break;
-          for (const record of records) if (!this.known.has(record.seq)) this.enqueue(record);
+          if (!this.cursorPlaced && records.length > 0) {
+            // Below the first record of the first read: records delivered before (deleted).
+            this.cursor = Math.max(this.cursor, records[0]!.seq - 1);
+            this.cursorPlaced = true;
+          }
+          for (const record of records) {
+            if (record.seq <= this.cursor && !fromStart) continue;
+            if (!this.known.has(record.seq)) this.enqueue(record);
+            if (record.seq > this.cursor) this.takenAbove.add(record.seq);
+          }
+          this.advanceCursor();
           if (records.length < limit) break;
           fromStart = false;
         }
@@ -179,8 +215,25 @@ export class OutboxDispatcher {
     }
   }
 
+  /** Moves the cursor over taken seqs; over a gap only once it has waited OUTBOX_GAP_MS. */
+  private advanceCursor(): void {
+    for (;;) {
+      const next = this.cursor + 1;
+      if (this.takenAbove.delete(next)) {
+        this.cursor = next;
+        continue;
+      }
+      if (this.takenAbove.size === 0) return;
+      if (this.gap?.seq !== next) {
+        this.gap = { seq: next, since: Date.now() };
+        return;
+      }
+      if (Date.now() - this.gap.since < OUTBOX_GAP_MS) return;
+      this.cursor = Math.min(...this.takenAbove) - 1;
+    }
+  }
+
   private enqueue(record: OutboxRecord): void {
-    this.highestSeq = Math.max(this.highestSeq, record.seq);
     this.known.add(record.seq);
     this.inMemory++;
     this.counters.queued++;
@@ -261,7 +314,7 @@ export class OutboxDispatcher {
         this.deletions = [];
         // A failure leaves the records in the outbox: they are delivered again after a restart.
         await this.meta.deleteOutbox(batch).then(
-          () => batch.forEach((seq) => this.known.delete(seq)),
+          () => this.deleted.push(...batch),
           (error: unknown) => this.log('deleting delivered records failed', error),
         );
       }
