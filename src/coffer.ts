@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createAuthorizer, ownershipRule } from './access/authorize.js';
@@ -8,11 +7,14 @@ import { loadRootUser, loadUsersFile } from './auth/users.js';
 import type { CofferConfig } from './config.js';
 import { createTarget, loadNotifyConfig, type TargetConfig } from './events/notify-config.js';
 import { OutboxDispatcher, type DispatchCounters, type OutboxDispatcherOptions } from './jobs/outbox-dispatcher.js';
+import { prepareDataDir } from './data-dir.js';
 import { createPipeline } from './http/pipeline.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, type HttpServerOptions } from './http/server.js';
 import type { Services } from './ops/types.js';
+import { startScheduler } from './jobs/scheduler.js';
 import { FsBlobStore } from './store/blob/fs-blob-store.js';
 import { collectOrphans } from './store/collector.js';
+import type { IoProbe } from './store/io-probe.js';
 import type { MetadataStore } from './store/meta/metadata-store.js';
 import { SqliteMetadataStore } from './store/meta/sqlite/sqlite-store.js';
 import { PostgresMetadataStore } from './store/meta/postgres/postgres-store.js';
@@ -26,12 +28,18 @@ export interface CofferOptions extends Partial<CofferConfig> {
   readonly users?: readonly User[];
   /** Where unexpected errors go (default: console.error with the request id). */
   readonly logError?: (requestId: string, error: unknown) => void;
+  /** Where start-up warnings go, e.g. a data dir tightened to 0700 (default: console.warn). */
+  readonly warn?: (message: string) => void;
+  /** Tests only: the stores' I/O probe, through which test/faults injects disk and database faults. */
+  readonly ioProbe?: IoProbe;
   /** A lower cap than AWS's on the buckets one user may own (default and maximum: limits.bucketsPerUserMax). */
   readonly bucketsPerUserMax?: number;
   /** Event notification targets (instead of, or besides, those of `notifyConfig`). */
   readonly notifyTargets?: readonly TargetConfig[];
   /** Outbox dispatch tuning (tests shorten the retry delays). */
   readonly dispatch?: Pick<OutboxDispatcherOptions, 'pollMs' | 'retryBaseMs' | 'retryMaxMs' | 'leaseTtlMs' | 'log'>;
+  /** The HTTP server's caps and timeouts (defaults from limits.ts), e.g. lower ones for tests. */
+  readonly http?: HttpServerOptions;
 }
 
 export interface RunningCoffer {
@@ -52,7 +60,7 @@ export interface RunningCoffer {
 export async function startCoffer(options: CofferOptions = {}): Promise<RunningCoffer> {
   const dataDir = resolve(options.dataDir ?? './data');
   const region = options.region ?? 'us-east-1';
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await prepareDataDir(dataDir, options.warn ?? ((message) => console.warn(`coffer: warning: ${message}`)));
   const root = await loadRootUser(dataDir, options.accessKeyId, options.secretAccessKey);
   const fileUsers = options.usersFile ? await loadUsersFile(options.usersFile) : [];
   const credentials = new StaticCredentialStore([root.user, ...fileUsers, ...(options.users ?? [])]);
@@ -65,23 +73,25 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   const lock = shared ? undefined : lockDataDir(dataDir);
   let meta: MetadataStore;
   try {
-    meta = await openMetadataStore(metadata, dataDir);
+    meta = await openMetadataStore(metadata, dataDir, options.ioProbe);
   } catch (error) {
     lock?.release();
     throw error;
   }
-  const blobs = await FsBlobStore.open(dataDir);
+  const blobs = await FsBlobStore.open(dataDir, { probe: options.ioProbe });
   // One process owns an embedded data dir, so anything unreferenced at start-up is debris. A
   // shared one may hold other gateways' uploads in flight: only what is older than any upload
   // can be is collected there.
   await collectOrphans(meta, blobs, Date.now() - (shared ? SHARED_ORPHAN_AGE_MS : 0));
 
   const authorize = createAuthorizer([ownershipRule(root.user.id)]);
+  const lifecycleDayMs = (options.lifecycleDaySeconds ?? 86_400) * 1000;
   const services: Services = {
-    meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax, notificationTargets: new Set(targets.keys()),
+    meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax, lifecycleDayMs,
+    notificationTargets: new Set(targets.keys()),
   };
   const logError = options.logError ?? ((requestId, error) => console.error(`[${requestId}] internal error:`, error));
-  const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }));
+  const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }), options.http);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 9000, options.host ?? '127.0.0.1', () => {
@@ -90,8 +100,12 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     });
   });
   // The outbox is drained even with no targets declared: records of ARNs since removed are dropped (and logged).
-  const dispatcher = new OutboxDispatcher({ meta, targets, holder: randomUUID(), ...options.dispatch });
+  // One process owns an embedded data dir (the lock): its dispatcher's holder id is the same at
+  // every start, so a successor renews the lease a crashed process left instead of waiting it out.
+  const holder = shared ? randomUUID() : 'data-dir-owner';
+  const dispatcher = new OutboxDispatcher({ meta, targets, holder, ...options.dispatch });
   dispatcher.start();
+  const scheduler = startScheduler({ meta, blobs, dayMs: lifecycleDayMs, logError: (error) => logError('lifecycle', error) });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
@@ -115,6 +129,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
           });
           server.closeIdleConnections();
         });
+        // The scheduler first: lifecycle expirations append events for the dispatcher.
+        await scheduler.stop();
         await dispatcher.stop();
         await Promise.all([...targets.values()].map((target) => target.close()));
         await meta.close();
@@ -131,12 +147,12 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
  */
 const SHARED_ORPHAN_AGE_MS = 24 * 60 * 60 * 1000;
 
-function isPostgresUrl(spec: string): boolean {
+export function isPostgresUrl(spec: string): boolean {
   return /^postgres(ql)?:\/\//i.test(spec);
 }
 
-async function openMetadataStore(spec: string, dataDir: string): Promise<MetadataStore> {
-  if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite') });
+export async function openMetadataStore(spec: string, dataDir: string, probe?: IoProbe): Promise<MetadataStore> {
+  if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite'), probe });
   if (spec === 'memory') return new SqliteMetadataStore({ path: ':memory:' });
   if (isPostgresUrl(spec)) {
     try {

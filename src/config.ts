@@ -15,6 +15,8 @@ export interface CofferConfig {
   readonly metadata: string;
   /** JSON file declaring the event notification targets (`{"targets": [...]}`). */
   readonly notifyConfig?: string;
+  /** How long a lifecycle "day" lasts (86,400; shorter for tests and demos). */
+  readonly lifecycleDaySeconds: number;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:9000';
@@ -30,6 +32,8 @@ const USAGE = `Usage: coffer [options]
   --metadata URL        'sqlite' (in the data dir) or postgres://user:password@host:port/db
                         (env COFFER_METADATA_URL, default sqlite)
   --notify-config FILE  JSON file of event notification targets (env COFFER_NOTIFY_CONFIG)
+  Lifecycle: COFFER_LIFECYCLE_DAY_SECONDS makes a lifecycle day that many seconds (default 86400).
+  \`coffer lifecycle run\` runs a lifecycle pass now (same --data-dir / --metadata).
   Root credentials: COFFER_ACCESS_KEY_ID / COFFER_SECRET_ACCESS_KEY (generated and kept in the data dir when unset).`;
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): CofferConfig | 'help' {
@@ -67,6 +71,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     usersFile: str('users', 'COFFER_USERS_FILE'),
     metadata: str('metadata', 'COFFER_METADATA_URL', 'sqlite')!,
     notifyConfig: str('notify-config', 'COFFER_NOTIFY_CONFIG'),
+    lifecycleDaySeconds: lifecycleDaySeconds(env.COFFER_LIFECYCLE_DAY_SECONDS),
   };
 }
 
@@ -84,6 +89,12 @@ export function redactUrl(spec: string): string {
 
 export function usage(): string {
   return USAGE;
+}
+
+function lifecycleDaySeconds(value: string | undefined): number {
+  if (!value) return 86_400;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new ConfigError(`invalid COFFER_LIFECYCLE_DAY_SECONDS '${value}': expected a whole number of seconds ≥ 1`);
+  return Number(value);
 }
 
 function parseAddress(address: string): { host: string; port: number } {

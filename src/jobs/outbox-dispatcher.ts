@@ -141,7 +141,8 @@ export class OutboxDispatcher {
     if (this.stopped) return;
     let held: boolean;
     try {
-      held = await this.meta.acquireLease(OUTBOX_LEASE, this.options.holder, new Date(), this.leaseTtlMs);
+      const now = new Date();
+      held = (await this.meta.acquireLease(OUTBOX_LEASE, this.options.holder, now, new Date(now.getTime() + this.leaseTtlMs))).held;
     } catch (error) {
       this.log('renewing the lease failed', error);
       held = false;

@@ -26,6 +26,15 @@ import {
 } from './tagging/tagging.js';
 import { getBucketVersioning, putBucketVersioning } from './versioning/versioning.js';
 import type { OperationHandler, ServiceOperationHandler } from './types.js';
+import { restoreObject } from './objects/restore.js';
+import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from './config/lifecycle.js';
+import { getBucketAccelerateConfiguration, putBucketAccelerateConfiguration } from './config/accelerate.js';
+import { analytics } from './config/analytics.js';
+import { intelligentTiering } from './config/intelligent-tiering.js';
+import { inventory } from './config/inventory.js';
+import { metrics } from './config/metrics.js';
+import { getBucketRequestPayment, putBucketRequestPayment } from './config/request-payment.js';
+import { getBucketLogging, getBucketReplication } from './config/unconfigured.js';
 
 /** Implemented operations that run without a loaded bucket (service scope, CreateBucket). */
 export const serviceHandlers: Partial<Record<OperationName, ServiceOperationHandler>> = {
@@ -72,4 +81,31 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   // event notifications (issue 15); the legacy PutBucketNotification shares the resource and elements
   PutBucketNotificationConfiguration: putBucketNotificationConfiguration,
   GetBucketNotificationConfiguration: getBucketNotificationConfiguration,
+  // bucket configurations (issue 14)
+  PutBucketLifecycleConfiguration: putBucketLifecycleConfiguration,
+  GetBucketLifecycleConfiguration: getBucketLifecycleConfiguration,
+  DeleteBucketLifecycle: deleteBucketLifecycle,
+  PutBucketAccelerateConfiguration: putBucketAccelerateConfiguration,
+  GetBucketAccelerateConfiguration: getBucketAccelerateConfiguration,
+  PutBucketRequestPayment: putBucketRequestPayment,
+  GetBucketRequestPayment: getBucketRequestPayment,
+  PutBucketAnalyticsConfiguration: analytics.put,
+  GetBucketAnalyticsConfiguration: analytics.get,
+  DeleteBucketAnalyticsConfiguration: analytics.delete,
+  ListBucketAnalyticsConfigurations: analytics.list,
+  PutBucketMetricsConfiguration: metrics.put,
+  GetBucketMetricsConfiguration: metrics.get,
+  DeleteBucketMetricsConfiguration: metrics.delete,
+  ListBucketMetricsConfigurations: metrics.list,
+  PutBucketIntelligentTieringConfiguration: intelligentTiering.put,
+  GetBucketIntelligentTieringConfiguration: intelligentTiering.get,
+  DeleteBucketIntelligentTieringConfiguration: intelligentTiering.delete,
+  ListBucketIntelligentTieringConfigurations: intelligentTiering.list,
+  PutBucketInventoryConfiguration: inventory.put,
+  GetBucketInventoryConfiguration: inventory.get,
+  DeleteBucketInventoryConfiguration: inventory.delete,
+  ListBucketInventoryConfigurations: inventory.list,
+  GetBucketLogging: getBucketLogging,
+  GetBucketReplication: getBucketReplication,
+  RestoreObject: restoreObject,
 };

@@ -122,7 +122,7 @@ describe('OutboxDispatcher', () => {
     const first = new RecordingTarget('arn:t');
     const second = new RecordingTarget('arn:t');
     const a = start([first], 'gateway-a');
-    await until(async () => (await store.acquireLease('outbox-dispatcher', 'probe', new Date(), 1)) === false);
+    await until(async () => !(await store.acquireLease('outbox-dispatcher', 'probe', new Date(), new Date(Date.now() + 1))).held);
     const b = start([second], 'gateway-b');
     for (let i = 0; i < 5; i++) await appendEvent(store, `k${i}`, 'ObjectCreated:Put', [{ configurationId: 'c', targetArn: 'arn:t' }]);
     await until(() => first.acked.length === 5);

@@ -1,5 +1,6 @@
 import type {
   BucketRecord,
+  LifecycleCandidate,
   CompletedUpload,
   Extent,
   MultipartUpload,
@@ -74,6 +75,7 @@ export function versionAttributes(v: NewVersion) {
     headers: v.headers,
     userMetadata: v.userMetadata,
     storageClass: v.storageClass,
+    restoredUntil: v.restoredUntil?.getTime(),
     checksum: v.checksum,
     parts: v.parts,
   };
@@ -94,6 +96,7 @@ export function rowToVersion(row: VersionRow): ObjectVersion {
     headers: attributes.headers,
     userMetadata: attributes.userMetadata,
     storageClass: attributes.storageClass,
+    ...(attributes.restoredUntil === undefined ? {} : { restoredUntil: new Date(attributes.restoredUntil) }),
     checksum: attributes.checksum,
     parts: attributes.parts,
     tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
@@ -200,4 +203,32 @@ export function rowToCompletedUpload(row: CompletedRow): CompletedUpload {
 export function decodeEvent(text: string): OutboxEvent {
   const event = JSON.parse(text) as OutboxEvent & { time: string };
   return { ...event, time: new Date(event.time) };
+}
+
+/** What lifecycle scans read of a version (both stores' CANDIDATE_COLUMNS, plus the `newer` count). */
+export interface CandidateRow {
+  seq: number;
+  key: string;
+  version_id: string;
+  is_delete_marker: number | boolean;
+  size: number;
+  last_modified: number;
+  attributes: string;
+  tags: string;
+  noncurrent_since: number | null;
+  newer: number | null;
+}
+
+export function rowToCandidate(row: CandidateRow): LifecycleCandidate {
+  return {
+    key: row.key,
+    versionId: row.version_id,
+    isDeleteMarker: Boolean(row.is_delete_marker),
+    size: Number(row.size),
+    lastModified: new Date(Number(row.last_modified)),
+    storageClass: (JSON.parse(row.attributes) as ReturnType<typeof versionAttributes>).storageClass,
+    tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
+    ...(row.noncurrent_since === null ? {} : { noncurrentSince: new Date(Number(row.noncurrent_since)) }),
+    ...(row.newer === null ? {} : { newerNoncurrentVersions: Number(row.newer) }),
+  };
 }
