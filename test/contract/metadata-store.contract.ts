@@ -979,6 +979,18 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.deepEqual(await store.listOutbox(0, 10), []);
       });
 
+      test('outbox.removeVersionIf appends its events only when it applies', async () => {
+        await store.createBucket(bucketRecord('bkt'));
+        const lastModified = new Date(1_700_000_000_000);
+        await store.putVersion(version('bkt', 'k', { lastModified }));
+        const events = [outboxEvent('bkt', 'k', 'LifecycleExpiration:Delete')];
+        const stale = await store.removeVersionIf('bkt', 'k', 'null', { isLatest: true, lastModified: new Date(1) }, undefined, { events });
+        assert.equal(stale.applied, false);
+        assert.deepEqual(await store.listOutbox(0, 10), []);
+        assert.equal((await store.removeVersionIf('bkt', 'k', 'null', { isLatest: true, lastModified }, undefined, { events })).applied, true);
+        assert.deepEqual((await store.listOutbox(0, 10)).map((r) => `${r.name} ${r.key}`), ['LifecycleExpiration:Delete k']);
+      });
+
       test('outbox.deleteOutbox removes exactly the named records; seqs are never reused', async () => {
         await store.createBucket(bucketRecord('bkt'));
         for (const key of ['a', 'b', 'c']) {

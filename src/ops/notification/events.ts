@@ -1,6 +1,6 @@
 import type { EventType } from '../../events/event-types.js';
 import { deliveriesFor, type NotificationConfiguration } from '../../events/notification-config.js';
-import type { BucketRecord, OutboxEvent } from '../../store/meta/metadata-store.js';
+import type { BucketRecord, MetadataStore, OutboxEvent } from '../../store/meta/metadata-store.js';
 import type { OperationContext } from '../types.js';
 import { showsVersionIds } from '../versioning/version-ids.js';
 
@@ -12,6 +12,9 @@ export interface EventObject {
   readonly versionId?: string;
 }
 
+/** Who caused an event: the request's identity, or S3 itself for lifecycle actions. */
+export type EventRequest = OutboxEvent['request'];
+
 /**
  * The events a mutation produces: to pass to the store call that makes the change, which appends
  * them to the outbox in the same transaction. Undefined (nothing to append, no cost) unless the
@@ -20,7 +23,15 @@ export interface EventObject {
 export async function eventsFor(
   ctx: OperationContext, bucket: BucketRecord, type: EventType, key: string, object: EventObject, time = new Date(),
 ): Promise<OutboxEvent[] | undefined> {
-  const config = await notificationConfigOf(ctx, bucket.name);
+  const request = { requestId: ctx.requestId, hostId: ctx.hostId, principalId: ctx.user?.id ?? 'Anonymous', sourceIp: ctx.sourceIp };
+  return bucketEvents(ctx.services.meta, bucket, type, key, object, request, time);
+}
+
+/** eventsFor without a request context (background jobs). */
+export async function bucketEvents(
+  meta: MetadataStore, bucket: BucketRecord, type: EventType, key: string, object: EventObject, request: EventRequest, time = new Date(),
+): Promise<OutboxEvent[] | undefined> {
+  const config = await notificationConfigOf(meta, bucket.name);
   if (!config) return undefined;
   const deliveries = deliveriesFor(config, type, key);
   if (deliveries.length === 0) return undefined;
@@ -32,14 +43,14 @@ export async function eventsFor(
     region: bucket.region,
     bucketOwnerId: bucket.ownerId,
     object: { ...object, versionId: showsVersionIds(bucket) ? object.versionId : undefined },
-    request: { requestId: ctx.requestId, hostId: ctx.hostId, principalId: ctx.user?.id ?? 'Anonymous', sourceIp: ctx.sourceIp },
+    request,
     deliveries,
   }];
 }
 
 /** The bucket's notification configuration (stored as JSON), if any. */
-export async function notificationConfigOf(ctx: OperationContext, bucket: string): Promise<NotificationConfiguration | undefined> {
-  const document = await ctx.services.meta.getBucketConfig(bucket, 'notification');
+export async function notificationConfigOf(meta: MetadataStore, bucket: string): Promise<NotificationConfiguration | undefined> {
+  const document = await meta.getBucketConfig(bucket, 'notification');
   if (document === undefined) return undefined;
   let config = parsedConfigs.get(document);
   if (!config) {

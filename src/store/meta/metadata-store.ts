@@ -418,9 +418,12 @@ export interface MetadataStore {
   /**
    * Atomically, if the version still exists in the `expected` state: removes it (`replacement`
    * absent; the next newest becomes latest) or makes `replacement` (a delete marker) the latest
-   * version of its key, replacing a version with the same id. `applied` false: nothing changed.
+   * version of its key, replacing a version with the same id. `applied` false: nothing changed
+   * (and `options.events` are not appended).
    */
-  removeVersionIf(bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion): Promise<ReleaseResult & { applied: boolean }>;
+  removeVersionIf(
+    bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion, options?: Pick<WriteOptions, 'events'>,
+  ): Promise<ReleaseResult & { applied: boolean }>;
   /** Records a lifecycle transition or a restore of an archived version. Throws 'VersionNotFound'. */
   updateVersionStorage(bucket: string, key: string, versionId: string, update: StorageUpdate): Promise<void>;
 

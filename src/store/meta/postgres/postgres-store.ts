@@ -427,15 +427,18 @@ export class PostgresMetadataStore implements MetadataStore {
     return { items, next: JSON.stringify([last.initiated, last.upload_id]) };
   }
 
-  removeVersionIf(bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion): Promise<ReleaseResult & { applied: boolean }> {
-    return this.keyWrite(bucket, key, async (c) => {
+  removeVersionIf(
+    bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion, options?: Pick<WriteOptions, 'events'>,
+  ): Promise<ReleaseResult & { applied: boolean }> {
+    return this.notifyAfter(options?.events, this.keyWrite(bucket, key, async (c) => {
       const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
       if (!row || Boolean(row.is_latest) !== expected.isLatest || row.last_modified !== expected.lastModified.getTime()) return { applied: false, released: [] };
+      await appendEvents(c, options?.events);
       if (replacement) return { applied: true, released: await insertVersion(c, replacement, false) };
       await run(c, 'deleteVersionRow', [row.seq]);
       if (row.is_latest) await run(c, 'promoteLatest', [bucket, keyBytes(key)]);
       return { applied: true, released: await dropRefs(c, decodeManifest(row.manifest)) };
-    });
+    }));
   }
 
   updateVersionStorage(bucket: string, key: string, versionId: string, update: StorageUpdate): Promise<void> {

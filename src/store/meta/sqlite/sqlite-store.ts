@@ -468,12 +468,15 @@ export class SqliteMetadataStore implements MetadataStore {
     return { items, next: JSON.stringify([last.initiated, last.upload_id]) };
   }
 
-  removeVersionIf(bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion): Promise<ReleaseResult & { applied: boolean }> {
-    return this.committer.run(() => {
+  removeVersionIf(
+    bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion, options?: Pick<WriteOptions, 'events'>,
+  ): Promise<ReleaseResult & { applied: boolean }> {
+    return this.writeWithEvents(options?.events, () => {
       const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
       if (!row || Boolean(row.is_latest) !== expected.isLatest || Number(row.last_modified) !== expected.lastModified.getTime()) {
         return { applied: false, released: [] };
       }
+      this.appendEvents(options?.events);
       if (replacement) return { applied: true, released: this.insertVersion(replacement, true) };
       this.stmt.deleteVersionRow.run(row.seq);
       if (row.is_latest) this.stmt.promoteLatest.run(bucket, key, bucket, key);
