@@ -6,7 +6,7 @@ export interface OutboxDispatcherOptions {
   readonly meta: MetadataStore;
   /** By ARN: the server's notify config. */
   readonly targets: ReadonlyMap<string, EventTarget>;
-  /** This gateway, as lease holder (unique per process). */
+  /** This gateway, as lease holder: unique per gateway sharing the database (an embedded data dir has one). */
   readonly holder: string;
   /** How often the outbox is read when nothing woke the dispatcher (other gateways' writes). */
   readonly pollMs?: number;

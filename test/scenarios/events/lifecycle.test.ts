@@ -59,6 +59,7 @@ describe('event notifications: lifecycle expirations', () => {
     const [deleted] = recordsOf(plain);
     assert.equal(recordsOf(plain).length, 1);
     assert.equal(deleted.eventName, 'LifecycleExpiration:Delete');
+    assert.equal(deleted.eventVersion, '2.3');
     assert.deepEqual(deleted.userIdentity, { principalId: 's3.amazonaws.com' });
     assert.deepEqual(deleted.requestParameters, { sourceIPAddress: 's3.amazonaws.com' });
     assert.deepEqual(deleted.s3.object, { key: 'logs/a', sequencer: deleted.s3.object.sequencer });
