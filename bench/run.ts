@@ -15,10 +15,9 @@ import { fork } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'node:http';
 import { LoadPool, percentile, type LoadResult } from './lib/load.js';
 import { cpuMs, startBaselineProcess, startCofferProcess, type ServerProcess } from './lib/servers.js';
-import { BENCH_CREDENTIALS, signedHead } from './lib/sign.js';
+import { sendSigned } from './lib/sign.js';
 import type { Job, JobKind } from './load-worker.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
@@ -30,7 +29,6 @@ const KIB = 1024;
 const MIB = 1024 * KIB;
 const SMALL_OBJECTS = 1000;
 const LIST_KEYS = 10_000;
-const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 interface Scenario {
   readonly name: string;
@@ -80,25 +78,6 @@ interface Measurement {
 function median(values: number[]): number {
   const s = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]!;
-}
-
-/** One signed request from this process (set-up only: create bucket, probes). */
-function simpleRequest(server: ServerProcess, method: string, path: string, query = ''): Promise<number> {
-  const head = signedHead({ method, path, query, payloadHash: EMPTY_SHA256, bodyBytes: method === 'PUT' ? 0 : undefined }, `${server.host}:${server.port}`, BENCH_CREDENTIALS);
-  const lines = head.toString('latin1').split('\r\n').filter(Boolean);
-  const headers: Record<string, string> = {};
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':');
-    headers[line.slice(0, colon)] = line.slice(colon + 2);
-  }
-  return new Promise((resolve, reject) => {
-    const req = request({ host: server.host, port: server.port, method, path: query ? `${path}?${query}` : path, headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 function jobsFor(pool: LoadPool, server: ServerProcess, s: Scenario, rep: number, durationMs: number, override?: Partial<Job>): Job[] {
@@ -198,7 +177,7 @@ async function main(): Promise<void> {
   const skipped: Record<string, string> = {};
   try {
     for (const server of servers) {
-      const status = await simpleRequest(server, 'PUT', `/${BUCKET}`);
+      const status = await sendSigned(server, 'PUT', `/${BUCKET}`);
       if (status !== 200) throw new Error(`CreateBucket on ${server.name} answered ${status}`);
     }
     const needs = new Set(scenarios.map((s) => s.prefix));
@@ -209,7 +188,7 @@ async function main(): Promise<void> {
     }
     for (const s of scenarios) {
       if (s.kind === 'list') {
-        const status = await simpleRequest(coffer, 'GET', `/${BUCKET}`, 'list-type=2&max-keys=1');
+        const status = await sendSigned(coffer, 'GET', `/${BUCKET}`, 'list-type=2&max-keys=1');
         if (status === 501) {
           skipped[s.name] = 'ListObjectsV2 answers 501 NotImplemented in this build';
           console.log(`- ${s.name}: skipped (${skipped[s.name]})`);

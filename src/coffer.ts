@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createAuthorizer, ownershipRule } from './access/authorize.js';
@@ -8,6 +9,8 @@ import { StaticCredentialStore, type User } from './auth/credentials.js';
 import { loadRootUser, loadUsersFile } from './auth/users.js';
 import type { CofferConfig } from './config.js';
 import { loadMasterKeyRing } from './crypto/key-ring.js';
+import { createTarget, loadNotifyConfig, type TargetConfig } from './events/notify-config.js';
+import { OutboxDispatcher, type DispatchCounters, type OutboxDispatcherOptions } from './jobs/outbox-dispatcher.js';
 import { prepareDataDir } from './data-dir.js';
 import { resolveTarget } from './http/addressing.js';
 import { createPipeline } from './http/pipeline.js';
@@ -43,6 +46,10 @@ export interface CofferOptions extends Partial<CofferConfig> {
   readonly ioProbe?: IoProbe;
   /** A lower cap than AWS's on the buckets one user may own (default and maximum: limits.bucketsPerUserMax). */
   readonly bucketsPerUserMax?: number;
+  /** Event notification targets (instead of, or besides, those of `notifyConfig`). */
+  readonly notifyTargets?: readonly TargetConfig[];
+  /** Outbox dispatch tuning (tests shorten the retry delays). */
+  readonly dispatch?: Pick<OutboxDispatcherOptions, 'pollMs' | 'retryBaseMs' | 'retryMaxMs' | 'leaseTtlMs' | 'log'>;
   /** The HTTP server's caps and timeouts (defaults from limits.ts), e.g. lower ones for tests. */
   readonly http?: HttpServerOptions;
 }
@@ -62,6 +69,8 @@ export interface RunningCoffer {
   readonly logger: Logger;
   /** Reads the TLS certificate and key files again and serves them to new connections (open ones keep theirs). */
   reloadTls(): Promise<void>;
+  /** Event notifications: records taken from the outbox, deliveries made, retried and failed. */
+  readonly eventCounters: Readonly<DispatchCounters>;
   /** Stops accepting, lets in-flight requests finish, closes the stores. */
   close(): Promise<void>;
 }
@@ -75,6 +84,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   const root = await loadRootUser(dataDir, options.accessKeyId, options.secretAccessKey);
   const fileUsers = options.usersFile ? await loadUsersFile(options.usersFile) : [];
   const credentials = new StaticCredentialStore([root.user, ...fileUsers, ...(options.users ?? [])]);
+  const targetConfigs = [...(options.notifyConfig ? await loadNotifyConfig(options.notifyConfig) : []), ...(options.notifyTargets ?? [])];
+  const targets = new Map(targetConfigs.map((config) => [config.arn, createTarget(config)]));
 
   const metadata = options.metadata ?? 'sqlite';
   const shared = isPostgresUrl(metadata);
@@ -100,6 +111,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   const services: Services = {
     meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax,
     masterKeys, allowInsecureSseC: options.allowInsecureSseC ?? false, lifecycleDayMs,
+    notificationTargets: new Set(targets.keys()),
   };
   const logError = options.logError ?? ((requestId: string, error: unknown) => logger.error({ requestId, err: error }, 'internal error'));
   const metrics = new CofferMetrics(meta);
@@ -128,6 +140,12 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
       throw error;
     });
   }
+  // The outbox is drained even with no targets declared: records of ARNs since removed are dropped (and logged).
+  // One process owns an embedded data dir (the lock): its dispatcher's holder id is the same at
+  // every start, so a successor renews the lease a crashed process left instead of waiting it out.
+  const holder = shared ? randomUUID() : 'data-dir-owner';
+  const dispatcher = new OutboxDispatcher({ meta, targets, holder, ...options.dispatch });
+  dispatcher.start();
   const scheduler = startScheduler({ meta, blobs, masterKeys, dayMs: lifecycleDayMs, logError: (error) => logError('lifecycle', error) });
 
   let closing: Promise<void> | undefined;
@@ -145,6 +163,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
       if (!tlsFiles) throw new Error('TLS is not enabled (no --tls-cert / --tls-key)');
       (server as HttpsServer).setSecureContext(await readTls(tlsFiles));
     },
+    eventCounters: dispatcher.counters,
     close() {
       closing ??= (async () => {
         await new Promise<void>((done) => {
@@ -157,11 +176,14 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
           });
           server.closeIdleConnections();
         });
+        // The scheduler first: lifecycle expirations append events for the dispatcher.
         await scheduler.stop();
         if (metricsServer) {
           metricsServer.closeAllConnections();
           await new Promise((done) => metricsServer.close(done));
         }
+        await dispatcher.stop();
+        await Promise.all([...targets.values()].map((target) => target.close()));
         await meta.close();
         lock?.release();
       })();

@@ -18,6 +18,8 @@ export interface CofferConfig {
   readonly masterKeyFile?: string;
   /** Accept SSE-C over plain HTTP (AWS refuses it; for tests and TLS-terminating proxies). */
   readonly allowInsecureSseC: boolean;
+  /** JSON file declaring the event notification targets (`{"targets": [...]}`). */
+  readonly notifyConfig?: string;
   /** How long a lifecycle "day" lasts (86,400; shorter for tests and demos). */
   readonly lifecycleDaySeconds: number;
   /** PEM files: serve HTTPS instead of HTTP (both or neither). */
@@ -47,6 +49,7 @@ Serves the S3 API. Every option can also be set in the environment; the command 
   --master-key-file FILE     the 256-bit master key wrapping data keys (COFFER_MASTER_KEY_FILE;
                              default: generated once into DATA_DIR/master-keys.json, mode 0600)
   --allow-insecure-sse-c     accept SSE-C over plain HTTP (COFFER_ALLOW_INSECURE_SSE_C=1)
+  --notify-config FILE       JSON file of event notification targets (COFFER_NOTIFY_CONFIG)
   --tls-cert FILE            PEM certificate chain: serve HTTPS (COFFER_TLS_CERT; needs --tls-key)
   --tls-key FILE             PEM private key (COFFER_TLS_KEY); SIGHUP reloads both files
   --metrics-public           serve /_metrics on the main listener to every client, not only
@@ -79,6 +82,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
         'log-level': { type: 'string' },
         'master-key-file': { type: 'string' },
         'allow-insecure-sse-c': { type: 'boolean' },
+        'notify-config': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -108,6 +112,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     metadata: str('metadata', 'COFFER_METADATA_URL', 'sqlite')!,
     masterKeyFile: str('master-key-file', 'COFFER_MASTER_KEY_FILE'),
     allowInsecureSseC: values['allow-insecure-sse-c'] === true || env.COFFER_ALLOW_INSECURE_SSE_C === '1',
+    notifyConfig: str('notify-config', 'COFFER_NOTIFY_CONFIG'),
     lifecycleDaySeconds: lifecycleDaySeconds(env.COFFER_LIFECYCLE_DAY_SECONDS),
     tlsCert,
     tlsKey,

@@ -65,6 +65,11 @@ export const limits = {
    */
   completedUploadRememberedMs: 24 * 3600 * 1000,
   completedUploadsRememberedMax: 100_000,
+  /**
+   * Queue/Topic/CloudFunction configurations in one bucket's NotificationConfiguration (AWS
+   * states no number; overlap validation compares every pair, so it needs one).
+   */
+  notificationConfigurationsMax: 1000,
   lifecycleRulesMax: 1000,
   lifecycleRuleIdCharsMax: 255,
   /** NoncurrentVersionExpiration / NoncurrentVersionTransition: versions kept, at most. */

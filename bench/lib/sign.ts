@@ -3,6 +3,8 @@
  * Uses Coffer's own canonicalisation (the point is load, not an independent signer: the SigV4
  * test vectors in test/unit cover correctness).
  */
+import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import { buildCanonicalRequest } from '../../src/auth/sigv4/canonical-request.js';
 import { getSigningKey, signHex } from '../../src/auth/sigv4/signing-key.js';
 import { buildStringToSign, credentialScope, toAmzDate } from '../../src/auth/sigv4/string-to-sign.js';
@@ -62,4 +64,33 @@ export function signedHead(spec: RequestSpec, host: string, creds: Credentials, 
   ];
   if (spec.bodyBytes !== undefined && (spec.bodyBytes > 0 || spec.method === 'PUT')) lines.push(`Content-Length: ${spec.bodyBytes}`);
   return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
+}
+
+/**
+ * One signed request with a small body (set-up and probes, not load): resolves with the status.
+ * A body-less GET/HEAD sends no Content-Length; a PUT always does.
+ */
+export function sendSigned(server: { host: string; port: number }, method: string, path: string, query = '', body?: string): Promise<number> {
+  const bytes = Buffer.from(body ?? '');
+  const head = signedHead(
+    {
+      method, path, query,
+      payloadHash: createHash('sha256').update(bytes).digest('hex'),
+      bodyBytes: body !== undefined || method === 'PUT' ? bytes.length : undefined,
+    },
+    `${server.host}:${server.port}`, BENCH_CREDENTIALS,
+  );
+  const headers: Record<string, string> = {};
+  for (const line of head.toString('latin1').split('\r\n').filter(Boolean).slice(1)) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon)] = line.slice(colon + 2);
+  }
+  return new Promise((resolve, reject) => {
+    const req = request({ host: server.host, port: server.port, method, path: query ? `${path}?${query}` : path, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(bytes);
+  });
 }

@@ -100,6 +100,8 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const body = verifiedBody(knownEmpty ? req : shielded(req), auth.payload, knownEmpty);
     const ctx: ServiceOperationContext = {
       requestId,
+      hostId: HOST_ID,
+      sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
       route: decision,
       query,
       params: new RequestParameters(query),

@@ -16,6 +16,7 @@ import { deleteObjects } from './objects/delete-objects.js';
 import { listObjects, listObjectsV2 } from './listing/listing.js';
 import { deleteObject, getObject, putObject } from './objects/objects.js';
 import { listObjectVersions } from './listing/list-versions.js';
+import { getBucketNotificationConfiguration, putBucketNotificationConfiguration } from './notification/notification.js';
 import {
   deleteBucketTagging,
   deleteObjectTagging,
@@ -34,7 +35,7 @@ import { intelligentTiering } from './config/intelligent-tiering.js';
 import { inventory } from './config/inventory.js';
 import { metrics } from './config/metrics.js';
 import { getBucketRequestPayment, putBucketRequestPayment } from './config/request-payment.js';
-import { getBucketLogging, getBucketNotificationConfiguration, getBucketReplication } from './config/unconfigured.js';
+import { getBucketLogging, getBucketReplication } from './config/unconfigured.js';
 
 /** Implemented operations that run without a loaded bucket (service scope, CreateBucket). */
 export const serviceHandlers: Partial<Record<OperationName, ServiceOperationHandler>> = {
@@ -82,6 +83,9 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   PutBucketEncryption: putBucketEncryption,
   GetBucketEncryption: getBucketEncryption,
   DeleteBucketEncryption: deleteBucketEncryption,
+  // event notifications (issue 15); the legacy PutBucketNotification shares the resource and elements
+  PutBucketNotificationConfiguration: putBucketNotificationConfiguration,
+  GetBucketNotificationConfiguration: getBucketNotificationConfiguration,
   // bucket configurations (issue 14)
   PutBucketLifecycleConfiguration: putBucketLifecycleConfiguration,
   GetBucketLifecycleConfiguration: getBucketLifecycleConfiguration,
@@ -107,7 +111,6 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   DeleteBucketInventoryConfiguration: inventory.delete,
   ListBucketInventoryConfigurations: inventory.list,
   GetBucketLogging: getBucketLogging,
-  GetBucketNotificationConfiguration: getBucketNotificationConfiguration,
   GetBucketReplication: getBucketReplication,
   RestoreObject: restoreObject,
 };

@@ -24,6 +24,8 @@ export interface Services {
   readonly masterKeys: MasterKeyRing;
   /** SSE-C over plain HTTP (refused otherwise, as AWS refuses it; Coffer serves plain HTTP only). */
   readonly allowInsecureSseC: boolean;
+  /** ARNs of the event notification targets the server declares (`--notify-config`). */
+  readonly notificationTargets: ReadonlySet<string>;
   /** Length of a lifecycle day in ms (COFFER_LIFECYCLE_DAY_SECONDS; x-amz-expiration dates). */
   readonly lifecycleDayMs: number;
 }
@@ -48,6 +50,10 @@ export interface RequestBody {
 /** One request as a service-level operation (or CreateBucket) sees it: no sockets, no HTTP objects. */
 export interface ServiceOperationContext {
   readonly requestId: string;
+  /** `x-amz-id-2` of the response. */
+  readonly hostId: string;
+  /** The client's address (event notifications' sourceIPAddress). */
+  readonly sourceIp: string;
   readonly route: Route;
   readonly query: URLSearchParams;
   /** The query parameters by name, parsed and validated as AWS does (api/parameters.ts). */

@@ -14,6 +14,7 @@ import {
   type MetadataStore,
   type MultipartUpload,
   type NewVersion,
+  type OutboxEvent,
   type StoreErrorCode,
   type UploadEntry,
   type UploadPart,
@@ -78,6 +79,21 @@ async function expectStoreError(promise: Promise<unknown>, code: StoreErrorCode)
     assert.equal(error.code, code);
     return true;
   });
+}
+
+function outboxEvent(bucket: string, key: string, name: string, overrides: Partial<OutboxEvent> = {}): OutboxEvent {
+  return {
+    name,
+    bucket,
+    key,
+    time: new Date(1_700_000_000_123),
+    region: 'us-east-1',
+    bucketOwnerId: OWNER,
+    object: { size: 10, etag: 'd41d8cd98f00b204e9800998ecf8427e', versionId: 'null' },
+    request: { requestId: 'REQ', hostId: 'HOST', principalId: OWNER, sourceIp: '127.0.0.1' },
+    deliveries: [{ configurationId: 'cfg', targetArn: 'arn:coffer:sqs:us-east-1:coffer:hook' }],
+    ...overrides,
+  };
 }
 
 const listKeys = (entries: readonly ListEntry[]) => entries.map((e) => (e.kind === 'prefix' ? `P:${e.prefix}` : e.version.key));
@@ -945,6 +961,14 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         // A request made before anyone ever held the lease waits for the first holder.
         await store.requestJobRun('other');
         assert.deepEqual(await store.acquireLease('other', 'a', now, until), { held: true, runRequested: true });
+        // Leases are independent: 'job' held by a does not stop b taking 'third'.
+        assert.deepEqual(await store.acquireLease('third', 'b', at(35_000), at(65_000)), { held: true, runRequested: false });
+      });
+
+      test('acquireLease.concurrent attempts: exactly one wins', async () => {
+        const now = new Date(1_700_000_000_000);
+        const won = await Promise.all(['g1', 'g2', 'g3', 'g4'].map((holder) => store.acquireLease('job', holder, now, new Date(now.getTime() + 1000))));
+        assert.equal(won.filter((state) => state.held).length, 1);
       });
     });
 
@@ -1001,6 +1025,65 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.ok(await store.getVersion('bkt', 'one'));
         assert.ok(await store.getVersion('bkt', 'three'));
       });
+    });
+    describe('event outbox', () => {
+      test('outbox.every write that takes events appends them in its transaction, in seq order', async () => {
+        await store.createBucket(bucketRecord('bkt', { versioning: 'Enabled' }));
+        await store.putBucketConfig('bkt', 'notification', '{}', [outboxEvent('bkt', '', 'TestEvent', { object: undefined })]);
+        await store.putVersion(version('bkt', 'k', { versionId: 'v1' }), undefined, { events: [outboxEvent('bkt', 'k', 'ObjectCreated:Put')] });
+        await store.putVersionTags('bkt', 'k', 'v1', [{ key: 't', value: '1' }], [outboxEvent('bkt', 'k', 'ObjectTagging:Put')]);
+        await store.createUpload(upload('bkt', 'm', 'u1'));
+        const p = extent();
+        await store.putPart('bkt', 'u1', part(1, [p]));
+        await store.completeUpload('u1', version('bkt', 'm', { versionId: 'v2', manifest: [p] }), undefined, undefined,
+          [outboxEvent('bkt', 'm', 'ObjectCreated:CompleteMultipartUpload')]);
+        await store.deleteVersion('bkt', 'k', 'v1', undefined, { events: [outboxEvent('bkt', 'k', 'ObjectRemoved:Delete')] });
+        const records = await store.listOutbox(0, 100);
+        assert.deepEqual(records.map((r) => `${r.name} ${r.key}`), [
+          'TestEvent ', 'ObjectCreated:Put k', 'ObjectTagging:Put k', 'ObjectCreated:CompleteMultipartUpload m', 'ObjectRemoved:Delete k',
+        ]);
+        for (let i = 1; i < records.length; i++) assert.ok(records[i]!.seq > records[i - 1]!.seq);
+        const { seq, ...event } = records[1]!;
+        assert.deepEqual(event, outboxEvent('bkt', 'k', 'ObjectCreated:Put'));
+        assert.deepEqual((await store.listOutbox(records[2]!.seq, 2)).map((r) => r.seq), [records[3]!.seq, records[4]!.seq]);
+      });
+
+      test('outbox.a write that fails appends nothing', async () => {
+        await store.createBucket(bucketRecord('bkt'));
+        await expectStoreError(store.deleteVersion('bkt', 'absent', 'null', undefined, { events: [outboxEvent('bkt', 'absent', 'ObjectRemoved:Delete')] }), 'VersionNotFound');
+        await expectStoreError(
+          store.putVersion(version('bkt', 'k'), { ifMatch: 'nope' }, { events: [outboxEvent('bkt', 'k', 'ObjectCreated:Put')] }), 'ObjectNotFound');
+        await expectStoreError(
+          store.putVersionTags('bkt', 'absent', undefined, [], [outboxEvent('bkt', 'absent', 'ObjectTagging:Delete')]), 'VersionNotFound');
+        assert.deepEqual(await store.listOutbox(0, 10), []);
+      });
+
+      test('outbox.removeVersionIf appends its events only when it applies', async () => {
+        await store.createBucket(bucketRecord('bkt'));
+        const lastModified = new Date(1_700_000_000_000);
+        await store.putVersion(version('bkt', 'k', { lastModified }));
+        const events = [outboxEvent('bkt', 'k', 'LifecycleExpiration:Delete')];
+        const stale = await store.removeVersionIf('bkt', 'k', 'null', { isLatest: true, lastModified: new Date(1) }, undefined, { events });
+        assert.equal(stale.applied, false);
+        assert.deepEqual(await store.listOutbox(0, 10), []);
+        assert.equal((await store.removeVersionIf('bkt', 'k', 'null', { isLatest: true, lastModified }, undefined, { events })).applied, true);
+        assert.deepEqual((await store.listOutbox(0, 10)).map((r) => `${r.name} ${r.key}`), ['LifecycleExpiration:Delete k']);
+      });
+
+      test('outbox.deleteOutbox removes exactly the named records; seqs are never reused', async () => {
+        await store.createBucket(bucketRecord('bkt'));
+        for (const key of ['a', 'b', 'c']) {
+          await store.putVersion(version('bkt', key), undefined, { events: [outboxEvent('bkt', key, 'ObjectCreated:Put')] });
+        }
+        const [a, b, c] = await store.listOutbox(0, 10);
+        await store.deleteOutbox([a!.seq, c!.seq, 999_999]);
+        assert.deepEqual((await store.listOutbox(0, 10)).map((r) => r.key), ['b']);
+        await store.deleteOutbox([b!.seq]);
+        await store.putVersion(version('bkt', 'd'), undefined, { events: [outboxEvent('bkt', 'd', 'ObjectCreated:Put')] });
+        const [d] = await store.listOutbox(0, 10);
+        assert.ok(d!.seq > c!.seq);
+      });
+
     });
   });
 }

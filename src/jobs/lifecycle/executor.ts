@@ -16,6 +16,9 @@ import type {
 import { StoreError } from '../../store/meta/metadata-store.js';
 import { mayRemoveVersion } from '../removal-guard.js';
 import { newVersionId } from '../../ops/versioning/version-ids.js';
+import { bucketEvents, type EventRequest } from '../../ops/notification/events.js';
+import type { EventType } from '../../events/event-types.js';
+import { HOST_ID, nextRequestId } from '../../http/request-ids.js';
 import {
   actionCutoff,
   dueCutoff,
@@ -224,8 +227,9 @@ class BucketPass {
   /** Removes a version if the guard allows and it is still as found; true when it went. */
   private async remove(candidate: LifecycleCandidate, isLatest: boolean): Promise<boolean> {
     if (!this.mayRemove(candidate)) return false;
+    const events = await this.events('LifecycleExpiration:Delete', candidate.key, candidate.versionId);
     const { applied, released } = await this.options.meta.removeVersionIf(
-      this.bucket.name, candidate.key, candidate.versionId, { isLatest, lastModified: candidate.lastModified },
+      this.bucket.name, candidate.key, candidate.versionId, { isLatest, lastModified: candidate.lastModified }, undefined, { events },
     );
     await this.options.blobs.delete(released);
     return applied;
@@ -247,10 +251,18 @@ class BucketPass {
       tags: [],
       manifest: [],
     };
+    const events = await this.events('LifecycleExpiration:DeleteMarkerCreated', candidate.key, markerId);
     const { applied, released } = await this.options.meta.removeVersionIf(
-      this.bucket.name, candidate.key, candidate.versionId, { isLatest: true, lastModified: candidate.lastModified }, marker,
+      this.bucket.name, candidate.key, candidate.versionId, { isLatest: true, lastModified: candidate.lastModified }, marker, { events },
     );
     await this.options.blobs.delete(released);
     if (applied) this.stats.expired++;
+  }
+
+  /** The events of one expiration, if the bucket's notification configuration asks for them (committed only if it applies). */
+  private events(type: EventType, key: string, versionId: string) {
+    // S3's own action: AWS names s3.amazonaws.com as the principal and the source.
+    const request: EventRequest = { requestId: nextRequestId(), hostId: HOST_ID, principalId: 's3.amazonaws.com', sourceIp: 's3.amazonaws.com' };
+    return bucketEvents(this.options.meta, this.bucket, type, key, { versionId }, request);
   }
 }

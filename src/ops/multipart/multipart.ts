@@ -47,6 +47,7 @@ import { tagsFromHeader } from '../tagging/tag-set.js';
 import { abortHeaders, expirationHeaders } from '../config/lifecycle-headers.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
+import { eventsFor } from '../notification/events.js';
 
 /** CompleteMultipartUpload's keep-alive (http/keep-alive.ts); tests may shorten it. */
 export const completeKeepAlive = { firstByteMs: 1000, intervalMs: 2000 };
@@ -403,6 +404,7 @@ async function completeOnce(
   const parts: PartSummary[] = used.map((part) => ({ partNumber: part.partNumber, size: part.size, etag: part.etag, checksum: part.checksum }));
   const versionId = versionIdForWrite(bucket);
   const lastModified = new Date();
+  const events = await eventsFor(ctx, bucket, 'ObjectCreated:CompleteMultipartUpload', upload.key, { size, etag, versionId }, lastModified);
   const { released } = await meta.completeUpload(
     upload.uploadId,
     {
@@ -429,6 +431,7 @@ async function completeOnce(
       forgetBefore: new Date(lastModified.getTime() - limits.completedUploadRememberedMs),
       keptMax: limits.completedUploadsRememberedMax,
     },
+    events,
   );
   await releaseBlobs(ctx, released);
   const result = completionResult(bucket, upload.key, versionId, etag, checksum);

@@ -5,6 +5,7 @@ import { checkKey } from './keys.js';
 import { parseCopySource, resolveCopySource } from './copy-source.js';
 import { StoreError, type Extent, type ObjectEncryption, type ObjectVersion, type StoredChecksum } from '../../store/meta/metadata-store.js';
 import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom } from './object-headers.js';
+import { eventsFor } from '../notification/events.js';
 import { writeConditionFrom } from './objects.js';
 import { readManifest } from './read-object.js';
 import { discard, ingestStream, releaseBlobs } from './ingest.js';
@@ -84,6 +85,7 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
 
   const write = async (data: CopiedData): Promise<OperationResult> => {
     const lastModified = new Date();
+    const events = await eventsFor(ctx, bucket, 'ObjectCreated:Copy', key, { size: source.size, etag: data.etag, versionId }, lastModified);
     let released: readonly string[];
     try {
       ({ released } = await ctx.services.meta.putVersion(
@@ -105,7 +107,7 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
         encryption: target.encryption,
       },
       condition,
-      { sharedBlobs: data.manifest === undefined },
+      { sharedBlobs: data.manifest === undefined, events },
     ));
     } catch (error) {
       if (data.manifest) await discard(ctx.services.blobs, data.manifest, error);

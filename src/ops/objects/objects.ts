@@ -18,6 +18,7 @@ import {
 import { partRead } from './part-number.js';
 import { parseRange } from './ranges.js';
 import { tagsFromHeader } from '../tagging/tag-set.js';
+import { eventsFor } from '../notification/events.js';
 import { readManifest, readManifestBuffer, whenReadable } from './read-object.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { expirationHeaders } from '../config/lifecycle-headers.js';
@@ -96,6 +97,8 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
   try {
     checksum = verifyChecksums(checksumRequest, data.md5, data.checksums, ctx.body.trailers());
     versionId = versionIdForWrite(bucket);
+    const etag = data.md5.toString('hex');
+    const events = await eventsFor(ctx, bucket, 'ObjectCreated:Put', key, { size: data.size, etag, versionId }, lastModified);
     ({ released } = await ctx.services.meta.putVersion(
       {
         bucket: bucket.name,
@@ -115,6 +118,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
         encryption,
       },
       condition,
+      { events },
     ));
   } catch (error) {
     await discard(ctx.services.blobs, data.manifest, error);
@@ -219,7 +223,9 @@ export async function deleteOne(
   const { meta } = ctx.services;
   if (versionId !== undefined || bucket.versioning === 'Unversioned') {
     try {
-      const { deleted, released } = await meta.deleteVersion(bucket.name, key, versionId ?? NULL_VERSION_ID, condition);
+      const removed = versionId ?? NULL_VERSION_ID;
+      const events = await eventsFor(ctx, bucket, 'ObjectRemoved:Delete', key, { versionId: removed });
+      const { deleted, released } = await meta.deleteVersion(bucket.name, key, removed, condition, { events });
       await releaseBlobs(ctx, released);
       return { versionId, deleteMarker: deleted.isDeleteMarker };
     } catch (error) {
@@ -228,6 +234,8 @@ export async function deleteOne(
     }
   }
   const markerId = bucket.versioning === 'Enabled' ? newVersionId() : NULL_VERSION_ID;
+  const lastModified = new Date();
+  const events = await eventsFor(ctx, bucket, 'ObjectRemoved:DeleteMarkerCreated', key, { versionId: markerId }, lastModified);
   const { released } = await meta.putVersion({
     bucket: bucket.name,
     key,
@@ -235,14 +243,14 @@ export async function deleteOne(
     isDeleteMarker: true,
     size: 0,
     etag: '',
-    lastModified: new Date(),
+    lastModified,
     ownerId: ctx.user!.id,
     headers: {},
     userMetadata: {},
     storageClass: 'STANDARD',
     tags: [],
     manifest: [],
-  }, condition);
+  }, condition, { events });
   await releaseBlobs(ctx, released);
   return { versionId: markerId, deleteMarker: true };
 }

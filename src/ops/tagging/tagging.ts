@@ -7,6 +7,7 @@ import { readXmlDocument } from '../request-xml.js';
 import { validateTagSet } from './tag-set.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { showsVersionIds } from '../versioning/version-ids.js';
+import { eventsFor } from '../notification/events.js';
 
 /** A `<Tagging><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tagging>` body, validated for `maxTags`. */
 async function readTagging(ctx: OperationContext, maxTags: number): Promise<readonly Tag[]> {
@@ -35,7 +36,9 @@ function taggingXml(tags: readonly Tag[]): OperationResult['xml'] {
 /** Replaces the tags of exactly the version that was found; a concurrent delete of it is a 404. */
 async function setTags(ctx: OperationContext, bucket: BucketRecord, version: ObjectVersion, tags: readonly Tag[]): Promise<void> {
   try {
-    await ctx.services.meta.putVersionTags(bucket.name, version.key, version.versionId, tags);
+    const type = ctx.route.operation === 'DeleteObjectTagging' ? 'ObjectTagging:Delete' : 'ObjectTagging:Put';
+    const events = await eventsFor(ctx, bucket, type, version.key, { etag: version.etag, versionId: version.versionId });
+    await ctx.services.meta.putVersionTags(bucket.name, version.key, version.versionId, tags, events);
   } catch (error) {
     if (error instanceof StoreError && error.code === 'VersionNotFound') {
       if (ctx.query.has('versionId')) throw new S3Error('NoSuchVersion', undefined, { Key: version.key, VersionId: version.versionId });

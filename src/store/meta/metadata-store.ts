@@ -157,6 +157,8 @@ export interface WriteOptions {
    * instead of committing a reference to data that is gone.
    */
   readonly sharedBlobs?: boolean;
+  /** Event notifications the write produces: appended to the outbox in the write's transaction. */
+  readonly events?: readonly OutboxEvent[];
 }
 
 export interface ReleaseResult {
@@ -354,6 +356,37 @@ export type StoredData =
   | { readonly kind: 'version'; readonly version: ObjectVersion }
   | { readonly kind: 'part'; readonly bucket: string; readonly key: string; readonly uploadId: string; readonly part: UploadPart };
 
+/** Where one event must be delivered: a bucket notification configuration and its target. */
+export interface EventDelivery {
+  /** The configuration's Id (`configurationId` in the event). */
+  readonly configurationId: string;
+  /** The destination's ARN, as declared in the server's notify config. */
+  readonly targetArn: string;
+}
+
+/**
+ * An event notification, as the mutation that produced it knows it. The outbox keeps it until
+ * every delivery is acknowledged; its AWS JSON is rendered at delivery (src/events/message.ts).
+ */
+export interface OutboxEvent {
+  /** AWS's event type without the `s3:` prefix ('ObjectCreated:Put', 'ObjectRemoved:Delete'…), or 'TestEvent'. */
+  readonly name: string;
+  readonly bucket: string;
+  /** '' for a bucket-level event (TestEvent). */
+  readonly key: string;
+  readonly time: Date;
+  readonly region: string;
+  readonly bucketOwnerId: string;
+  readonly object?: { readonly size?: number; readonly etag?: string; readonly versionId?: string };
+  readonly request: { readonly requestId: string; readonly hostId: string; readonly principalId: string; readonly sourceIp: string };
+  readonly deliveries: readonly EventDelivery[];
+}
+
+/** An event waiting in the outbox; `seq` orders the outbox (increasing, never reused). */
+export interface OutboxRecord extends OutboxEvent {
+  readonly seq: number;
+}
+
 export interface MetadataStore {
   // ---- buckets ----
   /**
@@ -369,7 +402,7 @@ export interface MetadataStore {
   setBucketVersioning(name: string, state: VersioningState): Promise<void>;
   getBucketConfig(bucket: string, kind: BucketConfigKind): Promise<string | undefined>;
   /** `undefined` deletes the configuration. */
-  putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined): Promise<void>;
+  putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined, events?: readonly OutboxEvent[]): Promise<void>;
 
   // ---- object versions ----
   /** A specific version, or (no versionId) the latest one — which may be a delete marker. */
@@ -385,9 +418,11 @@ export interface MetadataStore {
    * Permanently removes one version; the next newest becomes latest. Throws 'VersionNotFound', or
    * what `condition` (checked first, against the key's current version) fails with.
    */
-  deleteVersion(bucket: string, key: string, versionId: string, condition?: WriteCondition): Promise<ReleaseResult & { deleted: ObjectVersion }>;
+  deleteVersion(
+    bucket: string, key: string, versionId: string, condition?: WriteCondition, options?: Pick<WriteOptions, 'events'>,
+  ): Promise<ReleaseResult & { deleted: ObjectVersion }>;
   /** Replaces the tag set of one version (latest when versionId is omitted). Throws 'VersionNotFound'. */
-  putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[]): Promise<ObjectVersion>;
+  putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[], events?: readonly OutboxEvent[]): Promise<ObjectVersion>;
   /** Latest, non-delete-marker versions in UTF-8 byte order of key; O(page) whatever the bucket holds. */
   listObjects(bucket: string, query: ListObjectsQuery): Promise<ListPage<ListEntry>>;
   /** All versions and delete markers: key ascending, newest first within a key. */
@@ -409,7 +444,9 @@ export interface MetadataStore {
    * drops at most a small batch of records that `forgetBefore` / `keptMax` no longer cover (so
    * the records stay bounded without a sweep that would stall other writes).
    */
-  completeUpload(uploadId: string, version: NewVersion, condition?: WriteCondition, record?: CompletionRecordRequest): Promise<ReleaseResult>;
+  completeUpload(
+    uploadId: string, version: NewVersion, condition?: WriteCondition, record?: CompletionRecordRequest, events?: readonly OutboxEvent[],
+  ): Promise<ReleaseResult>;
   /**
    * The recorded completion of `uploadId` in `bucket`, if still kept (undefined otherwise, or for
    * another bucket). A record may outlive its `forgetBefore`: callers check `completedAt`.
@@ -434,22 +471,41 @@ export interface MetadataStore {
   /**
    * Atomically, if the version still exists in the `expected` state: removes it (`replacement`
    * absent; the next newest becomes latest) or makes `replacement` (a delete marker) the latest
-   * version of its key, replacing a version with the same id. `applied` false: nothing changed.
+   * version of its key, replacing a version with the same id. `applied` false: nothing changed
+   * (and `options.events` are not appended).
    */
-  removeVersionIf(bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion): Promise<ReleaseResult & { applied: boolean }>;
+  removeVersionIf(
+    bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion, options?: Pick<WriteOptions, 'events'>,
+  ): Promise<ReleaseResult & { applied: boolean }>;
   /** Records a lifecycle transition or a restore of an archived version. Throws 'VersionNotFound'. */
   updateVersionStorage(bucket: string, key: string, versionId: string, update: StorageUpdate): Promise<void>;
 
   // ---- background jobs ----
   /**
    * Takes or renews the lease `name` for `holder` until `until` if it is free, expired (at `now`)
-   * or already this holder's. A holder that gets it also takes a pending run request.
+   * or already this holder's; a lease another holder holds past `now` is not taken. A holder that
+   * gets it also takes a pending run request. Leases make one gateway at a time run a job when
+   * several share the database: the lifecycle scheduler ('lifecycle') and the outbox dispatcher
+   * ('outbox-dispatcher') each renew theirs well before `until` and stop once a renewal fails.
    */
   acquireLease(name: string, holder: string, now: Date, until: Date): Promise<LeaseState>;
   /** Gives the lease up if `holder` holds it. */
   releaseLease(name: string, holder: string): Promise<void>;
   /** Asks whoever holds (or next takes) the lease `name` to run at once. */
   requestJobRun(name: string): Promise<void>;
+
+  // ---- event outbox ----
+  // Writes that take `events` append them in their own transaction: the change and its events
+  // commit together or not at all. (putBucketConfig's are the TestEvent of a configuration.)
+  /** Outbox records with seq > afterSeq, in seq order, at most `limit`. */
+  listOutbox(afterSeq: number, limit: number): Promise<OutboxRecord[]>;
+  /**
+   * Calls `listener` after each write that appended outbox records has resolved (is durable);
+   * returns the unsubscribe function. Implementations may also report other gateways' appends.
+   */
+  watchOutbox(listener: () => void): () => void;
+  /** Removes delivered records (unknown seqs are ignored). */
+  deleteOutbox(seqs: readonly number[]): Promise<void>;
 
   // ---- housekeeping ----
   /**

@@ -24,6 +24,8 @@ import {
   type MultipartUpload,
   type NewVersion,
   type ObjectVersion,
+  type OutboxEvent,
+  type OutboxRecord,
   type ReleaseResult,
   type StorageUpdate,
   type StoredData,
@@ -40,6 +42,7 @@ import { walkListing, type Scanner } from '../listing.js';
 import { REWRAP_BATCH_ROWS, rewrapManifest } from '../sealings.js';
 import { decideCondition, isConditional } from '../write-condition.js';
 import {
+  decodeEvent,
   decodeManifest,
   encodeManifest,
   rowToBucket,
@@ -102,6 +105,7 @@ const types = {
  */
 export class PostgresMetadataStore implements MetadataStore {
   private readonly keyWrites = new KeyedQueue();
+  private readonly outboxListeners = new Set<() => void>();
 
   private constructor(private readonly pool: Pool) {}
 
@@ -169,12 +173,13 @@ export class PostgresMetadataStore implements MetadataStore {
     return (await run<{ document: string }>(this.pool, 'getConfig', [bucket, kind])).rows[0]?.document;
   }
 
-  putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined): Promise<void> {
-    return this.transaction('READ COMMITTED', async (c) => {
+  putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined, events?: readonly OutboxEvent[]): Promise<void> {
+    return this.notifyAfter(events, this.transaction('READ COMMITTED', async (c) => {
       await requireBucket(c, bucket);
       if (document === undefined) await run(c, 'deleteConfig', [bucket, kind]);
       else await run(c, 'putConfig', [bucket, kind, document]);
-    });
+      await appendEvents(c, events);
+    }));
   }
 
   async listBucketConfigs(bucket: string, family: IdKeyedConfigFamily, afterKind: string, limit: number): Promise<BucketConfigEntry[]> {
@@ -192,26 +197,32 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   putVersion(version: NewVersion, condition?: WriteCondition, options?: WriteOptions): Promise<ReleaseResult> {
-    return this.keyWrite(version.bucket, version.key, async (c) => {
+    return this.notifyAfter(options?.events, this.keyWrite(version.bucket, version.key, async (c) => {
       await requireBucket(c, version.bucket);
       await checkCondition(c, version.bucket, version.key, condition);
-      return { released: await insertVersion(c, version, options?.sharedBlobs === true) };
-    });
+      const released = await insertVersion(c, version, options?.sharedBlobs === true);
+      await appendEvents(c, options?.events);
+      return { released };
+    }));
   }
 
-  deleteVersion(bucket: string, key: string, versionId: string, condition?: WriteCondition): Promise<ReleaseResult & { deleted: ObjectVersion }> {
-    return this.keyWrite(bucket, key, async (c) => {
+  deleteVersion(
+    bucket: string, key: string, versionId: string, condition?: WriteCondition, options?: Pick<WriteOptions, 'events'>,
+  ): Promise<ReleaseResult & { deleted: ObjectVersion }> {
+    return this.notifyAfter(options?.events, this.keyWrite(bucket, key, async (c) => {
       await checkCondition(c, bucket, key, condition);
       const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
       if (!row) throw new StoreError('VersionNotFound');
       await run(c, 'deleteVersionRow', [row.seq]);
       if (row.is_latest) await run(c, 'promoteLatest', [bucket, keyBytes(key)]);
-      return { deleted: toVersion(row), released: await dropRefs(c, decodeManifest(row.manifest)) };
-    });
+      const released = await dropRefs(c, decodeManifest(row.manifest));
+      await appendEvents(c, options?.events);
+      return { deleted: toVersion(row), released };
+    }));
   }
 
-  putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[]): Promise<ObjectVersion> {
-    return this.keyWrite(bucket, key, async (c) => {
+  putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[], events?: readonly OutboxEvent[]): Promise<ObjectVersion> {
+    return this.notifyAfter(events, this.keyWrite(bucket, key, async (c) => {
       const { rows } = versionId === undefined
         ? await run<PgVersionRow>(c, 'lockLatest', [bucket, keyBytes(key)])
         : await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId]);
@@ -219,8 +230,9 @@ export class PostgresMetadataStore implements MetadataStore {
       if (!row) throw new StoreError('VersionNotFound');
       const encoded = JSON.stringify(tags.map((t) => [t.key, t.value]));
       await run(c, 'setTags', [encoded, row.seq]);
+      await appendEvents(c, events);
       return toVersion({ ...row, tags: encoded });
-    });
+    }));
   }
 
   async listObjects(bucket: string, query: ListObjectsQuery): Promise<ListPage<ListEntry>> {
@@ -336,8 +348,10 @@ export class PostgresMetadataStore implements MetadataStore {
     };
   }
 
-  completeUpload(uploadId: string, version: NewVersion, condition?: WriteCondition, record?: CompletionRecordRequest): Promise<ReleaseResult> {
-    return this.keyWrite(version.bucket, version.key, async (c) => {
+  completeUpload(
+    uploadId: string, version: NewVersion, condition?: WriteCondition, record?: CompletionRecordRequest, events?: readonly OutboxEvent[],
+  ): Promise<ReleaseResult> {
+    return this.notifyAfter(events, this.keyWrite(version.bucket, version.key, async (c) => {
       await requireUpload(c, version.bucket, uploadId, 'lockUpload');
       await checkCondition(c, version.bucket, version.key, condition);
       const parts = (await run<PartRow>(c, 'allParts', [uploadId])).rows;
@@ -348,8 +362,9 @@ export class PostgresMetadataStore implements MetadataStore {
       released.push(...(await dropRefs(c, parts.flatMap((part) => decodeManifest(part.manifest)))));
       await run(c, 'deleteUpload', [uploadId]);
       if (record) await recordCompletion(c, uploadId, version, record);
+      await appendEvents(c, events);
       return { released };
-    });
+    }));
   }
 
   async getCompletedUpload(bucket: string, uploadId: string): Promise<CompletedUpload | undefined> {
@@ -365,6 +380,23 @@ export class PostgresMetadataStore implements MetadataStore {
       await run(c, 'deleteUpload', [uploadId]);
       return { released };
     });
+  }
+
+  // ---- event outbox ----
+
+  async listOutbox(afterSeq: number, limit: number): Promise<OutboxRecord[]> {
+    const { rows } = await run<{ seq: number; event: string }>(this.pool, 'listOutbox', [afterSeq, limit]);
+    return rows.map((row) => ({ ...decodeEvent(row.event), seq: row.seq }));
+  }
+
+  /** In-process writes only: other gateways' events are found by the dispatcher's polling. */
+  watchOutbox(listener: () => void): () => void {
+    this.outboxListeners.add(listener);
+    return () => this.outboxListeners.delete(listener);
+  }
+
+  async deleteOutbox(seqs: readonly number[]): Promise<void> {
+    if (seqs.length > 0) await run(this.pool, 'deleteOutbox', [seqs]);
   }
 
   // ---- lifecycle ----
@@ -393,15 +425,18 @@ export class PostgresMetadataStore implements MetadataStore {
     return { items, next: JSON.stringify([last.initiated, last.upload_id]) };
   }
 
-  removeVersionIf(bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion): Promise<ReleaseResult & { applied: boolean }> {
-    return this.keyWrite(bucket, key, async (c) => {
+  removeVersionIf(
+    bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion, options?: Pick<WriteOptions, 'events'>,
+  ): Promise<ReleaseResult & { applied: boolean }> {
+    return this.notifyAfter(options?.events, this.keyWrite(bucket, key, async (c) => {
       const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
       if (!row || Boolean(row.is_latest) !== expected.isLatest || row.last_modified !== expected.lastModified.getTime()) return { applied: false, released: [] };
+      await appendEvents(c, options?.events);
       if (replacement) return { applied: true, released: await insertVersion(c, replacement, false) };
       await run(c, 'deleteVersionRow', [row.seq]);
       if (row.is_latest) await run(c, 'promoteLatest', [bucket, keyBytes(key)]);
       return { applied: true, released: await dropRefs(c, decodeManifest(row.manifest)) };
-    });
+    }));
   }
 
   updateVersionStorage(bucket: string, key: string, versionId: string, update: StorageUpdate): Promise<void> {
@@ -502,6 +537,13 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   // ---- transactions ----
+
+  /** Outbox watchers hear of a committed write that appended events. */
+  private async notifyAfter<T>(events: readonly OutboxEvent[] | undefined, write: Promise<T>): Promise<T> {
+    const result = await write;
+    if (events && events.length > 0) for (const listener of this.outboxListeners) listener();
+    return result;
+  }
 
   /** A write to one key: after this process's earlier writes to it, in a transaction. */
   private keyWrite<T>(bucket: string, key: string, work: (c: PoolClient) => Promise<T>): Promise<T> {
@@ -659,6 +701,11 @@ async function dropRefs(c: PoolClient, manifest: readonly Extent[]): Promise<str
   const released = rows.filter((row) => row.refs <= 0).map((row) => row.id);
   if (released.length > 0) await run(c, 'deleteBlobs', [released]);
   return released;
+}
+
+/** Appends events to the outbox, inside the write's transaction (one statement). */
+async function appendEvents(c: PoolClient, events: readonly OutboxEvent[] | undefined): Promise<void> {
+  if (events && events.length > 0) await run(c, 'appendOutbox', [events.map((event) => JSON.stringify(event))]);
 }
 
 /** Records a completion; drops a bounded batch of records past their age or count. */

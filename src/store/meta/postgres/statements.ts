@@ -123,6 +123,9 @@ export const SQL = {
   partManifestsAfter: `SELECT upload_id, part_number, manifest FROM parts WHERE (upload_id, part_number) > ($1, $2)
     ORDER BY upload_id, part_number LIMIT $3`,
   setPartManifest: 'UPDATE parts SET manifest = $3 WHERE upload_id = $1 AND part_number = $2 AND manifest = $4',
+  appendOutbox: 'INSERT INTO outbox (event) SELECT unnest($1::text[])',
+  listOutbox: 'SELECT seq, event FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2',
+  deleteOutbox: 'DELETE FROM outbox WHERE seq = ANY($1::bigint[])',
 } as const;
 
 export type StatementName = keyof typeof SQL;

@@ -132,12 +132,26 @@ CREATE TRIGGER IF NOT EXISTS usage_totals_delete AFTER DELETE ON versions WHEN O
   BEGIN UPDATE usage_totals SET objects = objects - 1, bytes = bytes - OLD.size WHERE id = 0; END;
 `;
 
+/**
+ * The event outbox: each mutation that produces event notifications appends them here in its own
+ * transaction; the dispatcher (src/jobs/outbox-dispatcher.ts) deletes a row once every delivery
+ * is acknowledged. seq orders events (and is each event's sequencer). The dispatcher's lease is a
+ * row of v3's `leases` table.
+ */
+const OUTBOX_V5 = `
+CREATE TABLE outbox (
+  seq   INTEGER PRIMARY KEY AUTOINCREMENT,
+  event TEXT NOT NULL
+);
+`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
   // listBuckets(owner) and createBucket's per-owner count read every bucket without it.
   { version: 2, description: 'index buckets by owner', sql: 'CREATE INDEX buckets_by_owner ON buckets (owner_id);' },
   { version: 3, description: 'lifecycle: noncurrent-since column, due-date indexes, job leases', sql: LIFECYCLE_V3 },
   { version: 4, description: 'object and byte totals kept by triggers (usage_totals)', sql: USAGE_TOTALS },
+  { version: 5, description: 'event outbox', sql: OUTBOX_V5 },
 ];
 
 export const SCHEMA_VERSION = schemaVersionOf(SQLITE_MIGRATIONS);

@@ -8,6 +8,7 @@ import type {
   NewVersion,
   ObjectVersion,
   UploadPart,
+  OutboxEvent,
   VersioningState,
   VersionSummary,
 } from '../metadata-store.js';
@@ -225,6 +226,12 @@ export function rowToCompletedUpload(row: CompletedRow): CompletedUpload {
     partsDigest: row.parts_digest,
     completedAt: new Date(Number(row.completed_at)),
   };
+}
+
+/** An outbox row's event, as the store wrote it with JSON.stringify (its Date became an ISO string). */
+export function decodeEvent(text: string): OutboxEvent {
+  const event = JSON.parse(text) as OutboxEvent & { time: string };
+  return { ...event, time: new Date(event.time) };
 }
 
 /** What lifecycle scans read of a version (both stores' CANDIDATE_COLUMNS, plus the `newer` count). */

@@ -25,6 +25,8 @@ import {
   type MultipartUpload,
   type NewVersion,
   type ObjectVersion,
+  type OutboxEvent,
+  type OutboxRecord,
   type ReleaseResult,
   type StorageUpdate,
   type StoredData,
@@ -45,6 +47,7 @@ import type { IoProbe } from '../../io-probe.js';
 import { GroupCommitter } from './group-commit.js';
 import { WalSyncer } from './wal-sync.js';
 import {
+  decodeEvent,
   decodeManifest,
   encodeManifest,
   rowToBucket,
@@ -89,11 +92,26 @@ export class SqliteMetadataStore implements MetadataStore {
   /** Bucket rows by name; emptied by a trigger whenever any statement changes the buckets table. */
   private readonly bucketCache = new Map<string, BucketRecord>();
   /**
+   * Bucket configuration documents (undefined: none) by `bucket/kind`, emptied by a trigger like
+   * bucketCache: every write asks for the bucket's notification configuration, which must cost
+   * nothing when there is none.
+   */
+  private readonly configCache = new Map<string, string | undefined>();
+  /**
    * Latest versions (parsed, frozen) by `bucket/key`, least recently used first; a trigger drops a
    * key's entry whenever any statement inserts, updates or deletes a version row of that key.
    */
   private readonly latestCache = new Map<string, ObjectVersion>();
   private readonly stmt: ReturnType<typeof prepareStatements>;
+  private readonly outboxListeners = new Set<() => void>();
+  /** The seq appendEvents last inserted (inside the current write). */
+  private lastAppendedSeq = 0;
+  /**
+   * Outbox records up to this seq are durable. listOutbox shows no others: a record of a batch
+   * committed but not yet fsynced could be delivered and then lost with its write in a crash
+   * (an invented event). Writes resolve in commit order, each after an fsync covering all before.
+   */
+  private durableOutboxSeq: number;
 
   constructor(options: SqliteStoreOptions) {
     const onDisk = options.path !== ':memory:' && options.path !== '';
@@ -111,10 +129,12 @@ export class SqliteMetadataStore implements MetadataStore {
       throw error;
     }
     watchBuckets(this.db, () => this.bucketCache.clear());
+    watchTable(this.db, 'bucket_configs', () => this.configCache.clear());
     watchVersions(this.db, (bucket, key) => this.latestCache.delete(latestCacheKey(bucket, key)));
     this.stmt = prepareStatements(this.db);
     this.syncer = onDisk ? new WalSyncer(`${options.path}-wal`, { recover: () => this.checkpoint(), probe: options.probe }) : undefined;
     this.committer = new GroupCommitter(this.db, this.syncer, options.probe);
+    this.durableOutboxSeq = (this.db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM outbox').get() as { seq: number }).seq;
   }
 
   // ---- buckets ----
@@ -163,15 +183,20 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async getBucketConfig(bucket: string, kind: BucketConfigKind): Promise<string | undefined> {
+    const cacheKey = `${bucket}/${kind}`;
+    if (this.configCache.has(cacheKey)) return this.configCache.get(cacheKey);
     const row = this.stmt.getConfig.get(bucket, kind) as { document: string } | undefined;
+    if (this.configCache.size >= CONFIG_CACHE_ENTRIES_MAX) this.configCache.clear();
+    this.configCache.set(cacheKey, row?.document);
     return row?.document;
   }
 
-  putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined): Promise<void> {
-    return this.committer.run(() => {
+  putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined, events?: readonly OutboxEvent[]): Promise<void> {
+    return this.writeWithEvents(events, () => {
       if (!this.stmt.getBucket.get(bucket)) throw new StoreError('BucketNotFound');
       if (document === undefined) this.stmt.deleteConfig.run(bucket, kind);
       else this.stmt.putConfig.run(bucket, kind, document);
+      this.appendEvents(events);
     });
   }
 
@@ -203,33 +228,39 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   putVersion(version: NewVersion, condition?: WriteCondition, options?: WriteOptions): Promise<ReleaseResult> {
-    return this.committer.run(() => {
+    return this.writeWithEvents(options?.events, () => {
       if (!this.stmt.getBucket.get(version.bucket)) throw new StoreError('BucketNotFound');
       this.checkCondition(version.bucket, version.key, condition);
       if (options?.sharedBlobs) this.requireLiveBlobs(version.manifest);
-      return { released: this.insertVersion(version, true) };
+      const released = this.insertVersion(version, true);
+      this.appendEvents(options?.events);
+      return { released };
     });
   }
 
-  deleteVersion(bucket: string, key: string, versionId: string, condition?: WriteCondition): Promise<ReleaseResult & { deleted: ObjectVersion }> {
-    return this.committer.run(() => {
+  deleteVersion(
+    bucket: string, key: string, versionId: string, condition?: WriteCondition, options?: Pick<WriteOptions, 'events'>,
+  ): Promise<ReleaseResult & { deleted: ObjectVersion }> {
+    return this.writeWithEvents(options?.events, () => {
       this.checkCondition(bucket, key, condition);
       const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
       if (!row) throw new StoreError('VersionNotFound');
       this.stmt.deleteVersionRow.run(row.seq);
       if (row.is_latest) this.stmt.promoteLatest.run(bucket, key, bucket, key);
+      this.appendEvents(options?.events);
       return { deleted: rowToVersion(row), released: this.dropRefs(decodeManifest(row.manifest)) };
     });
   }
 
-  putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[]): Promise<ObjectVersion> {
-    return this.committer.run(() => {
+  putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[], events?: readonly OutboxEvent[]): Promise<ObjectVersion> {
+    return this.writeWithEvents(events, () => {
       const row = (versionId === undefined
         ? this.stmt.getLatest.get(bucket, key)
         : this.stmt.getVersion.get(bucket, key, versionId)) as VersionRow | undefined;
       if (!row) throw new StoreError('VersionNotFound');
       const encoded = JSON.stringify(tags.map((t) => [t.key, t.value]));
       this.stmt.setTags.run(encoded, row.seq);
+      this.appendEvents(events);
       return rowToVersion({ ...row, tags: encoded });
     });
   }
@@ -360,8 +391,10 @@ export class SqliteMetadataStore implements MetadataStore {
     };
   }
 
-  completeUpload(uploadId: string, version: NewVersion, condition?: WriteCondition, record?: CompletionRecordRequest): Promise<ReleaseResult> {
-    return this.committer.run(() => {
+  completeUpload(
+    uploadId: string, version: NewVersion, condition?: WriteCondition, record?: CompletionRecordRequest, events?: readonly OutboxEvent[],
+  ): Promise<ReleaseResult> {
+    return this.writeWithEvents(events, () => {
       this.requireUpload(version.bucket, uploadId);
       this.checkCondition(version.bucket, version.key, condition);
       const parts = this.stmt.allParts.all(uploadId) as PartRow[];
@@ -373,6 +406,7 @@ export class SqliteMetadataStore implements MetadataStore {
       for (const part of parts) released.push(...this.dropRefs(decodeManifest(part.manifest)));
       this.stmt.deleteUpload.run(uploadId);
       if (record) this.recordCompletion(uploadId, version, record);
+      this.appendEvents(events);
       return { released };
     });
   }
@@ -389,6 +423,24 @@ export class SqliteMetadataStore implements MetadataStore {
       for (const part of this.stmt.allParts.all(uploadId) as PartRow[]) released.push(...this.dropRefs(decodeManifest(part.manifest)));
       this.stmt.deleteUpload.run(uploadId);
       return { released };
+    });
+  }
+
+  // ---- event outbox ----
+
+  async listOutbox(afterSeq: number, limit: number): Promise<OutboxRecord[]> {
+    const rows = this.stmt.listOutbox.all(afterSeq, this.durableOutboxSeq, limit) as Array<{ seq: number; event: string }>;
+    return rows.map((row) => ({ ...decodeEvent(row.event), seq: row.seq }));
+  }
+
+  watchOutbox(listener: () => void): () => void {
+    this.outboxListeners.add(listener);
+    return () => this.outboxListeners.delete(listener);
+  }
+
+  deleteOutbox(seqs: readonly number[]): Promise<void> {
+    return this.committer.run(() => {
+      for (const seq of seqs) this.stmt.deleteOutbox.run(seq);
     });
   }
 
@@ -417,12 +469,15 @@ export class SqliteMetadataStore implements MetadataStore {
     return { items, next: JSON.stringify([last.initiated, last.upload_id]) };
   }
 
-  removeVersionIf(bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion): Promise<ReleaseResult & { applied: boolean }> {
-    return this.committer.run(() => {
+  removeVersionIf(
+    bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion, options?: Pick<WriteOptions, 'events'>,
+  ): Promise<ReleaseResult & { applied: boolean }> {
+    return this.writeWithEvents(options?.events, () => {
       const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
       if (!row || Boolean(row.is_latest) !== expected.isLatest || Number(row.last_modified) !== expected.lastModified.getTime()) {
         return { applied: false, released: [] };
       }
+      this.appendEvents(options?.events);
       if (replacement) return { applied: true, released: this.insertVersion(replacement, true) };
       this.stmt.deleteVersionRow.run(row.seq);
       if (row.is_latest) this.stmt.promoteLatest.run(bucket, key, bucket, key);
@@ -524,6 +579,25 @@ export class SqliteMetadataStore implements MetadataStore {
     this.syncer?.close();
   }
 
+  /**
+   * A committed write that may append events; outbox watchers hear of them once it is durable.
+   * A write that fails with CommitUncertainError leaves its events unlisted until a later write is
+   * durable (the WAL is synced in order, so that makes the uncertain one durable too) or the store
+   * reopens: no event goes out for a change a crash could still undo.
+   */
+  private async writeWithEvents<T>(events: readonly OutboxEvent[] | undefined, write: () => T): Promise<T> {
+    if (!events || events.length === 0) return this.committer.run(write);
+    let appendedSeq = 0;
+    const result = await this.committer.run(() => {
+      const value = write();
+      appendedSeq = this.lastAppendedSeq;
+      return value;
+    });
+    this.durableOutboxSeq = Math.max(this.durableOutboxSeq, appendedSeq);
+    for (const listener of this.outboxListeners) listener();
+    return result;
+  }
+
   /** Copies the whole WAL into the database file and syncs it (WalSyncer's way back from a failed fsync). */
   private checkpoint(): void {
     const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
@@ -531,6 +605,11 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   // ---- internals (run inside a committer transaction) ----
+
+  private appendEvents(events: readonly OutboxEvent[] | undefined): void {
+    if (!events) return;
+    for (const event of events) this.lastAppendedSeq = Number(this.stmt.appendOutbox.run(JSON.stringify(event)).lastInsertRowid);
+  }
 
   /** Records a completion; drops a bounded batch of records past their age or count. */
   private recordCompletion(uploadId: string, version: NewVersion, record: CompletionRecordRequest): void {
@@ -603,6 +682,7 @@ export class SqliteMetadataStore implements MetadataStore {
 }
 
 const BUCKET_CACHE_ENTRIES_MAX = 10_000;
+const CONFIG_CACHE_ENTRIES_MAX = 10_000;
 
 /**
  * Completion records dropped per completion, at most: each completion adds one record, so a batch
@@ -625,13 +705,18 @@ interface LeaseRow {
  * stale; a rolled-back change only costs a cache miss).
  */
 function watchBuckets(db: Db, changed: () => void): void {
-  db.function('coffer_buckets_changed', { deterministic: false, varargs: false }, () => {
+  watchTable(db, 'buckets', changed);
+}
+
+/** Calls `changed` from inside any INSERT, UPDATE or DELETE on `table` through this connection. */
+function watchTable(db: Db, table: string, changed: () => void): void {
+  db.function(`coffer_${table}_changed`, { deterministic: false, varargs: false }, () => {
     changed();
     return null;
   });
   for (const event of ['INSERT', 'UPDATE', 'DELETE']) {
-    db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS coffer_buckets_${event.toLowerCase()} AFTER ${event} ON main.buckets
-      BEGIN SELECT coffer_buckets_changed(); END`);
+    db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS coffer_${table}_${event.toLowerCase()} AFTER ${event} ON main.${table}
+      BEGIN SELECT coffer_${table}_changed(); END`);
   }
 }
 
@@ -733,6 +818,10 @@ function prepareStatements(db: Db) {
       (SELECT seq FROM completed_uploads WHERE completed_at < ? ORDER BY completed_at LIMIT ?)`),
     pruneCompletedUpTo: p('DELETE FROM completed_uploads WHERE seq IN (SELECT seq FROM completed_uploads WHERE seq <= ? ORDER BY seq LIMIT ?)'),
     deleteCompletedOf: p('DELETE FROM completed_uploads WHERE bucket = ?'),
+
+    appendOutbox: p('INSERT INTO outbox (event) VALUES (?)'),
+    listOutbox: p('SELECT seq, event FROM outbox WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?'),
+    deleteOutbox: p('DELETE FROM outbox WHERE seq = ?'),
 
     // Lifecycle pages: (bucket, due time ≤ ?, after the cursor (time, position), prefix, prefix length, prefix, limit).
     dueCurrent: p(`SELECT ${CANDIDATE_COLUMNS}, NULL AS newer FROM versions v INDEXED BY lifecycle_current

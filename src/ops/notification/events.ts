@@ -1,0 +1,66 @@
+import type { EventType } from '../../events/event-types.js';
+import { deliveriesFor, type NotificationConfiguration } from '../../events/notification-config.js';
+import type { BucketRecord, MetadataStore, OutboxEvent } from '../../store/meta/metadata-store.js';
+import type { OperationContext } from '../types.js';
+import { showsVersionIds } from '../versioning/version-ids.js';
+
+/** What an event says of the object (AWS omits what does not apply: no size on a delete). */
+export interface EventObject {
+  readonly size?: number;
+  readonly etag?: string;
+  /** Shown only for buckets that show version ids (versioning ever enabled). */
+  readonly versionId?: string;
+}
+
+/** Who caused an event: the request's identity, or S3 itself for lifecycle actions. */
+export type EventRequest = OutboxEvent['request'];
+
+/**
+ * The events a mutation produces: to pass to the store call that makes the change, which appends
+ * them to the outbox in the same transaction. Undefined (nothing to append, no cost) unless the
+ * bucket has a notification configuration that this event type and key match.
+ */
+export async function eventsFor(
+  ctx: OperationContext, bucket: BucketRecord, type: EventType, key: string, object: EventObject, time = new Date(),
+): Promise<OutboxEvent[] | undefined> {
+  const request = { requestId: ctx.requestId, hostId: ctx.hostId, principalId: ctx.user?.id ?? 'Anonymous', sourceIp: ctx.sourceIp };
+  return bucketEvents(ctx.services.meta, bucket, type, key, object, request, time);
+}
+
+/** eventsFor without a request context (background jobs). */
+export async function bucketEvents(
+  meta: MetadataStore, bucket: BucketRecord, type: EventType, key: string, object: EventObject, request: EventRequest, time = new Date(),
+): Promise<OutboxEvent[] | undefined> {
+  const config = await notificationConfigOf(meta, bucket.name);
+  if (!config) return undefined;
+  const deliveries = deliveriesFor(config, type, key);
+  if (deliveries.length === 0) return undefined;
+  return [{
+    name: type,
+    bucket: bucket.name,
+    key,
+    time,
+    region: bucket.region,
+    bucketOwnerId: bucket.ownerId,
+    object: { ...object, versionId: showsVersionIds(bucket) ? object.versionId : undefined },
+    request,
+    deliveries,
+  }];
+}
+
+/** The bucket's notification configuration (stored as JSON), if any. */
+export async function notificationConfigOf(meta: MetadataStore, bucket: string): Promise<NotificationConfiguration | undefined> {
+  const document = await meta.getBucketConfig(bucket, 'notification');
+  if (document === undefined) return undefined;
+  let config = parsedConfigs.get(document);
+  if (!config) {
+    config = JSON.parse(document) as NotificationConfiguration;
+    if (parsedConfigs.size >= PARSED_CONFIGS_MAX) parsedConfigs.clear();
+    parsedConfigs.set(document, config);
+  }
+  return config;
+}
+
+/** Parsed configurations by document: every write to a notified bucket reads its configuration. */
+const parsedConfigs = new Map<string, NotificationConfiguration>();
+const PARSED_CONFIGS_MAX = 1000;
