@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createAuthorizer, ownershipRule } from './access/authorize.js';
+import { aclSource } from './access/acl-source.js';
 import { StaticCredentialStore, type User } from './auth/credentials.js';
 import { loadRootUser, loadUsersFile } from './auth/users.js';
 import type { CofferConfig } from './config.js';
@@ -65,8 +66,10 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   // can be is collected there.
   await collectOrphans(meta, blobs, Date.now() - (shared ? SHARED_ORPHAN_AGE_MS : 0));
 
-  const authorize = createAuthorizer([ownershipRule(root.user.id)]);
-  const services: Services = { meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax };
+  const authorize = createAuthorizer([ownershipRule(root.user.id), aclSource()]);
+  const services: Services = {
+    meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax, bucketDefaults: options.bucketDefaults ?? 'current',
+  };
   const logError = options.logError ?? ((requestId, error) => console.error(`[${requestId}] internal error:`, error));
   const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }));
   await new Promise<void>((resolveListen, reject) => {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { BucketDefaults } from './ops/types.js';
 
 /** Everything Coffer can be told at start-up: command line first, then environment, then defaults. */
 export interface CofferConfig {
@@ -13,6 +14,8 @@ export interface CofferConfig {
   readonly usersFile?: string;
   /** Metadata backend: 'sqlite' (embedded, in the data dir) or a postgres:// URL. */
   readonly metadata: string;
+  /** New buckets' access settings: `current` (AWS's of today: ACLs disabled, public access blocked) or `legacy` (pre-2023). */
+  readonly bucketDefaults: BucketDefaults;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:9000';
@@ -27,6 +30,10 @@ const USAGE = `Usage: coffer [options]
   --users FILE          JSON file of extra users (env COFFER_USERS_FILE)
   --metadata URL        'sqlite' (in the data dir) or postgres://user:password@host:port/db
                         (env COFFER_METADATA_URL, default sqlite)
+  --bucket-defaults current|legacy
+                        new buckets: ACLs disabled and public access blocked (current), or
+                        ObjectWriter with no block (legacy, AWS before 2023)
+                        (env COFFER_BUCKET_DEFAULTS, default current)
   Root credentials: COFFER_ACCESS_KEY_ID / COFFER_SECRET_ACCESS_KEY (generated and kept in the data dir when unset).`;
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): CofferConfig | 'help' {
@@ -41,6 +48,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
         region: { type: 'string' },
         users: { type: 'string' },
         metadata: { type: 'string' },
+        'bucket-defaults': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -51,6 +59,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
   if (values.help) return 'help';
   // An empty environment variable counts as unset (as `FOO= coffer` and compose files produce).
   const str = (name: string, envName: string, fallback?: string) => (values[name] as string | undefined) ?? (env[envName] || undefined) ?? fallback;
+  const bucketDefaults = str('bucket-defaults', 'COFFER_BUCKET_DEFAULTS', 'current');
+  if (bucketDefaults !== 'current' && bucketDefaults !== 'legacy') throw new ConfigError(`invalid bucket defaults '${bucketDefaults}': expected current or legacy\n${USAGE}`);
   const { host, port } = parseAddress(str('address', 'COFFER_ADDRESS', DEFAULT_ADDRESS)!);
   return {
     host,
@@ -62,6 +72,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     secretAccessKey: env.COFFER_SECRET_ACCESS_KEY || undefined,
     usersFile: str('users', 'COFFER_USERS_FILE'),
     metadata: str('metadata', 'COFFER_METADATA_URL', 'sqlite')!,
+    bucketDefaults,
   };
 }
 

@@ -25,6 +25,15 @@ import {
 } from './tagging/tagging.js';
 import { getBucketVersioning, putBucketVersioning } from './versioning/versioning.js';
 import type { OperationHandler, ServiceOperationHandler } from './types.js';
+import { getBucketAcl, getObjectAcl, putBucketAcl, putObjectAcl } from './acl/acl.js';
+import {
+  deleteBucketOwnershipControls,
+  deletePublicAccessBlock,
+  getBucketOwnershipControls,
+  getPublicAccessBlock,
+  putBucketOwnershipControls,
+  putPublicAccessBlock,
+} from './acl/ownership.js';
 
 /** Implemented operations that run without a loaded bucket (service scope, CreateBucket). */
 export const serviceHandlers: Partial<Record<OperationName, ServiceOperationHandler>> = {
@@ -68,4 +77,15 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   ListObjectsV2: listObjectsV2,
   CopyObject: copyObject,
   DeleteObjects: deleteObjects,
+  // ACLs, object ownership, public access block (issue 10)
+  GetBucketAcl: getBucketAcl,
+  PutBucketAcl: putBucketAcl,
+  GetObjectAcl: getObjectAcl,
+  PutObjectAcl: putObjectAcl,
+  PutBucketOwnershipControls: putBucketOwnershipControls,
+  GetBucketOwnershipControls: getBucketOwnershipControls,
+  DeleteBucketOwnershipControls: deleteBucketOwnershipControls,
+  PutPublicAccessBlock: putPublicAccessBlock,
+  GetPublicAccessBlock: getPublicAccessBlock,
+  DeletePublicAccessBlock: deletePublicAccessBlock,
 };

@@ -1,3 +1,4 @@
+import { objectWriteAcl } from '../acl/request-acl.js';
 /**
  * Multipart uploads: CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload,
  * AbortMultipartUpload, ListParts, ListMultipartUploads.
@@ -71,12 +72,14 @@ export async function createMultipartUpload(ctx: OperationContext): Promise<Oper
   const { key } = ctx.route;
   checkKey(key);
   const checksum = uploadChecksumFrom(ctx.headers);
+  const { ownerId, acl } = objectWriteAcl(ctx, bucket);
   const upload: MultipartUpload = {
     uploadId: newUploadId(),
     bucket: bucket.name,
     key,
     initiated: new Date(),
-    ownerId: ctx.user!.id,
+    ownerId,
+    acl,
     headers: objectHeadersFrom(ctx.headers),
     userMetadata: userMetadataFrom(ctx.headers),
     storageClass: storageClassFrom(ctx.headers),
@@ -377,7 +380,8 @@ async function completeOnce(
       size,
       etag,
       lastModified,
-      ownerId: ctx.user!.id,
+      ownerId: upload.ownerId,
+      acl: upload.acl,
       headers: upload.headers,
       userMetadata: upload.userMetadata,
       storageClass: upload.storageClass,

@@ -1,3 +1,5 @@
+import { ANONYMOUS_OWNER_ID } from '../../access/acl.js';
+import { objectWriteAcl } from '../acl/request-acl.js';
 import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import { checksumHeaderName, parseChecksumAlgorithm } from '../../checksum/index.js';
@@ -50,6 +52,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
   const condition = writeConditionFrom(headers);
   const checksumRequest = checksumRequestFrom(headers);
   const tags = tagsFromHeader(headers['x-amz-tagging']);
+  const { ownerId, acl } = objectWriteAcl(ctx, bucket);
 
   const data = await ingestBody(ctx.services.blobs, ctx.body, {
     maxBytes: limits.putObjectBytesMax,
@@ -70,7 +73,8 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
         size: data.size,
         etag: data.md5.toString('hex'),
         lastModified: new Date(),
-        ownerId: ctx.user!.id,
+        ownerId,
+        acl,
         headers: objectHeaders,
         userMetadata,
         storageClass,
@@ -185,7 +189,7 @@ export async function deleteOne(ctx: OperationContext, bucket: BucketRecord, key
     size: 0,
     etag: '',
     lastModified: new Date(),
-    ownerId: ctx.user!.id,
+    ownerId: ctx.user?.id ?? ANONYMOUS_OWNER_ID,
     headers: {},
     userMetadata: {},
     storageClass: 'STANDARD',

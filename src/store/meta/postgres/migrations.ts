@@ -99,6 +99,8 @@ CREATE TABLE blobs (
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
+  // Read with the bucket row on every request (authorization), so a column rather than a bucket_configs row.
+  { version: 2, description: 'bucket access settings: ACL, object ownership, public access block (JSON)', sql: 'ALTER TABLE buckets ADD COLUMN access text;' },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = schemaVersionOf(POSTGRES_MIGRATIONS);

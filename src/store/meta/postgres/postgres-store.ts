@@ -2,7 +2,9 @@ import pg from 'pg';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import {
   StoreError,
+  type BucketAccess,
   type BucketConfigKind,
+  type Grant,
   type BucketRecord,
   type CompletedUpload,
   type CompletionRecordRequest,
@@ -121,6 +123,7 @@ export class PostgresMetadataStore implements MetadataStore {
       if (owned >= ownerBucketsMax) throw new StoreError('TooManyBuckets');
       const inserted = await run(c, 'insertBucket', [
         bucket.name, bucket.ownerId, bucket.createdAt.getTime(), bucket.region, bucket.versioning, bucket.objectLockEnabled,
+        bucket.access ? JSON.stringify(bucket.access) : null,
       ]);
       if (inserted.rowCount === 0) throw new StoreError('BucketExists');
     });
@@ -148,6 +151,10 @@ export class PostgresMetadataStore implements MetadataStore {
 
   async setBucketVersioning(name: string, state: VersioningState): Promise<void> {
     if ((await run(this.pool, 'setVersioning', [state, name])).rowCount === 0) throw new StoreError('BucketNotFound');
+  }
+
+  async setBucketAccess(name: string, access: BucketAccess): Promise<void> {
+    if ((await run(this.pool, 'setAccess', [JSON.stringify(access), name])).rowCount === 0) throw new StoreError('BucketNotFound');
   }
 
   async getBucketConfig(bucket: string, kind: BucketConfigKind): Promise<string | undefined> {
@@ -199,6 +206,16 @@ export class PostgresMetadataStore implements MetadataStore {
       const encoded = JSON.stringify(tags.map((t) => [t.key, t.value]));
       await run(c, 'setTags', [encoded, row.seq]);
       return toVersion({ ...row, tags: encoded });
+    });
+  }
+
+  putVersionAcl(bucket: string, key: string, versionId: string, acl: readonly Grant[]): Promise<ObjectVersion> {
+    return this.keyWrite(bucket, key, async (c) => {
+      const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
+      if (!row) throw new StoreError('VersionNotFound');
+      const attributes = JSON.stringify({ ...JSON.parse(row.attributes), acl });
+      await run(c, 'setAttributes', [attributes, row.seq]);
+      return toVersion({ ...row, attributes });
     });
   }
 

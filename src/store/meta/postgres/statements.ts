@@ -5,14 +5,14 @@
 const VERSION_COLUMNS = 'seq, bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest';
 /** What listings read, in the order of SummaryRow (sqlite/rows.ts), fetched as arrays. */
 const LIST_COLUMNS = 'seq, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes';
-const BUCKET_COLUMNS = 'name, owner_id, created_at, region, versioning, object_lock';
+const BUCKET_COLUMNS = 'name, owner_id, created_at, region, versioning, object_lock, access';
 const UPLOAD_COLUMNS = 'upload_id, bucket, key, initiated, owner_id, attributes';
 const PART_COLUMNS = 'upload_id, part_number, size, etag, last_modified, checksum, manifest';
 /** Blob ids with how many times each occurs in the array parameter $1. */
 const REF_COUNTS = 'SELECT id, count(*) AS n FROM unnest($1::text[]) AS t (id) GROUP BY id';
 
 export const SQL = {
-  insertBucket: `INSERT INTO buckets (${BUCKET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+  insertBucket: `INSERT INTO buckets (${BUCKET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
   getBucket: `SELECT ${BUCKET_COLUMNS} FROM buckets WHERE name = $1`,
   // FOR KEY SHARE: writes into a bucket do not block one another, nor a versioning change, only
   // the bucket's deletion (CockroachDB treats it as FOR SHARE).
@@ -23,6 +23,7 @@ export const SQL = {
   countBucketsOf: 'SELECT count(*) AS owned FROM buckets WHERE owner_id = $1',
   deleteBucket: 'DELETE FROM buckets WHERE name = $1',
   setVersioning: 'UPDATE buckets SET versioning = $1 WHERE name = $2',
+  setAccess: 'UPDATE buckets SET access = $1 WHERE name = $2',
   anyVersion: 'SELECT 1 FROM versions WHERE bucket = $1 LIMIT 1',
   anyUpload: 'SELECT 1 FROM uploads WHERE bucket = $1 LIMIT 1',
   getConfig: 'SELECT document FROM bucket_configs WHERE bucket = $1 AND kind = $2',
@@ -42,6 +43,7 @@ export const SQL = {
   promoteLatest: `UPDATE versions SET is_latest = true
     WHERE seq = (SELECT seq FROM versions WHERE bucket = $1 AND key = $2 ORDER BY seq DESC LIMIT 1)`,
   setTags: 'UPDATE versions SET tags = $1 WHERE seq = $2',
+  setAttributes: 'UPDATE versions SET attributes = $1 WHERE seq = $2',
   scanVisibleFrom: `SELECT ${LIST_COLUMNS} FROM versions
     WHERE bucket = $1 AND key >= $2 AND is_latest AND NOT is_delete_marker ORDER BY key LIMIT $3`,
   scanVisibleAfter: `SELECT ${LIST_COLUMNS} FROM versions

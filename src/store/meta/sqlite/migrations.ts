@@ -93,6 +93,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
   // listBuckets(owner) and createBucket's per-owner count read every bucket without it.
   { version: 2, description: 'index buckets by owner', sql: 'CREATE INDEX buckets_by_owner ON buckets (owner_id);' },
+  // Read with the bucket row on every request (authorization), so a column rather than a bucket_configs row.
+  { version: 3, description: 'bucket access settings: ACL, object ownership, public access block (JSON)', sql: 'ALTER TABLE buckets ADD COLUMN access TEXT;' },
 ];
 
 export const SCHEMA_VERSION = schemaVersionOf(SQLITE_MIGRATIONS);

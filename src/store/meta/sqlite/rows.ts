@@ -1,4 +1,5 @@
 import type {
+  BucketAccess,
   BucketRecord,
   CompletedUpload,
   Extent,
@@ -19,6 +20,8 @@ export interface BucketRow {
   versioning: string;
   /** 0/1 in SQLite, a boolean in PostgreSQL (likewise the other flags). */
   object_lock: number | boolean;
+  /** JSON BucketAccess; null for buckets made before it was kept. */
+  access: string | null;
 }
 
 export interface VersionRow {
@@ -64,6 +67,7 @@ export function rowToBucket(row: BucketRow): BucketRecord {
     region: row.region,
     versioning: row.versioning as VersioningState,
     objectLockEnabled: Boolean(row.object_lock),
+    ...(row.access ? { access: JSON.parse(row.access) as BucketAccess } : {}),
   };
 }
 
@@ -75,6 +79,7 @@ export function versionAttributes(v: NewVersion) {
     storageClass: v.storageClass,
     checksum: v.checksum,
     parts: v.parts,
+    acl: v.acl,
   };
 }
 
@@ -95,6 +100,7 @@ export function rowToVersion(row: VersionRow): ObjectVersion {
     storageClass: attributes.storageClass,
     checksum: attributes.checksum,
     parts: attributes.parts,
+    ...(attributes.acl ? { acl: attributes.acl } : {}),
     tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
     manifest: decodeManifest(row.manifest),
   };
@@ -142,6 +148,7 @@ export function uploadAttributes(u: MultipartUpload) {
     tags: u.tags.map((t) => [t.key, t.value] as [string, string]),
     checksumAlgorithm: u.checksumAlgorithm,
     checksumType: u.checksumType,
+    acl: u.acl,
   };
 }
 
@@ -159,6 +166,7 @@ export function rowToUpload(row: UploadRow): MultipartUpload {
     tags: attributes.tags.map(([key, value]) => ({ key, value })),
     checksumAlgorithm: attributes.checksumAlgorithm,
     checksumType: attributes.checksumType,
+    ...(attributes.acl ? { acl: attributes.acl } : {}),
   };
 }
 
