@@ -16,6 +16,8 @@ export interface CofferConfig {
   readonly metadata: string;
   /** New buckets' access settings: `current` (AWS's of today: ACLs disabled, public access blocked) or `legacy` (pre-2023). */
   readonly bucketDefaults: BucketDefaults;
+  /** How long a lifecycle "day" lasts (86,400; shorter for tests and demos). */
+  readonly lifecycleDaySeconds: number;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:9000';
@@ -34,6 +36,8 @@ const USAGE = `Usage: coffer [options]
                         new buckets: ACLs disabled and public access blocked (current), or
                         ObjectWriter with no block (legacy, AWS before 2023)
                         (env COFFER_BUCKET_DEFAULTS, default current)
+  Lifecycle: COFFER_LIFECYCLE_DAY_SECONDS makes a lifecycle day that many seconds (default 86400).
+  \`coffer lifecycle run\` runs a lifecycle pass now (same --data-dir / --metadata).
   Root credentials: COFFER_ACCESS_KEY_ID / COFFER_SECRET_ACCESS_KEY (generated and kept in the data dir when unset).`;
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): CofferConfig | 'help' {
@@ -73,6 +77,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     usersFile: str('users', 'COFFER_USERS_FILE'),
     metadata: str('metadata', 'COFFER_METADATA_URL', 'sqlite')!,
     bucketDefaults,
+    lifecycleDaySeconds: lifecycleDaySeconds(env.COFFER_LIFECYCLE_DAY_SECONDS),
   };
 }
 
@@ -90,6 +95,12 @@ export function redactUrl(spec: string): string {
 
 export function usage(): string {
   return USAGE;
+}
+
+function lifecycleDaySeconds(value: string | undefined): number {
+  if (!value) return 86_400;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new ConfigError(`invalid COFFER_LIFECYCLE_DAY_SECONDS '${value}': expected a whole number of seconds ≥ 1`);
+  return Number(value);
 }
 
 function parseAddress(address: string): { host: string; port: number } {

@@ -50,7 +50,7 @@ async function requestedAcl(ctx: OperationContext, ownerId: string): Promise<Gra
     return fromHeaders;
   }
   if (fromHeaders) throw new S3Error('UnexpectedContent');
-  const doc = ctx.body.parseXml(text).AccessControlPolicy;
+  const doc = (await ctx.body.parseXml(text)).AccessControlPolicy;
   if (typeof doc !== 'object' || doc === null) throw new S3Error('MalformedACLError');
   return grantsFromDocument(ctx, doc as Record<string, unknown>, ownerId);
 }

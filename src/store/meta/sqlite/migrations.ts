@@ -89,12 +89,35 @@ CREATE TABLE IF NOT EXISTS blobs (
 );
 `;
 
+/**
+ * Lifecycle (jobs/lifecycle) finds due rows through indexes on the date work becomes due — never
+ * a scan of the bucket. `noncurrent_since` is when a newer version replaced a version (NULL while
+ * it is the latest), filled for existing rows from each version's successor. Background jobs
+ * hold a lease row so that one gateway at a time runs them.
+ */
+const LIFECYCLE_V3 = `
+ALTER TABLE versions ADD COLUMN noncurrent_since INTEGER;
+UPDATE versions SET noncurrent_since = (SELECT min(n.last_modified) FROM versions n
+  WHERE n.bucket = versions.bucket AND n.key = versions.key AND n.seq > versions.seq) WHERE is_latest = 0;
+CREATE INDEX lifecycle_current ON versions (bucket, last_modified, key) WHERE is_latest = 1 AND is_delete_marker = 0;
+CREATE INDEX lifecycle_noncurrent ON versions (bucket, noncurrent_since, seq) WHERE is_latest = 0;
+CREATE INDEX lifecycle_markers ON versions (bucket, last_modified, key) WHERE is_latest = 1 AND is_delete_marker = 1;
+CREATE INDEX lifecycle_uploads ON uploads (bucket, initiated, upload_id);
+CREATE TABLE leases (
+  name          TEXT PRIMARY KEY,
+  holder        TEXT,
+  expires_at    INTEGER NOT NULL DEFAULT 0,
+  run_requested INTEGER NOT NULL DEFAULT 0
+);
+`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
   // listBuckets(owner) and createBucket's per-owner count read every bucket without it.
   { version: 2, description: 'index buckets by owner', sql: 'CREATE INDEX buckets_by_owner ON buckets (owner_id);' },
+  { version: 3, description: 'lifecycle: noncurrent-since column, due-date indexes, job leases', sql: LIFECYCLE_V3 },
   // Read with the bucket row on every request (authorization), so a column rather than a bucket_configs row.
-  { version: 3, description: 'bucket access settings: ACL, object ownership, public access block (JSON)', sql: 'ALTER TABLE buckets ADD COLUMN access TEXT;' },
+  { version: 4, description: 'bucket access settings: ACL, object ownership, public access block (JSON)', sql: 'ALTER TABLE buckets ADD COLUMN access TEXT;' },
 ];
 
 export const SCHEMA_VERSION = schemaVersionOf(SQLITE_MIGRATIONS);
