@@ -1,4 +1,3 @@
-import { objectWriteAcl } from '../acl/request-acl.js';
 /**
  * Multipart uploads: CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload,
  * AbortMultipartUpload, ListParts, ListMultipartUploads.
@@ -7,6 +6,7 @@ import { objectWriteAcl } from '../acl/request-acl.js';
  * blobs for UploadPartCopy). Completion concatenates nothing: the object's manifest is its parts'
  * extents, committed atomically with the removal of the upload (store.completeUpload).
  */
+import { objectWriteAcl } from '../acl/request-acl.js';
 import { createHash } from 'node:crypto';
 import { checksumHeaderName, MultiHasher, multipartEtag, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../checksum/index.js';
 import { S3Error } from '../../errors.js';
