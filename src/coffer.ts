@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createAuthorizer, ownershipRule } from './access/authorize.js';
+import { aclSource } from './access/acl-source.js';
 import { StaticCredentialStore, type User } from './auth/credentials.js';
 import { loadRootUser, loadUsersFile } from './auth/users.js';
 import type { CofferConfig } from './config.js';
@@ -106,12 +107,12 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
 
   const masterKeys = await loadMasterKeyRing(dataDir, options.masterKeyFile);
 
-  const authorize = createAuthorizer([ownershipRule(root.user.id)]);
+  const authorize = createAuthorizer([ownershipRule(root.user.id), aclSource()]);
   const lifecycleDayMs = (options.lifecycleDaySeconds ?? 86_400) * 1000;
   const services: Services = {
     meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax,
     masterKeys, allowInsecureSseC: options.allowInsecureSseC ?? false, lifecycleDayMs,
-    notificationTargets: new Set(targets.keys()),
+    notificationTargets: new Set(targets.keys()), bucketDefaults: options.bucketDefaults ?? 'current',
   };
   const logError = options.logError ?? ((requestId: string, error: unknown) => logger.error({ requestId, err: error }, 'internal error'));
   const metrics = new CofferMetrics(meta);

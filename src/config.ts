@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { LOG_LEVELS, type LogLevel } from './observe/logger.js';
+import type { BucketDefaults } from './ops/types.js';
 
 /** Everything Coffer can be told at start-up: command line first, then environment, then defaults. */
 export interface CofferConfig {
@@ -20,6 +21,8 @@ export interface CofferConfig {
   readonly allowInsecureSseC: boolean;
   /** JSON file declaring the event notification targets (`{"targets": [...]}`). */
   readonly notifyConfig?: string;
+  /** New buckets' access settings: `current` (AWS's of today: ACLs disabled, public access blocked) or `legacy` (pre-2023). */
+  readonly bucketDefaults: BucketDefaults;
   /** How long a lifecycle "day" lasts (86,400; shorter for tests and demos). */
   readonly lifecycleDaySeconds: number;
   /** PEM files: serve HTTPS instead of HTTP (both or neither). */
@@ -50,6 +53,10 @@ Serves the S3 API. Every option can also be set in the environment; the command 
                              default: generated once into DATA_DIR/master-keys.json, mode 0600)
   --allow-insecure-sse-c     accept SSE-C over plain HTTP (COFFER_ALLOW_INSECURE_SSE_C=1)
   --notify-config FILE       JSON file of event notification targets (COFFER_NOTIFY_CONFIG)
+  --bucket-defaults current|legacy
+                             new buckets: ACLs disabled and public access blocked (current), or
+                             ObjectWriter with no block (legacy, AWS before 2023)
+                             (COFFER_BUCKET_DEFAULTS, default current)
   --tls-cert FILE            PEM certificate chain: serve HTTPS (COFFER_TLS_CERT; needs --tls-key)
   --tls-key FILE             PEM private key (COFFER_TLS_KEY); SIGHUP reloads both files
   --metrics-public           serve /_metrics on the main listener to every client, not only
@@ -83,6 +90,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
         'master-key-file': { type: 'string' },
         'allow-insecure-sse-c': { type: 'boolean' },
         'notify-config': { type: 'string' },
+        'bucket-defaults': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -93,6 +101,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
   if (values.help) return 'help';
   // An empty environment variable counts as unset (as `FOO= coffer` and compose files produce).
   const str = (name: string, envName: string, fallback?: string) => (values[name] as string | undefined) ?? (env[envName] || undefined) ?? fallback;
+  const bucketDefaults = str('bucket-defaults', 'COFFER_BUCKET_DEFAULTS', 'current');
+  if (bucketDefaults !== 'current' && bucketDefaults !== 'legacy') throw new ConfigError(`invalid bucket defaults '${bucketDefaults}': expected current or legacy\n${USAGE}`);
   const { host, port } = parseAddress(str('address', 'COFFER_ADDRESS', DEFAULT_ADDRESS)!);
   const tlsCert = str('tls-cert', 'COFFER_TLS_CERT');
   const tlsKey = str('tls-key', 'COFFER_TLS_KEY');
@@ -113,6 +123,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     masterKeyFile: str('master-key-file', 'COFFER_MASTER_KEY_FILE'),
     allowInsecureSseC: values['allow-insecure-sse-c'] === true || env.COFFER_ALLOW_INSECURE_SSE_C === '1',
     notifyConfig: str('notify-config', 'COFFER_NOTIFY_CONFIG'),
+    bucketDefaults,
     lifecycleDaySeconds: lifecycleDaySeconds(env.COFFER_LIFECYCLE_DAY_SECONDS),
     tlsCert,
     tlsKey,

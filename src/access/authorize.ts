@@ -1,6 +1,7 @@
 import type { User } from '../auth/credentials.js';
 import { S3Error } from '../errors.js';
 import type { BucketRecord } from '../store/meta/metadata-store.js';
+import type { ObjectAclContext } from './acl-source.js';
 
 /** What a request acts on: nothing (the service), a bucket, or an object in it. */
 export interface Resource {
@@ -12,6 +13,8 @@ export interface Resource {
 export interface RequestContext {
   /** The bucket the resource lies in, loaded once by the pipeline (absent for the service and CreateBucket). */
   readonly bucket?: BucketRecord;
+  /** The object's owner and ACL, when its ACL may decide (access/acl-source.ts needsObjectAcl). */
+  readonly object?: ObjectAclContext;
 }
 
 /** One source's say on a request, as AWS's evaluation logic names it. */

@@ -2,7 +2,7 @@ import { S3Error } from '../errors.js';
 import type { OperationName } from './operations.js';
 
 /** Header families of features Coffer does not build yet: honouring none of them, it refuses them. */
-const UNIMPLEMENTED_PREFIXES = ['x-amz-object-lock-', 'x-amz-grant-'];
+const UNIMPLEMENTED_PREFIXES = ['x-amz-object-lock-'];
 
 /** Server-side encryption headers (and a copy source's SSE-C key), honoured by these operations only. */
 const ENCRYPTION_PREFIXES = ['x-amz-server-side-encryption', 'x-amz-copy-source-server-side-encryption-'];
@@ -11,10 +11,19 @@ const ENCRYPTING_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationName>
   'GetObjectAttributes',
 ]);
 
+/** The operations that apply ACL headers (`x-amz-acl`, `x-amz-grant-*`); anywhere else they would be dropped. */
+const ACL_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationName>([
+  'PutObject', 'CopyObject', 'CreateMultipartUpload', 'CreateBucket', 'PutBucketAcl', 'PutObjectAcl',
+]);
+
+function isAclHeader(name: string): boolean {
+  return name === 'x-amz-acl' || name.startsWith('x-amz-grant-');
+}
+
 /**
- * "Never a silent lie": a request header asking for object lock, ACL grants, a canned ACL other
- * than `private`, or server-side encryption on an operation that does not apply it would be
- * dropped, so it is refused with AWS's 501 NotImplemented naming the header.
+ * "Never a silent lie": a request header asking for object lock, or ACL or server-side encryption
+ * headers on an operation that does not apply them, would be dropped, so it is refused with AWS's
+ * 501 NotImplemented naming the header.
  */
 export function refuseUnimplementedHeaders(headers: Readonly<Record<string, string | undefined>>, operation: OperationName): void {
   const encrypting = ENCRYPTING_OPERATIONS.has(operation);
@@ -23,7 +32,7 @@ export function refuseUnimplementedHeaders(headers: Readonly<Record<string, stri
     const unimplemented =
       UNIMPLEMENTED_PREFIXES.some((prefix) => name.startsWith(prefix)) ||
       (!encrypting && ENCRYPTION_PREFIXES.some((prefix) => name.startsWith(prefix))) ||
-      (name === 'x-amz-acl' && headers[name]?.trim() !== 'private');
+      (isAclHeader(name) && !ACL_OPERATIONS.has(operation));
     if (unimplemented) throw new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented.', { Header: name });
   }
 }

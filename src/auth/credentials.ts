@@ -12,16 +12,20 @@ export interface User {
 export interface CredentialStore {
   byAccessKeyId(accessKeyId: string): User | undefined;
   byId(id: string): User | undefined;
+  /** For ACL grants by email address (case-insensitive, as AWS matches them). */
+  byEmail(email: string): User | undefined;
 }
 
 export class StaticCredentialStore implements CredentialStore {
   private readonly byKey = new Map<string, User>();
   private readonly byCanonicalId = new Map<string, User>();
+  private readonly byEmailAddress = new Map<string, User>();
 
   constructor(users: readonly User[]) {
     for (const user of users) {
       this.byKey.set(user.accessKeyId, user);
       this.byCanonicalId.set(user.id, user);
+      if (user.email) this.byEmailAddress.set(user.email.toLowerCase(), user);
     }
   }
 
@@ -31,5 +35,9 @@ export class StaticCredentialStore implements CredentialStore {
 
   byId(id: string): User | undefined {
     return this.byCanonicalId.get(id);
+  }
+
+  byEmail(email: string): User | undefined {
+    return this.byEmailAddress.get(email.toLowerCase());
   }
 }

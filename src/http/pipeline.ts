@@ -9,6 +9,9 @@ import { actionFor, OPERATIONS } from '../api/operations.js';
 import { RequestParameters } from '../api/parameters.js';
 import { refuseUnimplementedHeaders } from '../api/unimplemented-headers.js';
 import { checkExpectedOwner } from '../access/expected-owner.js';
+import { needsObjectAcl, type ObjectAclContext } from '../access/acl-source.js';
+import { cannedGrants } from '../access/acl.js';
+import type { MetadataStore } from '../store/meta/metadata-store.js';
 import { handlers, serviceHandlers } from '../ops/index.js';
 import type { ServiceOperationContext, Services } from '../ops/types.js';
 import { parseXmlOffLoop } from '../xml/off-loop.js';
@@ -87,7 +90,11 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const bucket = loadsBucket ? await options.services.meta.getBucket(decision.bucket) : undefined;
     if (loadsBucket && !bucket) throw new S3Error('NoSuchBucket');
     const resource = { bucket: decision.bucket || undefined, key: spec.scope === 'object' ? decision.key : undefined };
-    authorize(auth.user, actionFor(operation, query), resource, { bucket });
+    const action = actionFor(operation, query);
+    const object = bucket && spec.scope === 'object' && needsObjectAcl(auth.user, action, bucket)
+      ? await objectAclContext(options.services.meta, bucket.name, decision.key, query.get('versionId') ?? undefined)
+      : undefined;
+    authorize(auth.user, action, resource, { bucket, object });
     if (bucket) checkExpectedOwner(headers['x-amz-expected-bucket-owner'], bucket);
     const bucketHandler = bucket ? handlers[operation] : undefined;
     const serviceHandler = bucket ? undefined : serviceHandlers[operation];
@@ -142,6 +149,13 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       req.resume();
     }
   }
+}
+
+/** The named version's owner and ACL for the authorizer; none for a missing version or a delete marker. */
+async function objectAclContext(meta: MetadataStore, bucket: string, key: string, versionId: string | undefined): Promise<ObjectAclContext | undefined> {
+  const version = await meta.getVersion(bucket, key, versionId);
+  if (!version || version.isDeleteMarker) return undefined;
+  return { ownerId: version.ownerId, acl: version.acl ?? cannedGrants('private', version.ownerId, version.ownerId) };
 }
 
 function countHeader(rawHeaders: readonly string[], name: string): number {

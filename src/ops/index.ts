@@ -27,6 +27,15 @@ import {
 } from './tagging/tagging.js';
 import { getBucketVersioning, putBucketVersioning } from './versioning/versioning.js';
 import type { OperationHandler, ServiceOperationHandler } from './types.js';
+import { getBucketAcl, getObjectAcl, putBucketAcl, putObjectAcl } from './acl/acl.js';
+import {
+  deleteBucketOwnershipControls,
+  deletePublicAccessBlock,
+  getBucketOwnershipControls,
+  getPublicAccessBlock,
+  putBucketOwnershipControls,
+  putPublicAccessBlock,
+} from './acl/ownership.js';
 import { restoreObject } from './objects/restore.js';
 import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from './config/lifecycle.js';
 import { getBucketAccelerateConfiguration, putBucketAccelerateConfiguration } from './config/accelerate.js';
@@ -86,6 +95,17 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   // event notifications (issue 15); the legacy PutBucketNotification shares the resource and elements
   PutBucketNotificationConfiguration: putBucketNotificationConfiguration,
   GetBucketNotificationConfiguration: getBucketNotificationConfiguration,
+  // ACLs, object ownership, public access block (issue 10)
+  GetBucketAcl: getBucketAcl,
+  PutBucketAcl: putBucketAcl,
+  GetObjectAcl: getObjectAcl,
+  PutObjectAcl: putObjectAcl,
+  PutBucketOwnershipControls: putBucketOwnershipControls,
+  GetBucketOwnershipControls: getBucketOwnershipControls,
+  DeleteBucketOwnershipControls: deleteBucketOwnershipControls,
+  PutPublicAccessBlock: putPublicAccessBlock,
+  GetPublicAccessBlock: getPublicAccessBlock,
+  DeletePublicAccessBlock: deletePublicAccessBlock,
   // bucket configurations (issue 14)
   PutBucketLifecycleConfiguration: putBucketLifecycleConfiguration,
   GetBucketLifecycleConfiguration: getBucketLifecycleConfiguration,

@@ -10,6 +10,8 @@ import type { XmlObject, XmlValue } from '../xml/codec.js';
 
 export type { XmlObject, XmlValue };
 
+export type BucketDefaults = 'current' | 'legacy';
+
 /** What every operation can reach: the stores and the server's settings. */
 export interface Services {
   readonly meta: MetadataStore;
@@ -18,6 +20,8 @@ export interface Services {
   readonly region: string;
   /** The one authorizer (access/authorize.ts); the pipeline asks it before any operation runs. */
   readonly authorize: Authorize;
+  /** New buckets' access settings: AWS's of today (`current`) or its pre-2023 ones (`legacy`). */
+  readonly bucketDefaults?: BucketDefaults;
   /** Buckets one user may own (limits.bucketsPerUserMax when unset; never more). */
   readonly bucketsPerUserMax?: number;
   /** The master keys that wrap SSE-S3 data keys. */

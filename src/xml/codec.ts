@@ -12,6 +12,12 @@ export interface XmlObject {
 }
 
 /**
+ * The key under which an element's attributes are given (name → value), e.g. a Grantee's
+ * `xmlns:xsi` and `xsi:type`; never written as a child element.
+ */
+export const XML_ATTRIBUTES = '#attributes';
+
+/**
  * Children whose element names interleave in a given order (ListObjectVersions mixes `Version`
  * and `DeleteMarker` in listing order). The key it is stored under in its parent is not written.
  */
@@ -35,7 +41,7 @@ function children(object: XmlObject): string {
   let out = '';
   for (const name in object) {
     const value = object[name];
-    if (value === undefined || value === null) continue;
+    if (value === undefined || value === null || name === XML_ATTRIBUTES) continue;
     out += name === '#text' ? escapeXml(String(value)) : element(name, value);
   }
   return out;
@@ -62,7 +68,10 @@ function element(name: string, value: XmlValue): string {
     for (const [child, item] of (value as XmlSequence)['#sequence']) out += element(child, item);
     return out;
   }
-  return `<${name}>${children(value as XmlObject)}</${name}>`;
+  const attributes = (value as XmlObject)[XML_ATTRIBUTES] as Readonly<Record<string, string>> | undefined;
+  let open = name;
+  if (attributes) for (const attribute in attributes) open += ` ${attribute}="${escapeXml(attributes[attribute]!)}"`;
+  return `<${open}>${children(value as XmlObject)}</${name}>`;
 }
 
 const XML_SPECIAL = /[&<>"'\r\x00-\x08\x0b\x0c\x0e-\x1f]/;

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import {
   StoreError,
   type BlobSealing,
+  type BucketAccess,
   type BucketRecord,
+  type Grant,
   type Extent,
   type ListEntry,
   type MetadataStore,
@@ -179,6 +181,23 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         await store.setBucketVersioning('alpha', 'Suspended');
         assert.equal((await store.getBucket('alpha'))?.versioning, 'Suspended');
         await expectStoreError(store.setBucketVersioning('missing', 'Enabled'), 'BucketNotFound');
+      });
+
+      test('setBucketAccess.createBucket keeps access, setBucketAccess replaces it (the cached bucket too); missing bucket throws BucketNotFound', async () => {
+        const grants: Grant[] = [{ grantee: { type: 'CanonicalUser', id: OWNER }, permission: 'FULL_CONTROL' }];
+        await store.createBucket(bucketRecord('alpha', { access: { grants, ownership: 'BucketOwnerEnforced' } }));
+        await store.createBucket(bucketRecord('legacy'));
+        assert.deepEqual((await store.getBucket('alpha'))?.access, { grants, ownership: 'BucketOwnerEnforced' });
+        assert.equal((await store.getBucket('legacy'))?.access, undefined);
+        const access: BucketAccess = {
+          grants: [...grants, { grantee: { type: 'Group', uri: 'http://acs.amazonaws.com/groups/global/AllUsers' }, permission: 'READ' }],
+          ownership: 'ObjectWriter',
+          publicAccessBlock: { blockPublicAcls: true, ignorePublicAcls: false, blockPublicPolicy: true, restrictPublicBuckets: false },
+        };
+        await store.setBucketAccess('alpha', access);
+        assert.deepEqual((await store.getBucket('alpha'))?.access, access);
+        assert.deepEqual((await store.listBuckets()).find((b) => b.name === 'alpha')?.access, access);
+        await expectStoreError(store.setBucketAccess('missing', access), 'BucketNotFound');
       });
 
       test('putBucketConfig.put, replace, delete, per kind; missing bucket throws BucketNotFound', async () => {
@@ -389,6 +408,21 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.deepEqual((await store.getVersion('bkt', 'k', 'v1'))?.tags, []);
         await expectStoreError(store.putVersionTags('bkt', 'k', 'v9', []), 'VersionNotFound');
         await expectStoreError(store.putVersionTags('bkt', 'nope', undefined, []), 'VersionNotFound');
+      });
+
+      test('putVersionAcl.replaces one version\'s ACL, kept with it; missing throws VersionNotFound', async () => {
+        const owner: Grant = { grantee: { type: 'CanonicalUser', id: OWNER }, permission: 'FULL_CONTROL' };
+        await store.putVersion(version('bkt', 'k', { versionId: 'v1', acl: [owner] }));
+        await store.putVersion(version('bkt', 'k', { versionId: 'v2' }));
+        assert.deepEqual((await store.getVersion('bkt', 'k', 'v1'))?.acl, [owner]);
+        assert.equal((await store.getVersion('bkt', 'k'))?.acl, undefined);
+        const acl: Grant[] = [owner, { grantee: { type: 'CanonicalUser', id: OTHER }, permission: 'READ' }];
+        const updated = await store.putVersionAcl('bkt', 'k', 'v2', acl);
+        assert.deepEqual(updated.acl, acl);
+        assert.deepEqual((await store.getVersion('bkt', 'k'))?.acl, acl);
+        assert.deepEqual((await store.getVersion('bkt', 'k', 'v2'))?.headers, { contentType: 'text/plain' });
+        assert.deepEqual((await store.getVersion('bkt', 'k', 'v1'))?.acl, [owner]);
+        await expectStoreError(store.putVersionAcl('bkt', 'k', 'v9', acl), 'VersionNotFound');
       });
 
       // Stores may cache latest versions: every write path must be visible to the next read of
@@ -610,6 +644,7 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
           checksumAlgorithm: 'CRC32',
           checksumType: 'COMPOSITE',
           encryption: { mode: 'AES256', bucketKeyEnabled: true },
+          acl: [{ grantee: { type: 'Group', uri: 'http://acs.amazonaws.com/groups/global/AllUsers' }, permission: 'READ' }],
         };
         await store.createUpload(u);
         assert.deepEqual(await store.getUpload('bkt', 'u1'), u);

@@ -275,6 +275,33 @@ describe('awscli', { skip: aws.skip, concurrency: 4 }, () => {
     await cli.fails(['s3api', 'delete-bucket', '--bucket', bucket], 'NoSuchBucket');
   });
 
+  test('aws s3api ACLs: put-bucket-acl, put-object --acl public-read, get-object-acl; the object is public', async () => {
+    const bucket = bucketName('awscli', 'acl');
+    const dir = await tempDir('awscli-acl');
+    try {
+      await cli.api(['create-bucket', '--bucket', bucket, '--object-ownership', 'ObjectWriter']);
+      await cli.api(['delete-public-access-block', '--bucket', bucket]);
+      await cli.api(['put-bucket-acl', '--bucket', bucket, '--acl', 'public-read']);
+      const bucketAcl = await cli.api<{ Grants: Array<{ Grantee: { URI?: string }; Permission: string }> }>(['get-bucket-acl', '--bucket', bucket]);
+      expectThat(bucketAcl.run, 'get-bucket-acl: AllUsers READ', bucketAcl.out.Grants.some((g) => g.Grantee.URI?.endsWith('/AllUsers') && g.Permission === 'READ'));
+      await writeFile(join(dir, 'body'), 'public body');
+      await cli.api(['put-object', '--bucket', bucket, '--key', 'k', '--body', join(dir, 'body'), '--acl', 'public-read']);
+      const acl = await cli.api<{ Owner: { ID: string }; Grants: Array<{ Grantee: { Type: string; URI?: string }; Permission: string }> }>(['get-object-acl', '--bucket', bucket, '--key', 'k']);
+      expectSame(
+        acl.run,
+        'get-object-acl grants',
+        [['CanonicalUser', 'FULL_CONTROL'], ['Group', 'READ']],
+        acl.out.Grants.map((g) => [g.Grantee.Type, g.Permission]),
+      );
+      const anonymous = await fetch(`${context.server.endpoint}/${bucket}/k`);
+      expectSame(acl.run, 'anonymous GET of the public-read object', [200, 'public body'], [anonymous.status, await anonymous.text()]);
+      await cli.api(['delete-object', '--bucket', bucket, '--key', 'k']);
+      await cli.api(['delete-bucket', '--bucket', bucket]);
+    } finally {
+      await removeDir(dir);
+    }
+  });
+
   test('aws s3api objects: put, head, get (full and range), delete', async () => {
     const bucket = bucketName('awscli', 'api-object');
     const dir = await tempDir('awscli-api-object');

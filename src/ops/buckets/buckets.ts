@@ -2,6 +2,7 @@ import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import { StoreError } from '../../store/meta/metadata-store.js';
 import { checkBucketName } from './bucket-names.js';
+import { newBucketAccess } from '../acl/request-acl.js';
 import { readXmlDocument, textOf } from '../request-xml.js';
 import type { User } from '../../auth/credentials.js';
 import type { OperationContext, OperationResult, ServiceOperationContext } from '../types.js';
@@ -28,11 +29,12 @@ export async function createBucket(ctx: ServiceOperationContext): Promise<Operat
     throw new S3Error('IllegalLocationConstraintException');
   }
   const objectLock = ctx.headers['x-amz-bucket-object-lock-enabled']?.toLowerCase() === 'true';
+  const access = newBucketAccess(ctx, user.id);
   try {
     // Re-creating one of your own buckets is not a new one: the store checks the name first.
     const bucketsMax = Math.min(ctx.services.bucketsPerUserMax ?? limits.bucketsPerUserMax, limits.bucketsPerUserMax);
     await ctx.services.meta.createBucket(
-      { name, ownerId: user.id, createdAt: new Date(), region, versioning: objectLock ? 'Enabled' : 'Unversioned', objectLockEnabled: objectLock },
+      { name, ownerId: user.id, createdAt: new Date(), region, versioning: objectLock ? 'Enabled' : 'Unversioned', objectLockEnabled: objectLock, access },
       bucketsMax,
     );
   } catch (error) {

@@ -6,6 +6,7 @@
  * blobs for UploadPartCopy). Completion concatenates nothing: the object's manifest is its parts'
  * extents, committed atomically with the removal of the upload (store.completeUpload).
  */
+import { objectWriteAcl } from '../acl/request-acl.js';
 import { createHash } from 'node:crypto';
 import { checksumHeaderName, MultiHasher, multipartEtag, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../checksum/index.js';
 import { S3Error } from '../../errors.js';
@@ -77,12 +78,14 @@ export async function createMultipartUpload(ctx: OperationContext): Promise<Oper
   checkKey(key);
   const checksum = uploadChecksumFrom(ctx.headers);
   const { encryption } = await writeEncryptionFrom(ctx, bucket);
+  const { ownerId, acl } = objectWriteAcl(ctx, bucket);
   const upload: MultipartUpload = {
     uploadId: newUploadId(),
     bucket: bucket.name,
     key,
     initiated: new Date(),
-    ownerId: ctx.user!.id,
+    ownerId,
+    acl,
     headers: objectHeadersFrom(ctx.headers),
     userMetadata: userMetadataFrom(ctx.headers),
     storageClass: storageClassFrom(ctx.headers),
@@ -415,7 +418,8 @@ async function completeOnce(
       size,
       etag,
       lastModified,
-      ownerId: ctx.user!.id,
+      ownerId: upload.ownerId,
+      acl: upload.acl,
       headers: upload.headers,
       userMetadata: upload.userMetadata,
       storageClass: upload.storageClass,

@@ -1,3 +1,4 @@
+import { objectWriteAcl } from '../acl/request-acl.js';
 import { checksumHeaderName, MultiHasher, parseChecksumAlgorithm } from '../../checksum/index.js';
 import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
@@ -77,6 +78,8 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
   // With COPY, the website redirect is not copied: it must be given again (as AWS documents).
   const objectHeaders = replaced?.objectHeaders ?? { ...source.headers, websiteRedirectLocation: headers['x-amz-website-redirect-location'] };
   const versionId = versionIdForWrite(bucket);
+  // The copy gets the ACL this request asks for (private by default), never the source's.
+  const { ownerId, acl } = objectWriteAcl(ctx, bucket);
   const knownHeaders = {
     'x-amz-copy-source-version-id': showsVersionIds(sourceBucket) ? source.versionId : undefined,
     'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
@@ -97,7 +100,8 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
         size: source.size,
         etag: data.etag,
         lastModified,
-        ownerId: ctx.user!.id,
+        ownerId,
+        acl,
         headers: objectHeaders,
         userMetadata: replaced?.userMetadata ?? source.userMetadata,
         storageClass,

@@ -1,3 +1,5 @@
+import { ANONYMOUS_OWNER_ID } from '../../access/acl.js';
+import { objectWriteAcl } from '../acl/request-acl.js';
 import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import { checksumHeaderName, parseChecksumAlgorithm } from '../../checksum/index.js';
@@ -83,6 +85,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
   const checksumRequest = checksumRequestFrom(headers);
   const tags = tagsFromHeader(headers['x-amz-tagging']);
   const { encryption, keys } = await writeEncryptionFrom(ctx, bucket);
+  const { ownerId, acl } = objectWriteAcl(ctx, bucket);
 
   const data = await ingestBody(ctx.services.blobs, ctx.body, {
     maxBytes: limits.putObjectBytesMax,
@@ -97,7 +100,6 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
   try {
     checksum = verifyChecksums(checksumRequest, data.md5, data.checksums, ctx.body.trailers());
     versionId = versionIdForWrite(bucket);
-    const etag = data.md5.toString('hex');
     const events = await eventsFor(ctx, bucket, 'ObjectCreated:Put', key, { size: data.size, etag, versionId }, lastModified);
     ({ released } = await ctx.services.meta.putVersion(
       {
@@ -108,7 +110,8 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
         size: data.size,
         etag,
         lastModified,
-        ownerId: ctx.user!.id,
+        ownerId,
+        acl,
         headers: objectHeaders,
         userMetadata,
         storageClass,
@@ -244,7 +247,7 @@ export async function deleteOne(
     size: 0,
     etag: '',
     lastModified,
-    ownerId: ctx.user!.id,
+    ownerId: ctx.user?.id ?? ANONYMOUS_OWNER_ID,
     headers: {},
     userMetadata: {},
     storageClass: 'STANDARD',

@@ -18,6 +18,40 @@ export interface BucketRecord {
   readonly region: string;
   readonly versioning: VersioningState;
   readonly objectLockEnabled: boolean;
+  /**
+   * ACL, object ownership and public access block. Absent on buckets made before Coffer kept
+   * them: those behave as AWS's pre-2023 buckets (owner FULL_CONTROL, ObjectWriter, no block).
+   */
+  readonly access?: BucketAccess;
+}
+
+/** ACL permissions, as S3 names them. */
+export type Permission = 'FULL_CONTROL' | 'WRITE' | 'WRITE_ACP' | 'READ' | 'READ_ACP';
+
+/** Who a grant is for: a canonical user, or a predefined group (by its URI). Emails are resolved before storing. */
+export type Grantee = { readonly type: 'CanonicalUser'; readonly id: string } | { readonly type: 'Group'; readonly uri: string };
+
+export interface Grant {
+  readonly grantee: Grantee;
+  readonly permission: Permission;
+}
+
+export type ObjectOwnership = 'BucketOwnerEnforced' | 'BucketOwnerPreferred' | 'ObjectWriter';
+
+export interface PublicAccessBlock {
+  readonly blockPublicAcls: boolean;
+  readonly ignorePublicAcls: boolean;
+  readonly blockPublicPolicy: boolean;
+  readonly restrictPublicBuckets: boolean;
+}
+
+/** A bucket's access settings; its ACL's owner is the bucket's owner. */
+export interface BucketAccess {
+  readonly grants: readonly Grant[];
+  /** Absent: no ownership controls (GetBucketOwnershipControls → OwnershipControlsNotFoundError; behaves as ObjectWriter). */
+  readonly ownership?: ObjectOwnership;
+  /** Absent: no public access block configured. */
+  readonly publicAccessBlock?: PublicAccessBlock;
 }
 
 /**
@@ -115,6 +149,8 @@ export interface ObjectAttributes {
   readonly tags: readonly Tag[];
   readonly manifest: readonly Extent[];
   readonly encryption?: ObjectEncryption;
+  /** The version's ACL grants (its owner is ownerId). Absent on versions stored before ACLs: owner FULL_CONTROL. */
+  readonly acl?: readonly Grant[];
 }
 
 export interface ObjectVersion extends ObjectAttributes {
@@ -219,6 +255,8 @@ export interface MultipartUpload {
   readonly checksumType?: ChecksumType;
   /** Every part is sealed this way (SSE-C: with the same customer key). */
   readonly encryption?: ObjectEncryption;
+  /** The ACL the completed object gets (from CreateMultipartUpload's ACL headers). */
+  readonly acl?: readonly Grant[];
 }
 
 export interface UploadPart {
@@ -400,6 +438,8 @@ export interface MetadataStore {
   /** Throws 'BucketNotFound', or 'BucketNotEmpty' if any version or upload remains. */
   deleteBucket(name: string): Promise<void>;
   setBucketVersioning(name: string, state: VersioningState): Promise<void>;
+  /** Replaces the bucket's ACL, ownership controls and public access block. Throws 'BucketNotFound'. */
+  setBucketAccess(name: string, access: BucketAccess): Promise<void>;
   getBucketConfig(bucket: string, kind: BucketConfigKind): Promise<string | undefined>;
   /** `undefined` deletes the configuration. */
   putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined, events?: readonly OutboxEvent[]): Promise<void>;
@@ -423,6 +463,8 @@ export interface MetadataStore {
   ): Promise<ReleaseResult & { deleted: ObjectVersion }>;
   /** Replaces the tag set of one version (latest when versionId is omitted). Throws 'VersionNotFound'. */
   putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[], events?: readonly OutboxEvent[]): Promise<ObjectVersion>;
+  /** Replaces the ACL of one version. Throws 'VersionNotFound'. */
+  putVersionAcl(bucket: string, key: string, versionId: string, acl: readonly Grant[]): Promise<ObjectVersion>;
   /** Latest, non-delete-marker versions in UTF-8 byte order of key; O(page) whatever the bucket holds. */
   listObjects(bucket: string, query: ListObjectsQuery): Promise<ListPage<ListEntry>>;
   /** All versions and delete markers: key ascending, newest first within a key. */

@@ -108,8 +108,6 @@ describe('request headers that would be dropped are refused', () => {
       ['x-amz-server-side-encryption-aws-kms-key-id', new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', SSEKMSKeyId: 'alias/backups' })],
       ['x-amz-object-lock-mode', new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: new Date(Date.now() + 86_400_000) })],
       ['x-amz-object-lock-legal-hold', new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ObjectLockLegalHoldStatus: 'ON' })],
-      ['x-amz-grant-read', new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', GrantRead: 'uri="http://acs.amazonaws.com/groups/global/AllUsers"' })],
-      ['x-amz-acl', new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ACL: 'public-read' })],
     ];
     for (const [header, command] of cases) {
       const error = await expectS3Error(s3.send(command), 'NotImplemented', 501, NOT_IMPLEMENTED);

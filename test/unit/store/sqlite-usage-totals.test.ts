@@ -19,9 +19,10 @@ test('SqliteMetadataStore.usageTotals: a database made before the totals existed
       });
     }
     await store.close();
-    // As an earlier Coffer left it: at schema version 3, no totals table, no triggers.
+    // As an earlier Coffer left it: at schema version 3, no totals table, no triggers (nor what later migrations add).
     const raw = new Database(path);
-    raw.exec('DROP TRIGGER usage_totals_insert; DROP TRIGGER usage_totals_delete; DROP TABLE usage_totals; DELETE FROM schema_version WHERE version = 4;');
+    raw.exec(`DROP TRIGGER usage_totals_insert; DROP TRIGGER usage_totals_delete; DROP TABLE usage_totals; DROP TABLE outbox;
+      ALTER TABLE buckets DROP COLUMN access; DELETE FROM schema_version WHERE version >= 4;`);
     raw.close();
 
     const reopened = new SqliteMetadataStore({ path });

@@ -170,6 +170,8 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 2, description: 'lifecycle: noncurrent-since column, due-date indexes, job leases', sql: LIFECYCLE_V2 },
   { version: 3, description: 'object and byte totals kept by a trigger (usage_totals)', sql: USAGE_TOTALS },
   { version: 4, description: 'event outbox', sql: OUTBOX_V4 },
+  // Read with the bucket row on every request (authorization), so a column rather than a bucket_configs row.
+  { version: 5, description: 'bucket access settings: ACL, object ownership, public access block (JSON)', sql: 'ALTER TABLE buckets ADD COLUMN access text;' },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = schemaVersionOf(POSTGRES_MIGRATIONS);

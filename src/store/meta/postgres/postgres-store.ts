@@ -3,8 +3,10 @@ import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import {
   StoreError,
   type BlobSealing,
+  type BucketAccess,
   type BucketConfigEntry,
   type BucketConfigKind,
+  type Grant,
   type BucketRecord,
   type ExpectedVersionState,
   type IdKeyedConfigFamily,
@@ -140,6 +142,7 @@ export class PostgresMetadataStore implements MetadataStore {
       if (owned >= ownerBucketsMax) throw new StoreError('TooManyBuckets');
       const inserted = await run(c, 'insertBucket', [
         bucket.name, bucket.ownerId, bucket.createdAt.getTime(), bucket.region, bucket.versioning, bucket.objectLockEnabled,
+        bucket.access ? JSON.stringify(bucket.access) : null,
       ]);
       if (inserted.rowCount === 0) throw new StoreError('BucketExists');
     });
@@ -167,6 +170,10 @@ export class PostgresMetadataStore implements MetadataStore {
 
   async setBucketVersioning(name: string, state: VersioningState): Promise<void> {
     if ((await run(this.pool, 'setVersioning', [state, name])).rowCount === 0) throw new StoreError('BucketNotFound');
+  }
+
+  async setBucketAccess(name: string, access: BucketAccess): Promise<void> {
+    if ((await run(this.pool, 'setAccess', [JSON.stringify(access), name])).rowCount === 0) throw new StoreError('BucketNotFound');
   }
 
   async getBucketConfig(bucket: string, kind: BucketConfigKind): Promise<string | undefined> {
@@ -233,6 +240,16 @@ export class PostgresMetadataStore implements MetadataStore {
       await appendEvents(c, events);
       return toVersion({ ...row, tags: encoded });
     }));
+  }
+
+  putVersionAcl(bucket: string, key: string, versionId: string, acl: readonly Grant[]): Promise<ObjectVersion> {
+    return this.keyWrite(bucket, key, async (c) => {
+      const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
+      if (!row) throw new StoreError('VersionNotFound');
+      const attributes = JSON.stringify({ ...JSON.parse(row.attributes), acl });
+      await run(c, 'setAttributes', [attributes, row.seq]);
+      return toVersion({ ...row, attributes });
+    });
   }
 
   async listObjects(bucket: string, query: ListObjectsQuery): Promise<ListPage<ListEntry>> {

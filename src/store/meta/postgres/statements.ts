@@ -5,7 +5,7 @@
 const VERSION_COLUMNS = 'seq, bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest';
 /** What listings read, in the order of SummaryRow (sqlite/rows.ts), fetched as arrays. */
 const LIST_COLUMNS = 'seq, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes';
-const BUCKET_COLUMNS = 'name, owner_id, created_at, region, versioning, object_lock';
+const BUCKET_COLUMNS = 'name, owner_id, created_at, region, versioning, object_lock, access';
 const UPLOAD_COLUMNS = 'upload_id, bucket, key, initiated, owner_id, attributes';
 const CANDIDATE_COLUMNS = 'seq, key, version_id, is_delete_marker, size, last_modified, attributes, tags, noncurrent_since';
 const PART_COLUMNS = 'upload_id, part_number, size, etag, last_modified, checksum, manifest';
@@ -13,7 +13,7 @@ const PART_COLUMNS = 'upload_id, part_number, size, etag, last_modified, checksu
 const REF_COUNTS = 'SELECT id, count(*) AS n FROM unnest($1::text[]) AS t (id) GROUP BY id';
 
 export const SQL = {
-  insertBucket: `INSERT INTO buckets (${BUCKET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+  insertBucket: `INSERT INTO buckets (${BUCKET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
   getBucket: `SELECT ${BUCKET_COLUMNS} FROM buckets WHERE name = $1`,
   // FOR KEY SHARE: writes into a bucket do not block one another, nor a versioning change, only
   // the bucket's deletion (CockroachDB treats it as FOR SHARE).
@@ -24,6 +24,7 @@ export const SQL = {
   countBucketsOf: 'SELECT count(*) AS owned FROM buckets WHERE owner_id = $1',
   deleteBucket: 'DELETE FROM buckets WHERE name = $1',
   setVersioning: 'UPDATE buckets SET versioning = $1 WHERE name = $2',
+  setAccess: 'UPDATE buckets SET access = $1 WHERE name = $2',
   anyVersion: 'SELECT 1 FROM versions WHERE bucket = $1 LIMIT 1',
   anyUpload: 'SELECT 1 FROM uploads WHERE bucket = $1 LIMIT 1',
   getConfig: 'SELECT document FROM bucket_configs WHERE bucket = $1 AND kind = $2',

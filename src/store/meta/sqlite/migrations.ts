@@ -152,6 +152,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 3, description: 'lifecycle: noncurrent-since column, due-date indexes, job leases', sql: LIFECYCLE_V3 },
   { version: 4, description: 'object and byte totals kept by triggers (usage_totals)', sql: USAGE_TOTALS },
   { version: 5, description: 'event outbox', sql: OUTBOX_V5 },
+  // Read with the bucket row on every request (authorization), so a column rather than a bucket_configs row.
+  { version: 6, description: 'bucket access settings: ACL, object ownership, public access block (JSON)', sql: 'ALTER TABLE buckets ADD COLUMN access TEXT;' },
 ];
 
 export const SCHEMA_VERSION = schemaVersionOf(SQLITE_MIGRATIONS);

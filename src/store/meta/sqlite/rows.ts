@@ -1,4 +1,5 @@
 import type {
+  BucketAccess,
   BucketRecord,
   LifecycleCandidate,
   CompletedUpload,
@@ -22,6 +23,8 @@ export interface BucketRow {
   versioning: string;
   /** 0/1 in SQLite, a boolean in PostgreSQL (likewise the other flags). */
   object_lock: number | boolean;
+  /** JSON BucketAccess; null for buckets made before it was kept. */
+  access: string | null;
 }
 
 export interface VersionRow {
@@ -67,6 +70,7 @@ export function rowToBucket(row: BucketRow): BucketRecord {
     region: row.region,
     versioning: row.versioning as VersioningState,
     objectLockEnabled: Boolean(row.object_lock),
+    ...(row.access ? { access: JSON.parse(row.access) as BucketAccess } : {}),
   };
 }
 
@@ -80,6 +84,7 @@ export function versionAttributes(v: NewVersion) {
     checksum: v.checksum,
     parts: v.parts,
     encryption: v.encryption,
+    acl: v.acl,
   };
 }
 
@@ -102,6 +107,7 @@ export function rowToVersion(row: VersionRow): ObjectVersion {
     checksum: attributes.checksum,
     parts: attributes.parts,
     ...(attributes.encryption ? { encryption: attributes.encryption } : {}),
+    ...(attributes.acl ? { acl: attributes.acl } : {}),
     tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
     manifest: decodeManifest(row.manifest),
   };
@@ -151,6 +157,7 @@ export function uploadAttributes(u: MultipartUpload) {
     checksumAlgorithm: u.checksumAlgorithm,
     checksumType: u.checksumType,
     encryption: u.encryption,
+    acl: u.acl,
   };
 }
 
@@ -169,6 +176,7 @@ export function rowToUpload(row: UploadRow): MultipartUpload {
     checksumAlgorithm: attributes.checksumAlgorithm,
     checksumType: attributes.checksumType,
     ...(attributes.encryption ? { encryption: attributes.encryption } : {}),
+    ...(attributes.acl ? { acl: attributes.acl } : {}),
   };
 }
 

@@ -4,8 +4,10 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import {
   StoreError,
   type BlobSealing,
+  type BucketAccess,
   type BucketConfigEntry,
   type BucketConfigKind,
+  type Grant,
   type BucketRecord,
   type ExpectedVersionState,
   type IdKeyedConfigFamily,
@@ -146,6 +148,7 @@ export class SqliteMetadataStore implements MetadataStore {
       if (owned >= ownerBucketsMax) throw new StoreError('TooManyBuckets');
       const result = this.stmt.insertBucket.run(
         bucket.name, bucket.ownerId, bucket.createdAt.getTime(), bucket.region, bucket.versioning, bucket.objectLockEnabled ? 1 : 0,
+        bucket.access ? JSON.stringify(bucket.access) : null,
       );
       if (result.changes === 0) throw new StoreError('BucketExists');
     });
@@ -179,6 +182,12 @@ export class SqliteMetadataStore implements MetadataStore {
   setBucketVersioning(name: string, state: VersioningState): Promise<void> {
     return this.committer.run(() => {
       if (this.stmt.setVersioning.run(state, name).changes === 0) throw new StoreError('BucketNotFound');
+    });
+  }
+
+  setBucketAccess(name: string, access: BucketAccess): Promise<void> {
+    return this.committer.run(() => {
+      if (this.stmt.setAccess.run(JSON.stringify(access), name).changes === 0) throw new StoreError('BucketNotFound');
     });
   }
 
@@ -262,6 +271,16 @@ export class SqliteMetadataStore implements MetadataStore {
       this.stmt.setTags.run(encoded, row.seq);
       this.appendEvents(events);
       return rowToVersion({ ...row, tags: encoded });
+    });
+  }
+
+  putVersionAcl(bucket: string, key: string, versionId: string, acl: readonly Grant[]): Promise<ObjectVersion> {
+    return this.committer.run(() => {
+      const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
+      if (!row) throw new StoreError('VersionNotFound');
+      const attributes = JSON.stringify({ ...JSON.parse(row.attributes), acl });
+      this.stmt.setAttributes.run(attributes, row.seq);
+      return rowToVersion({ ...row, attributes });
     });
   }
 
@@ -763,13 +782,14 @@ function prepareStatements(db: Db) {
   const p = (sql: string): Statement => db.prepare(sql);
   const raw = (sql: string): Statement => db.prepare(sql).raw(true);
   return {
-    insertBucket: p('INSERT INTO buckets (name, owner_id, created_at, region, versioning, object_lock) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+    insertBucket: p('INSERT INTO buckets (name, owner_id, created_at, region, versioning, object_lock, access) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
     getBucket: p('SELECT * FROM buckets WHERE name = ?'),
     listBuckets: p('SELECT * FROM buckets ORDER BY name'),
     countBucketsOf: p('SELECT count(*) AS owned FROM buckets WHERE owner_id = ?'),
     listBucketsOf: p('SELECT * FROM buckets WHERE owner_id = ? ORDER BY name'),
     deleteBucket: p('DELETE FROM buckets WHERE name = ?'),
     setVersioning: p('UPDATE buckets SET versioning = ? WHERE name = ?'),
+    setAccess: p('UPDATE buckets SET access = ? WHERE name = ?'),
     anyVersion: p('SELECT 1 FROM versions WHERE bucket = ? LIMIT 1'),
     anyUpload: p('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1'),
     getConfig: p('SELECT document FROM bucket_configs WHERE bucket = ? AND kind = ?'),

@@ -1,0 +1,68 @@
+/** Put/Get/DeleteBucketOwnershipControls and Put/Get/DeletePublicAccessBlock. */
+import { grantsOnlyTo } from '../../access/acl.js';
+import { S3Error } from '../../errors.js';
+import type { PublicAccessBlock } from '../../store/meta/metadata-store.js';
+import { readXmlDocument, textOf } from '../request-xml.js';
+import type { OperationContext, OperationResult } from '../types.js';
+import { bucketAccessOf } from './acl.js';
+import { parseObjectOwnership } from './request-acl.js';
+
+export async function putBucketOwnershipControls(ctx: OperationContext): Promise<OperationResult> {
+  const { bucket } = ctx;
+  const doc = (await readXmlDocument(ctx.body, 'OwnershipControls'))!;
+  const rule = doc.Rule as Record<string, unknown> | undefined;
+  const ownership = typeof rule === 'object' && rule !== null && !Array.isArray(rule) ? parseObjectOwnership(textOf(rule.ObjectOwnership)) : undefined;
+  if (ownership === undefined) throw new S3Error('MalformedXML');
+  const access = bucketAccessOf(bucket);
+  // Disabling ACLs while the bucket's ACL still grants others something would silently revoke it.
+  if (ownership === 'BucketOwnerEnforced' && !grantsOnlyTo(access.grants, bucket.ownerId)) throw new S3Error('InvalidBucketAclWithObjectOwnership');
+  await ctx.services.meta.setBucketAccess(bucket.name, { ...access, ownership });
+  return {};
+}
+
+export async function getBucketOwnershipControls(ctx: OperationContext): Promise<OperationResult> {
+  const ownership = ctx.bucket.access?.ownership;
+  if (!ownership) throw new S3Error('OwnershipControlsNotFoundError', undefined, { BucketName: ctx.bucket.name });
+  return { xml: { root: 'OwnershipControls', body: { Rule: { ObjectOwnership: ownership } } } };
+}
+
+export async function deleteBucketOwnershipControls(ctx: OperationContext): Promise<OperationResult> {
+  const { ownership: _removed, ...rest } = bucketAccessOf(ctx.bucket);
+  await ctx.services.meta.setBucketAccess(ctx.bucket.name, rest);
+  return { status: 204 };
+}
+
+const BLOCK_ELEMENTS = {
+  BlockPublicAcls: 'blockPublicAcls',
+  IgnorePublicAcls: 'ignorePublicAcls',
+  BlockPublicPolicy: 'blockPublicPolicy',
+  RestrictPublicBuckets: 'restrictPublicBuckets',
+} as const satisfies Record<string, keyof PublicAccessBlock>;
+
+export async function putPublicAccessBlock(ctx: OperationContext): Promise<OperationResult> {
+  const doc = (await readXmlDocument(ctx.body, 'PublicAccessBlockConfiguration'))!;
+  const block: Record<keyof PublicAccessBlock, boolean> = { blockPublicAcls: false, ignorePublicAcls: false, blockPublicPolicy: false, restrictPublicBuckets: false };
+  for (const [element, field] of Object.entries(BLOCK_ELEMENTS)) {
+    const text = textOf(doc[element]);
+    if (text === undefined) continue;
+    const value = text.trim().toLowerCase();
+    if (value !== 'true' && value !== 'false') throw new S3Error('MalformedXML');
+    block[field] = value === 'true';
+  }
+  await ctx.services.meta.setBucketAccess(ctx.bucket.name, { ...bucketAccessOf(ctx.bucket), publicAccessBlock: block });
+  return {};
+}
+
+export async function getPublicAccessBlock(ctx: OperationContext): Promise<OperationResult> {
+  const block = ctx.bucket.access?.publicAccessBlock;
+  if (!block) throw new S3Error('NoSuchPublicAccessBlockConfiguration', undefined, { BucketName: ctx.bucket.name });
+  const body: Record<string, boolean> = {};
+  for (const [element, field] of Object.entries(BLOCK_ELEMENTS)) body[element] = block[field];
+  return { xml: { root: 'PublicAccessBlockConfiguration', body } };
+}
+
+export async function deletePublicAccessBlock(ctx: OperationContext): Promise<OperationResult> {
+  const { publicAccessBlock: _removed, ...rest } = bucketAccessOf(ctx.bucket);
+  await ctx.services.meta.setBucketAccess(ctx.bucket.name, rest);
+  return { status: 204 };
+}
