@@ -97,7 +97,6 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
   try {
     checksum = verifyChecksums(checksumRequest, data.md5, data.checksums, ctx.body.trailers());
     versionId = versionIdForWrite(bucket);
-    const etag = data.md5.toString('hex');
     const events = await eventsFor(ctx, bucket, 'ObjectCreated:Put', key, { size: data.size, etag, versionId }, lastModified);
     ({ released } = await ctx.services.meta.putVersion(
       {
