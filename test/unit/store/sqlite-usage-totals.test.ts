@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteMetadataStore } from '../../../src/store/meta/sqlite/sqlite-store.js';
 
-test('SqliteMetadataStore.usageTotals: a database made before the totals existed gets them counted by migration 3 when opened', async () => {
+test('SqliteMetadataStore.usageTotals: a database made before the totals existed gets them counted by migration 4 when opened', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'coffer-usage-'));
   const path = join(dir, 'meta.sqlite');
   try {
@@ -19,9 +19,9 @@ test('SqliteMetadataStore.usageTotals: a database made before the totals existed
       });
     }
     await store.close();
-    // As an earlier Coffer left it: at schema version 3, no totals table, no triggers.
+    // As an earlier Coffer left it: at schema version 3, no totals table, no triggers (nor the later tables).
     const raw = new Database(path);
-    raw.exec('DROP TRIGGER usage_totals_insert; DROP TRIGGER usage_totals_delete; DROP TABLE usage_totals; DELETE FROM schema_version WHERE version = 4;');
+    raw.exec('DROP TRIGGER usage_totals_insert; DROP TRIGGER usage_totals_delete; DROP TABLE usage_totals; DROP TABLE outbox; DELETE FROM schema_version WHERE version >= 4;');
     raw.close();
 
     const reopened = new SqliteMetadataStore({ path });
