@@ -172,6 +172,10 @@ function countHeader(rawHeaders: readonly string[], name: string): number {
  */
 function shielded(req: IncomingMessage): Readable {
   const body = new PassThrough();
+  // An operation that never reads the body never listens to it: without a listener of its own, the
+  // error that a departing client puts on it would be an uncaught exception and end the process.
+  // Readers still get the error through their own listeners.
+  body.on('error', () => {});
   req.pipe(body);
   const gone = () => {
     if (!req.complete) body.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));

@@ -4,7 +4,7 @@ import type { Extent, MetadataStore, ObjectVersion, StoredData } from './meta/me
 
 /** One inconsistency fsck found. `where` names the row (bucket/key/version or upload part) or the blob. */
 export interface FsckProblem {
-  readonly kind: 'missing-blob' | 'short-blob' | 'size-mismatch' | 'etag-mismatch' | 'checksum-mismatch' | 'unreferenced-blob';
+  readonly kind: 'missing-blob' | 'short-blob' | 'size-mismatch' | 'etag-mismatch' | 'checksum-mismatch' | 'unreadable-data' | 'unreferenced-blob';
   readonly where: string;
   readonly detail: string;
 }
@@ -16,6 +16,12 @@ export interface FsckOptions {
   readonly repairUnreferenced?: (blobId: string) => Promise<void>;
   /** Progress: rows checked so far, out of about `rowsExpected`. */
   readonly onProgress?: (progress: { phase: 'blobs' | 'rows' | 'unreferenced'; done: number; expected?: number }) => void;
+  /**
+   * The plaintext [from, to) of an extent, for `deep` (encrypted blobs are decrypted by the caller,
+   * which holds the keys); undefined when it cannot be read (a customer's key, SSE-C): such a row's
+   * bytes are not verified. Default: the blob's bytes as stored.
+   */
+  readonly readPlain?: (extent: Extent, from: number, to: number) => AsyncIterable<Buffer> | undefined;
   /** Only blobs modified before this instant can be called unreferenced (a running server may be writing newer ones). */
   readonly startedMs?: number;
 }
@@ -68,7 +74,14 @@ export async function fsck(meta: MetadataStore, blobs: BlobStore, options: FsckO
       intact = false;
       problems.push({ kind: 'size-mismatch', where, detail: `extents hold ${extentBytes} bytes; the row says ${size}` });
     }
-    if (options.deep && intact) problems.push(...(await verifyContent(blobs, row, where)));
+    if (options.deep && intact) {
+      try {
+        problems.push(...(await verifyContent(options.readPlain ?? rawReader(blobs), row, where)));
+      } catch (error) {
+        // An encrypted blob whose bytes were altered fails authentication before any hash is taken.
+        problems.push({ kind: 'unreadable-data', where, detail: (error as Error).message });
+      }
+    }
     options.onProgress?.({ phase: 'rows', done: rows, expected: Math.max(rows, rowsExpected) });
   }
 
@@ -95,9 +108,19 @@ function describe(row: StoredData): string {
   return `s3://${row.bucket}/${row.key} (upload ${row.uploadId}, part ${row.part.partNumber})`;
 }
 
+type PlainReader = NonNullable<FsckOptions['readPlain']>;
+
+function rawReader(blobs: BlobStore): PlainReader {
+  return (extent, from, to) => blobs.read(extent.blobId, from, to) as AsyncIterable<Buffer>;
+}
+
 /** Hashes a row's bytes, a part at a time for multipart objects, and compares them with what was stored. */
-async function verifyContent(blobs: BlobStore, row: StoredData, where: string): Promise<FsckProblem[]> {
+async function verifyContent(read: PlainReader, row: StoredData, where: string): Promise<FsckProblem[]> {
   const problems: FsckProblem[] = [];
+  const manifest = row.kind === 'part' ? row.part.manifest : row.version.manifest;
+  // A row whose bytes this process cannot read (a customer's key) is checked for presence and size only.
+  if (manifest.some((extent) => read(extent, extent.offset, extent.offset) === undefined)) return problems;
+  const blobs = read;
   if (row.kind === 'part') {
     const md5 = await hashExtents(blobs, row.part.manifest, 0, row.part.size, []);
     if (md5.md5.toString('hex') !== row.part.etag) problems.push(etagMismatch(where, row.part.etag, md5.md5.toString('hex')));
@@ -140,7 +163,7 @@ function etagMismatch(where: string, stored: string, computed: string): FsckProb
  * Bytes [start, start + length) of the data the extents make up: their MD5, their checksum in
  * `algorithm` if asked, and every byte fed to `also` (a whole-object hasher).
  */
-async function hashExtents(blobs: BlobStore, manifest: readonly Extent[], start: number, length: number, also: Hasher[], algorithm?: ChecksumAlgorithm): Promise<{ md5: Buffer; checksum?: Buffer }> {
+async function hashExtents(read: PlainReader, manifest: readonly Extent[], start: number, length: number, also: Hasher[], algorithm?: ChecksumAlgorithm): Promise<{ md5: Buffer; checksum?: Buffer }> {
   const hashers = [createHasher('MD5'), ...(algorithm ? [createHasher(algorithm)] : []), ...also];
   let position = 0;
   const end = start + length;
@@ -148,7 +171,7 @@ async function hashExtents(blobs: BlobStore, manifest: readonly Extent[], start:
     const from = Math.max(start, position);
     const to = Math.min(end, position + extent.length);
     if (from < to) {
-      for await (const chunk of blobs.read(extent.blobId, extent.offset + from - position, extent.offset + to - position)) {
+      for await (const chunk of read(extent, extent.offset + from - position, extent.offset + to - position)!) {
         for (const hasher of hashers) hasher.update(chunk as Buffer);
       }
     }

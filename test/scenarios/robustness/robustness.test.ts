@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import {
   PutBucketReplicationCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
   PutObjectCommand,
@@ -144,6 +145,24 @@ describe('robustness', () => {
     assert.deepEqual(await readdir(tmp), []);
     await expectS3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'partial' })), 'NotFound', 404);
     assert.deepEqual((await filesUnder(join(server.dataDir, 'blobs'))).sort(), blobsBefore.sort());
+  });
+
+  test('DeleteObject.client vanishes mid-body of an operation that never reads it → the server keeps serving', async () => {
+    const bucket = await server.newBucket('vanish');
+    const path = `/${bucket}/k`;
+    const url = new URL(server.endpoint);
+    for (let round = 0; round < 20; round++) {
+      const headers = signV4({ method: 'DELETE', path, host, payloadHash: 'UNSIGNED-PAYLOAD', ...ROOT_KEYS });
+      const socket = connect(Number(url.port), url.hostname);
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      const head = [`DELETE ${path} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), `content-length: ${1024 * 1024}`].join('\r\n');
+      socket.write(`${head}\r\n\r\n`);
+      socket.write(randomBytes(1024));
+      if (round % 2) await new Promise((r) => setTimeout(r, round));
+      socket.destroy();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
   });
 
   test('PutObject.20 concurrent PUTs of different bodies to one key → the final object is exactly one of them', async () => {
