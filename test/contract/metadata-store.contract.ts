@@ -160,6 +160,24 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         await expectStoreError(store.setBucketVersioning('missing', 'Enabled'), 'BucketNotFound');
       });
 
+      test('getBucket.carries the policy document, following every change of it at once', async () => {
+        await store.createBucket(bucketRecord('alpha'));
+        assert.equal('policy' in (await store.getBucket('alpha'))!, false);
+        await store.putBucketConfig('alpha', 'policy', '{"v":1}');
+        assert.equal((await store.getBucket('alpha'))?.policy, '{"v":1}');
+        await store.putBucketConfig('alpha', 'policy', '{"v":2}');
+        assert.equal((await store.getBucket('alpha'))?.policy, '{"v":2}');
+        await store.putBucketConfig('alpha', 'cors', 'x');
+        assert.equal((await store.getBucket('alpha'))?.policy, '{"v":2}');
+        await store.putBucketConfig('alpha', 'policy', undefined);
+        assert.equal('policy' in (await store.getBucket('alpha'))!, false);
+        await store.putBucketConfig('alpha', 'policy', '{"v":3}');
+        assert.equal((await store.listBuckets()).some((b) => 'policy' in b), false);
+        await store.deleteBucket('alpha');
+        await store.createBucket(bucketRecord('alpha'));
+        assert.equal('policy' in (await store.getBucket('alpha'))!, false);
+      });
+
       test('putBucketConfig.put, replace, delete, per kind; missing bucket throws BucketNotFound', async () => {
         await store.createBucket(bucketRecord('alpha'));
         assert.equal(await store.getBucketConfig('alpha', 'cors'), undefined);

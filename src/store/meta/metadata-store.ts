@@ -18,6 +18,12 @@ export interface BucketRecord {
   readonly region: string;
   readonly versioning: VersioningState;
   readonly objectLockEnabled: boolean;
+  /**
+   * The bucket's policy document as stored (its 'policy' configuration), read with the bucket by
+   * getBucket so that authorizing a request needs no second read; absent when the bucket has none
+   * (and in listBuckets' records).
+   */
+  readonly policy?: string;
 }
 
 /** A byte range of an immutable blob; an object's data is the concatenation of its extents. */
@@ -232,6 +238,7 @@ export interface MetadataStore {
    * has `ownerBucketsMax` buckets (counted in the same transaction as the insert).
    */
   createBucket(bucket: BucketRecord, ownerBucketsMax?: number): Promise<void>;
+  /** The bucket with its `policy`; a record returned after a change of either reflects it. */
   getBucket(name: string): Promise<BucketRecord | undefined>;
   /** Buckets in name order, optionally only one owner's. */
   listBuckets(ownerId?: string): Promise<BucketRecord[]>;

@@ -16,6 +16,8 @@ export interface BucketRow {
   region: string;
   versioning: string;
   object_lock: number;
+  /** Only in getBucketWithPolicy's rows. */
+  policy?: string | null;
 }
 
 export interface VersionRow {
@@ -61,6 +63,7 @@ export function rowToBucket(row: BucketRow): BucketRecord {
     region: row.region,
     versioning: row.versioning as VersioningState,
     objectLockEnabled: Boolean(row.object_lock),
+    ...(typeof row.policy === 'string' ? { policy: row.policy } : {}),
   };
 }
 

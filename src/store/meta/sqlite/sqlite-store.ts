@@ -62,7 +62,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Db;
   private readonly committer: GroupCommitter;
   private readonly syncer: WalSyncer | undefined;
-  /** Bucket rows by name; emptied by a trigger whenever any statement changes the buckets table. */
+  /** Bucket rows (with their policy) by name; emptied by a trigger whenever a statement changes a bucket or a policy. */
   private readonly bucketCache = new Map<string, BucketRecord>();
   /**
    * Latest versions (parsed, frozen) by `bucket/key`, least recently used first; a trigger drops a
@@ -103,7 +103,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async getBucket(name: string): Promise<BucketRecord | undefined> {
     const cached = this.bucketCache.get(name);
     if (cached) return cached;
-    const row = this.stmt.getBucket.get(name) as BucketRow | undefined;
+    const row = this.stmt.getBucketWithPolicy.get(name) as BucketRow | undefined;
     if (!row) return undefined;
     const bucket = Object.freeze(rowToBucket(row));
     if (this.bucketCache.size >= BUCKET_CACHE_ENTRIES_MAX) this.bucketCache.clear();
@@ -483,9 +483,10 @@ interface CompletedRow {
 }
 
 /**
- * Calls `changed` from inside any INSERT, UPDATE or DELETE on `buckets` through this connection
- * (temporary triggers, so whatever code path changes a bucket, a cache of buckets cannot go
- * stale; a rolled-back change only costs a cache miss).
+ * Calls `changed` from inside any INSERT, UPDATE or DELETE on `buckets`, or on a bucket's
+ * 'policy' configuration (read with the bucket), through this connection (temporary triggers, so
+ * whatever code path changes a bucket, a cache of buckets cannot go stale; a rolled-back change
+ * only costs a cache miss).
  */
 function watchBuckets(db: Db, changed: () => void): void {
   db.function('coffer_buckets_changed', { deterministic: false, varargs: false }, () => {
@@ -495,6 +496,9 @@ function watchBuckets(db: Db, changed: () => void): void {
   for (const event of ['INSERT', 'UPDATE', 'DELETE']) {
     db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS coffer_buckets_${event.toLowerCase()} AFTER ${event} ON main.buckets
       BEGIN SELECT coffer_buckets_changed(); END`);
+    const row = event === 'DELETE' ? 'OLD' : 'NEW';
+    db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS coffer_bucket_policy_${event.toLowerCase()} AFTER ${event} ON main.bucket_configs
+      WHEN ${row}.kind = 'policy' BEGIN SELECT coffer_buckets_changed(); END`);
   }
 }
 
@@ -543,6 +547,8 @@ function prepareStatements(db: Db) {
   return {
     insertBucket: p('INSERT INTO buckets (name, owner_id, created_at, region, versioning, object_lock) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
     getBucket: p('SELECT * FROM buckets WHERE name = ?'),
+    getBucketWithPolicy: p(`SELECT b.*, c.document AS policy FROM buckets b
+      LEFT JOIN bucket_configs c ON c.bucket = b.name AND c.kind = 'policy' WHERE b.name = ?`),
     listBuckets: p('SELECT * FROM buckets ORDER BY name'),
     countBucketsOf: p('SELECT count(*) AS owned FROM buckets WHERE owner_id = ?'),
     listBucketsOf: p('SELECT * FROM buckets WHERE owner_id = ? ORDER BY name'),
