@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createAuthorizer, ownershipRule } from './access/authorize.js';
 import { StaticCredentialStore, type User } from './auth/credentials.js';
-import { loadRootUser, loadUsersFile } from './auth/users.js';
+import { accountIdFor, loadRootUser, loadUsersFile } from './auth/users.js';
+import { documentPolicies } from './access/policies.js';
 import type { CofferConfig } from './config.js';
 import { createPipeline } from './http/pipeline.js';
 import { createHttpServer } from './http/server.js';
@@ -30,6 +31,8 @@ export interface RunningCoffer {
   readonly port: number;
   readonly region: string;
   readonly rootUser: User;
+  /** The account id policies name (`arn:aws:iam::ACCOUNT:user/NAME`). */
+  readonly accountId: string;
   /** True when the root keys were generated at this start (first run with no keys set). */
   readonly generatedCredentials: boolean;
   /** Stops accepting, lets in-flight requests finish, closes the stores. */
@@ -50,7 +53,9 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   // One process owns an embedded data dir, so anything unreferenced at start-up is debris.
   await collectOrphans(meta, blobs, Date.now());
 
-  const authorize = createAuthorizer([ownershipRule(root.user.id)]);
+  const accountId = accountIdFor(root.user.id);
+  const identities = { accountId, rootUserId: root.user.id, identityPolicies: () => undefined };
+  const authorize = createAuthorizer([ownershipRule(root.user.id), documentPolicies(identities)]);
   const services: Services = { meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax };
   const logError = options.logError ?? ((requestId, error) => console.error(`[${requestId}] internal error:`, error));
   const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }));
@@ -70,6 +75,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     port: address.port,
     region,
     rootUser: root.user,
+    accountId,
     generatedCredentials: root.generated,
     close() {
       closing ??= (async () => {

@@ -11,6 +11,14 @@ export function canonicalIdFor(accessKeyId: string): string {
 }
 
 /**
+ * The account's 12-digit id (policies name it: `arn:aws:iam::ACCOUNT:user/NAME`), derived from the
+ * root's canonical id so that it stays the same for the same root keys.
+ */
+export function accountIdFor(rootCanonicalId: string): string {
+  return (BigInt(`0x${rootCanonicalId.slice(0, 16)}`) % 10n ** 12n).toString().padStart(12, '0');
+}
+
+/**
  * The root user: from the environment when set, else generated once and kept in the data dir
  * (mode 0600) so restarts keep the same keys.
  */

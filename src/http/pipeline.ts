@@ -16,6 +16,8 @@ import { HOST_ID, nextRequestId } from './request-ids.js';
 import { sendError, sendResult } from './respond.js';
 import { toS3Error } from '../ops/translate-error.js';
 import { route, type Route } from '../api/router.js';
+import { objectTags } from '../access/object-tags.js';
+import { conditionValues } from './condition-values.js';
 
 export interface PipelineOptions {
   readonly services: Services;
@@ -54,6 +56,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const headers = req.headers as Record<string, string | undefined>;
     const decision = route(req.method ?? '', target, query, (name) => headers[name] !== undefined);
     routed = decision;
+    const now = new Date();
     const auth = authenticate(
       {
         method: req.method ?? '',
@@ -62,7 +65,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
         headers,
         virtualHostBucket: target.virtualHost ? target.bucket : undefined,
         authorizationHeaderCount: countHeader(req.rawHeaders, 'authorization'),
-        now: new Date(),
+        now,
       },
       options.services.credentials,
       options.services.region,
@@ -77,7 +80,10 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const bucket = loadsBucket ? await options.services.meta.getBucket(decision.bucket) : undefined;
     if (loadsBucket && !bucket) throw new S3Error('NoSuchBucket');
     const resource = { bucket: decision.bucket || undefined, key: spec.scope === 'object' ? decision.key : undefined };
-    authorize(auth.user, actionFor(operation, query), resource, { bucket });
+    const values = conditionValues(req, headers, query, operation, auth, now);
+    const { meta } = options.services;
+    const loadObjectTags = bucket && resource.key !== undefined ? () => objectTags(meta, bucket.name, resource.key!, query.get('versionId') ?? undefined) : undefined;
+    await authorize(auth.user, actionFor(operation, query), resource, { bucket, values, time: now, loadObjectTags });
     if (bucket) checkExpectedOwner(headers['x-amz-expected-bucket-owner'], bucket);
     const bucketHandler = bucket ? handlers[operation] : undefined;
     const serviceHandler = bucket ? undefined : serviceHandlers[operation];
@@ -94,7 +100,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       user: auth.user,
       services: options.services,
       logError: (error) => options.logError(requestId, error),
-      authorize: (action, resource, context) => authorize(auth.user, action, resource, context),
+      authorize: (action, resource, context) => authorize(auth.user, action, resource, { values, time: now, ...context }),
     };
     const result = bucketHandler && bucket ? await bucketHandler({ ...ctx, bucket }) : await serviceHandler!(ctx);
     if (result.deferred) {

@@ -24,6 +24,7 @@ import {
   putObjectTagging,
 } from './tagging/tagging.js';
 import { getBucketVersioning, putBucketVersioning } from './versioning/versioning.js';
+import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './policy/bucket-policy.js';
 import type { OperationHandler, ServiceOperationHandler } from './types.js';
 
 /** Implemented operations that run without a loaded bucket (service scope, CreateBucket). */
@@ -68,4 +69,9 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   ListObjectsV2: listObjectsV2,
   CopyObject: copyObject,
   DeleteObjects: deleteObjects,
+  // bucket policies (issue 10)
+  PutBucketPolicy: putBucketPolicy,
+  GetBucketPolicy: getBucketPolicy,
+  DeleteBucketPolicy: deleteBucketPolicy,
+  GetBucketPolicyStatus: getBucketPolicyStatus,
 };
