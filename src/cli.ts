@@ -1,8 +1,10 @@
 import { ConfigError, parseConfig, usage } from './config.js';
 import { startCoffer } from './coffer.js';
+import { runIdentityCommand } from './cli/identities.js';
 
 /** `coffer [options]`: starts the server, prints how to reach it, stops cleanly on SIGINT/SIGTERM. */
 export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv[0] === 'user' || argv[0] === 'key') return runIdentityCommand(argv, env, (line) => console.log(line));
   let config;
   try {
     config = parseConfig(argv, env);
@@ -28,6 +30,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
   }
   const { accessKeyId, secretAccessKey } = coffer.rootUser;
   console.log(`Coffer is serving S3 on ${coffer.endpoint} (region ${coffer.region}, data in ${config.dataDir})`);
+  console.log(`Account ${coffer.accountId}; users: coffer user add NAME (policies name them arn:aws:iam::${coffer.accountId}:user/NAME)`);
   console.log(`Credentials${coffer.generatedCredentials ? ' (generated, kept in the data dir)' : ''}:`);
   console.log(`  AccessKeyId:     ${accessKeyId}`);
   console.log(`  SecretAccessKey: ${secretAccessKey}`);

@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createAuthorizer, ownershipRule } from './access/authorize.js';
-import { StaticCredentialStore, type User } from './auth/credentials.js';
+import type { User } from './auth/credentials.js';
+import { IdentityDirectory } from './auth/identities.js';
 import { accountIdFor, loadRootUser, loadUsersFile } from './auth/users.js';
 import { documentPolicies } from './access/policies.js';
 import type { CofferConfig } from './config.js';
@@ -15,6 +16,7 @@ import type { MetadataStore } from './store/meta/metadata-store.js';
 import { SqliteMetadataStore } from './store/meta/sqlite/sqlite-store.js';
 
 const CLOSE_SWEEP_MS = 50;
+const IDENTITY_POLL_MS = 1000;
 
 export interface CofferOptions extends Partial<CofferConfig> {
   /** Extra users besides the root user. */
@@ -33,6 +35,8 @@ export interface RunningCoffer {
   readonly rootUser: User;
   /** The account id policies name (`arn:aws:iam::ACCOUNT:user/NAME`). */
   readonly accountId: string;
+  /** The account's users and keys: changes through it take effect before they resolve. */
+  readonly identities: IdentityDirectory;
   /** True when the root keys were generated at this start (first run with no keys set). */
   readonly generatedCredentials: boolean;
   /** Stops accepting, lets in-flight requests finish, closes the stores. */
@@ -46,18 +50,23 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const root = await loadRootUser(dataDir, options.accessKeyId, options.secretAccessKey);
   const fileUsers = options.usersFile ? await loadUsersFile(options.usersFile) : [];
-  const credentials = new StaticCredentialStore([root.user, ...fileUsers, ...(options.users ?? [])]);
-
   const meta = await openMetadataStore(options.metadata ?? 'sqlite', dataDir);
+  const identities = await IdentityDirectory.open(meta.identities, root.user);
+  await identities.importUsers([...fileUsers, ...(options.users ?? [])]);
   const blobs = await FsBlobStore.open(dataDir);
   // One process owns an embedded data dir, so anything unreferenced at start-up is debris.
   await collectOrphans(meta, blobs, Date.now());
 
   const accountId = accountIdFor(root.user.id);
-  const identities = { accountId, rootUserId: root.user.id, identityPolicies: () => undefined };
-  const authorize = createAuthorizer([ownershipRule(root.user.id), documentPolicies(identities)]);
-  const services: Services = { meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax };
+  const identityPolicies = (user: User) => identities.identityPolicies(user);
+  const authorize = createAuthorizer([
+    ownershipRule(root.user.id, (user) => identityPolicies(user) !== undefined),
+    documentPolicies({ accountId, rootUserId: root.user.id, identityPolicies }),
+  ]);
+  const services: Services = { meta, blobs, credentials: identities, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax };
   const logError = options.logError ?? ((requestId, error) => console.error(`[${requestId}] internal error:`, error));
+  // Identity changes another process makes (`coffer key disable` on a running server) apply within this interval.
+  const stopWatching = identities.watch(IDENTITY_POLL_MS, (error) => logError('identities', error));
   const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }));
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
@@ -76,6 +85,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     region,
     rootUser: root.user,
     accountId,
+    identities,
     generatedCredentials: root.generated,
     close() {
       closing ??= (async () => {
@@ -89,6 +99,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
           });
           server.closeIdleConnections();
         });
+        stopWatching();
         await meta.close();
       })();
       return closing;
@@ -96,7 +107,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   };
 }
 
-async function openMetadataStore(spec: string, dataDir: string): Promise<MetadataStore> {
+export async function openMetadataStore(spec: string, dataDir: string): Promise<MetadataStore> {
   if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite') });
   if (spec === 'memory') return new SqliteMetadataStore({ path: ':memory:' });
   throw new Error(`unsupported metadata store '${spec}' (expected 'sqlite')`);

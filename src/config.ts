@@ -26,6 +26,7 @@ const USAGE = `Usage: coffer [options]
   --region REGION       region (env COFFER_REGION, default us-east-1)
   --users FILE          JSON file of extra users (env COFFER_USERS_FILE)
   --metadata URL        'sqlite' or postgres://… (env COFFER_METADATA, default sqlite)
+  Users and keys: coffer user|key … (coffer user --help)
   Root credentials: COFFER_ACCESS_KEY_ID / COFFER_SECRET_ACCESS_KEY (generated and kept in the data dir when unset).`;
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): CofferConfig | 'help' {

@@ -31,13 +31,18 @@ export async function loadRootUser(dataDir: string, accessKeyId?: string, secret
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const keys = {
-    accessKeyId: 'CF' + randomBytes(9).toString('hex').toUpperCase(),
-    secretAccessKey: randomBytes(30).toString('base64').replace(/[+/=]/g, '').slice(0, 40),
-  };
+  const keys = generateKeys();
   await writeFile(`${path}.tmp`, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600 });
   await rename(`${path}.tmp`, path);
   return { user: rootUser(keys.accessKeyId, keys.secretAccessKey), generated: true };
+}
+
+/** A fresh access key id and secret (the secret is shown once, when created). */
+export function generateKeys(): { accessKeyId: string; secretAccessKey: string } {
+  return {
+    accessKeyId: 'CF' + randomBytes(9).toString('hex').toUpperCase(),
+    secretAccessKey: randomBytes(45).toString('base64').replace(/[+/=]/g, '').slice(0, 40),
+  };
 }
 
 function rootUser(accessKeyId: string, secretAccessKey: string): User {

@@ -9,6 +9,8 @@
  * A crash in between leaves orphan blobs, which the start-up collector removes.
  */
 
+import type { IdentityStore } from './identity-store.js';
+
 export type VersioningState = 'Unversioned' | 'Enabled' | 'Suspended';
 
 export interface BucketRecord {
@@ -232,6 +234,9 @@ export type BucketConfigKind =
   | 'request-payment' | 'accelerate' | 'replication';
 
 export interface MetadataStore {
+  /** The account's users, access keys and identity policies, in the same database. */
+  readonly identities: IdentityStore;
+
   // ---- buckets ----
   /**
    * Throws StoreError 'BucketExists' if the name is taken, or 'TooManyBuckets' if the owner already

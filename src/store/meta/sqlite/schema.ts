@@ -85,4 +85,28 @@ CREATE TABLE IF NOT EXISTS blobs (
   id   TEXT PRIMARY KEY,
   refs INTEGER NOT NULL
 );
+
+-- The account's users besides the root (which comes from the configuration), their access keys
+-- and identity policies; identity_revision changes with every identity change, so that a
+-- running server notices what \`coffer user/key\` changed from another process.
+CREATE TABLE IF NOT EXISTS users (
+  name         TEXT PRIMARY KEY,
+  canonical_id TEXT NOT NULL UNIQUE,
+  email        TEXT,
+  created_at   INTEGER NOT NULL,
+  policy       TEXT
+);
+
+CREATE TABLE IF NOT EXISTS access_keys (
+  access_key_id TEXT PRIMARY KEY,
+  secret        TEXT NOT NULL,
+  user_name     TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+  status        TEXT NOT NULL,
+  created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS identity_revision (
+  id       INTEGER PRIMARY KEY CHECK (id = 1),
+  revision INTEGER NOT NULL
+);
 `;

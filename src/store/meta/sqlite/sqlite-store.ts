@@ -28,6 +28,8 @@ import {
 } from '../metadata-store.js';
 import { walkListing, type Scanner } from '../listing.js';
 import { SCHEMA } from './schema.js';
+import { SqliteIdentityStore } from './identity-store.js';
+import type { IdentityStore } from '../identity-store.js';
 import { GroupCommitter } from './group-commit.js';
 import { WalSyncer } from './wal-sync.js';
 import {
@@ -70,6 +72,7 @@ export class SqliteMetadataStore implements MetadataStore {
    */
   private readonly latestCache = new Map<string, ObjectVersion>();
   private readonly stmt: ReturnType<typeof prepareStatements>;
+  readonly identities: IdentityStore;
 
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.path);
@@ -84,6 +87,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.stmt = prepareStatements(this.db);
     this.syncer = onDisk ? new WalSyncer(`${options.path}-wal`) : undefined;
     this.committer = new GroupCommitter(this.db, this.syncer);
+    this.identities = new SqliteIdentityStore(this.db, this.committer);
   }
 
   // ---- buckets ----
