@@ -24,9 +24,10 @@ export class IdentityDirectory implements CredentialStore {
   private loadedRevision = -1;
   private loading: Promise<void> = Promise.resolve();
 
-  private constructor(private readonly store: IdentityStore, private readonly root: User) {}
+  private constructor(private readonly store: IdentityStore, private readonly root: User | undefined) {}
 
-  static async open(store: IdentityStore, root: User): Promise<IdentityDirectory> {
+  /** `root` undefined: the directory only manages users (the CLI without the root's keys). */
+  static async open(store: IdentityStore, root: User | undefined): Promise<IdentityDirectory> {
     const directory = new IdentityDirectory(store, root);
     await directory.reload();
     return directory;
@@ -60,8 +61,9 @@ export class IdentityDirectory implements CredentialStore {
     const revision = await this.store.revision();
     const [users, keys] = await Promise.all([this.store.listUsers(), this.store.listAccessKeys()]);
     const byName = new Map(users.map((u) => [u.name, u]));
-    const byKey = new Map<string, User>([[this.root.accessKeyId, this.root]]);
-    const byCanonicalId = new Map<string, User>([[this.root.id, this.root]]);
+    const root = this.root;
+    const byKey = new Map<string, User>(root ? [[root.accessKeyId, root]] : []);
+    const byCanonicalId = new Map<string, User>(root ? [[root.id, root]] : []);
     const policiesById = new Map<string, readonly Policy[]>();
     for (const user of users) {
       byCanonicalId.set(user.canonicalId, { accessKeyId: '', secretAccessKey: '', id: user.canonicalId, displayName: user.name, email: user.email });
@@ -69,7 +71,7 @@ export class IdentityDirectory implements CredentialStore {
     }
     for (const key of keys) {
       const user = byName.get(key.userName);
-      if (key.status !== 'Active' || user === undefined || key.accessKeyId === this.root.accessKeyId) continue;
+      if (key.status !== 'Active' || user === undefined || key.accessKeyId === root?.accessKeyId) continue;
       byKey.set(key.accessKeyId, { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, id: user.canonicalId, displayName: user.name, email: user.email });
     }
     this.byKey = byKey;

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IdentityDirectory, IdentityError } from '../auth/identities.js';
-import { accountIdFor, loadRootUser } from '../auth/users.js';
+import { accountIdFor, knownRootUser } from '../auth/users.js';
 import { openMetadataStore } from '../coffer.js';
 
 export const IDENTITY_USAGE = `Usage:
@@ -42,9 +42,10 @@ export async function runIdentityCommand(argv: readonly string[], env: NodeJS.Pr
   const dataDir = resolve(values['data-dir'] ?? (env.COFFER_DATA_DIR || './data'));
   const meta = await openMetadataStore(values.metadata ?? (env.COFFER_METADATA || 'sqlite'), dataDir);
   try {
-    const root = await loadRootUser(dataDir, env.COFFER_ACCESS_KEY_ID || undefined, env.COFFER_SECRET_ACCESS_KEY || undefined);
-    const directory = await IdentityDirectory.open(meta.identities, root.user);
-    const arn = (name: string) => `arn:aws:iam::${accountIdFor(root.user.id)}:user/${name}`;
+    // The account id (in ARNs) follows from the root's keys: shown when they are known here, as the server knows them.
+    const root = await knownRootUser(dataDir, env.COFFER_ACCESS_KEY_ID || undefined, env.COFFER_SECRET_ACCESS_KEY || undefined);
+    const directory = await IdentityDirectory.open(meta.identities, root);
+    const arn = (name: string) => (root ? `arn:aws:iam::${accountIdFor(root.id)}:user/${name}` : `user/${name}`);
     await run(directory, positionals, values.email, arn, out);
     return 0;
   } catch (error) {
