@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig, usage } from './config.js';
+import { ConfigError, parseConfig, redactUrl, usage } from './config.js';
 import { startCoffer } from './coffer.js';
 import { runIdentityCommand } from './cli/identities.js';
 
@@ -29,7 +29,8 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     return 1;
   }
   const { accessKeyId, secretAccessKey } = coffer.rootUser;
-  console.log(`Coffer is serving S3 on ${coffer.endpoint} (region ${coffer.region}, data in ${config.dataDir})`);
+  const metadata = config.metadata === 'sqlite' ? '' : `, metadata in ${redactUrl(config.metadata)}`;
+  console.log(`Coffer is serving S3 on ${coffer.endpoint} (region ${coffer.region}, data in ${config.dataDir}${metadata})`);
   console.log(`Account ${coffer.accountId}; users: coffer user add NAME (policies name them arn:aws:iam::${coffer.accountId}:user/NAME)`);
   console.log(`Credentials${coffer.generatedCredentials ? ' (generated, kept in the data dir)' : ''}:`);
   console.log(`  AccessKeyId:     ${accessKeyId}`);

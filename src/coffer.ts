@@ -14,6 +14,9 @@ import { FsBlobStore } from './store/blob/fs-blob-store.js';
 import { collectOrphans } from './store/collector.js';
 import type { MetadataStore } from './store/meta/metadata-store.js';
 import { SqliteMetadataStore } from './store/meta/sqlite/sqlite-store.js';
+import { PostgresMetadataStore } from './store/meta/postgres/postgres-store.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { redactUrl } from './config.js';
 
 const CLOSE_SWEEP_MS = 50;
 const IDENTITY_POLL_MS = 1000;
@@ -50,12 +53,25 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const root = await loadRootUser(dataDir, options.accessKeyId, options.secretAccessKey);
   const fileUsers = options.usersFile ? await loadUsersFile(options.usersFile) : [];
-  const meta = await openMetadataStore(options.metadata ?? 'sqlite', dataDir);
-  const identities = await IdentityDirectory.open(meta.identities, root.user);
-  await identities.importUsers([...fileUsers, ...(options.users ?? [])]);
+  const metadata = options.metadata ?? 'sqlite';
+  const shared = isPostgresUrl(metadata);
+  // An embedded data dir has one owner; gateways on PostgreSQL share theirs.
+  const lock = shared ? undefined : lockDataDir(dataDir);
+  let meta: MetadataStore;
+  let identities: IdentityDirectory;
+  try {
+    meta = await openMetadataStore(metadata, dataDir);
+    identities = await IdentityDirectory.open(meta.identities, root.user);
+    await identities.importUsers([...fileUsers, ...(options.users ?? [])]);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const blobs = await FsBlobStore.open(dataDir);
-  // One process owns an embedded data dir, so anything unreferenced at start-up is debris.
-  await collectOrphans(meta, blobs, Date.now());
+  // One process owns an embedded data dir, so anything unreferenced at start-up is debris. A
+  // shared one may hold other gateways' uploads in flight: only what is older than any upload
+  // can be is collected there.
+  await collectOrphans(meta, blobs, Date.now() - (shared ? SHARED_ORPHAN_AGE_MS : 0));
 
   const accountId = accountIdFor(root.user.id);
   const identityPolicies = (user: User) => identities.identityPolicies(user);
@@ -101,14 +117,32 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
         });
         stopWatching();
         await meta.close();
+        lock?.release();
       })();
       return closing;
     },
   };
 }
 
+/**
+ * A gateway on a shared data dir collects, at start-up, blobs and temp files older than this:
+ * longer than any upload takes (request timeouts end stalled ones far sooner).
+ */
+const SHARED_ORPHAN_AGE_MS = 24 * 60 * 60 * 1000;
+
+function isPostgresUrl(spec: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(spec);
+}
+
 export async function openMetadataStore(spec: string, dataDir: string): Promise<MetadataStore> {
   if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite') });
   if (spec === 'memory') return new SqliteMetadataStore({ path: ':memory:' });
-  throw new Error(`unsupported metadata store '${spec}' (expected 'sqlite')`);
+  if (isPostgresUrl(spec)) {
+    try {
+      return await PostgresMetadataStore.open({ url: spec });
+    } catch (error) {
+      throw new Error(`metadata database ${redactUrl(spec)}: ${(error as Error).message}`);
+    }
+  }
+  throw new Error(`unsupported metadata store '${redactUrl(spec)}' (expected 'sqlite' or postgres://…)`);
 }

@@ -25,8 +25,9 @@ const USAGE = `Usage: coffer [options]
   --domain DOMAIN       base domain for virtual-hosted buckets (env COFFER_DOMAIN, default localhost)
   --region REGION       region (env COFFER_REGION, default us-east-1)
   --users FILE          JSON file of extra users (env COFFER_USERS_FILE)
-  --metadata URL        'sqlite' or postgres://… (env COFFER_METADATA, default sqlite)
-  Users and keys: coffer user|key … (coffer user --help)
+  --metadata URL        'sqlite' (in the data dir) or postgres://user:password@host:port/db
+                        (env COFFER_METADATA_URL, default sqlite)
+  Users and keys: coffer user|key … (coffer user, for help)
   Root credentials: COFFER_ACCESS_KEY_ID / COFFER_SECRET_ACCESS_KEY (generated and kept in the data dir when unset).`;
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): CofferConfig | 'help' {
@@ -61,8 +62,20 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     accessKeyId: env.COFFER_ACCESS_KEY_ID || undefined,
     secretAccessKey: env.COFFER_SECRET_ACCESS_KEY || undefined,
     usersFile: str('users', 'COFFER_USERS_FILE'),
-    metadata: str('metadata', 'COFFER_METADATA', 'sqlite')!,
+    metadata: str('metadata', 'COFFER_METADATA_URL', 'sqlite')!,
   };
+}
+
+/** A URL fit to print: its password (if any) replaced. Anything that is not a URL is returned as is. */
+export function redactUrl(spec: string): string {
+  try {
+    const url = new URL(spec);
+    if (url.password === '') return spec;
+    url.password = '***';
+    return url.toString();
+  } catch {
+    return spec;
+  }
 }
 
 export function usage(): string {

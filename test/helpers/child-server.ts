@@ -16,7 +16,7 @@ export interface ChildServer {
 export async function startChildServer(args: string[], env: Record<string, string | undefined> = {}): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
     cwd: ROOT,
-    env: { ...process.env, COFFER_ACCESS_KEY_ID: '', COFFER_SECRET_ACCESS_KEY: '', COFFER_ADDRESS: '', COFFER_DATA_DIR: '', COFFER_REGION: '', COFFER_USERS_FILE: '', ...env },
+    env: { ...process.env, COFFER_ACCESS_KEY_ID: '', COFFER_SECRET_ACCESS_KEY: '', COFFER_ADDRESS: '', COFFER_DATA_DIR: '', COFFER_REGION: '', COFFER_USERS_FILE: '', COFFER_METADATA_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

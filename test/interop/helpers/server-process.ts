@@ -1,13 +1,16 @@
 /**
  * A real Coffer process for the interop suite: `node --import tsx src/main.ts` on an ephemeral port
  * with a temporary data dir, exactly as a user starts it. The endpoint is read from what the server
- * prints; stop() sends SIGTERM and waits for a clean exit.
+ * prints; stop() sends SIGTERM and waits for a clean exit. With COFFER_TEST_METADATA=postgres it
+ * runs on a PostgreSQL database of its own (dropped at stop).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
+import { TEST_METADATA } from '../../helpers/start-server.js';
 
 /** The repository root (test/interop/helpers → ../../..). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -58,6 +61,8 @@ export async function startCofferProcess(options: StartOptions = {}): Promise<Co
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('COFFER_')) env[name] = value;
   Object.assign(env, { COFFER_ACCESS_KEY_ID: INTEROP_KEYS.accessKeyId, COFFER_SECRET_ACCESS_KEY: INTEROP_KEYS.secretAccessKey }, options.env);
+  const database: TestDatabase | undefined = TEST_METADATA === 'postgres' ? await createTestDatabase() : undefined;
+  if (database) env.COFFER_METADATA_URL = database.url;
 
   const child = spawn(
     process.execPath,
@@ -88,6 +93,8 @@ export async function startCofferProcess(options: StartOptions = {}): Promise<Co
     match = await waitForServing(child, log, exited, options.startTimeoutMs ?? 30_000);
   } catch (error) {
     child.kill('SIGKILL');
+    await exited;
+    await database?.drop();
     await rm(dataDir, { recursive: true, force: true });
     throw new Error(`${(error as Error).message}\nserver output:\n${logTail(50)}`);
   }
@@ -109,6 +116,7 @@ export async function startCofferProcess(options: StartOptions = {}): Promise<Co
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         const result = await exited;
         clearTimeout(timer);
+        await database?.drop();
         await rm(dataDir, { recursive: true, force: true });
         return { ...result, log: logTail(20) };
       })();

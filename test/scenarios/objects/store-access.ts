@@ -1,15 +1,13 @@
-import { join } from 'node:path';
 import { PutBucketVersioningCommand } from '@aws-sdk/client-s3';
-import type { NewVersion } from '../../../src/store/meta/metadata-store.js';
-import { SqliteMetadataStore } from '../../../src/store/meta/sqlite/sqlite-store.js';
+import type { MetadataStore, NewVersion } from '../../../src/store/meta/metadata-store.js';
 import type { TestServer } from '../../helpers/start-server.js';
 
 /**
  * A second connection to the server's own metadata store, for states HTTP cannot reach cheaply
  * (a 6 GiB object). Only object rows are written this way: the server caches bucket records.
  */
-async function withStore<T>(server: TestServer, use: (store: SqliteMetadataStore) => Promise<T>): Promise<T> {
-  const store = new SqliteMetadataStore({ path: join(server.dataDir, 'metadata.sqlite') });
+async function withStore<T>(server: TestServer, use: (store: MetadataStore) => Promise<T>): Promise<T> {
+  const store = await server.openMetadataStore();
   try {
     return await use(store);
   } finally {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   CreateBucketCommand,
@@ -12,7 +11,6 @@ import {
   type ListObjectVersionsCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { SqliteMetadataStore } from '../../../src/store/meta/sqlite/sqlite-store.js';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 import { signedRequest } from './helpers.js';
@@ -170,9 +168,9 @@ describe('ListObjectVersions', () => {
     before(async () => {
       bucket = await versionedBucket();
       // 10,000 PUT/DELETE round trips cost minutes of fsyncs on a shared machine, so the versions
-      // are seeded through a second connection to the server's own SQLite store (one group-commit
-      // batch), exactly as putVersion would record them; the listing is then read over HTTP.
-      const seed = new SqliteMetadataStore({ path: join(server.dataDir, 'metadata.sqlite') });
+      // are seeded through a second connection to the server's own metadata store (on SQLite, one
+      // group-commit batch), exactly as putVersion would record them; the listing is then read over HTTP.
+      const seed = await server.openMetadataStore();
       const writes: Promise<unknown>[] = [];
       for (let i = 0; i < 1000; i++) {
         const key = i < 600 ? `dir-${String(i % 30).padStart(2, '0')}/obj-${String(i).padStart(4, '0')}` : `top-${String(i).padStart(4, '0')}`;

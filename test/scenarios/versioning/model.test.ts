@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   CreateBucketCommand,
@@ -10,7 +9,6 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { SqliteMetadataStore } from '../../../src/store/meta/sqlite/sqlite-store.js';
 import { startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 import { errorHeaders } from './helpers.js';
 
@@ -52,7 +50,7 @@ describe('versioning model', () => {
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
     const bucket = uniqueBucket('model');
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const reader = new SqliteMetadataStore({ path: join(server.dataDir, 'metadata.sqlite') });
+    const reader = await server.openMetadataStore();
     let state: State = 'Unversioned';
     const model = new Map<string, ModelVersion[]>(KEYS.map((k) => [k, []]));
     const log: string[] = [];

@@ -1,21 +1,24 @@
 import type {
   BucketRecord,
+  CompletedUpload,
   Extent,
   MultipartUpload,
+  StoredChecksum,
   NewVersion,
   ObjectVersion,
   VersioningState,
   VersionSummary,
 } from '../metadata-store.js';
 
-/** Row shapes of schema.ts and their mapping to domain types (shared by SQL stores). */
+/** Row shapes of the SQL schemas (sqlite/ and postgres/ migrations.ts) and their mapping to domain types. */
 export interface BucketRow {
   name: string;
   owner_id: string;
   created_at: number;
   region: string;
   versioning: string;
-  object_lock: number;
+  /** 0/1 in SQLite, a boolean in PostgreSQL (likewise the other flags). */
+  object_lock: number | boolean;
   /** Only in getBucketWithPolicy's rows. */
   policy?: string | null;
 }
@@ -25,8 +28,8 @@ export interface VersionRow {
   bucket: string;
   key: string;
   version_id: string;
-  is_latest: number;
-  is_delete_marker: number;
+  is_latest: number | boolean;
+  is_delete_marker: number | boolean;
   size: number;
   etag: string;
   last_modified: number;
@@ -108,8 +111,8 @@ export type SummaryRow = [
   seq: number,
   key: string,
   versionId: string,
-  isLatest: number,
-  isDeleteMarker: number,
+  isLatest: number | boolean,
+  isDeleteMarker: number | boolean,
   size: number,
   etag: string,
   lastModified: number,
@@ -123,8 +126,8 @@ export function summaryRowToVersion(bucket: string, row: SummaryRow): VersionSum
     bucket,
     key: row[1],
     versionId: row[2],
-    isLatest: row[3] === 1,
-    isDeleteMarker: row[4] === 1,
+    isLatest: Boolean(row[3]),
+    isDeleteMarker: Boolean(row[4]),
     size: Number(row[5]),
     etag: row[6],
     lastModified: new Date(Number(row[7])),
@@ -169,4 +172,28 @@ export function encodeManifest(manifest: readonly Extent[]): string {
 
 export function decodeManifest(text: string): Extent[] {
   return (JSON.parse(text) as [string, number, number][]).map(([blobId, offset, length]) => ({ blobId, offset, length }));
+}
+
+export interface CompletedRow {
+  upload_id: string;
+  bucket: string;
+  key: string;
+  version_id: string;
+  etag: string;
+  checksum: string | null;
+  parts_digest: string;
+  completed_at: number;
+}
+
+export function rowToCompletedUpload(row: CompletedRow): CompletedUpload {
+  return {
+    uploadId: row.upload_id,
+    bucket: row.bucket,
+    key: row.key,
+    versionId: row.version_id,
+    etag: row.etag,
+    ...(row.checksum === null ? {} : { checksum: JSON.parse(row.checksum) as StoredChecksum }),
+    partsDigest: row.parts_digest,
+    completedAt: new Date(Number(row.completed_at)),
+  };
 }

@@ -17,7 +17,6 @@ import {
   type NewVersion,
   type ObjectVersion,
   type ReleaseResult,
-  type StoredChecksum,
   type Tag,
   type UploadEntry,
   type UploadPart,
@@ -27,7 +26,8 @@ import {
   type WriteOptions,
 } from '../metadata-store.js';
 import { walkListing, type Scanner } from '../listing.js';
-import { SCHEMA } from './schema.js';
+import { decideCondition, isConditional } from '../write-condition.js';
+import { migrateSqlite } from './migrate.js';
 import { SqliteIdentityStore } from './identity-store.js';
 import type { IdentityStore } from '../identity-store.js';
 import { GroupCommitter } from './group-commit.js';
@@ -36,12 +36,14 @@ import {
   decodeManifest,
   encodeManifest,
   rowToBucket,
+  rowToCompletedUpload,
   rowToUpload,
   rowToVersion,
   summaryRowToVersion,
   uploadAttributes,
   versionAttributes,
   type BucketRow,
+  type CompletedRow,
   type PartRow,
   type SummaryRow,
   type UploadRow,
@@ -81,7 +83,12 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db.pragma(onDisk ? 'synchronous = NORMAL' : 'synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    try {
+      migrateSqlite(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
     watchBuckets(this.db, () => this.bucketCache.clear());
     watchVersions(this.db, (bucket, key) => this.latestCache.delete(latestCacheKey(bucket, key)));
     this.stmt = prepareStatements(this.db);
@@ -353,17 +360,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async getCompletedUpload(bucket: string, uploadId: string): Promise<CompletedUpload | undefined> {
     const row = this.stmt.getCompleted.get(uploadId) as CompletedRow | undefined;
-    if (!row || row.bucket !== bucket) return undefined;
-    return {
-      uploadId: row.upload_id,
-      bucket: row.bucket,
-      key: row.key,
-      versionId: row.version_id,
-      etag: row.etag,
-      ...(row.checksum === null ? {} : { checksum: JSON.parse(row.checksum) as StoredChecksum }),
-      partsDigest: row.parts_digest,
-      completedAt: new Date(row.completed_at),
-    };
+    return row && row.bucket === bucket ? rowToCompletedUpload(row) : undefined;
   }
 
   abortUpload(bucket: string, uploadId: string): Promise<ReleaseResult> {
@@ -408,14 +405,9 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   private checkCondition(bucket: string, key: string, condition: WriteCondition | undefined): void {
-    if (!condition || (!condition.ifNoneMatch && condition.ifMatch === undefined)) return;
+    if (!isConditional(condition)) return;
     const latest = this.stmt.getLatest.get(bucket, key) as VersionRow | undefined;
-    const current = latest && !latest.is_delete_marker ? latest : undefined;
-    if (condition.ifNoneMatch && current) throw new StoreError('PreconditionFailed');
-    if (condition.ifMatch !== undefined) {
-      if (!current) throw new StoreError('ObjectNotFound');
-      if (condition.ifMatch !== '*' && condition.ifMatch !== current.etag) throw new StoreError('PreconditionFailed');
-    }
+    decideCondition(condition, latest && { etag: latest.etag, isDeleteMarker: Boolean(latest.is_delete_marker) });
   }
 
   /** Inserts a version as the latest; returns blobs released by the version it replaced. */
@@ -474,17 +466,6 @@ const BUCKET_CACHE_ENTRIES_MAX = 10_000;
  * larger than one keeps the table bounded while no completion pays for a large backlog at once.
  */
 const COMPLETED_PRUNE_BATCH = 64;
-
-interface CompletedRow {
-  upload_id: string;
-  bucket: string;
-  key: string;
-  version_id: string;
-  etag: string;
-  checksum: string | null;
-  parts_digest: string;
-  completed_at: number;
-}
 
 /**
  * Calls `changed` from inside any INSERT, UPDATE or DELETE on `buckets`, or on a bucket's

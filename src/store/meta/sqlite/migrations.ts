@@ -1,12 +1,14 @@
+import type { Migration } from '../migrations.js';
+import { schemaVersionOf } from '../migrations.js';
+
 /**
- * SQLite schema. Every object row is a version (the 'null' version while versioning is off);
- * delete markers are rows; `is_latest` is maintained in the same transaction as each write and
- * indexed (partially, on visible objects only) so listing seeks instead of filtering.
+ * SQLite schema, as versioned migrations (../migrations.ts). Every object row is a version (the
+ * 'null' version while versioning is off); delete markers are rows; `is_latest` is maintained in
+ * the same transaction as each write and indexed (partially, on visible objects only) so listing
+ * seeks instead of filtering.
  * TEXT uses the BINARY collation: keys compare as UTF-8 bytes, which is S3's listing order.
  */
-export const SCHEMA_VERSION = 1;
-
-export const SCHEMA = `
+const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS buckets (
   name        TEXT PRIMARY KEY,
   owner_id    TEXT NOT NULL,
@@ -85,11 +87,13 @@ CREATE TABLE IF NOT EXISTS blobs (
   id   TEXT PRIMARY KEY,
   refs INTEGER NOT NULL
 );
+`;
 
+const IDENTITIES = `
 -- The account's users besides the root (which comes from the configuration), their access keys
 -- and identity policies; identity_revision changes with every identity change, so that a
 -- running server notices what \`coffer user/key\` changed from another process.
-CREATE TABLE IF NOT EXISTS users (
+CREATE TABLE users (
   name         TEXT PRIMARY KEY,
   canonical_id TEXT NOT NULL UNIQUE,
   email        TEXT,
@@ -97,7 +101,7 @@ CREATE TABLE IF NOT EXISTS users (
   policy       TEXT
 );
 
-CREATE TABLE IF NOT EXISTS access_keys (
+CREATE TABLE access_keys (
   access_key_id TEXT PRIMARY KEY,
   secret        TEXT NOT NULL,
   user_name     TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
@@ -105,8 +109,17 @@ CREATE TABLE IF NOT EXISTS access_keys (
   created_at    INTEGER NOT NULL
 );
 
-CREATE TABLE IF NOT EXISTS identity_revision (
+CREATE TABLE identity_revision (
   id       INTEGER PRIMARY KEY CHECK (id = 1),
   revision INTEGER NOT NULL
 );
 `;
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
+  // listBuckets(owner) and createBucket's per-owner count read every bucket without it.
+  { version: 2, description: 'index buckets by owner', sql: 'CREATE INDEX buckets_by_owner ON buckets (owner_id);' },
+  { version: 3, description: 'users, access keys, identity policies, identity revision', sql: IDENTITIES },
+];
+
+export const SCHEMA_VERSION = schemaVersionOf(SQLITE_MIGRATIONS);

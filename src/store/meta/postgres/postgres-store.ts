@@ -1,0 +1,535 @@
+import pg from 'pg';
+import type { IdentityStore } from '../identity-store.js';
+import { PostgresIdentityStore } from './identity-store.js';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import {
+  StoreError,
+  type BucketConfigKind,
+  type BucketRecord,
+  type CompletedUpload,
+  type CompletionRecordRequest,
+  type Extent,
+  type ListEntry,
+  type ListObjectsQuery,
+  type ListPage,
+  type ListUploadsQuery,
+  type ListVersionsQuery,
+  type MetadataStore,
+  type MultipartUpload,
+  type NewVersion,
+  type ObjectVersion,
+  type ReleaseResult,
+  type Tag,
+  type UploadEntry,
+  type UploadPart,
+  type VersionEntry,
+  type VersioningState,
+  type WriteCondition,
+  type WriteOptions,
+} from '../metadata-store.js';
+import { walkListing, type Scanner } from '../listing.js';
+import { decideCondition, isConditional } from '../write-condition.js';
+import {
+  decodeManifest,
+  encodeManifest,
+  rowToBucket,
+  rowToCompletedUpload,
+  rowToUpload,
+  rowToVersion,
+  summaryRowToVersion,
+  uploadAttributes,
+  versionAttributes,
+  type BucketRow,
+  type CompletedRow,
+  type PartRow,
+  type SummaryRow,
+  type UploadRow,
+  type VersionRow,
+} from '../sqlite/rows.js';
+import { migratePostgres } from './migrate.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { SQL, type StatementName } from './statements.js';
+
+export interface PostgresStoreOptions {
+  /** postgres://user:password@host:port/database (libpq-style parameters accepted by `pg`). */
+  readonly url: string;
+  /** Connections kept open; each in-flight transaction or read holds one. */
+  readonly poolSize?: number;
+}
+
+/** `bigint` columns (sizes, milliseconds, sequence numbers) stay below 2^53: read them as numbers. */
+const INT8_OID = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * The MetadataStore on PostgreSQL, for several gateways sharing one database. Nothing is cached
+ * in the process (another gateway could make it stale): every read goes to the database.
+ *
+ * Every write is one transaction that locks the rows it decides on: the bucket row (FOR KEY
+ * SHARE, so DeleteBucket waits for writes into it), the key's latest version (FOR UPDATE), the
+ * upload. Writes to a key run in REPEATABLE READ: the decision (a condition, the version being
+ * replaced) and every later statement see one snapshot, so a version another gateway committed
+ * meanwhile cannot slip in between (READ COMMITTED would take a fresh snapshot per statement,
+ * and a write decided on "no such key" could then replace a version committed just after).
+ * What the snapshot does not show still cannot be overwritten: locking or updating a row changed
+ * since fails the transaction (40001), and inserting where another transaction inserted fails
+ * on a unique index (`versions_latest`: one latest version per key; the version id) — both are
+ * retried from the start, with a fresh snapshot, as are deadlocks. Writes to one key from this
+ * process run in the order they were issued (KeyedQueue), as the contract asks.
+ *
+ * Group commit: PostgreSQL already flushes the WAL once for the commits of concurrent
+ * transactions (each on its own pooled connection), so concurrent requests share fsyncs without
+ * a batching layer here that would serialize them onto one connection.
+ *
+ * Durability: a write resolves after COMMIT returns, which with the default
+ * `synchronous_commit = on` means the WAL is flushed on the primary.
+ */
+export class PostgresMetadataStore implements MetadataStore {
+  private readonly keyWrites = new KeyedQueue();
+
+  readonly identities: IdentityStore;
+
+  private constructor(private readonly pool: Pool) {
+    this.identities = new PostgresIdentityStore(pool, (work) => this.transaction('READ COMMITTED', work));
+  }
+
+  /** Connects and applies the pending schema migrations (one gateway at a time). */
+  static async open(options: PostgresStoreOptions): Promise<PostgresMetadataStore> {
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? POOL_SIZE_DEFAULT, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types });
+    // An idle connection dropped by the server (restart, failover) must not crash the process:
+    // the pool discards it and the next query opens another.
+    pool.on('error', () => {});
+    try {
+      const client = await pool.connect();
+      try {
+        await migratePostgres(client);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresMetadataStore(pool);
+  }
+
+  // ---- buckets ----
+
+  createBucket(bucket: BucketRecord, ownerBucketsMax = Number.POSITIVE_INFINITY): Promise<void> {
+    // SERIALIZABLE: the per-owner count must not be passed by two creations racing (no row lock
+    // can stop an insert); a conflict retries the transaction.
+    return this.transaction('SERIALIZABLE', async (c) => {
+      if ((await run(c, 'getBucket', [bucket.name])).rowCount) throw new StoreError('BucketExists');
+      const owned = Number((await run<{ owned: number }>(c, 'countBucketsOf', [bucket.ownerId])).rows[0]!.owned);
+      if (owned >= ownerBucketsMax) throw new StoreError('TooManyBuckets');
+      const inserted = await run(c, 'insertBucket', [
+        bucket.name, bucket.ownerId, bucket.createdAt.getTime(), bucket.region, bucket.versioning, bucket.objectLockEnabled,
+      ]);
+      if (inserted.rowCount === 0) throw new StoreError('BucketExists');
+    });
+  }
+
+  async getBucket(name: string): Promise<BucketRecord | undefined> {
+    const row = (await run<BucketRow>(this.pool, 'getBucketWithPolicy', [name])).rows[0];
+    return row && rowToBucket(row);
+  }
+
+  async listBuckets(ownerId?: string): Promise<BucketRecord[]> {
+    const { rows } = ownerId === undefined ? await run<BucketRow>(this.pool, 'listBuckets', []) : await run<BucketRow>(this.pool, 'listBucketsOf', [ownerId]);
+    // Bucket names are ASCII: code unit order is byte order, whatever the database's collation.
+    return rows.map(rowToBucket).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  deleteBucket(name: string): Promise<void> {
+    return this.transaction('READ COMMITTED', async (c) => {
+      if (!(await run(c, 'lockBucket', [name])).rowCount) throw new StoreError('BucketNotFound');
+      if ((await run(c, 'anyVersion', [name])).rowCount || (await run(c, 'anyUpload', [name])).rowCount) throw new StoreError('BucketNotEmpty');
+      await run(c, 'deleteCompletedOf', [name]);
+      await run(c, 'deleteBucket', [name]);
+    });
+  }
+
+  async setBucketVersioning(name: string, state: VersioningState): Promise<void> {
+    if ((await run(this.pool, 'setVersioning', [state, name])).rowCount === 0) throw new StoreError('BucketNotFound');
+  }
+
+  async getBucketConfig(bucket: string, kind: BucketConfigKind): Promise<string | undefined> {
+    return (await run<{ document: string }>(this.pool, 'getConfig', [bucket, kind])).rows[0]?.document;
+  }
+
+  putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined): Promise<void> {
+    return this.transaction('READ COMMITTED', async (c) => {
+      await requireBucket(c, bucket);
+      if (document === undefined) await run(c, 'deleteConfig', [bucket, kind]);
+      else await run(c, 'putConfig', [bucket, kind, document]);
+    });
+  }
+
+  // ---- object versions ----
+
+  async getVersion(bucket: string, key: string, versionId?: string): Promise<ObjectVersion | undefined> {
+    const { rows } = versionId === undefined
+      ? await run<PgVersionRow>(this.pool, 'getLatest', [bucket, keyBytes(key)])
+      : await run<PgVersionRow>(this.pool, 'getVersion', [bucket, keyBytes(key), versionId]);
+    return rows[0] && toVersion(rows[0]);
+  }
+
+  putVersion(version: NewVersion, condition?: WriteCondition, options?: WriteOptions): Promise<ReleaseResult> {
+    return this.keyWrite(version.bucket, version.key, async (c) => {
+      await requireBucket(c, version.bucket);
+      await checkCondition(c, version.bucket, version.key, condition);
+      return { released: await insertVersion(c, version, options?.sharedBlobs === true) };
+    });
+  }
+
+  deleteVersion(bucket: string, key: string, versionId: string): Promise<ReleaseResult & { deleted: ObjectVersion }> {
+    return this.keyWrite(bucket, key, async (c) => {
+      const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
+      if (!row) throw new StoreError('VersionNotFound');
+      await run(c, 'deleteVersionRow', [row.seq]);
+      if (row.is_latest) await run(c, 'promoteLatest', [bucket, keyBytes(key)]);
+      return { deleted: toVersion(row), released: await dropRefs(c, decodeManifest(row.manifest)) };
+    });
+  }
+
+  putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[]): Promise<ObjectVersion> {
+    return this.keyWrite(bucket, key, async (c) => {
+      const { rows } = versionId === undefined
+        ? await run<PgVersionRow>(c, 'lockLatest', [bucket, keyBytes(key)])
+        : await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId]);
+      const row = rows[0];
+      if (!row) throw new StoreError('VersionNotFound');
+      const encoded = JSON.stringify(tags.map((t) => [t.key, t.value]));
+      await run(c, 'setTags', [encoded, row.seq]);
+      return toVersion({ ...row, tags: encoded });
+    });
+  }
+
+  async listObjects(bucket: string, query: ListObjectsQuery): Promise<ListPage<ListEntry>> {
+    const scanner: Scanner<SummaryRow, never> = {
+      scan: async (cursor, limit) => summaryRows(await runArray(this.pool, cursor.inclusive ? 'scanVisibleFrom' : 'scanVisibleAfter', [bucket, keyBytes(cursor.key), limit])),
+      keyOf: (row) => row[1],
+      after: (row) => ({ key: row[1], inclusive: false }),
+    };
+    const { entries, isTruncated } = await walkListing(scanner, { prefix: query.prefix, delimiter: query.delimiter, marker: query.after, limit: query.limit });
+    return {
+      isTruncated,
+      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'object', version: summaryRowToVersion(bucket, e.row) })),
+    };
+  }
+
+  async listVersions(bucket: string, query: ListVersionsQuery): Promise<ListPage<VersionEntry>> {
+    const scanner: Scanner<SummaryRow, number> = {
+      scan: async (cursor, limit) => {
+        const rows: SummaryRow[] = [];
+        if (cursor.within !== undefined) {
+          rows.push(...summaryRows(await runArray(this.pool, 'scanVersionsWithin', [bucket, keyBytes(cursor.key), cursor.within, limit])));
+          if (rows.length >= limit) return rows;
+        }
+        const from = cursor.inclusive && cursor.within === undefined ? 'scanVersionsFrom' : 'scanVersionsAfter';
+        rows.push(...summaryRows(await runArray(this.pool, from, [bucket, keyBytes(cursor.key), limit - rows.length])));
+        return rows;
+      },
+      keyOf: (row) => row[1],
+      after: (row) => ({ key: row[1], inclusive: false, within: row[0] }),
+    };
+    let within: number | undefined;
+    if (query.keyMarker !== '' && query.versionIdMarker !== '') {
+      within = (await run<PgVersionRow>(this.pool, 'getVersion', [bucket, keyBytes(query.keyMarker), query.versionIdMarker])).rows[0]?.seq;
+    }
+    const { entries, isTruncated } = await walkListing(scanner, {
+      prefix: query.prefix, delimiter: query.delimiter, marker: query.keyMarker, within, limit: query.limit,
+    });
+    return {
+      isTruncated,
+      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'version', version: summaryRowToVersion(bucket, e.row) })),
+    };
+  }
+
+  // ---- multipart uploads ----
+
+  createUpload(upload: MultipartUpload): Promise<void> {
+    return this.transaction('READ COMMITTED', async (c) => {
+      await requireBucket(c, upload.bucket);
+      await run(c, 'insertUpload', [
+        upload.uploadId, upload.bucket, keyBytes(upload.key), upload.initiated.getTime(), upload.ownerId, JSON.stringify(uploadAttributes(upload)),
+      ]);
+    });
+  }
+
+  async getUpload(bucket: string, uploadId: string): Promise<MultipartUpload | undefined> {
+    const row = (await run<PgUploadRow>(this.pool, 'getUpload', [uploadId])).rows[0];
+    return row && row.bucket === bucket ? rowToUpload(toUploadRow(row)) : undefined;
+  }
+
+  putPart(bucket: string, uploadId: string, part: UploadPart, options?: WriteOptions): Promise<ReleaseResult> {
+    return this.transaction('READ COMMITTED', async (c) => {
+      // FOR SHARE: parts of one upload are written in parallel; completion and abort wait.
+      await requireUpload(c, bucket, uploadId, 'shareUpload');
+      await addRefs(c, part.manifest, options?.sharedBlobs === true);
+      const old = (await run<PartRow>(c, 'lockPart', [uploadId, part.partNumber])).rows[0];
+      const values = [uploadId, part.partNumber, part.size, part.etag, part.lastModified.getTime(), part.checksum ?? null, encodeManifest(part.manifest)];
+      // With no row to lock, a racing writer of the same part number makes this insert fail on
+      // the primary key, and the transaction is retried (then finding the row to replace).
+      await run(c, old ? 'replacePart' : 'insertPart', values);
+      return { released: old ? await dropRefs(c, decodeManifest(old.manifest)) : [] };
+    });
+  }
+
+  async listParts(bucket: string, uploadId: string, afterPartNumber: number, limit: number): Promise<ListPage<UploadPart>> {
+    await requireUpload(this.pool, bucket, uploadId, 'getUpload');
+    const { rows } = await run<PartRow>(this.pool, 'listParts', [uploadId, afterPartNumber, limit + 1]);
+    return {
+      isTruncated: rows.length > limit,
+      entries: rows.slice(0, limit).map((row) => ({
+        partNumber: row.part_number,
+        size: row.size,
+        etag: row.etag,
+        lastModified: new Date(row.last_modified),
+        checksum: row.checksum ?? undefined,
+        manifest: decodeManifest(row.manifest),
+      })),
+    };
+  }
+
+  async listUploads(bucket: string, query: ListUploadsQuery): Promise<ListPage<UploadEntry>> {
+    type Within = { initiated: number; uploadId: string };
+    const scanner: Scanner<UploadRow, Within> = {
+      scan: async (cursor, limit) => {
+        const rows: PgUploadRow[] = [];
+        if (cursor.within !== undefined) {
+          const { initiated, uploadId } = cursor.within;
+          rows.push(...(await run<PgUploadRow>(this.pool, 'scanUploadsWithin', [bucket, keyBytes(cursor.key), initiated, uploadId, limit])).rows);
+          if (rows.length >= limit) return rows.map(toUploadRow);
+        }
+        const from = cursor.inclusive && cursor.within === undefined ? 'scanUploadsFrom' : 'scanUploadsAfter';
+        rows.push(...(await run<PgUploadRow>(this.pool, from, [bucket, keyBytes(cursor.key), limit - rows.length])).rows);
+        return rows.map(toUploadRow);
+      },
+      keyOf: (row) => row.key,
+      after: (row) => ({ key: row.key, inclusive: false, within: { initiated: row.initiated, uploadId: row.upload_id } }),
+    };
+    let within: Within | undefined;
+    if (query.keyMarker !== '' && query.uploadIdMarker !== '') {
+      const marker = (await run<PgUploadRow>(this.pool, 'getUpload', [query.uploadIdMarker])).rows[0];
+      if (marker && marker.bucket === bucket && marker.key.toString('utf8') === query.keyMarker) {
+        within = { initiated: marker.initiated, uploadId: marker.upload_id };
+      }
+    }
+    const { entries, isTruncated } = await walkListing(scanner, {
+      prefix: query.prefix, delimiter: query.delimiter, marker: query.keyMarker, within, limit: query.limit,
+    });
+    return {
+      isTruncated,
+      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'upload', upload: rowToUpload(e.row) })),
+    };
+  }
+
+  completeUpload(uploadId: string, version: NewVersion, condition?: WriteCondition, record?: CompletionRecordRequest): Promise<ReleaseResult> {
+    return this.keyWrite(version.bucket, version.key, async (c) => {
+      await requireUpload(c, version.bucket, uploadId, 'lockUpload');
+      await checkCondition(c, version.bucket, version.key, condition);
+      const parts = (await run<PartRow>(c, 'allParts', [uploadId])).rows;
+      // The manifest was built from a listing of the parts: a part replaced since then has had its
+      // blobs released, and a version must never reference a released blob (insertVersion's
+      // references to existing blobs only). The used parts' references then move to the version.
+      const released = await insertVersion(c, version, true);
+      released.push(...(await dropRefs(c, parts.flatMap((part) => decodeManifest(part.manifest)))));
+      await run(c, 'deleteUpload', [uploadId]);
+      if (record) await recordCompletion(c, uploadId, version, record);
+      return { released };
+    });
+  }
+
+  async getCompletedUpload(bucket: string, uploadId: string): Promise<CompletedUpload | undefined> {
+    const row = (await run<PgCompletedRow>(this.pool, 'getCompleted', [uploadId])).rows[0];
+    return row && row.bucket === bucket ? rowToCompletedUpload({ ...row, key: row.key.toString('utf8') }) : undefined;
+  }
+
+  abortUpload(bucket: string, uploadId: string): Promise<ReleaseResult> {
+    return this.transaction('READ COMMITTED', async (c) => {
+      await requireUpload(c, bucket, uploadId, 'lockUpload');
+      const parts = (await run<PartRow>(c, 'allParts', [uploadId])).rows;
+      const released = await dropRefs(c, parts.flatMap((part) => decodeManifest(part.manifest)));
+      await run(c, 'deleteUpload', [uploadId]);
+      return { released };
+    });
+  }
+
+  // ---- housekeeping ----
+
+  async referencedBlobs(blobIds: readonly string[]): Promise<Set<string>> {
+    if (blobIds.length === 0) return new Set();
+    const { rows } = await run<{ id: string }>(this.pool, 'referencedBlobs', [blobIds]);
+    return new Set(rows.map((row) => row.id));
+  }
+
+  async close(): Promise<void> {
+    await this.keyWrites.drain();
+    await this.pool.end();
+  }
+
+  // ---- transactions ----
+
+  /** A write to one key: after this process's earlier writes to it, in a transaction. */
+  private keyWrite<T>(bucket: string, key: string, work: (c: PoolClient) => Promise<T>): Promise<T> {
+    return this.keyWrites.run(`${bucket}/${key}`, () => this.transaction('REPEATABLE READ', work));
+  }
+
+  /**
+   * Runs `work` in a transaction on one pooled connection; retried from the start (a fresh
+   * snapshot) after a serialization failure, a deadlock, or losing a race to insert a key's
+   * first row. A StoreError rolls back and reaches the caller.
+   */
+  private async transaction<T>(isolation: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE', work: (c: PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+        if (attempt < TRANSACTION_ATTEMPTS_MAX && isRetryable(error)) {
+          await new Promise((resume) => setTimeout(resume, Math.random() * RETRY_DELAY_MS_MAX * attempt));
+          continue;
+        }
+        throw error;
+      } finally {
+        // A connection whose ROLLBACK failed is in an unknown state: the pool discards it.
+        client.release(broken);
+      }
+    }
+  }
+}
+
+const POOL_SIZE_DEFAULT = 10;
+/** An unreachable database fails start-up and requests (InternalError) after this, not a TCP timeout later. */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** Each retry follows a commit that beat it, so many gateways racing on one key still finish. */
+const TRANSACTION_ATTEMPTS_MAX = 30;
+const RETRY_DELAY_MS_MAX = 5;
+/** Completion records dropped per completion, at most (as in the SQLite store). */
+const COMPLETED_PRUNE_BATCH = 64;
+
+/** Unique constraints two writers can race on when neither could lock a row first. */
+const RACED_CONSTRAINTS = new Set(['versions_latest', 'versions_bucket_key_version_id_key', 'parts_pkey']);
+
+function isRetryable(error: unknown): boolean {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  if (code === '40001' || code === '40P01') return true; // serialization failure, deadlock
+  return code === '23505' && constraint !== undefined && RACED_CONSTRAINTS.has(constraint);
+}
+
+type Queryable = Pool | PoolClient;
+
+/** Runs a named (server-side prepared, per connection) statement. */
+function run<R extends QueryResultRow = QueryResultRow>(db: Queryable, name: StatementName, values: unknown[]) {
+  return db.query<R>({ name, text: SQL[name], values });
+}
+
+/** The same, rows as arrays (listing: no per-row object with named properties to build). */
+async function runArray(db: Queryable, name: StatementName, values: unknown[]): Promise<unknown[][]> {
+  return (await db.query<unknown[]>({ name, text: SQL[name], values, rowMode: 'array' })).rows;
+}
+
+/** Keys are stored as their UTF-8 bytes (migrations.ts: bytea sorts as bytes and holds U+0000). */
+function keyBytes(key: string): Buffer {
+  return Buffer.from(key, 'utf8');
+}
+
+type PgVersionRow = Omit<VersionRow, 'key'> & { key: Buffer };
+type PgUploadRow = Omit<UploadRow, 'key'> & { key: Buffer };
+type PgCompletedRow = Omit<CompletedRow, 'key'> & { key: Buffer };
+
+function toVersion(row: PgVersionRow): ObjectVersion {
+  return rowToVersion({ ...row, key: row.key.toString('utf8') });
+}
+
+function toUploadRow(row: PgUploadRow): UploadRow {
+  return { ...row, key: row.key.toString('utf8') };
+}
+
+function summaryRows(rows: unknown[][]): SummaryRow[] {
+  for (const row of rows) row[1] = (row[1] as Buffer).toString('utf8');
+  return rows as SummaryRow[];
+}
+
+// ---- steps of write transactions ----
+
+/** Locks the bucket row against deletion until the transaction ends. */
+async function requireBucket(c: PoolClient, bucket: string): Promise<void> {
+  if (!(await run(c, 'shareBucket', [bucket])).rowCount) throw new StoreError('BucketNotFound');
+}
+
+async function requireUpload(db: Queryable, bucket: string, uploadId: string, how: 'getUpload' | 'shareUpload' | 'lockUpload'): Promise<void> {
+  const row = (await run<{ bucket: string }>(db, how, [uploadId])).rows[0];
+  if (!row || row.bucket !== bucket) throw new StoreError('UploadNotFound');
+}
+
+/** Decided on the key's latest version, locked until the transaction ends. */
+async function checkCondition(c: PoolClient, bucket: string, key: string, condition: WriteCondition | undefined): Promise<void> {
+  if (!isConditional(condition)) return;
+  const latest = (await run<PgVersionRow>(c, 'lockLatest', [bucket, keyBytes(key)])).rows[0];
+  decideCondition(condition, latest && { etag: latest.etag, isDeleteMarker: latest.is_delete_marker === true });
+}
+
+/**
+ * Inserts a version as the latest; returns the blobs released by the version it replaced.
+ * `sharedBlobs`: its extents must point at blobs still referenced ('ConditionalConflict').
+ */
+async function insertVersion(c: PoolClient, version: NewVersion, sharedBlobs: boolean): Promise<string[]> {
+  const key = keyBytes(version.key);
+  // References are added before the replaced version's are dropped: a blob both share (a copy
+  // onto itself, a part copied from the key it completes) never passes through zero.
+  await addRefs(c, version.manifest, sharedBlobs);
+  const replaced = (await run<{ manifest: string }>(c, 'deleteVersionReturning', [version.bucket, key, version.versionId])).rows[0];
+  const released = replaced ? await dropRefs(c, decodeManifest(replaced.manifest)) : [];
+  await run(c, 'clearLatest', [version.bucket, key]);
+  await run(c, 'insertVersion', [
+    version.bucket, key, version.versionId, version.isDeleteMarker,
+    version.size, version.etag, version.lastModified.getTime(), version.ownerId,
+    JSON.stringify(versionAttributes(version)), JSON.stringify(version.tags.map((t) => [t.key, t.value])), encodeManifest(version.manifest),
+  ]);
+  return released;
+}
+
+/**
+ * One reference per extent, in one statement. `existingOnly`: the blobs must already be
+ * referenced; the increment locks their rows, so a concurrent release either happened before
+ * (the row is gone: 'ConditionalConflict') or waits and then finds the blob still referenced.
+ */
+async function addRefs(c: PoolClient, manifest: readonly Extent[], existingOnly: boolean): Promise<void> {
+  if (manifest.length === 0) return;
+  const ids = manifest.map((e) => e.blobId);
+  if (!existingOnly) {
+    await run(c, 'addRefs', [ids]);
+    return;
+  }
+  const { rowCount } = await run(c, 'addRefsExisting', [ids]);
+  if (rowCount !== new Set(ids).size) throw new StoreError('ConditionalConflict');
+}
+
+/** Drops one reference per extent; returns the blobs that reached zero (their rows deleted). */
+async function dropRefs(c: PoolClient, manifest: readonly Extent[]): Promise<string[]> {
+  if (manifest.length === 0) return [];
+  const { rows } = await run<{ id: string; refs: number }>(c, 'dropRefs', [manifest.map((e) => e.blobId)]);
+  const released = rows.filter((row) => row.refs <= 0).map((row) => row.id);
+  if (released.length > 0) await run(c, 'deleteBlobs', [released]);
+  return released;
+}
+
+/** Records a completion; drops a bounded batch of records past their age or count. */
+async function recordCompletion(c: PoolClient, uploadId: string, version: NewVersion, record: CompletionRecordRequest): Promise<void> {
+  await run(c, 'pruneCompletedBefore', [record.forgetBefore.getTime(), COMPLETED_PRUNE_BATCH]);
+  const { rows } = await run<{ seq: number }>(c, 'insertCompleted', [
+    uploadId, version.bucket, keyBytes(version.key), version.versionId, version.etag,
+    version.checksum ? JSON.stringify(version.checksum) : null, record.partsDigest, version.lastModified.getTime(),
+  ]);
+  await run(c, 'pruneCompletedUpTo', [rows[0]!.seq - Math.max(1, record.keptMax), COMPLETED_PRUNE_BATCH]);
+}
