@@ -20,7 +20,7 @@ export const IDENTITY_USAGE = `Usage:
   coffer key add NAME                      a further access key for the user (secret shown once)
   coffer key list [NAME]
   coffer key disable|enable|rm ACCESS_KEY_ID
-Options: --data-dir DIR (env COFFER_DATA_DIR, default ./data), --metadata URL (env COFFER_METADATA, default sqlite)`;
+Options: --data-dir DIR (env COFFER_DATA_DIR, default ./data), --metadata URL (env COFFER_METADATA_URL, default sqlite)`;
 
 class UsageError extends Error {}
 
@@ -40,7 +40,7 @@ export async function runIdentityCommand(argv: readonly string[], env: NodeJS.Pr
   }
   const { values, positionals } = parsed;
   const dataDir = resolve(values['data-dir'] ?? (env.COFFER_DATA_DIR || './data'));
-  const meta = await openMetadataStore(values.metadata ?? (env.COFFER_METADATA || 'sqlite'), dataDir);
+  const meta = await openMetadataStore(values.metadata ?? (env.COFFER_METADATA_URL || 'sqlite'), dataDir);
   try {
     // The account id (in ARNs) follows from the root's keys: shown when they are known here, as the server knows them.
     const root = await knownRootUser(dataDir, env.COFFER_ACCESS_KEY_ID || undefined, env.COFFER_SECRET_ACCESS_KEY || undefined);

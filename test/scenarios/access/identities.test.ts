@@ -31,7 +31,7 @@ async function coffer(args: string[], rootKeys?: typeof ROOT_KEYS): Promise<{ co
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
       cwd: ROOT,
-      env: { ...process.env, COFFER_ACCESS_KEY_ID: rootKeys?.accessKeyId ?? '', COFFER_SECRET_ACCESS_KEY: rootKeys?.secretAccessKey ?? '', COFFER_DATA_DIR: '', COFFER_METADATA: '' },
+      env: { ...process.env, COFFER_ACCESS_KEY_ID: rootKeys?.accessKeyId ?? '', COFFER_SECRET_ACCESS_KEY: rootKeys?.secretAccessKey ?? '', COFFER_DATA_DIR: '', COFFER_METADATA_URL: '' },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
