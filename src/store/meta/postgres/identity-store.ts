@@ -6,9 +6,8 @@ import {
   type IdentityStore,
   type IdentityUser,
 } from '../identity-store.js';
+import { rowToAccessKey, rowToIdentityUser, type KeyRow, type UserRow } from '../identity-rows.js';
 
-interface UserRow { name: string; canonical_id: string; email: string | null; created_at: number; policy: string | null }
-interface KeyRow { access_key_id: string; secret: string; user_name: string; status: string; created_at: number }
 
 type Transaction = <T>(work: (c: PoolClient) => Promise<T>) => Promise<T>;
 
@@ -38,13 +37,7 @@ export class PostgresIdentityStore implements IdentityStore {
     const { rows } = await this.pool.query<UserRow>('SELECT name, canonical_id, email, created_at, policy FROM users');
     return rows
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .map((row) => ({
-        name: row.name,
-        canonicalId: row.canonical_id,
-        createdAt: new Date(Number(row.created_at)),
-        ...(row.email !== null ? { email: row.email } : {}),
-        ...(row.policy !== null ? { policy: row.policy } : {}),
-      }));
+      .map(rowToIdentityUser);
   }
 
   deleteUser(name: string): Promise<void> {
@@ -76,13 +69,7 @@ export class PostgresIdentityStore implements IdentityStore {
     const { rows } = userName === undefined
       ? await this.pool.query<KeyRow>(`SELECT ${columns} FROM access_keys ${order}`)
       : await this.pool.query<KeyRow>(`SELECT ${columns} FROM access_keys WHERE user_name = $1 ${order}`, [userName]);
-    return rows.map((row) => ({
-      accessKeyId: row.access_key_id,
-      secretAccessKey: row.secret,
-      userName: row.user_name,
-      status: row.status as AccessKeyStatus,
-      createdAt: new Date(Number(row.created_at)),
-    }));
+    return rows.map(rowToAccessKey);
   }
 
   setAccessKeyStatus(accessKeyId: string, status: AccessKeyStatus): Promise<void> {

@@ -6,10 +6,9 @@ import {
   type IdentityStore,
   type IdentityUser,
 } from '../identity-store.js';
+import { rowToAccessKey, rowToIdentityUser, type KeyRow, type UserRow } from '../identity-rows.js';
 import type { GroupCommitter } from './group-commit.js';
 
-interface UserRow { name: string; canonical_id: string; email: string | null; created_at: number; policy: string | null }
-interface KeyRow { access_key_id: string; secret: string; user_name: string; status: string; created_at: number }
 
 /** The IdentityStore on the metadata database; writes go through its group committer. */
 export class SqliteIdentityStore implements IdentityStore {
@@ -51,13 +50,7 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async listUsers(): Promise<IdentityUser[]> {
-    return (this.stmt.listUsers.all() as UserRow[]).map((row) => ({
-      name: row.name,
-      canonicalId: row.canonical_id,
-      createdAt: new Date(Number(row.created_at)),
-      ...(row.email !== null ? { email: row.email } : {}),
-      ...(row.policy !== null ? { policy: row.policy } : {}),
-    }));
+    return (this.stmt.listUsers.all() as UserRow[]).map(rowToIdentityUser);
   }
 
   deleteUser(name: string): Promise<void> {
@@ -82,13 +75,7 @@ export class SqliteIdentityStore implements IdentityStore {
 
   async listAccessKeys(userName?: string): Promise<AccessKey[]> {
     const rows = (userName === undefined ? this.stmt.listKeys.all() : this.stmt.listKeysOf.all(userName)) as KeyRow[];
-    return rows.map((row) => ({
-      accessKeyId: row.access_key_id,
-      secretAccessKey: row.secret,
-      userName: row.user_name,
-      status: row.status as AccessKeyStatus,
-      createdAt: new Date(Number(row.created_at)),
-    }));
+    return rows.map(rowToAccessKey);
   }
 
   setAccessKeyStatus(accessKeyId: string, status: AccessKeyStatus): Promise<void> {
