@@ -58,12 +58,19 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   // An embedded data dir has one owner; gateways on PostgreSQL share theirs.
   const lock = shared ? undefined : lockDataDir(dataDir);
   let meta: MetadataStore;
-  let identities: IdentityDirectory;
   try {
     meta = await openMetadataStore(metadata, dataDir);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  let identities: IdentityDirectory;
+  try {
     identities = await IdentityDirectory.open(meta.identities, root.user);
     await identities.importUsers([...fileUsers, ...(options.users ?? [])]);
   } catch (error) {
+    // A users file naming a taken canonical id, an invalid user name: one line at start-up.
+    await meta.close();
     lock?.release();
     throw error;
   }

@@ -21,6 +21,7 @@ export class IdentityDirectory implements CredentialStore {
   private byKey = new Map<string, User>();
   private byCanonicalId = new Map<string, User>();
   private policiesById = new Map<string, readonly Policy[]>();
+  private readonly compiledByText = new Map<string, Policy>();
   private loadedRevision = -1;
   private loading: Promise<void> = Promise.resolve();
 
@@ -67,7 +68,7 @@ export class IdentityDirectory implements CredentialStore {
     const policiesById = new Map<string, readonly Policy[]>();
     for (const user of users) {
       byCanonicalId.set(user.canonicalId, { accessKeyId: '', secretAccessKey: '', id: user.canonicalId, displayName: user.name, email: user.email });
-      if (user.policy !== undefined) policiesById.set(user.canonicalId, [parsePolicy(user.policy, { kind: 'identity' })]);
+      if (user.policy !== undefined) policiesById.set(user.canonicalId, [this.compiled(user.policy)]);
     }
     for (const key of keys) {
       const user = byName.get(key.userName);
@@ -77,7 +78,19 @@ export class IdentityDirectory implements CredentialStore {
     this.byKey = byKey;
     this.byCanonicalId = byCanonicalId;
     this.policiesById = policiesById;
+    const inUse = new Set(users.map((u) => u.policy));
+    for (const text of this.compiledByText.keys()) if (!inUse.has(text)) this.compiledByText.delete(text);
     this.loadedRevision = revision;
+  }
+
+  /** A policy compiled once per text: a reload recompiles only the policies that changed. */
+  private compiled(text: string): Policy {
+    let policy = this.compiledByText.get(text);
+    if (policy === undefined) {
+      policy = parsePolicy(text, { kind: 'identity' });
+      this.compiledByText.set(text, policy);
+    }
+    return policy;
   }
 
   /** Checks the store's revision every `intervalMs` and reloads when another process changed it; returns the stop function. */
