@@ -1,10 +1,13 @@
+import { join } from 'node:path';
 import { ConfigError, parseConfig, redactUrl, usage } from './config.js';
 import { startCoffer } from './coffer.js';
 import { runIdentityCommand } from './cli/identities.js';
+import { runLifecycleCommand } from './cli/lifecycle.js';
 
 /** `coffer [options]`: starts the server, prints how to reach it, stops cleanly on SIGINT/SIGTERM. */
 export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (argv[0] === 'user' || argv[0] === 'key') return runIdentityCommand(argv, env, (line) => console.log(line));
+  if (argv[0] === 'lifecycle') return runLifecycleCommand(argv.slice(1), env);
   let config;
   try {
     config = parseConfig(argv, env);
@@ -28,18 +31,8 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     console.error(`coffer: cannot start: ${(error as Error).message}`);
     return 1;
   }
-  const { accessKeyId, secretAccessKey } = coffer.rootUser;
-  const metadata = config.metadata === 'sqlite' ? '' : `, metadata in ${redactUrl(config.metadata)}`;
-  console.log(`Coffer is serving S3 on ${coffer.endpoint} (region ${coffer.region}, data in ${config.dataDir}${metadata})`);
-  console.log(`Account ${coffer.accountId}; users: coffer user add NAME (policies name them arn:aws:iam::${coffer.accountId}:user/NAME)`);
-  console.log(`Credentials${coffer.generatedCredentials ? ' (generated, kept in the data dir)' : ''}:`);
-  console.log(`  AccessKeyId:     ${accessKeyId}`);
-  console.log(`  SecretAccessKey: ${secretAccessKey}`);
-  console.log('AWS CLI:');
-  console.log(`  export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} AWS_DEFAULT_REGION=${coffer.region}`);
-  console.log(`  aws --endpoint-url ${coffer.endpoint} s3 ls`);
-
-  await new Promise<void>((resolve) => {
+  // Listening for signals before the banner: whoever waits for the banner may signal at once.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       console.log(`${signal}: finishing in-flight requests…`);
       resolve();
@@ -47,6 +40,22 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  const { accessKeyId } = coffer.rootUser;
+  // The secret is shown once, when it is made; later it is where the operator put it.
+  const secret = coffer.generatedCredentials
+    ? coffer.rootUser.secretAccessKey
+    : config.accessKeyId && config.secretAccessKey ? '"$COFFER_SECRET_ACCESS_KEY"' : `<in ${join(config.dataDir, 'root-credentials.json')}>`;
+  const metadata = config.metadata === 'sqlite' ? '' : `, metadata in ${redactUrl(config.metadata)}`;
+  console.log(`Coffer is serving S3 on ${coffer.endpoint} (region ${coffer.region}, data in ${config.dataDir}${metadata})`);
+  console.log(`Account ${coffer.accountId}; users: coffer user add NAME (policies name them arn:aws:iam::${coffer.accountId}:user/NAME)`);
+  console.log(`Credentials${coffer.generatedCredentials ? ' (generated, kept in the data dir)' : ''}:`);
+  console.log(`  AccessKeyId:     ${accessKeyId}`);
+  console.log(`  SecretAccessKey: ${secret}`);
+  console.log('AWS CLI:');
+  console.log(`  export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secret} AWS_DEFAULT_REGION=${coffer.region}`);
+  console.log(`  aws --endpoint-url ${coffer.endpoint} s3 ls`);
+
+  await stopped;
   await coffer.close();
   console.log('Coffer stopped.');
   return 0;

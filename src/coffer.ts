@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createAuthorizer, ownershipRule } from './access/authorize.js';
@@ -7,11 +6,14 @@ import { IdentityDirectory } from './auth/identities.js';
 import { accountIdFor, loadRootUser, loadUsersFile } from './auth/users.js';
 import { documentPolicies } from './access/policies.js';
 import type { CofferConfig } from './config.js';
+import { prepareDataDir } from './data-dir.js';
 import { createPipeline } from './http/pipeline.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, type HttpServerOptions } from './http/server.js';
 import type { Services } from './ops/types.js';
+import { startScheduler } from './jobs/scheduler.js';
 import { FsBlobStore } from './store/blob/fs-blob-store.js';
 import { collectOrphans } from './store/collector.js';
+import type { IoProbe } from './store/io-probe.js';
 import type { MetadataStore } from './store/meta/metadata-store.js';
 import { SqliteMetadataStore } from './store/meta/sqlite/sqlite-store.js';
 import { PostgresMetadataStore } from './store/meta/postgres/postgres-store.js';
@@ -26,8 +28,14 @@ export interface CofferOptions extends Partial<CofferConfig> {
   readonly users?: readonly User[];
   /** Where unexpected errors go (default: console.error with the request id). */
   readonly logError?: (requestId: string, error: unknown) => void;
+  /** Where start-up warnings go, e.g. a data dir tightened to 0700 (default: console.warn). */
+  readonly warn?: (message: string) => void;
+  /** Tests only: the stores' I/O probe, through which test/faults injects disk and database faults. */
+  readonly ioProbe?: IoProbe;
   /** A lower cap than AWS's on the buckets one user may own (default and maximum: limits.bucketsPerUserMax). */
   readonly bucketsPerUserMax?: number;
+  /** The HTTP server's caps and timeouts (defaults from limits.ts), e.g. lower ones for tests. */
+  readonly http?: HttpServerOptions;
 }
 
 export interface RunningCoffer {
@@ -50,7 +58,7 @@ export interface RunningCoffer {
 export async function startCoffer(options: CofferOptions = {}): Promise<RunningCoffer> {
   const dataDir = resolve(options.dataDir ?? './data');
   const region = options.region ?? 'us-east-1';
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await prepareDataDir(dataDir, options.warn ?? ((message) => console.warn(`coffer: warning: ${message}`)));
   const root = await loadRootUser(dataDir, options.accessKeyId, options.secretAccessKey);
   const fileUsers = options.usersFile ? await loadUsersFile(options.usersFile) : [];
   const metadata = options.metadata ?? 'sqlite';
@@ -59,7 +67,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   const lock = shared ? undefined : lockDataDir(dataDir);
   let meta: MetadataStore;
   try {
-    meta = await openMetadataStore(metadata, dataDir);
+    meta = await openMetadataStore(metadata, dataDir, options.ioProbe);
   } catch (error) {
     lock?.release();
     throw error;
@@ -74,7 +82,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     lock?.release();
     throw error;
   }
-  const blobs = await FsBlobStore.open(dataDir);
+  const blobs = await FsBlobStore.open(dataDir, { probe: options.ioProbe });
   // One process owns an embedded data dir, so anything unreferenced at start-up is debris. A
   // shared one may hold other gateways' uploads in flight: only what is older than any upload
   // can be is collected there.
@@ -86,11 +94,20 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     ownershipRule(root.user.id, (user) => identityPolicies(user) !== undefined),
     documentPolicies({ accountId, rootUserId: root.user.id, identityPolicies }),
   ]);
-  const services: Services = { meta, blobs, credentials: identities, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax };
+  const lifecycleDayMs = (options.lifecycleDaySeconds ?? 86_400) * 1000;
+  const services: Services = {
+    meta,
+    blobs,
+    credentials: identities,
+    region,
+    authorize,
+    bucketsPerUserMax: options.bucketsPerUserMax,
+    lifecycleDayMs,
+  };
   const logError = options.logError ?? ((requestId, error) => console.error(`[${requestId}] internal error:`, error));
   // Identity changes another process makes (`coffer key disable` on a running server) apply within this interval.
   const stopWatching = identities.watch(IDENTITY_POLL_MS, (error) => logError('identities', error));
-  const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }));
+  const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }), options.http);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 9000, options.host ?? '127.0.0.1', () => {
@@ -98,6 +115,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
       resolveListen();
     });
   });
+  const scheduler = startScheduler({ meta, blobs, dayMs: lifecycleDayMs, logError: (error) => logError('lifecycle', error) });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
@@ -123,6 +141,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
           server.closeIdleConnections();
         });
         stopWatching();
+        await scheduler.stop();
         await meta.close();
         lock?.release();
       })();
@@ -137,12 +156,12 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
  */
 const SHARED_ORPHAN_AGE_MS = 24 * 60 * 60 * 1000;
 
-function isPostgresUrl(spec: string): boolean {
+export function isPostgresUrl(spec: string): boolean {
   return /^postgres(ql)?:\/\//i.test(spec);
 }
 
-export async function openMetadataStore(spec: string, dataDir: string): Promise<MetadataStore> {
-  if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite') });
+export async function openMetadataStore(spec: string, dataDir: string, probe?: IoProbe): Promise<MetadataStore> {
+  if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite'), probe });
   if (spec === 'memory') return new SqliteMetadataStore({ path: ':memory:' });
   if (isPostgresUrl(spec)) {
     try {

@@ -13,6 +13,8 @@ export interface CofferConfig {
   readonly usersFile?: string;
   /** Metadata backend: 'sqlite' (embedded, in the data dir) or a postgres:// URL. */
   readonly metadata: string;
+  /** How long a lifecycle "day" lasts (86,400; shorter for tests and demos). */
+  readonly lifecycleDaySeconds: number;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:9000';
@@ -28,6 +30,8 @@ const USAGE = `Usage: coffer [options]
   --metadata URL        'sqlite' (in the data dir) or postgres://user:password@host:port/db
                         (env COFFER_METADATA_URL, default sqlite)
   Users and keys: coffer user|key … (coffer user, for help)
+  Lifecycle: COFFER_LIFECYCLE_DAY_SECONDS makes a lifecycle day that many seconds (default 86400).
+  \`coffer lifecycle run\` runs a lifecycle pass now (same --data-dir / --metadata).
   Root credentials: COFFER_ACCESS_KEY_ID / COFFER_SECRET_ACCESS_KEY (generated and kept in the data dir when unset).`;
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): CofferConfig | 'help' {
@@ -63,6 +67,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     secretAccessKey: env.COFFER_SECRET_ACCESS_KEY || undefined,
     usersFile: str('users', 'COFFER_USERS_FILE'),
     metadata: str('metadata', 'COFFER_METADATA_URL', 'sqlite')!,
+    lifecycleDaySeconds: lifecycleDaySeconds(env.COFFER_LIFECYCLE_DAY_SECONDS),
   };
 }
 
@@ -80,6 +85,12 @@ export function redactUrl(spec: string): string {
 
 export function usage(): string {
   return USAGE;
+}
+
+function lifecycleDaySeconds(value: string | undefined): number {
+  if (!value) return 86_400;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new ConfigError(`invalid COFFER_LIFECYCLE_DAY_SECONDS '${value}': expected a whole number of seconds ≥ 1`);
+  return Number(value);
 }
 
 function parseAddress(address: string): { host: string; port: number } {

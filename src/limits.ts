@@ -22,6 +22,11 @@ export const limits = {
    * ~1.7 MB compact, and a pretty-printed one listing every checksum element ~5 MB.
    */
   completeMultipartUploadBytesMax: 10 * 1024 * 1024,
+  /**
+   * Elements in one XML request document: 10,000 parts with every checksum element are ~80,000.
+   * Bounds the parsed object that crosses back from the parse worker (src/xml/off-loop.ts).
+   */
+  xmlElementsMax: 100_000,
   /** After a request body is refused, at most this much more of it is read and dropped (so that the
    * client, still sending, receives the error) before the connection is closed. */
   refusedBodyDrainBytesMax: 8 * 1024 * 1024,
@@ -30,6 +35,17 @@ export const limits = {
   headerCountMax: 1000,
   /** Connections open at once; more are answered 503 SlowDown and closed. */
   connectionsMax: 10_000,
+  /**
+   * One client address's share (more → 503 SlowDown): a fifth of the connections, so that no
+   * one address can take them all, and more than bench:memory's 1,000 slow clients need.
+   */
+  connectionsPerClientMax: 2_000,
+  requestsInFlightPerClientMax: 1_500,
+  /**
+   * A connection that has not yet sent an authenticated request must send each header section,
+   * and may idle between requests, this long at most (not the 60 s / 120 s below).
+   */
+  unauthenticatedMsMax: 10_000,
   /** The whole header section must arrive within this; a silent socket is closed after the idle time. */
   headersReceivedMsMax: 60_000,
   socketIdleMsMax: 120_000,
@@ -49,4 +65,13 @@ export const limits = {
    */
   completedUploadRememberedMs: 24 * 3600 * 1000,
   completedUploadsRememberedMax: 100_000,
+  lifecycleRulesMax: 1000,
+  lifecycleRuleIdCharsMax: 255,
+  /** NoncurrentVersionExpiration / NoncurrentVersionTransition: versions kept, at most. */
+  newerNoncurrentVersionsMax: 100,
+  /** Analytics, metrics, inventory and intelligent-tiering configurations per bucket (each family). */
+  bucketConfigsPerFamilyMax: 1000,
+  configIdCharsMax: 64,
+  /** Configurations per List…Configurations page (AWS pages them by 100). */
+  configListPageMax: 100,
 } as const;

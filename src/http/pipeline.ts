@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PassThrough, type Readable } from 'node:stream';
 import { authenticate } from '../auth/authenticate.js';
 import { verifiedBody } from '../auth/payload.js';
 import type { PayloadMode } from '../auth/types.js';
@@ -9,12 +10,13 @@ import { refuseUnimplementedHeaders } from '../api/unimplemented-headers.js';
 import { checkExpectedOwner } from '../access/expected-owner.js';
 import { handlers, serviceHandlers } from '../ops/index.js';
 import type { ServiceOperationContext, Services } from '../ops/types.js';
-import { parseXml } from '../xml/codec.js';
+import { parseXmlOffLoop } from '../xml/off-loop.js';
 import { resolveTarget } from './addressing.js';
+import { trustConnection } from './client-fairness.js';
 import { sendDeferred } from './keep-alive.js';
 import { HOST_ID, nextRequestId } from './request-ids.js';
 import { sendError, sendResult } from './respond.js';
-import { toS3Error } from '../ops/translate-error.js';
+import { failureResponse, toS3Error } from '../ops/translate-error.js';
 import { route, type Route } from '../api/router.js';
 import { objectTags } from '../access/object-tags.js';
 import { conditionValues } from './condition-values.js';
@@ -70,6 +72,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       options.services.credentials,
       options.services.region,
     );
+    if (auth.user) trustConnection(req.socket);
     if (decision.operation === undefined) throw new S3Error('MethodNotAllowed', undefined, { Method: req.method, ResourceType: target.key ? 'OBJECT' : 'BUCKET' });
     const operation = decision.operation;
     const spec = OPERATIONS[operation];
@@ -89,14 +92,18 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const serviceHandler = bucket ? undefined : serviceHandlers[operation];
     if (!bucketHandler && !serviceHandler) throw new S3Error('NotImplemented', `${operation} is not implemented by Coffer yet.`);
     refuseUnimplementedHeaders(headers);
-    const body = verifiedBody(req, auth.payload, (contentLength === undefined || contentLength === '0') && headers['transfer-encoding'] === undefined);
+    // `Expect: 100-continue`: the client sends its body only once told to, and only a request that
+    // proved who it is is told to (an anonymous or failed one gets its error without the body).
+    if (auth.user !== null && /^\s*100-continue\s*$/i.test(headers['expect'] ?? '')) res.writeContinue();
+    const knownEmpty = (contentLength === undefined || contentLength === '0') && headers['transfer-encoding'] === undefined;
+    const body = verifiedBody(knownEmpty ? req : shielded(req), auth.payload, knownEmpty);
     const ctx: ServiceOperationContext = {
       requestId,
       route: decision,
       query,
       params: new RequestParameters(query),
       headers,
-      body: { stream: body.body, declaredLength: declaredLength(auth.payload, contentLength), trailers: body.trailers, parseXml },
+      body: { stream: body.body, declaredLength: declaredLength(auth.payload, contentLength), trailers: body.trailers, parseXml: parseXmlOffLoop },
       user: auth.user,
       services: options.services,
       logError: (error) => options.logError(requestId, error),
@@ -107,7 +114,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       await sendDeferred(req, res, result.deferred, (failure) => {
         const known = toS3Error(failure);
         if (!known) options.logError(requestId, failure);
-        return { error: known ?? new S3Error('InternalError'), requestId, hostId: HOST_ID };
+        return { error: known ?? failureResponse(failure), requestId, hostId: HOST_ID };
       });
     } else {
       await sendResult(req, res, result);
@@ -120,7 +127,14 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       res.destroy();
     } else {
       options.logError(requestId, error);
-      sendError(req, res, new S3Error('InternalError'), requestId, HOST_ID, routed, resourcePath);
+      sendError(req, res, failureResponse(error), requestId, HOST_ID, routed, resourcePath);
+    }
+  } finally {
+    // A body the operation did not read to its end (it failed, or never needed it) is drained, so
+    // that the connection can carry the next request.
+    if (!req.complete) {
+      req.unpipe();
+      req.resume();
     }
   }
 }
@@ -129,6 +143,23 @@ function countHeader(rawHeaders: readonly string[], name: string): number {
   let count = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) count++;
   return count;
+}
+
+/**
+ * The request body as operations read it. Destroying it (an operation giving up halfway, e.g. on
+ * a full disk) would destroy the request and with it the socket, leaving the client without an
+ * answer: a piped copy is destroyed instead, and the request is left to be drained. A client
+ * that goes away errors the copy.
+ */
+function shielded(req: IncomingMessage): Readable {
+  const body = new PassThrough();
+  req.pipe(body);
+  const gone = () => {
+    if (!req.complete) body.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+  };
+  req.once('close', gone);
+  req.once('error', gone);
+  return body;
 }
 
 /** The decoded body length: aws-chunked's x-amz-decoded-content-length (parsed by auth), else Content-Length. */
@@ -152,7 +183,11 @@ function safeDecode(path: string): string {
   }
 }
 
+/**
+ * The client closed the connection: nothing to answer, nothing to log. (Not `req.destroyed`,
+ * which Node also sets once a request's body has been read.)
+ */
 function isClientGone(req: IncomingMessage, error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return req.destroyed || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (error as Error)?.message === 'aborted';
+  return req.socket.destroyed || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE';
 }

@@ -18,10 +18,9 @@ export async function sendResult(req: IncomingMessage, res: ServerResponse, resu
       res.end();
       return;
     }
-    // Headers are out once the first byte is: a failure mid-stream can only cut the connection.
-    await pipeline(result.stream, res).catch((error) => {
-      res.destroy(error as Error);
-    });
+    // Headers are out once the first byte is: a failure mid-stream can only cut the connection
+    // (pipeline destroys it); the failure goes on to the caller, which logs it.
+    await pipeline(result.stream, res);
     return;
   }
   const payload = result.xml ? buildXml(result.xml.root, result.xml.body, result.xml.namespace) : result.payload;

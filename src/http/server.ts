@@ -2,6 +2,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { Socket } from 'node:net';
 import { limits } from '../limits.js';
 import { S3Error } from '../errors.js';
+import { ClientFairness } from './client-fairness.js';
 import { errorDocument } from './respond.js';
 import { HOST_ID, nextRequestId } from './request-ids.js';
 
@@ -12,13 +13,19 @@ export interface HttpServerOptions {
   readonly idleTimeoutMs?: number;
   /** Connections beyond this many are answered 503 SlowDown and closed. */
   readonly connectionsMax?: number;
+  /** Per client address (defaults from limits.ts): see http/client-fairness.ts. */
+  readonly connectionsPerClientMax?: number;
+  readonly requestsInFlightPerClientMax?: number;
+  /** Headers and idle time of a connection not yet authenticated (never more than the others'). */
+  readonly unauthenticatedTimeoutMs?: number;
 }
 
 /**
  * The HTTP server: caps on the header section (bytes and count) and on connections, idle timeouts
  * instead of whole-request timeouts (a 5 GiB upload may take long; a silent client may not), Nagle
- * off so small responses go out at once. What Node's parser refuses, a timeout, or a connection
- * over the cap still gets an S3 error document, except where a response has already begun.
+ * off so small responses go out at once; per client address, caps and short deadlines for the
+ * unauthenticated (http/client-fairness.ts). What Node's parser refuses, a timeout, or a connection
+ * over a cap still gets an S3 error document, except where a response has already begun.
  */
 export function createHttpServer(handler: (req: IncomingMessage, res: ServerResponse) => void, options: HttpServerOptions = {}): Server {
   const headersTimeout = options.headersTimeoutMs ?? limits.headersReceivedMsMax;
@@ -26,7 +33,40 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
   /** The request being answered on each socket, until it is answered and its body read. */
   const current = new WeakMap<Socket, ServerResponse>();
   const refused = new WeakSet<Socket>();
+  const idleTimeout = options.idleTimeoutMs ?? limits.socketIdleMsMax;
+  const fairness = new ClientFairness({
+    connectionsPerClientMax: options.connectionsPerClientMax ?? limits.connectionsPerClientMax,
+    requestsInFlightPerClientMax: options.requestsInFlightPerClientMax ?? limits.requestsInFlightPerClientMax,
+    unauthenticatedMs: Math.min(options.unauthenticatedTimeoutMs ?? limits.unauthenticatedMsMax, headersTimeout, idleTimeout),
+    onDeadline: (socket, midRequest) => (midRequest ? answerSocket(socket, current, 'RequestTimeout') : socket.destroy()),
+  });
 
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const socket = req.socket;
+    if (refused.has(socket)) {
+      res.destroy();
+      return;
+    }
+    current.set(socket, res);
+    res.once('finish', () => {
+      const done = () => current.get(socket) === res && current.delete(socket);
+      if (req.complete) done();
+      else req.once('end', done);
+    });
+    if (!fairness.startRequest(socket, res)) {
+      sendError(res, new S3Error('SlowDown'));
+      return;
+    }
+    // Node keeps at most maxHeadersCount headers and drops the rest silently: one more than the
+    // limit is kept, so that a request over it is seen and refused.
+    if (req.rawHeaders.length / 2 > limits.headerCountMax) {
+      sendError(res, new S3Error('RequestHeaderSectionTooLarge', `Your request has more than ${limits.headerCountMax} headers.`));
+      return;
+    }
+    handler(req, res);
+  };
+
+  const ordered = inOrder(onRequest);
   const server = createServer(
     {
       maxHeaderSize: limits.headerBytesMax,
@@ -37,35 +77,20 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
       keepAliveTimeout: 65_000,
       noDelay: true,
     },
-    (req, res) => {
-      const socket = req.socket;
-      if (refused.has(socket)) {
-        res.destroy();
-        return;
-      }
-      current.set(socket, res);
-      res.once('finish', () => {
-        const done = () => current.get(socket) === res && current.delete(socket);
-        if (req.complete) done();
-        else req.once('end', done);
-      });
-      // Node keeps at most maxHeadersCount headers and drops the rest silently: one more than the
-      // limit is kept, so that a request over it is seen and refused.
-      if (req.rawHeaders.length / 2 > limits.headerCountMax) {
-        sendError(res, new S3Error('RequestHeaderSectionTooLarge', `Your request has more than ${limits.headerCountMax} headers.`));
-        return;
-      }
-      handler(req, res);
-    },
+    ordered,
   );
+  // Expect: Node answers 417 to anything but 100-continue, and `100 Continue` at once to that. S3
+  // ignores other expectations, and the pipeline sends 100 only once the request is authenticated.
+  server.on('checkExpectation', ordered);
+  server.on('checkContinue', ordered);
   server.maxHeadersCount = limits.headerCountMax + 1;
-  server.timeout = options.idleTimeoutMs ?? limits.socketIdleMsMax;
+  server.timeout = idleTimeout;
 
   let open = 0;
   server.on('connection', (socket: Socket) => {
     open++;
     socket.once('close', () => open--);
-    if (open > connectionsMax) {
+    if (open > connectionsMax || !fairness.admit(socket)) {
       refused.add(socket);
       socket.write(rawError(new S3Error('SlowDown')));
       socket.destroySoon();
@@ -84,6 +109,37 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
     else socket.destroy();
   });
   return server;
+}
+
+/**
+ * HTTP/1.1 pipelining: Node parses a connection's next request while the one before is still
+ * being served, and would run both at once (a GET pipelined after a PUT of the same key could
+ * read the old object). Requests of one connection are started one after another instead, each
+ * once the previous response is finished (or its connection gone); Node writes responses in order.
+ */
+function inOrder(start: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
+  /** Connections with a request being served, and the requests pipelined behind it. */
+  const busy = new WeakSet<Socket>();
+  const waiting = new WeakMap<Socket, Array<() => void>>();
+  return (req, res) => {
+    const socket = req.socket;
+    const run = () => {
+      res.once('close', () => {
+        const next = waiting.get(socket)?.shift();
+        if (next) next();
+        else busy.delete(socket);
+      });
+      start(req, res);
+    };
+    if (!busy.has(socket)) {
+      busy.add(socket);
+      run();
+    } else {
+      let queue = waiting.get(socket);
+      if (!queue) waiting.set(socket, (queue = []));
+      queue.push(run);
+    }
+  };
 }
 
 /** Codes answered at the socket level; their messages come from the error table. */

@@ -26,6 +26,15 @@ import {
 import { getBucketVersioning, putBucketVersioning } from './versioning/versioning.js';
 import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './policy/bucket-policy.js';
 import type { OperationHandler, ServiceOperationHandler } from './types.js';
+import { restoreObject } from './objects/restore.js';
+import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from './config/lifecycle.js';
+import { getBucketAccelerateConfiguration, putBucketAccelerateConfiguration } from './config/accelerate.js';
+import { analytics } from './config/analytics.js';
+import { intelligentTiering } from './config/intelligent-tiering.js';
+import { inventory } from './config/inventory.js';
+import { metrics } from './config/metrics.js';
+import { getBucketRequestPayment, putBucketRequestPayment } from './config/request-payment.js';
+import { getBucketLogging, getBucketNotificationConfiguration, getBucketReplication } from './config/unconfigured.js';
 
 /** Implemented operations that run without a loaded bucket (service scope, CreateBucket). */
 export const serviceHandlers: Partial<Record<OperationName, ServiceOperationHandler>> = {
@@ -69,6 +78,34 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   ListObjectsV2: listObjectsV2,
   CopyObject: copyObject,
   DeleteObjects: deleteObjects,
+  // bucket configurations (issue 14)
+  PutBucketLifecycleConfiguration: putBucketLifecycleConfiguration,
+  GetBucketLifecycleConfiguration: getBucketLifecycleConfiguration,
+  DeleteBucketLifecycle: deleteBucketLifecycle,
+  PutBucketAccelerateConfiguration: putBucketAccelerateConfiguration,
+  GetBucketAccelerateConfiguration: getBucketAccelerateConfiguration,
+  PutBucketRequestPayment: putBucketRequestPayment,
+  GetBucketRequestPayment: getBucketRequestPayment,
+  PutBucketAnalyticsConfiguration: analytics.put,
+  GetBucketAnalyticsConfiguration: analytics.get,
+  DeleteBucketAnalyticsConfiguration: analytics.delete,
+  ListBucketAnalyticsConfigurations: analytics.list,
+  PutBucketMetricsConfiguration: metrics.put,
+  GetBucketMetricsConfiguration: metrics.get,
+  DeleteBucketMetricsConfiguration: metrics.delete,
+  ListBucketMetricsConfigurations: metrics.list,
+  PutBucketIntelligentTieringConfiguration: intelligentTiering.put,
+  GetBucketIntelligentTieringConfiguration: intelligentTiering.get,
+  DeleteBucketIntelligentTieringConfiguration: intelligentTiering.delete,
+  ListBucketIntelligentTieringConfigurations: intelligentTiering.list,
+  PutBucketInventoryConfiguration: inventory.put,
+  GetBucketInventoryConfiguration: inventory.get,
+  DeleteBucketInventoryConfiguration: inventory.delete,
+  ListBucketInventoryConfigurations: inventory.list,
+  GetBucketLogging: getBucketLogging,
+  GetBucketNotificationConfiguration: getBucketNotificationConfiguration,
+  GetBucketReplication: getBucketReplication,
+  RestoreObject: restoreObject,
   // bucket policies (issue 10)
   PutBucketPolicy: putBucketPolicy,
   GetBucketPolicy: getBucketPolicy,

@@ -1,6 +1,6 @@
 import { S3Error, isS3Error, type S3ErrorCode } from '../errors.js';
 import { BlobTooLargeError } from '../store/blob/blob-store.js';
-import { StoreError, type StoreErrorCode } from '../store/meta/metadata-store.js';
+import { CommitUncertainError, StoreError, type StoreErrorCode } from '../store/meta/metadata-store.js';
 
 /** Store errors that no operation handled, as the S3 error they mean. */
 const STORE_ERRORS: Record<StoreErrorCode, S3ErrorCode> = {
@@ -26,3 +26,20 @@ export function toS3Error(error: unknown): S3Error | undefined {
   if (error instanceof BlobTooLargeError) return new S3Error('EntityTooLarge');
   return undefined;
 }
+
+/**
+ * The answer to an error no S3 code describes (an I/O or database failure), which the caller logs:
+ * failures a retry may well get past answer 503 — SlowDown when the server is short of a shared
+ * resource (file descriptors, a busy database), ServiceUnavailable when storage is full — and
+ * anything else 500 InternalError. SDKs retry all three.
+ */
+export function failureResponse(error: unknown): S3Error {
+  const failure = error instanceof CommitUncertainError ? error.cause : error;
+  const code = String((failure as { code?: unknown } | undefined)?.code ?? '');
+  if (BUSY_CODES.has(code) || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return new S3Error('SlowDown');
+  if (FULL_CODES.has(code)) return new S3Error('ServiceUnavailable');
+  return new S3Error('InternalError');
+}
+
+const BUSY_CODES = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY']);
+const FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);

@@ -5,9 +5,9 @@ import type { CredentialStore, User } from '../auth/credentials.js';
 import type { Route } from '../api/router.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { BucketRecord, MetadataStore } from '../store/meta/metadata-store.js';
-import type { XmlObject } from '../xml/codec.js';
+import type { XmlObject, XmlValue } from '../xml/codec.js';
 
-export type { XmlObject };
+export type { XmlObject, XmlValue };
 
 /** What every operation can reach: the stores and the server's settings. */
 export interface Services {
@@ -19,6 +19,8 @@ export interface Services {
   readonly authorize: Authorize;
   /** Buckets one user may own (limits.bucketsPerUserMax when unset; never more). */
   readonly bucketsPerUserMax?: number;
+  /** Length of a lifecycle day in ms (COFFER_LIFECYCLE_DAY_SECONDS; x-amz-expiration dates). */
+  readonly lifecycleDayMs: number;
 }
 
 /** The request body, already authenticated: signature/SHA-256 checks happen as it is read. */
@@ -30,10 +32,12 @@ export interface RequestBody {
   /** Trailing headers of an aws-chunked body (e.g. x-amz-checksum-crc32), once it is read. */
   trailers(): Readonly<Record<string, string>>;
   /**
-   * The XML parser for request documents (src/xml/codec.ts's parseXml, supplied by the HTTP edge
-   * so that ops never import src/xml): entities off, malformed → MalformedXML.
+   * The XML parser for request documents (src/xml/off-loop.ts's parseXmlOffLoop, supplied by the
+   * HTTP edge so that ops never import src/xml): entities off, malformed → MalformedXML; large
+   * documents are parsed off the event loop. A Buffer is UTF-8, and is handed over: the caller
+   * must not use it afterwards.
    */
-  parseXml(text: string): Record<string, unknown>;
+  parseXml(document: string | Buffer): Promise<Record<string, unknown>>;
 }
 
 /** One request as a service-level operation (or CreateBucket) sees it: no sockets, no HTTP objects. */

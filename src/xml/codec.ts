@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { S3Error } from '../errors.js';
+import { limits } from '../limits.js';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
@@ -84,6 +85,29 @@ export function escapeXml(text: string): string {
   });
 }
 
+const XML_ENTITIES = new Set(['amp', 'lt', 'gt', 'quot', 'apos']);
+
+/**
+ * The parser (htmlEntities, for character references) would also decode HTML's named entities
+ * (`&nbsp;`): XML knows only its five, and character references to characters XML 1.0 allows.
+ */
+function referencesAreXml(text: string): boolean {
+  for (const [, name, semicolon] of text.matchAll(/&([^;&<]*)(;?)/g)) {
+    if (!semicolon) return false;
+    if (XML_ENTITIES.has(name!)) continue;
+    const hex = /^#x([0-9a-fA-F]{1,6})$/.exec(name!);
+    const decimal = /^#([0-9]{1,7})$/.exec(name!);
+    const code = hex ? parseInt(hex[1]!, 16) : decimal ? Number(decimal[1]) : NaN;
+    if (!isXmlChar(code)) return false;
+  }
+  return true;
+}
+
+/** XML 1.0's Char production. */
+function isXmlChar(code: number): boolean {
+  return code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+}
+
 /**
  * Parsing of request documents. Entities are not expanded (no DTD processing at all: a DOCTYPE
  * is rejected), values stay strings, and the caller has already capped the size.
@@ -95,18 +119,40 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   trimValues: false,
   processEntities: true,
-  htmlEntities: true, // decodes numeric character references (&#13; in keys); DTD entities stay off
+  htmlEntities: true, // decodes numeric character references (&#13; in keys); named ones are refused first
   ignoreDeclaration: true,
   ignorePiTags: true,
 });
 
-/** Parses a request body into plain objects; malformed XML → MalformedXML. */
-export function parseXml(text: string, error: 'MalformedXML' | 'MalformedACLError' = 'MalformedXML'): Record<string, unknown> {
+export type XmlParseError = 'MalformedXML' | 'MalformedACLError';
+
+/**
+ * Parses a request body into plain objects; malformed XML, or more than limits.xmlElementsMax
+ * elements → MalformedXML. Synchronous: the HTTP edge hands ops src/xml/off-loop.ts's
+ * parseXmlOffLoop, which runs this in a worker thread for large documents.
+ */
+export function parseXml(text: string, error: XmlParseError = 'MalformedXML'): Record<string, unknown> {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new S3Error(error);
+  if (elementsOver(text, limits.xmlElementsMax)) throw new S3Error(error);
+  if (text.includes('&') && !referencesAreXml(text)) throw new S3Error(error);
   if (XMLValidator.validate(text) !== true) throw new S3Error(error);
   try {
     return parser.parse(text) as Record<string, unknown>;
   } catch {
     throw new S3Error(error);
   }
+}
+
+const SLASH = 0x2f;
+const BANG = 0x21;
+const QUESTION = 0x3f;
+
+/** Whether the text has more than `max` start tags (`<` not followed by `/`, `!` or `?`). */
+function elementsOver(text: string, max: number): boolean {
+  let count = 0;
+  for (let at = text.indexOf('<'); at >= 0; at = text.indexOf('<', at + 1)) {
+    const next = text.charCodeAt(at + 1);
+    if (next !== SLASH && next !== BANG && next !== QUESTION && ++count > max) return true;
+  }
+  return false;
 }

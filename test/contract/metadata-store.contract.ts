@@ -258,11 +258,11 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
       });
 
       test('putVersion.ifNoneMatch fails when a current version exists, not on a delete marker', async () => {
-        await store.putVersion(version('bkt', 'k', { versionId: 'v1' }), { ifNoneMatch: true });
-        await expectStoreError(store.putVersion(version('bkt', 'k', { versionId: 'v2' }), { ifNoneMatch: true }), 'PreconditionFailed');
+        await store.putVersion(version('bkt', 'k', { versionId: 'v1' }), { ifNoneMatch: '*' });
+        await expectStoreError(store.putVersion(version('bkt', 'k', { versionId: 'v2' }), { ifNoneMatch: '*' }), 'PreconditionFailed');
         assert.equal((await store.getVersion('bkt', 'k'))?.versionId, 'v1');
         await store.putVersion(version('bkt', 'k', { versionId: 'dm', isDeleteMarker: true, manifest: [], size: 0, etag: '' }));
-        await store.putVersion(version('bkt', 'k', { versionId: 'v3' }), { ifNoneMatch: true });
+        await store.putVersion(version('bkt', 'k', { versionId: 'v3' }), { ifNoneMatch: '*' });
         assert.equal((await store.getVersion('bkt', 'k'))?.versionId, 'v3');
       });
 
@@ -277,10 +277,39 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         await expectStoreError(store.putVersion(version('bkt', 'k', { etag: 'e4' }), { ifMatch: '*' }), 'ObjectNotFound');
       });
 
+      test('putVersion.ifNoneMatch with an ETag fails only when it is the current version\'s', async () => {
+        await store.putVersion(version('bkt', 'k', { etag: 'e1' }), { ifNoneMatch: 'e0' });
+        await expectStoreError(store.putVersion(version('bkt', 'k', { etag: 'e2' }), { ifNoneMatch: 'e1' }), 'PreconditionFailed');
+        await store.putVersion(version('bkt', 'k', { etag: 'e2' }), { ifNoneMatch: 'other' });
+        assert.equal((await store.getVersion('bkt', 'k'))?.etag, 'e2');
+      });
+
+      test('deleteVersion.conditions are checked against the current version, atomically with the delete', async () => {
+        const at = new Date(1_700_000_000_000);
+        await store.putVersion(version('bkt', 'k', { etag: 'e1', lastModified: at, manifest: [extent(newBlobId(), 7)] }));
+        await expectStoreError(store.deleteVersion('bkt', 'k', 'null', { ifMatch: 'e2' }), 'PreconditionFailed');
+        await expectStoreError(store.deleteVersion('bkt', 'k', 'null', { ifMatchSize: 8 }), 'PreconditionFailed');
+        await expectStoreError(store.deleteVersion('bkt', 'k', 'null', { ifMatchLastModified: new Date(at.getTime() + 1000) }), 'PreconditionFailed');
+        assert.equal((await store.getVersion('bkt', 'k'))?.etag, 'e1', 'a failed condition deletes nothing');
+        await store.deleteVersion('bkt', 'k', 'null', { ifMatch: 'e1', ifMatchSize: 7, ifMatchLastModified: new Date(at.getTime() + 400) });
+        assert.equal(await store.getVersion('bkt', 'k'), undefined);
+        await expectStoreError(store.deleteVersion('bkt', 'k', 'null', { ifMatch: '*' }), 'ObjectNotFound');
+        await expectStoreError(store.deleteVersion('bkt', 'k', 'null', { ifMatchSize: 7 }), 'ObjectNotFound');
+      });
+
+      test('putVersion.delete marker with a condition: written only when it holds', async () => {
+        await store.putVersion(version('bkt', 'k', { versionId: 'v1', etag: 'e1' }));
+        const marker = (id: string) => version('bkt', 'k', { versionId: id, isDeleteMarker: true, manifest: [], size: 0, etag: '' });
+        await expectStoreError(store.putVersion(marker('dm1'), { ifMatch: 'e9' }), 'PreconditionFailed');
+        await store.putVersion(marker('dm2'), { ifMatch: 'e1' });
+        assert.equal((await store.getVersion('bkt', 'k'))?.versionId, 'dm2');
+        await expectStoreError(store.putVersion(marker('dm3'), { ifMatch: '*' }), 'ObjectNotFound');
+      });
+
       test('putVersion.a failed condition adds no reference (its blob stays unreferenced)', async () => {
         await store.putVersion(version('bkt', 'k'));
         const rejected = extent();
-        await expectStoreError(store.putVersion(version('bkt', 'k', { manifest: [rejected] }), { ifNoneMatch: true }), 'PreconditionFailed');
+        await expectStoreError(store.putVersion(version('bkt', 'k', { manifest: [rejected] }), { ifNoneMatch: '*' }), 'PreconditionFailed');
         assert.equal((await store.referencedBlobs([rejected.blobId])).size, 0);
       });
 
@@ -626,7 +655,7 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         await store.createUpload(upload('bkt', 'k', 'u1'));
         const p = extent();
         await store.putPart('bkt', 'u1', part(1, [p]));
-        await expectStoreError(store.completeUpload('u1', version('bkt', 'k', { manifest: [p] }), { ifNoneMatch: true }), 'PreconditionFailed');
+        await expectStoreError(store.completeUpload('u1', version('bkt', 'k', { manifest: [p] }), { ifNoneMatch: '*' }), 'PreconditionFailed');
         assert.ok(await store.getUpload('bkt', 'u1'));
         assert.equal((await store.listParts('bkt', 'u1', 0, 10)).entries.length, 1);
         assert.equal((await store.referencedBlobs([p.blobId])).size, 1);
@@ -663,7 +692,7 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         await store.createUpload(upload('bkt', 'k2', 'u4'));
         const s4 = extent();
         await store.putPart('bkt', 'u4', part(1, [s4]));
-        await expectStoreError(store.completeUpload('u4', version('bkt', 'k2', { manifest: [s4] }), { ifNoneMatch: true }, { partsDigest: 'd4', ...keep }), 'PreconditionFailed');
+        await expectStoreError(store.completeUpload('u4', version('bkt', 'k2', { manifest: [s4] }), { ifNoneMatch: '*' }, { partsDigest: 'd4', ...keep }), 'PreconditionFailed');
         assert.equal(await store.getCompletedUpload('bkt', 'u4'), undefined);
       });
 
@@ -755,6 +784,146 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         await store.createBucket(bucketRecord('bkt'));
         await store.createUpload(upload('bkt', 'k', 'u1'));
         await expectStoreError(store.putPart('bkt', 'u1', part(1, [extent()]), { sharedBlobs: true }), 'ConditionalConflict');
+      });
+    });
+
+    describe('id-keyed bucket configurations', () => {
+      test('listBucketConfigs.one family, id byte order, strictly after afterKind, limited', async () => {
+        await store.createBucket(bucketRecord('bkt'));
+        for (const id of ['b', 'a', 'c', 'B']) await store.putBucketConfig('bkt', `metrics:${id}`, `doc-${id}`);
+        await store.putBucketConfig('bkt', 'analytics:a', 'other family');
+        await store.putBucketConfig('bkt', 'lifecycle', '{}');
+        const kinds = async (after: string, limit: number) => (await store.listBucketConfigs('bkt', 'metrics', after, limit)).map((e) => e.kind);
+        assert.deepEqual(await kinds('', 10), ['metrics:B', 'metrics:a', 'metrics:b', 'metrics:c']);
+        assert.deepEqual(await kinds('metrics:a', 2), ['metrics:b', 'metrics:c']);
+        assert.deepEqual((await store.listBucketConfigs('bkt', 'metrics', '', 1))[0], { kind: 'metrics:B', document: 'doc-B' });
+        await store.putBucketConfig('bkt', 'metrics:a', undefined);
+        assert.deepEqual(await kinds('', 10), ['metrics:B', 'metrics:b', 'metrics:c']);
+        assert.deepEqual(await store.listBucketConfigs('bkt', 'inventory', '', 10), []);
+      });
+    });
+
+    describe('lifecycle', () => {
+      const T0 = 1_700_000_000_000;
+      const at = (ms: number) => new Date(T0 + ms);
+      const scan = (kind: 'current' | 'noncurrent' | 'lone-delete-marker', dueMs: number, prefix = '', after = '', limit = 100) =>
+        store.findLifecycleCandidates('bkt', { kind, prefix, dueAtOrBefore: at(dueMs), after, limit });
+      const keysOf = (page: { items: readonly { key: string; versionId: string }[] }) => page.items.map((c) => `${c.key}@${c.versionId}`);
+
+      test('findLifecycleCandidates.current: latest non-marker versions due by lastModified, prefix, pages', async () => {
+        await store.createBucket(bucketRecord('bkt'));
+        await store.putVersion(version('bkt', 'logs/a', { lastModified: at(10), tags: [{ key: 't', value: '1' }] }));
+        await store.putVersion(version('bkt', 'logs/b', { lastModified: at(20) }));
+        await store.putVersion(version('bkt', 'logs/c', { lastModified: at(30) }));
+        await store.putVersion(version('bkt', 'data/d', { lastModified: at(5) }));
+        await store.putVersion(version('bkt', 'logs/m', { lastModified: at(1), isDeleteMarker: true, manifest: [], size: 0, etag: '' }));
+        assert.deepEqual(keysOf(await scan('current', 20, 'logs/')), ['logs/a@null', 'logs/b@null']);
+        assert.deepEqual(keysOf(await scan('current', 100)), ['data/d@null', 'logs/a@null', 'logs/b@null', 'logs/c@null']);
+        const first = await scan('current', 100, 'logs/', '', 2);
+        assert.deepEqual(keysOf(first), ['logs/a@null', 'logs/b@null']);
+        assert.ok(first.next);
+        const second = await scan('current', 100, 'logs/', first.next, 2);
+        assert.deepEqual(keysOf(second), ['logs/c@null']);
+        assert.equal(second.next, undefined);
+        const [a] = (await scan('current', 10, 'logs/')).items;
+        assert.deepEqual({ ...a, lastModified: a!.lastModified.getTime() }, {
+          key: 'logs/a', versionId: 'null', isDeleteMarker: false, size: 10, lastModified: T0 + 10, storageClass: 'STANDARD', tags: [{ key: 't', value: '1' }],
+        });
+      });
+
+      test('findLifecycleCandidates.noncurrent: due by when a newer version replaced it, with the count of newer noncurrent versions', async () => {
+        await store.createBucket(bucketRecord('bkt', { versioning: 'Enabled' }));
+        for (const [id, ms] of [['v1', 10], ['v2', 20], ['v3', 30], ['v4', 40]] as const) await store.putVersion(version('bkt', 'k', { versionId: id, lastModified: at(ms) }));
+        const page = await scan('noncurrent', 30);
+        assert.deepEqual(keysOf(page), ['k@v1', 'k@v2']);
+        assert.deepEqual(page.items.map((c) => [c.noncurrentSince?.getTime(), c.newerNoncurrentVersions]), [[T0 + 20, 2], [T0 + 30, 1]]);
+        assert.deepEqual(keysOf(await scan('noncurrent', 100)), ['k@v1', 'k@v2', 'k@v3']);
+        // Removing the latest makes the next newest current again: no longer noncurrent.
+        await store.deleteVersion('bkt', 'k', 'v4');
+        assert.deepEqual(keysOf(await scan('noncurrent', 100)), ['k@v1', 'k@v2']);
+        assert.deepEqual(keysOf(await scan('current', 100)), ['k@v3']);
+      });
+
+      test('findLifecycleCandidates.lone-delete-marker: only markers no other version of the key stands behind', async () => {
+        await store.createBucket(bucketRecord('bkt', { versioning: 'Enabled' }));
+        const marker = (key: string, id: string, ms: number) => version('bkt', key, { versionId: id, lastModified: at(ms), isDeleteMarker: true, manifest: [], size: 0, etag: '' });
+        await store.putVersion(marker('lone', 'm1', 10));
+        await store.putVersion(version('bkt', 'backed', { versionId: 'v1', lastModified: at(5) }));
+        await store.putVersion(marker('backed', 'm2', 10));
+        await store.putVersion(marker('late', 'm3', 50));
+        assert.deepEqual(keysOf(await scan('lone-delete-marker', 20)), ['lone@m1']);
+        assert.deepEqual(keysOf(await scan('lone-delete-marker', 100)), ['lone@m1', 'late@m3']);
+      });
+
+      test('findStaleUploads.initiated at or before, prefix, oldest first, pages', async () => {
+        await store.createBucket(bucketRecord('bkt'));
+        await store.createUpload(upload('bkt', 'tmp/a', 'u1', T0 + 10));
+        await store.createUpload(upload('bkt', 'tmp/b', 'u2', T0 + 5));
+        await store.createUpload(upload('bkt', 'keep/c', 'u3', T0 + 1));
+        await store.createUpload(upload('bkt', 'tmp/d', 'u4', T0 + 50));
+        const ids = (page: { items: readonly MultipartUpload[] }) => page.items.map((u) => u.uploadId);
+        const first = await store.findStaleUploads('bkt', { prefix: 'tmp/', initiatedAtOrBefore: at(10), after: '', limit: 1 });
+        assert.deepEqual(ids(first), ['u2']);
+        const second = await store.findStaleUploads('bkt', { prefix: 'tmp/', initiatedAtOrBefore: at(10), after: first.next!, limit: 5 });
+        assert.deepEqual(ids(second), ['u1']);
+        assert.equal(second.next, undefined);
+        assert.deepEqual(ids(await store.findStaleUploads('bkt', { prefix: '', initiatedAtOrBefore: at(100), after: '', limit: 10 })), ['u3', 'u2', 'u1', 'u4']);
+      });
+
+      test('removeVersionIf.applies only to the version in the expected state; replacement becomes latest', async () => {
+        await store.createBucket(bucketRecord('bkt', { versioning: 'Enabled' }));
+        const [b1, b2] = [extent(), extent()];
+        await store.putVersion(version('bkt', 'k', { versionId: 'v1', lastModified: at(10), manifest: [b1] }));
+        await store.putVersion(version('bkt', 'k', { versionId: 'v2', lastModified: at(20), manifest: [b2] }));
+        const stale = await store.removeVersionIf('bkt', 'k', 'v1', { isLatest: true, lastModified: at(10) });
+        assert.deepEqual(stale, { applied: false, released: [] });
+        assert.deepEqual(await store.removeVersionIf('bkt', 'k', 'v2', { isLatest: true, lastModified: at(99) }), { applied: false, released: [] });
+        assert.deepEqual(await store.removeVersionIf('bkt', 'gone', 'v9', { isLatest: false, lastModified: at(10) }), { applied: false, released: [] });
+        assert.deepEqual(await store.removeVersionIf('bkt', 'k', 'v1', { isLatest: false, lastModified: at(10) }), { applied: true, released: [b1.blobId] });
+        const marker = version('bkt', 'k', { versionId: 'm1', lastModified: at(30), isDeleteMarker: true, manifest: [], size: 0, etag: '' });
+        assert.deepEqual(await store.removeVersionIf('bkt', 'k', 'v2', { isLatest: true, lastModified: at(20) }, marker), { applied: true, released: [] });
+        const latest = await store.getVersion('bkt', 'k');
+        assert.equal(latest?.versionId, 'm1');
+        assert.equal(latest?.isDeleteMarker, true);
+        assert.equal((await store.getVersion('bkt', 'k', 'v2'))?.isLatest, false);
+        // Removing the latest promotes the next newest.
+        assert.equal((await store.removeVersionIf('bkt', 'k', 'm1', { isLatest: true, lastModified: at(30) })).applied, true);
+        assert.equal((await store.getVersion('bkt', 'k'))?.versionId, 'v2');
+      });
+
+      test('updateVersionStorage.storage class and restore date; missing version throws VersionNotFound', async () => {
+        await store.createBucket(bucketRecord('bkt'));
+        await store.putVersion(version('bkt', 'k'));
+        await store.updateVersionStorage('bkt', 'k', 'null', { storageClass: 'GLACIER' });
+        assert.equal((await store.getVersion('bkt', 'k'))?.storageClass, 'GLACIER');
+        assert.equal((await store.getVersion('bkt', 'k'))?.restoredUntil, undefined);
+        await store.updateVersionStorage('bkt', 'k', 'null', { restoredUntil: at(86_400_000) });
+        const restored = await store.getVersion('bkt', 'k');
+        assert.equal(restored?.storageClass, 'GLACIER');
+        assert.equal(restored?.restoredUntil?.getTime(), T0 + 86_400_000);
+        assert.equal((await scan('current', 100)).items[0]?.storageClass, 'GLACIER');
+        await expectStoreError(store.updateVersionStorage('bkt', 'nope', 'null', { storageClass: 'GLACIER' }), 'VersionNotFound');
+      });
+
+      test('acquireLease.one holder at a time until it expires or is released; run requests are taken by the holder', async () => {
+        const now = at(0);
+        const until = at(30_000);
+        assert.deepEqual(await store.acquireLease('job', 'a', now, until), { held: true, runRequested: false });
+        assert.deepEqual(await store.acquireLease('job', 'b', at(1000), at(31_000)), { held: false, runRequested: false });
+        assert.deepEqual(await store.acquireLease('job', 'a', at(1000), at(31_000)), { held: true, runRequested: false });
+        await store.requestJobRun('job');
+        assert.deepEqual(await store.acquireLease('job', 'b', at(2000), at(32_000)), { held: false, runRequested: true });
+        assert.deepEqual(await store.acquireLease('job', 'a', at(2000), at(32_000)), { held: true, runRequested: true });
+        assert.deepEqual(await store.acquireLease('job', 'a', at(3000), at(33_000)), { held: true, runRequested: false });
+        // Expired: another holder takes it.
+        assert.deepEqual(await store.acquireLease('job', 'b', at(33_000), at(63_000)), { held: true, runRequested: false });
+        await store.releaseLease('job', 'a'); // not the holder: no effect
+        assert.deepEqual(await store.acquireLease('job', 'a', at(34_000), at(64_000)), { held: false, runRequested: false });
+        await store.releaseLease('job', 'b');
+        assert.deepEqual(await store.acquireLease('job', 'a', at(35_000), at(65_000)), { held: true, runRequested: false });
+        // A request made before anyone ever held the lease waits for the first holder.
+        await store.requestJobRun('other');
+        assert.deepEqual(await store.acquireLease('other', 'a', now, until), { held: true, runRequested: true });
       });
     });
 

@@ -38,7 +38,7 @@ describe('PostgreSQL: gateways racing on one database', { skip }, () => {
     for (let round = 0; round < 5; round++) {
       const key = `new-${round}`;
       const writes = Array.from({ length: 16 }, (_, i) => version('race', key, `e${i}`));
-      const results = await Promise.allSettled(writes.map((v, i) => gateways[i % GATEWAYS]!.putVersion(v, { ifNoneMatch: true })));
+      const results = await Promise.allSettled(writes.map((v, i) => gateways[i % GATEWAYS]!.putVersion(v, { ifNoneMatch: '*' })));
       const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
       assert.equal(winners.length, 1, `round ${round}: ${winners.length} winners`);
       for (const r of results) {

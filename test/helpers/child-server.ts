@@ -12,8 +12,11 @@ export interface ChildServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts the real CLI (`node --import tsx src/main.ts …`) and waits for its endpoint line. */
-export async function startChildServer(args: string[], env: Record<string, string | undefined> = {}): Promise<ChildServer> {
+/**
+ * Starts the real CLI (`node --import tsx src/main.ts …`) and waits for its endpoint line (by
+ * default 20 s: long runs on a loaded machine may allow more).
+ */
+export async function startChildServer(args: string[], env: Record<string, string | undefined> = {}, options: { startTimeoutMs?: number } = {}): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, COFFER_ACCESS_KEY_ID: '', COFFER_SECRET_ACCESS_KEY: '', COFFER_ADDRESS: '', COFFER_DATA_DIR: '', COFFER_REGION: '', COFFER_USERS_FILE: '', COFFER_METADATA_URL: '', ...env },
@@ -26,7 +29,7 @@ export async function startChildServer(args: string[], env: Record<string, strin
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const endpoint = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}${err}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}${err}`)), options.startTimeoutMs ?? 20_000);
     const check = () => {
       const match = /serving S3 on (http:\/\/\S+) \(region/.exec(out);
       if (match) {

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { createHash, createHmac } from 'node:crypto';
 
 export interface RawResponse {
@@ -77,4 +78,68 @@ export function signV4(options: {
     ...headers,
     authorization: `AWS4-HMAC-SHA256 Credential=${options.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
   };
+}
+
+/** Writes raw bytes and collects the response until the server closes (or `timeoutMs`). */
+export function rawSocket(endpoint: string, bytes: string | Buffer, timeoutMs = 5000): Promise<string> {
+  const url = new URL(endpoint);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname);
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => { socket.destroy(); resolve(Buffer.concat(chunks).toString('utf8')); }, timeoutMs);
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', (error) => { clearTimeout(timer); reject(error); });
+    socket.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks).toString('utf8')); });
+    socket.write(bytes);
+  });
+}
+
+/**
+ * A SigV4-signed request as raw HTTP/1.1 text (for pipelining and Expect tests, which need
+ * several requests in one write or control over when the body goes).
+ */
+export function signedRequestText(
+  endpoint: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  options: { method: string; path: string; query?: string; headers?: Record<string, string>; body?: string; withBody?: boolean },
+): string {
+  const host = new URL(endpoint).host;
+  const body = options.body ?? '';
+  const signed = signV4({ method: options.method, path: options.path, query: options.query, host, headers: options.headers, body, ...credentials });
+  const target = options.query ? `${options.path}?${options.query}` : options.path;
+  const lines = Object.entries({ ...signed, 'content-length': String(Buffer.byteLength(body)) }).map(([name, value]) => `${name}: ${value}\r\n`);
+  return `${options.method} ${target} HTTP/1.1\r\n${lines.join('')}\r\n${options.withBody === false ? '' : body}`;
+}
+
+/** Splits HTTP/1.1 responses read from one connection (each with a Content-Length, or none). */
+export function splitResponses(text: string): Array<{ status: number; headers: Record<string, string>; body: string }> {
+  const out: Array<{ status: number; headers: Record<string, string>; body: string }> = [];
+  let rest = text;
+  while (rest.startsWith('HTTP/1.1 ')) {
+    const headEnd = rest.indexOf('\r\n\r\n');
+    if (headEnd < 0) break;
+    const [statusLine, ...headerLines] = rest.slice(0, headEnd).split('\r\n');
+    const headers = Object.fromEntries(headerLines.map((line) => {
+      const colon = line.indexOf(':');
+      return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()];
+    }));
+    const length = Number(headers['content-length'] ?? 0);
+    const status = Number(statusLine!.split(' ')[1]);
+    const bodyless = status === 100 || status === 204 || status === 304;
+    const body = bodyless ? '' : rest.slice(headEnd + 4, headEnd + 4 + length);
+    out.push({ status, headers, body });
+    rest = rest.slice(headEnd + 4 + body.length);
+  }
+  return out;
+}
+
+/** A raw request signed with SigV4 (header form) by `keys`: documents and headers an SDK would not send. */
+export function signedRequest(
+  endpoint: string,
+  keys: { accessKeyId: string; secretAccessKey: string },
+  options: { method: string; path: string; query?: string; body?: string },
+): Promise<RawResponse> {
+  const headers = signV4({ method: options.method, path: options.path, query: options.query, host: new URL(endpoint).host, body: options.body ?? '', ...keys });
+  const target = options.query ? `${options.path}?${options.query}` : options.path;
+  return rawRequest(endpoint, { method: options.method, path: target, headers, body: options.body });
 }

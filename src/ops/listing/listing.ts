@@ -30,7 +30,8 @@ async function list(ctx: OperationContext, apiVersion: 1 | 2): Promise<Operation
   const token = query.get('continuation-token');
   let after: string;
   if (apiVersion === 1) after = marker;
-  else after = token !== null ? decodeContinuationToken(bucket, token) : startAfter;
+  // An empty token (as a first page's request may carry) starts from the beginning; it is echoed.
+  else after = token !== null && token !== '' ? decodeContinuationToken(bucket, token) : startAfter;
 
   const page = maxKeys === 0
     ? { entries: [] as ListEntry[], isTruncated: false }

@@ -23,7 +23,7 @@ import {
 import { checkKey } from '../objects/keys.js';
 import { checksumRequestFrom, verifyChecksums } from '../objects/checksums.js';
 import { resolveCopySource } from '../objects/copy-source.js';
-import { discard, ingestBody, requireDeclaredLength } from '../objects/ingest.js';
+import { discard, ingestBody, releaseBlobs, requireDeclaredLength } from '../objects/ingest.js';
 import { concatManifests, sliceManifest } from '../objects/manifest.js';
 import {
   checkPartAlgorithm,
@@ -39,8 +39,9 @@ import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom } from
 import { writeConditionFrom } from '../objects/objects.js';
 import { listingEncoder } from '../../api/parameters.js';
 import { readManifest } from '../objects/read-object.js';
-import { asList, readBodyText, textOf } from '../request-xml.js';
+import { asList, readBodyBytes, textOf } from '../request-xml.js';
 import { tagsFromHeader } from '../tagging/tag-set.js';
+import { abortHeaders, expirationHeaders } from '../config/lifecycle-headers.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
 
@@ -86,7 +87,11 @@ export async function createMultipartUpload(ctx: OperationContext): Promise<Oper
   };
   await ctx.services.meta.createUpload(upload);
   return {
-    headers: { 'x-amz-checksum-algorithm': checksum?.algorithm, 'x-amz-checksum-type': checksum?.type },
+    headers: {
+      'x-amz-checksum-algorithm': checksum?.algorithm,
+      'x-amz-checksum-type': checksum?.type,
+      ...(await abortHeaders(ctx, bucket.name, key, upload.initiated)),
+    },
     xml: { root: 'InitiateMultipartUploadResult', body: { Bucket: bucket.name, Key: key, UploadId: upload.uploadId } },
   };
 }
@@ -120,10 +125,10 @@ export async function uploadPart(ctx: OperationContext): Promise<OperationResult
       manifest: data.manifest,
     }));
   } catch (error) {
-    await discard(blobs, data.manifest);
+    await discard(blobs, data.manifest, error);
     throw error;
   }
-  await blobs.delete(released);
+  await releaseBlobs(ctx, released);
   const echoed = request.algorithm ?? uploadChecksum?.algorithm;
   return {
     headers: {
@@ -192,7 +197,7 @@ export async function uploadPartCopy(ctx: OperationContext): Promise<OperationRe
     checksum,
     manifest,
   }, { sharedBlobs: true });
-  await ctx.services.blobs.delete(released);
+  await releaseBlobs(ctx, released);
   return {
     headers: {
       'x-amz-copy-source-version-id': source.bucket.versioning !== 'Unversioned' ? version.versionId : undefined,
@@ -218,9 +223,10 @@ interface RequestedPart {
 
 /** The <CompleteMultipartUpload> document: its parts, in the order given. */
 async function requestedParts(ctx: OperationContext): Promise<RequestedPart[]> {
-  const text = await readBodyText(ctx.body, limits.completeMultipartUploadBytesMax);
-  if (text.trim() === '') throw new S3Error('MalformedXML');
-  const root = ctx.body.parseXml(text)['CompleteMultipartUpload'];
+  // Handed over as bytes: up to 10 MiB, decoded in the parse worker rather than on the event loop.
+  // (An empty or blank body does not parse: MalformedXML, as AWS answers.)
+  const bytes = await readBodyBytes(ctx.body, limits.completeMultipartUploadBytesMax);
+  const root = (await ctx.body.parseXml(bytes))['CompleteMultipartUpload'];
   if (root === undefined) throw new S3Error('MalformedXML');
   const parts = asList(typeof root === 'object' && root !== null ? (root as Record<string, unknown>)['Part'] : undefined);
   if (parts.length === 0) throw new S3Error('MalformedXML');
@@ -329,7 +335,7 @@ async function completeOnce(
   condition: ReturnType<typeof writeConditionFrom>,
   digest: string,
 ): Promise<OperationResult> {
-  const { meta, blobs } = ctx.services;
+  const { meta } = ctx.services;
   for (let i = 1; i < requested.length; i++) {
     if (requested[i]!.partNumber <= requested[i - 1]!.partNumber) throw new S3Error('InvalidPartOrder', undefined, { UploadId: upload.uploadId });
   }
@@ -393,8 +399,11 @@ async function completeOnce(
       keptMax: limits.completedUploadsRememberedMax,
     },
   );
-  await blobs.delete(released);
-  return completionResult(bucket, upload.key, versionId, etag, checksum);
+  await releaseBlobs(ctx, released);
+  const result = completionResult(bucket, upload.key, versionId, etag, checksum);
+  // Sent when the completion is fast; once keep-alive has begun, the early 200's headers stand.
+  const expiration = await expirationHeaders(ctx, bucket.name, { key: upload.key, size, tags: upload.tags, lastModified });
+  return { ...result, headers: { ...result.headers, ...expiration } };
 }
 
 
@@ -418,7 +427,7 @@ export async function abortMultipartUpload(ctx: OperationContext): Promise<Opera
   const { bucket } = ctx;
   const upload = await requireUpload(ctx, bucket);
   const { released } = await ctx.services.meta.abortUpload(bucket.name, upload.uploadId);
-  await ctx.services.blobs.delete(released);
+  await releaseBlobs(ctx, released);
   return { status: 204 };
 }
 
@@ -440,6 +449,7 @@ export async function listParts(ctx: OperationContext): Promise<OperationResult>
   const checksum = uploadChecksumOf(upload);
   const last = page.entries[page.entries.length - 1];
   return {
+    headers: await abortHeaders(ctx, bucket.name, upload.key, upload.initiated),
     xml: {
       root: 'ListPartsResult',
       body: {

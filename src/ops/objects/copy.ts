@@ -8,6 +8,7 @@ import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom } from
 import { writeConditionFrom } from './objects.js';
 import { readManifest } from './read-object.js';
 import { tagsFromHeader } from '../tagging/tag-set.js';
+import { releaseBlobs } from './ingest.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
 
@@ -97,7 +98,7 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
       condition,
       { sharedBlobs: true },
     );
-    await ctx.services.blobs.delete(released);
+    await releaseBlobs(ctx, released);
 
     const checksumAlgorithm = data.checksum ? parseChecksumAlgorithm(data.checksum.algorithm) : undefined;
     return {

@@ -1,8 +1,8 @@
 import { MultiHasher, type ChecksumAlgorithm } from '../../checksum/index.js';
 import { S3Error } from '../../errors.js';
 import type { BlobStore } from '../../store/blob/blob-store.js';
-import type { Extent } from '../../store/meta/metadata-store.js';
-import type { RequestBody } from '../types.js';
+import { CommitUncertainError, type Extent } from '../../store/meta/metadata-store.js';
+import type { OperationContext, RequestBody } from '../types.js';
 
 export interface Ingested {
   readonly manifest: Extent[];
@@ -52,8 +52,13 @@ export async function ingestBody(
   return { manifest, size, md5: digests.get('MD5')!, checksums: digests };
 }
 
-/** Deletes the blobs of data that will not be committed. */
-export async function discard(blobs: BlobStore, manifest: readonly Extent[]): Promise<void> {
+/**
+ * Deletes the blobs of data whose metadata write failed with `failure` — unless that write may have
+ * been committed all the same (CommitUncertainError): then a version may reference them, and they
+ * stay (the start-up collector removes them if nothing does).
+ */
+export async function discard(blobs: BlobStore, manifest: readonly Extent[], failure?: unknown): Promise<void> {
+  if (failure instanceof CommitUncertainError) return;
   await blobs.delete(manifest.map((e) => e.blobId));
 }
 
@@ -61,4 +66,12 @@ export async function discard(blobs: BlobStore, manifest: readonly Extent[]): Pr
 export function requireDeclaredLength(body: RequestBody): number {
   if (body.declaredLength === undefined) throw new S3Error('MissingContentLength');
   return body.declaredLength;
+}
+
+/**
+ * Deletes the blobs a committed write released. The write stands whatever happens here: a failure
+ * is logged and leaves orphans, which the start-up collector removes.
+ */
+export async function releaseBlobs(ctx: Pick<OperationContext, 'services' | 'logError'>, released: readonly string[]): Promise<void> {
+  await ctx.services.blobs.delete(released).catch((error: unknown) => ctx.logError(error));
 }

@@ -90,12 +90,22 @@ const RESPONSE_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
   ['response-content-encoding', 'content-encoding'],
 ];
 
+/** What an HTTP header value may hold: tab, visible ASCII, space and ISO-8859-1's upper half (no DEL). */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** Characters an error document could carry only as references XML 1.0 parsers refuse. */
+const XML_UNSAFE = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
+
 /** GetObject's `response-*` query parameters override the stored headers (signed requests only). */
 export function applyResponseOverrides(headers: Record<string, string | number | undefined>, query: URLSearchParams, anonymous: boolean): void {
   for (const [param, header] of RESPONSE_OVERRIDES) {
     const value = query.get(param);
     if (value === null) continue;
     if (anonymous) throw new S3Error('InvalidRequest', 'Request specific response headers cannot be used for anonymous GET requests.');
+    // The value becomes a response header: control characters (CR, LF, NUL…) and characters beyond
+    // ISO-8859-1 (U+2028…) cannot be one.
+    if (!HEADER_VALUE.test(value)) {
+      throw new S3Error('InvalidArgument', 'Header value cannot be represented using ISO-8859-1.', { ArgumentName: param, ArgumentValue: XML_UNSAFE.test(value) ? undefined : value });
+    }
     headers[header] = value;
   }
 }

@@ -5,7 +5,7 @@ import type { BucketRecord, ObjectVersion, WriteCondition } from '../../store/me
 import { checkKey } from './keys.js';
 import { checksumRequestFrom, verifyChecksums } from './checksums.js';
 import { checkReadPreconditions } from './conditionals.js';
-import { discard, ingestBody, requireDeclaredLength } from './ingest.js';
+import { discard, ingestBody, releaseBlobs, requireDeclaredLength } from './ingest.js';
 import {
   applyResponseOverrides,
   objectHeadersFrom,
@@ -17,22 +17,52 @@ import {
 import { partRead } from './part-number.js';
 import { parseRange } from './ranges.js';
 import { tagsFromHeader } from '../tagging/tag-set.js';
-import { readManifest, readManifestBuffer } from './read-object.js';
+import { readManifest, readManifestBuffer, whenReadable } from './read-object.js';
 import type { OperationContext, OperationResult } from '../types.js';
+import { expirationHeaders } from '../config/lifecycle-headers.js';
+import { requestChargedHeader } from '../config/request-payment.js';
+import { requireReadable, restoreHeaders } from './restore.js';
 import { newVersionId, NULL_VERSION_ID, showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
 
-/** `If-None-Match: *` / `If-Match: "etag"` on a write, decided atomically by the store. */
+/** `If-None-Match` / `If-Match` (`*` or an ETag) on a write, decided atomically by the store. */
 export function writeConditionFrom(headers: Readonly<Record<string, string | undefined>>): WriteCondition | undefined {
   const ifNoneMatch = headers['if-none-match'];
   const ifMatch = headers['if-match'];
   if (ifNoneMatch === undefined && ifMatch === undefined) return undefined;
-  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') {
-    throw new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented', { Header: 'If-None-Match' });
-  }
+  return { ifNoneMatch: etagCondition(ifNoneMatch), ifMatch: etagCondition(ifMatch) };
+}
+
+/**
+ * DeleteObject's conditions on the current version: `If-Match`, `x-amz-if-match-last-modified-time`
+ * (an HTTP date) and `x-amz-if-match-size`, alone or together; decided atomically by the store.
+ */
+export function deleteConditionFrom(headers: Readonly<Record<string, string | undefined>>): WriteCondition | undefined {
+  const ifMatch = headers['if-match'];
+  const lastModified = headers['x-amz-if-match-last-modified-time'];
+  const size = headers['x-amz-if-match-size'];
+  if (ifMatch === undefined && lastModified === undefined && size === undefined) return undefined;
   return {
-    ifNoneMatch: ifNoneMatch !== undefined ? true : undefined,
-    ifMatch: ifMatch === undefined ? undefined : ifMatch.trim().replace(/^"(.*)"$/, '$1'),
+    ifMatch: etagCondition(ifMatch),
+    ifMatchLastModified: lastModified === undefined ? undefined : parseConditionTime(lastModified, 'x-amz-if-match-last-modified-time'),
+    ifMatchSize: size === undefined ? undefined : parseConditionSize(size, 'x-amz-if-match-size'),
   };
+}
+
+/** `"etag"` → `etag`; `*` stays. */
+export function etagCondition(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : value.trim().replace(/^"(.*)"$/, '$1');
+}
+
+/** A condition's timestamp (HTTP date in headers, ISO 8601 in DeleteObjects' XML). */
+export function parseConditionTime(text: string, name: string): Date {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new S3Error('InvalidArgument', `Invalid value for ${name}`, { ArgumentName: name, ArgumentValue: text });
+  return new Date(ms);
+}
+
+export function parseConditionSize(text: string, name: string): number {
+  if (!/^\d{1,16}$/.test(text.trim())) throw new S3Error('InvalidArgument', `Invalid value for ${name}`, { ArgumentName: name, ArgumentValue: text });
+  return Number(text.trim());
 }
 
 export async function putObject(ctx: OperationContext): Promise<OperationResult> {
@@ -58,6 +88,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
   let released: readonly string[];
   let versionId: string;
   let checksum;
+  const lastModified = new Date();
   try {
     checksum = verifyChecksums(checksumRequest, data.md5, data.checksums, ctx.body.trailers());
     versionId = versionIdForWrite(bucket);
@@ -69,7 +100,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
         isDeleteMarker: false,
         size: data.size,
         etag: data.md5.toString('hex'),
-        lastModified: new Date(),
+        lastModified,
         ownerId: ctx.user!.id,
         headers: objectHeaders,
         userMetadata,
@@ -81,15 +112,17 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
       condition,
     ));
   } catch (error) {
-    await discard(ctx.services.blobs, data.manifest);
+    await discard(ctx.services.blobs, data.manifest, error);
     throw error;
   }
-  await ctx.services.blobs.delete(released);
+  await releaseBlobs(ctx, released);
   return {
     headers: {
       etag: quoteEtag(data.md5.toString('hex')),
       'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
       ...(checksum ? { [checksumHeaderName(parseChecksumAlgorithm(checksum.algorithm)!)]: checksum.value, 'x-amz-checksum-type': checksum.type } : {}),
+      ...(await expirationHeaders(ctx, bucket.name, { key, size: data.size, tags, lastModified })),
+      ...(await requestChargedHeader(ctx, bucket.name)),
     },
   };
 }
@@ -119,6 +152,9 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   const version = await findVersion(ctx, bucket);
   checkReadPreconditions(ctx.headers, version);
   const headers = objectResponseHeaders(version, showsVersionIds(bucket));
+  Object.assign(headers, restoreHeaders(version));
+  if (version.isLatest) Object.assign(headers, await expirationHeaders(ctx, bucket.name, version));
+  Object.assign(headers, await requestChargedHeader(ctx, bucket.name));
   applyResponseOverrides(headers, ctx.query, ctx.user === null);
   const part = partRead(ctx.params.partNumber(), ctx.headers, version);
   if (part) Object.assign(headers, part.headers);
@@ -137,15 +173,16 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   if (range) headers['content-range'] = `bytes ${start}-${end - 1}/${version.size}`;
   const status = range ? 206 : 200;
   if (ctx.route.operation === 'HeadObject') return { status, headers };
+  requireReadable(version);
   // Small objects: one read, then headers and body in a single write.
   const payload = await readManifestBuffer(ctx.services.blobs, version.manifest, start, end);
   if (payload) return { status, headers, payload };
-  return { status, headers, stream: readManifest(ctx.services.blobs, version.manifest, start, end) };
+  return { status, headers, stream: await whenReadable(readManifest(ctx.services.blobs, version.manifest, start, end)) };
 }
 
 export async function deleteObject(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const outcome = await deleteOne(ctx, bucket, ctx.route.key, ctx.params.versionId());
+  const outcome = await deleteOne(ctx, bucket, ctx.route.key, ctx.params.versionId(), deleteConditionFrom(ctx.headers));
   return {
     status: 204,
     headers: { 'x-amz-version-id': outcome.versionId, 'x-amz-delete-marker': outcome.deleteMarker ? 'true' : undefined },
@@ -162,14 +199,21 @@ export interface DeleteOutcome {
 /**
  * DeleteObject's semantics for one key, shared with DeleteObjects: with a version id, that
  * version goes for good; otherwise unversioned buckets drop the null version and versioned ones
- * get a delete marker (the null version's when suspended). A missing key or version is no error.
+ * get a delete marker (the null version's when suspended). A missing key or version is no error,
+ * unless a condition (checked against the current version) asks for one.
  */
-export async function deleteOne(ctx: OperationContext, bucket: BucketRecord, key: string, versionId: string | undefined): Promise<DeleteOutcome> {
-  const { meta, blobs } = ctx.services;
+export async function deleteOne(
+  ctx: OperationContext,
+  bucket: BucketRecord,
+  key: string,
+  versionId: string | undefined,
+  condition?: WriteCondition,
+): Promise<DeleteOutcome> {
+  const { meta } = ctx.services;
   if (versionId !== undefined || bucket.versioning === 'Unversioned') {
     try {
-      const { deleted, released } = await meta.deleteVersion(bucket.name, key, versionId ?? NULL_VERSION_ID);
-      await blobs.delete(released);
+      const { deleted, released } = await meta.deleteVersion(bucket.name, key, versionId ?? NULL_VERSION_ID, condition);
+      await releaseBlobs(ctx, released);
       return { versionId, deleteMarker: deleted.isDeleteMarker };
     } catch (error) {
       if ((error as { code?: string }).code === 'VersionNotFound') return { versionId, deleteMarker: false };
@@ -191,7 +235,7 @@ export async function deleteOne(ctx: OperationContext, bucket: BucketRecord, key
     storageClass: 'STANDARD',
     tags: [],
     manifest: [],
-  });
-  await blobs.delete(released);
+  }, condition);
+  await releaseBlobs(ctx, released);
   return { versionId: markerId, deleteMarker: true };
 }

@@ -26,9 +26,14 @@ export function partRead(partNumber: number | undefined, headers: Readonly<Recor
   for (const part of parts) {
     if (part.partNumber === partNumber) {
       const out: Record<string, string | number | undefined> = { 'x-amz-mp-parts-count': parts.length };
-      const algorithm = version.checksum ? parseChecksumAlgorithm(version.checksum.algorithm) : undefined;
-      if (algorithm && part.checksum && headers['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED') {
+      // A part's own checksum is shown for a composite object (whose checksum is made of them), or
+      // when the part is the whole object; a full-object checksum of several parts covers no part.
+      const checksum = version.checksum;
+      const algorithm = checksum ? parseChecksumAlgorithm(checksum.algorithm) : undefined;
+      const shown = checksum?.type === 'COMPOSITE' || parts.length === 1;
+      if (algorithm && shown && part.checksum && headers['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED') {
         out[checksumHeaderName(algorithm)] = part.checksum;
+        out['x-amz-checksum-type'] = checksum!.type;
       }
       return { range: part.size > 0 ? { start, end: start + part.size } : undefined, headers: out };
     }

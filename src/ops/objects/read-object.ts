@@ -46,3 +46,25 @@ export function readManifest(blobs: BlobStore, manifest: readonly Extent[], star
     { objectMode: false },
   );
 }
+
+/**
+ * Resolves with `stream` once its first bytes are read (or it has ended), or rejects with its
+ * error: a missing or unreadable blob is then answered with an error instead of a 200 whose body
+ * breaks off.
+ */
+export function whenReadable(stream: Readable): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error) => {
+      stream.off('readable', onReadable);
+      stream.off('error', settle);
+      // Until the response pipes it (which sees an earlier error too), an error event must not
+      // find the stream without a listener: that would crash the process.
+      stream.on('error', () => {});
+      if (error) reject(error);
+      else resolve(stream);
+    };
+    const onReadable = () => settle();
+    stream.once('readable', onReadable);
+    stream.once('error', settle);
+  });
+}

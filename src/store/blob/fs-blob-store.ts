@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { BlobNotFoundError, BlobTooLargeError, type BlobStore } from './blob-store.js';
+import { probeAsync, type IoProbe } from '../io-probe.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
 /** Blob reads go in chunks of this size; a stalled client holds about one (plus its socket's buffer). */
@@ -28,13 +29,14 @@ export class FsBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private readonly madeDirs = new Set<string>();
 
-  private constructor(root: string) {
+  private constructor(root: string, private readonly probe: IoProbe | undefined) {
     this.blobsDir = join(root, 'blobs');
     this.tmpDir = join(root, 'tmp');
   }
 
-  static async open(root: string): Promise<FsBlobStore> {
-    const store = new FsBlobStore(root);
+  /** `probe`: see io-probe.ts (fault injection in tests). */
+  static async open(root: string, options: { probe?: IoProbe } = {}): Promise<FsBlobStore> {
+    const store = new FsBlobStore(root, options.probe);
     await mkdir(store.blobsDir, { recursive: true, mode: 0o700 });
     await mkdir(store.tmpDir, { recursive: true, mode: 0o700 });
     return store;
@@ -44,6 +46,7 @@ export class FsBlobStore implements BlobStore {
     const blobId = randomBytes(16).toString('hex');
     const tmpPath = join(this.tmpDir, `${blobId}.part`);
     const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    await probeAsync(this.probe, 'blob.create');
     const file = await open(tmpPath, 'wx', 0o600);
     let size = 0;
     try {
@@ -61,21 +64,31 @@ export class FsBlobStore implements BlobStore {
           batchBytes += chunk.length;
           if (batchBytes >= WRITE_BATCH_BYTES || performance.now() - batchStartedMs >= WRITE_BATCH_WAIT_MS) {
             if (writing) await writing;
-            writing = writeAll(file, batch);
+            writing = this.writeAll(file, batch);
             writing.catch(() => {}); // awaited below; this only avoids an unhandled rejection meanwhile
             batch = [];
             batchBytes = 0;
           }
         }
         if (writing) await writing;
-        if (batch.length > 0) await writeAll(file, batch);
+        if (batch.length > 0) await this.writeAll(file, batch);
+        await probeAsync(this.probe, 'blob.fsync');
         await file.sync();
       } finally {
         await file.close();
       }
+      await probeAsync(this.probe, 'blob.rename');
       const dir = await this.dirFor(blobId);
-      await rename(tmpPath, join(dir, blobId));
-      await syncDirectory(dir);
+      const path = join(dir, blobId);
+      await rename(tmpPath, path);
+      try {
+        await probeAsync(this.probe, 'blob.dirSync');
+        await syncDirectory(dir);
+      } catch (error) {
+        // In place but not known durable: not reported as written, so not left behind either.
+        await unlink(path).catch(() => {});
+        throw error;
+      }
       return { blobId, size };
     } catch (error) {
       await unlink(tmpPath).catch(() => {});
@@ -86,7 +99,7 @@ export class FsBlobStore implements BlobStore {
   read(blobId: string, start: number, end: number): Readable {
     if (!BLOB_ID.test(blobId)) return new Readable({ read() { this.destroy(new BlobNotFoundError(blobId)); } });
     if (end <= start) return new Readable({ read() { this.push(null); } });
-    return new BlobReadStream(this.pathOf(blobId), blobId, start, end);
+    return new BlobReadStream(this.pathOf(blobId), blobId, start, end, this.probe);
   }
 
   /**
@@ -96,6 +109,7 @@ export class FsBlobStore implements BlobStore {
    */
   async readBuffer(blobId: string, start: number, end: number): Promise<Buffer> {
     const path = this.pathOf(blobId);
+    await probeAsync(this.probe, 'blob.read');
     const out = Buffer.allocUnsafe(Math.max(0, end - start));
     let fd: number;
     try {
@@ -116,6 +130,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async delete(blobIds: readonly string[]): Promise<void> {
+    if (blobIds.length > 0) await probeAsync(this.probe, 'blob.delete');
     await Promise.all(
       blobIds.map((id) =>
         unlink(this.pathOf(id)).catch((error: NodeJS.ErrnoException) => {
@@ -152,6 +167,22 @@ export class FsBlobStore implements BlobStore {
     return removed;
   }
 
+  private async writeAll(file: FileHandle, buffers: Buffer[]): Promise<void> {
+    let total = 0;
+    for (const b of buffers) total += b.length;
+    let bytesWritten = 0;
+    if ((await probeAsync(this.probe, 'blob.write')) === 'short-write') {
+      bytesWritten = (await file.write(buffers[0]!, 0, Math.ceil(buffers[0]!.length / 2))).bytesWritten;
+    } else {
+      bytesWritten = (await file.writev(buffers)).bytesWritten;
+    }
+    while (bytesWritten < total) {
+      // A short write (rare on regular files): write what is left.
+      const rest = Buffer.concat(buffers).subarray(bytesWritten);
+      bytesWritten += (await file.write(rest)).bytesWritten;
+    }
+  }
+
   private pathOf(blobId: string): string {
     if (!BLOB_ID.test(blobId)) throw new BlobNotFoundError(blobId);
     return join(this.blobsDir, blobId.slice(0, 2), blobId.slice(2, 4), blobId);
@@ -183,7 +214,13 @@ class BlobReadStream extends Readable {
   private busy = false;
   private destroyedWhileBusy: (() => void) | undefined;
 
-  constructor(private readonly path: string, private readonly blobId: string, start: number, private readonly end: number) {
+  constructor(
+    private readonly path: string,
+    private readonly blobId: string,
+    start: number,
+    private readonly end: number,
+    private readonly probe: IoProbe | undefined,
+  ) {
     // Opened in the first _read, not in _construct: Node 20's async iterator never resumes a
     // highWaterMark-0 stream that has a _construct.
     super({ highWaterMark: 0 });
@@ -193,13 +230,15 @@ class BlobReadStream extends Readable {
   override _read(): void {
     if (this.fd !== undefined) return this.readChunk(this.fd);
     this.busy = true;
-    openFd(this.path, 'r', (error, fd) => {
-      this.busy = false;
-      if (!error) this.fd = fd;
-      if (this.destroyedWhileBusy) return this.destroyedWhileBusy();
-      if (error) return void this.destroy(error.code === 'ENOENT' ? new BlobNotFoundError(this.blobId) : error);
-      this.readChunk(fd);
-    });
+    probeAsync(this.probe, 'blob.read').then(() => openFd(this.path, 'r', (error, fd) => this.opened(error, fd)), (error: NodeJS.ErrnoException) => this.opened(error, -1));
+  }
+
+  private opened(error: NodeJS.ErrnoException | null, fd: number): void {
+    this.busy = false;
+    if (!error) this.fd = fd;
+    if (this.destroyedWhileBusy) return this.destroyedWhileBusy();
+    if (error) return void this.destroy(error.code === 'ENOENT' ? new BlobNotFoundError(this.blobId) : error);
+    this.readChunk(fd);
   }
 
   private readChunk(fd: number): void {
@@ -229,17 +268,6 @@ class BlobReadStream extends Readable {
     };
     if (this.busy) this.destroyedWhileBusy = finish;
     else finish();
-  }
-}
-
-async function writeAll(file: FileHandle, buffers: Buffer[]): Promise<void> {
-  let { bytesWritten } = await file.writev(buffers);
-  let total = 0;
-  for (const b of buffers) total += b.length;
-  while (bytesWritten < total) {
-    // A short write (rare on regular files): write what is left.
-    const rest = Buffer.concat(buffers).subarray(bytesWritten);
-    bytesWritten += (await file.write(rest)).bytesWritten;
   }
 }
 

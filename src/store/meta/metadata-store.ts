@@ -79,6 +79,8 @@ export interface ObjectAttributes {
   readonly headers: ObjectHeaders;
   readonly userMetadata: Readonly<Record<string, string>>;
   readonly storageClass: string;
+  /** An archived (GLACIER, DEEP_ARCHIVE) version restored by RestoreObject is readable until then. */
+  readonly restoredUntil?: Date;
   readonly checksum?: StoredChecksum;
   readonly parts?: readonly PartSummary[];
   readonly tags: readonly Tag[];
@@ -101,12 +103,19 @@ export interface NewVersion extends ObjectAttributes {
   readonly isDeleteMarker: boolean;
 }
 
-/** A conditional write, decided atomically against the key's current (latest) version. */
+/**
+ * A conditional write or delete, decided atomically (in the write's transaction) against the key's
+ * current version: its latest version unless that is a delete marker (then there is none).
+ */
 export interface WriteCondition {
-  /** `If-None-Match: *`: fail when a current, non-delete-marker version exists. */
-  readonly ifNoneMatch?: boolean;
-  /** `If-Match: etag` (unquoted): fail unless the current version has this ETag. */
+  /** `If-None-Match`: `*` fails when a current version exists; an (unquoted) ETag fails when it is the current one's. */
+  readonly ifNoneMatch?: string;
+  /** `If-Match`: `*` or an (unquoted) ETag; fails unless the current version exists (and has this ETag). */
   readonly ifMatch?: string;
+  /** `x-amz-if-match-last-modified-time` (deletes): fails unless the current version was modified this second. */
+  readonly ifMatchLastModified?: Date;
+  /** `x-amz-if-match-size` (deletes): fails unless the current version has this many bytes. */
+  readonly ifMatchSize?: number;
 }
 
 /** How a write's extents came to be. */
@@ -231,7 +240,74 @@ export type UploadEntry =
 export type BucketConfigKind =
   | 'tagging' | 'cors' | 'policy' | 'acl' | 'lifecycle' | 'website' | 'encryption'
   | 'ownership' | 'public-access-block' | 'object-lock' | 'notification' | 'logging'
-  | 'request-payment' | 'accelerate' | 'replication';
+  | 'request-payment' | 'accelerate' | 'replication'
+  | `${IdKeyedConfigFamily}:${string}`;
+
+/** Configuration families a bucket holds several of, one document each, kind `<family>:<id>`. */
+export type IdKeyedConfigFamily = 'analytics' | 'metrics' | 'inventory' | 'intelligent-tiering';
+
+export interface BucketConfigEntry {
+  readonly kind: BucketConfigKind;
+  readonly document: string;
+}
+
+/**
+ * Lifecycle: rows that may have become due, found through indexes on the date work becomes due
+ * (never a scan of the bucket). Pages follow the index order; `after` is the previous page's
+ * `next` ('' from the start).
+ */
+export interface LifecycleScan {
+  /**
+   * 'current': latest versions that are not delete markers, lastModified ≤ dueAtOrBefore.
+   * 'noncurrent': versions that stopped being the latest at or before dueAtOrBefore.
+   * 'lone-delete-marker': latest delete markers with no other version of their key, lastModified ≤ dueAtOrBefore.
+   */
+  readonly kind: 'current' | 'noncurrent' | 'lone-delete-marker';
+  /** Only keys that start with this. */
+  readonly prefix: string;
+  readonly dueAtOrBefore: Date;
+  readonly after: string;
+  readonly limit: number;
+}
+
+export interface LifecycleCandidate {
+  readonly key: string;
+  readonly versionId: string;
+  readonly isDeleteMarker: boolean;
+  readonly size: number;
+  readonly lastModified: Date;
+  readonly storageClass: string;
+  readonly tags: readonly Tag[];
+  /** 'noncurrent' scans: when a newer version replaced it. */
+  readonly noncurrentSince?: Date;
+  /** 'noncurrent' scans: how many noncurrent versions of the key are newer than this one. */
+  readonly newerNoncurrentVersions?: number;
+}
+
+export interface LifecyclePage<T> {
+  readonly items: readonly T[];
+  /** Pass as `after` for the next page; undefined when this page was the last. */
+  readonly next?: string;
+}
+
+/** The state a version must still be in for a background removal to apply (else it is skipped). */
+export interface ExpectedVersionState {
+  readonly isLatest: boolean;
+  readonly lastModified: Date;
+}
+
+export interface StorageUpdate {
+  readonly storageClass?: string;
+  readonly restoredUntil?: Date;
+}
+
+/** Where a job stands in its lease, seen by one would-be holder. */
+export interface LeaseState {
+  /** True when `holder` holds the lease until the requested time. */
+  readonly held: boolean;
+  /** A run was requested (requestJobRun) and not yet taken; taking the lease takes the request. */
+  readonly runRequested: boolean;
+}
 
 export interface MetadataStore {
   /** The account's users, access keys and identity policies, in the same database. */
@@ -264,8 +340,11 @@ export interface MetadataStore {
    * (If-Match on an absent key).
    */
   putVersion(version: NewVersion, condition?: WriteCondition, options?: WriteOptions): Promise<ReleaseResult>;
-  /** Permanently removes one version; the next newest becomes latest. Throws 'VersionNotFound'. */
-  deleteVersion(bucket: string, key: string, versionId: string): Promise<ReleaseResult & { deleted: ObjectVersion }>;
+  /**
+   * Permanently removes one version; the next newest becomes latest. Throws 'VersionNotFound', or
+   * what `condition` (checked first, against the key's current version) fails with.
+   */
+  deleteVersion(bucket: string, key: string, versionId: string, condition?: WriteCondition): Promise<ReleaseResult & { deleted: ObjectVersion }>;
   /** Replaces the tag set of one version (latest when versionId is omitted). Throws 'VersionNotFound'. */
   putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[]): Promise<ObjectVersion>;
   /** Latest, non-delete-marker versions in UTF-8 byte order of key; O(page) whatever the bucket holds. */
@@ -299,6 +378,38 @@ export interface MetadataStore {
   /** Removes the upload and releases all its parts. Throws 'UploadNotFound'. */
   abortUpload(bucket: string, uploadId: string): Promise<ReleaseResult>;
 
+  // ---- configurations a bucket holds several of ----
+  /**
+   * `<family>:<id>` configurations of one bucket in kind order (byte order of the id), strictly
+   * after `afterKind` ('' from the start), at most `limit`.
+   */
+  listBucketConfigs(bucket: string, family: IdKeyedConfigFamily, afterKind: string, limit: number): Promise<BucketConfigEntry[]>;
+
+  // ---- lifecycle (jobs/lifecycle) ----
+  /** One page of rows that may be due (see LifecycleScan); cost O(page) through an index. */
+  findLifecycleCandidates(bucket: string, scan: LifecycleScan): Promise<LifecyclePage<LifecycleCandidate>>;
+  /** Multipart uploads of keys starting with `prefix` initiated at or before `initiatedAtOrBefore`, oldest first. */
+  findStaleUploads(bucket: string, scan: { prefix: string; initiatedAtOrBefore: Date; after: string; limit: number }): Promise<LifecyclePage<MultipartUpload>>;
+  /**
+   * Atomically, if the version still exists in the `expected` state: removes it (`replacement`
+   * absent; the next newest becomes latest) or makes `replacement` (a delete marker) the latest
+   * version of its key, replacing a version with the same id. `applied` false: nothing changed.
+   */
+  removeVersionIf(bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion): Promise<ReleaseResult & { applied: boolean }>;
+  /** Records a lifecycle transition or a restore of an archived version. Throws 'VersionNotFound'. */
+  updateVersionStorage(bucket: string, key: string, versionId: string, update: StorageUpdate): Promise<void>;
+
+  // ---- background jobs ----
+  /**
+   * Takes or renews the lease `name` for `holder` until `until` if it is free, expired (at `now`)
+   * or already this holder's. A holder that gets it also takes a pending run request.
+   */
+  acquireLease(name: string, holder: string, now: Date, until: Date): Promise<LeaseState>;
+  /** Gives the lease up if `holder` holds it. */
+  releaseLease(name: string, holder: string): Promise<void>;
+  /** Asks whoever holds (or next takes) the lease `name` to run at once. */
+  requestJobRun(name: string): Promise<void>;
+
   // ---- housekeeping ----
   /** Of the given blob ids, the ones some version or part references. */
   referencedBlobs(blobIds: readonly string[]): Promise<Set<string>>;
@@ -315,6 +426,18 @@ export type StoreErrorCode =
   | 'UploadNotFound'
   | 'PreconditionFailed'
   | 'ConditionalConflict';
+
+/**
+ * A write whose commit ran but could not be made durable (the fsync after it failed): it may be
+ * visible, and may or may not survive a crash. Callers must keep the blobs it references (the
+ * start-up collector removes them if the write did not survive) and answer a failure.
+ */
+export class CommitUncertainError extends Error {
+  constructor(cause: unknown) {
+    super(`the commit could not be made durable: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'CommitUncertainError';
+  }
+}
 
 /** The one error a store throws for an expected condition; ops/translate-error.ts maps it to S3. */
 export class StoreError extends Error {

@@ -12,7 +12,8 @@
  * outcome is unknown: the state after restart must be the state after the last acknowledged
  * operation, or the state after the one in flight.
  *
- * COFFER_CRASH_SEED=<n> replays a run's choices (the kill moment still depends on timing).
+ * COFFER_CRASH_SEED=<n> replays a run's choices (the kill moment still depends on timing);
+ * COFFER_CRASH_ROUNDS=<n> runs more rounds (`npm run crash`: 100) than CI's short version.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,20 +30,25 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { startChildServer, type ChildServer } from '../../helpers/child-server.js';
+import { prng } from '../../helpers/prng.js';
 import { ROOT_KEYS } from '../../helpers/start-server.js';
 import { decodeManifest } from '../../../src/store/meta/sqlite/rows.js';
 
-const ROUNDS = 4;
+const ROUNDS = Number(process.env.COFFER_CRASH_ROUNDS ?? 4);
+/** A restart (TypeScript compiled by tsx, start-up collection) can take long on a loaded machine. */
+const START_TIMEOUT_MS = 120_000;
 const WORKERS = 8;
 const KEYS_PER_WORKER = 3;
 const MiB = 1024 * 1024;
@@ -50,18 +56,6 @@ const PLAIN = 'crash-plain';
 const VERSIONED = 'crash-versioned';
 
 const seed = Number(process.env.COFFER_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-/** mulberry32: a small seeded PRNG. */
-function prng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---- contents: derived from a tag (key + generation + part), so they can be regenerated ----
 
@@ -89,15 +83,17 @@ function multipartEtag(content: Content): string {
 
 // ---- the model of what was acknowledged ----
 
-interface Stored { readonly content: Content; readonly etag: string }
+/** An object's bytes (as pieces), ETag and tag set (`k=v&…` in key order, '' for none). */
+interface Stored { readonly content: Content; readonly etag: string; readonly tags: string }
 interface Version { readonly versionId: string; readonly marker: boolean; readonly stored?: Stored }
-interface OpenUpload { readonly uploadId: string; readonly key: string; readonly parts: Map<number, { piece: Piece; etag: string }> }
+interface OpenUpload { readonly uploadId: string; readonly key: string; readonly tags: string; readonly parts: Map<number, { piece: Piece; etag: string }> }
 
 /** What a worker's unanswered request would have changed, had it committed. */
 type InFlight =
   | { kind: 'plain'; key: string; next: Stored | undefined; completes?: string }
   | { kind: 'version'; key: string; next: { marker: boolean; stored?: Stored } }
   | { kind: 'dropVersion'; key: string; versionId: string }
+  | { kind: 'versionTags'; key: string; versionId: string; tags: string }
   | { kind: 'createUpload'; key: string }
   | { kind: 'part'; uploadId: string; partNumber: number; piece: Piece; etag: string }
   | { kind: 'abort'; uploadId: string };
@@ -125,7 +121,7 @@ async function start(dataDir: string): Promise<ChildServer> {
   return startChildServer(['--address', '127.0.0.1:0', '--data-dir', dataDir], {
     COFFER_ACCESS_KEY_ID: ROOT_KEYS.accessKeyId,
     COFFER_SECRET_ACCESS_KEY: ROOT_KEYS.secretAccessKey,
-  });
+  }, { startTimeoutMs: START_TIMEOUT_MS });
 }
 
 test(`Crash.SIGKILL during a concurrent workload, ${ROUNDS} rounds: every acknowledged write survives exactly; nothing half-done is visible or left behind (seed ${seed})`, async (t) => {
@@ -136,6 +132,7 @@ test(`Crash.SIGKILL during a concurrent workload, ${ROUNDS} rounds: every acknow
     id, plain: new Map(), versions: new Map(), uploads: new Map(), gen: 0,
   }));
   const stats = { acked: 0, unknown: 0, applied: 0 };
+  const restartMs: number[] = [];
 
   let server = await start(dataDir);
   let s3 = clientFor(server);
@@ -157,7 +154,9 @@ test(`Crash.SIGKILL during a concurrent workload, ${ROUNDS} rounds: every acknow
     s3.destroy();
     assert.deepEqual(failures, [], `round ${round} (seed ${seed}): requests refused before the kill`);
 
+    const restartAt = Date.now();
     server = await start(dataDir);
+    restartMs.push(Date.now() - restartAt);
     s3 = clientFor(server);
     await checkDataDir(dataDir, `after round ${round} (seed ${seed})`);
     await verify(s3, workers, `round ${round} (seed ${seed})`, stats);
@@ -165,7 +164,9 @@ test(`Crash.SIGKILL during a concurrent workload, ${ROUNDS} rounds: every acknow
   s3.destroy();
   assert.equal(await server.stop('SIGTERM'), 0);
   await checkDataDir(dataDir, `after a clean stop (seed ${seed})`);
-  t.diagnostic(`acknowledged ${stats.acked}, unanswered at a kill ${stats.unknown}, of which found applied ${stats.applied}`);
+  t.diagnostic(`${ROUNDS} rounds: acknowledged ${stats.acked}, unanswered at a kill ${stats.unknown}, of which found applied ${stats.applied}`);
+  const sorted = restartMs.sort((a, b) => a - b);
+  t.diagnostic(`restart to serving: median ${sorted[sorted.length >> 1]} ms, max ${sorted[sorted.length - 1]} ms (child through tsx)`);
   assert.ok(stats.acked > 50, `the workload did something: ${JSON.stringify(stats)}`);
 });
 
@@ -177,6 +178,14 @@ async function runWorker(
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const size = () => (random() < 0.1 ? Math.floor(random() * 2 * MiB) : Math.floor(random() * 64 * 1024));
   const tag = (key: string, part = 0) => `${key}#${w.id}.${++w.gen}.${part}`;
+  /** A tag set for a write: none half of the time, else one or two tags naming this generation. */
+  const tagSet = (): string => {
+    if (random() < 0.5) return '';
+    const set = [`g=${w.gen}`];
+    if (random() < 0.5) set.push(`w=${w.id}`);
+    return set.join('&');
+  };
+  const tagging = (tags: string) => (tags === '' ? undefined : tags);
 
   const step = async (): Promise<void> => {
     const roll = random();
@@ -184,12 +193,22 @@ async function runWorker(
       // PutObject (a fresh key or an overwrite)
       const key = pick(plainKeys(w.id));
       const content = [{ tag: tag(key), size: size() }];
-      const etag = quoted(md5(bytesOf(content)));
-      w.inFlight = { kind: 'plain', key, next: { content, etag } };
-      const out = await s3.send(new PutObjectCommand({ Bucket: PLAIN, Key: key, Body: bytesOf(content) }));
-      assert.equal(out.ETag, etag);
-      w.plain.set(key, { content, etag });
-    } else if (roll < 0.38) {
+      const stored = { content, etag: quoted(md5(bytesOf(content))), tags: tagSet() };
+      w.inFlight = { kind: 'plain', key, next: stored };
+      const out = await s3.send(new PutObjectCommand({ Bucket: PLAIN, Key: key, Body: bytesOf(content), Tagging: tagging(stored.tags) }));
+      assert.equal(out.ETag, stored.etag);
+      w.plain.set(key, stored);
+    } else if (roll < 0.34) {
+      // PutObjectTagging on an existing object: replaces its tag set, bytes untouched
+      const keys = plainKeys(w.id).filter((k) => w.plain.get(k));
+      if (keys.length === 0) return;
+      const key = pick(keys);
+      ++w.gen;
+      const next = { ...w.plain.get(key)!, tags: tagSet() };
+      w.inFlight = { kind: 'plain', key, next };
+      await s3.send(new PutObjectTaggingCommand({ Bucket: PLAIN, Key: key, Tagging: { TagSet: tagList(next.tags) } }));
+      w.plain.set(key, next);
+    } else if (roll < 0.4) {
       const key = pick(plainKeys(w.id));
       w.inFlight = { kind: 'plain', key, next: undefined };
       await s3.send(new DeleteObjectCommand({ Bucket: PLAIN, Key: key }));
@@ -202,7 +221,8 @@ async function runWorker(
       const to = pick(plainKeys(w.id).filter((k) => k !== from));
       const source = w.plain.get(from)!;
       // The copy is a single-part object: its ETag is the MD5 of the bytes, whatever the source's.
-      const copied = { content: source.content, etag: quoted(md5(bytesOf(source.content))) };
+      // The tags come along (TaggingDirective COPY, the default).
+      const copied = { content: source.content, etag: quoted(md5(bytesOf(source.content))), tags: source.tags };
       w.inFlight = { kind: 'plain', key: to, next: copied };
       const out = await s3.send(new CopyObjectCommand({ Bucket: PLAIN, Key: to, CopySource: `${PLAIN}/${encodeURIComponent(from)}` }));
       assert.equal(out.CopyObjectResult?.ETag, copied.etag);
@@ -211,13 +231,24 @@ async function runWorker(
       // PutObject into the versioned bucket
       const key = pick(versionedKeys(w.id));
       const content = [{ tag: tag(key), size: size() }];
-      const stored = { content, etag: quoted(md5(bytesOf(content))) };
+      const stored = { content, etag: quoted(md5(bytesOf(content))), tags: tagSet() };
       w.inFlight = { kind: 'version', key, next: { marker: false, stored } };
-      const out = await s3.send(new PutObjectCommand({ Bucket: VERSIONED, Key: key, Body: bytesOf(content) }));
+      const out = await s3.send(new PutObjectCommand({ Bucket: VERSIONED, Key: key, Body: bytesOf(content), Tagging: tagging(stored.tags) }));
       assert.equal(out.ETag, stored.etag);
       assert.ok(out.VersionId);
       versionsOf(w, key).push({ versionId: out.VersionId, marker: false, stored });
-    } else if (roll < 0.74) {
+    } else if (roll < 0.71) {
+      // PutObjectTagging on one version (not necessarily the latest)
+      const key = pick(versionedKeys(w.id));
+      const versions = versionsOf(w, key).filter((v) => !v.marker);
+      if (versions.length === 0) return;
+      const target = pick(versions);
+      ++w.gen;
+      const tags = tagSet();
+      w.inFlight = { kind: 'versionTags', key, versionId: target.versionId, tags };
+      await s3.send(new PutObjectTaggingCommand({ Bucket: VERSIONED, Key: key, VersionId: target.versionId, Tagging: { TagSet: tagList(tags) } }));
+      versionsOf(w, key)[versionsOf(w, key).indexOf(target)] = { ...target, stored: { ...target.stored!, tags } };
+    } else if (roll < 0.76) {
       // DeleteObject in the versioned bucket: a delete marker
       const key = pick(versionedKeys(w.id));
       w.inFlight = { kind: 'version', key, next: { marker: true } };
@@ -241,9 +272,10 @@ async function runWorker(
     } else {
       // A multipart upload: 1–3 parts (all but the last 5 MiB); mostly completed, sometimes left open.
       const key = pick(plainKeys(w.id));
+      const tags = tagSet();
       w.inFlight = { kind: 'createUpload', key };
-      const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: PLAIN, Key: key }));
-      const upload: OpenUpload = { uploadId: created.UploadId!, key, parts: new Map() };
+      const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: PLAIN, Key: key, Tagging: tagging(tags) }));
+      const upload: OpenUpload = { uploadId: created.UploadId!, key, tags, parts: new Map() };
       w.uploads.set(upload.uploadId, upload);
       w.inFlight = undefined;
       stats.acked++;
@@ -261,7 +293,7 @@ async function runWorker(
       }
       if (random() < 0.15 || state.killed) return; // left open
       const content = [...upload.parts.values()].map((p) => p.piece);
-      const stored = { content, etag: multipartEtag(content) };
+      const stored = { content, etag: multipartEtag(content), tags: upload.tags };
       w.inFlight = { kind: 'plain', key, next: stored, completes: upload.uploadId };
       const out = await s3.send(new CompleteMultipartUploadCommand({
         Bucket: PLAIN, Key: key, UploadId: upload.uploadId,
@@ -297,24 +329,38 @@ function versionsOf(w: WorkerModel, key: string): Version[] {
 
 // ---- verification after a restart ----
 
-async function getBytes(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<{ bytes: Buffer; etag: string } | undefined> {
+interface Observed { readonly bytes: Buffer; readonly etag: string; readonly tags: string }
+
+/** `k=v&…` (the model's form of a tag set) as the SDK's TagSet, and back. */
+function tagList(tags: string): Array<{ Key: string; Value: string }> {
+  return tags === '' ? [] : tags.split('&').map((pair) => {
+    const [Key, Value] = pair.split('=') as [string, string];
+    return { Key, Value };
+  });
+}
+const tagString = (set: ReadonlyArray<{ Key?: string; Value?: string }>) =>
+  set.map((t) => `${t.Key}=${t.Value}`).sort().join('&');
+
+async function getBytes(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<Observed | undefined> {
   try {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-    return { bytes: Buffer.from(await out.Body!.transformToByteArray()), etag: out.ETag! };
+    const bytes = Buffer.from(await out.Body!.transformToByteArray());
+    const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: out.VersionId ?? versionId }));
+    return { bytes, etag: out.ETag!, tags: tagString(tagging.TagSet ?? []) };
   } catch (error) {
     if ((error as Error).name === 'NoSuchKey') return undefined;
     throw error;
   }
 }
 
-function matches(observed: { bytes: Buffer; etag: string } | undefined, expected: Stored | undefined): boolean {
+function matches(observed: Observed | undefined, expected: Stored | undefined): boolean {
   if (!observed || !expected) return observed === expected;
-  return observed.etag === expected.etag && observed.bytes.equals(bytesOf(expected.content));
+  return observed.etag === expected.etag && observed.tags === expected.tags && observed.bytes.equals(bytesOf(expected.content));
 }
 
-function describe(observed: { bytes: Buffer; etag: string } | undefined): string {
+function describe(observed: Observed | undefined): string {
   if (!observed) return 'absent';
-  return `${observed.bytes.length} bytes, etag ${observed.etag}, starting ${JSON.stringify(observed.bytes.subarray(0, 40).toString('latin1'))}`;
+  return `${observed.bytes.length} bytes, etag ${observed.etag}, tags '${observed.tags}', starting ${JSON.stringify(observed.bytes.subarray(0, 40).toString('latin1'))}`;
 }
 
 async function verify(s3: S3Client, workers: WorkerModel[], label: string, stats: { applied: number }): Promise<void> {
@@ -377,13 +423,22 @@ async function verify(s3: S3Client, workers: WorkerModel[], label: string, stats
       const top = model[model.length - 1];
       assert.deepEqual(observed.filter((v) => v.latest).map((v) => v.versionId), top ? [top.versionId] : [],
         `${label}: ${VERSIONED}/${key}: the latest is not the newest acknowledged version`);
-      for (const version of model) {
+      for (const [index, version] of model.entries()) {
         if (version.marker) continue;
         const got = await getBytes(s3, VERSIONED, key, version.versionId);
+        if (!matches(got, version.stored) && flight?.kind === 'versionTags' && flight.versionId === version.versionId) {
+          const retagged = { ...version.stored!, tags: flight.tags };
+          if (matches(got, retagged)) {
+            model[index] = { ...version, stored: retagged };
+            stats.applied++;
+            continue;
+          }
+        }
         assert.ok(matches(got, version.stored), `${label}: ${VERSIONED}/${key}?versionId=${version.versionId} is ${describe(got)}`);
       }
+      const newest = model[model.length - 1]; // (its tags may have just been found retagged)
       const latest = await getBytes(s3, VERSIONED, key);
-      assert.ok(matches(latest, top && !top.marker ? top.stored : undefined), `${label}: ${VERSIONED}/${key} (latest) is ${describe(latest)}`);
+      assert.ok(matches(latest, newest && !newest.marker ? newest.stored : undefined), `${label}: ${VERSIONED}/${key} (latest) is ${describe(latest)}`);
     }
   }
 

@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
+  UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
@@ -180,5 +185,118 @@ describe('conditional writes', () => {
     const fresh = await client.send(new CopyObjectCommand({ Bucket: o.bucket, Key: 'fresh', CopySource: `${o.bucket}/${o.key}`, IfNoneMatch: '*' }));
     assert.equal(fresh.$metadata.httpStatusCode, 200);
     await expectS3Error(client.send(new CopyObjectCommand({ Bucket: o.bucket, Key: 'absent', CopySource: `${o.bucket}/${o.key}`, IfMatch: o.etag })), 'NoSuchKey', 404);
+  });
+});
+
+const PRECONDITION_MESSAGE = 'At least one of the pre-conditions you specified did not hold';
+
+async function bodyOf(bucket: string, key: string): Promise<string> {
+  return (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+}
+
+describe('conditional writes with ETag values', () => {
+  it('PutObject.ifNoneMatchEtag', async () => {
+    const o = await objectWith('one');
+    await expectS3Error(client.send(new PutObjectCommand({ Bucket: o.bucket, Key: o.key, Body: 'two', IfNoneMatch: o.etag })), 'PreconditionFailed', 412, PRECONDITION_MESSAGE);
+    assert.equal(await bodyOf(o.bucket, o.key), 'one');
+    const other = await client.send(new PutObjectCommand({ Bucket: o.bucket, Key: o.key, Body: 'three', IfNoneMatch: '"0123456789abcdef0123456789abcdef"' }));
+    assert.equal(other.$metadata.httpStatusCode, 200);
+    assert.equal(await bodyOf(o.bucket, o.key), 'three');
+    const absent = await client.send(new PutObjectCommand({ Bucket: o.bucket, Key: 'absent', Body: 'new', IfNoneMatch: o.etag }));
+    assert.equal(absent.$metadata.httpStatusCode, 200);
+  });
+
+  it('PutObject.ifMatchStar', async () => {
+    const bucket = await server.newBucket('cw');
+    await expectS3Error(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', IfMatch: '*' })), 'NoSuchKey', 404, 'The specified key does not exist.');
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'one' }));
+    const ok = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'two', IfMatch: '*' }));
+    assert.equal(ok.$metadata.httpStatusCode, 200);
+    assert.equal(await bodyOf(bucket, 'k'), 'two');
+  });
+
+  it('CompleteMultipartUpload.ifNoneMatchEtag', async () => {
+    const o = await objectWith('existing');
+    const complete = async (ifNoneMatch: string) => {
+      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: o.bucket, Key: o.key }));
+      const part = await client.send(new UploadPartCommand({ Bucket: o.bucket, Key: o.key, UploadId, PartNumber: 1, Body: 'multipart' }));
+      return client.send(new CompleteMultipartUploadCommand({ Bucket: o.bucket, Key: o.key, UploadId, IfNoneMatch: ifNoneMatch, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+    };
+    await expectS3Error(complete(o.etag), 'PreconditionFailed', 412, PRECONDITION_MESSAGE);
+    assert.equal(await bodyOf(o.bucket, o.key), 'existing');
+    const done = await complete('"0123456789abcdef0123456789abcdef"');
+    assert.equal(done.$metadata.httpStatusCode, 200);
+    assert.equal(await bodyOf(o.bucket, o.key), 'multipart');
+  });
+});
+
+describe('conditional deletes', () => {
+  it('DeleteObject.ifMatch', async () => {
+    const o = await objectWith('keep');
+    await expectS3Error(client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatch: '"0123456789abcdef0123456789abcdef"' })), 'PreconditionFailed', 412, PRECONDITION_MESSAGE);
+    assert.equal(await bodyOf(o.bucket, o.key), 'keep');
+    const deleted = await client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatch: o.etag }));
+    assert.equal(deleted.$metadata.httpStatusCode, 204);
+    await expectS3Error(client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: o.key })), 'NotFound', 404);
+    await expectS3Error(client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatch: '*' })), 'NoSuchKey', 404, 'The specified key does not exist.');
+  });
+
+  it('DeleteObject.ifMatchLastModifiedTime', async () => {
+    const o = await objectWith('keep');
+    await expectS3Error(client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatchLastModifiedTime: new Date(o.lastModified.getTime() - HOUR) })), 'PreconditionFailed', 412, PRECONDITION_MESSAGE);
+    assert.equal(await bodyOf(o.bucket, o.key), 'keep');
+    const deleted = await client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatchLastModifiedTime: o.lastModified }));
+    assert.equal(deleted.$metadata.httpStatusCode, 204);
+    await expectS3Error(client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: o.key })), 'NotFound', 404);
+  });
+
+  it('DeleteObject.ifMatchSize', async () => {
+    const o = await objectWith('12345');
+    await expectS3Error(client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatchSize: 4 })), 'PreconditionFailed', 412, PRECONDITION_MESSAGE);
+    await expectS3Error(client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatch: o.etag, IfMatchSize: 6 })), 'PreconditionFailed', 412);
+    assert.equal(await bodyOf(o.bucket, o.key), '12345');
+    const deleted = await client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatch: o.etag, IfMatchSize: 5 }));
+    assert.equal(deleted.$metadata.httpStatusCode, 204);
+  });
+
+  it('DeleteObject.ifMatchVersionedMakesMarkerOnlyWhenMet', async () => {
+    const o = await objectWith('v1');
+    await client.send(new PutBucketVersioningCommand({ Bucket: o.bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    await expectS3Error(client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatch: '"0123456789abcdef0123456789abcdef"' })), 'PreconditionFailed', 412);
+    assert.equal(await bodyOf(o.bucket, o.key), 'v1');
+    const marker = await client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatch: o.etag }));
+    assert.equal(marker.DeleteMarker, true);
+  });
+
+  it('DeleteObjects.conditionsPerKey', async () => {
+    const bucket = await server.newBucket('cdel', { keys: ['etag-ok', 'etag-bad', 'size-ok', 'size-bad', 'time-ok', 'time-bad'] });
+    const heads = new Map<string, { etag: string; modified: Date }>();
+    for (const key of ['etag-ok', 'time-ok', 'time-bad']) {
+      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      heads.set(key, { etag: head.ETag!, modified: head.LastModified! });
+    }
+    const result = await client.send(new DeleteObjectsCommand({
+      Bucket: bucket,
+      Delete: {
+        Objects: [
+          { Key: 'etag-ok', ETag: heads.get('etag-ok')!.etag },
+          { Key: 'etag-bad', ETag: '"0123456789abcdef0123456789abcdef"' },
+          { Key: 'size-ok', Size: 'size-ok'.length },
+          { Key: 'size-bad', Size: 1 },
+          { Key: 'time-ok', LastModifiedTime: heads.get('time-ok')!.modified },
+          { Key: 'time-bad', LastModifiedTime: new Date(heads.get('time-bad')!.modified.getTime() - HOUR) },
+          { Key: 'absent', ETag: '"0123456789abcdef0123456789abcdef"' },
+        ],
+      },
+    }));
+    assert.deepEqual((result.Deleted ?? []).map((d) => d.Key).sort(), ['etag-ok', 'size-ok', 'time-ok']);
+    const errors = (result.Errors ?? []).map((e) => `${e.Key} ${e.Code} ${e.Message}`).sort();
+    assert.deepEqual(errors, [
+      'absent NoSuchKey The specified key does not exist.',
+      `etag-bad PreconditionFailed ${PRECONDITION_MESSAGE}`,
+      `size-bad PreconditionFailed ${PRECONDITION_MESSAGE}`,
+      `time-bad PreconditionFailed ${PRECONDITION_MESSAGE}`,
+    ]);
+    for (const key of ['etag-bad', 'size-bad', 'time-bad']) assert.equal(await bodyOf(bucket, key), key);
   });
 });

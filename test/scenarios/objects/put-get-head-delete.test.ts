@@ -205,6 +205,15 @@ describe('objects: put, get, head, delete', () => {
     assert.equal(got.ContentEncoding, 'identity');
   });
 
+  test('GetObject.response-* with control or non-Latin-1 characters → 400 InvalidArgument', async () => {
+    const bucket = await server.newBucket('overrides', { keys: ['k'] });
+    for (const [param, value] of [['ResponseContentType', 'text/plain\r\nx-injected: 1'], ['ResponseContentDisposition', 'a\nb'], ['ResponseCacheControl', 'a\u0000b'], ['ResponseContentLanguage', 'en\u2028x']] as const) {
+      await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', [param]: value })), 'InvalidArgument', 400, 'Header value cannot be represented using ISO-8859-1.');
+    }
+    const ok = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', ResponseContentDisposition: 'attachment; filename="caf\u00e9.txt"' }));
+    assert.equal(ok.$metadata.httpStatusCode, 200);
+  });
+
   test('GetObject.Range → 206 with Content-Range', async () => {
     const bucket = await server.newBucket('range');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: '0123456789' }));

@@ -13,23 +13,9 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
-import { errorCode, rawRequest, signV4 } from '../../helpers/raw-request.js';
+import { errorCode, rawRequest, rawSocket, signV4 } from '../../helpers/raw-request.js';
 import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 import { messageOf } from '../../helpers/xml-text.js';
-
-/** Writes raw bytes and collects the response until the server closes (or `timeoutMs`). */
-function rawSocket(endpoint: string, bytes: string | Buffer, timeoutMs = 5000): Promise<string> {
-  const url = new URL(endpoint);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(url.port), url.hostname);
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => { socket.destroy(); resolve(Buffer.concat(chunks).toString('utf8')); }, timeoutMs);
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', (error) => { clearTimeout(timer); reject(error); });
-    socket.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks).toString('utf8')); });
-    socket.write(bytes);
-  });
-}
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -20,6 +20,12 @@ async function tempDir(): Promise<string> {
 }
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
+/** The whole start-up banner (it may arrive in several chunks after the endpoint line). */
+async function banner(server: { stdout(): string }): Promise<string> {
+  for (let i = 0; i < 100 && !server.stdout().includes(' s3 ls'); i++) await new Promise((r) => setTimeout(r, 20));
+  return server.stdout();
+}
+
 function client(endpoint: string, accessKeyId: string, secretAccessKey: string, region = 'us-east-1'): S3Client {
   return new S3Client({ endpoint, region, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } });
 }
@@ -40,7 +46,7 @@ describe('server: the CLI as a child process', () => {
       assert.ok(port > 0 && port !== 9000, `a real ephemeral port: ${server.endpoint}`);
       const saved = JSON.parse(await readFile(join(dataDir, 'root-credentials.json'), 'utf8')) as { accessKeyId: string; secretAccessKey: string };
       assert.equal((await stat(join(dataDir, 'root-credentials.json'))).mode & 0o777, 0o600);
-      const out = server.stdout();
+      const out = await banner(server);
       assert.ok(out.includes(saved.accessKeyId) && out.includes(saved.secretAccessKey));
       assert.ok(out.includes(`export AWS_ACCESS_KEY_ID=${saved.accessKeyId} AWS_SECRET_ACCESS_KEY=${saved.secretAccessKey} AWS_DEFAULT_REGION=us-east-1`));
       assert.ok(out.includes(`aws --endpoint-url ${server.endpoint} s3 ls`));
@@ -78,7 +84,10 @@ describe('server: the CLI as a child process', () => {
       // The same data dir again: the saved keys are reused and the object survived.
       const again = await startChildServer(['--address', '127.0.0.1:0', '--data-dir', dataDir]);
       try {
-        assert.ok(!again.stdout().includes('generated'));
+        const printed = await banner(again);
+        assert.ok(!printed.includes('generated'));
+        assert.ok(!printed.includes(saved.secretAccessKey), 'the secret is printed only when generated');
+        assert.ok(printed.includes(`SecretAccessKey: <in ${join(dataDir, 'root-credentials.json')}>`));
         const s3b = client(again.endpoint, saved.accessKeyId, saved.secretAccessKey);
         const got = await s3b.send(new GetObjectCommand({ Bucket: bucket, Key: 'slow' }));
         assert.equal((await got.Body!.transformToByteArray()).length, body.length);
@@ -99,6 +108,9 @@ describe('server: the CLI as a child process', () => {
     });
     try {
       assert.match(server.stdout(), /\(region eu-central-1, data in /);
+      const printed = await banner(server);
+      assert.ok(!printed.includes('env-root-secret-0123456789'), 'a secret from the environment is not printed');
+      assert.ok(printed.includes('AWS_SECRET_ACCESS_KEY="$COFFER_SECRET_ACCESS_KEY"'));
       await assert.rejects(stat(join(dataDir, 'root-credentials.json')), { code: 'ENOENT' });
       assert.ok((await readdir(dataDir)).includes('metadata.sqlite'));
       const s3 = client(server.endpoint, 'ENVROOTKEY', 'env-root-secret-0123456789', 'eu-central-1');
@@ -123,6 +135,28 @@ describe('server: the CLI as a child process', () => {
     await rm(dataDir, { recursive: true, force: true });
     assert.equal(child.status, 1);
     assert.equal(child.stderr.trim(), `coffer: cannot start: ${usersFile}: expected {"users": [...]}`);
+  });
+
+  test('CLI.readOnlyDataDir: one line naming the read-only file system, exit code 1', async (t) => {
+    const mountPoint = await tempDir();
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', mountPoint], { encoding: 'utf8' });
+    if (mounted.status !== 0) {
+      t.skip(`needs a read-only mount (mount -t tmpfs -o ro): ${mounted.stderr.trim() || mounted.error?.message}`);
+      return;
+    }
+    try {
+      const dataDir = join(mountPoint, 'data');
+      const child = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--address', '127.0.0.1:0', '--data-dir', dataDir], {
+        cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+        env: { ...process.env, COFFER_ACCESS_KEY_ID: '', COFFER_SECRET_ACCESS_KEY: '' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.equal(child.status, 1);
+      assert.equal(child.stderr.trim(), `coffer: cannot start: data dir ${dataDir} is not usable: ${mountPoint} is on a read-only file system`);
+    } finally {
+      spawnSync('umount', [mountPoint]);
+    }
   });
 
   test('CLI.--users file: users own separate buckets and are denied each other’s', async () => {

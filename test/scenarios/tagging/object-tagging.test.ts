@@ -50,6 +50,13 @@ describe('object tagging', () => {
       'BadRequest', 400, 'Object tags cannot be greater than 10');
   });
 
+  test('PutObject.taggingHeaderNameWithoutValue', async () => {
+    const b = await bucket();
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'o', Body: 'x', Tagging: 'foo=bar&bar' }));
+    const got = await s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'o' }));
+    assert.deepEqual(got.TagSet, [{ Key: 'foo', Value: 'bar' }, { Key: 'bar', Value: '' }]);
+  });
+
   test('GetObject.noTagCountWithoutTags', async () => {
     const b = await bucket();
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'o', Body: 'x' }));

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 import { errorHeaders } from './helpers.js';
+import { prng } from '../../helpers/prng.js';
 
 /** S3's versioning semantics, written down independently of Coffer: versions per key, newest first. */
 interface ModelVersion {
@@ -19,18 +20,6 @@ interface ModelVersion {
   readonly body: string;
 }
 type State = 'Unversioned' | 'Enabled' | 'Suspended';
-
-/** mulberry32: a small seeded PRNG so a failure replays exactly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.VERSIONING_MODEL_SEED ?? 20240605);
 const STEPS = Number(process.env.VERSIONING_MODEL_STEPS ?? 300);
@@ -46,7 +35,7 @@ describe('versioning model', () => {
   after(() => server.stop());
 
   test(`Versioning.randomOperationsMatchModel (seed ${SEED}, ${STEPS} steps)`, async () => {
-    const random = rng(SEED);
+    const random = prng(SEED);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
     const bucket = uniqueBucket('model');
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));

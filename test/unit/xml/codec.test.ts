@@ -34,3 +34,10 @@ test('parseXml: entities are not expanded and DOCTYPEs are refused', () => {
 test('parseXml: numeric character references decode (S3 writes \\r in keys as &#13;)', () => {
   assert.deepEqual(parseXml('<a><b>x&#13;y&#x41;</b></a>'), { a: { b: 'x\ryA' } });
 });
+
+test('parseXml: only XML\'s five entities and references to XML characters (no HTML entities)', () => {
+  assert.deepEqual(parseXml('<a><b>&lt;&gt;&amp;&quot;&apos;&#9;&#xE9;</b></a>'), { a: { b: '<>&"\'\t\u00e9' } });
+  for (const bad of ['&nbsp;', '&copy;', '&eacute;', '&#0;', '&#x1;', '&#xFFFE;', '&#1114112;', '&amp', '& ', '&;']) {
+    assert.throws(() => parseXml(`<a><b>x${bad}y</b></a>`), { code: 'MalformedXML' }, bad);
+  }
+});

@@ -98,6 +98,28 @@ CREATE TABLE blobs (
 `;
 
 /**
+ * Lifecycle (jobs/lifecycle) finds due rows through indexes on the date work becomes due — never
+ * a scan of the bucket. `noncurrent_since` is when a newer version replaced a version (NULL while
+ * it is the latest), filled for existing rows from each version's successor. Background jobs
+ * hold a lease row so that one gateway at a time runs them.
+ */
+const LIFECYCLE_V2 = `
+ALTER TABLE versions ADD COLUMN noncurrent_since bigint;
+UPDATE versions v SET noncurrent_since = (SELECT min(n.last_modified) FROM versions n
+  WHERE n.bucket = v.bucket AND n.key = v.key AND n.seq > v.seq) WHERE NOT v.is_latest;
+CREATE INDEX lifecycle_current ON versions (bucket, last_modified, key) WHERE is_latest AND NOT is_delete_marker;
+CREATE INDEX lifecycle_noncurrent ON versions (bucket, noncurrent_since, seq) WHERE NOT is_latest;
+CREATE INDEX lifecycle_markers ON versions (bucket, last_modified, key) WHERE is_latest AND is_delete_marker;
+CREATE INDEX lifecycle_uploads ON uploads (bucket, initiated, upload_id);
+CREATE TABLE leases (
+  name          text PRIMARY KEY,
+  holder        text,
+  expires_at    bigint NOT NULL DEFAULT 0,
+  run_requested boolean NOT NULL DEFAULT false
+);
+`;
+
+/**
  * The account's users besides the root (which comes from the configuration), their access keys
  * and identity policies; identity_revision changes with every identity change, so that every
  * gateway notices what another one, or `coffer user/key`, changed.
@@ -127,7 +149,8 @@ CREATE TABLE identity_revision (
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
-  { version: 2, description: 'users, access keys, identity policies, identity revision', sql: IDENTITIES },
+  { version: 2, description: 'lifecycle: noncurrent-since column, due-date indexes, job leases', sql: LIFECYCLE_V2 },
+  { version: 3, description: 'users, access keys, identity policies, identity revision', sql: IDENTITIES },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = schemaVersionOf(POSTGRES_MIGRATIONS);

@@ -4,8 +4,15 @@ import { PostgresIdentityStore } from './identity-store.js';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import {
   StoreError,
+  type BucketConfigEntry,
   type BucketConfigKind,
   type BucketRecord,
+  type ExpectedVersionState,
+  type IdKeyedConfigFamily,
+  type LeaseState,
+  type LifecycleCandidate,
+  type LifecyclePage,
+  type LifecycleScan,
   type CompletedUpload,
   type CompletionRecordRequest,
   type Extent,
@@ -19,6 +26,7 @@ import {
   type NewVersion,
   type ObjectVersion,
   type ReleaseResult,
+  type StorageUpdate,
   type Tag,
   type UploadEntry,
   type UploadPart,
@@ -33,6 +41,7 @@ import {
   decodeManifest,
   encodeManifest,
   rowToBucket,
+  rowToCandidate,
   rowToCompletedUpload,
   rowToUpload,
   rowToVersion,
@@ -40,6 +49,7 @@ import {
   uploadAttributes,
   versionAttributes,
   type BucketRow,
+  type CandidateRow,
   type CompletedRow,
   type PartRow,
   type SummaryRow,
@@ -168,6 +178,11 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
+  async listBucketConfigs(bucket: string, family: IdKeyedConfigFamily, afterKind: string, limit: number): Promise<BucketConfigEntry[]> {
+    const from = afterKind > `${family}:` ? afterKind : `${family}:`;
+    return (await run<BucketConfigEntry>(this.pool, 'listConfigs', [bucket, from, `${family};`, limit])).rows;
+  }
+
   // ---- object versions ----
 
   async getVersion(bucket: string, key: string, versionId?: string): Promise<ObjectVersion | undefined> {
@@ -185,8 +200,9 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
-  deleteVersion(bucket: string, key: string, versionId: string): Promise<ReleaseResult & { deleted: ObjectVersion }> {
+  deleteVersion(bucket: string, key: string, versionId: string, condition?: WriteCondition): Promise<ReleaseResult & { deleted: ObjectVersion }> {
     return this.keyWrite(bucket, key, async (c) => {
+      await checkCondition(c, bucket, key, condition);
       const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
       if (!row) throw new StoreError('VersionNotFound');
       await run(c, 'deleteVersionRow', [row.seq]);
@@ -359,6 +375,77 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
+  // ---- lifecycle ----
+
+  async findLifecycleCandidates(bucket: string, scan: LifecycleScan): Promise<LifecyclePage<LifecycleCandidate>> {
+    const noncurrent = scan.kind === 'noncurrent';
+    const [afterTime, afterPosition] = scan.after === '' ? [-1, noncurrent ? 0 : ''] : (JSON.parse(scan.after) as [number, number | string]);
+    const statement = { current: 'dueCurrent', noncurrent: 'dueNoncurrent', 'lone-delete-marker': 'dueLoneMarkers' } as const;
+    const { rows } = await run<PgCandidateRow>(this.pool, statement[scan.kind], [
+      bucket, scan.dueAtOrBefore.getTime(), afterTime, typeof afterPosition === 'string' ? keyBytes(afterPosition) : afterPosition, keyBytes(scan.prefix), scan.limit,
+    ]);
+    const items = rows.map((row) => rowToCandidate({ ...row, key: row.key.toString('utf8') }));
+    const last = rows.at(-1);
+    if (!last || rows.length < scan.limit) return { items };
+    return { items, next: JSON.stringify(noncurrent ? [last.noncurrent_since, last.seq] : [last.last_modified, last.key.toString('utf8')]) };
+  }
+
+  async findStaleUploads(bucket: string, scan: { prefix: string; initiatedAtOrBefore: Date; after: string; limit: number }): Promise<LifecyclePage<MultipartUpload>> {
+    const [afterTime, afterId] = scan.after === '' ? [-1, ''] : (JSON.parse(scan.after) as [number, string]);
+    const { rows } = await run<PgUploadRow>(this.pool, 'staleUploads', [
+      bucket, scan.initiatedAtOrBefore.getTime(), afterTime, afterId, keyBytes(scan.prefix), scan.limit,
+    ]);
+    const items = rows.map((row) => rowToUpload(toUploadRow(row)));
+    const last = rows.at(-1);
+    if (!last || rows.length < scan.limit) return { items };
+    return { items, next: JSON.stringify([last.initiated, last.upload_id]) };
+  }
+
+  removeVersionIf(bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion): Promise<ReleaseResult & { applied: boolean }> {
+    return this.keyWrite(bucket, key, async (c) => {
+      const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
+      if (!row || Boolean(row.is_latest) !== expected.isLatest || row.last_modified !== expected.lastModified.getTime()) return { applied: false, released: [] };
+      if (replacement) return { applied: true, released: await insertVersion(c, replacement, false) };
+      await run(c, 'deleteVersionRow', [row.seq]);
+      if (row.is_latest) await run(c, 'promoteLatest', [bucket, keyBytes(key)]);
+      return { applied: true, released: await dropRefs(c, decodeManifest(row.manifest)) };
+    });
+  }
+
+  updateVersionStorage(bucket: string, key: string, versionId: string, update: StorageUpdate): Promise<void> {
+    return this.keyWrite(bucket, key, async (c) => {
+      const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
+      if (!row) throw new StoreError('VersionNotFound');
+      const attributes = JSON.parse(row.attributes) as ReturnType<typeof versionAttributes>;
+      await run(c, 'setAttributes', [JSON.stringify({
+        ...attributes,
+        ...(update.storageClass === undefined ? {} : { storageClass: update.storageClass }),
+        ...(update.restoredUntil === undefined ? {} : { restoredUntil: update.restoredUntil.getTime() }),
+      }), row.seq]);
+    });
+  }
+
+  // ---- background jobs ----
+
+  acquireLease(name: string, holder: string, now: Date, until: Date): Promise<LeaseState> {
+    return this.transaction('READ COMMITTED', async (c) => {
+      await run(c, 'ensureLease', [name]);
+      const row = (await run<{ holder: string | null; expires_at: number; run_requested: boolean }>(c, 'lockLease', [name])).rows[0]!;
+      const free = row.holder === null || row.holder === holder || row.expires_at <= now.getTime();
+      if (!free) return { held: false, runRequested: row.run_requested };
+      await run(c, 'takeLease', [name, holder, until.getTime()]);
+      return { held: true, runRequested: row.run_requested };
+    });
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await run(this.pool, 'releaseLease', [name, holder]);
+  }
+
+  async requestJobRun(name: string): Promise<void> {
+    await run(this.pool, 'requestRun', [name]);
+  }
+
   // ---- housekeeping ----
 
   async referencedBlobs(blobIds: readonly string[]): Promise<Set<string>> {
@@ -444,6 +531,7 @@ function keyBytes(key: string): Buffer {
 }
 
 type PgVersionRow = Omit<VersionRow, 'key'> & { key: Buffer };
+type PgCandidateRow = Omit<CandidateRow, 'key'> & { key: Buffer };
 type PgUploadRow = Omit<UploadRow, 'key'> & { key: Buffer };
 type PgCompletedRow = Omit<CompletedRow, 'key'> & { key: Buffer };
 
@@ -476,7 +564,12 @@ async function requireUpload(db: Queryable, bucket: string, uploadId: string, ho
 async function checkCondition(c: PoolClient, bucket: string, key: string, condition: WriteCondition | undefined): Promise<void> {
   if (!isConditional(condition)) return;
   const latest = (await run<PgVersionRow>(c, 'lockLatest', [bucket, keyBytes(key)])).rows[0];
-  decideCondition(condition, latest && { etag: latest.etag, isDeleteMarker: latest.is_delete_marker === true });
+  decideCondition(condition, latest && {
+    etag: latest.etag,
+    size: Number(latest.size),
+    lastModified: new Date(Number(latest.last_modified)),
+    isDeleteMarker: latest.is_delete_marker === true,
+  });
 }
 
 /**
@@ -490,7 +583,7 @@ async function insertVersion(c: PoolClient, version: NewVersion, sharedBlobs: bo
   await addRefs(c, version.manifest, sharedBlobs);
   const replaced = (await run<{ manifest: string }>(c, 'deleteVersionReturning', [version.bucket, key, version.versionId])).rows[0];
   const released = replaced ? await dropRefs(c, decodeManifest(replaced.manifest)) : [];
-  await run(c, 'clearLatest', [version.bucket, key]);
+  await run(c, 'clearLatest', [version.bucket, key, version.lastModified.getTime()]);
   await run(c, 'insertVersion', [
     version.bucket, key, version.versionId, version.isDeleteMarker,
     version.size, version.etag, version.lastModified.getTime(), version.ownerId,

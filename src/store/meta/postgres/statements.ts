@@ -7,6 +7,7 @@ const VERSION_COLUMNS = 'seq, bucket, key, version_id, is_latest, is_delete_mark
 const LIST_COLUMNS = 'seq, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes';
 const BUCKET_COLUMNS = 'name, owner_id, created_at, region, versioning, object_lock';
 const UPLOAD_COLUMNS = 'upload_id, bucket, key, initiated, owner_id, attributes';
+const CANDIDATE_COLUMNS = 'seq, key, version_id, is_delete_marker, size, last_modified, attributes, tags, noncurrent_since';
 const PART_COLUMNS = 'upload_id, part_number, size, etag, last_modified, checksum, manifest';
 /** Blob ids with how many times each occurs in the array parameter $1. */
 const REF_COUNTS = 'SELECT id, count(*) AS n FROM unnest($1::text[]) AS t (id) GROUP BY id';
@@ -31,6 +32,9 @@ export const SQL = {
   putConfig: `INSERT INTO bucket_configs (bucket, kind, document) VALUES ($1, $2, $3)
     ON CONFLICT (bucket, kind) DO UPDATE SET document = excluded.document`,
   deleteConfig: 'DELETE FROM bucket_configs WHERE bucket = $1 AND kind = $2',
+  // Kinds are ASCII family names and ids: "C" collation is their byte order.
+  listConfigs: `SELECT kind, document FROM bucket_configs WHERE bucket = $1 AND kind COLLATE "C" > $2 AND kind COLLATE "C" < $3
+    ORDER BY kind COLLATE "C" LIMIT $4`,
 
   getLatest: `SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = $1 AND key = $2 AND is_latest`,
   lockLatest: `SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = $1 AND key = $2 AND is_latest FOR UPDATE`,
@@ -40,10 +44,11 @@ export const SQL = {
     VALUES ($1, $2, $3, true, $4, $5, $6, $7, $8, $9, $10, $11)`,
   deleteVersionRow: 'DELETE FROM versions WHERE seq = $1',
   deleteVersionReturning: 'DELETE FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3 RETURNING manifest',
-  clearLatest: 'UPDATE versions SET is_latest = false WHERE bucket = $1 AND key = $2 AND is_latest',
-  promoteLatest: `UPDATE versions SET is_latest = true
+  clearLatest: 'UPDATE versions SET is_latest = false, noncurrent_since = $3 WHERE bucket = $1 AND key = $2 AND is_latest',
+  promoteLatest: `UPDATE versions SET is_latest = true, noncurrent_since = NULL
     WHERE seq = (SELECT seq FROM versions WHERE bucket = $1 AND key = $2 ORDER BY seq DESC LIMIT 1)`,
   setTags: 'UPDATE versions SET tags = $1 WHERE seq = $2',
+  setAttributes: 'UPDATE versions SET attributes = $1 WHERE seq = $2',
   scanVisibleFrom: `SELECT ${LIST_COLUMNS} FROM versions
     WHERE bucket = $1 AND key >= $2 AND is_latest AND NOT is_delete_marker ORDER BY key LIMIT $3`,
   scanVisibleAfter: `SELECT ${LIST_COLUMNS} FROM versions
@@ -51,6 +56,28 @@ export const SQL = {
   scanVersionsWithin: `SELECT ${LIST_COLUMNS} FROM versions WHERE bucket = $1 AND key = $2 AND seq < $3 ORDER BY seq DESC LIMIT $4`,
   scanVersionsFrom: `SELECT ${LIST_COLUMNS} FROM versions WHERE bucket = $1 AND key >= $2 ORDER BY key, seq DESC LIMIT $3`,
   scanVersionsAfter: `SELECT ${LIST_COLUMNS} FROM versions WHERE bucket = $1 AND key > $2 ORDER BY key, seq DESC LIMIT $3`,
+
+  // Lifecycle pages: (bucket, due time ≤ $2, after the cursor ($3, $4), key prefix $5, limit $6).
+  dueCurrent: `SELECT ${CANDIDATE_COLUMNS}, NULL::bigint AS newer FROM versions
+    WHERE bucket = $1 AND is_latest AND NOT is_delete_marker AND last_modified <= $2 AND (last_modified, key) > ($3, $4)
+    AND key >= $5 AND substring(key FROM 1 FOR octet_length($5)) = $5 ORDER BY last_modified, key LIMIT $6`,
+  dueNoncurrent: `SELECT ${CANDIDATE_COLUMNS}, (SELECT count(*) FROM versions n
+      WHERE n.bucket = v.bucket AND n.key = v.key AND n.seq > v.seq AND NOT n.is_latest) AS newer
+    FROM versions v WHERE bucket = $1 AND NOT is_latest AND noncurrent_since <= $2 AND (noncurrent_since, seq) > ($3, $4)
+    AND key >= $5 AND substring(key FROM 1 FOR octet_length($5)) = $5 ORDER BY noncurrent_since, seq LIMIT $6`,
+  dueLoneMarkers: `SELECT ${CANDIDATE_COLUMNS}, NULL::bigint AS newer FROM versions v
+    WHERE bucket = $1 AND is_latest AND is_delete_marker AND last_modified <= $2 AND (last_modified, key) > ($3, $4)
+    AND key >= $5 AND substring(key FROM 1 FOR octet_length($5)) = $5
+    AND NOT EXISTS (SELECT 1 FROM versions o WHERE o.bucket = v.bucket AND o.key = v.key AND o.seq <> v.seq)
+    ORDER BY last_modified, key LIMIT $6`,
+  staleUploads: `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE bucket = $1 AND initiated <= $2 AND (initiated, upload_id) > ($3, $4)
+    AND key >= $5 AND substring(key FROM 1 FOR octet_length($5)) = $5 ORDER BY initiated, upload_id LIMIT $6`,
+
+  ensureLease: 'INSERT INTO leases (name) VALUES ($1) ON CONFLICT DO NOTHING',
+  lockLease: 'SELECT holder, expires_at, run_requested FROM leases WHERE name = $1 FOR UPDATE',
+  takeLease: 'UPDATE leases SET holder = $2, expires_at = $3, run_requested = false WHERE name = $1',
+  releaseLease: 'UPDATE leases SET holder = NULL, expires_at = 0 WHERE name = $1 AND holder = $2',
+  requestRun: 'INSERT INTO leases (name, run_requested) VALUES ($1, true) ON CONFLICT (name) DO UPDATE SET run_requested = true',
 
   insertUpload: `INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`,
   getUpload: `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE upload_id = $1`,

@@ -1,4 +1,6 @@
 import type { Database } from 'better-sqlite3';
+import type { IoProbe } from '../../io-probe.js';
+import { CommitUncertainError } from '../metadata-store.js';
 import type { WalSyncer } from './wal-sync.js';
 
 interface PendingWrite {
@@ -24,7 +26,7 @@ export class GroupCommitter {
   private synced: Promise<void> = Promise.resolve();
   private markSynced: () => void = () => {};
 
-  constructor(private readonly db: Database, private readonly syncer?: WalSyncer) {}
+  constructor(private readonly db: Database, private readonly syncer?: WalSyncer, private readonly probe?: IoProbe) {}
 
   run<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -52,11 +54,13 @@ export class GroupCommitter {
       this.db.transaction(() => {
         for (const item of batch) {
           try {
+            this.probe?.('meta.write');
             outcomes.push({ ok: true, value: this.db.transaction(item.write)() });
           } catch (error) {
             outcomes.push({ ok: false, error });
           }
         }
+        this.probe?.('meta.commit');
       }).immediate();
     } catch (error) {
       // The commit itself failed (disk full, I/O error): nothing in the batch is durable.
@@ -77,7 +81,11 @@ export class GroupCommitter {
     }
     if (this.syncing++ === 0) this.synced = new Promise((done) => (this.markSynced = done));
     this.syncer.durable().then(settle, (error: unknown) => {
-      for (const item of batch) item.reject(error);
+      // Committed but not known durable; a write that had failed was rolled back and keeps its error.
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i]!;
+        item.reject(outcome.ok ? new CommitUncertainError(error) : outcome.error);
+      });
     }).finally(() => {
       if (--this.syncing === 0) this.markSynced();
     });

@@ -89,6 +89,28 @@ CREATE TABLE IF NOT EXISTS blobs (
 );
 `;
 
+/**
+ * Lifecycle (jobs/lifecycle) finds due rows through indexes on the date work becomes due — never
+ * a scan of the bucket. `noncurrent_since` is when a newer version replaced a version (NULL while
+ * it is the latest), filled for existing rows from each version's successor. Background jobs
+ * hold a lease row so that one gateway at a time runs them.
+ */
+const LIFECYCLE_V3 = `
+ALTER TABLE versions ADD COLUMN noncurrent_since INTEGER;
+UPDATE versions SET noncurrent_since = (SELECT min(n.last_modified) FROM versions n
+  WHERE n.bucket = versions.bucket AND n.key = versions.key AND n.seq > versions.seq) WHERE is_latest = 0;
+CREATE INDEX lifecycle_current ON versions (bucket, last_modified, key) WHERE is_latest = 1 AND is_delete_marker = 0;
+CREATE INDEX lifecycle_noncurrent ON versions (bucket, noncurrent_since, seq) WHERE is_latest = 0;
+CREATE INDEX lifecycle_markers ON versions (bucket, last_modified, key) WHERE is_latest = 1 AND is_delete_marker = 1;
+CREATE INDEX lifecycle_uploads ON uploads (bucket, initiated, upload_id);
+CREATE TABLE leases (
+  name          TEXT PRIMARY KEY,
+  holder        TEXT,
+  expires_at    INTEGER NOT NULL DEFAULT 0,
+  run_requested INTEGER NOT NULL DEFAULT 0
+);
+`;
+
 const IDENTITIES = `
 -- The account's users besides the root (which comes from the configuration), their access keys
 -- and identity policies; identity_revision changes with every identity change, so that a
@@ -119,7 +141,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
   // listBuckets(owner) and createBucket's per-owner count read every bucket without it.
   { version: 2, description: 'index buckets by owner', sql: 'CREATE INDEX buckets_by_owner ON buckets (owner_id);' },
-  { version: 3, description: 'users, access keys, identity policies, identity revision', sql: IDENTITIES },
+  { version: 3, description: 'lifecycle: noncurrent-since column, due-date indexes, job leases', sql: LIFECYCLE_V3 },
+  { version: 4, description: 'users, access keys, identity policies, identity revision', sql: IDENTITIES },
 ];
 
 export const SCHEMA_VERSION = schemaVersionOf(SQLITE_MIGRATIONS);

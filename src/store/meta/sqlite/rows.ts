@@ -1,5 +1,6 @@
 import type {
   BucketRecord,
+  LifecycleCandidate,
   CompletedUpload,
   Extent,
   MultipartUpload,
@@ -76,6 +77,7 @@ export function versionAttributes(v: NewVersion) {
     headers: v.headers,
     userMetadata: v.userMetadata,
     storageClass: v.storageClass,
+    restoredUntil: v.restoredUntil?.getTime(),
     checksum: v.checksum,
     parts: v.parts,
   };
@@ -96,6 +98,7 @@ export function rowToVersion(row: VersionRow): ObjectVersion {
     headers: attributes.headers,
     userMetadata: attributes.userMetadata,
     storageClass: attributes.storageClass,
+    ...(attributes.restoredUntil === undefined ? {} : { restoredUntil: new Date(attributes.restoredUntil) }),
     checksum: attributes.checksum,
     parts: attributes.parts,
     tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
@@ -195,5 +198,33 @@ export function rowToCompletedUpload(row: CompletedRow): CompletedUpload {
     ...(row.checksum === null ? {} : { checksum: JSON.parse(row.checksum) as StoredChecksum }),
     partsDigest: row.parts_digest,
     completedAt: new Date(Number(row.completed_at)),
+  };
+}
+
+/** What lifecycle scans read of a version (both stores' CANDIDATE_COLUMNS, plus the `newer` count). */
+export interface CandidateRow {
+  seq: number;
+  key: string;
+  version_id: string;
+  is_delete_marker: number | boolean;
+  size: number;
+  last_modified: number;
+  attributes: string;
+  tags: string;
+  noncurrent_since: number | null;
+  newer: number | null;
+}
+
+export function rowToCandidate(row: CandidateRow): LifecycleCandidate {
+  return {
+    key: row.key,
+    versionId: row.version_id,
+    isDeleteMarker: Boolean(row.is_delete_marker),
+    size: Number(row.size),
+    lastModified: new Date(Number(row.last_modified)),
+    storageClass: (JSON.parse(row.attributes) as ReturnType<typeof versionAttributes>).storageClass,
+    tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
+    ...(row.noncurrent_since === null ? {} : { noncurrentSince: new Date(Number(row.noncurrent_since)) }),
+    ...(row.newer === null ? {} : { newerNoncurrentVersions: Number(row.newer) }),
   };
 }

@@ -1,9 +1,17 @@
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import {
   StoreError,
+  type BucketConfigEntry,
   type BucketConfigKind,
   type BucketRecord,
+  type ExpectedVersionState,
+  type IdKeyedConfigFamily,
+  type LeaseState,
+  type LifecycleCandidate,
+  type LifecyclePage,
+  type LifecycleScan,
   type CompletedUpload,
   type CompletionRecordRequest,
   type Extent,
@@ -17,6 +25,7 @@ import {
   type NewVersion,
   type ObjectVersion,
   type ReleaseResult,
+  type StorageUpdate,
   type Tag,
   type UploadEntry,
   type UploadPart,
@@ -30,12 +39,14 @@ import { decideCondition, isConditional } from '../write-condition.js';
 import { migrateSqlite } from './migrate.js';
 import { SqliteIdentityStore } from './identity-store.js';
 import type { IdentityStore } from '../identity-store.js';
+import type { IoProbe } from '../../io-probe.js';
 import { GroupCommitter } from './group-commit.js';
 import { WalSyncer } from './wal-sync.js';
 import {
   decodeManifest,
   encodeManifest,
   rowToBucket,
+  rowToCandidate,
   rowToCompletedUpload,
   rowToUpload,
   rowToVersion,
@@ -43,6 +54,7 @@ import {
   uploadAttributes,
   versionAttributes,
   type BucketRow,
+  type CandidateRow,
   type CompletedRow,
   type PartRow,
   type SummaryRow,
@@ -53,6 +65,8 @@ import {
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for tests. */
   readonly path: string;
+  /** See io-probe.ts (fault injection in tests). */
+  readonly probe?: IoProbe;
 }
 
 /**
@@ -77,8 +91,10 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly identities: IdentityStore;
 
   constructor(options: SqliteStoreOptions) {
-    this.db = new Database(options.path);
     const onDisk = options.path !== ':memory:' && options.path !== '';
+    // Created private: SQLite gives the -wal and -shm files the database file's mode.
+    if (onDisk) closeSync(openSync(options.path, 'a', 0o600));
+    this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(onDisk ? 'synchronous = NORMAL' : 'synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
@@ -92,8 +108,8 @@ export class SqliteMetadataStore implements MetadataStore {
     watchBuckets(this.db, () => this.bucketCache.clear());
     watchVersions(this.db, (bucket, key) => this.latestCache.delete(latestCacheKey(bucket, key)));
     this.stmt = prepareStatements(this.db);
-    this.syncer = onDisk ? new WalSyncer(`${options.path}-wal`) : undefined;
-    this.committer = new GroupCommitter(this.db, this.syncer);
+    this.syncer = onDisk ? new WalSyncer(`${options.path}-wal`, { recover: () => this.checkpoint(), probe: options.probe }) : undefined;
+    this.committer = new GroupCommitter(this.db, this.syncer, options.probe);
     this.identities = new SqliteIdentityStore(this.db, this.committer);
   }
 
@@ -155,6 +171,11 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
+  async listBucketConfigs(bucket: string, family: IdKeyedConfigFamily, afterKind: string, limit: number): Promise<BucketConfigEntry[]> {
+    const from = afterKind > `${family}:` ? afterKind : `${family}:`;
+    return this.stmt.listConfigs.all(bucket, from, `${family};`, limit) as BucketConfigEntry[];
+  }
+
   // ---- object versions ----
 
   async getVersion(bucket: string, key: string, versionId?: string): Promise<ObjectVersion | undefined> {
@@ -186,8 +207,9 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
-  deleteVersion(bucket: string, key: string, versionId: string): Promise<ReleaseResult & { deleted: ObjectVersion }> {
+  deleteVersion(bucket: string, key: string, versionId: string, condition?: WriteCondition): Promise<ReleaseResult & { deleted: ObjectVersion }> {
     return this.committer.run(() => {
+      this.checkCondition(bucket, key, condition);
       const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
       if (!row) throw new StoreError('VersionNotFound');
       this.stmt.deleteVersionRow.run(row.seq);
@@ -373,6 +395,81 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
+  // ---- lifecycle ----
+
+  async findLifecycleCandidates(bucket: string, scan: LifecycleScan): Promise<LifecyclePage<LifecycleCandidate>> {
+    const [afterTime, afterPosition] = scan.after === '' ? [-1, scan.kind === 'noncurrent' ? 0 : ''] : (JSON.parse(scan.after) as [number, number | string]);
+    const statement = { current: this.stmt.dueCurrent, noncurrent: this.stmt.dueNoncurrent, 'lone-delete-marker': this.stmt.dueLoneMarkers }[scan.kind];
+    const rows = statement.all(
+      bucket, scan.dueAtOrBefore.getTime(), afterTime, afterTime, afterPosition, scan.prefix, [...scan.prefix].length, scan.prefix, scan.limit,
+    ) as CandidateRow[];
+    const items = rows.map(rowToCandidate);
+    const last = rows.at(-1);
+    if (!last || rows.length < scan.limit) return { items };
+    return { items, next: JSON.stringify(scan.kind === 'noncurrent' ? [last.noncurrent_since, last.seq] : [last.last_modified, last.key]) };
+  }
+
+  async findStaleUploads(bucket: string, scan: { prefix: string; initiatedAtOrBefore: Date; after: string; limit: number }): Promise<LifecyclePage<MultipartUpload>> {
+    const [afterTime, afterId] = scan.after === '' ? [-1, ''] : (JSON.parse(scan.after) as [number, string]);
+    const rows = this.stmt.staleUploads.all(
+      bucket, scan.initiatedAtOrBefore.getTime(), afterTime, afterTime, afterId, scan.prefix, [...scan.prefix].length, scan.prefix, scan.limit,
+    ) as UploadRow[];
+    const last = rows.at(-1);
+    const items = rows.map(rowToUpload);
+    if (!last || rows.length < scan.limit) return { items };
+    return { items, next: JSON.stringify([last.initiated, last.upload_id]) };
+  }
+
+  removeVersionIf(bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion): Promise<ReleaseResult & { applied: boolean }> {
+    return this.committer.run(() => {
+      const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
+      if (!row || Boolean(row.is_latest) !== expected.isLatest || Number(row.last_modified) !== expected.lastModified.getTime()) {
+        return { applied: false, released: [] };
+      }
+      if (replacement) return { applied: true, released: this.insertVersion(replacement, true) };
+      this.stmt.deleteVersionRow.run(row.seq);
+      if (row.is_latest) this.stmt.promoteLatest.run(bucket, key, bucket, key);
+      return { applied: true, released: this.dropRefs(decodeManifest(row.manifest)) };
+    });
+  }
+
+  updateVersionStorage(bucket: string, key: string, versionId: string, update: StorageUpdate): Promise<void> {
+    return this.committer.run(() => {
+      const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
+      if (!row) throw new StoreError('VersionNotFound');
+      const attributes = JSON.parse(row.attributes) as ReturnType<typeof versionAttributes>;
+      this.stmt.setAttributes.run(JSON.stringify({
+        ...attributes,
+        ...(update.storageClass === undefined ? {} : { storageClass: update.storageClass }),
+        ...(update.restoredUntil === undefined ? {} : { restoredUntil: update.restoredUntil.getTime() }),
+      }), row.seq);
+    });
+  }
+
+  // ---- background jobs ----
+
+  acquireLease(name: string, holder: string, now: Date, until: Date): Promise<LeaseState> {
+    return this.committer.run(() => {
+      const row = this.stmt.getLease.get(name) as LeaseRow | undefined;
+      const free = !row || row.holder === null || row.holder === holder || Number(row.expires_at) <= now.getTime();
+      if (!free) return { held: false, runRequested: row.run_requested === 1 };
+      this.stmt.takeLease.run(name, holder, until.getTime());
+      return { held: true, runRequested: row?.run_requested === 1 };
+    });
+  }
+
+  releaseLease(name: string, holder: string): Promise<void> {
+    return this.committer.run(() => {
+      this.stmt.releaseLease.run(name, holder);
+    });
+  }
+
+  requestJobRun(name: string): Promise<void> {
+    return this.committer.run(() => {
+      this.stmt.requestRun.run(name);
+    });
+  }
+
   // ---- housekeeping ----
 
   async referencedBlobs(blobIds: readonly string[]): Promise<Set<string>> {
@@ -385,6 +482,12 @@ export class SqliteMetadataStore implements MetadataStore {
     await this.committer.drain();
     this.db.close();
     this.syncer?.close();
+  }
+
+  /** Copies the whole WAL into the database file and syncs it (WalSyncer's way back from a failed fsync). */
+  private checkpoint(): void {
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    if (result?.busy) throw new Error('SQLITE_BUSY: the checkpoint after a failed WAL fsync could not complete');
   }
 
   // ---- internals (run inside a committer transaction) ----
@@ -407,7 +510,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private checkCondition(bucket: string, key: string, condition: WriteCondition | undefined): void {
     if (!isConditional(condition)) return;
     const latest = this.stmt.getLatest.get(bucket, key) as VersionRow | undefined;
-    decideCondition(condition, latest && { etag: latest.etag, isDeleteMarker: Boolean(latest.is_delete_marker) });
+    decideCondition(condition, latest && { etag: latest.etag, size: Number(latest.size), lastModified: new Date(latest.last_modified), isDeleteMarker: Boolean(latest.is_delete_marker) });
   }
 
   /** Inserts a version as the latest; returns blobs released by the version it replaced. */
@@ -421,7 +524,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.stmt.deleteVersionRow.run(existing.seq);
       released = this.dropRefs(decodeManifest(existing.manifest));
     }
-    if (asLatest) this.stmt.clearLatest.run(version.bucket, version.key);
+    if (asLatest) this.stmt.clearLatest.run(version.lastModified.getTime(), version.bucket, version.key);
     this.stmt.insertVersion.run(
       version.bucket, version.key, version.versionId, asLatest ? 1 : 0, version.isDeleteMarker ? 1 : 0,
       version.size, version.etag, version.lastModified.getTime(), version.ownerId,
@@ -466,6 +569,15 @@ const BUCKET_CACHE_ENTRIES_MAX = 10_000;
  * larger than one keeps the table bounded while no completion pays for a large backlog at once.
  */
 const COMPLETED_PRUNE_BATCH = 64;
+
+const CANDIDATE_COLUMNS = 'seq, key, version_id, is_delete_marker, size, last_modified, attributes, tags, noncurrent_since';
+
+interface LeaseRow {
+  name: string;
+  holder: string | null;
+  expires_at: number;
+  run_requested: number;
+}
 
 /**
  * Calls `changed` from inside any INSERT, UPDATE or DELETE on `buckets`, or on a bucket's
@@ -544,16 +656,18 @@ function prepareStatements(db: Db) {
     getConfig: p('SELECT document FROM bucket_configs WHERE bucket = ? AND kind = ?'),
     putConfig: p('INSERT INTO bucket_configs (bucket, kind, document) VALUES (?, ?, ?) ON CONFLICT (bucket, kind) DO UPDATE SET document = excluded.document'),
     deleteConfig: p('DELETE FROM bucket_configs WHERE bucket = ? AND kind = ?'),
+    listConfigs: p('SELECT kind, document FROM bucket_configs WHERE bucket = ? AND kind > ? AND kind < ? ORDER BY kind LIMIT ?'),
 
     getLatest: p(`SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key = ? AND is_latest = 1`),
     getVersion: p(`SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key = ? AND version_id = ?`),
     insertVersion: p(`INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     deleteVersionRow: p('DELETE FROM versions WHERE seq = ?'),
-    clearLatest: p('UPDATE versions SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1'),
-    promoteLatest: p(`UPDATE versions SET is_latest = 1 WHERE seq = (SELECT seq FROM versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1)
+    clearLatest: p('UPDATE versions SET is_latest = 0, noncurrent_since = ? WHERE bucket = ? AND key = ? AND is_latest = 1'),
+    promoteLatest: p(`UPDATE versions SET is_latest = 1, noncurrent_since = NULL WHERE seq = (SELECT seq FROM versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1)
       AND bucket = ? AND key = ?`),
     setTags: p('UPDATE versions SET tags = ? WHERE seq = ?'),
+    setAttributes: p('UPDATE versions SET attributes = ? WHERE seq = ?'),
     scanVisibleFrom: raw(`SELECT ${LIST_COLUMNS} FROM versions INDEXED BY visible_objects
       WHERE bucket = ? AND key >= ? AND is_latest = 1 AND is_delete_marker = 0 ORDER BY key LIMIT ?`),
     scanVisibleAfter: raw(`SELECT ${LIST_COLUMNS} FROM versions INDEXED BY visible_objects
@@ -585,6 +699,32 @@ function prepareStatements(db: Db) {
       (SELECT seq FROM completed_uploads WHERE completed_at < ? ORDER BY completed_at LIMIT ?)`),
     pruneCompletedUpTo: p('DELETE FROM completed_uploads WHERE seq IN (SELECT seq FROM completed_uploads WHERE seq <= ? ORDER BY seq LIMIT ?)'),
     deleteCompletedOf: p('DELETE FROM completed_uploads WHERE bucket = ?'),
+
+    // Lifecycle pages: (bucket, due time ≤ ?, after the cursor (time, position), prefix, prefix length, prefix, limit).
+    dueCurrent: p(`SELECT ${CANDIDATE_COLUMNS}, NULL AS newer FROM versions v INDEXED BY lifecycle_current
+      WHERE bucket = ? AND is_latest = 1 AND is_delete_marker = 0 AND last_modified <= ?
+      AND (last_modified > ? OR (last_modified = ? AND key > ?)) AND key >= ? AND substr(key, 1, ?) = ?
+      ORDER BY last_modified, key LIMIT ?`),
+    dueNoncurrent: p(`SELECT ${CANDIDATE_COLUMNS}, (SELECT count(*) FROM versions n
+        WHERE n.bucket = v.bucket AND n.key = v.key AND n.seq > v.seq AND n.is_latest = 0) AS newer
+      FROM versions v INDEXED BY lifecycle_noncurrent
+      WHERE bucket = ? AND is_latest = 0 AND noncurrent_since <= ?
+      AND (noncurrent_since > ? OR (noncurrent_since = ? AND seq > ?)) AND key >= ? AND substr(key, 1, ?) = ?
+      ORDER BY noncurrent_since, seq LIMIT ?`),
+    dueLoneMarkers: p(`SELECT ${CANDIDATE_COLUMNS}, NULL AS newer FROM versions v INDEXED BY lifecycle_markers
+      WHERE bucket = ? AND is_latest = 1 AND is_delete_marker = 1 AND last_modified <= ?
+      AND (last_modified > ? OR (last_modified = ? AND key > ?)) AND key >= ? AND substr(key, 1, ?) = ?
+      AND NOT EXISTS (SELECT 1 FROM versions o WHERE o.bucket = v.bucket AND o.key = v.key AND o.seq <> v.seq)
+      ORDER BY last_modified, key LIMIT ?`),
+    staleUploads: p(`SELECT * FROM uploads INDEXED BY lifecycle_uploads
+      WHERE bucket = ? AND initiated <= ? AND (initiated > ? OR (initiated = ? AND upload_id > ?)) AND key >= ? AND substr(key, 1, ?) = ?
+      ORDER BY initiated, upload_id LIMIT ?`),
+
+    getLease: p('SELECT * FROM leases WHERE name = ?'),
+    takeLease: p(`INSERT INTO leases (name, holder, expires_at, run_requested) VALUES (?, ?, ?, 0)
+      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at, run_requested = 0`),
+    releaseLease: p('UPDATE leases SET holder = NULL, expires_at = 0 WHERE name = ? AND holder = ?'),
+    requestRun: p('INSERT INTO leases (name, run_requested) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET run_requested = 1'),
 
     addRef: p('INSERT INTO blobs (id, refs) VALUES (?, 1) ON CONFLICT (id) DO UPDATE SET refs = refs + 1'),
     dropRef: p('UPDATE blobs SET refs = refs - 1 WHERE id = ? RETURNING refs'),

@@ -1,4 +1,5 @@
 import { closeSync, fsync, open } from 'node:fs';
+import { probeAsync, type IoProbe } from '../../io-probe.js';
 
 /**
  * Makes committed WAL frames durable without blocking the event loop.
@@ -10,6 +11,11 @@ import { closeSync, fsync, open } from 'node:fs';
  * after* the commit returned — so a resolved write is on disk exactly as with `synchronous =
  * FULL`, but the fsync runs on libuv's thread pool while the event loop keeps serving (and
  * committing the next batch, whose frames the next fsync covers).
+ *
+ * A failed fsync fails the writes it was to cover, and the syncer does not trust the WAL again
+ * until `recover` (a checkpoint that writes everything into the database file and syncs it) has
+ * succeeded: after a failed fsync the kernel may have dropped the dirty pages, and a later fsync
+ * that succeeds would not bring them back (PostgreSQL's "fsyncgate"). Until then every write fails.
  */
 export class WalSyncer {
   private fd: number | undefined;
@@ -18,8 +24,13 @@ export class WalSyncer {
   private synced = 0;
   private running = false;
   private waiters: Array<{ upTo: number; resolve: () => void; reject: (error: unknown) => void }> = [];
+  /** An fsync failed: nothing is durable again before `recover` succeeds. */
+  private failed = false;
 
-  constructor(private readonly walPath: string) {}
+  constructor(
+    private readonly walPath: string,
+    private readonly options: { readonly recover: () => void; readonly probe?: IoProbe },
+  ) {}
 
   /** Call right after a commit returned; resolves once that commit's frames are durable. */
   durable(): Promise<void> {
@@ -59,10 +70,20 @@ export class WalSyncer {
   }
 
   private async sync(): Promise<void> {
+    if (this.failed) {
+      this.options.recover();
+      this.failed = false;
+    }
     if (this.fd === undefined) {
       this.fd = await new Promise<number>((resolve, reject) => open(this.walPath, 'r', (error, fd) => (error ? reject(error) : resolve(fd))));
     }
     const fd = this.fd;
-    await new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
+    try {
+      await probeAsync(this.options.probe, 'meta.walSync');
+      await new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
+    } catch (error) {
+      this.failed = true;
+      throw error;
+    }
   }
 }

@@ -1,0 +1,112 @@
+/**
+ * Runs the lifecycle executor and the inventory report writer in the server process. Several gateways may share one metadata
+ * store: a lease row makes exactly one of them the runner at a time (another takes over when a
+ * holder stops renewing). The holder runs a pass every `intervalMs`, or at once when asked
+ * (`coffer lifecycle run` → requestJobRun), and throttles itself to a small share of the event
+ * loop so foreground requests keep their latency.
+ */
+import { randomUUID } from 'node:crypto';
+import type { BlobStore } from '../store/blob/blob-store.js';
+import type { MetadataStore } from '../store/meta/metadata-store.js';
+import { runInventoryPass } from './inventory.js';
+import { runLifecyclePass, type LifecyclePassStats } from './lifecycle/executor.js';
+
+export const LIFECYCLE_LEASE = 'lifecycle';
+
+export interface SchedulerOptions {
+  readonly meta: MetadataStore;
+  readonly blobs: BlobStore;
+  readonly dayMs: number;
+  readonly logError: (error: unknown) => void;
+  /** Called after each pass (observability, tests). */
+  readonly onPass?: (stats: LifecyclePassStats) => void;
+}
+
+export interface Scheduler {
+  /** Stops between two pages of the current pass and gives the lease up. */
+  stop(): Promise<void>;
+}
+
+/** How often the lease is renewed and run requests are looked for. */
+const POLL_MS = 1000;
+/** A holder that stops renewing loses the lease after this. */
+export const LEASE_MS = 30_000;
+/** A pass at least this often (and four times a lifecycle day when days are shortened). */
+const PASS_INTERVAL_MS_MAX = 60_000;
+/** The executor's share of the time while a pass writes: it sleeps 1/share − 1 times each such page's work. */
+const BUSY_SHARE = 0.1;
+
+class StopPass extends Error {}
+
+export function startScheduler(options: SchedulerOptions): Scheduler {
+  const holder = `gateway-${randomUUID()}`;
+  const intervalMs = Math.max(100, Math.min(PASS_INTERVAL_MS_MAX, options.dayMs / 4));
+  const pollMs = Math.min(POLL_MS, intervalMs);
+  let stopped = false;
+  let nextPassAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let wake: (() => void) | undefined;
+  let lastRenewal = 0;
+
+  const renew = async (): Promise<boolean> => {
+    const now = new Date();
+    const lease = await options.meta.acquireLease(LIFECYCLE_LEASE, holder, now, new Date(now.getTime() + LEASE_MS));
+    lastRenewal = now.getTime();
+    if (lease.runRequested) nextPassAt = 0;
+    return lease.held;
+  };
+
+  const betweenPages = async (busyMs: number, wrote: boolean): Promise<void> => {
+    if (stopped) throw new StopPass();
+    // Reading an index range that holds nothing due costs the foreground little; writes are paced.
+    if (wrote) await sleep(busyMs * (1 / BUSY_SHARE - 1), (w) => (wake = w));
+    if (Date.now() - lastRenewal > LEASE_MS / 3 && !(await renew())) throw new StopPass();
+  };
+
+  const tick = async (): Promise<void> => {
+    if (!(await renew()) || Date.now() < nextPassAt) return;
+    nextPassAt = Date.now() + intervalMs;
+    const stats = await runLifecyclePass({ meta: options.meta, blobs: options.blobs, dayMs: options.dayMs, betweenPages });
+    options.onPass?.(stats);
+    await runInventoryPass({ meta: options.meta, blobs: options.blobs, dayMs: options.dayMs, betweenPages });
+  };
+
+  const loop: Promise<void> = (async () => {
+    while (!stopped) {
+      try {
+        await tick();
+      } catch (error) {
+        if (!(error instanceof StopPass)) options.logError(error);
+      }
+      if (stopped) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, pollMs);
+        timer.unref();
+      });
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      wake?.();
+      await loop;
+      await options.meta.releaseLease(LIFECYCLE_LEASE, holder).catch(options.logError);
+    },
+  };
+}
+
+/** Sleeps `ms`; `onWake` receives a function that ends the sleep early (stop). */
+function sleep(ms: number, onWake: (wake: () => void) => void): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    onWake(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * Archived storage classes (GLACIER, DEEP_ARCHIVE — set at upload or by a lifecycle transition).
+ * Coffer keeps every class on the same disk, but answers as AWS does: an archived version's data
+ * cannot be read until RestoreObject makes a temporary copy readable for N days (here at once:
+ * the restore completes immediately, and the copy lasts until the midnight N lifecycle days on).
+ */
+import { S3Error } from '../../errors.js';
+import { dueDate } from '../../jobs/lifecycle/rules.js';
+import type { ObjectVersion } from '../../store/meta/metadata-store.js';
+import { childrenOf, integerLeaf, single } from '../config/elements.js';
+import { findVersion } from './objects.js';
+import { readXmlDocument } from '../request-xml.js';
+import type { OperationContext, OperationResult } from '../types.js';
+import { showsVersionIds } from '../versioning/version-ids.js';
+
+const ARCHIVED = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+
+function restoredNow(version: ObjectVersion): boolean {
+  return version.restoredUntil !== undefined && version.restoredUntil.getTime() > Date.now();
+}
+
+/** GET of an archived version that is not restored: InvalidObjectState. */
+export function requireReadable(version: ObjectVersion): void {
+  if (ARCHIVED.has(version.storageClass) && !restoredNow(version)) {
+    throw new S3Error('InvalidObjectState', "The operation is not valid for the object's storage class", { StorageClass: version.storageClass });
+  }
+}
+
+/** `x-amz-restore` on GET/HEAD of a restored archived version. */
+export function restoreHeaders(version: ObjectVersion): Record<string, string> {
+  if (!ARCHIVED.has(version.storageClass) || !restoredNow(version)) return {};
+  return { 'x-amz-restore': `ongoing-request="false", expiry-date="${version.restoredUntil!.toUTCString()}"` };
+}
+
+export async function restoreObject(ctx: OperationContext): Promise<OperationResult> {
+  const bucket = ctx.bucket;
+  const version = await findVersion(ctx, bucket);
+  const request = childrenOf(await readXmlDocument(ctx.body, 'RestoreRequest'), [
+    'Days', 'GlacierJobParameters', 'Type', 'Tier', 'Description', 'SelectParameters', 'OutputLocation',
+  ]);
+  if (single(request, 'Type') !== undefined || single(request, 'SelectParameters') !== undefined || single(request, 'OutputLocation') !== undefined) {
+    throw new S3Error('NotImplemented', 'Restore requests of type SELECT are not implemented by Coffer.');
+  }
+  if (!ARCHIVED.has(version.storageClass)) {
+    throw new S3Error('InvalidObjectState', "Restore is not allowed for the object's current storage class", { StorageClass: version.storageClass });
+  }
+  const days = integerLeaf(request, 'Days');
+  if (days === undefined) throw new S3Error('MalformedXML');
+  if (days < 1) throw new S3Error('InvalidArgument', 'Days must be a positive integer', { ArgumentName: 'Days', ArgumentValue: days });
+  const wasRestored = restoredNow(version);
+  const restoredUntil = dueDate(new Date(), days, ctx.services.lifecycleDayMs);
+  await ctx.services.meta.updateVersionStorage(bucket.name, version.key, version.versionId, { restoredUntil });
+  // 202: a restore was started; 200: the object was already restored (its copy now lasts longer).
+  return { status: wasRestored ? 200 : 202, headers: { 'x-amz-version-id': showsVersionIds(bucket) ? version.versionId : undefined } };
+}
