@@ -40,7 +40,7 @@ const READS: ReadonlyArray<{ name: string; read: Read; notConfigured?: [code: st
   { name: 'GetBucketReplication', read: (s3, Bucket) => s3.send(new GetBucketReplicationCommand({ Bucket })), notConfigured: ['ReplicationConfigurationNotFoundError', 404, 'The replication configuration was not found'] },
   { name: 'GetBucketEncryption', read: (s3, Bucket) => s3.send(new GetBucketEncryptionCommand({ Bucket })), notConfigured: ['ServerSideEncryptionConfigurationNotFoundError', 404, 'The server side encryption configuration was not found'], todo: 'encryption: another issue' },
   { name: 'GetObjectLockConfiguration', read: (s3, Bucket) => s3.send(new GetObjectLockConfigurationCommand({ Bucket })), notConfigured: ['ObjectLockConfigurationNotFoundError', 404, 'Object Lock configuration does not exist for this bucket'], todo: 'object lock: another issue' },
-  { name: 'GetBucketPolicy', read: (s3, Bucket) => s3.send(new GetBucketPolicyCommand({ Bucket })), notConfigured: ['NoSuchBucketPolicy', 404, 'The bucket policy does not exist'], todo: 'policies: the access issue' },
+  { name: 'GetBucketPolicy', read: (s3, Bucket) => s3.send(new GetBucketPolicyCommand({ Bucket })), notConfigured: ['NoSuchBucketPolicy', 404, 'The bucket policy does not exist'] },
   { name: 'GetBucketTagging', read: (s3, Bucket) => s3.send(new GetBucketTaggingCommand({ Bucket })), notConfigured: ['NoSuchTagSet', 404, 'The TagSet does not exist'] },
 ];
 
