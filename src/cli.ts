@@ -1,62 +1,63 @@
-import { join } from 'node:path';
-import { ConfigError, parseConfig, redactUrl, usage } from './config.js';
-import { startCoffer } from './coffer.js';
-import { runIdentityCommand } from './cli/identities.js';
-import { runLifecycleCommand } from './cli/lifecycle.js';
+import { FSCK_USAGE, runFsck } from './cli/fsck.js';
+import { runServe } from './cli/serve.js';
+import { IDENTITY_USAGE, runIdentityCommand } from './cli/identities.js';
+import { usage as serveUsage } from './config.js';
+import { LIFECYCLE_USAGE, runLifecycleCommand } from './cli/lifecycle.js';
 
-/** `coffer [options]`: starts the server, prints how to reach it, stops cleanly on SIGINT/SIGTERM. */
+interface Command {
+  readonly summary: string;
+  readonly usage: () => string;
+  run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number>;
+}
+
+/** Every `coffer <command>`; other features add theirs here. */
+const COMMANDS: Readonly<Record<string, Command>> = {
+  serve: { summary: 'serve the S3 API (the default when no command is given)', usage: serveUsage, run: runServe },
+  lifecycle: { summary: 'run a lifecycle pass now (lifecycle run; same --data-dir / --metadata)', usage: () => LIFECYCLE_USAGE, run: runLifecycleCommand },
+  fsck: { summary: 'check that metadata and blob files agree; --repair moves unreferenced blobs aside', usage: () => FSCK_USAGE, run: runFsck },
+  user: { summary: 'manage users and their identity policies (user add|list|rm, user policy set|get|rm)', usage: () => IDENTITY_USAGE, run: identityCommand('user') },
+  key: { summary: "manage users' access keys (key add|list|disable|enable|rm)", usage: () => IDENTITY_USAGE, run: identityCommand('key') },
+};
+
+/** `coffer user …` and `coffer key …`: one parser for both (cli/identities.ts). */
+function identityCommand(name: 'user' | 'key'): Command['run'] {
+  return (argv, env) => runIdentityCommand([name, ...argv], env, (line) => console.log(line));
+}
+
+function overview(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  return [
+    'Usage: coffer <command> [options]      coffer [options] is coffer serve [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`),
+    `  ${'help'.padEnd(width)}  this overview, or a command's options: coffer help <command> (or coffer <command> --help)`,
+  ].join('\n');
+}
+
+/** `coffer [command] [options]`: dispatches to a command; options alone mean `serve`. */
 export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
-  if (argv[0] === 'user' || argv[0] === 'key') return runIdentityCommand(argv, env, (line) => console.log(line));
-  if (argv[0] === 'lifecycle') return runLifecycleCommand(argv.slice(1), env);
-  let config;
-  try {
-    config = parseConfig(argv, env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
+  const [first, ...rest] = argv;
+  if (first === undefined || first.startsWith('-')) {
+    if (first === '--help' || first === '-h') {
+      console.log(`${overview()}\n\n${serveUsage()}`);
+      return 0;
+    }
+    return runServe(argv, env);
+  }
+  if (first === 'help') {
+    const command = rest[0] === undefined ? undefined : COMMANDS[rest[0]];
+    if (rest[0] !== undefined && !command) {
+      console.error(`coffer: unknown command '${rest[0]}'\n\n${overview()}`);
       return 2;
     }
-    throw error;
-  }
-  if (config === 'help') {
-    console.log(usage());
+    console.log(command ? command.usage() : overview());
     return 0;
   }
-  let coffer;
-  try {
-    coffer = await startCoffer(config);
-  } catch (error) {
-    // Start-up failures (a malformed users file, the port in use, an unwritable data dir) are the
-    // operator's to fix: one line saying what, not a stack trace.
-    console.error(`coffer: cannot start: ${(error as Error).message}`);
-    return 1;
+  const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
+  if (!command) {
+    console.error(`coffer: unknown command '${first}'\n\n${overview()}`);
+    return 2;
   }
-  // Listening for signals before the banner: whoever waits for the banner may signal at once.
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      console.log(`${signal}: finishing in-flight requests…`);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  const { accessKeyId } = coffer.rootUser;
-  // The secret is shown once, when it is made; later it is where the operator put it.
-  const secret = coffer.generatedCredentials
-    ? coffer.rootUser.secretAccessKey
-    : config.accessKeyId && config.secretAccessKey ? '"$COFFER_SECRET_ACCESS_KEY"' : `<in ${join(config.dataDir, 'root-credentials.json')}>`;
-  const metadata = config.metadata === 'sqlite' ? '' : `, metadata in ${redactUrl(config.metadata)}`;
-  console.log(`Coffer is serving S3 on ${coffer.endpoint} (region ${coffer.region}, data in ${config.dataDir}${metadata})`);
-  console.log(`Account ${coffer.accountId}; users: coffer user add NAME (policies name them arn:aws:iam::${coffer.accountId}:user/NAME)`);
-  console.log(`Credentials${coffer.generatedCredentials ? ' (generated, kept in the data dir)' : ''}:`);
-  console.log(`  AccessKeyId:     ${accessKeyId}`);
-  console.log(`  SecretAccessKey: ${secret}`);
-  console.log('AWS CLI:');
-  console.log(`  export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secret} AWS_DEFAULT_REGION=${coffer.region}`);
-  console.log(`  aws --endpoint-url ${coffer.endpoint} s3 ls`);
-
-  await stopped;
-  await coffer.close();
-  console.log('Coffer stopped.');
-  return 0;
+  return command.run(rest, env);
 }

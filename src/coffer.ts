@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createAuthorizer, ownershipRule } from './access/authorize.js';
@@ -7,8 +10,14 @@ import { accountIdFor, loadRootUser, loadUsersFile } from './auth/users.js';
 import { documentPolicies } from './access/policies.js';
 import type { CofferConfig } from './config.js';
 import { prepareDataDir } from './data-dir.js';
+import { resolveTarget } from './http/addressing.js';
 import { createPipeline } from './http/pipeline.js';
 import { createHttpServer, type HttpServerOptions } from './http/server.js';
+import { SERVICE_PATHS, signedBy, withServiceEndpoints } from './http/service-endpoints.js';
+import { checkReadiness } from './observe/health.js';
+import { createLogger, type Logger } from './observe/logger.js';
+import { CofferMetrics } from './observe/metrics.js';
+import { createRequestObserver } from './observe/request-observer.js';
 import type { Services } from './ops/types.js';
 import { startScheduler } from './jobs/scheduler.js';
 import { FsBlobStore } from './store/blob/fs-blob-store.js';
@@ -26,9 +35,11 @@ const IDENTITY_POLL_MS = 1000;
 export interface CofferOptions extends Partial<CofferConfig> {
   /** Extra users besides the root user. */
   readonly users?: readonly User[];
-  /** Where unexpected errors go (default: console.error with the request id). */
+  /** The logger (default: JSON lines on stdout at `logLevel`, which defaults to 'warn' when embedded). */
+  readonly logger?: Logger;
+  /** Where unexpected errors go (default: the logger, at error level, with the request id). */
   readonly logError?: (requestId: string, error: unknown) => void;
-  /** Where start-up warnings go, e.g. a data dir tightened to 0700 (default: console.warn). */
+  /** Where start-up warnings go, e.g. a data dir tightened to 0700 (default: the logger, at warn level). */
   readonly warn?: (message: string) => void;
   /** Tests only: the stores' I/O probe, through which test/faults injects disk and database faults. */
   readonly ioProbe?: IoProbe;
@@ -50,6 +61,13 @@ export interface RunningCoffer {
   readonly identities: IdentityDirectory;
   /** True when the root keys were generated at this start (first run with no keys set). */
   readonly generatedCredentials: boolean;
+  /** Coffer's Prometheus registry: features register their own metrics here. */
+  readonly metrics: CofferMetrics;
+  /** The metrics listener (`metricsAddress`), e.g. http://127.0.0.1:9100/metrics. */
+  readonly metricsEndpoint?: string;
+  readonly logger: Logger;
+  /** Reads the TLS certificate and key files again and serves them to new connections (open ones keep theirs). */
+  reloadTls(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish, closes the stores. */
   close(): Promise<void>;
 }
@@ -58,7 +76,8 @@ export interface RunningCoffer {
 export async function startCoffer(options: CofferOptions = {}): Promise<RunningCoffer> {
   const dataDir = resolve(options.dataDir ?? './data');
   const region = options.region ?? 'us-east-1';
-  await prepareDataDir(dataDir, options.warn ?? ((message) => console.warn(`coffer: warning: ${message}`)));
+  const logger = options.logger ?? createLogger(options.logLevel ?? 'warn');
+  await prepareDataDir(dataDir, options.warn ?? ((message) => logger.warn(message)));
   const root = await loadRootUser(dataDir, options.accessKeyId, options.secretAccessKey);
   const fileUsers = options.usersFile ? await loadUsersFile(options.usersFile) : [];
   const metadata = options.metadata ?? 'sqlite';
@@ -104,30 +123,54 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     bucketsPerUserMax: options.bucketsPerUserMax,
     lifecycleDayMs,
   };
-  const logError = options.logError ?? ((requestId, error) => console.error(`[${requestId}] internal error:`, error));
+  const logError = options.logError ?? ((requestId: string, error: unknown) => logger.error({ requestId, err: error }, 'internal error'));
   // Identity changes another process makes (`coffer key disable` on a running server) apply within this interval.
   const stopWatching = identities.watch(IDENTITY_POLL_MS, (error) => logError('identities', error));
-  const server = createHttpServer(createPipeline({ services, domain: options.domain ?? 'localhost', logError }), options.http);
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 9000, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolveListen();
+  const metrics = new CofferMetrics(meta);
+  const domain = options.domain ?? 'localhost';
+  const serviceOptions = {
+    metrics: metrics.registry,
+    readiness: () => checkReadiness(meta, blobs, (check, error) => logger.warn({ check, err: error }, 'readiness check failed')),
+  };
+  const pipeline = createPipeline({ services, domain, logError, observe: createRequestObserver(metrics, logger) });
+  const isVirtualHost = (host: string | undefined) => resolveTarget('/', host, domain).virtualHost;
+  const handler = withServiceEndpoints(
+    { ...serviceOptions, metricsAccess: options.metricsPublic ? 'public' : 'loopback', trusted: signedBy(root.user.accessKeyId, identities, region) },
+    isVirtualHost,
+    pipeline,
+  );
+  const tlsFiles = options.tlsCert || options.tlsKey ? requireBoth(options.tlsCert, options.tlsKey) : undefined;
+  const readTls = async (files: { cert: string; key: string }) => ({ cert: await readFile(files.cert), key: await readFile(files.key) });
+  const server = createHttpServer(handler, { ...options.http, tls: tlsFiles && (await readTls(tlsFiles)) });
+  await listen(server, options.port ?? 9000, options.host ?? '127.0.0.1');
+  const metricsServer = options.metricsAddress
+    ? createServer(withServiceEndpoints({ ...serviceOptions, metricsAccess: 'public', bareAliases: true }, () => false, notFound))
+    : undefined;
+  if (metricsServer && options.metricsAddress) {
+    await listen(metricsServer, options.metricsAddress.port, options.metricsAddress.host).catch(async (error: unknown) => {
+      await new Promise((done) => server.close(done));
+      throw error;
     });
-  });
+  }
   const scheduler = startScheduler({ meta, blobs, dayMs: lifecycleDayMs, logError: (error) => logError('lifecycle', error) });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   let closing: Promise<void> | undefined;
+  const address = server.address() as AddressInfo;
   return {
-    endpoint: `http://${host}:${address.port}`,
+    endpoint: `${tlsFiles ? 'https' : 'http'}://${hostPort(address)}`,
     port: address.port,
     region,
     rootUser: root.user,
     accountId,
     identities,
     generatedCredentials: root.generated,
+    metrics,
+    metricsEndpoint: metricsServer && `http://${hostPort(metricsServer.address() as AddressInfo)}/metrics`,
+    logger,
+    async reloadTls() {
+      if (!tlsFiles) throw new Error('TLS is not enabled (no --tls-cert / --tls-key)');
+      (server as HttpsServer).setSecureContext(await readTls(tlsFiles));
+    },
     close() {
       closing ??= (async () => {
         await new Promise<void>((done) => {
@@ -142,12 +185,41 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
         });
         stopWatching();
         await scheduler.stop();
+        if (metricsServer) {
+          metricsServer.closeAllConnections();
+          await new Promise((done) => metricsServer.close(done));
+        }
         await meta.close();
         lock?.release();
       })();
       return closing;
     },
   };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+}
+
+function hostPort(address: AddressInfo): string {
+  return `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+}
+
+function requireBoth(cert: string | undefined, key: string | undefined): { cert: string; key: string } {
+  if (!cert || !key) throw new Error('TLS needs both a certificate (--tls-cert) and a key (--tls-key)');
+  return { cert, key };
+}
+
+/** The metrics listener serves nothing else. */
+function notFound(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain' });
+  res.end(`Not found: this listener serves ${Object.values(SERVICE_PATHS).join(', ')} and /metrics.\n`);
 }
 
 /**

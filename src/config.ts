@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { LOG_LEVELS, type LogLevel } from './observe/logger.js';
 
 /** Everything Coffer can be told at start-up: command line first, then environment, then defaults. */
 export interface CofferConfig {
@@ -15,24 +16,43 @@ export interface CofferConfig {
   readonly metadata: string;
   /** How long a lifecycle "day" lasts (86,400; shorter for tests and demos). */
   readonly lifecycleDaySeconds: number;
+  /** PEM files: serve HTTPS instead of HTTP (both or neither). */
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  /** Serve /_metrics on the main listener to any client, not only loopback ones. */
+  readonly metricsPublic: boolean;
+  /** A second, plain-HTTP listener for /metrics and the health endpoints only. */
+  readonly metricsAddress?: { readonly host: string; readonly port: number };
+  readonly logLevel: LogLevel;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:9000';
 
 export class ConfigError extends Error {}
 
-const USAGE = `Usage: coffer [options]
-  --address HOST:PORT   listen address (env COFFER_ADDRESS, default ${DEFAULT_ADDRESS})
-  --data-dir DIR        data directory (env COFFER_DATA_DIR, default ./data)
-  --domain DOMAIN       base domain for virtual-hosted buckets (env COFFER_DOMAIN, default localhost)
-  --region REGION       region (env COFFER_REGION, default us-east-1)
-  --users FILE          JSON file of extra users (env COFFER_USERS_FILE)
-  --metadata URL        'sqlite' (in the data dir) or postgres://user:password@host:port/db
-                        (env COFFER_METADATA_URL, default sqlite)
-  Users and keys: coffer user|key … (coffer user, for help)
-  Lifecycle: COFFER_LIFECYCLE_DAY_SECONDS makes a lifecycle day that many seconds (default 86400).
-  \`coffer lifecycle run\` runs a lifecycle pass now (same --data-dir / --metadata).
-  Root credentials: COFFER_ACCESS_KEY_ID / COFFER_SECRET_ACCESS_KEY (generated and kept in the data dir when unset).`;
+const USAGE = `Usage: coffer serve [options]      (also: coffer [options])
+Serves the S3 API. Every option can also be set in the environment; the command line wins.
+
+  --address HOST:PORT        listen address (COFFER_ADDRESS, default ${DEFAULT_ADDRESS})
+  --data-dir DIR             data directory (COFFER_DATA_DIR, default ./data)
+  --domain DOMAIN            base domain for virtual-hosted buckets (COFFER_DOMAIN, default localhost)
+  --region REGION            region (COFFER_REGION, default us-east-1)
+  --users FILE               JSON file of extra users (COFFER_USERS_FILE)
+  --metadata URL             'sqlite' (in the data dir) or postgres://user:password@host:port/db
+                             (COFFER_METADATA_URL, default sqlite)
+  --tls-cert FILE            PEM certificate chain: serve HTTPS (COFFER_TLS_CERT; needs --tls-key)
+  --tls-key FILE             PEM private key (COFFER_TLS_KEY); SIGHUP reloads both files
+  --metrics-public           serve /_metrics on the main listener to every client, not only
+                             loopback ones (COFFER_METRICS_PUBLIC=true)
+  --metrics-address HOST:PORT  plain-HTTP listener for /metrics and /health/* only (COFFER_METRICS_ADDRESS)
+  --log-level LEVEL          ${LOG_LEVELS.join(', ')} (COFFER_LOG_LEVEL, default info)
+  -h, --help                 this help
+
+Users and keys: coffer user|key … (coffer help user).
+Lifecycle: COFFER_LIFECYCLE_DAY_SECONDS makes a lifecycle day that many seconds (default 86400).
+
+Root credentials: COFFER_ACCESS_KEY_ID / COFFER_SECRET_ACCESS_KEY (generated and kept in the data dir when unset).
+Health: GET /_health/live, /_health/ready. Metrics: GET /_metrics (Prometheus text).`;
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): CofferConfig | 'help' {
   let values: Record<string, string | boolean | undefined>;
@@ -46,6 +66,11 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
         region: { type: 'string' },
         users: { type: 'string' },
         metadata: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'metrics-public': { type: 'boolean' },
+        'metrics-address': { type: 'string' },
+        'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -57,6 +82,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
   // An empty environment variable counts as unset (as `FOO= coffer` and compose files produce).
   const str = (name: string, envName: string, fallback?: string) => (values[name] as string | undefined) ?? (env[envName] || undefined) ?? fallback;
   const { host, port } = parseAddress(str('address', 'COFFER_ADDRESS', DEFAULT_ADDRESS)!);
+  const tlsCert = str('tls-cert', 'COFFER_TLS_CERT');
+  const tlsKey = str('tls-key', 'COFFER_TLS_KEY');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('TLS needs both --tls-cert and --tls-key (or COFFER_TLS_CERT and COFFER_TLS_KEY)');
+  const metricsAddress = str('metrics-address', 'COFFER_METRICS_ADDRESS');
+  const logLevel = str('log-level', 'COFFER_LOG_LEVEL', 'info')!;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`invalid log level '${logLevel}': expected one of ${LOG_LEVELS.join(', ')}`);
   return {
     host,
     port,
@@ -68,6 +99,11 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     usersFile: str('users', 'COFFER_USERS_FILE'),
     metadata: str('metadata', 'COFFER_METADATA_URL', 'sqlite')!,
     lifecycleDaySeconds: lifecycleDaySeconds(env.COFFER_LIFECYCLE_DAY_SECONDS),
+    tlsCert,
+    tlsKey,
+    metricsPublic: values['metrics-public'] === true || /^(true|1|yes)$/i.test(env.COFFER_METRICS_PUBLIC ?? ''),
+    metricsAddress: metricsAddress === undefined ? undefined : parseAddress(metricsAddress),
+    logLevel: logLevel as LogLevel,
   };
 }
 

@@ -70,10 +70,11 @@ export async function startProcess(name: string, args: readonly string[], env: N
   };
 }
 
-export function startCofferProcess(dataDir: string, extraNodeArgs: readonly string[] = []): Promise<ServerProcess> {
+/** A built Coffer (`main`: dist/main.js of this or another checkout) with extra CLI `args`. */
+export function startCofferProcess(dataDir: string, extraNodeArgs: readonly string[] = [], options: { name?: string; main?: string; args?: readonly string[] } = {}): Promise<ServerProcess> {
   return startProcess(
-    'coffer',
-    [...extraNodeArgs, 'dist/main.js', '--address', '127.0.0.1:0', '--data-dir', dataDir],
+    options.name ?? 'coffer',
+    [...extraNodeArgs, options.main ?? 'dist/main.js', '--address', '127.0.0.1:0', '--data-dir', dataDir, ...(options.args ?? [])],
     { COFFER_ACCESS_KEY_ID: BENCH_CREDENTIALS.accessKeyId, COFFER_SECRET_ACCESS_KEY: BENCH_CREDENTIALS.secretAccessKey, COFFER_REGION: BENCH_CREDENTIALS.region },
     /serving S3 on http:\/\/127\.0\.0\.1:(\d+)/,
   );

@@ -12,7 +12,7 @@ import { runLifecyclePass } from '../jobs/lifecycle/executor.js';
 import { ConfigError, parseConfig } from '../config.js';
 import { FsBlobStore } from '../store/blob/fs-blob-store.js';
 
-const USAGE = `Usage: coffer lifecycle run [--data-dir DIR] [--metadata URL]
+export const LIFECYCLE_USAGE = `Usage: coffer lifecycle run [--data-dir DIR] [--metadata URL]
   Runs a lifecycle pass now (in a running server if one holds the lifecycle lease, else here).`;
 
 export async function runLifecycleCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -24,12 +24,12 @@ export async function runLifecycleCommand(argv: readonly string[], env: NodeJS.P
       allowPositionals: true,
       strict: true,
     });
-    if (positionals.length !== 1 || positionals[0] !== 'run') throw new ConfigError(USAGE);
+    if (positionals.length !== 1 || positionals[0] !== 'run') throw new ConfigError(LIFECYCLE_USAGE);
     const rest = Object.entries(values).flatMap(([name, value]) => [`--${name}`, value as string]);
     config = parseConfig(rest, env);
-    if (config === 'help') throw new ConfigError(USAGE);
+    if (config === 'help') throw new ConfigError(LIFECYCLE_USAGE);
   } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : `${(error as Error).message}\n${USAGE}`);
+    console.error(error instanceof ConfigError ? error.message : `${(error as Error).message}\n${LIFECYCLE_USAGE}`);
     return 2;
   }
   // An embedded data dir that a server owns is only asked (below); one nobody owns is taken for the pass.

@@ -20,12 +20,15 @@ import { failureResponse, toS3Error } from '../ops/translate-error.js';
 import { route, type Route } from '../api/router.js';
 import { objectTags } from '../access/object-tags.js';
 import { conditionValues } from './condition-values.js';
+import type { RequestObserver } from '../observe/request-observer.js';
 
 export interface PipelineOptions {
   readonly services: Services;
   readonly domain: string;
   /** Called for errors that are not S3 errors (answered as InternalError). */
   readonly logError: (requestId: string, error: unknown) => void;
+  /** Told of every request at its start; fills in the trace it returns (metrics, request log). */
+  readonly observe?: RequestObserver;
 }
 
 /**
@@ -44,6 +47,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
   res.setHeader('x-amz-request-id', requestId);
   res.setHeader('x-amz-id-2', HOST_ID);
   res.setHeader('server', 'Coffer');
+  const trace = options.observe?.(req, res, requestId);
   let routed: Partial<Route> | undefined;
   let resourcePath: string | undefined;
   try {
@@ -59,6 +63,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const decision = route(req.method ?? '', target, query, (name) => headers[name] !== undefined);
     routed = decision;
     const now = new Date();
+    if (trace) trace.operation = decision.operation;
     const auth = authenticate(
       {
         method: req.method ?? '',
@@ -72,6 +77,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       options.services.credentials,
       options.services.region,
     );
+    if (trace) trace.accessKeyId = auth.user?.accessKeyId;
     if (auth.user) trustConnection(req.socket);
     if (decision.operation === undefined) throw new S3Error('MethodNotAllowed', undefined, { Method: req.method, ResourceType: target.key ? 'OBJECT' : 'BUCKET' });
     const operation = decision.operation;
@@ -121,6 +127,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     }
   } catch (error) {
     const s3Error = toS3Error(error);
+    if (trace && !isClientGone(req, error)) trace.errorCode = (s3Error ?? failureResponse(error)).code;
     if (s3Error) {
       sendError(req, res, s3Error, requestId, HOST_ID, routed, resourcePath);
     } else if (isClientGone(req, error)) {

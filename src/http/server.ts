@@ -1,4 +1,5 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { limits } from '../limits.js';
 import { S3Error } from '../errors.js';
@@ -13,12 +14,16 @@ export interface HttpServerOptions {
   readonly idleTimeoutMs?: number;
   /** Connections beyond this many are answered 503 SlowDown and closed. */
   readonly connectionsMax?: number;
+  /** Serve HTTP/1.1 over TLS with this certificate chain and key (PEM); replace them with setSecureContext. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
   /** Per client address (defaults from limits.ts): see http/client-fairness.ts. */
   readonly connectionsPerClientMax?: number;
   readonly requestsInFlightPerClientMax?: number;
   /** Headers and idle time of a connection not yet authenticated (never more than the others'). */
   readonly unauthenticatedTimeoutMs?: number;
 }
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * The HTTP server: caps on the header section (bytes and count) and on connections, idle timeouts
@@ -27,7 +32,7 @@ export interface HttpServerOptions {
  * unauthenticated (http/client-fairness.ts). What Node's parser refuses, a timeout, or a connection
  * over a cap still gets an S3 error document, except where a response has already begun.
  */
-export function createHttpServer(handler: (req: IncomingMessage, res: ServerResponse) => void, options: HttpServerOptions = {}): Server {
+export function createHttpServer(handler: Listener, options: HttpServerOptions = {}): Server {
   const headersTimeout = options.headersTimeoutMs ?? limits.headersReceivedMsMax;
   const connectionsMax = options.connectionsMax ?? limits.connectionsMax;
   /** The request being answered on each socket, until it is answered and its body read. */
@@ -41,7 +46,7 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
     onDeadline: (socket, midRequest) => (midRequest ? answerSocket(socket, current, 'RequestTimeout') : socket.destroy()),
   });
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+  const onRequest: Listener = (req, res) => {
     const socket = req.socket;
     if (refused.has(socket)) {
       res.destroy();
@@ -67,7 +72,9 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
   };
 
   const ordered = inOrder(onRequest);
-  const server = createServer(
+  const tls = options.tls;
+  const create = tls ? (serverOptions: ServerOptions, listener: Listener): Server => createTlsServer({ ...serverOptions, ...tls }, listener) : createServer;
+  const server = create(
     {
       maxHeaderSize: limits.headerBytesMax,
       requestTimeout: 0,
@@ -86,16 +93,30 @@ export function createHttpServer(handler: (req: IncomingMessage, res: ServerResp
   server.maxHeadersCount = limits.headerCountMax + 1;
   server.timeout = idleTimeout;
 
+  const refuse = (socket: Socket): void => {
+    refused.add(socket);
+    socket.write(rawError(new S3Error('SlowDown')));
+    socket.destroySoon();
+  };
   let open = 0;
   server.on('connection', (socket: Socket) => {
     open++;
     socket.once('close', () => open--);
-    if (open > connectionsMax || !fairness.admit(socket)) {
-      refused.add(socket);
-      socket.write(rawError(new S3Error('SlowDown')));
-      socket.destroySoon();
+    if (open > connectionsMax) {
+      // Under TLS this is the raw socket, before the handshake: there is no channel to answer on.
+      if (tls) socket.destroy();
+      else refuse(socket);
+    } else if (!tls && !fairness.admit(socket)) {
+      refuse(socket);
     }
   });
+  // Under TLS requests arrive on the TLS socket, not the raw one: the client's share (and its
+  // unauthenticated deadline) is counted on it, from the end of the handshake.
+  if (tls) {
+    server.on('secureConnection', (socket: Socket) => {
+      if (!fairness.admit(socket)) refuse(socket);
+    });
+  }
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') answerSocket(socket, current, 'RequestTimeout');
     else if (error.code === 'HPE_HEADER_OVERFLOW') answerSocket(socket, current, 'RequestHeaderSectionTooLarge');

@@ -125,14 +125,20 @@ export function blobStoreContract(name: string, factory: () => Promise<BlobStore
       await h.store.delete([a.blobId]);
     });
 
-    test('list.every blob with a modification time', async () => {
+    test('list.every blob with its size and modification time', async () => {
       const before = Date.now() - 1000;
       const ids = [];
-      for (let i = 0; i < 5; i++) ids.push((await h.store.write(chunks(Buffer.from(String(i))))).blobId);
+      const sizes = new Map<string, number>();
+      for (let i = 0; i < 5; i++) {
+        const { blobId } = await h.store.write(chunks(Buffer.alloc(i * 100 + 1, 'x')));
+        ids.push(blobId);
+        sizes.set(blobId, i * 100 + 1);
+      }
       const listed = [];
       for await (const blob of h.store.list()) listed.push(blob);
       assert.deepEqual(listed.map((b) => b.blobId).sort(), ids.sort());
       for (const blob of listed) assert.ok(blob.modifiedMs >= before && blob.modifiedMs <= Date.now() + 1000);
+      for (const blob of listed) assert.equal(blob.size, sizes.get(blob.blobId));
     });
 
     test('sweepTemporary.removes temporary files older than the cutoff only', async () => {

@@ -938,6 +938,37 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.equal((await store.referencedBlobs([])).size, 0);
       });
 
+      test('usage.counts buckets, non-delete-marker versions and their bytes; follows replace, delete and failed writes', async () => {
+        assert.deepEqual(await store.usage(), { buckets: 0, objects: 0, bytes: 0 });
+        await store.createBucket(bucketRecord('bkt'));
+        await store.createBucket(bucketRecord('other'));
+        await store.putVersion(version('bkt', 'a', { manifest: [extent(newBlobId(), 100)] }));
+        await store.putVersion(version('bkt', 'a', { manifest: [extent(newBlobId(), 30)] })); // replaces the null version
+        await store.putVersion(version('bkt', 'b', { versionId: 'v1', manifest: [extent(newBlobId(), 7)] }));
+        await store.putVersion(version('bkt', 'b', { versionId: 'v2', isDeleteMarker: true, manifest: [] }));
+        await Promise.allSettled([store.putVersion(version('missing', 'c', { manifest: [extent(newBlobId(), 1000)] }))]);
+        assert.deepEqual(await store.usage(), { buckets: 2, objects: 2, bytes: 37 });
+        await store.deleteVersion('bkt', 'b', 'v1');
+        assert.deepEqual(await store.usage(), { buckets: 2, objects: 1, bytes: 30 });
+      });
+
+      test('scanData.every version (delete markers too) and every part of an upload in progress, across pages', async () => {
+        await store.createBucket(bucketRecord('bkt'));
+        const keys = Array.from({ length: 1203 }, (_, i) => `k${i}`);
+        for (const key of keys) await store.putVersion(version('bkt', key));
+        await store.putVersion(version('bkt', 'k0', { versionId: 'dm', isDeleteMarker: true, manifest: [] }));
+        await store.createUpload(upload('bkt', 'up', 'u1'));
+        const partExtent = extent();
+        await store.putPart('bkt', 'u1', part(1, [partExtent]));
+        await store.putPart('bkt', 'u1', part(2));
+        const seen: string[] = [];
+        for await (const row of store.scanData()) {
+          seen.push(row.kind === 'version' ? `${row.version.key}@${row.version.versionId}` : `${row.key}#${row.uploadId}/${row.part.partNumber}`);
+          if (row.kind === 'part' && row.part.partNumber === 1) assert.deepEqual(row.part.manifest, [partExtent]);
+        }
+        assert.deepEqual(sorted(seen), sorted([...keys.map((k) => `${k}@null`), 'k0@dm', 'up#u1/1', 'up#u1/2']));
+      });
+
       test('a failed write in a concurrent batch does not undo the others', async () => {
         await store.createBucket(bucketRecord('bkt'));
         const results = await Promise.allSettled([

@@ -8,6 +8,8 @@ export interface ChildServer {
   readonly endpoint: string;
   /** Everything printed on stdout so far. */
   stdout(): string;
+  /** What stdout held besides the JSON log lines (the human-readable start-up and shutdown lines). */
+  banner(): string;
   /** Sends a signal (once; SIGKILL always) and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -19,7 +21,8 @@ export interface ChildServer {
 export async function startChildServer(args: string[], env: Record<string, string | undefined> = {}, options: { startTimeoutMs?: number } = {}): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
     cwd: ROOT,
-    env: { ...process.env, COFFER_ACCESS_KEY_ID: '', COFFER_SECRET_ACCESS_KEY: '', COFFER_ADDRESS: '', COFFER_DATA_DIR: '', COFFER_REGION: '', COFFER_USERS_FILE: '', COFFER_METADATA_URL: '', ...env },
+    env: { ...process.env, COFFER_ACCESS_KEY_ID: '', COFFER_SECRET_ACCESS_KEY: '', COFFER_ADDRESS: '', COFFER_DATA_DIR: '', COFFER_REGION: '', COFFER_USERS_FILE: '',
+      COFFER_TLS_CERT: '', COFFER_TLS_KEY: '', COFFER_METRICS_ADDRESS: '', COFFER_METRICS_PUBLIC: '', COFFER_LOG_LEVEL: '', COFFER_METADATA_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -31,7 +34,7 @@ export async function startChildServer(args: string[], env: Record<string, strin
   const endpoint = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}${err}`)), options.startTimeoutMs ?? 20_000);
     const check = () => {
-      const match = /serving S3 on (http:\/\/\S+) \(region/.exec(out);
+      const match = /serving S3 on (https?:\/\/\S+) \(region/.exec(out);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
@@ -47,6 +50,7 @@ export async function startChildServer(args: string[], env: Record<string, strin
     process: child,
     endpoint,
     stdout: () => out,
+    banner: () => out.split('\n').filter((line) => !line.startsWith('{')).join('\n'),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null && (!signalled || signal === 'SIGKILL')) {
         signalled = true;

@@ -21,8 +21,8 @@ export interface BlobStore {
   readBuffer?(blobId: string, start: number, end: number): Promise<Buffer>;
   /** Deletes blobs; ids that do not exist are ignored. */
   delete(blobIds: readonly string[]): Promise<void>;
-  /** Every stored blob with its modification time, for the orphan collector. */
-  list(): AsyncIterable<{ blobId: string; modifiedMs: number }>;
+  /** Every stored blob with its size and modification time, for the orphan collector and fsck. */
+  list(): AsyncIterable<{ blobId: string; size: number; modifiedMs: number }>;
   /** Removes temporary files older than `olderThanMs` (left by a crash mid-write). */
   sweepTemporary(olderThanMs: number): Promise<number>;
 }

@@ -2,7 +2,7 @@ import { close, closeSync, open as openFd, openSync, read, readSync } from 'node
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, opendir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { BlobNotFoundError, BlobTooLargeError, type BlobStore } from './blob-store.js';
 import { probeAsync, type IoProbe } from '../io-probe.js';
@@ -140,7 +140,7 @@ export class FsBlobStore implements BlobStore {
     );
   }
 
-  async *list(): AsyncIterable<{ blobId: string; modifiedMs: number }> {
+  async *list(): AsyncIterable<{ blobId: string; size: number; modifiedMs: number }> {
     for (const first of await readdir(this.blobsDir)) {
       for (const second of await readdir(join(this.blobsDir, first)).catch(() => [] as string[])) {
         const dir = await opendir(join(this.blobsDir, first, second)).catch(() => undefined);
@@ -148,7 +148,7 @@ export class FsBlobStore implements BlobStore {
         for await (const entry of dir) {
           if (!BLOB_ID.test(entry.name)) continue;
           const info = await stat(join(dir.path, entry.name)).catch(() => undefined);
-          if (info) yield { blobId: entry.name, modifiedMs: info.mtimeMs };
+          if (info) yield { blobId: entry.name, size: info.size, modifiedMs: info.mtimeMs };
         }
       }
     }
@@ -165,6 +165,14 @@ export class FsBlobStore implements BlobStore {
       }
     }
     return removed;
+  }
+
+  /** Moves a blob file out of the store into `dir` (fsck --repair puts unreferenced blobs in lost+found). */
+  async moveOut(blobId: string, dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await rename(this.pathOf(blobId), join(dir, blobId));
+    await syncDirectory(dir);
+    await syncDirectory(dirname(this.pathOf(blobId)));
   }
 
   private async writeAll(file: FileHandle, buffers: Buffer[]): Promise<void> {

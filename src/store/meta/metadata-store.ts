@@ -309,6 +309,19 @@ export interface LeaseState {
   readonly runRequested: boolean;
 }
 
+/** Totals for monitoring. */
+export interface StoreUsage {
+  readonly buckets: number;
+  /** Versions that are not delete markers (every version's bytes count, as AWS bills them). */
+  readonly objects: number;
+  readonly bytes: number;
+}
+
+/** One row that holds data, as `scanData` yields it (for fsck). */
+export type StoredData =
+  | { readonly kind: 'version'; readonly version: ObjectVersion }
+  | { readonly kind: 'part'; readonly bucket: string; readonly key: string; readonly uploadId: string; readonly part: UploadPart };
+
 export interface MetadataStore {
   /** The account's users, access keys and identity policies, in the same database. */
   readonly identities: IdentityStore;
@@ -413,6 +426,13 @@ export interface MetadataStore {
   // ---- housekeeping ----
   /** Of the given blob ids, the ones some version or part references. */
   referencedBlobs(blobIds: readonly string[]): Promise<Set<string>>;
+  /** Buckets, objects and bytes stored, exact as of the last commit (SQLite: read from totals its triggers keep). */
+  usage(): Promise<StoreUsage>;
+  /**
+   * Every version (delete markers included) and every part of an upload in progress, read a page
+   * at a time in a stable order (not one snapshot: rows written meanwhile may or may not appear).
+   */
+  scanData(): AsyncIterable<StoredData>;
   close(): Promise<void>;
 }
 

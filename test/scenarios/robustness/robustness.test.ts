@@ -5,7 +5,7 @@ import { readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import {
-  GetBucketLifecycleConfigurationCommand,
+  PutBucketReplicationCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListBucketsCommand,
@@ -106,10 +106,11 @@ describe('robustness', () => {
     }
   });
 
-  test('GetBucketLifecycleConfiguration.unimplemented operation → 501 NotImplemented', async () => {
+  test('PutBucketReplication.unimplemented operation → 501 NotImplemented', async () => {
     const bucket = await server.newBucket('notimpl');
-    await expectS3Error(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })), 'NotImplemented', 501,
-      'GetBucketLifecycleConfiguration is not implemented by Coffer yet.');
+    const ReplicationConfiguration = { Role: 'arn:aws:iam::123456789012:role/r', Rules: [{ Status: 'Enabled' as const, Destination: { Bucket: 'arn:aws:s3:::elsewhere' } }] };
+    await expectS3Error(s3.send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration })), 'NotImplemented', 501,
+      'PutBucketReplication is not implemented by Coffer yet.');
   });
 
   test('HTTP.unknown method → 405 MethodNotAllowed', async () => {

@@ -78,7 +78,7 @@ describe('server: the CLI as a child process', () => {
       });
       assert.equal(await inFlight, 200);
       assert.equal(await server.stop(), 0);
-      assert.match(server.stdout(), /SIGTERM: finishing in-flight requests…\nCoffer stopped\.\n$/);
+      assert.match(server.banner(), /SIGTERM: finishing in-flight requests…\nCoffer stopped\.\n$/);
       s3.destroy();
 
       // The same data dir again: the saved keys are reused and the object survived.

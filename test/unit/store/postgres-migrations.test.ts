@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PostgresMetadataStore } from '../../../src/store/meta/postgres/postgres-store.js';
-import { POSTGRES_SCHEMA_VERSION } from '../../../src/store/meta/postgres/migrations.js';
+import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from '../../../src/store/meta/postgres/migrations.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../../helpers/postgres.js';
 
 const skip = await postgresSkipReason();
@@ -59,6 +59,34 @@ describe('PostgreSQL migrations', { skip }, () => {
       assert.deepEqual((await store.listObjects('keys', { prefix: 'a\u0000', delimiter: '', after: '', limit: 100 })).entries.length, 1);
     } finally {
       await store.close();
+    }
+  });
+
+  test('PostgresMetadataStore.usage: totals of a version 1 database are filled by the migration, then kept by writes from every gateway', async () => {
+    const old = await createTestDatabase();
+    const stores: PostgresMetadataStore[] = [];
+    try {
+      await old.query('CREATE TABLE schema_version (version integer PRIMARY KEY, description text NOT NULL, applied_at bigint NOT NULL)');
+      await old.query(POSTGRES_MIGRATIONS[0]!.sql);
+      await old.query("INSERT INTO schema_version VALUES (1, 'v1', 0)");
+      await old.query("INSERT INTO buckets (name, owner_id, created_at, region) VALUES ('b', 'o', 0, 'us-east-1')");
+      await old.query(`INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest)
+        VALUES ('b', 'old', 'null', true, false, 5, 'e', 0, 'o', '{}', '[]', '[]'), ('b', 'gone', 'v1', true, true, 0, 'e', 0, 'o', '{}', '[]', '[]')`);
+      stores.push(await PostgresMetadataStore.open({ url: old.url }), await PostgresMetadataStore.open({ url: old.url }));
+      assert.deepEqual(await stores[0]!.usage(), { buckets: 1, objects: 1, bytes: 5 });
+      const put = (store: PostgresMetadataStore, key: string, size: number) => store.putVersion({
+        bucket: 'b', key, versionId: 'null', isDeleteMarker: false, size, etag: 'e', lastModified: new Date(0), ownerId: 'o',
+        headers: {}, userMetadata: {}, storageClass: 'STANDARD', tags: [], manifest: [],
+      });
+      // Concurrent writers (each gateway its own connections) to different keys: none conflicts on the totals.
+      await Promise.all(Array.from({ length: 20 }, (_, i) => put(stores[i % 2]!, `k${i}`, i)));
+      await put(stores[1]!, 'old', 7); // replaces the 5-byte version
+      assert.deepEqual(await stores[0]!.usage(), { buckets: 1, objects: 21, bytes: 190 + 7 });
+      await stores[0]!.deleteVersion('b', 'k19', 'null');
+      assert.deepEqual(await stores[1]!.usage(), { buckets: 1, objects: 20, bytes: 171 + 7 });
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+      await old.drop();
     }
   });
 });

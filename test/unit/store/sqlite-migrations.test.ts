@@ -48,6 +48,7 @@ test('SqliteMetadataStore.open upgrades a version 1 database (made before versio
       );
       assert.deepEqual((await store.listBuckets('a'.repeat(64))).map((b) => b.name), ['old-bucket']);
       assert.deepEqual([...(await store.referencedBlobs(['blob1']))], ['blob1']);
+      assert.deepEqual(await store.usage(), { buckets: 1, objects: 1, bytes: 5 }, 'migration 3 filled the totals');
     } finally {
       await store.close();
     }

@@ -14,6 +14,7 @@ import { schemaVersionOf } from '../migrations.js';
  *   monotonic across nodes unless `serial_normalization = sql_sequence`; within one key the row
  *   locks still order the versions.
  * - partial indexes (`WHERE is_latest`): CockroachDB ≥ 20.2, YugabyteDB: yes.
+ * - the PL/pgSQL trigger that keeps usage_totals: YugabyteDB yes, CockroachDB only from v24.3.
  */
 const SCHEMA_V1 = `
 CREATE TABLE buckets (
@@ -120,6 +121,38 @@ CREATE TABLE leases (
 `;
 
 /**
+ * Object and byte totals kept exact in each write's transaction, by a trigger on versions (a
+ * version's size and delete-marker flag never change after its insert). One row per database
+ * session (`pg_backend_pid()`), not one row for all: a connection runs one transaction at a time,
+ * so concurrent writers never update the same row, where a single counter row would make every
+ * REPEATABLE READ write conflict with every other (40001) and serialize them all. Rows are few
+ * (one per server process that ever wrote); usage() sums them. Filled once from existing versions.
+ */
+const USAGE_TOTALS = `
+CREATE TABLE usage_totals (
+  session integer PRIMARY KEY,
+  objects bigint NOT NULL,
+  bytes   bigint NOT NULL
+);
+INSERT INTO usage_totals (session, objects, bytes)
+  SELECT 0, count(*), coalesce(sum(size), 0) FROM versions WHERE NOT is_delete_marker;
+CREATE FUNCTION usage_totals_track() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  row_changed versions;
+  sign integer;
+BEGIN
+  IF TG_OP = 'INSERT' THEN row_changed := NEW; sign := 1; ELSE row_changed := OLD; sign := -1; END IF;
+  IF NOT row_changed.is_delete_marker THEN
+    INSERT INTO usage_totals AS t (session, objects, bytes) VALUES (pg_backend_pid(), sign, sign * row_changed.size)
+      ON CONFLICT (session) DO UPDATE SET objects = t.objects + excluded.objects, bytes = t.bytes + excluded.bytes;
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER usage_totals_versions AFTER INSERT OR DELETE ON versions FOR EACH ROW EXECUTE FUNCTION usage_totals_track();
+`;
+
+/**
  * The account's users besides the root (which comes from the configuration), their access keys
  * and identity policies; identity_revision changes with every identity change, so that every
  * gateway notices what another one, or `coffer user/key`, changed.
@@ -150,7 +183,8 @@ CREATE TABLE identity_revision (
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
   { version: 2, description: 'lifecycle: noncurrent-since column, due-date indexes, job leases', sql: LIFECYCLE_V2 },
-  { version: 3, description: 'users, access keys, identity policies, identity revision', sql: IDENTITIES },
+  { version: 3, description: 'object and byte totals kept by a trigger (usage_totals)', sql: USAGE_TOTALS },
+  { version: 4, description: 'users, access keys, identity policies, identity revision', sql: IDENTITIES },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = schemaVersionOf(POSTGRES_MIGRATIONS);

@@ -27,6 +27,8 @@ import {
   type ObjectVersion,
   type ReleaseResult,
   type StorageUpdate,
+  type StoredData,
+  type StoreUsage,
   type Tag,
   type UploadEntry,
   type UploadPart,
@@ -43,6 +45,7 @@ import {
   rowToBucket,
   rowToCandidate,
   rowToCompletedUpload,
+  rowToPart,
   rowToUpload,
   rowToVersion,
   summaryRowToVersion,
@@ -300,14 +303,7 @@ export class PostgresMetadataStore implements MetadataStore {
     const { rows } = await run<PartRow>(this.pool, 'listParts', [uploadId, afterPartNumber, limit + 1]);
     return {
       isTruncated: rows.length > limit,
-      entries: rows.slice(0, limit).map((row) => ({
-        partNumber: row.part_number,
-        size: row.size,
-        etag: row.etag,
-        lastModified: new Date(row.last_modified),
-        checksum: row.checksum ?? undefined,
-        manifest: decodeManifest(row.manifest),
-      })),
+      entries: rows.slice(0, limit).map(rowToPart),
     };
   }
 
@@ -454,6 +450,28 @@ export class PostgresMetadataStore implements MetadataStore {
     return new Set(rows.map((row) => row.id));
   }
 
+  async usage(): Promise<StoreUsage> {
+    // sum() of bigint is numeric, which pg returns as text.
+    const [{ buckets }] = (await run<{ buckets: number }>(this.pool, 'countBuckets', [])).rows as [{ buckets: number }];
+    const [totals] = (await run<{ objects: string; bytes: string }>(this.pool, 'sumUsage', [])).rows as [{ objects: string; bytes: string }];
+    return { buckets, objects: Number(totals.objects), bytes: Number(totals.bytes) };
+  }
+
+  async *scanData(): AsyncIterable<StoredData> {
+    for (let seq = 0; ; ) {
+      const { rows } = await run<PgVersionRow>(this.pool, 'scanAllVersions', [seq, SCAN_PAGE]);
+      for (const row of rows) yield { kind: 'version', version: toVersion(row) };
+      if (rows.length < SCAN_PAGE) break;
+      seq = rows[rows.length - 1]!.seq;
+    }
+    for (let uploadId = '', partNumber = 0; ; ) {
+      const { rows } = await run<PartRow & { bucket: string; key: Buffer }>(this.pool, 'scanAllParts', [uploadId, partNumber, SCAN_PAGE]);
+      for (const row of rows) yield { kind: 'part', bucket: row.bucket, key: row.key.toString('utf8'), uploadId: row.upload_id, part: rowToPart(row) };
+      if (rows.length < SCAN_PAGE) break;
+      ({ upload_id: uploadId, part_number: partNumber } = rows[rows.length - 1]!);
+    }
+  }
+
   async close(): Promise<void> {
     await this.keyWrites.drain();
     await this.pool.end();
@@ -501,6 +519,8 @@ const CONNECT_TIMEOUT_MS = 10_000;
 /** Each retry follows a commit that beat it, so many gateways racing on one key still finish. */
 const TRANSACTION_ATTEMPTS_MAX = 30;
 const RETRY_DELAY_MS_MAX = 5;
+/** Rows per page of scanData. */
+const SCAN_PAGE = 500;
 /** Completion records dropped per completion, at most (as in the SQLite store). */
 const COMPLETED_PRUNE_BATCH = 64;
 

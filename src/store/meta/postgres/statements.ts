@@ -113,6 +113,12 @@ export const SQL = {
     RETURNING blobs.id, blobs.refs`,
   deleteBlobs: 'DELETE FROM blobs WHERE id = ANY($1::text[]) AND refs <= 0',
   referencedBlobs: 'SELECT id FROM blobs WHERE id = ANY($1::text[])',
+
+  countBuckets: 'SELECT count(*) AS buckets FROM buckets',
+  sumUsage: 'SELECT coalesce(sum(objects), 0) AS objects, coalesce(sum(bytes), 0) AS bytes FROM usage_totals',
+  scanAllVersions: `SELECT ${VERSION_COLUMNS} FROM versions WHERE seq > $1 ORDER BY seq LIMIT $2`,
+  scanAllParts: `SELECT ${PART_COLUMNS.split(', ').map((column) => `parts.${column}`).join(', ')}, uploads.bucket, uploads.key
+    FROM parts JOIN uploads USING (upload_id) WHERE (parts.upload_id, parts.part_number) > ($1, $2) ORDER BY parts.upload_id, parts.part_number LIMIT $3`,
 } as const;
 
 export type StatementName = keyof typeof SQL;

@@ -7,6 +7,7 @@ import type {
   StoredChecksum,
   NewVersion,
   ObjectVersion,
+  UploadPart,
   VersioningState,
   VersionSummary,
 } from '../metadata-store.js';
@@ -165,6 +166,17 @@ export function rowToUpload(row: UploadRow): MultipartUpload {
     tags: attributes.tags.map(([key, value]) => ({ key, value })),
     checksumAlgorithm: attributes.checksumAlgorithm,
     checksumType: attributes.checksumType,
+  };
+}
+
+export function rowToPart(row: PartRow): UploadPart {
+  return {
+    partNumber: row.part_number,
+    size: row.size,
+    etag: row.etag,
+    lastModified: new Date(row.last_modified),
+    checksum: row.checksum ?? undefined,
+    manifest: decodeManifest(row.manifest),
   };
 }
 

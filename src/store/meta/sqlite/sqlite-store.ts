@@ -26,6 +26,8 @@ import {
   type ObjectVersion,
   type ReleaseResult,
   type StorageUpdate,
+  type StoredData,
+  type StoreUsage,
   type Tag,
   type UploadEntry,
   type UploadPart,
@@ -48,6 +50,7 @@ import {
   rowToBucket,
   rowToCandidate,
   rowToCompletedUpload,
+  rowToPart,
   rowToUpload,
   rowToVersion,
   summaryRowToVersion,
@@ -61,6 +64,9 @@ import {
   type UploadRow,
   type VersionRow,
 } from './rows.js';
+
+/** Rows per page of scanData. */
+const SCAN_PAGE = 500;
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for tests. */
@@ -316,14 +322,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const rows = this.stmt.listParts.all(uploadId, afterPartNumber, limit + 1) as PartRow[];
     return {
       isTruncated: rows.length > limit,
-      entries: rows.slice(0, limit).map((row) => ({
-        partNumber: row.part_number,
-        size: row.size,
-        etag: row.etag,
-        lastModified: new Date(row.last_modified),
-        checksum: row.checksum ?? undefined,
-        manifest: decodeManifest(row.manifest),
-      })),
+      entries: rows.slice(0, limit).map(rowToPart),
     };
   }
 
@@ -476,6 +475,27 @@ export class SqliteMetadataStore implements MetadataStore {
     const found = new Set<string>();
     for (const id of blobIds) if (this.isReferenced(id)) found.add(id);
     return found;
+  }
+
+  async usage(): Promise<StoreUsage> {
+    const { buckets } = this.stmt.countBuckets.get() as { buckets: number };
+    const { objects, bytes } = this.stmt.sumVersions.get() as { objects: number; bytes: number };
+    return { buckets, objects, bytes };
+  }
+
+  async *scanData(): AsyncIterable<StoredData> {
+    for (let seq = 0; ; ) {
+      const rows = this.stmt.scanAllVersions.all(seq, SCAN_PAGE) as VersionRow[];
+      for (const row of rows) yield { kind: 'version', version: rowToVersion(row) };
+      if (rows.length < SCAN_PAGE) break;
+      seq = rows[rows.length - 1]!.seq;
+    }
+    for (let uploadId = '', partNumber = 0; ; ) {
+      const rows = this.stmt.scanAllParts.all(uploadId, uploadId, partNumber, SCAN_PAGE) as (PartRow & { bucket: string; key: string })[];
+      for (const row of rows) yield { kind: 'part', bucket: row.bucket, key: row.key, uploadId: row.upload_id, part: rowToPart(row) };
+      if (rows.length < SCAN_PAGE) break;
+      ({ upload_id: uploadId, part_number: partNumber } = rows[rows.length - 1]!);
+    }
   }
 
   async close(): Promise<void> {
@@ -730,5 +750,11 @@ function prepareStatements(db: Db) {
     dropRef: p('UPDATE blobs SET refs = refs - 1 WHERE id = ? RETURNING refs'),
     deleteBlob: p('DELETE FROM blobs WHERE id = ?'),
     getBlob: p('SELECT 1 FROM blobs WHERE id = ?'),
+
+    countBuckets: p('SELECT count(*) AS buckets FROM buckets'),
+    sumVersions: p('SELECT objects, bytes FROM usage_totals WHERE id = 0'),
+    scanAllVersions: p(`SELECT ${VERSION_COLUMNS} FROM versions WHERE seq > ? ORDER BY seq LIMIT ?`),
+    scanAllParts: p(`SELECT parts.*, uploads.bucket, uploads.key FROM parts JOIN uploads USING (upload_id)
+      WHERE upload_id > ? OR (upload_id = ? AND part_number > ?) ORDER BY upload_id, part_number LIMIT ?`),
   };
 }

@@ -1,0 +1,75 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Logger } from './logger.js';
+import type { CofferMetrics } from './metrics.js';
+
+/** What the pipeline learns about a request as it goes; read when the response closes. */
+export interface RequestTrace {
+  operation?: string;
+  accessKeyId?: string;
+  /** The S3 error code answered, if any. */
+  errorCode?: string;
+}
+
+/** Called by the pipeline when a request starts; returns the trace the pipeline fills in. */
+export type RequestObserver = (req: IncomingMessage, res: ServerResponse, requestId: string) => RequestTrace;
+
+/** Query parameters that carry signatures or credentials: their values never reach a log. */
+const SECRET_QUERY_PARAMS = new Set(['x-amz-signature', 'x-amz-credential', 'x-amz-security-token', 'signature', 'awsaccesskeyid']);
+
+/**
+ * Feeds every request to the metrics and writes one log line per request at info: method, path,
+ * query (secrets redacted), operation, status, error code, bytes in and out, milliseconds, the
+ * caller's access key id. Bytes are counted on the socket between one response's end and the next
+ * (headers, bodies, chunk signatures): over a connection's life they add up exactly.
+ */
+export function createRequestObserver(metrics: CofferMetrics, logger: Logger): RequestObserver {
+  const accounted = new WeakMap<Socket, { read: number; written: number }>();
+  const logRequests = logger.isLevelEnabled('info');
+  return (req, res, requestId) => {
+    const started = performance.now();
+    const trace: RequestTrace = {};
+    const socket = req.socket;
+    metrics.requestStarted();
+    res.once('close', () => {
+      const durationMs = performance.now() - started;
+      const before = accounted.get(socket) ?? { read: 0, written: 0 };
+      const now = { read: socket.bytesRead, written: socket.bytesWritten };
+      accounted.set(socket, now);
+      const operation = trace.operation ?? 'Unknown';
+      const bytesIn = now.read - before.read;
+      const bytesOut = now.written - before.written;
+      // A response cut short (client gone) has no status of its own: 499 as nginx logs it.
+      const status = res.writableFinished ? res.statusCode : 499;
+      metrics.requestFinished({ operation, status, bytesIn, bytesOut, durationMs });
+      if (logRequests) {
+        logger.info({
+          requestId, method: req.method, ...pathAndQuery(req.url ?? '/'), host: req.headers.host, operation, status,
+          errorCode: trace.errorCode, bytesIn, bytesOut, ms: Math.round(durationMs * 10) / 10,
+          accessKeyId: trace.accessKeyId, remote: socket.remoteAddress,
+        }, 'request');
+      }
+    });
+    return trace;
+  };
+}
+
+/** The request target as logged: the path, and the query with secret values replaced. */
+export function pathAndQuery(url: string): { path: string; query?: string } {
+  const queryAt = url.indexOf('?');
+  if (queryAt < 0) return { path: url };
+  const query = url.slice(queryAt + 1).split('&').map((pair) => {
+    const equals = pair.indexOf('=');
+    const name = equals < 0 ? pair : pair.slice(0, equals);
+    return SECRET_QUERY_PARAMS.has(safeDecode(name).toLowerCase()) ? `${name}=REDACTED` : pair;
+  }).join('&');
+  return { path: url.slice(0, queryAt), query };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
