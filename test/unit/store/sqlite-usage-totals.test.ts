@@ -19,9 +19,10 @@ test('SqliteMetadataStore.usageTotals: a database made before the totals existed
       });
     }
     await store.close();
-    // As an earlier Coffer left it: at schema version 3, no totals table, no triggers.
+    // As an earlier Coffer left it: at schema version 3, no totals table, no triggers (nor the later identity tables).
     const raw = new Database(path);
-    raw.exec('DROP TRIGGER usage_totals_insert; DROP TRIGGER usage_totals_delete; DROP TABLE usage_totals; DELETE FROM schema_version WHERE version = 4;');
+    raw.exec(`DROP TRIGGER usage_totals_insert; DROP TRIGGER usage_totals_delete; DROP TABLE usage_totals;
+      DROP TABLE access_keys; DROP TABLE users; DROP TABLE identity_revision; DELETE FROM schema_version WHERE version >= 4;`);
     raw.close();
 
     const reopened = new SqliteMetadataStore({ path });
