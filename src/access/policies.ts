@@ -11,7 +11,8 @@
 import type { User } from '../auth/credentials.js';
 import type { BucketRecord } from '../store/meta/metadata-store.js';
 import type { PolicySource, Resource } from './authorize.js';
-import { evaluate, parsePolicy, type Policy, type RequestPrincipal } from './policy/index.js';
+import { evaluate, isPublic, parsePolicy, type Policy, type RequestPrincipal } from './policy/index.js';
+import { restrictsPublicBuckets } from './public-access-block.js';
 
 export interface PolicyIdentities {
   /** The 12-digit account id the users belong to. */
@@ -79,7 +80,10 @@ export function documentPolicies(identities: PolicyIdentities, compiled = new Co
         { principal: requestPrincipal(principal, identities), action, resource: resourceArn(resource), values: context.values ?? {}, time: context.time },
         { identity, bucket: bucketPolicy },
       );
-      return decision === 'ExplicitDeny' ? 'Deny' : decision === 'Allow' ? 'Allow' : 'NotApplicable';
+      if (decision === 'ExplicitDeny') return 'Deny';
+      // RestrictPublicBuckets: a public bucket policy allows only the owner's account (here: any signed user), not anonymous callers.
+      const restricted = principal === null && bucketPolicy !== undefined && restrictsPublicBuckets(bucket!) && isPublic(bucketPolicy);
+      return decision === 'Allow' && !restricted ? 'Allow' : 'NotApplicable';
     },
   };
 }

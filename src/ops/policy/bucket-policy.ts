@@ -4,6 +4,7 @@
  * bucket, and the authorizer compiles it once per change (access/policies.ts).
  */
 import { createHash } from 'node:crypto';
+import { blocksPublicPolicy } from '../../access/public-access-block.js';
 import { isPublic, parsePolicy, PolicyError, POLICY_TEXT_BYTES_MAX, type Policy } from '../../access/policy/index.js';
 import { S3Error } from '../../errors.js';
 import type { BucketRecord } from '../../store/meta/metadata-store.js';
@@ -42,7 +43,8 @@ export async function putBucketPolicy(ctx: OperationContext): Promise<OperationR
   const body = await readBodyBytes(ctx.body, POLICY_TEXT_BYTES_MAX);
   checkContentMd5(ctx.headers['content-md5'], body);
   const text = body.toString('utf8');
-  compile(text, bucket.name);
+  // BlockPublicAccess's BlockPublicPolicy: a public policy is refused, as AWS refuses it.
+  if (isPublic(compile(text, bucket.name)) && blocksPublicPolicy(bucket)) throw new S3Error('AccessDenied');
   await ctx.services.meta.putBucketConfig(bucket.name, 'policy', text);
   return { status: 204 };
 }

@@ -14,6 +14,7 @@ import {
   GetBucketPolicyStatusCommand,
   GetObjectCommand,
   PutBucketPolicyCommand,
+  PutPublicAccessBlockCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
   type S3Client,
@@ -28,7 +29,8 @@ describe('access.bucket policies', () => {
   let other: S3Client;
   let otherArn: string;
   before(async () => {
-    server = await startServer();
+    // Legacy bucket defaults: no public access block, so that public policies can be put (the block is tested on its own below).
+    server = await startServer({ bucketDefaults: 'legacy' });
     root = server.client();
     other = server.otherClient();
     otherArn = `arn:aws:iam::${server.coffer.accountId}:user/${OTHER_USER.displayName}`;
@@ -144,6 +146,22 @@ describe('access.bucket policies', () => {
       const { stdout } = await promisify(execFile)('/usr/bin/curl', ['-s', '-f', `${server.endpoint}/${bucket}/hello.txt`]);
       assert.equal(stdout, 'hello.txt');
     }
+  });
+
+  it('PutBucketPolicy.BlockPublicPolicy refuses a public policy; RestrictPublicBuckets keeps anonymous callers out of a public one', async () => {
+    const bucket = await server.newBucket('pab', { keys: ['hello.txt'] });
+    const publicRead = policy({ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` });
+    const block = (config: { BlockPublicPolicy?: boolean; RestrictPublicBuckets?: boolean }) =>
+      root.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: config }));
+    await block({ BlockPublicPolicy: true });
+    await expectS3Error(put(bucket, publicRead), 'AccessDenied', 403, 'Access Denied');
+    await put(bucket, policy({ Effect: 'Allow', Principal: { AWS: otherArn }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }));
+    await block({ RestrictPublicBuckets: true });
+    await put(bucket, publicRead);
+    assertDenied(await send({ path: `/${bucket}/hello.txt`, signed: false }), 'anonymous GET, restricted');
+    assert.equal((await send({ path: `/${bucket}/hello.txt` })).status, 200);
+    await block({});
+    assert.equal((await send({ path: `/${bucket}/hello.txt`, signed: false })).status, 200);
   });
 
   it('GetObject.an explicit Deny in the bucket policy wins over the owner rule for other users, not for root', async () => {
