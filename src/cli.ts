@@ -1,5 +1,6 @@
 import { FSCK_USAGE, runFsck } from './cli/fsck.js';
 import { runServe } from './cli/serve.js';
+import { IDENTITY_USAGE, runIdentityCommand } from './cli/identities.js';
 import { usage as serveUsage } from './config.js';
 import { LIFECYCLE_USAGE, runLifecycleCommand } from './cli/lifecycle.js';
 import { KEY_USAGE, runKeyCommand } from './cli/key.js';
@@ -14,9 +15,19 @@ interface Command {
 const COMMANDS: Readonly<Record<string, Command>> = {
   serve: { summary: 'serve the S3 API (the default when no command is given)', usage: serveUsage, run: runServe },
   lifecycle: { summary: 'run a lifecycle pass now (lifecycle run; same --data-dir / --metadata)', usage: () => LIFECYCLE_USAGE, run: runLifecycleCommand },
-  key: { summary: 'master key maintenance: key rotate-master rewraps every data key (server stopped)', usage: () => KEY_USAGE, run: runKeyCommand },
   fsck: { summary: 'check that metadata and blob files agree; --repair moves unreferenced blobs aside', usage: () => FSCK_USAGE, run: runFsck },
+  user: { summary: 'manage users and their identity policies (user add|list|rm, user policy set|get|rm)', usage: () => IDENTITY_USAGE, run: identityCommand('user') },
+  key: {
+    summary: "manage users' access keys (key add|list|disable|enable|rm); key rotate-master rewraps every data key (server stopped)",
+    usage: () => `${IDENTITY_USAGE}\n${KEY_USAGE}`,
+    run: (argv, env) => (argv[0] === 'rotate-master' ? runKeyCommand(argv, env) : identityCommand('key')(argv, env)),
+  },
 };
+
+/** `coffer user …` and `coffer key …`: one parser for both (cli/identities.ts). */
+function identityCommand(name: 'user' | 'key'): Command['run'] {
+  return (argv, env) => runIdentityCommand([name, ...argv], env, (line) => console.log(line));
+}
 
 function overview(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));

@@ -6,8 +6,10 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createAuthorizer, ownershipRule } from './access/authorize.js';
 import { aclSource } from './access/acl-source.js';
-import { StaticCredentialStore, type User } from './auth/credentials.js';
-import { loadRootUser, loadUsersFile } from './auth/users.js';
+import type { User } from './auth/credentials.js';
+import { IdentityDirectory } from './auth/identities.js';
+import { accountIdFor, loadRootUser, loadUsersFile } from './auth/users.js';
+import { documentPolicies } from './access/policies.js';
 import type { CofferConfig } from './config.js';
 import { loadMasterKeyRing } from './crypto/key-ring.js';
 import { createTarget, loadNotifyConfig, type TargetConfig } from './events/notify-config.js';
@@ -33,6 +35,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { redactUrl } from './config.js';
 
 const CLOSE_SWEEP_MS = 50;
+const IDENTITY_POLL_MS = 1000;
 
 export interface CofferOptions extends Partial<CofferConfig> {
   /** Extra users besides the root user. */
@@ -61,6 +64,10 @@ export interface RunningCoffer {
   readonly port: number;
   readonly region: string;
   readonly rootUser: User;
+  /** The account id policies name (`arn:aws:iam::ACCOUNT:user/NAME`). */
+  readonly accountId: string;
+  /** The account's users and keys: changes through it take effect before they resolve. */
+  readonly identities: IdentityDirectory;
   /** True when the root keys were generated at this start (first run with no keys set). */
   readonly generatedCredentials: boolean;
   /** Coffer's Prometheus registry: features register their own metrics here. */
@@ -84,7 +91,6 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   await prepareDataDir(dataDir, options.warn ?? ((message) => logger.warn(message)));
   const root = await loadRootUser(dataDir, options.accessKeyId, options.secretAccessKey);
   const fileUsers = options.usersFile ? await loadUsersFile(options.usersFile) : [];
-  const credentials = new StaticCredentialStore([root.user, ...fileUsers, ...(options.users ?? [])]);
   const targetConfigs = [...(options.notifyConfig ? await loadNotifyConfig(options.notifyConfig) : []), ...(options.notifyTargets ?? [])];
   const targets = new Map(targetConfigs.map((config) => [config.arn, createTarget(config)]));
 
@@ -99,6 +105,16 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     lock?.release();
     throw error;
   }
+  let identities: IdentityDirectory;
+  try {
+    identities = await IdentityDirectory.open(meta.identities, root.user);
+    await identities.importUsers([...fileUsers, ...(options.users ?? [])]);
+  } catch (error) {
+    // A users file naming a taken canonical id, an invalid user name: one line at start-up.
+    await meta.close();
+    lock?.release();
+    throw error;
+  }
   const blobs = await FsBlobStore.open(dataDir, { probe: options.ioProbe });
   // One process owns an embedded data dir, so anything unreferenced at start-up is debris. A
   // shared one may hold other gateways' uploads in flight: only what is older than any upload
@@ -107,14 +123,22 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
 
   const masterKeys = await loadMasterKeyRing(dataDir, options.masterKeyFile);
 
-  const authorize = createAuthorizer([ownershipRule(root.user.id), aclSource()]);
+  const accountId = accountIdFor(root.user.id);
+  const identityPolicies = (user: User) => identities.identityPolicies(user);
+  const authorize = createAuthorizer([
+    ownershipRule(root.user.id, (user) => identityPolicies(user) !== undefined),
+    aclSource(),
+    documentPolicies({ accountId, rootUserId: root.user.id, identityPolicies }),
+  ]);
   const lifecycleDayMs = (options.lifecycleDaySeconds ?? 86_400) * 1000;
   const services: Services = {
-    meta, blobs, credentials, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax,
+    meta, blobs, credentials: identities, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax,
     masterKeys, allowInsecureSseC: options.allowInsecureSseC ?? false, lifecycleDayMs,
     notificationTargets: new Set(targets.keys()), bucketDefaults: options.bucketDefaults ?? 'current',
   };
   const logError = options.logError ?? ((requestId: string, error: unknown) => logger.error({ requestId, err: error }, 'internal error'));
+  // Identity changes another process makes (`coffer key disable` on a running server) apply within this interval.
+  const stopWatching = identities.watch(IDENTITY_POLL_MS, (error) => logError('identities', error));
   const metrics = new CofferMetrics(meta);
   const domain = options.domain ?? 'localhost';
   const serviceOptions = {
@@ -124,7 +148,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   const pipeline = createPipeline({ services, domain, logError, observe: createRequestObserver(metrics, logger) });
   const isVirtualHost = (host: string | undefined) => resolveTarget('/', host, domain).virtualHost;
   const handler = withServiceEndpoints(
-    { ...serviceOptions, metricsAccess: options.metricsPublic ? 'public' : 'loopback', trusted: signedBy(root.user.accessKeyId, credentials, region) },
+    { ...serviceOptions, metricsAccess: options.metricsPublic ? 'public' : 'loopback', trusted: signedBy(root.user.accessKeyId, identities, region) },
     isVirtualHost,
     pipeline,
   );
@@ -156,6 +180,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     port: address.port,
     region,
     rootUser: root.user,
+    accountId,
+    identities,
     generatedCredentials: root.generated,
     metrics,
     metricsEndpoint: metricsServer && `http://${hostPort(metricsServer.address() as AddressInfo)}/metrics`,
@@ -177,6 +203,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
           });
           server.closeIdleConnections();
         });
+        stopWatching();
         // The scheduler first: lifecycle expirations append events for the dispatcher.
         await scheduler.stop();
         if (metricsServer) {

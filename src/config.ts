@@ -65,6 +65,7 @@ Serves the S3 API. Every option can also be set in the environment; the command 
   --log-level LEVEL          ${LOG_LEVELS.join(', ')} (COFFER_LOG_LEVEL, default info)
   -h, --help                 this help
 
+Users and keys: coffer user|key … (coffer help user).
 Lifecycle: COFFER_LIFECYCLE_DAY_SECONDS makes a lifecycle day that many seconds (default 86400).
 
 Root credentials: COFFER_ACCESS_KEY_ID / COFFER_SECRET_ACCESS_KEY (generated and kept in the data dir when unset).

@@ -1,9 +1,9 @@
 /**
  * S3 Block Public Access, per bucket. BlockPublicAcls and IgnorePublicAcls are enforced here and
- * in acl-source.ts. BlockPublicPolicy and RestrictPublicBuckets concern bucket policies: the policy
- * source (src/access/policy) asks `blocksPublicPolicy` before PutBucketPolicy stores a public
- * policy (→ 403 AccessDenied) and `restrictsPublicBuckets` before a public policy's Allow counts for
- * anyone but the bucket owner's account (→ NotApplicable).
+ * in acl-source.ts. BlockPublicPolicy and RestrictPublicBuckets concern bucket policies:
+ * PutBucketPolicy (ops/policy) asks `blocksPublicPolicy` before it stores a public policy (→ 403
+ * AccessDenied), and the policy source (access/policies.ts) `restrictsPublicBuckets` before a
+ * public policy's Allow counts for anyone outside the bucket owner's account (→ NotApplicable).
  */
 import { S3Error } from '../errors.js';
 import type { BucketAccess, BucketRecord, Grant, PublicAccessBlock } from '../store/meta/metadata-store.js';

@@ -52,4 +52,6 @@ export interface AuthResult {
   readonly user: User | null;
   readonly method: AuthMethod;
   readonly payload: PayloadMode;
+  /** When a SigV4 request was signed (X-Amz-Date, or Date): s3:signatureAge counts from it. */
+  readonly signedAt?: Date;
 }

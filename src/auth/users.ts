@@ -11,25 +11,45 @@ export function canonicalIdFor(accessKeyId: string): string {
 }
 
 /**
+ * The account's 12-digit id (policies name it: `arn:aws:iam::ACCOUNT:user/NAME`), derived from the
+ * root's canonical id so that it stays the same for the same root keys.
+ */
+export function accountIdFor(rootCanonicalId: string): string {
+  return (BigInt(`0x${rootCanonicalId.slice(0, 16)}`) % 10n ** 12n).toString().padStart(12, '0');
+}
+
+/**
  * The root user: from the environment when set, else generated once and kept in the data dir
  * (mode 0600) so restarts keep the same keys.
  */
 export async function loadRootUser(dataDir: string, accessKeyId?: string, secretAccessKey?: string): Promise<{ user: User; generated: boolean }> {
-  if (accessKeyId && secretAccessKey) return { user: rootUser(accessKeyId, secretAccessKey), generated: false };
+  const known = await knownRootUser(dataDir, accessKeyId, secretAccessKey);
+  if (known) return { user: known, generated: false };
   const path = join(dataDir, ROOT_CREDENTIALS_FILE);
-  try {
-    const saved = JSON.parse(await readFile(path, 'utf8')) as { accessKeyId: string; secretAccessKey: string };
-    return { user: rootUser(saved.accessKeyId, saved.secretAccessKey), generated: false };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const keys = {
-    accessKeyId: 'CF' + randomBytes(9).toString('hex').toUpperCase(),
-    secretAccessKey: randomBytes(30).toString('base64').replace(/[+/=]/g, '').slice(0, 40),
-  };
+  const keys = generateKeys();
   await writeFile(`${path}.tmp`, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600 });
   await rename(`${path}.tmp`, path);
   return { user: rootUser(keys.accessKeyId, keys.secretAccessKey), generated: true };
+}
+
+/** The root user from the environment or the data dir, without generating one (undefined when neither has it). */
+export async function knownRootUser(dataDir: string, accessKeyId?: string, secretAccessKey?: string): Promise<User | undefined> {
+  if (accessKeyId && secretAccessKey) return rootUser(accessKeyId, secretAccessKey);
+  try {
+    const saved = JSON.parse(await readFile(join(dataDir, ROOT_CREDENTIALS_FILE), 'utf8')) as { accessKeyId: string; secretAccessKey: string };
+    return rootUser(saved.accessKeyId, saved.secretAccessKey);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return undefined;
+  }
+}
+
+/** A fresh access key id and secret (the secret is shown once, when created). */
+export function generateKeys(): { accessKeyId: string; secretAccessKey: string } {
+  return {
+    accessKeyId: 'CF' + randomBytes(9).toString('hex').toUpperCase(),
+    secretAccessKey: randomBytes(45).toString('base64').replace(/[+/=]/g, '').slice(0, 40),
+  };
 }
 
 function rootUser(accessKeyId: string, secretAccessKey: string): User {

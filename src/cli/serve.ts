@@ -53,6 +53,7 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
     : config.accessKeyId && config.secretAccessKey ? '"$COFFER_SECRET_ACCESS_KEY"' : `<in ${join(config.dataDir, 'root-credentials.json')}>`;
   const metadata = config.metadata === 'sqlite' ? '' : `, metadata in ${redactUrl(config.metadata)}`;
   console.log(`Coffer is serving S3 on ${coffer.endpoint} (region ${coffer.region}, data in ${config.dataDir}${metadata})`);
+  console.log(`Account ${coffer.accountId}; users: coffer user add NAME (policies name them arn:aws:iam::${coffer.accountId}:user/NAME)`);
   console.log(`Credentials${coffer.generatedCredentials ? ' (generated, kept in the data dir)' : ''}:`);
   console.log(`  AccessKeyId:     ${accessKeyId}`);
   console.log(`  SecretAccessKey: ${secret}`);

@@ -22,6 +22,8 @@ import { HOST_ID, nextRequestId } from './request-ids.js';
 import { sendError, sendResult } from './respond.js';
 import { failureResponse, toS3Error } from '../ops/translate-error.js';
 import { route, type Route } from '../api/router.js';
+import { objectTags } from '../access/object-tags.js';
+import { conditionValues } from './condition-values.js';
 import type { RequestObserver } from '../observe/request-observer.js';
 
 export interface PipelineOptions {
@@ -64,6 +66,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const headers = req.headers as Record<string, string | undefined>;
     const decision = route(req.method ?? '', target, query, (name) => headers[name] !== undefined);
     routed = decision;
+    const now = new Date();
     if (trace) trace.operation = decision.operation;
     const auth = authenticate(
       {
@@ -73,7 +76,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
         headers,
         virtualHostBucket: target.virtualHost ? target.bucket : undefined,
         authorizationHeaderCount: countHeader(req.rawHeaders, 'authorization'),
-        now: new Date(),
+        now,
       },
       options.services.credentials,
       options.services.region,
@@ -91,10 +94,14 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     if (loadsBucket && !bucket) throw new S3Error('NoSuchBucket');
     const resource = { bucket: decision.bucket || undefined, key: spec.scope === 'object' ? decision.key : undefined };
     const action = actionFor(operation, query);
+    const values = conditionValues(req, headers, query, operation, auth, now);
+    const { meta } = options.services;
+    const versionId = query.get('versionId') ?? undefined;
     const object = bucket && spec.scope === 'object' && needsObjectAcl(auth.user, action, bucket)
-      ? await objectAclContext(options.services.meta, bucket.name, decision.key, query.get('versionId') ?? undefined)
+      ? await objectAclContext(meta, bucket.name, decision.key, versionId)
       : undefined;
-    authorize(auth.user, action, resource, { bucket, object });
+    const loadObjectTags = bucket && resource.key !== undefined ? () => objectTags(meta, bucket.name, resource.key!, versionId) : undefined;
+    await authorize(auth.user, action, resource, { bucket, object, values, time: now, loadObjectTags });
     if (bucket) checkExpectedOwner(headers['x-amz-expected-bucket-owner'], bucket);
     const bucketHandler = bucket ? handlers[operation] : undefined;
     const serviceHandler = bucket ? undefined : serviceHandlers[operation];
@@ -118,7 +125,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       secure: (req.socket as TLSSocket).encrypted === true,
       services: options.services,
       logError: (error) => options.logError(requestId, error),
-      authorize: (action, resource, context) => authorize(auth.user, action, resource, context),
+      authorize: (action, resource, context) => authorize(auth.user, action, resource, { values, time: now, ...context }),
     };
     const result = bucketHandler && bucket ? await bucketHandler({ ...ctx, bucket }) : await serviceHandler!(ctx);
     if (result.deferred) {

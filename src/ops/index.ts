@@ -26,6 +26,7 @@ import {
   putObjectTagging,
 } from './tagging/tagging.js';
 import { getBucketVersioning, putBucketVersioning } from './versioning/versioning.js';
+import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './policy/bucket-policy.js';
 import type { OperationHandler, ServiceOperationHandler } from './types.js';
 import { getBucketAcl, getObjectAcl, putBucketAcl, putObjectAcl } from './acl/acl.js';
 import {
@@ -133,4 +134,9 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   GetBucketLogging: getBucketLogging,
   GetBucketReplication: getBucketReplication,
   RestoreObject: restoreObject,
+  // bucket policies (issue 10)
+  PutBucketPolicy: putBucketPolicy,
+  GetBucketPolicy: getBucketPolicy,
+  DeleteBucketPolicy: deleteBucketPolicy,
+  GetBucketPolicyStatus: getBucketPolicyStatus,
 };

@@ -76,7 +76,7 @@ export interface ServiceOperationContext {
    * Authorizes the caller for a further action (CopyObject's source read): AccessDenied unless
    * allowed. The request's own operation was authorized before the handler ran.
    */
-  authorize(action: string, resource: Resource, context: RequestContext): void;
+  authorize(action: string, resource: Resource, context: RequestContext): Promise<void>;
 }
 
 /** One request on a bucket or object: the bucket was loaded (once) and access to it authorized. */

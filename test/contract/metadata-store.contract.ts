@@ -22,6 +22,7 @@ import {
   type UploadPart,
   type VersionEntry,
 } from '../../src/store/meta/metadata-store.js';
+import { IdentityStoreError, type IdentityStoreErrorCode } from '../../src/store/meta/identity-store.js';
 
 export type MetadataStoreFactory = () => MetadataStore | Promise<MetadataStore>;
 
@@ -73,6 +74,14 @@ function upload(bucket: string, key: string, uploadId: string, initiatedMs = 1_7
 
 function part(partNumber: number, manifest: Extent[] = [extent()]): UploadPart {
   return { partNumber, size: manifest.reduce((n, e) => n + e.length, 0), etag: `etag-${partNumber}`, lastModified: new Date(1_700_000_000_000), manifest };
+}
+
+async function expectIdentityError(promise: Promise<unknown>, code: IdentityStoreErrorCode): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof IdentityStoreError, `expected IdentityStoreError ${code}, got ${String(error)}`);
+    assert.equal(error.code, code);
+    return true;
+  });
 }
 
 async function expectStoreError(promise: Promise<unknown>, code: StoreErrorCode): Promise<void> {
@@ -198,6 +207,24 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.deepEqual((await store.getBucket('alpha'))?.access, access);
         assert.deepEqual((await store.listBuckets()).find((b) => b.name === 'alpha')?.access, access);
         await expectStoreError(store.setBucketAccess('missing', access), 'BucketNotFound');
+      });
+
+      test('getBucket.carries the policy document, following every change of it at once', async () => {
+        await store.createBucket(bucketRecord('alpha'));
+        assert.equal('policy' in (await store.getBucket('alpha'))!, false);
+        await store.putBucketConfig('alpha', 'policy', '{"v":1}');
+        assert.equal((await store.getBucket('alpha'))?.policy, '{"v":1}');
+        await store.putBucketConfig('alpha', 'policy', '{"v":2}');
+        assert.equal((await store.getBucket('alpha'))?.policy, '{"v":2}');
+        await store.putBucketConfig('alpha', 'cors', 'x');
+        assert.equal((await store.getBucket('alpha'))?.policy, '{"v":2}');
+        await store.putBucketConfig('alpha', 'policy', undefined);
+        assert.equal('policy' in (await store.getBucket('alpha'))!, false);
+        await store.putBucketConfig('alpha', 'policy', '{"v":3}');
+        assert.equal((await store.listBuckets()).some((b) => 'policy' in b), false);
+        await store.deleteBucket('alpha');
+        await store.createBucket(bucketRecord('alpha'));
+        assert.equal('policy' in (await store.getBucket('alpha'))!, false);
       });
 
       test('putBucketConfig.put, replace, delete, per kind; missing bucket throws BucketNotFound', async () => {
@@ -1118,7 +1145,53 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         const [d] = await store.listOutbox(0, 10);
         assert.ok(d!.seq > c!.seq);
       });
+    });
 
+    describe('identities', () => {
+      const at = new Date(1_700_000_000_000);
+      const user = (name: string, canonicalId: string) => ({ name, canonicalId, createdAt: at });
+      const key = (accessKeyId: string, userName: string) => ({ accessKeyId, secretAccessKey: `secret-${accessKeyId}`, userName, status: 'Active' as const, createdAt: at });
+
+      test('createUser.listUsers in name order; a taken name or canonical id throws UserExists', async () => {
+        await store.identities.createUser({ ...user('bob', 'b'.repeat(64)), email: 'bob@example.com' });
+        await store.identities.createUser(user('alice', 'a'.repeat(64)));
+        await expectIdentityError(store.identities.createUser(user('bob', 'c'.repeat(64))), 'UserExists');
+        await expectIdentityError(store.identities.createUser(user('carol', 'a'.repeat(64))), 'UserExists');
+        assert.deepEqual(await store.identities.listUsers(), [user('alice', 'a'.repeat(64)), { ...user('bob', 'b'.repeat(64)), email: 'bob@example.com' }]);
+      });
+
+      test('createAccessKey.several per user, status changes, deletion; unknown user or key throws', async () => {
+        await store.identities.createUser(user('alice', 'a'.repeat(64)));
+        await store.identities.createAccessKey(key('K1', 'alice'));
+        await store.identities.createAccessKey(key('K2', 'alice'));
+        await expectIdentityError(store.identities.createAccessKey(key('K1', 'alice')), 'AccessKeyExists');
+        await expectIdentityError(store.identities.createAccessKey(key('K3', 'nobody')), 'UserNotFound');
+        await store.identities.setAccessKeyStatus('K1', 'Inactive');
+        assert.deepEqual(await store.identities.listAccessKeys('alice'), [{ ...key('K1', 'alice'), status: 'Inactive' }, key('K2', 'alice')]);
+        await store.identities.deleteAccessKey('K1');
+        assert.deepEqual(await store.identities.listAccessKeys(), [key('K2', 'alice')]);
+        await expectIdentityError(store.identities.deleteAccessKey('K1'), 'AccessKeyNotFound');
+        await expectIdentityError(store.identities.setAccessKeyStatus('K1', 'Active'), 'AccessKeyNotFound');
+      });
+
+      test('deleteUser.removes its keys and policy; every change moves the revision', async () => {
+        const revisions = [await store.identities.revision()];
+        await store.identities.createUser(user('alice', 'a'.repeat(64)));
+        revisions.push(await store.identities.revision());
+        await store.identities.createAccessKey(key('K1', 'alice'));
+        revisions.push(await store.identities.revision());
+        await store.identities.setUserPolicy('alice', '{"Version":"2012-10-17"}');
+        assert.equal((await store.identities.listUsers())[0]?.policy, '{"Version":"2012-10-17"}');
+        revisions.push(await store.identities.revision());
+        await store.identities.deleteUser('alice');
+        revisions.push(await store.identities.revision());
+        assert.equal(new Set(revisions).size, revisions.length, `revisions ${revisions.join(',')}`);
+        assert.deepEqual(await store.identities.listAccessKeys(), []);
+        await expectIdentityError(store.identities.deleteUser('alice'), 'UserNotFound');
+        await expectIdentityError(store.identities.setUserPolicy('alice', undefined), 'UserNotFound');
+        await store.identities.createUser(user('alice', 'a'.repeat(64)));
+        assert.equal('policy' in (await store.identities.listUsers())[0]!, false);
+      });
     });
   });
 }

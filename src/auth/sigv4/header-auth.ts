@@ -213,7 +213,7 @@ export function authenticateSigV4Header(input: AuthInput, credentials: Credentia
     signatureProvided: parsed.signature,
   });
   requireSignedAmzHeaders(input.headers, signedHeaders);
-  return { user, method: 'sigv4-header', payload };
+  return { user, method: 'sigv4-header', payload, signedAt: time.date };
 }
 
 /**

@@ -87,5 +87,5 @@ export function authenticateSigV4Query(input: AuthInput, credentials: Credential
     excludeQuery: EXCLUDED,
   });
   requireSignedAmzHeaders(input.headers, signedHeaders);
-  return { user, method: 'sigv4-query', payload };
+  return { user, method: 'sigv4-query', payload, signedAt };
 }

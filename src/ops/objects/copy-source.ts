@@ -1,4 +1,5 @@
 import { checkExpectedOwner } from '../../access/expected-owner.js';
+import { objectTags } from '../../access/object-tags.js';
 import { S3Error } from '../../errors.js';
 import type { BucketRecord, ObjectVersion } from '../../store/meta/metadata-store.js';
 import { checkReadPreconditions } from './conditionals.js';
@@ -22,7 +23,10 @@ export async function resolveCopySource(ctx: OperationContext): Promise<CopySour
   const bucket = await ctx.services.meta.getBucket(bucketName);
   if (!bucket) throw new S3Error('NoSuchBucket', undefined, { BucketName: bucketName });
   checkExpectedOwner(ctx.headers['x-amz-source-expected-bucket-owner'], bucket);
-  ctx.authorize(versionId === undefined ? 's3:GetObject' : 's3:GetObjectVersion', { bucket: bucketName, key }, { bucket });
+  await ctx.authorize(versionId === undefined ? 's3:GetObject' : 's3:GetObjectVersion', { bucket: bucketName, key }, {
+    bucket,
+    loadObjectTags: () => objectTags(ctx.services.meta, bucketName, key, versionId),
+  });
   const version = await ctx.services.meta.getVersion(bucketName, key, versionId);
   if (!version) {
     if (versionId !== undefined && versionId !== NULL_VERSION_ID) throw new S3Error('NoSuchVersion', undefined, { Key: key, VersionId: versionId });

@@ -9,6 +9,8 @@
  * A crash in between leaves orphan blobs, which the start-up collector removes.
  */
 
+import type { IdentityStore } from './identity-store.js';
+
 export type VersioningState = 'Unversioned' | 'Enabled' | 'Suspended';
 
 export interface BucketRecord {
@@ -23,6 +25,12 @@ export interface BucketRecord {
    * them: those behave as AWS's pre-2023 buckets (owner FULL_CONTROL, ObjectWriter, no block).
    */
   readonly access?: BucketAccess;
+  /**
+   * The bucket's policy document as stored (its 'policy' configuration), read with the bucket by
+   * getBucket so that authorizing a request needs no second read; absent when the bucket has none
+   * (and in listBuckets' records).
+   */
+  readonly policy?: string;
 }
 
 /** ACL permissions, as S3 names them. */
@@ -426,12 +434,16 @@ export interface OutboxRecord extends OutboxEvent {
 }
 
 export interface MetadataStore {
+  /** The account's users, access keys and identity policies, in the same database. */
+  readonly identities: IdentityStore;
+
   // ---- buckets ----
   /**
    * Throws StoreError 'BucketExists' if the name is taken, or 'TooManyBuckets' if the owner already
    * has `ownerBucketsMax` buckets (counted in the same transaction as the insert).
    */
   createBucket(bucket: BucketRecord, ownerBucketsMax?: number): Promise<void>;
+  /** The bucket with its `policy`; a record returned after a change of either reflects it. */
   getBucket(name: string): Promise<BucketRecord | undefined>;
   /** Buckets in name order, optionally only one owner's. */
   listBuckets(ownerId?: string): Promise<BucketRecord[]>;

@@ -22,7 +22,8 @@ test('SqliteMetadataStore.usageTotals: a database made before the totals existed
     // As an earlier Coffer left it: at schema version 3, no totals table, no triggers (nor what later migrations add).
     const raw = new Database(path);
     raw.exec(`DROP TRIGGER usage_totals_insert; DROP TRIGGER usage_totals_delete; DROP TABLE usage_totals; DROP TABLE outbox;
-      ALTER TABLE buckets DROP COLUMN access; DELETE FROM schema_version WHERE version >= 4;`);
+      ALTER TABLE buckets DROP COLUMN access; DROP TABLE access_keys; DROP TABLE users; DROP TABLE identity_revision;
+      DELETE FROM schema_version WHERE version >= 4;`);
     raw.close();
 
     const reopened = new SqliteMetadataStore({ path });

@@ -165,6 +165,34 @@ CREATE TABLE outbox (
 );
 `;
 
+/**
+ * The account's users besides the root (which comes from the configuration), their access keys
+ * and identity policies; identity_revision changes with every identity change, so that every
+ * gateway notices what another one, or `coffer user/key`, changed.
+ */
+const IDENTITIES = `
+CREATE TABLE users (
+  name         text PRIMARY KEY,
+  canonical_id text NOT NULL UNIQUE,
+  email        text,
+  created_at   bigint NOT NULL,
+  policy       text
+);
+
+CREATE TABLE access_keys (
+  access_key_id text PRIMARY KEY,
+  secret        text NOT NULL,
+  user_name     text NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+  status        text NOT NULL,
+  created_at    bigint NOT NULL
+);
+
+CREATE TABLE identity_revision (
+  id       integer PRIMARY KEY CHECK (id = 1),
+  revision bigint NOT NULL
+);
+`;
+
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
   { version: 2, description: 'lifecycle: noncurrent-since column, due-date indexes, job leases', sql: LIFECYCLE_V2 },
@@ -172,6 +200,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 4, description: 'event outbox', sql: OUTBOX_V4 },
   // Read with the bucket row on every request (authorization), so a column rather than a bucket_configs row.
   { version: 5, description: 'bucket access settings: ACL, object ownership, public access block (JSON)', sql: 'ALTER TABLE buckets ADD COLUMN access text;' },
+  { version: 6, description: 'users, access keys, identity policies, identity revision', sql: IDENTITIES },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = schemaVersionOf(POSTGRES_MIGRATIONS);

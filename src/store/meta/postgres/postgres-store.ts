@@ -1,4 +1,6 @@
 import pg from 'pg';
+import type { IdentityStore } from '../identity-store.js';
+import { PostgresIdentityStore } from './identity-store.js';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import {
   StoreError,
@@ -109,7 +111,11 @@ export class PostgresMetadataStore implements MetadataStore {
   private readonly keyWrites = new KeyedQueue();
   private readonly outboxListeners = new Set<() => void>();
 
-  private constructor(private readonly pool: Pool) {}
+  readonly identities: IdentityStore;
+
+  private constructor(private readonly pool: Pool) {
+    this.identities = new PostgresIdentityStore(pool, (work) => this.transaction('READ COMMITTED', work));
+  }
 
   /** Connects and applies the pending schema migrations (one gateway at a time). */
   static async open(options: PostgresStoreOptions): Promise<PostgresMetadataStore> {
@@ -149,7 +155,7 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   async getBucket(name: string): Promise<BucketRecord | undefined> {
-    const row = (await run<BucketRow>(this.pool, 'getBucket', [name])).rows[0];
+    const row = (await run<BucketRow>(this.pool, 'getBucketWithPolicy', [name])).rows[0];
     return row && rowToBucket(row);
   }
 

@@ -145,6 +145,32 @@ CREATE TABLE outbox (
 );
 `;
 
+const IDENTITIES = `
+-- The account's users besides the root (which comes from the configuration), their access keys
+-- and identity policies; identity_revision changes with every identity change, so that a
+-- running server notices what \`coffer user/key\` changed from another process.
+CREATE TABLE users (
+  name         TEXT PRIMARY KEY,
+  canonical_id TEXT NOT NULL UNIQUE,
+  email        TEXT,
+  created_at   INTEGER NOT NULL,
+  policy       TEXT
+);
+
+CREATE TABLE access_keys (
+  access_key_id TEXT PRIMARY KEY,
+  secret        TEXT NOT NULL,
+  user_name     TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+  status        TEXT NOT NULL,
+  created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE identity_revision (
+  id       INTEGER PRIMARY KEY CHECK (id = 1),
+  revision INTEGER NOT NULL
+);
+`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
   // listBuckets(owner) and createBucket's per-owner count read every bucket without it.
@@ -154,6 +180,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 5, description: 'event outbox', sql: OUTBOX_V5 },
   // Read with the bucket row on every request (authorization), so a column rather than a bucket_configs row.
   { version: 6, description: 'bucket access settings: ACL, object ownership, public access block (JSON)', sql: 'ALTER TABLE buckets ADD COLUMN access TEXT;' },
+  { version: 7, description: 'users, access keys, identity policies, identity revision', sql: IDENTITIES },
 ];
 
 export const SCHEMA_VERSION = schemaVersionOf(SQLITE_MIGRATIONS);

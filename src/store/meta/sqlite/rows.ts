@@ -25,6 +25,8 @@ export interface BucketRow {
   object_lock: number | boolean;
   /** JSON BucketAccess; null for buckets made before it was kept. */
   access: string | null;
+  /** Only in getBucketWithPolicy's rows. */
+  policy?: string | null;
 }
 
 export interface VersionRow {
@@ -71,6 +73,7 @@ export function rowToBucket(row: BucketRow): BucketRecord {
     versioning: row.versioning as VersioningState,
     objectLockEnabled: Boolean(row.object_lock),
     ...(row.access ? { access: JSON.parse(row.access) as BucketAccess } : {}),
+    ...(typeof row.policy === 'string' ? { policy: row.policy } : {}),
   };
 }
 

@@ -45,6 +45,8 @@ import { walkListing, type Scanner } from '../listing.js';
 import { REWRAP_BATCH_ROWS, rewrapManifest } from '../sealings.js';
 import { decideCondition, isConditional } from '../write-condition.js';
 import { migrateSqlite } from './migrate.js';
+import { SqliteIdentityStore } from './identity-store.js';
+import type { IdentityStore } from '../identity-store.js';
 import type { IoProbe } from '../../io-probe.js';
 import { GroupCommitter } from './group-commit.js';
 import { WalSyncer } from './wal-sync.js';
@@ -91,7 +93,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Db;
   private readonly committer: GroupCommitter;
   private readonly syncer: WalSyncer | undefined;
-  /** Bucket rows by name; emptied by a trigger whenever any statement changes the buckets table. */
+  /** Bucket rows (with their policy) by name; emptied by a trigger whenever a statement changes a bucket or a policy. */
   private readonly bucketCache = new Map<string, BucketRecord>();
   /**
    * Bucket configuration documents (undefined: none) by `bucket/kind`, emptied by a trigger like
@@ -114,6 +116,7 @@ export class SqliteMetadataStore implements MetadataStore {
    * (an invented event). Writes resolve in commit order, each after an fsync covering all before.
    */
   private durableOutboxSeq: number;
+  readonly identities: IdentityStore;
 
   constructor(options: SqliteStoreOptions) {
     const onDisk = options.path !== ':memory:' && options.path !== '';
@@ -137,6 +140,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.syncer = onDisk ? new WalSyncer(`${options.path}-wal`, { recover: () => this.checkpoint(), probe: options.probe }) : undefined;
     this.committer = new GroupCommitter(this.db, this.syncer, options.probe);
     this.durableOutboxSeq = (this.db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM outbox').get() as { seq: number }).seq;
+    this.identities = new SqliteIdentityStore(this.db, this.committer);
   }
 
   // ---- buckets ----
@@ -157,7 +161,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async getBucket(name: string): Promise<BucketRecord | undefined> {
     const cached = this.bucketCache.get(name);
     if (cached) return cached;
-    const row = this.stmt.getBucket.get(name) as BucketRow | undefined;
+    const row = this.stmt.getBucketWithPolicy.get(name) as BucketRow | undefined;
     if (!row) return undefined;
     const bucket = Object.freeze(rowToBucket(row));
     if (this.bucketCache.size >= BUCKET_CACHE_ENTRIES_MAX) this.bucketCache.clear();
@@ -719,12 +723,18 @@ interface LeaseRow {
 }
 
 /**
- * Calls `changed` from inside any INSERT, UPDATE or DELETE on `buckets` through this connection
- * (temporary triggers, so whatever code path changes a bucket, a cache of buckets cannot go
- * stale; a rolled-back change only costs a cache miss).
+ * Calls `changed` from inside any INSERT, UPDATE or DELETE on `buckets`, or on a bucket's
+ * 'policy' configuration (read with the bucket), through this connection (temporary triggers, so
+ * whatever code path changes a bucket, a cache of buckets cannot go stale; a rolled-back change
+ * only costs a cache miss).
  */
 function watchBuckets(db: Db, changed: () => void): void {
   watchTable(db, 'buckets', changed);
+  for (const event of ['INSERT', 'UPDATE', 'DELETE']) {
+    const row = event === 'DELETE' ? 'OLD' : 'NEW';
+    db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS coffer_bucket_policy_${event.toLowerCase()} AFTER ${event} ON main.bucket_configs
+      WHEN ${row}.kind = 'policy' BEGIN SELECT coffer_buckets_changed(); END`);
+  }
 }
 
 /** Calls `changed` from inside any INSERT, UPDATE or DELETE on `table` through this connection. */
@@ -784,6 +794,8 @@ function prepareStatements(db: Db) {
   return {
     insertBucket: p('INSERT INTO buckets (name, owner_id, created_at, region, versioning, object_lock, access) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
     getBucket: p('SELECT * FROM buckets WHERE name = ?'),
+    getBucketWithPolicy: p(`SELECT b.*, c.document AS policy FROM buckets b
+      LEFT JOIN bucket_configs c ON c.bucket = b.name AND c.kind = 'policy' WHERE b.name = ?`),
     listBuckets: p('SELECT * FROM buckets ORDER BY name'),
     countBucketsOf: p('SELECT count(*) AS owned FROM buckets WHERE owner_id = ?'),
     listBucketsOf: p('SELECT * FROM buckets WHERE owner_id = ? ORDER BY name'),

@@ -1,0 +1,59 @@
+/**
+ * The condition-key values of one request (IAM's global keys and S3's service keys), as the
+ * policy engine reads them. Each is a getter: a key no policy statement asks for costs nothing.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { OperationName } from '../api/operations.js';
+import type { AuthResult } from '../auth/types.js';
+import type { ConditionValues, TagSet } from '../access/policy/index.js';
+
+/** Operations whose x-amz-tagging header sets the new object's tags (s3:RequestObjectTag). */
+const TAGGING_HEADER_OPERATIONS: ReadonlySet<OperationName> = new Set(['PutObject', 'CopyObject', 'CreateMultipartUpload']);
+/** Operations AWS evaluates the listing keys (s3:prefix, s3:delimiter, s3:max-keys) for. */
+const LISTING_OPERATIONS: ReadonlySet<OperationName> = new Set(['ListObjects', 'ListObjectsV2', 'ListObjectVersions']);
+
+const AUTH_TYPES = { 'sigv4-header': 'REST-HEADER', 'sigv2-header': 'REST-HEADER', 'sigv4-query': 'REST-QUERY-STRING', 'sigv2-query': 'REST-QUERY-STRING' } as const;
+
+export function conditionValues(
+  req: IncomingMessage,
+  headers: Readonly<Record<string, string | undefined>>,
+  query: URLSearchParams,
+  operation: OperationName,
+  auth: AuthResult,
+  now: Date,
+): ConditionValues {
+  const listing = LISTING_OPERATIONS.has(operation);
+  return {
+    'aws:SourceIp': () => sourceIp(req.socket.remoteAddress),
+    'aws:SecureTransport': () => 'encrypted' in req.socket,
+    'aws:Referer': () => headers['referer'],
+    'aws:UserAgent': () => headers['user-agent'],
+    's3:prefix': () => (listing ? query.get('prefix') ?? undefined : undefined),
+    's3:delimiter': () => (listing ? query.get('delimiter') ?? undefined : undefined),
+    's3:max-keys': () => {
+      const text = listing ? query.get('max-keys') : null;
+      return text !== null && /^\d+$/.test(text) ? Number(text) : undefined;
+    },
+    's3:x-amz-acl': () => headers['x-amz-acl'],
+    's3:x-amz-server-side-encryption': () => headers['x-amz-server-side-encryption'],
+    's3:x-amz-content-sha256': () => headers['x-amz-content-sha256'],
+    's3:VersionId': () => query.get('versionId') ?? undefined,
+    's3:RequestObjectTag': () => (TAGGING_HEADER_OPERATIONS.has(operation) ? taggingHeader(headers['x-amz-tagging']) : undefined),
+    's3:signatureversion': () => (auth.method.startsWith('sigv4') ? 'AWS4-HMAC-SHA256' : auth.method.startsWith('sigv2') ? 'AWS' : undefined),
+    's3:authType': () => (auth.method === 'anonymous' ? undefined : AUTH_TYPES[auth.method]),
+    's3:signatureAge': () => (auth.signedAt === undefined ? undefined : Math.max(0, now.getTime() - auth.signedAt.getTime())),
+  };
+}
+
+/** The peer address as AWS reports it: an IPv4 client of a dual-stack socket without its `::ffff:` form. */
+function sourceIp(address: string | undefined): string | undefined {
+  return address?.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
+}
+
+/** `x-amz-tagging: k1=v1&k2=v2` (URL query form) as a tag set. */
+function taggingHeader(value: string | undefined): TagSet | undefined {
+  if (value === undefined) return undefined;
+  const tags = Object.create(null) as Record<string, string>; // `__proto__` is a tag key like any other
+  for (const [key, tagValue] of new URLSearchParams(value)) tags[key] = tagValue;
+  return tags;
+}
