@@ -7,6 +7,12 @@ export const limits = {
   objectBytesMax: 5 * 1024 ** 4, // 5 TiB through multipart
   putObjectBytesMax: 5 * 1024 ** 3, // 5 GiB in one PUT
   copySourceBytesMax: 5 * 1024 ** 3,
+  /** POST Object: the form fields before the file part, together (AWS: 20 KB), names and values. */
+  postFormFieldsBytesMax: 20 * 1024,
+  /** POST Object: fields in the form (those after the file part are read and ignored, as AWS does). */
+  postFormFieldsMax: 1000,
+  /** POST Object: the whole form, a file of putObjectBytesMax and room for the fields and part headers. */
+  postFormBytesMax: 5 * 1024 ** 3 + 1024 ** 2,
   partBytesMin: 5 * 1024 ** 2,
   partBytesMax: 5 * 1024 ** 3,
   partNumberMax: 10_000,

@@ -32,6 +32,12 @@ export interface OperationSpec {
   readonly versionAction?: string;
   /** CreateBucket: authorized against the bucket it is about to create. */
   readonly bucketMayNotExist?: true;
+  /**
+   * PostObject: the caller is named by the form in the body (its signature fields), not by the
+   * headers, so the pipeline does not authorize before the handler; the handler authenticates the
+   * form through `ctx.authenticateForm` and authorizes that caller.
+   */
+  readonly authenticatedByForm?: true;
 }
 
 const get = (scope: Scope, action: string, extra: Partial<OperationSpec> = {}): OperationSpec => ({ method: 'GET', scope, action, ...extra });
@@ -53,7 +59,7 @@ export const OPERATIONS = {
   DeleteBucket: del('bucket', 's3:DeleteBucket'),
   GetBucketLocation: get('bucket', 's3:GetBucketLocation', sub('location')),
   CreateSession: get('bucket', 's3express:CreateSession', sub('session')),
-  PostObject: post('bucket', 's3:PutObject'),
+  PostObject: post('bucket', 's3:PutObject', { authenticatedByForm: true }),
 
   // listing
   ListObjects: get('bucket', 's3:ListBucket'),

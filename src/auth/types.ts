@@ -45,7 +45,8 @@ export interface ChunkSigningContext {
   readonly scope: string;
 }
 
-export type AuthMethod = 'anonymous' | 'sigv4-header' | 'sigv4-query' | 'sigv2-header' | 'sigv2-query';
+/** `-post`: a POST Object form's fields (auth/post-form.ts). */
+export type AuthMethod = 'anonymous' | 'sigv4-header' | 'sigv4-query' | 'sigv2-header' | 'sigv2-query' | 'sigv4-post' | 'sigv2-post';
 
 export interface AuthResult {
   /** null for an anonymous request. */

@@ -12,14 +12,16 @@ const TAGGING_HEADER_OPERATIONS: ReadonlySet<OperationName> = new Set(['PutObjec
 /** Operations AWS evaluates the listing keys (s3:prefix, s3:delimiter, s3:max-keys) for. */
 const LISTING_OPERATIONS: ReadonlySet<OperationName> = new Set(['ListObjects', 'ListObjectsV2', 'ListObjectVersions']);
 
-const AUTH_TYPES = { 'sigv4-header': 'REST-HEADER', 'sigv2-header': 'REST-HEADER', 'sigv4-query': 'REST-QUERY-STRING', 'sigv2-query': 'REST-QUERY-STRING' } as const;
+const AUTH_TYPES = {
+  'sigv4-header': 'REST-HEADER', 'sigv2-header': 'REST-HEADER', 'sigv4-query': 'REST-QUERY-STRING', 'sigv2-query': 'REST-QUERY-STRING', 'sigv4-post': 'POST', 'sigv2-post': 'POST',
+} as const;
 
 export function conditionValues(
   req: IncomingMessage,
   headers: Readonly<Record<string, string | undefined>>,
   query: URLSearchParams,
   operation: OperationName,
-  auth: AuthResult,
+  auth: Pick<AuthResult, 'method' | 'signedAt'>,
   now: Date,
 ): ConditionValues {
   const listing = LISTING_OPERATIONS.has(operation);

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { authenticate } from '../auth/authenticate.js';
+import { authenticatePostForm } from '../auth/post-form.js';
 import { verifiedBody } from '../auth/payload.js';
 import type { PayloadMode } from '../auth/types.js';
 import { S3Error } from '../errors.js';
@@ -13,7 +14,7 @@ import { needsObjectAcl, type ObjectAclContext } from '../access/acl-source.js';
 import { cannedGrants } from '../access/acl.js';
 import type { MetadataStore } from '../store/meta/metadata-store.js';
 import { handlers, serviceHandlers } from '../ops/index.js';
-import type { ServiceOperationContext, Services } from '../ops/types.js';
+import type { FormCaller, ServiceOperationContext, Services } from '../ops/types.js';
 import { parseXmlOffLoop } from '../xml/off-loop.js';
 import { resolveTarget } from './addressing.js';
 import { trustConnection } from './client-fairness.js';
@@ -101,7 +102,8 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       ? await objectAclContext(meta, bucket.name, decision.key, versionId)
       : undefined;
     const loadObjectTags = bucket && resource.key !== undefined ? () => objectTags(meta, bucket.name, resource.key!, versionId) : undefined;
-    await authorize(auth.user, action, resource, { bucket, object, values, time: now, loadObjectTags });
+    // A form upload names its caller in the body: the handler authenticates and authorizes it.
+    if (!spec.authenticatedByForm) await authorize(auth.user, action, resource, { bucket, object, values, time: now, loadObjectTags });
     if (bucket) checkExpectedOwner(headers['x-amz-expected-bucket-owner'], bucket);
     const bucketHandler = bucket ? handlers[operation] : undefined;
     const serviceHandler = bucket ? undefined : serviceHandlers[operation];
@@ -126,6 +128,18 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       services: options.services,
       logError: (error) => options.logError(requestId, error),
       authorize: (action, resource, context) => authorize(auth.user, action, resource, { values, time: now, ...context }),
+      authenticateForm: spec.authenticatedByForm
+        ? (fields, objectHeaders): FormCaller => {
+            const form = authenticatePostForm(fields, options.services.credentials, options.services.region);
+            if (trace) trace.accessKeyId = form.user?.accessKeyId;
+            const formValues = conditionValues(req, { ...headers, ...objectHeaders }, query, operation, form, now);
+            return {
+              user: form.user,
+              policy: form.policy,
+              authorize: (action, resource, context) => authorize(form.user, action, resource, { values: formValues, time: now, ...context }),
+            };
+          }
+        : undefined,
     };
     const result = bucketHandler && bucket ? await bucketHandler({ ...ctx, bucket }) : await serviceHandler!(ctx);
     if (result.deferred) {

@@ -15,6 +15,7 @@ import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from
 import { deleteObjects } from './objects/delete-objects.js';
 import { listObjects, listObjectsV2 } from './listing/listing.js';
 import { deleteObject, getObject, putObject } from './objects/objects.js';
+import { postObject } from './post/post-object.js';
 import { listObjectVersions } from './listing/list-versions.js';
 import { getBucketNotificationConfiguration, putBucketNotificationConfiguration } from './notification/notification.js';
 import {
@@ -62,6 +63,7 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   DeleteBucket: deleteBucket,
   GetBucketLocation: getBucketLocation,
   PutObject: putObject,
+  PostObject: postObject,
   GetObject: getObject,
   HeadObject: getObject,
   DeleteObject: deleteObject,

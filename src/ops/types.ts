@@ -77,6 +77,23 @@ export interface ServiceOperationContext {
    * allowed. The request's own operation was authorized before the handler ran.
    */
   authorize(action: string, resource: Resource, context: RequestContext): Promise<void>;
+  /**
+   * Operations authenticated by their form (PostObject, `authenticatedByForm` in the operation
+   * table): authenticates the form's signature fields (lowercased names) — SignatureDoesNotMatch,
+   * InvalidAccessKeyId… as for headers. `objectHeaders` are the fields as the headers they stand
+   * for (acl → x-amz-acl), for the policy engine's condition keys. Nothing was authorized yet.
+   */
+  readonly authenticateForm?: (fields: ReadonlyMap<string, string>, objectHeaders: Readonly<Record<string, string | undefined>>) => FormCaller;
+}
+
+/** PostObject's caller, as the form's fields name it (auth/post-form.ts). */
+export interface FormCaller {
+  /** null: anonymous. */
+  readonly user: User | null;
+  /** The base64 policy document the signature covers; absent for an anonymous form. */
+  readonly policy?: string;
+  /** ctx.authorize for this caller, with the form's condition keys (s3:x-amz-acl from its `acl` field…). */
+  authorize(action: string, resource: Resource, context: RequestContext): Promise<void>;
 }
 
 /** One request on a bucket or object: the bucket was loaded (once) and access to it authorized. */

@@ -13,10 +13,15 @@ import { getSigningKey, signHex } from './signing-key.js';
 import { SIGV4_ALGORITHM, buildStringToSign, credentialScope, parseAmzDate, toAmzDate, toIsoSeconds } from './string-to-sign.js';
 
 export const SERVICE = 's3';
-export type SigV4Kind = 'header' | 'query';
+/** Where the signature came from: the Authorization header, the query (presigned), or a POST form's fields. */
+export type SigV4Kind = 'header' | 'query' | 'form';
 
-/** AuthorizationHeaderMalformed (header) or AuthorizationQueryParametersError (query). */
-export function scopeError(kind: SigV4Kind, reason: string, detail?: S3ErrorDetail): S3Error {
+/**
+ * AuthorizationHeaderMalformed (header), AuthorizationQueryParametersError (query), or for a POST
+ * form InvalidArgument naming the X-Amz-Credential field and its value.
+ */
+export function scopeError(kind: SigV4Kind, reason: string, detail?: S3ErrorDetail, credential?: string): S3Error {
+  if (kind === 'form') return new S3Error('InvalidArgument', reason, { ArgumentName: 'X-Amz-Credential', ArgumentValue: credential, ...detail });
   return kind === 'header'
     ? new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; ${reason}`, detail)
     : new S3Error('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; ${reason}`, detail);
@@ -37,25 +42,25 @@ export interface ParsedCredential {
 export function parseCredential(kind: SigV4Kind, value: string, requestDate: string, region: string): ParsedCredential {
   const parts = value.split('/');
   if (parts.length !== 5 || parts.some((p) => p === '')) {
-    throw scopeError(kind, 'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".');
+    throw scopeError(kind, 'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".', undefined, value);
   }
   const [accessKeyId, date, credRegion, service, terminal] = parts;
   if (date !== requestDate) {
-    throw kind === 'header'
-      ? scopeError(kind, 'Invalid credential date. Date is not the same as X-Amz-Date.')
+    throw kind !== 'query'
+      ? scopeError(kind, 'Invalid credential date. Date is not the same as X-Amz-Date.', undefined, value)
       : new S3Error(
           'AuthorizationQueryParametersError',
           `Invalid credential date "${date}". This date is not the same as X-Amz-Date: "${requestDate}".`,
         );
   }
   if (credRegion !== region) {
-    throw scopeError(kind, `the region '${credRegion}' is wrong; expecting '${region}'`, { Region: region });
+    throw scopeError(kind, `the region '${credRegion}' is wrong; expecting '${region}'`, { Region: region }, value);
   }
   if (service !== SERVICE) {
-    throw scopeError(kind, `incorrect service "${service}". This endpoint belongs to "${SERVICE}".`);
+    throw scopeError(kind, `incorrect service "${service}". This endpoint belongs to "${SERVICE}".`, undefined, value);
   }
   if (terminal !== 'aws4_request') {
-    throw scopeError(kind, `incorrect terminal "${terminal}". This endpoint uses "aws4_request".`);
+    throw scopeError(kind, `incorrect terminal "${terminal}". This endpoint uses "aws4_request".`, undefined, value);
   }
   return { accessKeyId, date, region: credRegion, service, scope: credentialScope(date, credRegion, service) };
 }

@@ -3,7 +3,7 @@ import { objectWriteAcl } from '../acl/request-acl.js';
 import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import { checksumHeaderName, parseChecksumAlgorithm } from '../../checksum/index.js';
-import type { BucketRecord, ObjectVersion, WriteCondition } from '../../store/meta/metadata-store.js';
+import type { BucketRecord, ObjectVersion, Tag, WriteCondition } from '../../store/meta/metadata-store.js';
 import { checkKey } from './keys.js';
 import { checksumRequestFrom, verifyChecksums } from './checksums.js';
 import { checkReadPreconditions } from './conditionals.js';
@@ -70,25 +70,49 @@ export function parseConditionSize(text: string, name: string): number {
 }
 
 export async function putObject(ctx: OperationContext): Promise<OperationResult> {
-  const { bucket } = ctx;
-  const { key } = ctx.route;
-  checkKey(key);
-  const headers = ctx.headers;
+  checkKey(ctx.route.key);
   const declared = requireDeclaredLength(ctx.body);
   if (declared > limits.putObjectBytesMax) {
     throw new S3Error('EntityTooLarge', undefined, { ProposedSize: declared, MaxSizeAllowed: limits.putObjectBytesMax });
   }
+  const written = await writeObject(ctx, { event: 'ObjectCreated:Put', tags: tagsFromHeader(ctx.headers['x-amz-tagging']) });
+  return { headers: written.headers };
+}
+
+export interface ObjectWrite {
+  readonly event: 'ObjectCreated:Put' | 'ObjectCreated:Post';
+  readonly tags: readonly Tag[];
+  /** The body's size must lie in this range (POST's content-length-range); else EntityTooSmall / EntityTooLarge. */
+  readonly sizeRange?: { readonly min: number; readonly max: number };
+}
+
+export interface WrittenObject {
+  readonly etag: string;
+  readonly versionId: string;
+  /** PutObject's response headers (ETag, version id, encryption, checksum, expiration…). */
+  readonly headers: Record<string, string | number | undefined>;
+}
+
+/**
+ * PutObject's write, shared with POST Object: `ctx.route.key` gets `ctx.body` with the object
+ * headers, metadata, checksums, encryption and ACL that `ctx.headers` ask for — durable, versioned,
+ * evented and conditional (If-None-Match / If-Match) as one PUT.
+ */
+export async function writeObject(ctx: OperationContext, write: ObjectWrite): Promise<WrittenObject> {
+  const { bucket, headers } = ctx;
+  const { key } = ctx.route;
   const objectHeaders = objectHeadersFrom(headers);
   const userMetadata = userMetadataFrom(headers);
   const storageClass = storageClassFrom(headers);
   const condition = writeConditionFrom(headers);
   const checksumRequest = checksumRequestFrom(headers);
-  const tags = tagsFromHeader(headers['x-amz-tagging']);
+  const { tags } = write;
   const { encryption, keys } = await writeEncryptionFrom(ctx, bucket);
   const { ownerId, acl } = objectWriteAcl(ctx, bucket);
 
+  const range = write.sizeRange;
   const data = await ingestBody(ctx.services.blobs, ctx.body, {
-    maxBytes: limits.putObjectBytesMax,
+    maxBytes: Math.min(limits.putObjectBytesMax, range?.max ?? Infinity),
     algorithms: checksumRequest.algorithm ? [checksumRequest.algorithm] : [],
     keys,
   });
@@ -98,9 +122,10 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
   let checksum;
   const lastModified = new Date();
   try {
+    if (range && data.size < range.min) throw new S3Error('EntityTooSmall', undefined, { ProposedSize: data.size, MinSizeAllowed: range.min });
     checksum = verifyChecksums(checksumRequest, data.md5, data.checksums, ctx.body.trailers());
     versionId = versionIdForWrite(bucket);
-    const events = await eventsFor(ctx, bucket, 'ObjectCreated:Put', key, { size: data.size, etag, versionId }, lastModified);
+    const events = await eventsFor(ctx, bucket, write.event, key, { size: data.size, etag, versionId }, lastModified);
     ({ released } = await ctx.services.meta.putVersion(
       {
         bucket: bucket.name,
@@ -129,6 +154,8 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
   }
   await releaseBlobs(ctx, released);
   return {
+    etag,
+    versionId,
     headers: {
       etag: quoteEtag(etag),
       'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),

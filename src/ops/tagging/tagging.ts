@@ -11,7 +11,11 @@ import { eventsFor } from '../notification/events.js';
 
 /** A `<Tagging><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tagging>` body, validated for `maxTags`. */
 async function readTagging(ctx: OperationContext, maxTags: number): Promise<readonly Tag[]> {
-  const doc = (await readXmlDocument(ctx.body, 'Tagging'))!;
+  return tagsOf((await readXmlDocument(ctx.body, 'Tagging'))!, maxTags);
+}
+
+/** The tags of a parsed `<Tagging>` element (also POST Object's `tagging` field), validated for `maxTags`. */
+export function tagsOf(doc: Record<string, unknown>, maxTags: number = limits.tagsPerObjectMax): readonly Tag[] {
   if (doc.TagSet === undefined) throw new S3Error('MalformedXML');
   const tagSet = doc.TagSet;
   const tags: Tag[] = [];
