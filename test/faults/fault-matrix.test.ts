@@ -22,6 +22,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import type { IoSite } from '../../src/store/io-probe.js';
 import { startServer, uniqueBucket, type TestServer } from '../helpers/start-server.js';
 import { FAULTS_BY_SITE, FaultInjector, type FaultKind } from './fault-layer.js';
@@ -81,6 +82,17 @@ function oneOf(actual: string | undefined, allowed: ReadonlyArray<string | undef
   assert.ok(allowed.includes(actual), `${what}: ${JSON.stringify(actual?.slice(0, 40))} is neither the old nor the new state`);
 }
 
+/** A browser-form upload (POST Object) of `content` to `key`, answered like an SDK call. */
+async function postForm(bucket: string, key: string, content: string): Promise<Answer> {
+  const { url, fields } = await createPresignedPost(s3, { Bucket: bucket, Key: key, Expires: 600 });
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  form.append('file', new Blob([content]), 'upload.txt');
+  const response = await fetch(url, { method: 'POST', body: form });
+  const text = await response.text();
+  return { status: response.status, code: /<Code>([^<]*)<\/Code>/.exec(text)?.[1], requestId: response.headers.get('x-amz-request-id') ?? undefined };
+}
+
 const OLD = 'old contents';
 const NEW_SMALL = 'new contents';
 const NEW_LARGE = 'L'.repeat(1024 * 1024 + 17);
@@ -98,6 +110,12 @@ const scenarios: Scenario[] = [
     setup: async (b) => void (await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: OLD }))),
     run: async (b) => [await answer(s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: NEW_LARGE })))],
     verify: async (b) => oneOf(await bodyOrAbsent(b, 'k'), [OLD, NEW_LARGE], 'k'),
+  },
+  {
+    name: 'PostObject (form upload)',
+    setup: async (b) => void (await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: OLD }))),
+    run: async (b) => [await postForm(b, 'k', NEW_SMALL)],
+    verify: async (b) => oneOf(await bodyOrAbsent(b, 'k'), [OLD, NEW_SMALL], 'k'),
   },
   {
     name: 'GetObject (small)',
