@@ -110,8 +110,9 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     if (!bucketHandler && !serviceHandler) throw new S3Error('NotImplemented', `${operation} is not implemented by Coffer yet.`);
     refuseUnimplementedHeaders(headers, operation);
     // `Expect: 100-continue`: the client sends its body only once told to, and only a request that
-    // proved who it is is told to (an anonymous or failed one gets its error without the body).
-    if (auth.user !== null && /^\s*100-continue\s*$/i.test(headers['expect'] ?? '')) res.writeContinue();
+    // proved who it is is told to (an anonymous or failed one gets its error without the body) —
+    // or one whose body says who it is (a form upload).
+    if ((auth.user !== null || spec.authenticatedByForm) && /^\s*100-continue\s*$/i.test(headers['expect'] ?? '')) res.writeContinue();
     const knownEmpty = (contentLength === undefined || contentLength === '0') && headers['transfer-encoding'] === undefined;
     const body = verifiedBody(knownEmpty ? req : shielded(req), auth.payload, knownEmpty);
     const ctx: ServiceOperationContext = {

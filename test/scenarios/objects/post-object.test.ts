@@ -7,11 +7,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { execFile } from 'node:child_process';
+import { request } from 'node:http';
 import { promisify } from 'node:util';
-import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutBucketPolicyCommand, PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutBucketNotificationConfigurationCommand, PutBucketPolicyCommand, PutBucketVersioningCommand, type S3Client,
+} from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { ROOT_KEYS, startServer, type TestServer } from '../../helpers/start-server.js';
 import { errorCode, rawRequest, type RawResponse } from '../../helpers/raw-request.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../helpers/event-sink.js';
 import { locateTool } from '../../interop/helpers/tool.js';
 
 const boto3 = locateTool('boto3', '/usr/bin/python3', { probe: ['-I', '-c', 'import boto3'], debianPackage: 'python3-boto3' });
@@ -66,14 +70,18 @@ describe('PostObject', () => {
   let server: TestServer;
   let s3: S3Client;
   let bucket: string;
+  let receiver: WebhookReceiver;
+  const HOOK = 'arn:coffer:sqs:us-east-1:coffer:post-hook';
   before(async () => {
-    server = await startServer({ bucketDefaults: 'legacy' });
+    receiver = await startWebhookReceiver();
+    server = await startServer({ bucketDefaults: 'legacy', notifyTargets: [{ arn: HOOK, type: 'webhook', url: receiver.url }], dispatch: { retryBaseMs: 20, retryMaxMs: 100, log: () => {} } });
     s3 = server.client();
     bucket = await server.newBucket('post');
   });
   after(async () => {
     s3.destroy();
     await server.stop();
+    await receiver.close();
   });
 
   const post = (body: Buffer, headers: Record<string, string | number> = {}, target = bucket): Promise<RawResponse> =>
@@ -175,6 +183,43 @@ describe('PostObject', () => {
     assert.equal((await post(form(), { 'if-none-match': '*' })).status, 204);
     expectError(await post(form(), { 'if-none-match': '*' }), 'PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
     assert.equal((await getBytes('once.txt')).toString(), 'first');
+  });
+
+  test('PostObject.event: s3:ObjectCreated:Post with the form\'s caller, size and ETag', async () => {
+    const evented = await server.newBucket('post-events');
+    await s3.send(new PutBucketNotificationConfigurationCommand({
+      Bucket: evented,
+      NotificationConfiguration: { QueueConfigurations: [{ Id: 'posts', QueueArn: HOOK, Events: ['s3:ObjectCreated:Post'] }] },
+    }));
+    await receiver.sink.waitUntil((messages) => messages.some((m) => m.Event === 's3:TestEvent' && m.Bucket === evented));
+    assert.equal((await post(formBody([['key', 'e.txt'], ...signedV4Fields(evented, [['eq', '$key', 'e.txt']])], { content: 'evented' }), {}, evented)).status, 204);
+    await receiver.sink.waitUntil(() => receiver.sink.records().some((r) => r.s3.bucket.name === evented));
+    const record = receiver.sink.records().find((r) => r.s3.bucket.name === evented);
+    assert.equal(record.eventName, 'ObjectCreated:Post');
+    assert.equal(record.s3.object.key, 'e.txt');
+    assert.equal(record.s3.object.size, 7);
+    assert.equal(record.s3.object.eTag, createHash('md5').update('evented').digest('hex'));
+    assert.equal(record.userIdentity.principalId, server.coffer.rootUser.id);
+  });
+
+  test('PostObject.Expect: 100-continue is answered (the form, not the headers, says who the caller is)', async () => {
+    const body = formBody([['key', 'continued.txt'], ...signedV4Fields(bucket, [['eq', '$key', 'continued.txt']])], { content: 'after continue' });
+    const url = new URL(server.endpoint);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({
+        host: url.hostname, port: url.port, method: 'POST', path: `/${bucket}`, agent: false, timeout: 5000,
+        headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'content-length': body.length, expect: '100-continue' },
+      }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('continue', () => req.end(body)); // the body goes only once the server asked for it
+      req.on('timeout', () => req.destroy(new Error('no 100 Continue')));
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    assert.equal(status, 204);
+    assert.equal((await getBytes('continued.txt')).toString(), 'after continue');
   });
 
   test('PostObject.versioned bucket: each POST is a new version', async () => {
