@@ -133,6 +133,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
         ? (fields, objectHeaders): FormCaller => {
             const form = authenticatePostForm(fields, options.services.credentials, options.services.region);
             if (trace) trace.accessKeyId = form.user?.accessKeyId;
+            if (form.user) trustConnection(req.socket);
             const formValues = conditionValues(req, { ...headers, ...objectHeaders }, query, operation, form, now);
             return {
               user: form.user,
