@@ -154,17 +154,20 @@ describe('PostObject', () => {
     assert.equal((await getBytes('v2.txt')).toString(), 'v2');
   });
 
-  test('PostObject.fields: tagging XML, checksum, storage class, acl; fields after the file are ignored', async () => {
+  test('PostObject.fields: tagging XML, checksum, storage class, acl, SSE, website redirect; fields after the file are ignored', async () => {
     const content = 'tagged content';
     const sha256 = createHash('sha256').update(content).digest('base64');
     const tagging = '<Tagging><TagSet><Tag><Key>team</Key><Value>web</Value></Tag></TagSet></Tagging>';
-    const extra: Field[] = [['tagging', tagging], ['x-amz-checksum-sha256', sha256], ['x-amz-storage-class', 'STANDARD_IA'], ['acl', 'private'], ['success_action_status', '200']];
+    const extra: Field[] = [['tagging', tagging], ['x-amz-checksum-sha256', sha256], ['x-amz-storage-class', 'STANDARD_IA'], ['acl', 'private'], ['success_action_status', '200'],
+      ['x-amz-server-side-encryption', 'AES256'], ['x-amz-website-redirect-location', '/elsewhere.html']];
     const conditions = [['eq', '$key', 'fields.txt'], ...extra.map(([name, value]) => ['eq', `$${name}`, value])];
     const response = await post(formBody([['key', 'fields.txt'], ...extra, ...signedV4Fields(bucket, conditions)], { content }, [['x-amz-meta-late', 'ignored']]));
     assert.equal(response.status, 200, response.text);
     assert.equal(response.headers['x-amz-checksum-sha256'], sha256);
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'fields.txt', ChecksumMode: 'ENABLED' }));
     assert.equal(head.StorageClass, 'STANDARD_IA');
+    assert.equal(head.ServerSideEncryption, 'AES256');
+    assert.equal(head.WebsiteRedirectLocation, '/elsewhere.html');
     assert.equal(head.ChecksumSHA256, sha256);
     assert.deepEqual(head.Metadata, {});
     const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 'fields.txt' }));
@@ -240,6 +243,17 @@ describe('PostObject', () => {
     await s3.send(new PutBucketPolicyCommand({ Bucket: open, Policy: JSON.stringify(policy) }));
     assert.equal((await post(form, {}, open)).status, 204);
     assert.equal((await getBytes('anon.txt', open)).toString(), 'anonymous');
+  });
+
+  test('PostObject.the form\'s fields are the bucket policy\'s condition keys (s3:x-amz-acl from `acl`)', async () => {
+    const guarded = await server.newBucket('post-condition');
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${guarded}/*`, Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } } }],
+    };
+    await s3.send(new PutBucketPolicyCommand({ Bucket: guarded, Policy: JSON.stringify(policy) }));
+    expectError(await post(formBody([['key', 'c.txt']], { content: 'c' }), {}, guarded), 'AccessDenied', 403, 'Access Denied');
+    assert.equal((await post(formBody([['key', 'c.txt'], ['acl', 'bucket-owner-full-control']], { content: 'c' }), {}, guarded)).status, 204);
   });
 
   describe('errors', () => {
