@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteBucketCommand, DeleteBucketReplicationCommand, DeleteObjectCommand, GetBucketReplicationCommand,
-  GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutBucketReplicationCommand, PutObjectCommand, UploadPartCommand,
+  GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutBucketReplicationCommand, PutBucketVersioningCommand, PutObjectCommand, UploadPartCommand,
   type ReplicationConfiguration, type S3Client,
 } from '@aws-sdk/client-s3';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
@@ -89,6 +89,14 @@ test('GetBucketReplication.answers the stored rules; DeleteBucketReplication rem
   assert.deepEqual(config?.Rules?.[0]?.Filter, { And: { Prefix: 'logs/', Tags: [{ Key: 'k', Value: 'v' }] } });
   await s3.send(new DeleteBucketReplicationCommand({ Bucket: source }));
   await expectS3Error(s3.send(new GetBucketReplicationCommand({ Bucket: source })), 'ReplicationConfigurationNotFoundError', 404, 'The replication configuration was not found');
+});
+
+test('PutBucketVersioning.cannot suspend versioning on a bucket with a replication configuration', async () => {
+  const { source } = await replicatedPair();
+  await expectS3Error(
+    s3.send(new PutBucketVersioningCommand({ Bucket: source, VersioningConfiguration: { Status: 'Suspended' } })),
+    'InvalidBucketState', 409, 'A replication configuration is present on this bucket, so the versioning state cannot be changed.',
+  );
 });
 
 test('Replication.copies versions (bytes, metadata, tags, multipart layout) and delete markers with their ids; PENDING → COMPLETED, REPLICA', async () => {
