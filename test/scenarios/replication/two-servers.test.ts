@@ -13,6 +13,8 @@ import type { CofferOptions } from '../../../src/coffer.js';
 import { waitForStatus } from './helpers.js';
 
 const FAST_RETRIES = { dispatch: { pollMs: 50, retryBaseMs: 20, retryMaxMs: 300, log: () => {} } };
+/** Restarts keep their data dir, so their metadata stays in it (a PostgreSQL test database is dropped at stop). */
+const EMBEDDED = { metadata: 'sqlite' } as const;
 const PART_BYTES = 5 * 1024 * 1024;
 
 /**
@@ -23,12 +25,13 @@ const PART_BYTES = 5 * 1024 * 1024;
 test('Replication.two servers: the destination stopped and restarted mid-way, both end byte-identical with the same version ids', async () => {
   const destinationDir = await mkdtemp(join(tmpdir(), 'coffer-replica-'));
   const sourceDir = await mkdtemp(join(tmpdir(), 'coffer-source-'));
-  let destination: TestServer | undefined = await startServer({ dataDir: destinationDir });
+  let destination: TestServer | undefined = await startServer({ dataDir: destinationDir, ...EMBEDDED });
   const port = destination.coffer.port;
   const dstBucket = uniqueBucket('dst');
   const srcBucket = uniqueBucket('src');
   const sourceOptions: CofferOptions = {
     dataDir: sourceDir,
+    ...EMBEDDED,
     ...FAST_RETRIES,
     replicationDestinations: [{
       bucketArn: `arn:aws:s3:::${dstBucket}`, bucket: dstBucket, endpoint: destination.endpoint, region: 'us-east-1', coffer: true, ...ROOT_KEYS,
@@ -69,7 +72,7 @@ test('Replication.two servers: the destination stopped and restarted mid-way, bo
     await source.stop();
     source = await startServer(sourceOptions);
     src = source.client();
-    destination = await startServer({ dataDir: destinationDir, port });
+    destination = await startServer({ dataDir: destinationDir, port, ...EMBEDDED });
     dst = destination.client();
 
     await waitForStatus(src, srcBucket, 'a.txt', second.VersionId!, 'COMPLETED');
