@@ -61,18 +61,17 @@ export function bucketOfArn(arn: string): string | undefined {
 
 /**
  * The rule that replicates a version to each destination: among the enabled rules whose filter
- * selects it, the one of highest priority (S3 resolves overlapping rules so); a delete marker
- * only under a rule that replicates delete markers.
+ * selects it, the one of highest priority (S3 resolves overlapping rules so). A delete marker
+ * goes only if that rule replicates delete markers.
  */
 export function rulesFor(config: ReplicationConfiguration, version: ReplicatedVersion): ReplicationRule[] {
   const chosen = new Map<string, ReplicationRule>();
   for (const rule of config.rules) {
     if (rule.status !== 'Enabled' || !filterSelects(rule.filter, version)) continue;
-    if (version.isDeleteMarker && !rule.deleteMarkerReplication) continue;
     const current = chosen.get(rule.destination.bucketArn);
     if (!current || (rule.priority ?? 0) > (current.priority ?? 0)) chosen.set(rule.destination.bucketArn, rule);
   }
-  return [...chosen.values()];
+  return [...chosen.values()].filter((rule) => !version.isDeleteMarker || rule.deleteMarkerReplication);
 }
 
 function filterSelects(filter: ReplicationFilter, version: ReplicatedVersion): boolean {
