@@ -226,7 +226,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
         }
         await dispatcher.stop();
         await Promise.all([...targets.values()].map((target) => target.close()));
-        replicator.close();
+        await replicator.close();
         await meta.close();
         lock?.release();
       })();
