@@ -14,6 +14,8 @@ import type { CofferConfig } from './config.js';
 import { loadMasterKeyRing } from './crypto/key-ring.js';
 import { createTarget, loadNotifyConfig, type TargetConfig } from './events/notify-config.js';
 import { OutboxDispatcher, type DispatchCounters, type OutboxDispatcherOptions } from './jobs/outbox-dispatcher.js';
+import { Replicator, type ReplicationCounters } from './jobs/replicator.js';
+import { loadReplicationConfig, type RemoteDestination } from './replication/destinations.js';
 import { prepareDataDir } from './data-dir.js';
 import { resolveTarget } from './http/addressing.js';
 import { createPipeline } from './http/pipeline.js';
@@ -52,6 +54,8 @@ export interface CofferOptions extends Partial<CofferConfig> {
   readonly bucketsPerUserMax?: number;
   /** Event notification targets (instead of, or besides, those of `notifyConfig`). */
   readonly notifyTargets?: readonly TargetConfig[];
+  /** Remote replication destinations (instead of, or besides, those of `replicationConfig`). */
+  readonly replicationDestinations?: readonly RemoteDestination[];
   /** Outbox dispatch tuning (tests shorten the retry delays). */
   readonly dispatch?: Pick<OutboxDispatcherOptions, 'pollMs' | 'retryBaseMs' | 'retryMaxMs' | 'leaseTtlMs' | 'log'>;
   /** The HTTP server's caps and timeouts (defaults from limits.ts), e.g. lower ones for tests. */
@@ -79,6 +83,8 @@ export interface RunningCoffer {
   reloadTls(): Promise<void>;
   /** Event notifications: records taken from the outbox, deliveries made, retried and failed. */
   readonly eventCounters: Readonly<DispatchCounters>;
+  /** Replication: versions replicated, and versions marked FAILED. */
+  readonly replicationCounters: Readonly<ReplicationCounters>;
   /** Stops accepting, lets in-flight requests finish, closes the stores. */
   close(): Promise<void>;
 }
@@ -93,6 +99,10 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   const fileUsers = options.usersFile ? await loadUsersFile(options.usersFile) : [];
   const targetConfigs = [...(options.notifyConfig ? await loadNotifyConfig(options.notifyConfig) : []), ...(options.notifyTargets ?? [])];
   const targets = new Map(targetConfigs.map((config) => [config.arn, createTarget(config)]));
+  const remoteDestinations = [
+    ...(options.replicationConfig ? await loadReplicationConfig(options.replicationConfig) : []), ...(options.replicationDestinations ?? []),
+  ];
+  const replicationDestinations = new Map(remoteDestinations.map((destination) => [destination.bucketArn, destination]));
 
   const metadata = options.metadata ?? 'sqlite';
   const shared = isPostgresUrl(metadata);
@@ -134,7 +144,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   const services: Services = {
     meta, blobs, credentials: identities, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax,
     masterKeys, allowInsecureSseC: options.allowInsecureSseC ?? false, lifecycleDayMs,
-    notificationTargets: new Set(targets.keys()), bucketDefaults: options.bucketDefaults ?? 'current',
+    notificationTargets: new Set(targets.keys()), replicationDestinations, bucketDefaults: options.bucketDefaults ?? 'current',
   };
   const logError = options.logError ?? ((requestId: string, error: unknown) => logger.error({ requestId, err: error }, 'internal error'));
   // Identity changes another process makes (`coffer key disable` on a running server) apply within this interval.
@@ -169,7 +179,10 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   // One process owns an embedded data dir (the lock): its dispatcher's holder id is the same at
   // every start, so a successor renews the lease a crashed process left instead of waiting it out.
   const holder = shared ? randomUUID() : 'data-dir-owner';
-  const dispatcher = new OutboxDispatcher({ meta, targets, holder, ...options.dispatch });
+  const replicator = new Replicator({
+    meta, blobs, masterKeys, remotes: replicationDestinations, log: (message, error) => logger.warn({ err: error }, `replication: ${message}`),
+  });
+  const dispatcher = new OutboxDispatcher({ meta, targets, replicator, holder, ...options.dispatch });
   dispatcher.start();
   const scheduler = startScheduler({ meta, blobs, masterKeys, dayMs: lifecycleDayMs, logError: (error) => logError('lifecycle', error) });
 
@@ -191,6 +204,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
       (server as HttpsServer).setSecureContext(await readTls(tlsFiles));
     },
     eventCounters: dispatcher.counters,
+    replicationCounters: replicator.counters,
     close() {
       closing ??= (async () => {
         await new Promise<void>((done) => {
@@ -212,6 +226,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
         }
         await dispatcher.stop();
         await Promise.all([...targets.values()].map((target) => target.close()));
+        await replicator.close();
         await meta.close();
         lock?.release();
       })();

@@ -21,6 +21,8 @@ export interface CofferConfig {
   readonly allowInsecureSseC: boolean;
   /** JSON file declaring the event notification targets (`{"targets": [...]}`). */
   readonly notifyConfig?: string;
+  /** JSON file of remote replication destinations (src/replication/destinations.ts). */
+  readonly replicationConfig?: string;
   /** New buckets' access settings: `current` (AWS's of today: ACLs disabled, public access blocked) or `legacy` (pre-2023). */
   readonly bucketDefaults: BucketDefaults;
   /** How long a lifecycle "day" lasts (86,400; shorter for tests and demos). */
@@ -53,6 +55,7 @@ Serves the S3 API. Every option can also be set in the environment; the command 
                              default: generated once into DATA_DIR/master-keys.json, mode 0600)
   --allow-insecure-sse-c     accept SSE-C over plain HTTP (COFFER_ALLOW_INSECURE_SSE_C=1)
   --notify-config FILE       JSON file of event notification targets (COFFER_NOTIFY_CONFIG)
+  --replication-config FILE  JSON file of remote replication destinations (COFFER_REPLICATION_CONFIG)
   --bucket-defaults current|legacy
                              new buckets: ACLs disabled and public access blocked (current), or
                              ObjectWriter with no block (legacy, AWS before 2023)
@@ -91,6 +94,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
         'master-key-file': { type: 'string' },
         'allow-insecure-sse-c': { type: 'boolean' },
         'notify-config': { type: 'string' },
+        'replication-config': { type: 'string' },
         'bucket-defaults': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -124,6 +128,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     masterKeyFile: str('master-key-file', 'COFFER_MASTER_KEY_FILE'),
     allowInsecureSseC: values['allow-insecure-sse-c'] === true || env.COFFER_ALLOW_INSECURE_SSE_C === '1',
     notifyConfig: str('notify-config', 'COFFER_NOTIFY_CONFIG'),
+    replicationConfig: str('replication-config', 'COFFER_REPLICATION_CONFIG'),
     bucketDefaults,
     lifecycleDaySeconds: lifecycleDaySeconds(env.COFFER_LIFECYCLE_DAY_SECONDS),
     tlsCert,

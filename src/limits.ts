@@ -78,6 +78,9 @@ export const limits = {
   notificationConfigurationsMax: 1000,
   lifecycleRulesMax: 1000,
   lifecycleRuleIdCharsMax: 255,
+  /** Rules in one ReplicationConfiguration (AWS: 1,000) and the length of a rule's ID (AWS: 255). */
+  replicationRulesMax: 1000,
+  replicationRuleIdCharsMax: 255,
   /** NoncurrentVersionExpiration / NoncurrentVersionTransition: versions kept, at most. */
   newerNoncurrentVersionsMax: 100,
   /** Analytics, metrics, inventory and intelligent-tiering configurations per bucket (each family). */

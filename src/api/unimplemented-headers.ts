@@ -1,5 +1,6 @@
 import { S3Error } from '../errors.js';
 import type { OperationName } from './operations.js';
+import { REPLICA_VERSION_HEADER, REPLICA_WRITE_OPERATIONS } from '../replication/replica-header.js';
 
 /** Header families of features Coffer does not build yet: honouring none of them, it refuses them. */
 const UNIMPLEMENTED_PREFIXES = ['x-amz-object-lock-'];
@@ -26,6 +27,9 @@ function isAclHeader(name: string): boolean {
  * 501 NotImplemented naming the header.
  */
 export function refuseUnimplementedHeaders(headers: Readonly<Record<string, string | undefined>>, operation: OperationName): void {
+  if (headers[REPLICA_VERSION_HEADER] !== undefined && !REPLICA_WRITE_OPERATIONS.has(operation)) {
+    throw new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented.', { Header: REPLICA_VERSION_HEADER });
+  }
   const encrypting = ENCRYPTING_OPERATIONS.has(operation);
   for (const name in headers) {
     if (!name.startsWith('x-amz-')) continue;

@@ -6,6 +6,8 @@ export interface OutboxDispatcherOptions {
   readonly meta: MetadataStore;
   /** By ARN: the server's notify config. */
   readonly targets: ReadonlyMap<string, EventTarget>;
+  /** Takes the deliveries of kind 'replication' (src/jobs/replicator.ts): rejects to be retried. */
+  readonly replicator?: { replicate(record: OutboxRecord, delivery: EventDelivery): Promise<void> };
   /** This gateway, as lease holder: unique per gateway sharing the database (an embedded data dir has one). */
   readonly holder: string;
   /** How often the outbox is read when nothing woke the dispatcher (other gateways' writes). */
@@ -281,6 +283,11 @@ export class OutboxDispatcher {
   }
 
   private async send(record: OutboxRecord, delivery: EventDelivery): Promise<void> {
+    if (delivery.kind === 'replication' && this.options.replicator) {
+      await this.options.replicator.replicate(record, delivery);
+      this.counters.delivered++;
+      return;
+    }
     const target = this.options.targets.get(delivery.targetArn);
     if (!target) {
       // The ARN was removed from the notify config after the event was recorded: nothing can

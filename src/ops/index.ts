@@ -46,7 +46,8 @@ import { intelligentTiering } from './config/intelligent-tiering.js';
 import { inventory } from './config/inventory.js';
 import { metrics } from './config/metrics.js';
 import { getBucketRequestPayment, putBucketRequestPayment } from './config/request-payment.js';
-import { getBucketLogging, getBucketReplication } from './config/unconfigured.js';
+import { getBucketLogging } from './config/unconfigured.js';
+import { deleteBucketReplication, getBucketReplication, putBucketReplication } from './replication/replication.js';
 
 /** Implemented operations that run without a loaded bucket (service scope, CreateBucket). */
 export const serviceHandlers: Partial<Record<OperationName, ServiceOperationHandler>> = {
@@ -134,7 +135,9 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   DeleteBucketInventoryConfiguration: inventory.delete,
   ListBucketInventoryConfigurations: inventory.list,
   GetBucketLogging: getBucketLogging,
+  PutBucketReplication: putBucketReplication,
   GetBucketReplication: getBucketReplication,
+  DeleteBucketReplication: deleteBucketReplication,
   RestoreObject: restoreObject,
   // bucket policies (issue 10)
   PutBucketPolicy: putBucketPolicy,

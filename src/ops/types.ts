@@ -4,6 +4,7 @@ import type { Authorize, RequestContext, Resource } from '../access/authorize.js
 import type { CredentialStore, User } from '../auth/credentials.js';
 import type { MasterKeyRing } from '../crypto/key-ring.js';
 import type { Route } from '../api/router.js';
+import type { RemoteDestination } from '../replication/destinations.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { BucketRecord, MetadataStore } from '../store/meta/metadata-store.js';
 import type { XmlObject, XmlValue } from '../xml/codec.js';
@@ -30,6 +31,8 @@ export interface Services {
   readonly allowInsecureSseC: boolean;
   /** ARNs of the event notification targets the server declares (`--notify-config`). */
   readonly notificationTargets: ReadonlySet<string>;
+  /** Remote replication destinations the server declares (`--replication-config`), by bucket ARN. */
+  readonly replicationDestinations: ReadonlyMap<string, RemoteDestination>;
   /** Length of a lifecycle day in ms (COFFER_LIFECYCLE_DAY_SECONDS; x-amz-expiration dates). */
   readonly lifecycleDayMs: number;
 }

@@ -452,6 +452,21 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         await expectStoreError(store.putVersionAcl('bkt', 'k', 'v9', acl), 'VersionNotFound');
       });
 
+      test('setReplicationStatus.sets one version\'s status, kept with it and by later reads of the latest; a missing version is false', async () => {
+        await store.putVersion(version('bkt', 'k', { versionId: 'v1', replicationStatus: 'PENDING' }));
+        await store.putVersion(version('bkt', 'k', { versionId: 'v2', replicationStatus: 'REPLICA' }));
+        assert.equal((await store.getVersion('bkt', 'k', 'v1'))?.replicationStatus, 'PENDING');
+        assert.equal(await store.setReplicationStatus('bkt', 'k', 'v1', 'COMPLETED'), true);
+        assert.equal((await store.getVersion('bkt', 'k', 'v1'))?.replicationStatus, 'COMPLETED');
+        assert.equal((await store.getVersion('bkt', 'k'))?.replicationStatus, 'REPLICA');
+        assert.equal(await store.setReplicationStatus('bkt', 'k', 'v2', 'FAILED'), true);
+        assert.equal((await store.getVersion('bkt', 'k'))?.replicationStatus, 'FAILED');
+        assert.deepEqual((await store.getVersion('bkt', 'k', 'v2'))?.headers, { contentType: 'text/plain' });
+        assert.equal(await store.setReplicationStatus('bkt', 'k', 'v9', 'COMPLETED'), false);
+        await store.putVersion(version('bkt', 'plain', { versionId: 'v1' }));
+        assert.equal((await store.getVersion('bkt', 'plain'))?.replicationStatus, undefined);
+      });
+
       // Stores may cache latest versions: every write path must be visible to the next read of
       // the latest version, including writes that fail and roll back next to ones that commit.
       test('getVersion.latest follows every kind of write to the key', async () => {

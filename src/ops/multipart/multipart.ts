@@ -47,8 +47,9 @@ import { asList, readBodyBytes, textOf } from '../request-xml.js';
 import { tagsFromHeader } from '../tagging/tag-set.js';
 import { abortHeaders, expirationHeaders } from '../config/lifecycle-headers.js';
 import type { OperationContext, OperationResult } from '../types.js';
-import { versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
+import { writtenVersionIdHeader } from '../versioning/version-ids.js';
 import { eventsFor } from '../notification/events.js';
+import { withReplication, writeIdentity } from '../replication/work-items.js';
 
 /** CompleteMultipartUpload's keep-alive (http/keep-alive.ts); tests may shorten it. */
 export const completeKeepAlive = { firstByteMs: 1000, intervalMs: 2000 };
@@ -405,12 +406,11 @@ async function completeOnce(
   }
   const etag = multipartEtag(used.map((part) => Buffer.from(part.etag, 'hex')));
   const parts: PartSummary[] = used.map((part) => ({ partNumber: part.partNumber, size: part.size, etag: part.etag, checksum: part.checksum }));
-  const versionId = versionIdForWrite(bucket);
+  const identity = await writeIdentity(ctx, bucket);
+  const { versionId } = identity;
   const lastModified = new Date();
   const events = await eventsFor(ctx, bucket, 'ObjectCreated:CompleteMultipartUpload', upload.key, { size, etag, versionId }, lastModified);
-  const { released } = await meta.completeUpload(
-    upload.uploadId,
-    {
+  const written = await withReplication(ctx, bucket, 'ObjectCreated:CompleteMultipartUpload', {
       bucket: bucket.name,
       key: upload.key,
       versionId,
@@ -428,14 +428,17 @@ async function completeOnce(
       tags: upload.tags,
       manifest: concatManifests(used.map((part) => part.manifest)),
       encryption: upload.encryption,
-    },
+    }, identity, events);
+  const { released } = await meta.completeUpload(
+    upload.uploadId,
+    written.version,
     condition,
     {
       partsDigest: digest,
       forgetBefore: new Date(lastModified.getTime() - limits.completedUploadRememberedMs),
       keptMax: limits.completedUploadsRememberedMax,
     },
-    events,
+    written.events,
   );
   await releaseBlobs(ctx, released);
   const result = completionResult(bucket, upload.key, versionId, etag, checksum);

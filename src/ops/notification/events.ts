@@ -1,6 +1,7 @@
 import type { EventType } from '../../events/event-types.js';
 import { deliveriesFor, type NotificationConfiguration } from '../../events/notification-config.js';
 import type { BucketRecord, MetadataStore, OutboxEvent } from '../../store/meta/metadata-store.js';
+import { parsedConfigReader } from '../config/parsed-config.js';
 import type { OperationContext } from '../types.js';
 import { showsVersionIds } from '../versioning/version-ids.js';
 
@@ -49,18 +50,4 @@ export async function bucketEvents(
 }
 
 /** The bucket's notification configuration (stored as JSON), if any. */
-export async function notificationConfigOf(meta: MetadataStore, bucket: string): Promise<NotificationConfiguration | undefined> {
-  const document = await meta.getBucketConfig(bucket, 'notification');
-  if (document === undefined) return undefined;
-  let config = parsedConfigs.get(document);
-  if (!config) {
-    config = JSON.parse(document) as NotificationConfiguration;
-    if (parsedConfigs.size >= PARSED_CONFIGS_MAX) parsedConfigs.clear();
-    parsedConfigs.set(document, config);
-  }
-  return config;
-}
-
-/** Parsed configurations by document: every write to a notified bucket reads its configuration. */
-const parsedConfigs = new Map<string, NotificationConfiguration>();
-const PARSED_CONFIGS_MAX = 1000;
+export const notificationConfigOf = parsedConfigReader<NotificationConfiguration>('notification');

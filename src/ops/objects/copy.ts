@@ -7,6 +7,7 @@ import { parseCopySource, resolveCopySource } from './copy-source.js';
 import { StoreError, type Extent, type ObjectEncryption, type ObjectVersion, type StoredChecksum } from '../../store/meta/metadata-store.js';
 import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom } from './object-headers.js';
 import { eventsFor } from '../notification/events.js';
+import { withReplication } from '../replication/work-items.js';
 import { writeConditionFrom } from './objects.js';
 import { readManifest } from './read-object.js';
 import { discard, ingestStream, releaseBlobs } from './ingest.js';
@@ -77,7 +78,8 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
 
   // With COPY, the website redirect is not copied: it must be given again (as AWS documents).
   const objectHeaders = replaced?.objectHeaders ?? { ...source.headers, websiteRedirectLocation: headers['x-amz-website-redirect-location'] };
-  const versionId = versionIdForWrite(bucket);
+  const identity = { versionId: versionIdForWrite(bucket), replica: false };
+  const { versionId } = identity;
   // The copy gets the ACL this request asks for (private by default), never the source's.
   const { ownerId, acl } = objectWriteAcl(ctx, bucket);
   const knownHeaders = {
@@ -91,8 +93,7 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
     const events = await eventsFor(ctx, bucket, 'ObjectCreated:Copy', key, { size: source.size, etag: data.etag, versionId }, lastModified);
     let released: readonly string[];
     try {
-      ({ released } = await ctx.services.meta.putVersion(
-      {
+      const written = await withReplication(ctx, bucket, 'ObjectCreated:Copy', {
         bucket: bucket.name,
         key,
         versionId,
@@ -109,10 +110,8 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
         tags: replacedTags ?? source.tags,
         manifest: data.manifest ?? source.manifest,
         encryption: target.encryption,
-      },
-      condition,
-      { sharedBlobs: data.manifest === undefined, events },
-    ));
+      }, identity, events);
+      ({ released } = await ctx.services.meta.putVersion(written.version, condition, { sharedBlobs: data.manifest === undefined, events: written.events }));
     } catch (error) {
       if (data.manifest) await discard(ctx.services.blobs, data.manifest, error);
       throw error;

@@ -75,6 +75,7 @@ export function objectResponseHeaders(version: ObjectVersion, showVersionId: boo
     'x-amz-storage-class': version.storageClass === 'STANDARD' ? undefined : version.storageClass,
     'x-amz-version-id': showVersionId ? version.versionId : undefined,
     'x-amz-tagging-count': version.tags.length > 0 ? version.tags.length : undefined,
+    'x-amz-replication-status': version.replicationStatus,
     'accept-ranges': 'bytes',
   };
   for (const [key, value] of Object.entries(version.userMetadata)) out[USER_METADATA_PREFIX + key] = value;

@@ -21,12 +21,14 @@ import { partRead } from './part-number.js';
 import { parseRange } from './ranges.js';
 import { tagsFromHeader } from '../tagging/tag-set.js';
 import { eventsFor } from '../notification/events.js';
+import { REPLICA_VERSION_HEADER } from '../../replication/replica-header.js';
+import { withReplication, writeIdentity, type WriteIdentity } from '../replication/work-items.js';
 import { readManifest, readManifestBuffer, whenReadable } from './read-object.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { expirationHeaders } from '../config/lifecycle-headers.js';
 import { requestChargedHeader } from '../config/request-payment.js';
 import { requireReadable, restoreHeaders } from './restore.js';
-import { newVersionId, NULL_VERSION_ID, showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
+import { NULL_VERSION_ID, showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
 
 /** `If-None-Match` / `If-Match` (`*` or an ETag) on a write, decided atomically by the store. */
 export function writeConditionFrom(headers: Readonly<Record<string, string | undefined>>): WriteCondition | undefined {
@@ -124,10 +126,10 @@ export async function writeObject(ctx: OperationContext, write: ObjectWrite): Pr
   try {
     if (range && data.size < range.min) throw new S3Error('EntityTooSmall', undefined, { ProposedSize: data.size, MinSizeAllowed: range.min });
     checksum = verifyChecksums(checksumRequest, data.md5, data.checksums, ctx.body.trailers());
-    versionId = versionIdForWrite(bucket);
+    const identity = await writeIdentity(ctx, bucket);
+    versionId = identity.versionId;
     const events = await eventsFor(ctx, bucket, write.event, key, { size: data.size, etag, versionId }, lastModified);
-    ({ released } = await ctx.services.meta.putVersion(
-      {
+    const written = await withReplication(ctx, bucket, write.event, {
         bucket: bucket.name,
         key,
         versionId,
@@ -144,10 +146,8 @@ export async function writeObject(ctx: OperationContext, write: ObjectWrite): Pr
         tags,
         manifest: data.manifest,
         encryption,
-      },
-      condition,
-      { events },
-    ));
+      }, identity, events);
+    ({ released } = await ctx.services.meta.putVersion(written.version, condition, { events: written.events }));
   } catch (error) {
     await discard(ctx.services.blobs, data.manifest, error);
     throw error;
@@ -223,7 +223,10 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
 
 export async function deleteObject(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const outcome = await deleteOne(ctx, bucket, ctx.route.key, ctx.params.versionId(), deleteConditionFrom(ctx.headers));
+  const versionId = ctx.params.versionId();
+  const replica = ctx.headers[REPLICA_VERSION_HEADER] === undefined ? undefined : await writeIdentity(ctx, bucket);
+  if (replica && versionId !== undefined) throw new S3Error('InvalidRequest', `${REPLICA_VERSION_HEADER} makes a delete marker: it cannot delete a version`);
+  const outcome = await deleteOne(ctx, bucket, ctx.route.key, versionId, deleteConditionFrom(ctx.headers), replica);
   return {
     status: 204,
     headers: { 'x-amz-version-id': outcome.versionId, 'x-amz-delete-marker': outcome.deleteMarker ? 'true' : undefined },
@@ -249,6 +252,8 @@ export async function deleteOne(
   key: string,
   versionId: string | undefined,
   condition?: WriteCondition,
+  /** DeleteObject from another server's replicator: the delete marker's id (x-coffer-replica-version-id). */
+  replicaIdentity?: WriteIdentity,
 ): Promise<DeleteOutcome> {
   const { meta } = ctx.services;
   if (versionId !== undefined || bucket.versioning === 'Unversioned') {
@@ -263,10 +268,11 @@ export async function deleteOne(
       throw error;
     }
   }
-  const markerId = bucket.versioning === 'Enabled' ? newVersionId() : NULL_VERSION_ID;
+  const identity = replicaIdentity ?? { versionId: versionIdForWrite(bucket), replica: false };
+  const markerId = identity.versionId;
   const lastModified = new Date();
   const events = await eventsFor(ctx, bucket, 'ObjectRemoved:DeleteMarkerCreated', key, { versionId: markerId }, lastModified);
-  const { released } = await meta.putVersion({
+  const written = await withReplication(ctx, bucket, 'ObjectRemoved:DeleteMarkerCreated', {
     bucket: bucket.name,
     key,
     versionId: markerId,
@@ -280,7 +286,8 @@ export async function deleteOne(
     storageClass: 'STANDARD',
     tags: [],
     manifest: [],
-  }, condition, { events });
+  }, identity, events);
+  const { released } = await meta.putVersion(written.version, condition, { events: written.events });
   await releaseBlobs(ctx, released);
   return { versionId: markerId, deleteMarker: true };
 }

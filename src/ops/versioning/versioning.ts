@@ -11,9 +11,9 @@ const MFA_DELETE_VALUES = ['Enabled', 'Disabled'] as const;
  * Suspended, `MfaDelete`: Enabled | Disabled, nothing else) or the answer is MalformedXML; a
  * document that says nothing at all is IllegalVersioningConfigurationException. Coffer has no
  * MFA devices, so `MfaDelete` Enabled is NotImplemented (never silently accepted) and Disabled —
- * the state every Coffer bucket is in — is accepted as a no-op. A bucket with Object Lock cannot
- * leave Enabled (InvalidBucketState, as AWS). Versioning once enabled never returns to
- * Unversioned: Suspended keeps every existing version.
+ * the state every Coffer bucket is in — is accepted as a no-op. A bucket with Object Lock, or
+ * with a replication configuration, cannot leave Enabled (InvalidBucketState, as AWS).
+ * Versioning once enabled never returns to Unversioned: Suspended keeps every existing version.
  */
 export async function putBucketVersioning(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
@@ -32,6 +32,9 @@ export async function putBucketVersioning(ctx: OperationContext): Promise<Operat
   if (status === undefined || status === bucket.versioning) return {};
   if (bucket.objectLockEnabled && status === 'Suspended') {
     throw new S3Error('InvalidBucketState', 'An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.');
+  }
+  if (status === 'Suspended' && (await ctx.services.meta.getBucketConfig(bucket.name, 'replication')) !== undefined) {
+    throw new S3Error('InvalidBucketState', 'A replication configuration is present on this bucket, so the versioning state cannot be changed.');
   }
   await ctx.services.meta.setBucketVersioning(bucket.name, status as (typeof STATUSES)[number]);
   return {};

@@ -159,7 +159,12 @@ export interface ObjectAttributes {
   readonly encryption?: ObjectEncryption;
   /** The version's ACL grants (its owner is ownerId). Absent on versions stored before ACLs: owner FULL_CONTROL. */
   readonly acl?: readonly Grant[];
+  /** `x-amz-replication-status`: absent when no replication rule applies to the version. */
+  readonly replicationStatus?: ReplicationStatus;
 }
+
+/** PENDING → COMPLETED / FAILED on a replicated source version; REPLICA on the copy a replication made. */
+export type ReplicationStatus = 'PENDING' | 'COMPLETED' | 'FAILED' | 'REPLICA';
 
 export interface ObjectVersion extends ObjectAttributes {
   readonly bucket: string;
@@ -406,8 +411,13 @@ export type StoredData =
 export interface EventDelivery {
   /** The configuration's Id (`configurationId` in the event). */
   readonly configurationId: string;
-  /** The destination's ARN, as declared in the server's notify config. */
+  /** The destination's ARN, as declared in the server's notify config; for a replication, the destination bucket's. */
   readonly targetArn: string;
+  /**
+   * 'replication': not a notification but a replication work item (src/jobs/replicator.ts) — the
+   * version the record names is copied to the bucket `targetArn` under rule `configurationId`.
+   */
+  readonly kind?: 'replication';
 }
 
 /**
@@ -477,6 +487,8 @@ export interface MetadataStore {
   putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[], events?: readonly OutboxEvent[]): Promise<ObjectVersion>;
   /** Replaces the ACL of one version. Throws 'VersionNotFound'. */
   putVersionAcl(bucket: string, key: string, versionId: string, acl: readonly Grant[]): Promise<ObjectVersion>;
+  /** Sets one version's replication status; a version gone meanwhile is no error (false). */
+  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus): Promise<boolean>;
   /** Latest, non-delete-marker versions in UTF-8 byte order of key; O(page) whatever the bucket holds. */
   listObjects(bucket: string, query: ListObjectsQuery): Promise<ListPage<ListEntry>>;
   /** All versions and delete markers: key ascending, newest first within a key. */

@@ -5,8 +5,8 @@ import { readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import {
-  PutBucketReplicationCommand,
   GetObjectCommand,
+  GetObjectTorrentCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
@@ -107,11 +107,10 @@ describe('robustness', () => {
     }
   });
 
-  test('PutBucketReplication.unimplemented operation → 501 NotImplemented', async () => {
+  test('GetObjectTorrent.unimplemented operation → 501 NotImplemented', async () => {
     const bucket = await server.newBucket('notimpl');
-    const ReplicationConfiguration = { Role: 'arn:aws:iam::123456789012:role/r', Rules: [{ Status: 'Enabled' as const, Destination: { Bucket: 'arn:aws:s3:::elsewhere' } }] };
-    await expectS3Error(s3.send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration })), 'NotImplemented', 501,
-      'PutBucketReplication is not implemented by Coffer yet.');
+    await expectS3Error(s3.send(new GetObjectTorrentCommand({ Bucket: bucket, Key: 'k' })), 'NotImplemented', 501,
+      'GetObjectTorrent is not implemented by Coffer yet.');
   });
 
   test('HTTP.unknown method → 405 MethodNotAllowed', async () => {

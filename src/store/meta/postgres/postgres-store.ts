@@ -9,6 +9,7 @@ import {
   type BucketConfigEntry,
   type BucketConfigKind,
   type Grant,
+  type ReplicationStatus,
   type BucketRecord,
   type ExpectedVersionState,
   type IdKeyedConfigFamily,
@@ -255,6 +256,15 @@ export class PostgresMetadataStore implements MetadataStore {
       const attributes = JSON.stringify({ ...JSON.parse(row.attributes), acl });
       await run(c, 'setAttributes', [attributes, row.seq]);
       return toVersion({ ...row, attributes });
+    });
+  }
+
+  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus): Promise<boolean> {
+    return this.keyWrite(bucket, key, async (c) => {
+      const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
+      if (!row) return false;
+      await run(c, 'setAttributes', [JSON.stringify({ ...JSON.parse(row.attributes), replicationStatus: status }), row.seq]);
+      return true;
     });
   }
 

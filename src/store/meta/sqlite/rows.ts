@@ -88,6 +88,7 @@ export function versionAttributes(v: NewVersion) {
     parts: v.parts,
     encryption: v.encryption,
     acl: v.acl,
+    replicationStatus: v.replicationStatus,
   };
 }
 
@@ -111,6 +112,7 @@ export function rowToVersion(row: VersionRow): ObjectVersion {
     parts: attributes.parts,
     ...(attributes.encryption ? { encryption: attributes.encryption } : {}),
     ...(attributes.acl ? { acl: attributes.acl } : {}),
+    ...(attributes.replicationStatus ? { replicationStatus: attributes.replicationStatus } : {}),
     tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
     manifest: decodeManifest(row.manifest),
   };

@@ -8,6 +8,7 @@ import {
   type BucketConfigEntry,
   type BucketConfigKind,
   type Grant,
+  type ReplicationStatus,
   type BucketRecord,
   type ExpectedVersionState,
   type IdKeyedConfigFamily,
@@ -285,6 +286,15 @@ export class SqliteMetadataStore implements MetadataStore {
       const attributes = JSON.stringify({ ...JSON.parse(row.attributes), acl });
       this.stmt.setAttributes.run(attributes, row.seq);
       return rowToVersion({ ...row, attributes });
+    });
+  }
+
+  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus): Promise<boolean> {
+    return this.committer.run(() => {
+      const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
+      if (!row) return false;
+      this.stmt.setAttributes.run(JSON.stringify({ ...JSON.parse(row.attributes), replicationStatus: status }), row.seq);
+      return true;
     });
   }
 
