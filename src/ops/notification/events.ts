@@ -2,6 +2,7 @@ import type { EventType } from '../../events/event-types.js';
 import { deliveriesFor, type NotificationConfiguration } from '../../events/notification-config.js';
 import type { BucketRecord, MetadataStore, OutboxEvent } from '../../store/meta/metadata-store.js';
 import type { OperationContext } from '../types.js';
+import { requestConfig } from '../config/request-configs.js';
 import { showsVersionIds } from '../versioning/version-ids.js';
 
 /** What an event says of the object (AWS omits what does not apply: no size on a delete). */
@@ -31,7 +32,7 @@ export async function eventsFor(
 export async function bucketEvents(
   meta: MetadataStore, bucket: BucketRecord, type: EventType, key: string, object: EventObject, request: EventRequest, time = new Date(),
 ): Promise<OutboxEvent[] | undefined> {
-  const config = await notificationConfigOf(meta, bucket.name);
+  const config = await notificationConfigOf(meta, bucket);
   if (!config) return undefined;
   const deliveries = deliveriesFor(config, type, key);
   if (deliveries.length === 0) return undefined;
@@ -49,8 +50,8 @@ export async function bucketEvents(
 }
 
 /** The bucket's notification configuration (stored as JSON), if any. */
-export async function notificationConfigOf(meta: MetadataStore, bucket: string): Promise<NotificationConfiguration | undefined> {
-  const document = await meta.getBucketConfig(bucket, 'notification');
+export async function notificationConfigOf(meta: MetadataStore, bucket: BucketRecord): Promise<NotificationConfiguration | undefined> {
+  const document = await requestConfig(meta, bucket, 'notification');
   if (document === undefined) return undefined;
   let config = parsedConfigs.get(document);
   if (!config) {

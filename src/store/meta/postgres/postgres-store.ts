@@ -68,7 +68,7 @@ import {
 } from '../sqlite/rows.js';
 import { migratePostgres } from './migrate.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { SQL, type StatementName } from './statements.js';
+import { beginSharingBucket, SQL, type StatementName } from './statements.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database (libpq-style parameters accepted by `pg`). */
@@ -155,7 +155,7 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   async getBucket(name: string): Promise<BucketRecord | undefined> {
-    const row = (await run<BucketRow>(this.pool, 'getBucketWithPolicy', [name])).rows[0];
+    const row = (await run<BucketRow>(this.pool, 'getBucketWithConfigs', [name])).rows[0];
     return row && rowToBucket(row);
   }
 
@@ -188,11 +188,10 @@ export class PostgresMetadataStore implements MetadataStore {
 
   putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined, events?: readonly OutboxEvent[]): Promise<void> {
     return this.notifyAfter(events, this.transaction('READ COMMITTED', async (c) => {
-      await requireBucket(c, bucket);
       if (document === undefined) await run(c, 'deleteConfig', [bucket, kind]);
       else await run(c, 'putConfig', [bucket, kind, document]);
       await appendEvents(c, events);
-    }));
+    }, { sharedBucket: bucket }));
   }
 
   async listBucketConfigs(bucket: string, family: IdKeyedConfigFamily, afterKind: string, limit: number): Promise<BucketConfigEntry[]> {
@@ -211,12 +210,11 @@ export class PostgresMetadataStore implements MetadataStore {
 
   putVersion(version: NewVersion, condition?: WriteCondition, options?: WriteOptions): Promise<ReleaseResult> {
     return this.notifyAfter(options?.events, this.keyWrite(version.bucket, version.key, async (c) => {
-      await requireBucket(c, version.bucket);
       await checkCondition(c, version.bucket, version.key, condition);
       const released = await insertVersion(c, version, options?.sharedBlobs === true);
       await appendEvents(c, options?.events);
       return { released };
-    }));
+    }, { sharedBucket: version.bucket }));
   }
 
   deleteVersion(
@@ -224,9 +222,8 @@ export class PostgresMetadataStore implements MetadataStore {
   ): Promise<ReleaseResult & { deleted: ObjectVersion }> {
     return this.notifyAfter(options?.events, this.keyWrite(bucket, key, async (c) => {
       await checkCondition(c, bucket, key, condition);
-      const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
+      const row = (await run<PgVersionRow>(c, 'deleteVersion', [bucket, keyBytes(key), versionId])).rows[0];
       if (!row) throw new StoreError('VersionNotFound');
-      await run(c, 'deleteVersionRow', [row.seq]);
       if (row.is_latest) await run(c, 'promoteLatest', [bucket, keyBytes(key)]);
       const released = await dropRefs(c, decodeManifest(row.manifest));
       await appendEvents(c, options?.events);
@@ -303,11 +300,10 @@ export class PostgresMetadataStore implements MetadataStore {
 
   createUpload(upload: MultipartUpload): Promise<void> {
     return this.transaction('READ COMMITTED', async (c) => {
-      await requireBucket(c, upload.bucket);
       await run(c, 'insertUpload', [
         upload.uploadId, upload.bucket, keyBytes(upload.key), upload.initiated.getTime(), upload.ownerId, JSON.stringify(uploadAttributes(upload)),
       ]);
-    });
+    }, { sharedBucket: upload.bucket });
   }
 
   async getUpload(bucket: string, uploadId: string): Promise<MultipartUpload | undefined> {
@@ -569,8 +565,8 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   /** A write to one key: after this process's earlier writes to it, in a transaction. */
-  private keyWrite<T>(bucket: string, key: string, work: (c: PoolClient) => Promise<T>): Promise<T> {
-    return this.keyWrites.run(`${bucket}/${key}`, () => this.transaction('REPEATABLE READ', work));
+  private keyWrite<T>(bucket: string, key: string, work: (c: PoolClient) => Promise<T>, start: TransactionStart = {}): Promise<T> {
+    return this.keyWrites.run(`${bucket}/${key}`, () => this.transaction('REPEATABLE READ', work, start));
   }
 
   /**
@@ -578,12 +574,14 @@ export class PostgresMetadataStore implements MetadataStore {
    * snapshot) after a serialization failure, a deadlock, or losing a race to insert a key's
    * first row. A StoreError rolls back and reaches the caller.
    */
-  private async transaction<T>(isolation: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE', work: (c: PoolClient) => Promise<T>): Promise<T> {
+  private async transaction<T>(
+    isolation: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE', work: (c: PoolClient) => Promise<T>, start: TransactionStart = {},
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken: Error | undefined;
       try {
-        await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+        await begin(client, isolation, start);
         const result = await work(client);
         await client.query('COMMIT');
         return result;
@@ -659,9 +657,20 @@ function summaryRows(rows: unknown[][]): SummaryRow[] {
 
 // ---- steps of write transactions ----
 
-/** Locks the bucket row against deletion until the transaction ends. */
-async function requireBucket(c: PoolClient, bucket: string): Promise<void> {
-  if (!(await run(c, 'shareBucket', [bucket])).rowCount) throw new StoreError('BucketNotFound');
+/** What a transaction does as it begins. */
+interface TransactionStart {
+  /** Lock this bucket's row against deletion until the transaction ends; 'BucketNotFound' if there is none. */
+  readonly sharedBucket?: string;
+}
+
+async function begin(c: PoolClient, isolation: string, start: TransactionStart): Promise<void> {
+  if (start.sharedBucket === undefined) {
+    await c.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+    return;
+  }
+  // A query of several statements resolves to one result per statement.
+  const results = (await c.query(beginSharingBucket(isolation, start.sharedBucket))) as unknown as pg.QueryResult[];
+  if (!results[1]!.rowCount) throw new StoreError('BucketNotFound');
 }
 
 async function requireUpload(db: Queryable, bucket: string, uploadId: string, how: 'getUpload' | 'shareUpload' | 'lockUpload'): Promise<void> {
