@@ -67,6 +67,7 @@ import {
   type VersionRow,
 } from '../sqlite/rows.js';
 import { migratePostgres } from './migrate.js';
+import { ChangeListener } from './change-listener.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { beginSharingBucket, SQL, type StatementName } from './statements.js';
 
@@ -113,8 +114,12 @@ export class PostgresMetadataStore implements MetadataStore {
 
   readonly identities: IdentityStore;
 
-  private constructor(private readonly pool: Pool) {
-    this.identities = new PostgresIdentityStore(pool, (work) => this.transaction('READ COMMITTED', work));
+  /** Other gateways' committed changes (LISTEN/NOTIFY), connected on the first subscription. */
+  private readonly changes: ChangeListener;
+
+  private constructor(private readonly pool: Pool, url: string) {
+    this.changes = new ChangeListener({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    this.identities = new PostgresIdentityStore(pool, (work) => this.transaction('READ COMMITTED', work), this.changes);
   }
 
   /** Connects and applies the pending schema migrations (one gateway at a time). */
@@ -134,7 +139,7 @@ export class PostgresMetadataStore implements MetadataStore {
       await pool.end();
       throw error;
     }
-    return new PostgresMetadataStore(pool);
+    return new PostgresMetadataStore(pool, options.url);
   }
 
   // ---- buckets ----
@@ -552,6 +557,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     await this.keyWrites.drain();
+    await this.changes.close();
     await this.pool.end();
   }
 
