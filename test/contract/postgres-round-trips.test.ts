@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { startServer, type TestServer } from '../helpers/start-server.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../helpers/postgres.js';
 
@@ -15,7 +15,7 @@ const skip = await postgresSkipReason();
 const RUNS = 5;
 
 /** What each request costs today; a change that adds a round trip to a hot path fails here. */
-export const ROUND_TRIPS = { PutObject: 7, GetObject: 2, HeadObject: 2, DeleteObject: 7 } as const;
+export const ROUND_TRIPS = { PutObject: 7, GetObject: 2, HeadObject: 2, ListObjectsV2: 2, DeleteObject: 7 } as const;
 
 describe('PostgreSQL: round trips per request', { skip }, () => {
   let db: TestDatabase;
@@ -53,11 +53,12 @@ describe('PostgreSQL: round trips per request', { skip }, () => {
     return { count: best!.length, statements: best! };
   }
 
-  test('PutObject, GetObject, HeadObject, DeleteObject send no more statements than pinned', async () => {
+  test('PutObject, GetObject, HeadObject, ListObjectsV2, DeleteObject send the statements pinned', async () => {
     const counts: Record<string, { count: number; statements: string[] }> = {
       PutObject: await roundTrips((run) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: `k${run}`, Body: 'data' }))),
       GetObject: await roundTrips(async (run) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `k${run}` }))).Body!.transformToString()),
       HeadObject: await roundTrips((run) => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `k${run}` }))),
+      ListObjectsV2: await roundTrips(() => s3.send(new ListObjectsV2Command({ Bucket: bucket }))),
       DeleteObject: await roundTrips((run) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: `k${run}` }))),
     };
     const report = Object.entries(counts).map(([operation, { count, statements }]) => `${operation}: ${count} (${statements.join(' | ')})`);
