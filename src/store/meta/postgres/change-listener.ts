@@ -4,9 +4,8 @@
  * transaction that makes it, so the notification arrives after the commit and never for a
  * rolled-back change. While the connection is down notifications are lost: every subscriber is
  * told "changed" when it drops and again once it is back, and drops or reloads what it holds.
- *
- * CockroachDB has no LISTEN/NOTIFY (an exception to the shared SQL subset): the first
- * subscription then reports that it cannot listen, and callers poll instead.
+ * A database that cannot be reached for the first subscription makes it report that it cannot
+ * listen, and callers poll instead.
  */
 import pg from 'pg';
 

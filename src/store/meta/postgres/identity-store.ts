@@ -17,22 +17,20 @@ const CHANGES_CHANNEL = 'coffer_identities';
 
 /** The IdentityStore on the PostgreSQL metadata database (shared by every gateway). */
 export class PostgresIdentityStore implements IdentityStore {
-  constructor(private readonly pool: Pool, private readonly transaction: Transaction, private readonly listener: ChangeListener) {}
+  /** `changes` undefined: the database has no LISTEN/NOTIFY (postgres-store.ts: hasNotify). */
+  constructor(private readonly pool: Pool, private readonly transaction: Transaction, private readonly changes: ChangeListener | undefined) {}
 
-  /**
-   * One identity change, its revision bump and the NOTIFY that tells other gateways, in one
-   * transaction. (CockroachDB has no NOTIFY: the statement is left out there, see ChangeListener.)
-   */
+  /** One identity change, its revision bump and the NOTIFY that tells other gateways, in one transaction. */
   private change(work: (c: PoolClient) => Promise<void>): Promise<void> {
     return this.transaction(async (c) => {
       await work(c);
       await c.query('INSERT INTO identity_revision (id, revision) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET revision = identity_revision.revision + 1');
-      await c.query(`NOTIFY ${CHANGES_CHANNEL}`);
+      if (this.changes) await c.query(`NOTIFY ${CHANGES_CHANNEL}`);
     });
   }
 
-  watchChanges(listener: () => void): Promise<(() => void) | undefined> {
-    return this.listener.subscribe(CHANGES_CHANNEL, listener);
+  async watchChanges(listener: () => void): Promise<(() => void) | undefined> {
+    return this.changes?.subscribe(CHANGES_CHANNEL, listener);
   }
 
   createUser(user: IdentityUser): Promise<void> {

@@ -114,11 +114,11 @@ export class PostgresMetadataStore implements MetadataStore {
 
   readonly identities: IdentityStore;
 
-  /** Other gateways' committed changes (LISTEN/NOTIFY), connected on the first subscription. */
-  private readonly changes: ChangeListener;
+  /** Other gateways' committed changes (LISTEN/NOTIFY), connected on the first subscription; undefined where the database has no NOTIFY. */
+  private readonly changes: ChangeListener | undefined;
 
-  private constructor(private readonly pool: Pool, url: string) {
-    this.changes = new ChangeListener({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  private constructor(private readonly pool: Pool, url: string, notifies: boolean) {
+    this.changes = notifies ? new ChangeListener({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS }) : undefined;
     this.identities = new PostgresIdentityStore(pool, (work) => this.transaction('READ COMMITTED', work), this.changes);
   }
 
@@ -128,10 +128,12 @@ export class PostgresMetadataStore implements MetadataStore {
     // An idle connection dropped by the server (restart, failover) must not crash the process:
     // the pool discards it and the next query opens another.
     pool.on('error', () => {});
+    let notifies: boolean;
     try {
       const client = await pool.connect();
       try {
         await migratePostgres(client);
+        notifies = await hasNotify(client);
       } finally {
         client.release();
       }
@@ -139,7 +141,7 @@ export class PostgresMetadataStore implements MetadataStore {
       await pool.end();
       throw error;
     }
-    return new PostgresMetadataStore(pool, options.url);
+    return new PostgresMetadataStore(pool, options.url, notifies);
   }
 
   // ---- buckets ----
@@ -557,7 +559,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     await this.keyWrites.drain();
-    await this.changes.close();
+    await this.changes?.close();
     await this.pool.end();
   }
 
@@ -627,6 +629,16 @@ function isRetryable(error: unknown): boolean {
 }
 
 type Queryable = Pool | PoolClient;
+
+/**
+ * LISTEN/NOTIFY are PostgreSQL's own: CockroachDB and YugabyteDB (which report themselves in
+ * version()) refuse them — an exception to the shared SQL subset. There, other gateways' identity
+ * changes are found by polling.
+ */
+async function hasNotify(c: PoolClient): Promise<boolean> {
+  const { rows } = await c.query<{ version: string }>('SELECT version() AS version');
+  return !/CockroachDB|-YB-/.test(rows[0]!.version);
+}
 
 /** Runs a named (server-side prepared, per connection) statement. */
 function run<R extends QueryResultRow = QueryResultRow>(db: Queryable, name: StatementName, values: unknown[]) {
