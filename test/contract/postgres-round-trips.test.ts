@@ -15,7 +15,7 @@ const skip = await postgresSkipReason();
 const RUNS = 5;
 
 /** What each request costs today; a change that adds a round trip to a hot path fails here. */
-export const ROUND_TRIPS = { PutObject: 7, GetObject: 2, HeadObject: 2, ListObjectsV2: 2, DeleteObject: 7 } as const;
+const ROUND_TRIPS = { PutObject: 7, GetObject: 2, HeadObject: 2, ListObjectsV2: 2, DeleteObject: 7 } as const;
 
 describe('PostgreSQL: round trips per request', { skip }, () => {
   let db: TestDatabase;
