@@ -8,17 +8,21 @@
  * 1,000-key listObjects page from a random start, DELETE is deleteVersion. Each is measured one
  * at a time (latency) and with `concurrency` in flight (throughput: PostgreSQL flushes the WAL
  * once for concurrent commits, SQLite's GroupCommitter batches them). `cpu µs/op` is this
- * process's CPU (the gateway's share); PostgreSQL's own CPU is not included. PostgreSQL runs
- * at COFFER_BENCH_POSTGRES_URL's server (default 127.0.0.1:5432) in a database made for the run.
+ * process's CPU (the gateway's share); `queries/op` the statements (round trips) sent to
+ * PostgreSQL per call; `pg cpu µs/op` the CPU of the PostgreSQL backends serving the run, read
+ * from /proc when the server is local (its WAL writer and checkpointer are not included).
+ * PostgreSQL runs at COFFER_TEST_POSTGRES_URL's server (default 127.0.0.1:5432) in a database
+ * made for the run.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
 import type { MetadataStore, NewVersion } from '../src/store/meta/metadata-store.js';
 import { SqliteMetadataStore } from '../src/store/meta/sqlite/sqlite-store.js';
 import { PostgresMetadataStore } from '../src/store/meta/postgres/postgres-store.js';
-import { createTestDatabase } from '../test/helpers/postgres.js';
+import { createTestDatabase, type TestDatabase } from '../test/helpers/postgres.js';
 
 const keyCount = Number(process.argv[2] ?? 2_000);
 const rounds = Number(process.argv[3] ?? 2_000);
@@ -44,27 +48,70 @@ interface Figure {
   readonly opsPerSecond: number;
   readonly meanMicros: number;
   readonly cpuMicrosPerOp: number;
+  /** Statements sent to PostgreSQL per operation, BEGIN and COMMIT included: each a round trip (0 on SQLite). */
+  readonly queriesPerOp: number;
+  /** CPU of the PostgreSQL backends serving the run, per operation (not its WAL writer); undefined when not measurable. */
+  readonly postgresCpuMicrosPerOp?: number;
 }
 
+/** CPU µs so far of each backend process connected to a database (local server, same /proc); undefined elsewhere. */
+type BackendCpu = () => Promise<Map<number, number> | undefined>;
+
+function backendCpu(database: TestDatabase): BackendCpu {
+  return async () => {
+    const { rows } = await database.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    const used = new Map<number, number>();
+    for (const { pid } of rows as { pid: number }[]) {
+      // Fields 14 and 15 after the parenthesised command: utime and stime, in clock ticks (100/s).
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+      if (stat === undefined) return undefined;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      used.set(pid, (Number(fields[11]) + Number(fields[12])) * 10_000);
+    }
+    return used;
+  };
+}
+
+function cpuSpent(before: Map<number, number> | undefined, after: Map<number, number> | undefined): number | undefined {
+  if (!before || !after) return undefined;
+  let spent = 0;
+  for (const [pid, micros] of after) spent += micros - (before.get(pid) ?? 0);
+  return spent;
+}
+
+/** Statements sent through any pg connection (pool or not) since the start. */
+let queriesSent = 0;
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  queriesSent++;
+  return (query as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof query;
+
 /** Runs `op` `count` times with `inFlight` at once, after a few warm-up calls (connections, statements). */
-async function measure(count: number, inFlight: number, op: () => Promise<unknown>): Promise<Figure> {
+async function measure(count: number, inFlight: number, op: () => Promise<unknown>, postgresCpu?: BackendCpu): Promise<Figure> {
   for (let i = 0; i < WARM_UP_CALLS; i++) await op();
   let next = 0;
+  const postgresBefore = await postgresCpu?.();
   const cpu = process.cpuUsage();
+  const queriesBefore = queriesSent;
   const start = performance.now();
   await Promise.all(Array.from({ length: inFlight }, async () => {
     while (next++ < count) await op();
   }));
   const elapsed = performance.now() - start;
   const used = process.cpuUsage(cpu);
+  const queries = queriesSent - queriesBefore;
+  const postgresSpent = cpuSpent(postgresBefore, await postgresCpu?.());
   return {
     opsPerSecond: Math.round((count / elapsed) * 1000),
     meanMicros: Math.round((elapsed * 1000 * inFlight) / count),
     cpuMicrosPerOp: Math.round((used.user + used.system) / count),
+    queriesPerOp: Math.round((queries / count) * 10) / 10,
+    ...(postgresSpent === undefined ? {} : { postgresCpuMicrosPerOp: Math.round(postgresSpent / count) }),
   };
 }
 
-async function benchStore(store: MetadataStore): Promise<Record<string, Figure>> {
+async function benchStore(store: MetadataStore, postgresCpu?: BackendCpu): Promise<Record<string, Figure>> {
   await store.createBucket({ name: BUCKET, ownerId: OWNER, createdAt: new Date(), region: 'us-east-1', versioning: 'Unversioned', objectLockEnabled: false });
   for (let i = 0; i < keyCount; i += 500) {
     await Promise.all(Array.from({ length: Math.min(500, keyCount - i) }, (_, j) => store.putVersion(version(keyName(i + j)))));
@@ -75,13 +122,13 @@ async function benchStore(store: MetadataStore): Promise<Record<string, Figure>>
   let deleted = 0;
   const remove = () => store.deleteVersion(BUCKET, keyName(deleted++), 'null');
   return {
-    'PUT 4 KiB (1 at a time)': await measure(rounds, 1, put),
-    [`PUT 4 KiB (${concurrency} at a time)`]: await measure(rounds, concurrency, put),
-    'GET (1 at a time)': await measure(rounds, 1, get),
-    [`GET (${concurrency} at a time)`]: await measure(rounds, concurrency, get),
+    'PUT 4 KiB (1 at a time)': await measure(rounds, 1, put, postgresCpu),
+    [`PUT 4 KiB (${concurrency} at a time)`]: await measure(rounds, concurrency, put, postgresCpu),
+    'GET (1 at a time)': await measure(rounds, 1, get, postgresCpu),
+    [`GET (${concurrency} at a time)`]: await measure(rounds, concurrency, get, postgresCpu),
     // A page reads ~1,000 rows: fewer of them.
-    'LIST page of 1,000 (1 at a time)': await measure(Math.max(1, Math.floor(rounds / 20)), 1, list),
-    'DELETE (1 at a time)': await measure(Math.min(rounds, keyCount - WARM_UP_CALLS), 1, remove),
+    'LIST page of 1,000 (1 at a time)': await measure(Math.max(1, Math.floor(rounds / 20)), 1, list, postgresCpu),
+    'DELETE (1 at a time)': await measure(Math.min(rounds, keyCount - WARM_UP_CALLS), 1, remove, postgresCpu),
   };
 }
 
@@ -98,7 +145,7 @@ async function main(): Promise<void> {
     }
     const postgres = await PostgresMetadataStore.open({ url: database.url });
     try {
-      table.postgres = await benchStore(postgres);
+      table.postgres = await benchStore(postgres, backendCpu(database));
     } finally {
       await postgres.close();
     }
@@ -107,11 +154,11 @@ async function main(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
   console.log(`metadata stores: ${keyCount} keys, ${rounds} operations per figure (the machine may be shared: compare within this run only)`);
-  console.log(`${'operation'.padEnd(36)} ${'store'.padEnd(9)} ${'ops/s'.padStart(8)} ${'mean µs'.padStart(9)} ${'cpu µs/op'.padStart(10)}`);
+  console.log(`${'operation'.padEnd(36)} ${'store'.padEnd(9)} ${'ops/s'.padStart(8)} ${'mean µs'.padStart(9)} ${'cpu µs/op'.padStart(10)} ${'queries/op'.padStart(11)} ${'pg cpu µs/op'.padStart(13)}`);
   for (const operation of Object.keys(table.sqlite!)) {
     for (const [store, figures] of Object.entries(table)) {
       const f = figures[operation]!;
-      console.log(`${operation.padEnd(36)} ${store.padEnd(9)} ${String(f.opsPerSecond).padStart(8)} ${String(f.meanMicros).padStart(9)} ${String(f.cpuMicrosPerOp).padStart(10)}`);
+      console.log(`${operation.padEnd(36)} ${store.padEnd(9)} ${String(f.opsPerSecond).padStart(8)} ${String(f.meanMicros).padStart(9)} ${String(f.cpuMicrosPerOp).padStart(10)} ${String(f.queriesPerOp).padStart(11)} ${String(f.postgresCpuMicrosPerOp ?? '-').padStart(13)}`);
     }
   }
   console.log(JSON.stringify({ keyCount, rounds, concurrency, table }));

@@ -37,7 +37,10 @@ import { lockDataDir } from './data-dir-lock.js';
 import { redactUrl } from './config.js';
 
 const CLOSE_SWEEP_MS = 50;
+/** Identity changes another process makes (`coffer key disable` on a running server) apply within this interval… */
 const IDENTITY_POLL_MS = 1000;
+/** …unless the store reports them as they commit (PostgreSQL): then polling is only a backstop. */
+const IDENTITY_BACKSTOP_POLL_MS = 30_000;
 
 export interface CofferOptions extends Partial<CofferConfig> {
   /** Extra users besides the root user. */
@@ -147,8 +150,9 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     notificationTargets: new Set(targets.keys()), replicationDestinations, bucketDefaults: options.bucketDefaults ?? 'current',
   };
   const logError = options.logError ?? ((requestId: string, error: unknown) => logger.error({ requestId, err: error }, 'internal error'));
-  // Identity changes another process makes (`coffer key disable` on a running server) apply within this interval.
-  const stopWatching = identities.watch(IDENTITY_POLL_MS, (error) => logError('identities', error));
+  const stopWatching = await identities.watch(
+    { pollMs: IDENTITY_POLL_MS, backstopPollMs: IDENTITY_BACKSTOP_POLL_MS }, (error) => logError('identities', error),
+  );
   const metrics = new CofferMetrics(meta);
   const domain = options.domain ?? 'localhost';
   const serviceOptions = {

@@ -3,8 +3,8 @@
  * root (from the configuration) and the IdentityStore's users with their active keys and
  * compiled identity policies. Changes made through this directory take effect before they
  * resolve (a disabled or deleted key stops working at once); changes made by another process
- * (`coffer key disable` on a running server) are picked up when the store's revision moves,
- * checked every `watch` interval.
+ * (`coffer key disable` on a running server, another gateway) are picked up as the store
+ * reports them (PostgreSQL's NOTIFY) or when its revision moves, checked every `watch` interval.
  */
 import { randomBytes } from 'node:crypto';
 import { parsePolicy, PolicyError, type Policy } from '../access/policy/index.js';
@@ -100,13 +100,24 @@ export class IdentityDirectory implements CredentialStore {
     return policy;
   }
 
-  /** Checks the store's revision every `intervalMs` and reloads when another process changed it; returns the stop function. */
-  watch(intervalMs: number, onError: (error: unknown) => void): () => void {
+  /**
+   * Follows the changes other processes make: reloads on each one the store reports as it
+   * commits (PostgreSQL: other gateways, the CLI), and checks the store's revision every
+   * `pollMs`, or only every `backstopPollMs` when the store reports changes (the poll then
+   * covers nothing but a report lost in flight). Resolves to the stop function.
+   */
+  async watch(intervals: { pollMs: number; backstopPollMs: number }, onError: (error: unknown) => void): Promise<() => void> {
+    const unwatch = await this.store.watchChanges(() => {
+      this.reload().catch(onError);
+    });
     const timer = setInterval(() => {
       this.store.revision().then((revision) => (revision !== this.loadedRevision ? this.reload() : undefined)).catch(onError);
-    }, intervalMs);
+    }, unwatch ? intervals.backstopPollMs : intervals.pollMs);
     timer.unref();
-    return () => clearInterval(timer);
+    return () => {
+      clearInterval(timer);
+      unwatch?.();
+    };
   }
 
   // ---- management (the CLI, start-up imports); each resolves once the change is in effect here ----

@@ -171,7 +171,7 @@ function csvValue(value: string): string {
  */
 async function putObject(options: InventoryPassOptions, bucket: BucketRecord, key: string, body: Buffer, contentType: string): Promise<string> {
   const md5 = createHash('md5').update(body).digest('hex');
-  const { bucketKeyEnabled } = await bucketDefaultEncryption(options.meta, bucket.name);
+  const { bucketKeyEnabled } = await bucketDefaultEncryption(options.meta, bucket);
   const blob = await writeSealedBlob(options.blobs, (async function* () {
     yield body;
   })(), new DataKeys(options.masterKeys), body.length);

@@ -126,7 +126,7 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
       test('createBucket.then getBucket returns the record', async () => {
         const record = bucketRecord('alpha', { region: 'eu-west-1', objectLockEnabled: true, versioning: 'Enabled' });
         await store.createBucket(record);
-        assert.deepEqual(await store.getBucket('alpha'), record);
+        assert.deepEqual(await store.getBucket('alpha'), { ...record, requestConfigs: {} });
         assert.equal(await store.getBucket('missing'), undefined);
       });
 
@@ -225,6 +225,25 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         await store.deleteBucket('alpha');
         await store.createBucket(bucketRecord('alpha'));
         assert.equal('policy' in (await store.getBucket('alpha'))!, false);
+      });
+
+      test('getBucket.carries the request configurations, following every change of them at once', async () => {
+        await store.createBucket(bucketRecord('alpha'));
+        assert.deepEqual((await store.getBucket('alpha'))?.requestConfigs, {});
+        await store.putBucketConfig('alpha', 'lifecycle', 'l1');
+        await store.putBucketConfig('alpha', 'notification', 'n1');
+        await store.putBucketConfig('alpha', 'request-payment', 'Requester');
+        await store.putBucketConfig('alpha', 'encryption', 'e1');
+        await store.putBucketConfig('alpha', 'cors', 'c1');
+        assert.deepEqual((await store.getBucket('alpha'))?.requestConfigs, { lifecycle: 'l1', notification: 'n1', 'request-payment': 'Requester', encryption: 'e1' });
+        await store.putBucketConfig('alpha', 'lifecycle', 'l2');
+        await store.putBucketConfig('alpha', 'notification', undefined);
+        assert.deepEqual((await store.getBucket('alpha'))?.requestConfigs, { lifecycle: 'l2', 'request-payment': 'Requester', encryption: 'e1' });
+        assert.equal((await store.listBuckets()).some((b) => 'requestConfigs' in b), false);
+        await store.putBucketConfig('alpha', 'lifecycle', undefined);
+        await store.putBucketConfig('alpha', 'request-payment', undefined);
+        await store.putBucketConfig('alpha', 'encryption', undefined);
+        assert.deepEqual((await store.getBucket('alpha'))?.requestConfigs, {});
       });
 
       test('putBucketConfig.put, replace, delete, per kind; missing bucket throws BucketNotFound', async () => {

@@ -4,10 +4,11 @@
  * BucketKeyEnabled, stored and echoed. SSE-KMS defaults are not built (501).
  */
 import { S3Error } from '../../errors.js';
-import type { MetadataStore } from '../../store/meta/metadata-store.js';
+import type { BucketRecord, MetadataStore } from '../../store/meta/metadata-store.js';
 import { checkAlgorithm } from '../objects/encryption.js';
 import { asList, readXmlDocument, textOf } from '../request-xml.js';
 import type { OperationContext, OperationResult } from '../types.js';
+import { requestConfig } from './request-configs.js';
 
 /** The stored document (JSON, opaque to the store). */
 interface DefaultEncryption {
@@ -18,8 +19,8 @@ interface DefaultEncryption {
 /** What a bucket never configured (or whose configuration was deleted) applies, as AWS. */
 const AWS_DEFAULT: DefaultEncryption = { algorithm: 'AES256', bucketKeyEnabled: false };
 
-export async function bucketDefaultEncryption(meta: MetadataStore, bucket: string): Promise<DefaultEncryption> {
-  const document = await meta.getBucketConfig(bucket, 'encryption');
+export async function bucketDefaultEncryption(meta: MetadataStore, bucket: BucketRecord): Promise<DefaultEncryption> {
+  const document = await requestConfig(meta, bucket, 'encryption');
   return document === undefined ? AWS_DEFAULT : (JSON.parse(document) as DefaultEncryption);
 }
 
@@ -48,7 +49,7 @@ export async function putBucketEncryption(ctx: OperationContext): Promise<Operat
 }
 
 export async function getBucketEncryption(ctx: OperationContext): Promise<OperationResult> {
-  const current = await bucketDefaultEncryption(ctx.services.meta, ctx.bucket.name);
+  const current = await bucketDefaultEncryption(ctx.services.meta, ctx.bucket);
   return {
     xml: {
       root: 'ServerSideEncryptionConfiguration',

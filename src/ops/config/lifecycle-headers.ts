@@ -11,13 +11,14 @@ import {
   type LifecycleConfiguration,
 } from '../../jobs/lifecycle/rules.js';
 import type { OperationContext } from '../types.js';
+import { requestBucketConfig } from './request-configs.js';
 
 /** Parsed configurations by document text: the hot path parses a configuration once. */
 const parsed = new Map<string, LifecycleConfiguration>();
 const PARSED_CACHE_ENTRIES_MAX = 256;
 
 async function lifecycleOf(ctx: OperationContext, bucket: string): Promise<LifecycleConfiguration | undefined> {
-  const document = await ctx.services.meta.getBucketConfig(bucket, 'lifecycle');
+  const document = await requestBucketConfig(ctx, bucket, 'lifecycle');
   if (document === undefined) return undefined;
   let config = parsed.get(document);
   if (!config) {

@@ -5,6 +5,7 @@
  */
 import { readXmlDocument } from '../request-xml.js';
 import type { OperationContext, OperationResult } from '../types.js';
+import { requestBucketConfig } from './request-configs.js';
 import { checkDocument, childText, element, text } from './schema.js';
 
 const SPEC = element({ Payer: text({ required: true, values: ['Requester', 'BucketOwner'] }) });
@@ -25,6 +26,6 @@ export async function getBucketRequestPayment(ctx: OperationContext): Promise<Op
 /** `x-amz-request-charged` for a request on `bucket`: only when the requester accepted the charge of a Requester Pays bucket. */
 export async function requestChargedHeader(ctx: OperationContext, bucket: string): Promise<Record<string, string>> {
   if (ctx.headers['x-amz-request-payer']?.toLowerCase() !== 'requester') return {};
-  const payer = await ctx.services.meta.getBucketConfig(bucket, 'request-payment');
+  const payer = await requestBucketConfig(ctx, bucket, 'request-payment');
   return payer === 'Requester' ? { 'x-amz-request-charged': 'requester' } : {};
 }

@@ -32,7 +32,7 @@ export async function eventsFor(
 export async function bucketEvents(
   meta: MetadataStore, bucket: BucketRecord, type: EventType, key: string, object: EventObject, request: EventRequest, time = new Date(),
 ): Promise<OutboxEvent[] | undefined> {
-  const config = await notificationConfigOf(meta, bucket.name);
+  const config = await notificationConfigOf(meta, bucket);
   if (!config) return undefined;
   const deliveries = deliveriesFor(config, type, key);
   if (deliveries.length === 0) return undefined;

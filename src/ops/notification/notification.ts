@@ -50,7 +50,7 @@ export async function putBucketNotificationConfiguration(ctx: OperationContext):
 /** GetBucketNotificationConfiguration: the stored configurations; an empty document when none. */
 export async function getBucketNotificationConfiguration(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const config = await notificationConfigOf(ctx.services.meta, bucket.name);
+  const config = await notificationConfigOf(ctx.services.meta, bucket);
   const body: Record<string, XmlObject[]> = {};
   for (const { kind, element, arnElement } of KINDS) {
     const rules = config?.rules.filter((r) => r.kind === kind) ?? [];

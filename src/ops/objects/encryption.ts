@@ -74,7 +74,7 @@ export async function writeEncryptionFrom(ctx: OperationContext, bucket: BucketR
     if (ctx.headers[kms] !== undefined) throw new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented.', { Header: kms });
   }
   if (requested !== undefined) checkAlgorithm(requested, SSE);
-  const bucketKey = bucketKeyEnabledFrom(ctx.headers) ?? (requested === undefined && (await bucketDefaultEncryption(ctx.services.meta, bucket.name)).bucketKeyEnabled);
+  const bucketKey = bucketKeyEnabledFrom(ctx.headers) ?? (requested === undefined && (await bucketDefaultEncryption(ctx.services.meta, bucket)).bucketKeyEnabled);
   return { encryption: { mode: 'AES256', bucketKeyEnabled: bucketKey || undefined }, keys: new DataKeys(ctx.services.masterKeys) };
 }
 

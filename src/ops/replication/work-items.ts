@@ -46,7 +46,7 @@ export async function withReplication(
 ): Promise<{ version: NewVersion; events: OutboxEvent[] | undefined }> {
   if (identity.replica) return { version: { ...version, replicationStatus: 'REPLICA' }, events };
   if (bucket.versioning !== 'Enabled') return { version, events };
-  const config = await replicationConfigOf(ctx.services.meta, bucket.name);
+  const config = await replicationConfigOf(ctx.services.meta, bucket);
   const rules = config ? rulesFor(config, version) : [];
   if (rules.length === 0) return { version, events };
   const workItem: OutboxEvent = {

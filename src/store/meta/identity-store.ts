@@ -47,6 +47,12 @@ export interface IdentityStore {
    * database: caches compare it to know when to reload.
    */
   revision(): Promise<number>;
+  /**
+   * Calls `listener` after every identity change another process commits, as it commits (and
+   * whenever changes may have been missed); resolves to the unsubscribe function, or undefined
+   * when the store cannot tell (callers then poll revision()).
+   */
+  watchChanges(listener: () => void): Promise<(() => void) | undefined>;
 }
 
 export type IdentityStoreErrorCode = 'UserExists' | 'UserNotFound' | 'AccessKeyExists' | 'AccessKeyNotFound';

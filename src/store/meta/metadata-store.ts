@@ -31,7 +31,18 @@ export interface BucketRecord {
    * (and in listBuckets' records).
    */
   readonly policy?: string;
+  /**
+   * The configurations object requests consult, read with the bucket by getBucket like `policy`
+   * (a PUT or GET then costs one bucket read, not one per configuration); each absent when the
+   * bucket has none. The field itself is absent in listBuckets' records.
+   */
+  readonly requestConfigs?: RequestConfigs;
 }
+
+/** Configurations consulted by requests on objects: expiration headers, events, Requester Pays, default encryption. */
+export const REQUEST_CONFIG_KINDS = ['lifecycle', 'notification', 'request-payment', 'encryption', 'replication'] as const;
+export type RequestConfigKind = (typeof REQUEST_CONFIG_KINDS)[number];
+export type RequestConfigs = Readonly<Partial<Record<RequestConfigKind, string>>>;
 
 /** ACL permissions, as S3 names them. */
 export type Permission = 'FULL_CONTROL' | 'WRITE' | 'WRITE_ACP' | 'READ' | 'READ_ACP';
@@ -453,7 +464,7 @@ export interface MetadataStore {
    * has `ownerBucketsMax` buckets (counted in the same transaction as the insert).
    */
   createBucket(bucket: BucketRecord, ownerBucketsMax?: number): Promise<void>;
-  /** The bucket with its `policy`; a record returned after a change of either reflects it. */
+  /** The bucket with its `policy` and `requestConfigs`; a record returned after a change of any of them reflects it. */
   getBucket(name: string): Promise<BucketRecord | undefined>;
   /** Buckets in name order, optionally only one owner's. */
   listBuckets(ownerId?: string): Promise<BucketRecord[]>;

@@ -7,20 +7,30 @@ import {
   type IdentityUser,
 } from '../identity-store.js';
 import { rowToAccessKey, rowToIdentityUser, type KeyRow, type UserRow } from '../identity-rows.js';
+import type { ChangeListener } from './change-listener.js';
 
 
 type Transaction = <T>(work: (c: PoolClient) => Promise<T>) => Promise<T>;
 
+/** NOTIFY'd by every identity change, in its transaction. */
+const CHANGES_CHANNEL = 'coffer_identities';
+
 /** The IdentityStore on the PostgreSQL metadata database (shared by every gateway). */
 export class PostgresIdentityStore implements IdentityStore {
-  constructor(private readonly pool: Pool, private readonly transaction: Transaction) {}
+  /** `changes` undefined: the database has no LISTEN/NOTIFY (postgres-store.ts: hasNotify). */
+  constructor(private readonly pool: Pool, private readonly transaction: Transaction, private readonly changes: ChangeListener | undefined) {}
 
-  /** One identity change and its revision bump, in one transaction. */
+  /** One identity change, its revision bump and the NOTIFY that tells other gateways, in one transaction. */
   private change(work: (c: PoolClient) => Promise<void>): Promise<void> {
     return this.transaction(async (c) => {
       await work(c);
       await c.query('INSERT INTO identity_revision (id, revision) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET revision = identity_revision.revision + 1');
+      if (this.changes) await c.query(`NOTIFY ${CHANGES_CHANNEL}`);
     });
+  }
+
+  async watchChanges(listener: () => void): Promise<(() => void) | undefined> {
+    return this.changes?.subscribe(CHANGES_CHANNEL, listener);
   }
 
   createUser(user: IdentityUser): Promise<void> {

@@ -68,8 +68,9 @@ import {
   type VersionRow,
 } from '../sqlite/rows.js';
 import { migratePostgres } from './migrate.js';
+import { ChangeListener } from './change-listener.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { SQL, type StatementName } from './statements.js';
+import { beginSharingBucket, SQL, type StatementName } from './statements.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database (libpq-style parameters accepted by `pg`). */
@@ -114,8 +115,12 @@ export class PostgresMetadataStore implements MetadataStore {
 
   readonly identities: IdentityStore;
 
-  private constructor(private readonly pool: Pool) {
-    this.identities = new PostgresIdentityStore(pool, (work) => this.transaction('READ COMMITTED', work));
+  /** Other gateways' committed changes (LISTEN/NOTIFY), connected on the first subscription; undefined where the database has no NOTIFY. */
+  private readonly changes: ChangeListener | undefined;
+
+  private constructor(private readonly pool: Pool, url: string, notifies: boolean) {
+    this.changes = notifies ? new ChangeListener({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS }) : undefined;
+    this.identities = new PostgresIdentityStore(pool, (work) => this.transaction('READ COMMITTED', work), this.changes);
   }
 
   /** Connects and applies the pending schema migrations (one gateway at a time). */
@@ -124,10 +129,12 @@ export class PostgresMetadataStore implements MetadataStore {
     // An idle connection dropped by the server (restart, failover) must not crash the process:
     // the pool discards it and the next query opens another.
     pool.on('error', () => {});
+    let notifies: boolean;
     try {
       const client = await pool.connect();
       try {
         await migratePostgres(client);
+        notifies = await hasNotify(client);
       } finally {
         client.release();
       }
@@ -135,7 +142,7 @@ export class PostgresMetadataStore implements MetadataStore {
       await pool.end();
       throw error;
     }
-    return new PostgresMetadataStore(pool);
+    return new PostgresMetadataStore(pool, options.url, notifies);
   }
 
   // ---- buckets ----
@@ -156,7 +163,7 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   async getBucket(name: string): Promise<BucketRecord | undefined> {
-    const row = (await run<BucketRow>(this.pool, 'getBucketWithPolicy', [name])).rows[0];
+    const row = (await run<BucketRow>(this.pool, 'getBucketWithConfigs', [name])).rows[0];
     return row && rowToBucket(row);
   }
 
@@ -189,11 +196,10 @@ export class PostgresMetadataStore implements MetadataStore {
 
   putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined, events?: readonly OutboxEvent[]): Promise<void> {
     return this.notifyAfter(events, this.transaction('READ COMMITTED', async (c) => {
-      await requireBucket(c, bucket);
       if (document === undefined) await run(c, 'deleteConfig', [bucket, kind]);
       else await run(c, 'putConfig', [bucket, kind, document]);
       await appendEvents(c, events);
-    }));
+    }, { sharedBucket: bucket }));
   }
 
   async listBucketConfigs(bucket: string, family: IdKeyedConfigFamily, afterKind: string, limit: number): Promise<BucketConfigEntry[]> {
@@ -212,12 +218,11 @@ export class PostgresMetadataStore implements MetadataStore {
 
   putVersion(version: NewVersion, condition?: WriteCondition, options?: WriteOptions): Promise<ReleaseResult> {
     return this.notifyAfter(options?.events, this.keyWrite(version.bucket, version.key, async (c) => {
-      await requireBucket(c, version.bucket);
       await checkCondition(c, version.bucket, version.key, condition);
       const released = await insertVersion(c, version, options?.sharedBlobs === true);
       await appendEvents(c, options?.events);
       return { released };
-    }));
+    }, { sharedBucket: version.bucket }));
   }
 
   deleteVersion(
@@ -225,9 +230,8 @@ export class PostgresMetadataStore implements MetadataStore {
   ): Promise<ReleaseResult & { deleted: ObjectVersion }> {
     return this.notifyAfter(options?.events, this.keyWrite(bucket, key, async (c) => {
       await checkCondition(c, bucket, key, condition);
-      const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
+      const row = (await run<PgVersionRow>(c, 'deleteVersion', [bucket, keyBytes(key), versionId])).rows[0];
       if (!row) throw new StoreError('VersionNotFound');
-      await run(c, 'deleteVersionRow', [row.seq]);
       if (row.is_latest) await run(c, 'promoteLatest', [bucket, keyBytes(key)]);
       const released = await dropRefs(c, decodeManifest(row.manifest));
       await appendEvents(c, options?.events);
@@ -313,11 +317,10 @@ export class PostgresMetadataStore implements MetadataStore {
 
   createUpload(upload: MultipartUpload): Promise<void> {
     return this.transaction('READ COMMITTED', async (c) => {
-      await requireBucket(c, upload.bucket);
       await run(c, 'insertUpload', [
         upload.uploadId, upload.bucket, keyBytes(upload.key), upload.initiated.getTime(), upload.ownerId, JSON.stringify(uploadAttributes(upload)),
       ]);
-    });
+    }, { sharedBucket: upload.bucket });
   }
 
   async getUpload(bucket: string, uploadId: string): Promise<MultipartUpload | undefined> {
@@ -566,6 +569,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     await this.keyWrites.drain();
+    await this.changes?.close();
     await this.pool.end();
   }
 
@@ -579,8 +583,8 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   /** A write to one key: after this process's earlier writes to it, in a transaction. */
-  private keyWrite<T>(bucket: string, key: string, work: (c: PoolClient) => Promise<T>): Promise<T> {
-    return this.keyWrites.run(`${bucket}/${key}`, () => this.transaction('REPEATABLE READ', work));
+  private keyWrite<T>(bucket: string, key: string, work: (c: PoolClient) => Promise<T>, start: TransactionStart = {}): Promise<T> {
+    return this.keyWrites.run(`${bucket}/${key}`, () => this.transaction('REPEATABLE READ', work, start));
   }
 
   /**
@@ -588,12 +592,14 @@ export class PostgresMetadataStore implements MetadataStore {
    * snapshot) after a serialization failure, a deadlock, or losing a race to insert a key's
    * first row. A StoreError rolls back and reaches the caller.
    */
-  private async transaction<T>(isolation: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE', work: (c: PoolClient) => Promise<T>): Promise<T> {
+  private async transaction<T>(
+    isolation: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE', work: (c: PoolClient) => Promise<T>, start: TransactionStart = {},
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken: Error | undefined;
       try {
-        await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+        await begin(client, isolation, start);
         const result = await work(client);
         await client.query('COMMIT');
         return result;
@@ -634,6 +640,16 @@ function isRetryable(error: unknown): boolean {
 
 type Queryable = Pool | PoolClient;
 
+/**
+ * LISTEN/NOTIFY are PostgreSQL's own: CockroachDB and YugabyteDB (which report themselves in
+ * version()) refuse them — an exception to the shared SQL subset. There, other gateways' identity
+ * changes are found by polling.
+ */
+async function hasNotify(c: PoolClient): Promise<boolean> {
+  const { rows } = await c.query<{ version: string }>('SELECT version() AS version');
+  return !/CockroachDB|-YB-/.test(rows[0]!.version);
+}
+
 /** Runs a named (server-side prepared, per connection) statement. */
 function run<R extends QueryResultRow = QueryResultRow>(db: Queryable, name: StatementName, values: unknown[]) {
   return db.query<R>({ name, text: SQL[name], values });
@@ -669,9 +685,20 @@ function summaryRows(rows: unknown[][]): SummaryRow[] {
 
 // ---- steps of write transactions ----
 
-/** Locks the bucket row against deletion until the transaction ends. */
-async function requireBucket(c: PoolClient, bucket: string): Promise<void> {
-  if (!(await run(c, 'shareBucket', [bucket])).rowCount) throw new StoreError('BucketNotFound');
+/** What a transaction does as it begins. */
+interface TransactionStart {
+  /** Lock this bucket's row against deletion until the transaction ends; 'BucketNotFound' if there is none. */
+  readonly sharedBucket?: string;
+}
+
+async function begin(c: PoolClient, isolation: string, start: TransactionStart): Promise<void> {
+  if (start.sharedBucket === undefined) {
+    await c.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+    return;
+  }
+  // A query of several statements resolves to one result per statement.
+  const results = (await c.query(beginSharingBucket(isolation, start.sharedBucket))) as unknown as pg.QueryResult[];
+  if (!results[1]!.rowCount) throw new StoreError('BucketNotFound');
 }
 
 async function requireUpload(db: Queryable, bucket: string, uploadId: string, how: 'getUpload' | 'shareUpload' | 'lockUpload'): Promise<void> {

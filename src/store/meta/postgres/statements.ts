@@ -2,6 +2,9 @@
  * The PostgreSQL store's statements, by name (prepared once per connection). Keys are bytea
  * parameters (UTF-8 bytes), so `key > $2` and `ORDER BY key` are byte order.
  */
+import pg from 'pg';
+import { BUCKET_CONFIG_COLUMNS } from '../sqlite/rows.js';
+
 const VERSION_COLUMNS = 'seq, bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest';
 /** What listings read, in the order of SummaryRow (sqlite/rows.ts), fetched as arrays. */
 const LIST_COLUMNS = 'seq, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes';
@@ -12,14 +15,21 @@ const PART_COLUMNS = 'upload_id, part_number, size, etag, last_modified, checksu
 /** Blob ids with how many times each occurs in the array parameter $1. */
 const REF_COUNTS = 'SELECT id, count(*) AS n FROM unnest($1::text[]) AS t (id) GROUP BY id';
 
+/**
+ * BEGIN and the lock of a bucket row against deletion, as one simple-protocol query (one round
+ * trip, not two: node-postgres does not pipeline). That protocol takes no parameters, so the name
+ * is a quoted literal (pg's escapeLiteral; bucket names are [a-z0-9.-] anyway). FOR KEY SHARE:
+ * writes into a bucket do not block one another, nor a versioning change, only the bucket's
+ * deletion (CockroachDB treats it as FOR SHARE).
+ */
+export function beginSharingBucket(isolation: string, bucket: string): string {
+  return `BEGIN ISOLATION LEVEL ${isolation}; SELECT 1 FROM buckets WHERE name = ${pg.escapeLiteral(bucket)} FOR KEY SHARE`;
+}
+
 export const SQL = {
   insertBucket: `INSERT INTO buckets (${BUCKET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
   getBucket: `SELECT ${BUCKET_COLUMNS} FROM buckets WHERE name = $1`,
-  getBucketWithPolicy: `SELECT b.name, b.owner_id, b.created_at, b.region, b.versioning, b.object_lock, b.access, c.document AS policy
-    FROM buckets b LEFT JOIN bucket_configs c ON c.bucket = b.name AND c.kind = 'policy' WHERE b.name = $1`,
-  // FOR KEY SHARE: writes into a bucket do not block one another, nor a versioning change, only
-  // the bucket's deletion (CockroachDB treats it as FOR SHARE).
-  shareBucket: 'SELECT 1 FROM buckets WHERE name = $1 FOR KEY SHARE',
+  getBucketWithConfigs: `SELECT ${BUCKET_COLUMNS}, ${BUCKET_CONFIG_COLUMNS} FROM buckets b WHERE name = $1`,
   lockBucket: 'SELECT 1 FROM buckets WHERE name = $1 FOR UPDATE',
   listBuckets: `SELECT ${BUCKET_COLUMNS} FROM buckets`,
   listBucketsOf: `SELECT ${BUCKET_COLUMNS} FROM buckets WHERE owner_id = $1`,
@@ -43,6 +53,7 @@ export const SQL = {
   lockVersion: `SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3 FOR UPDATE`,
   insertVersion: `INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest)
     VALUES ($1, $2, $3, true, $4, $5, $6, $7, $8, $9, $10, $11)`,
+  deleteVersion: `DELETE FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3 RETURNING ${VERSION_COLUMNS}`,
   deleteVersionRow: 'DELETE FROM versions WHERE seq = $1',
   deleteVersionReturning: 'DELETE FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3 RETURNING manifest',
   clearLatest: 'UPDATE versions SET is_latest = false, noncurrent_since = $3 WHERE bucket = $1 AND key = $2 AND is_latest',

@@ -90,6 +90,11 @@ export class SqliteIdentityStore implements IdentityStore {
     });
   }
 
+  /** One process owns an SQLite database (the data-dir lock); the CLI's changes are found by polling. */
+  async watchChanges(): Promise<undefined> {
+    return undefined;
+  }
+
   async revision(): Promise<number> {
     return (this.stmt.revision.get() as { revision: number } | undefined)?.revision ?? 0;
   }

@@ -1,6 +1,8 @@
 import type {
   BucketAccess,
   BucketRecord,
+  RequestConfigKind,
+  RequestConfigs,
   LifecycleCandidate,
   CompletedUpload,
   Extent,
@@ -13,6 +15,7 @@ import type {
   VersioningState,
   VersionSummary,
 } from '../metadata-store.js';
+import { REQUEST_CONFIG_KINDS } from '../metadata-store.js';
 
 /** Row shapes of the SQL schemas (sqlite/ and postgres/ migrations.ts) and their mapping to domain types. */
 export interface BucketRow {
@@ -25,8 +28,34 @@ export interface BucketRow {
   object_lock: number | boolean;
   /** JSON BucketAccess; null for buckets made before it was kept. */
   access: string | null;
-  /** Only in getBucketWithPolicy's rows. */
+  /** This and the configurations below: only in getBucketWithConfigs' rows (null: none). */
   policy?: string | null;
+  lifecycle?: string | null;
+  notification?: string | null;
+  request_payment?: string | null;
+  encryption?: string | null;
+}
+
+/** The column a configuration kind is read into by BUCKET_CONFIG_COLUMNS. */
+function configColumn(kind: string): keyof BucketRow {
+  return kind.replace('-', '_') as keyof BucketRow;
+}
+
+/**
+ * getBucketWithConfigs' columns besides the row of `buckets b`: the policy and the request
+ * configurations, each a subquery on bucket_configs' primary key (the same SQL on both stores).
+ */
+export const BUCKET_CONFIG_COLUMNS = ['policy', ...REQUEST_CONFIG_KINDS]
+  .map((kind) => `(SELECT document FROM bucket_configs WHERE bucket = b.name AND kind = '${kind}') AS ${configColumn(kind)}`)
+  .join(', ');
+
+function requestConfigsOf(row: BucketRow): RequestConfigs {
+  const configs: Partial<Record<RequestConfigKind, string>> = {};
+  for (const kind of REQUEST_CONFIG_KINDS) {
+    const document = row[configColumn(kind)];
+    if (typeof document === 'string') configs[kind] = document;
+  }
+  return configs;
 }
 
 export interface VersionRow {
@@ -74,6 +103,7 @@ export function rowToBucket(row: BucketRow): BucketRecord {
     objectLockEnabled: Boolean(row.object_lock),
     ...(row.access ? { access: JSON.parse(row.access) as BucketAccess } : {}),
     ...(typeof row.policy === 'string' ? { policy: row.policy } : {}),
+    ...(row.lifecycle !== undefined ? { requestConfigs: requestConfigsOf(row) } : {}),
   };
 }
 

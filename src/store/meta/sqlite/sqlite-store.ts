@@ -2,6 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import {
+  REQUEST_CONFIG_KINDS,
   StoreError,
   type BlobSealing,
   type BucketAccess,
@@ -71,6 +72,7 @@ import {
   type SummaryRow,
   type UploadRow,
   type VersionRow,
+  BUCKET_CONFIG_COLUMNS,
 } from './rows.js';
 
 /** Rows per page of scanData. */
@@ -94,7 +96,10 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Db;
   private readonly committer: GroupCommitter;
   private readonly syncer: WalSyncer | undefined;
-  /** Bucket rows (with their policy) by name; emptied by a trigger whenever a statement changes a bucket or a policy. */
+  /**
+   * Bucket rows (with their policy and request configurations) by name; emptied by a trigger
+   * whenever a statement changes a bucket or one of those configurations.
+   */
   private readonly bucketCache = new Map<string, BucketRecord>();
   /**
    * Bucket configuration documents (undefined: none) by `bucket/kind`, emptied by a trigger like
@@ -162,7 +167,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async getBucket(name: string): Promise<BucketRecord | undefined> {
     const cached = this.bucketCache.get(name);
     if (cached) return cached;
-    const row = this.stmt.getBucketWithPolicy.get(name) as BucketRow | undefined;
+    const row = this.stmt.getBucketWithConfigs.get(name) as BucketRow | undefined;
     if (!row) return undefined;
     const bucket = Object.freeze(rowToBucket(row));
     if (this.bucketCache.size >= BUCKET_CACHE_ENTRIES_MAX) this.bucketCache.clear();
@@ -734,7 +739,7 @@ interface LeaseRow {
 
 /**
  * Calls `changed` from inside any INSERT, UPDATE or DELETE on `buckets`, or on a bucket's
- * 'policy' configuration (read with the bucket), through this connection (temporary triggers, so
+ * policy or request configuration (read with the bucket), through this connection (temporary triggers, so
  * whatever code path changes a bucket, a cache of buckets cannot go stale; a rolled-back change
  * only costs a cache miss).
  */
@@ -742,8 +747,8 @@ function watchBuckets(db: Db, changed: () => void): void {
   watchTable(db, 'buckets', changed);
   for (const event of ['INSERT', 'UPDATE', 'DELETE']) {
     const row = event === 'DELETE' ? 'OLD' : 'NEW';
-    db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS coffer_bucket_policy_${event.toLowerCase()} AFTER ${event} ON main.bucket_configs
-      WHEN ${row}.kind = 'policy' BEGIN SELECT coffer_buckets_changed(); END`);
+    db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS coffer_bucket_row_configs_${event.toLowerCase()} AFTER ${event} ON main.bucket_configs
+      WHEN ${row}.kind IN (${['policy', ...REQUEST_CONFIG_KINDS].map((kind) => `'${kind}'`).join(', ')}) BEGIN SELECT coffer_buckets_changed(); END`);
   }
 }
 
@@ -804,8 +809,7 @@ function prepareStatements(db: Db) {
   return {
     insertBucket: p('INSERT INTO buckets (name, owner_id, created_at, region, versioning, object_lock, access) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
     getBucket: p('SELECT * FROM buckets WHERE name = ?'),
-    getBucketWithPolicy: p(`SELECT b.*, c.document AS policy FROM buckets b
-      LEFT JOIN bucket_configs c ON c.bucket = b.name AND c.kind = 'policy' WHERE b.name = ?`),
+    getBucketWithConfigs: p(`SELECT b.*, ${BUCKET_CONFIG_COLUMNS} FROM buckets b WHERE b.name = ?`),
     listBuckets: p('SELECT * FROM buckets ORDER BY name'),
     countBucketsOf: p('SELECT count(*) AS owned FROM buckets WHERE owner_id = ?'),
     listBucketsOf: p('SELECT * FROM buckets WHERE owner_id = ? ORDER BY name'),

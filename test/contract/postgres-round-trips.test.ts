@@ -1,0 +1,68 @@
+/**
+ * PostgreSQL round trips per request: every statement a gateway sends (BEGIN and COMMIT
+ * included) is a network round trip to the primary, so the hot paths' counts are pinned here.
+ * Counted by wrapping pg's Client.query; background jobs (identity revision polls, the outbox
+ * dispatcher) may send a statement during a request, so each figure is the least of a few runs.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { startServer, type TestServer } from '../helpers/start-server.js';
+import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../helpers/postgres.js';
+
+const skip = await postgresSkipReason();
+const RUNS = 5;
+
+/** What each request costs today; a change that adds a round trip to a hot path fails here. */
+const ROUND_TRIPS = { PutObject: 7, GetObject: 2, HeadObject: 2, ListObjectsV2: 2, DeleteObject: 7 } as const;
+
+describe('PostgreSQL: round trips per request', { skip }, () => {
+  let db: TestDatabase;
+  let server: TestServer;
+  let s3: S3Client;
+  let bucket: string;
+  let sent: string[] = [];
+  const query = pg.Client.prototype.query;
+
+  before(async () => {
+    db = await createTestDatabase();
+    server = await startServer({ metadata: db.url });
+    s3 = server.client();
+    bucket = await server.newBucket('trips');
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const [config] = args as [string | { name?: string; text: string }];
+      sent.push(typeof config === 'string' ? config : (config.name ?? config.text));
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+  });
+  after(async () => {
+    pg.Client.prototype.query = query;
+    await server?.stop();
+    await db?.drop();
+  });
+
+  /** The fewest statements `request` sent over RUNS runs (its own, without a background job's). */
+  async function roundTrips(request: (run: number) => Promise<unknown>): Promise<{ count: number; statements: string[] }> {
+    let best: string[] | undefined;
+    for (let run = 0; run < RUNS; run++) {
+      sent = [];
+      await request(run);
+      if (best === undefined || sent.length < best.length) best = sent;
+    }
+    return { count: best!.length, statements: best! };
+  }
+
+  test('PutObject, GetObject, HeadObject, ListObjectsV2, DeleteObject send the statements pinned', async () => {
+    const counts: Record<string, { count: number; statements: string[] }> = {
+      PutObject: await roundTrips((run) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: `k${run}`, Body: 'data' }))),
+      GetObject: await roundTrips(async (run) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `k${run}` }))).Body!.transformToString()),
+      HeadObject: await roundTrips((run) => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `k${run}` }))),
+      ListObjectsV2: await roundTrips(() => s3.send(new ListObjectsV2Command({ Bucket: bucket }))),
+      DeleteObject: await roundTrips((run) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: `k${run}` }))),
+    };
+    const report = Object.entries(counts).map(([operation, { count, statements }]) => `${operation}: ${count} (${statements.join(' | ')})`);
+    console.log(report.join('\n'));
+    assert.deepEqual(Object.fromEntries(Object.entries(counts).map(([operation, { count }]) => [operation, count])), ROUND_TRIPS, report.join('\n'));
+  });
+});
