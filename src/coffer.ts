@@ -17,6 +17,7 @@ import { createTarget, loadNotifyConfig, type TargetConfig } from './events/noti
 import { OutboxDispatcher, type DispatchCounters, type OutboxDispatcherOptions } from './jobs/outbox-dispatcher.js';
 import { prepareDataDir } from './data-dir.js';
 import { resolveTarget } from './http/addressing.js';
+import { CONSOLE_DIR, withConsole } from './http/console.js';
 import { createPipeline } from './http/pipeline.js';
 import { createHttpServer, type HttpServerOptions } from './http/server.js';
 import { SERVICE_PATHS, signedBy, withServiceEndpoints } from './http/service-endpoints.js';
@@ -162,11 +163,11 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     },
     authorize, rootUserId: root.user.id, logError,
   };
-  const handler = withAdminApi(admin, isVirtualHost, withServiceEndpoints(
+  const handler = withConsole(CONSOLE_DIR, isVirtualHost, withAdminApi(admin, isVirtualHost, withServiceEndpoints(
     { ...serviceOptions, metricsAccess: options.metricsPublic ? 'public' : 'loopback', trusted: signedBy(root.user.accessKeyId, identities, region) },
     isVirtualHost,
     pipeline,
-  ));
+  )));
   const tlsFiles = options.tlsCert || options.tlsKey ? requireBoth(options.tlsCert, options.tlsKey) : undefined;
   const readTls = async (files: { cert: string; key: string }) => ({ cert: await readFile(files.cert), key: await readFile(files.key) });
   const server = createHttpServer(handler, { ...options.http, tls: tlsFiles && (await readTls(tlsFiles)) });
