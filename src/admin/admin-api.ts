@@ -82,13 +82,13 @@ async function answer(options: AdminApiOptions, req: IncomingMessage): Promise<{
     services: options.services,
     params,
     body,
-    caller: {
+    caller: async () => ({
       userName: user.displayName,
       accessKeyId: user.accessKeyId,
       canonicalId: user.id,
       root: user.id === options.rootUserId,
       admin: await allowed('ListUsers'),
-    },
+    }),
   });
 }
 

@@ -29,8 +29,8 @@ export interface AdminCall {
   readonly params: readonly string[];
   /** The request body parsed as JSON (undefined when empty). */
   readonly body: unknown;
-  /** Who is calling, and whether it may use the admin endpoints (for whoami). */
-  readonly caller: { readonly userName: string; readonly accessKeyId: string; readonly canonicalId: string; readonly root: boolean; readonly admin: boolean };
+  /** Who is calling, and whether it may use the admin endpoints (whoami asks; it costs an authorization). */
+  caller(): Promise<{ readonly userName: string; readonly accessKeyId: string; readonly canonicalId: string; readonly root: boolean; readonly admin: boolean }>;
 }
 
 export interface AdminReply {
@@ -48,7 +48,7 @@ export interface AdminEndpoint {
 }
 
 export const ADMIN_ENDPOINTS: readonly AdminEndpoint[] = [
-  { method: 'GET', path: '/whoami', handle: async ({ caller }) => ({ status: 200, body: caller }) },
+  { method: 'GET', path: '/whoami', handle: async ({ caller }) => ({ status: 200, body: await caller() }) },
   { method: 'GET', path: '/info', action: 'GetServerInfo', handle: serverInfo },
   { method: 'GET', path: '/jobs', action: 'GetJobs', handle: jobs },
   { method: 'GET', path: '/users', action: 'ListUsers', handle: async ({ services }) => ({ status: 200, body: { users: (await services.identities.users()).map(userView) } }) },
