@@ -13,7 +13,8 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin ./bin
-# `npm ci` runs the `prepare` script, which builds dist/.
+COPY console ./console
+# `npm ci` runs the `prepare` script, which builds dist/ (and the web console into dist/console).
 RUN npm ci && npm prune --omit=dev
 
 # ---- runtime ----

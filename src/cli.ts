@@ -24,6 +24,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   },
 };
 
+export const COMMAND_NAMES = Object.keys(COMMANDS);
+
 /** `coffer user …` and `coffer key …`: one parser for both (cli/identities.ts). */
 function identityCommand(name: 'user' | 'key'): Command['run'] {
   return (argv, env) => runIdentityCommand([name, ...argv], env, (line) => console.log(line));
@@ -63,6 +65,11 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (!command) {
     console.error(`coffer: unknown command '${first}'\n\n${overview()}`);
     return 2;
+  }
+  // Every command explains itself, whatever its own parser makes of the other arguments.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.usage());
+    return 0;
   }
   return command.run(rest, env);
 }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createAuthorizer, ownershipRule } from './access/authorize.js';
+import { withAdminApi } from './admin/admin-api.js';
 import { aclSource } from './access/acl-source.js';
 import type { User } from './auth/credentials.js';
 import { IdentityDirectory } from './auth/identities.js';
@@ -18,6 +19,7 @@ import { Replicator, type ReplicationCounters } from './jobs/replicator.js';
 import { loadReplicationConfig, type RemoteDestination } from './replication/destinations.js';
 import { prepareDataDir } from './data-dir.js';
 import { resolveTarget } from './http/addressing.js';
+import { CONSOLE_DIR, withConsole } from './http/console.js';
 import { createPipeline } from './http/pipeline.js';
 import { createHttpServer, type HttpServerOptions } from './http/server.js';
 import { SERVICE_PATHS, signedBy, withServiceEndpoints } from './http/service-endpoints.js';
@@ -26,7 +28,7 @@ import { createLogger, type Logger } from './observe/logger.js';
 import { CofferMetrics } from './observe/metrics.js';
 import { createRequestObserver } from './observe/request-observer.js';
 import type { Services } from './ops/types.js';
-import { startScheduler } from './jobs/scheduler.js';
+import { startScheduler, type Scheduler } from './jobs/scheduler.js';
 import { FsBlobStore } from './store/blob/fs-blob-store.js';
 import { collectOrphans } from './store/collector.js';
 import type { IoProbe } from './store/io-probe.js';
@@ -161,11 +163,28 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   };
   const pipeline = createPipeline({ services, domain, logError, observe: createRequestObserver(metrics, logger) });
   const isVirtualHost = (host: string | undefined) => resolveTarget('/', host, domain).virtualHost;
-  const handler = withServiceEndpoints(
+  // Created before the listener, started after it: the admin API reads their state.
+  // One process owns an embedded data dir (the lock): its dispatcher's holder id is the same at
+  // every start, so a successor renews the lease a crashed process left instead of waiting it out.
+  const holder = shared ? randomUUID() : 'data-dir-owner';
+  const replicator = new Replicator({
+    meta, blobs, masterKeys, remotes: replicationDestinations, log: (message, error) => logger.warn({ err: error }, `replication: ${message}`),
+  });
+  const dispatcher = new OutboxDispatcher({ meta, targets, replicator, holder, ...options.dispatch });
+  let scheduler: Scheduler | undefined;
+  const admin = {
+    services: {
+      identities, meta, region, version: await packageVersion(), startedAt: new Date(),
+      lifecycle: () => scheduler?.state() ?? { leaseHeld: false, passing: false, intervalMs: 0 },
+      outbox: () => ({ leading: dispatcher.leading, counters: dispatcher.counters }),
+    },
+    authorize, rootUserId: root.user.id, logError,
+  };
+  const handler = withConsole(CONSOLE_DIR, isVirtualHost, withAdminApi(admin, isVirtualHost, withServiceEndpoints(
     { ...serviceOptions, metricsAccess: options.metricsPublic ? 'public' : 'loopback', trusted: signedBy(root.user.accessKeyId, identities, region) },
     isVirtualHost,
     pipeline,
-  );
+  )));
   const tlsFiles = options.tlsCert || options.tlsKey ? requireBoth(options.tlsCert, options.tlsKey) : undefined;
   const readTls = async (files: { cert: string; key: string }) => ({ cert: await readFile(files.cert), key: await readFile(files.key) });
   const server = createHttpServer(handler, { ...options.http, tls: tlsFiles && (await readTls(tlsFiles)) });
@@ -180,15 +199,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     });
   }
   // The outbox is drained even with no targets declared: records of ARNs since removed are dropped (and logged).
-  // One process owns an embedded data dir (the lock): its dispatcher's holder id is the same at
-  // every start, so a successor renews the lease a crashed process left instead of waiting it out.
-  const holder = shared ? randomUUID() : 'data-dir-owner';
-  const replicator = new Replicator({
-    meta, blobs, masterKeys, remotes: replicationDestinations, log: (message, error) => logger.warn({ err: error }, `replication: ${message}`),
-  });
-  const dispatcher = new OutboxDispatcher({ meta, targets, replicator, holder, ...options.dispatch });
   dispatcher.start();
-  const scheduler = startScheduler({ meta, blobs, masterKeys, dayMs: lifecycleDayMs, logError: (error) => logError('lifecycle', error) });
+  scheduler = startScheduler({ meta, blobs, masterKeys, dayMs: lifecycleDayMs, logError: (error) => logError('lifecycle', error) });
 
   let closing: Promise<void> | undefined;
   const address = server.address() as AddressInfo;
@@ -223,7 +235,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
         });
         stopWatching();
         // The scheduler first: lifecycle expirations append events for the dispatcher.
-        await scheduler.stop();
+        await scheduler?.stop();
         if (metricsServer) {
           metricsServer.closeAllConnections();
           await new Promise((done) => metricsServer.close(done));
@@ -269,6 +281,16 @@ function notFound(_req: IncomingMessage, res: ServerResponse): void {
  * longer than any upload takes (request timeouts end stalled ones far sooner).
  */
 const SHARED_ORPHAN_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** Coffer's version, from its package.json (beside src/ and dist/ alike). */
+async function packageVersion(): Promise<string> {
+  try {
+    const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 export function isPostgresUrl(spec: string): boolean {
   return /^postgres(ql)?:\/\//i.test(spec);

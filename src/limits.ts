@@ -88,4 +88,8 @@ export const limits = {
   configIdCharsMax: 64,
   /** Configurations per List…Configurations page (AWS pages them by 100). */
   configListPageMax: 100,
+  /** An admin API request body (JSON; the largest is an identity policy, which IAM caps at 6,144 characters). */
+  adminBodyBytesMax: 64 * 1024,
+  /** The admin API counts the outbox up to this many records (beyond, it reports a lower bound). */
+  adminOutboxCountMax: 10_000,
 } as const;

@@ -8,14 +8,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parsePolicy, PolicyError, type Policy } from '../access/policy/index.js';
-import { IdentityStoreError, type AccessKey, type AccessKeyStatus, type IdentityStore, type IdentityUser } from '../store/meta/identity-store.js';
+import { IdentityStoreError, type AccessKey, type IdentityStoreErrorCode, type AccessKeyStatus, type IdentityStore, type IdentityUser } from '../store/meta/identity-store.js';
 import type { CredentialStore, User } from './credentials.js';
 import { generateKeys } from './users.js';
 
 /** An IAM user name: letters, digits and `+=,.@_-`, 1 to 64 characters. */
 const USER_NAME = /^[\w+=,.@-]{1,64}$/;
 
-export class IdentityError extends Error {}
+/** Why a management call was refused: the store's codes, and the input checks made here. */
+export type IdentityErrorCode = IdentityStoreErrorCode | 'InvalidUserName' | 'MalformedPolicyDocument';
+
+export class IdentityError extends Error {
+  constructor(message: string, readonly code?: IdentityErrorCode) {
+    super(message);
+  }
+}
 
 export class IdentityDirectory implements CredentialStore {
   private byKey = new Map<string, User>();
@@ -123,7 +130,7 @@ export class IdentityDirectory implements CredentialStore {
   // ---- management (the CLI, start-up imports); each resolves once the change is in effect here ----
 
   async addUser(name: string, options: { email?: string; canonicalId?: string } = {}): Promise<IdentityUser> {
-    if (!USER_NAME.test(name)) throw new IdentityError(`invalid user name '${name}': 1 to 64 letters, digits or +=,.@_-`);
+    if (!USER_NAME.test(name)) throw new IdentityError(`invalid user name '${name}': 1 to 64 letters, digits or +=,.@_-`, 'InvalidUserName');
     const user: IdentityUser = { name, canonicalId: options.canonicalId ?? randomBytes(32).toString('hex'), createdAt: new Date(), ...(options.email ? { email: options.email } : {}) };
     await this.changing(this.store.createUser(user));
     return user;
@@ -154,7 +161,7 @@ export class IdentityDirectory implements CredentialStore {
       try {
         parsePolicy(document, { kind: 'identity' });
       } catch (error) {
-        if (error instanceof PolicyError) throw new IdentityError(`MalformedPolicyDocument: ${error.message}`);
+        if (error instanceof PolicyError) throw new IdentityError(`MalformedPolicyDocument: ${error.message}`, 'MalformedPolicyDocument');
         throw error;
       }
     }
@@ -190,7 +197,7 @@ export class IdentityDirectory implements CredentialStore {
     try {
       await change;
     } catch (error) {
-      if (error instanceof IdentityStoreError) throw new IdentityError(IDENTITY_MESSAGES[error.code]);
+      if (error instanceof IdentityStoreError) throw new IdentityError(IDENTITY_MESSAGES[error.code], error.code);
       throw error;
     }
     await this.reload();

@@ -60,6 +60,7 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
   console.log('AWS CLI:');
   console.log(`  export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secret} AWS_DEFAULT_REGION=${coffer.region}`);
   console.log(`  aws --endpoint-url ${coffer.endpoint} s3 ls`);
+  console.log(`Web console: ${coffer.endpoint}/_console/ (admin API: ${coffer.endpoint}/_admin/v1/, docs/admin-api.md)`);
   if (coffer.metricsEndpoint) console.log(`Metrics: ${coffer.metricsEndpoint}`);
   await stopped;
   process.off('SIGHUP', reloadTls);

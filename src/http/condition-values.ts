@@ -48,7 +48,7 @@ export function conditionValues(
 }
 
 /** The peer address as AWS reports it: an IPv4 client of a dual-stack socket without its `::ffff:` form. */
-function sourceIp(address: string | undefined): string | undefined {
+export function sourceIp(address: string | undefined): string | undefined {
   return address?.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
 }
 

@@ -58,6 +58,11 @@ export class OutboxDispatcher {
   private readonly log: (message: string, error?: unknown) => void;
 
   private leader = false;
+
+  /** This gateway holds the dispatch lease. */
+  get leading(): boolean {
+    return this.leader;
+  }
   /** Bumped when the lease is lost or the dispatcher stops: work of an older epoch stops. */
   private epoch = 0;
   private stopped = false;

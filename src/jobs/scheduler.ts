@@ -24,7 +24,20 @@ export interface SchedulerOptions {
   readonly onPass?: (stats: LifecyclePassStats) => void;
 }
 
+/** What the admin API shows of the scheduler (GET /_admin/v1/jobs). */
+export interface SchedulerState {
+  /** This gateway holds the lease (it is the one running passes). */
+  readonly leaseHeld: boolean;
+  /** A pass is running now. */
+  readonly passing: boolean;
+  readonly lastPassStartedAt?: Date;
+  readonly lastPassEndedAt?: Date;
+  readonly lastPass?: Readonly<LifecyclePassStats>;
+  readonly intervalMs: number;
+}
+
 export interface Scheduler {
+  state(): SchedulerState;
   /** Stops between two pages of the current pass and gives the lease up. */
   stop(): Promise<void>;
 }
@@ -49,12 +62,18 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   let timer: NodeJS.Timeout | undefined;
   let wake: (() => void) | undefined;
   let lastRenewal = 0;
+  let leaseHeld = false;
+  let passing = false;
+  let lastPassStartedAt: Date | undefined;
+  let lastPassEndedAt: Date | undefined;
+  let lastPass: LifecyclePassStats | undefined;
 
   const renew = async (): Promise<boolean> => {
     const now = new Date();
     const lease = await options.meta.acquireLease(LIFECYCLE_LEASE, holder, now, new Date(now.getTime() + LEASE_MS));
     lastRenewal = now.getTime();
     if (lease.runRequested) nextPassAt = 0;
+    leaseHeld = lease.held;
     return lease.held;
   };
 
@@ -68,8 +87,15 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const tick = async (): Promise<void> => {
     if (!(await renew()) || Date.now() < nextPassAt) return;
     nextPassAt = Date.now() + intervalMs;
-    const stats = await runLifecyclePass({ meta: options.meta, blobs: options.blobs, dayMs: options.dayMs, betweenPages });
-    options.onPass?.(stats);
+    passing = true;
+    lastPassStartedAt = new Date();
+    try {
+      lastPass = await runLifecyclePass({ meta: options.meta, blobs: options.blobs, dayMs: options.dayMs, betweenPages });
+      lastPassEndedAt = new Date();
+    } finally {
+      passing = false;
+    }
+    options.onPass?.(lastPass);
     await runInventoryPass({ meta: options.meta, blobs: options.blobs, masterKeys: options.masterKeys, dayMs: options.dayMs, betweenPages });
   };
 
@@ -90,6 +116,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   })();
 
   return {
+    state: () => ({ leaseHeld, passing, lastPassStartedAt, lastPassEndedAt, lastPass, intervalMs }),
     async stop() {
       stopped = true;
       clearTimeout(timer);

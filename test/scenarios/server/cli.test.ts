@@ -22,7 +22,7 @@ after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))
 
 /** The whole start-up banner (it may arrive in several chunks after the endpoint line). */
 async function banner(server: { stdout(): string }): Promise<string> {
-  for (let i = 0; i < 100 && !server.stdout().includes(' s3 ls'); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 100 && !server.stdout().includes('/_admin/v1/'); i++) await new Promise((r) => setTimeout(r, 20));
   return server.stdout();
 }
 
@@ -50,6 +50,7 @@ describe('server: the CLI as a child process', () => {
       assert.ok(out.includes(saved.accessKeyId) && out.includes(saved.secretAccessKey));
       assert.ok(out.includes(`export AWS_ACCESS_KEY_ID=${saved.accessKeyId} AWS_SECRET_ACCESS_KEY=${saved.secretAccessKey} AWS_DEFAULT_REGION=us-east-1`));
       assert.ok(out.includes(`aws --endpoint-url ${server.endpoint} s3 ls`));
+      assert.ok(out.includes(`Web console: ${server.endpoint}/_console/`));
 
       assert.deepEqual(await readdir(join(dataDir, 'tmp')), []);
       assert.deepEqual(await readdir(join(dataDir, 'blobs', 'ab', 'ab')), []);
