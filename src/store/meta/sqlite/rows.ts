@@ -12,7 +12,9 @@ import type {
   OutboxEvent,
   VersioningState,
   VersionSummary,
+  ObjectLockConfiguration,
 } from '../metadata-store.js';
+import { decodeVersionLock, encodeVersionLock } from '../object-lock.js';
 
 /** Row shapes of the SQL schemas (sqlite/ and postgres/ migrations.ts) and their mapping to domain types. */
 export interface BucketRow {
@@ -27,6 +29,8 @@ export interface BucketRow {
   access: string | null;
   /** Only in getBucketWithPolicy's rows. */
   policy?: string | null;
+  /** Only in getBucketWithPolicy's rows: the 'object-lock' configuration (JSON ObjectLockConfiguration). */
+  lock_config?: string | null;
 }
 
 export interface VersionRow {
@@ -43,6 +47,8 @@ export interface VersionRow {
   attributes: string;
   tags: string;
   manifest: string;
+  /** encodeVersionLock's JSON; null when no lock was ever set. */
+  object_lock: string | null;
 }
 
 export interface UploadRow {
@@ -74,6 +80,7 @@ export function rowToBucket(row: BucketRow): BucketRecord {
     objectLockEnabled: Boolean(row.object_lock),
     ...(row.access ? { access: JSON.parse(row.access) as BucketAccess } : {}),
     ...(typeof row.policy === 'string' ? { policy: row.policy } : {}),
+    ...(typeof row.lock_config === 'string' ? { objectLock: JSON.parse(row.lock_config) as ObjectLockConfiguration } : {}),
   };
 }
 
@@ -113,6 +120,7 @@ export function rowToVersion(row: VersionRow): ObjectVersion {
     ...(attributes.acl ? { acl: attributes.acl } : {}),
     tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
     manifest: decodeManifest(row.manifest),
+    ...(row.object_lock ? { lock: decodeVersionLock(row.object_lock) } : {}),
   };
 }
 
@@ -161,6 +169,7 @@ export function uploadAttributes(u: MultipartUpload) {
     checksumType: u.checksumType,
     encryption: u.encryption,
     acl: u.acl,
+    lock: encodeVersionLock(u.lock),
   };
 }
 
@@ -180,6 +189,7 @@ export function rowToUpload(row: UploadRow): MultipartUpload {
     checksumType: attributes.checksumType,
     ...(attributes.encryption ? { encryption: attributes.encryption } : {}),
     ...(attributes.acl ? { acl: attributes.acl } : {}),
+    ...(attributes.lock ? { lock: decodeVersionLock(attributes.lock) } : {}),
   };
 }
 
@@ -257,6 +267,7 @@ export interface CandidateRow {
   tags: string;
   noncurrent_since: number | null;
   newer: number | null;
+  object_lock: string | null;
 }
 
 export function rowToCandidate(row: CandidateRow): LifecycleCandidate {
@@ -270,5 +281,6 @@ export function rowToCandidate(row: CandidateRow): LifecycleCandidate {
     tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
     ...(row.noncurrent_since === null ? {} : { noncurrentSince: new Date(Number(row.noncurrent_since)) }),
     ...(row.newer === null ? {} : { newerNoncurrentVersions: Number(row.newer) }),
+    ...(row.object_lock ? { lock: decodeVersionLock(row.object_lock) } : {}),
   };
 }
