@@ -248,6 +248,26 @@ describe('object lock', () => {
     await s3.send(new DeleteObjectCommand({ Bucket, Key: 'copy2', VersionId: plainCopy.VersionId }));
   });
 
+  test('PutObject.policies can require a lock: s3:object-lock-mode and s3:object-lock-remaining-retention-days', async () => {
+    const Bucket = await lockBucket('lock-policy');
+    const { identities } = server.coffer;
+    await identities.addUser('lock-writer');
+    await identities.setPolicy('lock-writer', JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{
+        Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${Bucket}/*`,
+        Condition: { StringEquals: { 's3:object-lock-mode': 'COMPLIANCE' }, NumericGreaterThanEquals: { 's3:object-lock-remaining-retention-days': '2' } },
+      }],
+    }));
+    const writer = clientFor(await identities.addKey('lock-writer'));
+    const put = (mode: 'GOVERNANCE' | 'COMPLIANCE' | undefined, days: number) =>
+      writer.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'x', ...(mode ? { ObjectLockMode: mode, ObjectLockRetainUntilDate: inDays(days) } : {}) }));
+    await expectS3Error(put(undefined, 0), 'AccessDenied', 403, 'Access Denied');
+    await expectS3Error(put('GOVERNANCE', 3), 'AccessDenied', 403, 'Access Denied');
+    await expectS3Error(put('COMPLIANCE', 1), 'AccessDenied', 403, 'Access Denied');
+    await put('COMPLIANCE', 3);
+  });
+
   test('Lifecycle.noncurrent expiration skips a locked version and removes an unlocked one', async () => {
     const Bucket = await lockBucket('lifecycle');
     const locked = await putLocked(Bucket, 'locked', 'GOVERNANCE');
