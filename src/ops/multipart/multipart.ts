@@ -7,7 +7,7 @@
  * extents, committed atomically with the removal of the upload (store.completeUpload).
  */
 import { objectWriteAcl } from '../acl/request-acl.js';
-import { requestedLock, withDefaultRetention } from '../object-lock/lock-headers.js';
+import { requestedLock, requireIntegrityForLock, withDefaultRetention } from '../object-lock/lock-headers.js';
 import { createHash } from 'node:crypto';
 import { checksumHeaderName, MultiHasher, multipartEtag, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../checksum/index.js';
 import { S3Error } from '../../errors.js';
@@ -117,6 +117,7 @@ export async function uploadPart(ctx: OperationContext): Promise<OperationResult
   const declared = requireDeclaredLength(ctx.body);
   if (declared > limits.partBytesMax) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: declared, MaxSizeAllowed: limits.partBytesMax });
   const request = checksumRequestFrom(ctx.headers);
+  requireIntegrityForLock(ctx.headers, withDefaultRetention(upload.lock, bucket, new Date()), 'Put Part');
   const uploadChecksum = uploadChecksumOf(upload);
   checkPartAlgorithm(uploadChecksum, request.algorithm);
   const algorithms = new Set<ChecksumAlgorithm>();

@@ -71,13 +71,14 @@ export function withDefaultRetention(lock: VersionLock | undefined, bucket: Buck
 
 /**
  * AWS protects lock-carrying uploads end to end: a PutObject whose version gets a retention or a
- * legal hold needs Content-MD5 or an x-amz-checksum-* header (or trailer).
+ * legal hold, and each UploadPart of an upload whose version will, needs Content-MD5 or an
+ * x-amz-checksum-* header (or trailer).
  */
-export function requireIntegrityForLock(headers: Headers, lock: VersionLock | undefined): void {
+export function requireIntegrityForLock(headers: Headers, lock: VersionLock | undefined, request: 'Put Object' | 'Put Part'): void {
   if (!lock || (!lock.retention && !lock.legalHold)) return;
-  const request = checksumRequestFrom(headers);
-  if (request.contentMd5 === undefined && request.algorithm === undefined) {
-    throw new S3Error('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters');
+  const checksums = checksumRequestFrom(headers);
+  if (checksums.contentMd5 === undefined && checksums.algorithm === undefined) {
+    throw new S3Error('InvalidRequest', `Content-MD5 OR x-amz-checksum- HTTP header is required for ${request} requests with Object Lock parameters`);
   }
 }
 

@@ -88,7 +88,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
   const { encryption, keys } = await writeEncryptionFrom(ctx, bucket);
   const { ownerId, acl } = objectWriteAcl(ctx, bucket);
   const lock = newVersionLock(headers, bucket, new Date());
-  requireIntegrityForLock(headers, lock);
+  requireIntegrityForLock(headers, lock, 'Put Object');
 
   const data = await ingestBody(ctx.services.blobs, ctx.body, {
     maxBytes: limits.putObjectBytesMax,
