@@ -2,8 +2,13 @@ import { S3Error } from '../errors.js';
 import type { OperationName } from './operations.js';
 import { REPLICA_VERSION_HEADER, REPLICA_WRITE_OPERATIONS } from '../replication/replica-header.js';
 
-/** Header families of features Coffer does not build yet: honouring none of them, it refuses them. */
-const UNIMPLEMENTED_PREFIXES = ['x-amz-object-lock-'];
+/**
+ * Object lock headers (`x-amz-object-lock-mode`, `-retain-until-date`, `-legal-hold`), applied by
+ * these operations only (ops/object-lock/lock-headers.ts newVersionLock); POST Object's form
+ * fields join once it applies them.
+ */
+const LOCK_PREFIX = 'x-amz-object-lock-';
+const LOCK_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationName>(['PutObject', 'CopyObject', 'CreateMultipartUpload']);
 
 /** Server-side encryption headers (and a copy source's SSE-C key), honoured by these operations only. */
 const ENCRYPTION_PREFIXES = ['x-amz-server-side-encryption', 'x-amz-copy-source-server-side-encryption-'];
@@ -22,9 +27,9 @@ function isAclHeader(name: string): boolean {
 }
 
 /**
- * "Never a silent lie": a request header asking for object lock, or ACL or server-side encryption
- * headers on an operation that does not apply them, would be dropped, so it is refused with AWS's
- * 501 NotImplemented naming the header.
+ * "Never a silent lie": object lock, ACL or server-side encryption headers on an operation that
+ * does not apply them would be dropped, so they are refused with AWS's 501 NotImplemented naming
+ * the header.
  */
 export function refuseUnimplementedHeaders(headers: Readonly<Record<string, string | undefined>>, operation: OperationName): void {
   if (headers[REPLICA_VERSION_HEADER] !== undefined && !REPLICA_WRITE_OPERATIONS.has(operation)) {
@@ -34,7 +39,7 @@ export function refuseUnimplementedHeaders(headers: Readonly<Record<string, stri
   for (const name in headers) {
     if (!name.startsWith('x-amz-')) continue;
     const unimplemented =
-      UNIMPLEMENTED_PREFIXES.some((prefix) => name.startsWith(prefix)) ||
+      (name.startsWith(LOCK_PREFIX) && !LOCK_OPERATIONS.has(operation)) ||
       (!encrypting && ENCRYPTION_PREFIXES.some((prefix) => name.startsWith(prefix))) ||
       (isAclHeader(name) && !ACL_OPERATIONS.has(operation));
     if (unimplemented) throw new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented.', { Header: name });

@@ -7,8 +7,12 @@ import type { OperationName } from '../api/operations.js';
 import type { AuthResult } from '../auth/types.js';
 import type { ConditionValues, TagSet } from '../access/policy/index.js';
 
-/** Operations whose x-amz-tagging header sets the new object's tags (s3:RequestObjectTag). */
-const TAGGING_HEADER_OPERATIONS: ReadonlySet<OperationName> = new Set(['PutObject', 'CopyObject', 'CreateMultipartUpload']);
+/**
+ * Operations whose x-amz-tagging header sets the new object's tags (s3:RequestObjectTag), and whose
+ * x-amz-object-lock-* headers its lock (s3:object-lock-*).
+ */
+const OBJECT_WRITE_OPERATIONS: ReadonlySet<OperationName> = new Set(['PutObject', 'CopyObject', 'CreateMultipartUpload']);
+const DAY_MS = 86_400_000;
 /** Operations AWS evaluates the listing keys (s3:prefix, s3:delimiter, s3:max-keys) for. */
 const LISTING_OPERATIONS: ReadonlySet<OperationName> = new Set(['ListObjects', 'ListObjectsV2', 'ListObjectVersions']);
 
@@ -25,6 +29,7 @@ export function conditionValues(
   now: Date,
 ): ConditionValues {
   const listing = LISTING_OPERATIONS.has(operation);
+  const writes = OBJECT_WRITE_OPERATIONS.has(operation);
   return {
     'aws:SourceIp': () => sourceIp(req.socket.remoteAddress),
     'aws:SecureTransport': () => 'encrypted' in req.socket,
@@ -40,7 +45,14 @@ export function conditionValues(
     's3:x-amz-server-side-encryption': () => headers['x-amz-server-side-encryption'],
     's3:x-amz-content-sha256': () => headers['x-amz-content-sha256'],
     's3:VersionId': () => query.get('versionId') ?? undefined,
-    's3:RequestObjectTag': () => (TAGGING_HEADER_OPERATIONS.has(operation) ? taggingHeader(headers['x-amz-tagging']) : undefined),
+    's3:RequestObjectTag': () => (writes ? taggingHeader(headers['x-amz-tagging']) : undefined),
+    's3:object-lock-mode': () => (writes ? headers['x-amz-object-lock-mode'] : undefined),
+    's3:object-lock-legal-hold': () => (writes ? headers['x-amz-object-lock-legal-hold'] : undefined),
+    's3:object-lock-retain-until-date': () => (writes ? retainUntil(headers) : undefined),
+    's3:object-lock-remaining-retention-days': () => {
+      const until = writes ? retainUntil(headers) : undefined;
+      return until === undefined ? undefined : Math.max(0, Math.ceil((until.getTime() - now.getTime()) / DAY_MS));
+    },
     's3:signatureversion': () => (auth.method.startsWith('sigv4') ? 'AWS4-HMAC-SHA256' : auth.method.startsWith('sigv2') ? 'AWS' : undefined),
     's3:authType': () => (auth.method === 'anonymous' ? undefined : AUTH_TYPES[auth.method]),
     's3:signatureAge': () => (auth.signedAt === undefined ? undefined : Math.max(0, now.getTime() - auth.signedAt.getTime())),
@@ -50,6 +62,13 @@ export function conditionValues(
 /** The peer address as AWS reports it: an IPv4 client of a dual-stack socket without its `::ffff:` form. */
 export function sourceIp(address: string | undefined): string | undefined {
   return address?.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
+}
+
+/** `x-amz-object-lock-retain-until-date` as a date (an invalid one is refused by the operation). */
+function retainUntil(headers: Readonly<Record<string, string | undefined>>): Date | undefined {
+  const text = headers['x-amz-object-lock-retain-until-date'];
+  const ms = text === undefined ? Number.NaN : Date.parse(text);
+  return Number.isNaN(ms) ? undefined : new Date(ms);
 }
 
 /** `x-amz-tagging: k1=v1&k2=v2` (URL query form) as a tag set. */

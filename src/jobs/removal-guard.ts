@@ -1,12 +1,14 @@
-import type { BucketRecord } from '../store/meta/metadata-store.js';
+import type { VersionLock } from '../store/meta/metadata-store.js';
+import { lockProtects } from '../store/meta/object-lock.js';
 
 /**
  * The one question every background removal asks before a version's data goes (lifecycle
- * expiration of a null version, noncurrent expiration, expired delete markers): may it?
- * Object lock is not built yet, so a bucket created with Object Lock enabled keeps every version:
- * its retention and legal holds cannot be read, and removing a protected version would be
- * irreversible. The lock implementation replaces this with the real retention / legal-hold check.
+ * expiration of a null version, noncurrent expiration, expired delete markers): may it? Not while
+ * its object lock protects it — a legal hold, or a retention (either mode: lifecycle has no
+ * governance bypass) whose date is still ahead on the wall clock. The store asks the same in the
+ * removal's transaction (removeVersionIf), so a lock set after the scan still holds; this answer
+ * lets the pass skip and count the version without trying.
  */
-export function mayRemoveVersion(bucket: BucketRecord, _version: { readonly key: string; readonly versionId: string }): boolean {
-  return !bucket.objectLockEnabled;
+export function mayRemoveVersion(version: { readonly lock?: VersionLock }): boolean {
+  return !lockProtects(version.lock, new Date());
 }

@@ -1,6 +1,8 @@
 import { S3Error } from '../errors.js';
 import { limits } from '../limits.js';
 import type { RequestBody } from './types.js';
+import { hashBuffer } from '../checksum/index.js';
+import { checksumRequestFrom, verifyChecksums } from './objects/checksums.js';
 
 /** Reads a (small) XML request body, capped; '' when the body is empty. */
 export async function readBodyText(body: RequestBody, maxBytes: number = limits.xmlBodyBytesMax): Promise<string> {
@@ -77,7 +79,10 @@ export async function readXmlDocument(body: RequestBody, root: string, options: 
     if (options.optional) return undefined;
     throw new S3Error('MissingRequestBodyError');
   }
-  const parsed = await body.parseXml(text);
+  return elementOf(await body.parseXml(text), root);
+}
+
+function elementOf(parsed: Record<string, unknown>, root: string): Record<string, unknown> {
   const element = parsed[root];
   if (element === undefined) throw new S3Error('MalformedXML');
   return typeof element === 'object' && element !== null ? (element as Record<string, unknown>) : {};
@@ -94,4 +99,29 @@ export function textOf(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;
+}
+
+/**
+ * A small request body that AWS requires to be protected (DeleteObjects, the object lock
+ * configurations): Content-MD5 or an x-amz-checksum-* header or trailer, checked once it is read.
+ */
+export async function readProtectedBody(body: RequestBody, headers: Readonly<Record<string, string | undefined>>): Promise<Buffer> {
+  const checksumRequest = checksumRequestFrom(headers);
+  if (checksumRequest.contentMd5 === undefined && checksumRequest.algorithm === undefined) {
+    throw new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5');
+  }
+  const bytes = await readBodyBytes(body);
+  const computed = new Map<string, Buffer>();
+  if (checksumRequest.algorithm) computed.set(checksumRequest.algorithm, hashBuffer(checksumRequest.algorithm, bytes));
+  verifyChecksums(checksumRequest, hashBuffer('MD5', bytes), computed, body.trailers());
+  return bytes;
+}
+
+/** readXmlDocument for a body that must be protected (readProtectedBody). */
+export async function readProtectedXmlDocument(
+  body: RequestBody, headers: Readonly<Record<string, string | undefined>>, root: string,
+): Promise<Record<string, unknown>> {
+  const text = (await readProtectedBody(body, headers)).toString('utf8');
+  if (text.trim() === '') throw new S3Error('MissingRequestBodyError');
+  return elementOf(await body.parseXml(text), root);
 }

@@ -13,7 +13,11 @@ const STORE_ERRORS: Record<StoreErrorCode, S3ErrorCode> = {
   UploadNotFound: 'NoSuchUpload',
   PreconditionFailed: 'PreconditionFailed',
   ConditionalConflict: 'ConditionalRequestConflict',
+  ObjectLocked: 'AccessDenied',
 };
+
+/** AWS's words when a version's retention or legal hold refuses its deletion or replacement. */
+export const OBJECT_LOCKED_MESSAGE = 'Access Denied because object protected by object lock.';
 
 /**
  * The one translation of what stores throw into S3 errors: used by the HTTP edge for a failed
@@ -22,7 +26,7 @@ const STORE_ERRORS: Record<StoreErrorCode, S3ErrorCode> = {
  */
 export function toS3Error(error: unknown): S3Error | undefined {
   if (isS3Error(error)) return error;
-  if (error instanceof StoreError) return new S3Error(STORE_ERRORS[error.code]);
+  if (error instanceof StoreError) return new S3Error(STORE_ERRORS[error.code], error.code === 'ObjectLocked' ? OBJECT_LOCKED_MESSAGE : undefined);
   if (error instanceof BlobTooLargeError) return new S3Error('EntityTooLarge');
   return undefined;
 }

@@ -1122,6 +1122,88 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.ok(await store.getVersion('bkt', 'three'));
       });
     });
+    describe('object lock', () => {
+      const FUTURE = new Date(Date.now() + 3_600_000);
+      const PAST = new Date(Date.now() - 3_600_000);
+      const lockBucket = () => store.createBucket(bucketRecord('locked', { versioning: 'Enabled', objectLockEnabled: true }));
+
+      test('setObjectLockConfiguration.enables object lock and is read with the bucket', async () => {
+        await store.createBucket(bucketRecord('bkt', { versioning: 'Enabled' }));
+        assert.equal((await store.getBucket('bkt'))!.objectLock, undefined);
+        await store.setObjectLockConfiguration('bkt', { defaultRetention: { mode: 'GOVERNANCE', days: 3 } });
+        const bucket = (await store.getBucket('bkt'))!;
+        assert.equal(bucket.objectLockEnabled, true);
+        assert.deepEqual(bucket.objectLock, { defaultRetention: { mode: 'GOVERNANCE', days: 3 } });
+        await store.setObjectLockConfiguration('bkt', {});
+        assert.deepEqual((await store.getBucket('bkt'))!.objectLock, {});
+        await expectStoreError(store.setObjectLockConfiguration('nope', {}), 'BucketNotFound');
+      });
+
+      test('putVersion/getVersion.a version keeps its retention and legal hold; uploads pass theirs on', async () => {
+        await lockBucket();
+        const lock = { retention: { mode: 'COMPLIANCE' as const, retainUntil: FUTURE }, legalHold: false };
+        await store.putVersion(version('locked', 'k', { versionId: 'v1', lock }));
+        assert.deepEqual((await store.getVersion('locked', 'k', 'v1'))!.lock, lock);
+        assert.deepEqual((await store.getVersion('locked', 'k'))!.lock, lock);
+        await store.putVersion(version('locked', 'plain', { versionId: 'v2' }));
+        assert.equal((await store.getVersion('locked', 'plain'))!.lock, undefined);
+        await store.createUpload({ ...upload('locked', 'mp', 'u1'), lock: { legalHold: true } });
+        assert.deepEqual((await store.getUpload('locked', 'u1'))!.lock, { legalHold: true });
+      });
+
+      test('deleteVersion.refuses a version under retention or legal hold (ObjectLocked); GOVERNANCE yields to bypass, COMPLIANCE never', async () => {
+        await lockBucket();
+        await store.putVersion(version('locked', 'k', { versionId: 'gov', lock: { retention: { mode: 'GOVERNANCE', retainUntil: FUTURE } } }));
+        await store.putVersion(version('locked', 'k', { versionId: 'comp', lock: { retention: { mode: 'COMPLIANCE', retainUntil: FUTURE } } }));
+        await store.putVersion(version('locked', 'k', { versionId: 'hold', lock: { legalHold: true, retention: { mode: 'GOVERNANCE', retainUntil: PAST } } }));
+        await store.putVersion(version('locked', 'k', { versionId: 'expired', lock: { retention: { mode: 'COMPLIANCE', retainUntil: PAST }, legalHold: false } }));
+        await expectStoreError(store.deleteVersion('locked', 'k', 'gov'), 'ObjectLocked');
+        await expectStoreError(store.deleteVersion('locked', 'k', 'comp'), 'ObjectLocked');
+        await expectStoreError(store.deleteVersion('locked', 'k', 'comp', undefined, { bypassGovernance: true }), 'ObjectLocked');
+        await expectStoreError(store.deleteVersion('locked', 'k', 'hold', undefined, { bypassGovernance: true }), 'ObjectLocked');
+        await store.deleteVersion('locked', 'k', 'gov', undefined, { bypassGovernance: true });
+        await store.deleteVersion('locked', 'k', 'expired');
+        assert.deepEqual((await store.listVersions('locked', { prefix: '', delimiter: '', keyMarker: '', versionIdMarker: '', limit: 10 })).entries.length, 2);
+      });
+
+      test('putVersion.refuses to replace a protected version of the same id', async () => {
+        await lockBucket();
+        await store.putVersion(version('locked', 'k', { lock: { legalHold: true } }));
+        await expectStoreError(store.putVersion(version('locked', 'k')), 'ObjectLocked');
+        assert.deepEqual((await store.getVersion('locked', 'k', 'null'))!.lock, { legalHold: true });
+      });
+
+      test('updateVersionLock.changes one version (latest without an id) in one step; a refusal changes nothing', async () => {
+        await lockBucket();
+        await store.putVersion(version('locked', 'k', { versionId: 'v1' }));
+        await store.putVersion(version('locked', 'k', { versionId: 'v2' }));
+        const updated = await store.updateVersionLock('locked', 'k', undefined, (v) => {
+          assert.equal(v.versionId, 'v2');
+          return { legalHold: true };
+        });
+        assert.deepEqual(updated.lock, { legalHold: true });
+        await store.updateVersionLock('locked', 'k', 'v1', (v) => ({ ...v.lock, retention: { mode: 'GOVERNANCE', retainUntil: FUTURE } }));
+        assert.deepEqual((await store.getVersion('locked', 'k', 'v1'))!.lock, { retention: { mode: 'GOVERNANCE', retainUntil: FUTURE } });
+        await assert.rejects(store.updateVersionLock('locked', 'k', 'v1', () => { throw new Error('refused'); }), /refused/);
+        assert.deepEqual((await store.getVersion('locked', 'k', 'v1'))!.lock, { retention: { mode: 'GOVERNANCE', retainUntil: FUTURE } });
+        await store.updateVersionLock('locked', 'k', 'v2', () => ({}));
+        assert.equal((await store.getVersion('locked', 'k', 'v2'))!.lock, undefined);
+        await expectStoreError(store.updateVersionLock('locked', 'k', 'nope', () => ({})), 'VersionNotFound');
+      });
+
+      test('removeVersionIf/findLifecycleCandidates.candidates carry their lock; a protected version is never removed', async () => {
+        await lockBucket();
+        const lastModified = new Date(1_700_000_000_000);
+        await store.putVersion(version('locked', 'k', { versionId: 'v1', lastModified, lock: { retention: { mode: 'GOVERNANCE', retainUntil: FUTURE } } }));
+        await store.putVersion(version('locked', 'k', { versionId: 'v2', lastModified: new Date(1_700_000_000_100) }));
+        const [candidate] = (await store.findLifecycleCandidates('locked', { kind: 'noncurrent', prefix: '', dueAtOrBefore: new Date(), after: '', limit: 10 })).items;
+        assert.deepEqual(candidate!.lock, { retention: { mode: 'GOVERNANCE', retainUntil: FUTURE } });
+        const result = await store.removeVersionIf('locked', 'k', 'v1', { isLatest: false, lastModified });
+        assert.deepEqual(result, { applied: false, released: [] });
+        assert.ok(await store.getVersion('locked', 'k', 'v1'));
+      });
+    });
+
     describe('event outbox', () => {
       test('outbox.every write that takes events appends them in its transaction, in seq order', async () => {
         await store.createBucket(bucketRecord('bkt', { versioning: 'Enabled' }));

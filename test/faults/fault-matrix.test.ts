@@ -17,7 +17,12 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  GetObjectLegalHoldCommand,
+  GetObjectLockConfigurationCommand,
   HeadBucketCommand,
+  PutBucketVersioningCommand,
+  PutObjectLegalHoldCommand,
+  PutObjectLockConfigurationCommand,
   PutObjectCommand,
   UploadPartCommand,
   type S3Client,
@@ -178,6 +183,34 @@ const scenarios: Scenario[] = [
     verify: async (b) => {
       oneOf(await bodyOrAbsent(b, 'a'), [OLD, undefined], 'a');
       oneOf(await bodyOrAbsent(b, 'b'), [OLD, undefined], 'b');
+    },
+  },
+  {
+    name: 'PutObjectLockConfiguration',
+    setup: async (b) => void (await s3.send(new PutBucketVersioningCommand({ Bucket: b, VersioningConfiguration: { Status: 'Enabled' } }))),
+    run: async (b) => [await answer(s3.send(new PutObjectLockConfigurationCommand({
+      Bucket: b, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } } },
+    })))],
+    verify: async (b) => {
+      const state = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: b })).then(
+        (out) => JSON.stringify(out.ObjectLockConfiguration),
+        (error: { name?: string }) => error.name,
+      );
+      oneOf(state, ['ObjectLockConfigurationNotFoundError', '{"ObjectLockEnabled":"Enabled","Rule":{"DefaultRetention":{"Mode":"GOVERNANCE","Days":1}}}'], 'object lock configuration');
+    },
+  },
+  {
+    name: 'PutObjectLegalHold',
+    setup: async (b) => {
+      await s3.send(new PutBucketVersioningCommand({ Bucket: b, VersioningConfiguration: { Status: 'Enabled' } }));
+      await s3.send(new PutObjectLockConfigurationCommand({ Bucket: b, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } }));
+      await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: OLD }));
+    },
+    run: async (b) => [await answer(s3.send(new PutObjectLegalHoldCommand({ Bucket: b, Key: 'k', LegalHold: { Status: 'ON' } })))],
+    verify: async (b) => {
+      oneOf(await bodyOrAbsent(b, 'k'), [OLD], 'k');
+      const hold = await s3.send(new GetObjectLegalHoldCommand({ Bucket: b, Key: 'k' })).then((out) => out.LegalHold?.Status, (error: { name?: string }) => error.name);
+      oneOf(hold, ['NoSuchObjectLockConfiguration', 'ON'], 'legal hold');
     },
   },
 ];

@@ -499,4 +499,30 @@ describe('awscli', { skip: aws.skip, concurrency: 4 }, () => {
     await cli.api(['delete-bucket-tagging', '--bucket', bucket]);
     await cli.fails(['s3api', 'get-bucket-tagging', '--bucket', bucket], 'NoSuchTagSet');
   });
+  test('aws s3api object lock: restic/kopia-style immutability — a locked backup version cannot be deleted', async () => {
+    const bucket = bucketName('awscli', 'api-lock');
+    await cli.api(['create-bucket', '--bucket', bucket, '--object-lock-enabled-for-bucket']);
+    const configuration = { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } } };
+    await cli.api(['put-object-lock-configuration', '--bucket', bucket, '--object-lock-configuration', JSON.stringify(configuration)]);
+
+    const dir = await tempDir('awscli-api-lock');
+    try {
+      const file = join(dir, 'snapshot');
+      await writeFile(file, 'backup data');
+      const until = new Date(Date.now() + 2 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const put = await cli.api([
+        'put-object', '--bucket', bucket, '--key', 'data/snapshot', '--body', file, '--content-md5', createHash('md5').update('backup data').digest('base64'),
+        '--object-lock-mode', 'COMPLIANCE', '--object-lock-retain-until-date', until,
+      ]);
+      const versionId = put.out.VersionId as string;
+      const later = new Date(Date.now() + 3 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      await cli.api(['put-object-retention', '--bucket', bucket, '--key', 'data/snapshot', '--version-id', versionId, '--retention', JSON.stringify({ Mode: 'COMPLIANCE', RetainUntilDate: later })]);
+      const retention = await cli.api(['get-object-retention', '--bucket', bucket, '--key', 'data/snapshot', '--version-id', versionId]);
+      expectSame(retention.run, 'get-object-retention', { Mode: 'COMPLIANCE', RetainUntilDate: Date.parse(later) }, { ...retention.out.Retention, RetainUntilDate: Date.parse(retention.out.Retention?.RetainUntilDate) });
+      const refused = await cli.fails(['s3api', 'delete-object', '--bucket', bucket, '--key', 'data/snapshot', '--version-id', versionId, '--bypass-governance-retention'], 'AccessDenied');
+      expectThat(refused, 'delete-object of the locked version names object lock', refused.stderr.includes('Access Denied because object protected by object lock.'));
+    } finally {
+      await removeDir(dir);
+    }
+  });
 });

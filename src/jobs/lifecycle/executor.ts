@@ -219,7 +219,7 @@ class BucketPass {
   }
 
   private mayRemove(candidate: LifecycleCandidate): boolean {
-    if (mayRemoveVersion(this.bucket, candidate)) return true;
+    if (mayRemoveVersion(candidate)) return true;
     this.stats.kept++;
     return false;
   }

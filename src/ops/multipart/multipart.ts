@@ -7,6 +7,7 @@
  * extents, committed atomically with the removal of the upload (store.completeUpload).
  */
 import { objectWriteAcl } from '../acl/request-acl.js';
+import { requestedLock, requireIntegrityForLock, withDefaultRetention } from '../object-lock/lock-headers.js';
 import { createHash } from 'node:crypto';
 import { checksumHeaderName, MultiHasher, multipartEtag, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../checksum/index.js';
 import { S3Error } from '../../errors.js';
@@ -80,6 +81,8 @@ export async function createMultipartUpload(ctx: OperationContext): Promise<Oper
   const checksum = uploadChecksumFrom(ctx.headers);
   const { encryption } = await writeEncryptionFrom(ctx, bucket);
   const { ownerId, acl } = objectWriteAcl(ctx, bucket);
+  // The bucket's default retention is counted from the completion, which makes the version.
+  const lock = requestedLock(ctx.headers, bucket, new Date());
   const upload: MultipartUpload = {
     uploadId: newUploadId(),
     bucket: bucket.name,
@@ -94,6 +97,7 @@ export async function createMultipartUpload(ctx: OperationContext): Promise<Oper
     checksumAlgorithm: checksum?.algorithm,
     checksumType: checksum?.type,
     encryption,
+    lock,
   };
   await ctx.services.meta.createUpload(upload);
   return {
@@ -114,6 +118,7 @@ export async function uploadPart(ctx: OperationContext): Promise<OperationResult
   const declared = requireDeclaredLength(ctx.body);
   if (declared > limits.partBytesMax) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: declared, MaxSizeAllowed: limits.partBytesMax });
   const request = checksumRequestFrom(ctx.headers);
+  requireIntegrityForLock(ctx.headers, withDefaultRetention(upload.lock, bucket, new Date()), 'Put Part');
   const uploadChecksum = uploadChecksumOf(upload);
   checkPartAlgorithm(uploadChecksum, request.algorithm);
   const algorithms = new Set<ChecksumAlgorithm>();
@@ -428,6 +433,7 @@ async function completeOnce(
       tags: upload.tags,
       manifest: concatManifests(used.map((part) => part.manifest)),
       encryption: upload.encryption,
+      lock: withDefaultRetention(upload.lock, bucket, lastModified),
     }, identity, events);
   const { released } = await meta.completeUpload(
     upload.uploadId,

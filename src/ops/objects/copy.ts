@@ -1,4 +1,5 @@
 import { objectWriteAcl } from '../acl/request-acl.js';
+import { newVersionLock } from '../object-lock/lock-headers.js';
 import { checksumHeaderName, MultiHasher, parseChecksumAlgorithm } from '../../checksum/index.js';
 import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
@@ -82,6 +83,8 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
   const { versionId } = identity;
   // The copy gets the ACL this request asks for (private by default), never the source's.
   const { ownerId, acl } = objectWriteAcl(ctx, bucket);
+  // The copy's lock is the one this request asks for (or the bucket's default), never the source's.
+  const lock = newVersionLock(headers, bucket, new Date());
   const knownHeaders = {
     'x-amz-copy-source-version-id': showsVersionIds(sourceBucket) ? source.versionId : undefined,
     'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
@@ -110,6 +113,7 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
         tags: replacedTags ?? source.tags,
         manifest: data.manifest ?? source.manifest,
         encryption: target.encryption,
+        lock,
       }, identity, events);
       ({ released } = await ctx.services.meta.putVersion(written.version, condition, { sharedBlobs: data.manifest === undefined, events: written.events }));
     } catch (error) {

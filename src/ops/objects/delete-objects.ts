@@ -1,11 +1,9 @@
-import { hashBuffer } from '../../checksum/index.js';
 import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import type { BucketRecord, WriteCondition } from '../../store/meta/metadata-store.js';
-import { asList, readBodyBytes, textOf } from '../request-xml.js';
+import { asList, readProtectedBody, textOf } from '../request-xml.js';
 import type { XmlObject } from '../types.js';
 import { checkKey } from './keys.js';
-import { checksumRequestFrom, verifyChecksums } from './checksums.js';
 import { failureResponse, toS3Error } from '../translate-error.js';
 import { deleteOne, etagCondition, parseConditionSize, parseConditionTime } from './objects.js';
 import type { OperationContext, OperationResult, RequestBody } from '../types.js';
@@ -25,14 +23,7 @@ interface ObjectIdentifier {
  */
 export async function deleteObjects(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const checksumRequest = checksumRequestFrom(ctx.headers);
-  if (checksumRequest.contentMd5 === undefined && checksumRequest.algorithm === undefined) {
-    throw new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5');
-  }
-  const bytes = await readBodyBytes(ctx.body);
-  const computed = new Map<string, Buffer>();
-  if (checksumRequest.algorithm) computed.set(checksumRequest.algorithm, hashBuffer(checksumRequest.algorithm, bytes));
-  verifyChecksums(checksumRequest, hashBuffer('MD5', bytes), computed, ctx.body.trailers());
+  const bytes = await readProtectedBody(ctx.body, ctx.headers);
 
   const { objects, quiet } = await parseDelete(bytes.toString('utf8'), ctx.body.parseXml);
   const results = await Promise.all(objects.map((object) => deleteEntry(ctx, bucket, object)));

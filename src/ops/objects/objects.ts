@@ -25,6 +25,7 @@ import { REPLICA_VERSION_HEADER } from '../../replication/replica-header.js';
 import { withReplication, writeIdentity, type WriteIdentity } from '../replication/work-items.js';
 import { readManifest, readManifestBuffer, whenReadable } from './read-object.js';
 import type { OperationContext, OperationResult } from '../types.js';
+import { lockResponseHeaders, mayBypassGovernance, newVersionLock, requireIntegrityForLock } from '../object-lock/lock-headers.js';
 import { expirationHeaders } from '../config/lifecycle-headers.js';
 import { requestChargedHeader } from '../config/request-payment.js';
 import { requireReadable, restoreHeaders } from './restore.js';
@@ -111,6 +112,8 @@ export async function writeObject(ctx: OperationContext, write: ObjectWrite): Pr
   const { tags } = write;
   const { encryption, keys } = await writeEncryptionFrom(ctx, bucket);
   const { ownerId, acl } = objectWriteAcl(ctx, bucket);
+  const lock = newVersionLock(headers, bucket, new Date());
+  requireIntegrityForLock(headers, lock, 'Put Object');
 
   const range = write.sizeRange;
   const data = await ingestBody(ctx.services.blobs, ctx.body, {
@@ -146,6 +149,7 @@ export async function writeObject(ctx: OperationContext, write: ObjectWrite): Pr
         tags,
         manifest: data.manifest,
         encryption,
+        lock,
       }, identity, events);
     ({ released } = await ctx.services.meta.putVersion(written.version, condition, { events: written.events }));
   } catch (error) {
@@ -194,6 +198,7 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   checkReadPreconditions(ctx.headers, version);
   const headers = { ...objectResponseHeaders(version, showsVersionIds(bucket)), ...encryptionHeaders(version.encryption) };
   Object.assign(headers, restoreHeaders(version));
+  Object.assign(headers, await lockResponseHeaders(ctx, version.lock, version.key));
   if (version.isLatest) Object.assign(headers, await expirationHeaders(ctx, bucket.name, version));
   Object.assign(headers, await requestChargedHeader(ctx, bucket.name));
   applyResponseOverrides(headers, ctx.query, ctx.user === null);
@@ -242,7 +247,8 @@ export interface DeleteOutcome {
 
 /**
  * DeleteObject's semantics for one key, shared with DeleteObjects: with a version id, that
- * version goes for good; otherwise unversioned buckets drop the null version and versioned ones
+ * version goes for good unless its object lock protects it (403, decided by the store in the
+ * deletion's transaction); otherwise unversioned buckets drop the null version and versioned ones
  * get a delete marker (the null version's when suspended). A missing key or version is no error,
  * unless a condition (checked against the current version) asks for one.
  */
@@ -260,7 +266,8 @@ export async function deleteOne(
     try {
       const removed = versionId ?? NULL_VERSION_ID;
       const events = await eventsFor(ctx, bucket, 'ObjectRemoved:Delete', key, { versionId: removed });
-      const { deleted, released } = await meta.deleteVersion(bucket.name, key, removed, condition, { events });
+      const bypassGovernance = bucket.objectLockEnabled && (await mayBypassGovernance(ctx, key));
+      const { deleted, released } = await meta.deleteVersion(bucket.name, key, removed, condition, { events, bypassGovernance });
       await releaseBlobs(ctx, released);
       return { versionId, deleteMarker: deleted.isDeleteMarker };
     } catch (error) {

@@ -37,6 +37,31 @@ export interface BucketRecord {
    * bucket has none. The field itself is absent in listBuckets' records.
    */
   readonly requestConfigs?: RequestConfigs;
+  /**
+   * The bucket's object lock configuration (its 'object-lock' configuration), read with the
+   * bucket; absent when none was put (a bucket created with object lock has none until then).
+   */
+  readonly objectLock?: ObjectLockConfiguration;
+}
+
+export type RetentionMode = 'GOVERNANCE' | 'COMPLIANCE';
+
+/** A bucket's default retention: applied to every new version that does not set its own. */
+export interface DefaultRetention {
+  readonly mode: RetentionMode;
+  /** Exactly one of days and years. */
+  readonly days?: number;
+  readonly years?: number;
+}
+
+export interface ObjectLockConfiguration {
+  readonly defaultRetention?: DefaultRetention;
+}
+
+/** A version's object lock: its retention (until a date) and legal hold, each absent when not set. */
+export interface VersionLock {
+  readonly retention?: { readonly mode: RetentionMode; readonly retainUntil: Date };
+  readonly legalHold?: boolean;
 }
 
 /** Configurations consulted by requests on objects: expiration headers, events, Requester Pays, default encryption. */
@@ -172,6 +197,8 @@ export interface ObjectAttributes {
   readonly acl?: readonly Grant[];
   /** `x-amz-replication-status`: absent when no replication rule applies to the version. */
   readonly replicationStatus?: ReplicationStatus;
+  /** Object lock; absent when neither retention nor legal hold was ever set. */
+  readonly lock?: VersionLock;
 }
 
 /** PENDING → COMPLETED / FAILED on a replicated source version; REPLICA on the copy a replication made. */
@@ -206,6 +233,11 @@ export interface WriteCondition {
   readonly ifMatchLastModified?: Date;
   /** `x-amz-if-match-size` (deletes): fails unless the current version has this many bytes. */
   readonly ifMatchSize?: number;
+}
+
+export interface DeleteOptions extends Pick<WriteOptions, 'events'> {
+  /** `x-amz-bypass-governance-retention`, authorized: GOVERNANCE retention does not protect the version. */
+  readonly bypassGovernance?: boolean;
 }
 
 /** How a write's extents came to be. */
@@ -281,6 +313,8 @@ export interface MultipartUpload {
   readonly encryption?: ObjectEncryption;
   /** The ACL the completed object gets (from CreateMultipartUpload's ACL headers). */
   readonly acl?: readonly Grant[];
+  /** The object lock the completed object gets (from CreateMultipartUpload's headers or the bucket's default). */
+  readonly lock?: VersionLock;
 }
 
 export interface UploadPart {
@@ -378,6 +412,7 @@ export interface LifecycleCandidate {
   readonly noncurrentSince?: Date;
   /** 'noncurrent' scans: how many noncurrent versions of the key are newer than this one. */
   readonly newerNoncurrentVersions?: number;
+  readonly lock?: VersionLock;
 }
 
 export interface LifecyclePage<T> {
@@ -471,6 +506,11 @@ export interface MetadataStore {
   /** Throws 'BucketNotFound', or 'BucketNotEmpty' if any version or upload remains. */
   deleteBucket(name: string): Promise<void>;
   setBucketVersioning(name: string, state: VersioningState): Promise<void>;
+  /**
+   * Enables object lock on the bucket and stores its configuration, in one transaction. Throws
+   * 'BucketNotFound'. (Versioning is required by the caller; it cannot be suspended afterwards.)
+   */
+  setObjectLockConfiguration(name: string, configuration: ObjectLockConfiguration): Promise<void>;
   /** Replaces the bucket's ACL, ownership controls and public access block. Throws 'BucketNotFound'. */
   setBucketAccess(name: string, access: BucketAccess): Promise<void>;
   getBucketConfig(bucket: string, kind: BucketConfigKind): Promise<string | undefined>;
@@ -484,16 +524,23 @@ export interface MetadataStore {
    * Adds a version and makes it the latest. A version with the same id (the 'null' version when
    * versioning is off or suspended) is replaced, and its blobs released. The version's extents
    * gain a reference each. Throws 'BucketNotFound', 'PreconditionFailed', 'ObjectNotFound'
-   * (If-Match on an absent key).
+   * (If-Match on an absent key), 'ObjectLocked' (the replaced version's lock protects it).
    */
   putVersion(version: NewVersion, condition?: WriteCondition, options?: WriteOptions): Promise<ReleaseResult>;
   /**
-   * Permanently removes one version; the next newest becomes latest. Throws 'VersionNotFound', or
-   * what `condition` (checked first, against the key's current version) fails with.
+   * Permanently removes one version; the next newest becomes latest. Throws 'VersionNotFound',
+   * 'ObjectLocked' if its lock protects it (object-lock.ts: GOVERNANCE retention yields to
+   * `bypassGovernance`), or what `condition` (checked first, against the key's current version) fails with.
    */
   deleteVersion(
-    bucket: string, key: string, versionId: string, condition?: WriteCondition, options?: Pick<WriteOptions, 'events'>,
+    bucket: string, key: string, versionId: string, condition?: WriteCondition, options?: DeleteOptions,
   ): Promise<ReleaseResult & { deleted: ObjectVersion }>;
+  /**
+   * Sets one version's object lock (latest when versionId is omitted) to what `change` makes of the
+   * version, read and written in one transaction so that the rules `change` applies (object-lock.ts)
+   * hold against concurrent changes; `change` may throw to refuse. Throws 'VersionNotFound'.
+   */
+  updateVersionLock(bucket: string, key: string, versionId: string | undefined, change: (version: ObjectVersion) => VersionLock): Promise<ObjectVersion>;
   /** Replaces the tag set of one version (latest when versionId is omitted). Throws 'VersionNotFound'. */
   putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[], events?: readonly OutboxEvent[]): Promise<ObjectVersion>;
   /** Replaces the ACL of one version. Throws 'VersionNotFound'. */
@@ -546,10 +593,10 @@ export interface MetadataStore {
   /** Multipart uploads of keys starting with `prefix` initiated at or before `initiatedAtOrBefore`, oldest first. */
   findStaleUploads(bucket: string, scan: { prefix: string; initiatedAtOrBefore: Date; after: string; limit: number }): Promise<LifecyclePage<MultipartUpload>>;
   /**
-   * Atomically, if the version still exists in the `expected` state: removes it (`replacement`
-   * absent; the next newest becomes latest) or makes `replacement` (a delete marker) the latest
-   * version of its key, replacing a version with the same id. `applied` false: nothing changed
-   * (and `options.events` are not appended).
+   * Atomically, if the version still exists in the `expected` state and no object lock protects
+   * it: removes it (`replacement` absent; the next newest becomes latest) or makes `replacement` (a
+   * delete marker) the latest version of its key, replacing a version with the same id. `applied`
+   * false: nothing changed (and `options.events` are not appended).
    */
   removeVersionIf(
     bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion, options?: Pick<WriteOptions, 'events'>,
@@ -613,7 +660,8 @@ export type StoreErrorCode =
   | 'VersionNotFound'
   | 'UploadNotFound'
   | 'PreconditionFailed'
-  | 'ConditionalConflict';
+  | 'ConditionalConflict'
+  | 'ObjectLocked';
 
 /**
  * A write whose commit ran but could not be made durable (the fsync after it failed): it may be

@@ -40,7 +40,7 @@ const READS: ReadonlyArray<{ name: string; read: Read; notConfigured?: [code: st
   { name: 'GetBucketReplication', read: (s3, Bucket) => s3.send(new GetBucketReplicationCommand({ Bucket })), notConfigured: ['ReplicationConfigurationNotFoundError', 404, 'The replication configuration was not found'] },
   // Every bucket has a default encryption (SSE-S3, as on AWS since 2023): the read answers it.
   { name: 'GetBucketEncryption', read: (s3, Bucket) => s3.send(new GetBucketEncryptionCommand({ Bucket })) },
-  { name: 'GetObjectLockConfiguration', read: (s3, Bucket) => s3.send(new GetObjectLockConfigurationCommand({ Bucket })), notConfigured: ['ObjectLockConfigurationNotFoundError', 404, 'Object Lock configuration does not exist for this bucket'], todo: 'object lock: another issue' },
+  { name: 'GetObjectLockConfiguration', read: (s3, Bucket) => s3.send(new GetObjectLockConfigurationCommand({ Bucket })), notConfigured: ['ObjectLockConfigurationNotFoundError', 404, 'Object Lock configuration does not exist for this bucket'] },
   { name: 'GetBucketPolicy', read: (s3, Bucket) => s3.send(new GetBucketPolicyCommand({ Bucket })), notConfigured: ['NoSuchBucketPolicy', 404, 'The bucket policy does not exist'] },
   { name: 'GetBucketTagging', read: (s3, Bucket) => s3.send(new GetBucketTaggingCommand({ Bucket })), notConfigured: ['NoSuchTagSet', 404, 'The TagSet does not exist'] },
 ];

@@ -42,7 +42,11 @@ import {
   type VersioningState,
   type WriteCondition,
   type WriteOptions,
+  type DeleteOptions,
+  type ObjectLockConfiguration,
+  type VersionLock,
 } from '../metadata-store.js';
+import { decodeVersionLock, encodeVersionLock, lockProtects } from '../object-lock.js';
 import { walkListing, type Scanner } from '../listing.js';
 import { REWRAP_BATCH_ROWS, rewrapManifest } from '../sealings.js';
 import { decideCondition, isConditional } from '../write-condition.js';
@@ -186,6 +190,13 @@ export class PostgresMetadataStore implements MetadataStore {
     if ((await run(this.pool, 'setVersioning', [state, name])).rowCount === 0) throw new StoreError('BucketNotFound');
   }
 
+  setObjectLockConfiguration(name: string, configuration: ObjectLockConfiguration): Promise<void> {
+    return this.transaction('READ COMMITTED', async (c) => {
+      if ((await run(c, 'enableObjectLock', [name])).rowCount === 0) throw new StoreError('BucketNotFound');
+      await run(c, 'putConfig', [name, 'object-lock', JSON.stringify(configuration)]);
+    });
+  }
+
   async setBucketAccess(name: string, access: BucketAccess): Promise<void> {
     if ((await run(this.pool, 'setAccess', [JSON.stringify(access), name])).rowCount === 0) throw new StoreError('BucketNotFound');
   }
@@ -226,12 +237,14 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   deleteVersion(
-    bucket: string, key: string, versionId: string, condition?: WriteCondition, options?: Pick<WriteOptions, 'events'>,
+    bucket: string, key: string, versionId: string, condition?: WriteCondition, options?: DeleteOptions,
   ): Promise<ReleaseResult & { deleted: ObjectVersion }> {
     return this.notifyAfter(options?.events, this.keyWrite(bucket, key, async (c) => {
       await checkCondition(c, bucket, key, condition);
       const row = (await run<PgVersionRow>(c, 'deleteVersion', [bucket, keyBytes(key), versionId])).rows[0];
       if (!row) throw new StoreError('VersionNotFound');
+      // Deleted first, checked after: a protected version's deletion rolls back with the throw.
+      if (lockProtects(decodeVersionLock(row.object_lock), new Date(), options?.bypassGovernance)) throw new StoreError('ObjectLocked');
       if (row.is_latest) await run(c, 'promoteLatest', [bucket, keyBytes(key)]);
       const released = await dropRefs(c, decodeManifest(row.manifest));
       await appendEvents(c, options?.events);
@@ -251,6 +264,19 @@ export class PostgresMetadataStore implements MetadataStore {
       await appendEvents(c, events);
       return toVersion({ ...row, tags: encoded });
     }));
+  }
+
+  updateVersionLock(bucket: string, key: string, versionId: string | undefined, change: (version: ObjectVersion) => VersionLock): Promise<ObjectVersion> {
+    return this.keyWrite(bucket, key, async (c) => {
+      const { rows } = versionId === undefined
+        ? await run<PgVersionRow>(c, 'lockLatest', [bucket, keyBytes(key)])
+        : await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId]);
+      const row = rows[0];
+      if (!row) throw new StoreError('VersionNotFound');
+      const encoded = encodeVersionLock(change(toVersion(row)));
+      await run(c, 'setLock', [encoded, row.seq]);
+      return toVersion({ ...row, object_lock: encoded });
+    });
   }
 
   putVersionAcl(bucket: string, key: string, versionId: string, acl: readonly Grant[]): Promise<ObjectVersion> {
@@ -467,6 +493,7 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.notifyAfter(options?.events, this.keyWrite(bucket, key, async (c) => {
       const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
       if (!row || Boolean(row.is_latest) !== expected.isLatest || row.last_modified !== expected.lastModified.getTime()) return { applied: false, released: [] };
+      if (lockProtects(decodeVersionLock(row.object_lock), new Date())) return { applied: false, released: [] };
       await appendEvents(c, options?.events);
       if (replacement) return { applied: true, released: await insertVersion(c, replacement, false) };
       await run(c, 'deleteVersionRow', [row.seq]);
@@ -727,13 +754,16 @@ async function insertVersion(c: PoolClient, version: NewVersion, sharedBlobs: bo
   // References are added before the replaced version's are dropped: a blob both share (a copy
   // onto itself, a part copied from the key it completes) never passes through zero.
   await addRefs(c, version.manifest, sharedBlobs);
-  const replaced = (await run<{ manifest: string }>(c, 'deleteVersionReturning', [version.bucket, key, version.versionId])).rows[0];
+  const replaced = (await run<{ manifest: string; object_lock: string | null }>(c, 'deleteVersionReturning', [version.bucket, key, version.versionId])).rows[0];
+  // Rolled back with the transaction: the replaced version stays.
+  if (replaced && lockProtects(decodeVersionLock(replaced.object_lock), new Date())) throw new StoreError('ObjectLocked');
   const released = replaced ? await dropRefs(c, decodeManifest(replaced.manifest)) : [];
   await run(c, 'clearLatest', [version.bucket, key, version.lastModified.getTime()]);
   await run(c, 'insertVersion', [
     version.bucket, key, version.versionId, version.isDeleteMarker,
     version.size, version.etag, version.lastModified.getTime(), version.ownerId,
     JSON.stringify(versionAttributes(version)), JSON.stringify(version.tags.map((t) => [t.key, t.value])), encodeManifest(version.manifest),
+    encodeVersionLock(version.lock),
   ]);
   return released;
 }

@@ -5,12 +5,12 @@
 import pg from 'pg';
 import { BUCKET_CONFIG_COLUMNS } from '../sqlite/rows.js';
 
-const VERSION_COLUMNS = 'seq, bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest';
+const VERSION_COLUMNS = 'seq, bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest, object_lock';
 /** What listings read, in the order of SummaryRow (sqlite/rows.ts), fetched as arrays. */
 const LIST_COLUMNS = 'seq, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes';
 const BUCKET_COLUMNS = 'name, owner_id, created_at, region, versioning, object_lock, access';
 const UPLOAD_COLUMNS = 'upload_id, bucket, key, initiated, owner_id, attributes';
-const CANDIDATE_COLUMNS = 'seq, key, version_id, is_delete_marker, size, last_modified, attributes, tags, noncurrent_since';
+const CANDIDATE_COLUMNS = 'seq, key, version_id, is_delete_marker, size, last_modified, attributes, tags, noncurrent_since, object_lock';
 const PART_COLUMNS = 'upload_id, part_number, size, etag, last_modified, checksum, manifest';
 /** Blob ids with how many times each occurs in the array parameter $1. */
 const REF_COUNTS = 'SELECT id, count(*) AS n FROM unnest($1::text[]) AS t (id) GROUP BY id';
@@ -37,6 +37,7 @@ export const SQL = {
   deleteBucket: 'DELETE FROM buckets WHERE name = $1',
   setVersioning: 'UPDATE buckets SET versioning = $1 WHERE name = $2',
   setAccess: 'UPDATE buckets SET access = $1 WHERE name = $2',
+  enableObjectLock: 'UPDATE buckets SET object_lock = true WHERE name = $1',
   anyVersion: 'SELECT 1 FROM versions WHERE bucket = $1 LIMIT 1',
   anyUpload: 'SELECT 1 FROM uploads WHERE bucket = $1 LIMIT 1',
   getConfig: 'SELECT document FROM bucket_configs WHERE bucket = $1 AND kind = $2',
@@ -51,16 +52,17 @@ export const SQL = {
   lockLatest: `SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = $1 AND key = $2 AND is_latest FOR UPDATE`,
   getVersion: `SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3`,
   lockVersion: `SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3 FOR UPDATE`,
-  insertVersion: `INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest)
-    VALUES ($1, $2, $3, true, $4, $5, $6, $7, $8, $9, $10, $11)`,
+  insertVersion: `INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest, object_lock)
+    VALUES ($1, $2, $3, true, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
   deleteVersion: `DELETE FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3 RETURNING ${VERSION_COLUMNS}`,
   deleteVersionRow: 'DELETE FROM versions WHERE seq = $1',
-  deleteVersionReturning: 'DELETE FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3 RETURNING manifest',
+  deleteVersionReturning: 'DELETE FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3 RETURNING manifest, object_lock',
   clearLatest: 'UPDATE versions SET is_latest = false, noncurrent_since = $3 WHERE bucket = $1 AND key = $2 AND is_latest',
   promoteLatest: `UPDATE versions SET is_latest = true, noncurrent_since = NULL
     WHERE seq = (SELECT seq FROM versions WHERE bucket = $1 AND key = $2 ORDER BY seq DESC LIMIT 1)`,
   setTags: 'UPDATE versions SET tags = $1 WHERE seq = $2',
   setAttributes: 'UPDATE versions SET attributes = $1 WHERE seq = $2',
+  setLock: 'UPDATE versions SET object_lock = $1 WHERE seq = $2',
   scanVisibleFrom: `SELECT ${LIST_COLUMNS} FROM versions
     WHERE bucket = $1 AND key >= $2 AND is_latest AND NOT is_delete_marker ORDER BY key LIMIT $3`,
   scanVisibleAfter: `SELECT ${LIST_COLUMNS} FROM versions

@@ -181,6 +181,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   // Read with the bucket row on every request (authorization), so a column rather than a bucket_configs row.
   { version: 6, description: 'bucket access settings: ACL, object ownership, public access block (JSON)', sql: 'ALTER TABLE buckets ADD COLUMN access TEXT;' },
   { version: 7, description: 'users, access keys, identity policies, identity revision', sql: IDENTITIES },
+  // A column of its own: every deletion of a version reads it in its transaction.
+  { version: 8, description: 'object lock of a version: retention and legal hold (JSON)', sql: 'ALTER TABLE versions ADD COLUMN object_lock TEXT;' },
 ];
 
 export const SCHEMA_VERSION = schemaVersionOf(SQLITE_MIGRATIONS);

@@ -14,8 +14,10 @@ import type {
   OutboxEvent,
   VersioningState,
   VersionSummary,
+  ObjectLockConfiguration,
 } from '../metadata-store.js';
 import { REQUEST_CONFIG_KINDS } from '../metadata-store.js';
+import { decodeVersionLock, encodeVersionLock } from '../object-lock.js';
 
 /** Row shapes of the SQL schemas (sqlite/ and postgres/ migrations.ts) and their mapping to domain types. */
 export interface BucketRow {
@@ -34,6 +36,9 @@ export interface BucketRow {
   notification?: string | null;
   request_payment?: string | null;
   encryption?: string | null;
+  replication?: string | null;
+  /** The 'object-lock' configuration (JSON ObjectLockConfiguration). */
+  lock_config?: string | null;
 }
 
 /** The column a configuration kind is read into by BUCKET_CONFIG_COLUMNS. */
@@ -45,9 +50,12 @@ function configColumn(kind: string): keyof BucketRow {
  * getBucketWithConfigs' columns besides the row of `buckets b`: the policy and the request
  * configurations, each a subquery on bucket_configs' primary key (the same SQL on both stores).
  */
-export const BUCKET_CONFIG_COLUMNS = ['policy', ...REQUEST_CONFIG_KINDS]
-  .map((kind) => `(SELECT document FROM bucket_configs WHERE bucket = b.name AND kind = '${kind}') AS ${configColumn(kind)}`)
+export const BUCKET_CONFIG_COLUMNS = [...['policy', ...REQUEST_CONFIG_KINDS].map((kind) => [kind, configColumn(kind)]), ['object-lock', 'lock_config']]
+  .map(([kind, column]) => `(SELECT document FROM bucket_configs WHERE bucket = b.name AND kind = '${kind}') AS ${column}`)
   .join(', ');
+
+/** The configuration kinds getBucket reads with the bucket: a change to one is a change to the bucket record. */
+export const BUCKET_RECORD_CONFIG_KINDS: readonly string[] = ['policy', ...REQUEST_CONFIG_KINDS, 'object-lock'];
 
 function requestConfigsOf(row: BucketRow): RequestConfigs {
   const configs: Partial<Record<RequestConfigKind, string>> = {};
@@ -72,6 +80,8 @@ export interface VersionRow {
   attributes: string;
   tags: string;
   manifest: string;
+  /** encodeVersionLock's JSON; null when no lock was ever set. */
+  object_lock: string | null;
 }
 
 export interface UploadRow {
@@ -104,6 +114,7 @@ export function rowToBucket(row: BucketRow): BucketRecord {
     ...(row.access ? { access: JSON.parse(row.access) as BucketAccess } : {}),
     ...(typeof row.policy === 'string' ? { policy: row.policy } : {}),
     ...(row.lifecycle !== undefined ? { requestConfigs: requestConfigsOf(row) } : {}),
+    ...(typeof row.lock_config === 'string' ? { objectLock: JSON.parse(row.lock_config) as ObjectLockConfiguration } : {}),
   };
 }
 
@@ -145,6 +156,7 @@ export function rowToVersion(row: VersionRow): ObjectVersion {
     ...(attributes.replicationStatus ? { replicationStatus: attributes.replicationStatus } : {}),
     tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
     manifest: decodeManifest(row.manifest),
+    ...(row.object_lock ? { lock: decodeVersionLock(row.object_lock) } : {}),
   };
 }
 
@@ -193,6 +205,7 @@ export function uploadAttributes(u: MultipartUpload) {
     checksumType: u.checksumType,
     encryption: u.encryption,
     acl: u.acl,
+    lock: encodeVersionLock(u.lock),
   };
 }
 
@@ -212,6 +225,7 @@ export function rowToUpload(row: UploadRow): MultipartUpload {
     checksumType: attributes.checksumType,
     ...(attributes.encryption ? { encryption: attributes.encryption } : {}),
     ...(attributes.acl ? { acl: attributes.acl } : {}),
+    ...(attributes.lock ? { lock: decodeVersionLock(attributes.lock) } : {}),
   };
 }
 
@@ -289,6 +303,7 @@ export interface CandidateRow {
   tags: string;
   noncurrent_since: number | null;
   newer: number | null;
+  object_lock: string | null;
 }
 
 export function rowToCandidate(row: CandidateRow): LifecycleCandidate {
@@ -302,5 +317,6 @@ export function rowToCandidate(row: CandidateRow): LifecycleCandidate {
     tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),
     ...(row.noncurrent_since === null ? {} : { noncurrentSince: new Date(Number(row.noncurrent_since)) }),
     ...(row.newer === null ? {} : { newerNoncurrentVersions: Number(row.newer) }),
+    ...(row.object_lock ? { lock: decodeVersionLock(row.object_lock) } : {}),
   };
 }

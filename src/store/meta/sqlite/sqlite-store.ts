@@ -2,7 +2,6 @@ import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import {
-  REQUEST_CONFIG_KINDS,
   StoreError,
   type BlobSealing,
   type BucketAccess,
@@ -42,7 +41,11 @@ import {
   type VersioningState,
   type WriteCondition,
   type WriteOptions,
+  type DeleteOptions,
+  type ObjectLockConfiguration,
+  type VersionLock,
 } from '../metadata-store.js';
+import { decodeVersionLock, encodeVersionLock, lockProtects } from '../object-lock.js';
 import { walkListing, type Scanner } from '../listing.js';
 import { REWRAP_BATCH_ROWS, rewrapManifest } from '../sealings.js';
 import { decideCondition, isConditional } from '../write-condition.js';
@@ -73,6 +76,7 @@ import {
   type UploadRow,
   type VersionRow,
   BUCKET_CONFIG_COLUMNS,
+  BUCKET_RECORD_CONFIG_KINDS,
 } from './rows.js';
 
 /** Rows per page of scanData. */
@@ -195,6 +199,13 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
+  setObjectLockConfiguration(name: string, configuration: ObjectLockConfiguration): Promise<void> {
+    return this.committer.run(() => {
+      if (this.stmt.enableObjectLock.run(name).changes === 0) throw new StoreError('BucketNotFound');
+      this.stmt.putConfig.run(name, 'object-lock', JSON.stringify(configuration));
+    });
+  }
+
   setBucketAccess(name: string, access: BucketAccess): Promise<void> {
     return this.committer.run(() => {
       if (this.stmt.setAccess.run(JSON.stringify(access), name).changes === 0) throw new StoreError('BucketNotFound');
@@ -258,12 +269,13 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   deleteVersion(
-    bucket: string, key: string, versionId: string, condition?: WriteCondition, options?: Pick<WriteOptions, 'events'>,
+    bucket: string, key: string, versionId: string, condition?: WriteCondition, options?: DeleteOptions,
   ): Promise<ReleaseResult & { deleted: ObjectVersion }> {
     return this.writeWithEvents(options?.events, () => {
       this.checkCondition(bucket, key, condition);
       const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
       if (!row) throw new StoreError('VersionNotFound');
+      if (lockProtects(decodeVersionLock(row.object_lock), new Date(), options?.bypassGovernance)) throw new StoreError('ObjectLocked');
       this.stmt.deleteVersionRow.run(row.seq);
       if (row.is_latest) this.stmt.promoteLatest.run(bucket, key, bucket, key);
       this.appendEvents(options?.events);
@@ -281,6 +293,18 @@ export class SqliteMetadataStore implements MetadataStore {
       this.stmt.setTags.run(encoded, row.seq);
       this.appendEvents(events);
       return rowToVersion({ ...row, tags: encoded });
+    });
+  }
+
+  updateVersionLock(bucket: string, key: string, versionId: string | undefined, change: (version: ObjectVersion) => VersionLock): Promise<ObjectVersion> {
+    return this.committer.run(() => {
+      const row = (versionId === undefined
+        ? this.stmt.getLatest.get(bucket, key)
+        : this.stmt.getVersion.get(bucket, key, versionId)) as VersionRow | undefined;
+      if (!row) throw new StoreError('VersionNotFound');
+      const encoded = encodeVersionLock(change(rowToVersion(row)));
+      this.stmt.setLock.run(encoded, row.seq);
+      return rowToVersion({ ...row, object_lock: encoded });
     });
   }
 
@@ -515,6 +539,7 @@ export class SqliteMetadataStore implements MetadataStore {
       if (!row || Boolean(row.is_latest) !== expected.isLatest || Number(row.last_modified) !== expected.lastModified.getTime()) {
         return { applied: false, released: [] };
       }
+      if (lockProtects(decodeVersionLock(row.object_lock), new Date())) return { applied: false, released: [] };
       this.appendEvents(options?.events);
       if (replacement) return { applied: true, released: this.insertVersion(replacement, true) };
       this.stmt.deleteVersionRow.run(row.seq);
@@ -677,6 +702,7 @@ export class SqliteMetadataStore implements MetadataStore {
     // onto itself, a part copied from the key it completes) never passes through zero.
     this.addRefs(version.manifest);
     const existing = this.stmt.getVersion.get(version.bucket, version.key, version.versionId) as VersionRow | undefined;
+    if (existing && lockProtects(decodeVersionLock(existing.object_lock), new Date())) throw new StoreError('ObjectLocked');
     if (existing) {
       this.stmt.deleteVersionRow.run(existing.seq);
       released = this.dropRefs(decodeManifest(existing.manifest));
@@ -686,6 +712,7 @@ export class SqliteMetadataStore implements MetadataStore {
       version.bucket, version.key, version.versionId, asLatest ? 1 : 0, version.isDeleteMarker ? 1 : 0,
       version.size, version.etag, version.lastModified.getTime(), version.ownerId,
       JSON.stringify(versionAttributes(version)), JSON.stringify(version.tags.map((t) => [t.key, t.value])), encodeManifest(version.manifest),
+      encodeVersionLock(version.lock),
     );
     return released;
   }
@@ -728,7 +755,7 @@ const CONFIG_CACHE_ENTRIES_MAX = 10_000;
  */
 const COMPLETED_PRUNE_BATCH = 64;
 
-const CANDIDATE_COLUMNS = 'seq, key, version_id, is_delete_marker, size, last_modified, attributes, tags, noncurrent_since';
+const CANDIDATE_COLUMNS = 'seq, key, version_id, is_delete_marker, size, last_modified, attributes, tags, noncurrent_since, object_lock';
 
 interface LeaseRow {
   name: string;
@@ -748,7 +775,7 @@ function watchBuckets(db: Db, changed: () => void): void {
   for (const event of ['INSERT', 'UPDATE', 'DELETE']) {
     const row = event === 'DELETE' ? 'OLD' : 'NEW';
     db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS coffer_bucket_row_configs_${event.toLowerCase()} AFTER ${event} ON main.bucket_configs
-      WHEN ${row}.kind IN (${['policy', ...REQUEST_CONFIG_KINDS].map((kind) => `'${kind}'`).join(', ')}) BEGIN SELECT coffer_buckets_changed(); END`);
+      WHEN ${row}.kind IN (${BUCKET_RECORD_CONFIG_KINDS.map((kind) => `'${kind}'`).join(', ')}) BEGIN SELECT coffer_buckets_changed(); END`);
   }
 }
 
@@ -799,7 +826,7 @@ function freezeVersion(version: ObjectVersion): ObjectVersion {
   return Object.freeze(version);
 }
 
-const VERSION_COLUMNS = 'seq, bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest';
+const VERSION_COLUMNS = 'seq, bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest, object_lock';
 /** What listings read, in the order of SummaryRow (statements in raw mode). */
 const LIST_COLUMNS = 'seq, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes';
 
@@ -816,6 +843,7 @@ function prepareStatements(db: Db) {
     deleteBucket: p('DELETE FROM buckets WHERE name = ?'),
     setVersioning: p('UPDATE buckets SET versioning = ? WHERE name = ?'),
     setAccess: p('UPDATE buckets SET access = ? WHERE name = ?'),
+    enableObjectLock: p('UPDATE buckets SET object_lock = 1 WHERE name = ?'),
     anyVersion: p('SELECT 1 FROM versions WHERE bucket = ? LIMIT 1'),
     anyUpload: p('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1'),
     getConfig: p('SELECT document FROM bucket_configs WHERE bucket = ? AND kind = ?'),
@@ -825,14 +853,15 @@ function prepareStatements(db: Db) {
 
     getLatest: p(`SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key = ? AND is_latest = 1`),
     getVersion: p(`SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key = ? AND version_id = ?`),
-    insertVersion: p(`INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertVersion: p(`INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest, object_lock)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     deleteVersionRow: p('DELETE FROM versions WHERE seq = ?'),
     clearLatest: p('UPDATE versions SET is_latest = 0, noncurrent_since = ? WHERE bucket = ? AND key = ? AND is_latest = 1'),
     promoteLatest: p(`UPDATE versions SET is_latest = 1, noncurrent_since = NULL WHERE seq = (SELECT seq FROM versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1)
       AND bucket = ? AND key = ?`),
     setTags: p('UPDATE versions SET tags = ? WHERE seq = ?'),
     setAttributes: p('UPDATE versions SET attributes = ? WHERE seq = ?'),
+    setLock: p('UPDATE versions SET object_lock = ? WHERE seq = ?'),
     scanVisibleFrom: raw(`SELECT ${LIST_COLUMNS} FROM versions INDEXED BY visible_objects
       WHERE bucket = ? AND key >= ? AND is_latest = 1 AND is_delete_marker = 0 ORDER BY key LIMIT ?`),
     scanVisibleAfter: raw(`SELECT ${LIST_COLUMNS} FROM versions INDEXED BY visible_objects
