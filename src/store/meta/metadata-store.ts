@@ -31,6 +31,11 @@ export interface BucketRecord {
    * (and in listBuckets' records).
    */
   readonly policy?: string;
+  /**
+   * The bucket's CORS configuration as stored (its 'cors' configuration), read with the bucket for
+   * the same reason: every request that carries an Origin header needs it.
+   */
+  readonly cors?: string;
 }
 
 /** ACL permissions, as S3 names them. */
@@ -443,7 +448,7 @@ export interface MetadataStore {
    * has `ownerBucketsMax` buckets (counted in the same transaction as the insert).
    */
   createBucket(bucket: BucketRecord, ownerBucketsMax?: number): Promise<void>;
-  /** The bucket with its `policy`; a record returned after a change of either reflects it. */
+  /** The bucket with its `policy` and `cors` documents; a record returned after a change of any reflects it. */
   getBucket(name: string): Promise<BucketRecord | undefined>;
   /** Buckets in name order, optionally only one owner's. */
   listBuckets(ownerId?: string): Promise<BucketRecord[]>;

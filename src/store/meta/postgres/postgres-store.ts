@@ -155,7 +155,7 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   async getBucket(name: string): Promise<BucketRecord | undefined> {
-    const row = (await run<BucketRow>(this.pool, 'getBucketWithPolicy', [name])).rows[0];
+    const row = (await run<BucketRow>(this.pool, 'getBucketWithConfigs', [name])).rows[0];
     return row && rowToBucket(row);
   }
 

@@ -15,8 +15,9 @@ const REF_COUNTS = 'SELECT id, count(*) AS n FROM unnest($1::text[]) AS t (id) G
 export const SQL = {
   insertBucket: `INSERT INTO buckets (${BUCKET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
   getBucket: `SELECT ${BUCKET_COLUMNS} FROM buckets WHERE name = $1`,
-  getBucketWithPolicy: `SELECT b.name, b.owner_id, b.created_at, b.region, b.versioning, b.object_lock, b.access, c.document AS policy
-    FROM buckets b LEFT JOIN bucket_configs c ON c.bucket = b.name AND c.kind = 'policy' WHERE b.name = $1`,
+  getBucketWithConfigs: `SELECT b.name, b.owner_id, b.created_at, b.region, b.versioning, b.object_lock, b.access, c.document AS policy, cors.document AS cors
+    FROM buckets b LEFT JOIN bucket_configs c ON c.bucket = b.name AND c.kind = 'policy'
+    LEFT JOIN bucket_configs cors ON cors.bucket = b.name AND cors.kind = 'cors' WHERE b.name = $1`,
   // FOR KEY SHARE: writes into a bucket do not block one another, nor a versioning change, only
   // the bucket's deletion (CockroachDB treats it as FOR SHARE).
   shareBucket: 'SELECT 1 FROM buckets WHERE name = $1 FOR KEY SHARE',

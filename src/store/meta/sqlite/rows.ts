@@ -25,8 +25,10 @@ export interface BucketRow {
   object_lock: number | boolean;
   /** JSON BucketAccess; null for buckets made before it was kept. */
   access: string | null;
-  /** Only in getBucketWithPolicy's rows. */
+  /** Only in getBucketWithConfigs' rows. */
   policy?: string | null;
+  /** Only in getBucketWithConfigs' rows. */
+  cors?: string | null;
 }
 
 export interface VersionRow {
@@ -74,6 +76,7 @@ export function rowToBucket(row: BucketRow): BucketRecord {
     objectLockEnabled: Boolean(row.object_lock),
     ...(row.access ? { access: JSON.parse(row.access) as BucketAccess } : {}),
     ...(typeof row.policy === 'string' ? { policy: row.policy } : {}),
+    ...(typeof row.cors === 'string' ? { cors: row.cors } : {}),
   };
 }
 

@@ -93,7 +93,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Db;
   private readonly committer: GroupCommitter;
   private readonly syncer: WalSyncer | undefined;
-  /** Bucket rows (with their policy) by name; emptied by a trigger whenever a statement changes a bucket or a policy. */
+  /** Bucket rows (with their policy and CORS) by name; emptied by a trigger whenever a statement changes a bucket, a policy or a CORS configuration. */
   private readonly bucketCache = new Map<string, BucketRecord>();
   /**
    * Bucket configuration documents (undefined: none) by `bucket/kind`, emptied by a trigger like
@@ -161,7 +161,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async getBucket(name: string): Promise<BucketRecord | undefined> {
     const cached = this.bucketCache.get(name);
     if (cached) return cached;
-    const row = this.stmt.getBucketWithPolicy.get(name) as BucketRow | undefined;
+    const row = this.stmt.getBucketWithConfigs.get(name) as BucketRow | undefined;
     if (!row) return undefined;
     const bucket = Object.freeze(rowToBucket(row));
     if (this.bucketCache.size >= BUCKET_CACHE_ENTRIES_MAX) this.bucketCache.clear();
@@ -724,7 +724,7 @@ interface LeaseRow {
 
 /**
  * Calls `changed` from inside any INSERT, UPDATE or DELETE on `buckets`, or on a bucket's
- * 'policy' configuration (read with the bucket), through this connection (temporary triggers, so
+ * 'policy' or 'cors' configuration (read with the bucket), through this connection (temporary triggers, so
  * whatever code path changes a bucket, a cache of buckets cannot go stale; a rolled-back change
  * only costs a cache miss).
  */
@@ -733,7 +733,7 @@ function watchBuckets(db: Db, changed: () => void): void {
   for (const event of ['INSERT', 'UPDATE', 'DELETE']) {
     const row = event === 'DELETE' ? 'OLD' : 'NEW';
     db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS coffer_bucket_policy_${event.toLowerCase()} AFTER ${event} ON main.bucket_configs
-      WHEN ${row}.kind = 'policy' BEGIN SELECT coffer_buckets_changed(); END`);
+      WHEN ${row}.kind IN ('policy', 'cors') BEGIN SELECT coffer_buckets_changed(); END`);
   }
 }
 
@@ -794,8 +794,9 @@ function prepareStatements(db: Db) {
   return {
     insertBucket: p('INSERT INTO buckets (name, owner_id, created_at, region, versioning, object_lock, access) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
     getBucket: p('SELECT * FROM buckets WHERE name = ?'),
-    getBucketWithPolicy: p(`SELECT b.*, c.document AS policy FROM buckets b
-      LEFT JOIN bucket_configs c ON c.bucket = b.name AND c.kind = 'policy' WHERE b.name = ?`),
+    getBucketWithConfigs: p(`SELECT b.*, c.document AS policy, cors.document AS cors FROM buckets b
+      LEFT JOIN bucket_configs c ON c.bucket = b.name AND c.kind = 'policy'
+      LEFT JOIN bucket_configs cors ON cors.bucket = b.name AND cors.kind = 'cors' WHERE b.name = ?`),
     listBuckets: p('SELECT * FROM buckets ORDER BY name'),
     countBucketsOf: p('SELECT count(*) AS owned FROM buckets WHERE owner_id = ?'),
     listBucketsOf: p('SELECT * FROM buckets WHERE owner_id = ? ORDER BY name'),
