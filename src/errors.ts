@@ -5,6 +5,8 @@
  */
 export const S3_ERRORS = {
   AccessDenied: { status: 403, message: 'Access Denied' },
+  /** CORS preflights that no configuration or rule allows ("CORSResponse: …"). */
+  AccessForbidden: { status: 403, message: 'CORSResponse: CORS is not enabled for this bucket.' },
   AccessControlListNotSupported: { status: 400, message: 'The bucket does not allow ACLs' },
   AccountProblem: { status: 403, message: 'There is a problem with your AWS account that prevents the operation from completing successfully.' },
   AllAccessDisabled: { status: 403, message: 'All access to this Amazon S3 resource has been disabled.' },

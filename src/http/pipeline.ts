@@ -25,6 +25,8 @@ import { route, type Route } from '../api/router.js';
 import { objectTags } from '../access/object-tags.js';
 import { conditionValues } from './condition-values.js';
 import type { RequestObserver } from '../observe/request-observer.js';
+import type { BucketRecord } from '../store/meta/metadata-store.js';
+import { applyCorsHeaders, preflightHeaders } from './cors.js';
 
 export interface PipelineOptions {
   readonly services: Services;
@@ -54,6 +56,8 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
   const trace = options.observe?.(req, res, requestId);
   let routed: Partial<Route> | undefined;
   let resourcePath: string | undefined;
+  // The bucket whose CORS rules decorated the response (undefined: not loaded yet).
+  let corsBucket: BucketRecord | undefined;
   try {
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
@@ -64,6 +68,11 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     resourcePath = target.virtualHost ? `/${target.bucket}/${target.key ?? ''}` : safeDecode(rawPath);
     const query = new URLSearchParams(rawQuery);
     const headers = req.headers as Record<string, string | undefined>;
+    if (req.method === 'OPTIONS') {
+      routed = { bucket: target.bucket, key: target.key };
+      await answerPreflight(options.services.meta, res, target.bucket, target.key, headers);
+      return;
+    }
     const decision = route(req.method ?? '', target, query, (name) => headers[name] !== undefined);
     routed = decision;
     const now = new Date();
@@ -92,6 +101,10 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const loadsBucket = spec.scope !== 'service' && !('bucketMayNotExist' in spec);
     const bucket = loadsBucket ? await options.services.meta.getBucket(decision.bucket) : undefined;
     if (loadsBucket && !bucket) throw new S3Error('NoSuchBucket');
+    if (bucket) {
+      corsBucket = bucket;
+      applyCorsHeaders(res, bucket, req.method ?? '', headers);
+    }
     const resource = { bucket: decision.bucket || undefined, key: spec.scope === 'object' ? decision.key : undefined };
     const action = actionFor(operation, query);
     const values = conditionValues(req, headers, query, operation, auth, now);
@@ -138,6 +151,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       await sendResult(req, res, result);
     }
   } catch (error) {
+    if (!corsBucket && req.headers.origin !== undefined && routed?.bucket) await corsForEarlyError(options.services.meta, req, res, routed.bucket);
     const s3Error = toS3Error(error);
     if (trace && !isClientGone(req, error)) trace.errorCode = (s3Error ?? failureResponse(error)).code;
     if (s3Error) {
@@ -156,6 +170,27 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       req.resume();
     }
   }
+}
+
+/** OPTIONS: a CORS preflight, unauthenticated, answered from the bucket's CORS rules. */
+async function answerPreflight(meta: MetadataStore, res: ServerResponse, bucketName: string | undefined, key: string | undefined, headers: Record<string, string | undefined>): Promise<void> {
+  const bucket = bucketName && headers['origin'] !== undefined ? await meta.getBucket(bucketName) : undefined;
+  const answer = preflightHeaders(bucketName, bucket, key, headers);
+  res.statusCode = 200;
+  for (const [name, value] of Object.entries(answer)) res.setHeader(name, value);
+  res.setHeader('content-length', 0);
+  res.end();
+}
+
+/**
+ * An error before the bucket was loaded (a bad signature): the browser must still be able to read
+ * it, so the CORS headers are added as for any response of the bucket. A bucket that cannot be
+ * read leaves the error as it is.
+ */
+async function corsForEarlyError(meta: MetadataStore, req: IncomingMessage, res: ServerResponse, bucketName: string): Promise<void> {
+  if (res.headersSent) return;
+  const bucket = await meta.getBucket(bucketName).catch(() => undefined);
+  applyCorsHeaders(res, bucket, req.method ?? '', req.headers as Record<string, string | undefined>);
 }
 
 /** The named version's owner and ACL for the authorizer; none for a missing version or a delete marker. */

@@ -28,6 +28,7 @@ import {
 import { getBucketVersioning, putBucketVersioning } from './versioning/versioning.js';
 import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './policy/bucket-policy.js';
 import type { OperationHandler, ServiceOperationHandler } from './types.js';
+import { deleteBucketCors, getBucketCors, putBucketCors } from './cors/cors.js';
 import { getBucketAcl, getObjectAcl, putBucketAcl, putObjectAcl } from './acl/acl.js';
 import {
   deleteBucketOwnershipControls,
@@ -139,4 +140,8 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   GetBucketPolicy: getBucketPolicy,
   DeleteBucketPolicy: deleteBucketPolicy,
   GetBucketPolicyStatus: getBucketPolicyStatus,
+  // CORS and static websites (issue 12)
+  PutBucketCors: putBucketCors,
+  GetBucketCors: getBucketCors,
+  DeleteBucketCors: deleteBucketCors,
 };
