@@ -29,6 +29,7 @@ import { getBucketVersioning, putBucketVersioning } from './versioning/versionin
 import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './policy/bucket-policy.js';
 import type { OperationHandler, ServiceOperationHandler } from './types.js';
 import { deleteBucketCors, getBucketCors, putBucketCors } from './cors/cors.js';
+import { deleteBucketWebsite, getBucketWebsite, putBucketWebsite } from './website/website.js';
 import { getBucketAcl, getObjectAcl, putBucketAcl, putObjectAcl } from './acl/acl.js';
 import {
   deleteBucketOwnershipControls,
@@ -144,4 +145,7 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   PutBucketCors: putBucketCors,
   GetBucketCors: getBucketCors,
   DeleteBucketCors: deleteBucketCors,
+  PutBucketWebsite: putBucketWebsite,
+  GetBucketWebsite: getBucketWebsite,
+  DeleteBucketWebsite: deleteBucketWebsite,
 };
