@@ -18,6 +18,8 @@ export const limits = {
   /** PutBucketCors: AWS caps the document at 64 KB and the rules at 100. */
   corsConfigurationBytesMax: 64 * 1024,
   corsRulesMax: 100,
+  /** x-amz-website-redirect-location, as AWS caps it. */
+  websiteRedirectLocationCharsMax: 2048,
   /** PutBucketWebsite: AWS allows 50 routing rules. */
   websiteRoutingRulesMax: 50,
   /** XML request bodies (configurations, DeleteObjects). */

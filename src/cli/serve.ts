@@ -61,6 +61,7 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
   console.log(`  export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secret} AWS_DEFAULT_REGION=${coffer.region}`);
   console.log(`  aws --endpoint-url ${coffer.endpoint} s3 ls`);
   if (coffer.metricsEndpoint) console.log(`Metrics: ${coffer.metricsEndpoint}`);
+  if (coffer.websiteEndpoint) console.log(`Websites: ${coffer.websiteEndpoint} (Host: BUCKET.s3-website.${config.domain} or the bucket name)`);
   await stopped;
   process.off('SIGHUP', reloadTls);
   await coffer.close();

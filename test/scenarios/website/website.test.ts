@@ -129,6 +129,20 @@ describe('Website', () => {
     assert.equal(gone.headers['location'], 'https://archive.example/sorry.html');
   });
 
+  test('PutObject.x-amz-website-redirect-location must be a path or an http(s) URL (InvalidRedirectLocation)', async () => {
+    await expectS3Error(put(site, 'bad.html', 'x', { WebsiteRedirectLocation: 'elsewhere.html' }), 'InvalidRedirectLocation', 400, "The website redirect location must have a prefix of 'http://' or 'https://' or '/'.");
+    await expectS3Error(
+      put(site, 'bad.html', 'x', { WebsiteRedirectLocation: '/' + 'a'.repeat(2048) }),
+      'InvalidRedirectLocation',
+      400,
+      'The length of website redirect location cannot exceed 2,048 characters.',
+    );
+    await put(site, 'away.html', 'x', { WebsiteRedirectLocation: 'https://example.com/x' });
+    const away = await web('/away.html', {}, 'HEAD');
+    assert.equal(away.status, 301);
+    assert.equal(away.headers['location'], 'https://example.com/x');
+  });
+
   test('Website.conditional GETs and ranges as on the REST endpoint', async () => {
     const range = await web('/page.html', { range: 'bytes=2-4' });
     assert.equal(range.status, 206);
