@@ -72,6 +72,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     if (!rawPath.startsWith('/')) rawPath = absoluteFormPath(rawPath);
     const websiteBucket = websiteBucketOf(req.headers.host, options.domain, options.websiteOnly === true);
     if (websiteBucket !== undefined) {
+      if (trace) trace.operation = 'Website';
       await serveWebsite({
         req,
         res,
@@ -89,6 +90,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const query = new URLSearchParams(rawQuery);
     const headers = req.headers as Record<string, string | undefined>;
     if (req.method === 'OPTIONS') {
+      if (trace) trace.operation = 'OptionsPreflight';
       routed = { bucket: target.bucket, key: target.key };
       await answerPreflight(options.services.meta, res, target.bucket, target.key, headers);
       return;
