@@ -10,7 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import { S3Error } from '../errors.js';
 import type { BucketRecord, MetadataStore } from '../store/meta/metadata-store.js';
 import type { OperationResult } from '../ops/types.js';
-import { storedWebsiteConfig, type WebsiteConfig } from '../ops/website/config.js';
+import { storedWebsiteConfig } from '../ops/website/config.js';
 import { indexKey, redirectAll, ruleBeforeRead, ruleOnError, ruleRedirect, type Redirect } from '../ops/website/routing.js';
 import { toS3Error } from '../ops/translate-error.js';
 import { HOST_ID } from './request-ids.js';
@@ -97,22 +97,26 @@ async function serve(request: WebsiteRequest): Promise<void> {
   }
   const onError = ruleOnError(config, key, failure.status);
   if (onError) return sendRedirect(res, ruleRedirect(onError, key, { protocol, host }));
-  if (await sendErrorDocument(request, bucket, config, operation, failure.status)) return;
-  throw failure;
+  if (config.errorKey === undefined) throw failure;
+  const documentFailure = await sendErrorDocument(request, bucket, config.errorKey, operation, failure.status);
+  if (documentFailure) sendHtmlError(req, res, failure, request.requestId, documentFailure);
 }
 
-/** The configured error document, with the status of the failure it stands for; false when it cannot be read. */
-async function sendErrorDocument(request: WebsiteRequest, bucket: BucketRecord, config: WebsiteConfig, operation: 'GetObject' | 'HeadObject', status: number): Promise<boolean> {
-  if (config.errorKey === undefined) return false;
+/**
+ * The error document, with the status of the failure it stands for; when it cannot be read, why
+ * (AWS's page then reports both).
+ */
+async function sendErrorDocument(request: WebsiteRequest, bucket: BucketRecord, errorKey: string, operation: 'GetObject' | 'HeadObject', status: number): Promise<S3Error | undefined> {
   let result: OperationResult;
   try {
-    result = await request.read(operation, bucket, config.errorKey, {});
+    result = await request.read(operation, bucket, errorKey, {});
   } catch (error) {
-    if (toS3Error(error)) return false;
+    const known = toS3Error(error);
+    if (known) return known;
     throw error;
   }
   await sendResult(request.req, request.res, { ...result, status });
-  return true;
+  return undefined;
 }
 
 function sendRedirect(res: ServerResponse, redirect: Redirect): void {
@@ -122,8 +126,11 @@ function sendRedirect(res: ServerResponse, redirect: Redirect): void {
   res.end();
 }
 
-/** AWS's HTML error page of the website endpoint (a HEAD gets the status and headers only). */
-function sendHtmlError(req: IncomingMessage, res: ServerResponse, error: S3Error, requestId: string): void {
+/**
+ * AWS's HTML error page of the website endpoint (a HEAD gets the status and headers only), with
+ * the error document's own failure below when it could not be served.
+ */
+function sendHtmlError(req: IncomingMessage, res: ServerResponse, error: S3Error, requestId: string, documentFailure?: S3Error): void {
   res.statusCode = error.status;
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   if (error.status === 304) {
@@ -131,15 +138,21 @@ function sendHtmlError(req: IncomingMessage, res: ServerResponse, error: S3Error
     return;
   }
   const title = `${error.status} ${STATUS_CODES[error.status] ?? ''}`;
-  const fields: Record<string, string | number | undefined> = { Code: error.code, Message: error.message, ...error.detail, RequestId: requestId, HostId: HOST_ID };
-  const items = Object.entries(fields)
-    .filter(([, value]) => value !== undefined)
-    .map(([name, value]) => `<li>${name}: ${escapeHtml(String(value))}</li>\n`)
-    .join('');
-  const page = `<html>\n<head><title>${title}</title></head>\n<body>\n<h1>${title}</h1>\n<ul>\n${items}</ul>\n<hr/>\n</body>\n</html>\n`;
+  const items = htmlItems({ Code: error.code, Message: error.message, ...error.detail, RequestId: requestId, HostId: HOST_ID });
+  const documentPart = documentFailure
+    ? `<h3>An Error Occurred While Attempting to Retrieve a Custom Error Document</h3>\n<ul>\n${htmlItems({ Code: documentFailure.code, Message: documentFailure.message, ...documentFailure.detail })}</ul>\n`
+    : '';
+  const page = `<html>\n<head><title>${title}</title></head>\n<body>\n<h1>${title}</h1>\n<ul>\n${items}</ul>\n${documentPart}<hr/>\n</body>\n</html>\n`;
   res.setHeader('content-type', 'text/html; charset=utf-8');
   res.setHeader('content-length', Buffer.byteLength(page));
   res.end(req.method === 'HEAD' ? undefined : page);
+}
+
+function htmlItems(fields: Record<string, string | number | undefined>): string {
+  return Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => `<li>${name}: ${escapeHtml(String(value))}</li>\n`)
+    .join('');
 }
 
 function escapeHtml(text: string): string {

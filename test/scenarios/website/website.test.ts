@@ -165,12 +165,17 @@ describe('Website', () => {
     assert.equal(htmlField(missing.text, 'Key'), 'x.html');
 
     const closed = await server.newBucket('site-closed');
-    await s3.send(new PutBucketWebsiteCommand({ Bucket: closed, WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } } }));
+    await s3.send(new PutBucketWebsiteCommand({ Bucket: closed, WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: 'error.html' } } }));
     await put(closed, 'index.html', 'secret');
     const denied = await web('/', {}, 'GET', closed);
     assert.equal(denied.status, 403);
     assert.equal(htmlField(denied.text, 'Code'), 'AccessDenied');
     assert.equal(htmlField(denied.text, 'Message'), 'Access Denied');
+    // The error document could not be read either: the page says so below.
+    assert.match(
+      denied.text,
+      /<\/ul>\n<h3>An Error Occurred While Attempting to Retrieve a Custom Error Document<\/h3>\n<ul>\n<li>Code: AccessDenied<\/li>\n<li>Message: Access Denied<\/li>\n<\/ul>\n<hr\/>/,
+    );
 
     const noBucket = await web('/', {}, 'GET', 'no-such-bucket-site');
     assert.equal(noBucket.status, 404);
