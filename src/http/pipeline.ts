@@ -11,7 +11,7 @@ import { refuseUnimplementedHeaders } from '../api/unimplemented-headers.js';
 import { checkExpectedOwner } from '../access/expected-owner.js';
 import { needsObjectAcl, type ObjectAclContext } from '../access/acl-source.js';
 import { cannedGrants } from '../access/acl.js';
-import type { MetadataStore } from '../store/meta/metadata-store.js';
+import type { BucketRecord, MetadataStore } from '../store/meta/metadata-store.js';
 import { handlers, serviceHandlers } from '../ops/index.js';
 import type { OperationResult, ServiceOperationContext, Services } from '../ops/types.js';
 import { parseXmlOffLoop } from '../xml/off-loop.js';
@@ -25,7 +25,6 @@ import { route, type Route } from '../api/router.js';
 import { objectTags } from '../access/object-tags.js';
 import { conditionValues } from './condition-values.js';
 import type { RequestObserver } from '../observe/request-observer.js';
-import type { BucketRecord } from '../store/meta/metadata-store.js';
 import { applyCorsHeaders, preflightHeaders } from './cors.js';
 import { serveWebsite, websiteBucketOf } from './website.js';
 
@@ -80,6 +79,9 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
         bucketName: websiteBucket,
         meta: options.services.meta,
         logError: (error) => options.logError(requestId, error),
+        recordError: (code) => {
+          if (trace) trace.errorCode = code;
+        },
         read: (operation, bucket, key, headers) =>
           runOperation(options, req, res, requestId, { route: { operation, bucket: bucket.name, key }, query: new URLSearchParams(), headers, auth: ANONYMOUS, now: new Date(), bucket }),
       });

@@ -37,6 +37,8 @@ export interface WebsiteRequest {
   /** An anonymous GetObject / HeadObject of `key`, authorized and run as on the REST endpoint. */
   read(operation: 'GetObject' | 'HeadObject', bucket: BucketRecord, key: string, headers: Record<string, string | undefined>): Promise<OperationResult>;
   logError(error: unknown): void;
+  /** Told the error code of a request answered with an error page (metrics, request log). */
+  recordError?(code: string): void;
 }
 
 export async function serveWebsite(request: WebsiteRequest): Promise<void> {
@@ -50,7 +52,9 @@ export async function serveWebsite(request: WebsiteRequest): Promise<void> {
       res.destroy();
       return;
     }
-    sendHtmlError(req, res, known ?? new S3Error('InternalError'), request.requestId);
+    const answered = known ?? new S3Error('InternalError');
+    request.recordError?.(answered.code);
+    sendHtmlError(req, res, answered, request.requestId);
   }
 }
 
@@ -99,7 +103,10 @@ async function serve(request: WebsiteRequest): Promise<void> {
   if (onError) return sendRedirect(res, ruleRedirect(onError, key, { protocol, host }));
   if (config.errorKey === undefined) throw failure;
   const documentFailure = await sendErrorDocument(request, bucket, config.errorKey, operation, failure.status);
-  if (documentFailure) sendHtmlError(req, res, failure, request.requestId, documentFailure);
+  if (documentFailure) {
+    request.recordError?.(failure.code);
+    sendHtmlError(req, res, failure, request.requestId, documentFailure);
+  }
 }
 
 /**
