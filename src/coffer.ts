@@ -81,6 +81,8 @@ export interface RunningCoffer {
   readonly generatedCredentials: boolean;
   /** Coffer's Prometheus registry: features register their own metrics here. */
   readonly metrics: CofferMetrics;
+  /** The website listener (`websiteAddress`), e.g. http://127.0.0.1:8080. */
+  readonly websiteEndpoint?: string;
   /** The metrics listener (`metricsAddress`), e.g. http://127.0.0.1:9100/metrics. */
   readonly metricsEndpoint?: string;
   readonly logger: Logger;
@@ -198,6 +200,16 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
       throw error;
     });
   }
+  const websiteServer = options.websiteAddress
+    ? createHttpServer(createPipeline({ services, domain, logError, observe: createRequestObserver(metrics, logger), websiteOnly: true }), options.http)
+    : undefined;
+  if (websiteServer && options.websiteAddress) {
+    await listen(websiteServer, options.websiteAddress.port, options.websiteAddress.host).catch(async (error: unknown) => {
+      await new Promise((done) => server.close(done));
+      if (metricsServer) await new Promise((done) => metricsServer.close(done));
+      throw error;
+    });
+  }
   // The outbox is drained even with no targets declared: records of ARNs since removed are dropped (and logged).
   dispatcher.start();
   scheduler = startScheduler({ meta, blobs, masterKeys, dayMs: lifecycleDayMs, logError: (error) => logError('lifecycle', error) });
@@ -214,6 +226,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     generatedCredentials: root.generated,
     metrics,
     metricsEndpoint: metricsServer && `http://${hostPort(metricsServer.address() as AddressInfo)}/metrics`,
+    websiteEndpoint: websiteServer && `http://${hostPort(websiteServer.address() as AddressInfo)}`,
     logger,
     async reloadTls() {
       if (!tlsFiles) throw new Error('TLS is not enabled (no --tls-cert / --tls-key)');
@@ -236,6 +249,10 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
         stopWatching();
         // The scheduler first: lifecycle expirations append events for the dispatcher.
         await scheduler?.stop();
+        if (websiteServer) {
+          websiteServer.closeAllConnections();
+          await new Promise((done) => websiteServer.close(done));
+        }
         if (metricsServer) {
           metricsServer.closeAllConnections();
           await new Promise((done) => metricsServer.close(done));

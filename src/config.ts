@@ -34,6 +34,8 @@ export interface CofferConfig {
   readonly metricsPublic: boolean;
   /** A second, plain-HTTP listener for /metrics and the health endpoints only. */
   readonly metricsAddress?: { readonly host: string; readonly port: number };
+  /** A plain-HTTP listener for static websites: Host names the bucket (BUCKET.s3-website.DOMAIN, or the bucket name). */
+  readonly websiteAddress?: { readonly host: string; readonly port: number };
   readonly logLevel: LogLevel;
 }
 
@@ -65,6 +67,7 @@ Serves the S3 API. Every option can also be set in the environment; the command 
   --metrics-public           serve /_metrics on the main listener to every client, not only
                              loopback ones (COFFER_METRICS_PUBLIC=true)
   --metrics-address HOST:PORT  plain-HTTP listener for /metrics and /health/* only (COFFER_METRICS_ADDRESS)
+  --website-address HOST:PORT  plain-HTTP listener for static websites; Host names the bucket (COFFER_WEBSITE_ADDRESS)
   --log-level LEVEL          ${LOG_LEVELS.join(', ')} (COFFER_LOG_LEVEL, default info)
   -h, --help                 this help
 
@@ -90,6 +93,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
         'tls-key': { type: 'string' },
         'metrics-public': { type: 'boolean' },
         'metrics-address': { type: 'string' },
+        'website-address': { type: 'string' },
         'log-level': { type: 'string' },
         'master-key-file': { type: 'string' },
         'allow-insecure-sse-c': { type: 'boolean' },
@@ -113,6 +117,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
   const tlsKey = str('tls-key', 'COFFER_TLS_KEY');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('TLS needs both --tls-cert and --tls-key (or COFFER_TLS_CERT and COFFER_TLS_KEY)');
   const metricsAddress = str('metrics-address', 'COFFER_METRICS_ADDRESS');
+  const websiteAddress = str('website-address', 'COFFER_WEBSITE_ADDRESS');
   const logLevel = str('log-level', 'COFFER_LOG_LEVEL', 'info')!;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`invalid log level '${logLevel}': expected one of ${LOG_LEVELS.join(', ')}`);
   return {
@@ -135,6 +140,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     tlsKey,
     metricsPublic: values['metrics-public'] === true || /^(true|1|yes)$/i.test(env.COFFER_METRICS_PUBLIC ?? ''),
     metricsAddress: metricsAddress === undefined ? undefined : parseAddress(metricsAddress),
+    websiteAddress: websiteAddress === undefined ? undefined : parseAddress(websiteAddress),
     logLevel: logLevel as LogLevel,
   };
 }

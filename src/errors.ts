@@ -5,6 +5,8 @@
  */
 export const S3_ERRORS = {
   AccessDenied: { status: 403, message: 'Access Denied' },
+  /** CORS preflights that no configuration or rule allows ("CORSResponse: …"). */
+  AccessForbidden: { status: 403, message: 'CORSResponse: CORS is not enabled for this bucket.' },
   AccessControlListNotSupported: { status: 400, message: 'The bucket does not allow ACLs' },
   AccountProblem: { status: 403, message: 'There is a problem with your AWS account that prevents the operation from completing successfully.' },
   AllAccessDisabled: { status: 403, message: 'All access to this Amazon S3 resource has been disabled.' },
@@ -40,6 +42,7 @@ export const S3_ERRORS = {
   InvalidPartOrder: { status: 400, message: 'The list of parts was not in ascending order. Parts must be ordered by part number.' },
   InvalidPayer: { status: 403, message: 'All access to this object has been disabled.' },
   InvalidPolicyDocument: { status: 400, message: 'The content of the form does not meet the conditions specified in the policy document.' },
+  InvalidRedirectLocation: { status: 400, message: "The website redirect location must have a prefix of 'http://' or 'https://' or '/'." },
   InvalidRange: { status: 416, message: 'The requested range is not satisfiable' },
   InvalidBucketAclWithObjectOwnership: { status: 400, message: "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting" },
   InvalidRequest: { status: 400, message: 'Invalid Request' },

@@ -21,6 +21,13 @@ export const limits = {
   listUploadsMax: 1000,
   listBucketsMax: 10_000,
   deleteObjectsKeysMax: 1000,
+  /** PutBucketCors: AWS caps the document at 64 KB and the rules at 100. */
+  corsConfigurationBytesMax: 64 * 1024,
+  corsRulesMax: 100,
+  /** x-amz-website-redirect-location, as AWS caps it. */
+  websiteRedirectLocationCharsMax: 2048,
+  /** PutBucketWebsite: AWS allows 50 routing rules. */
+  websiteRoutingRulesMax: 50,
   /** XML request bodies (configurations, DeleteObjects). */
   xmlBodyBytesMax: 2 * 1024 * 1024,
   /**

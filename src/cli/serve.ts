@@ -62,6 +62,7 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
   console.log(`  aws --endpoint-url ${coffer.endpoint} s3 ls`);
   console.log(`Web console: ${coffer.endpoint}/_console/ (admin API: ${coffer.endpoint}/_admin/v1/, docs/admin-api.md)`);
   if (coffer.metricsEndpoint) console.log(`Metrics: ${coffer.metricsEndpoint}`);
+  if (coffer.websiteEndpoint) console.log(`Websites: ${coffer.websiteEndpoint} (Host: BUCKET.s3-website.${config.domain} or the bucket name)`);
   await stopped;
   process.off('SIGHUP', reloadTls);
   await coffer.close();

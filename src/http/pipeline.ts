@@ -4,7 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import { authenticate } from '../auth/authenticate.js';
 import { authenticatePostForm } from '../auth/post-form.js';
 import { verifiedBody } from '../auth/payload.js';
-import type { PayloadMode } from '../auth/types.js';
+import type { AuthResult, PayloadMode } from '../auth/types.js';
 import { S3Error } from '../errors.js';
 import { actionFor, OPERATIONS } from '../api/operations.js';
 import { RequestParameters } from '../api/parameters.js';
@@ -12,9 +12,9 @@ import { refuseUnimplementedHeaders } from '../api/unimplemented-headers.js';
 import { checkExpectedOwner } from '../access/expected-owner.js';
 import { needsObjectAcl, type ObjectAclContext } from '../access/acl-source.js';
 import { cannedGrants } from '../access/acl.js';
-import type { MetadataStore } from '../store/meta/metadata-store.js';
+import type { BucketRecord, MetadataStore } from '../store/meta/metadata-store.js';
 import { handlers, serviceHandlers } from '../ops/index.js';
-import type { FormCaller, ServiceOperationContext, Services } from '../ops/types.js';
+import type { FormCaller, OperationResult, ServiceOperationContext, Services } from '../ops/types.js';
 import { parseXmlOffLoop } from '../xml/off-loop.js';
 import { resolveTarget } from './addressing.js';
 import { trustConnection } from './client-fairness.js';
@@ -25,7 +25,9 @@ import { failureResponse, toS3Error } from '../ops/translate-error.js';
 import { route, type Route } from '../api/router.js';
 import { objectTags } from '../access/object-tags.js';
 import { conditionValues } from './condition-values.js';
-import type { RequestObserver } from '../observe/request-observer.js';
+import type { RequestObserver, RequestTrace } from '../observe/request-observer.js';
+import { applyCorsHeaders, preflightHeaders } from './cors.js';
+import { serveWebsite, websiteBucketOf } from './website.js';
 
 export interface PipelineOptions {
   readonly services: Services;
@@ -34,7 +36,12 @@ export interface PipelineOptions {
   readonly logError: (requestId: string, error: unknown) => void;
   /** Told of every request at its start; fills in the trace it returns (metrics, request log). */
   readonly observe?: RequestObserver;
+  /** The website listener (--website-address): every request is a website request (http/website.ts). */
+  readonly websiteOnly?: boolean;
 }
+
+/** Website requests are anonymous. */
+const ANONYMOUS: AuthResult = { user: null, method: 'anonymous', payload: { kind: 'unsigned' } };
 
 /**
  * A request's way through: addressing → routing → authentication → bucket (loaded once) →
@@ -55,16 +62,42 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
   const trace = options.observe?.(req, res, requestId);
   let routed: Partial<Route> | undefined;
   let resourcePath: string | undefined;
+  // The bucket whose CORS rules decorated the response (undefined: not loaded yet).
+  let corsBucket: BucketRecord | undefined;
   try {
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
     let rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
     const rawQuery = queryAt < 0 ? '' : url.slice(queryAt + 1);
     if (!rawPath.startsWith('/')) rawPath = absoluteFormPath(rawPath);
+    const websiteBucket = websiteBucketOf(req.headers.host, options.domain, options.websiteOnly === true);
+    if (websiteBucket !== undefined) {
+      if (trace) trace.operation = 'Website';
+      await serveWebsite({
+        req,
+        res,
+        requestId,
+        bucketName: websiteBucket,
+        meta: options.services.meta,
+        logError: (error) => options.logError(requestId, error),
+        recordError: (code) => {
+          if (trace) trace.errorCode = code;
+        },
+        read: (operation, bucket, key, headers) =>
+          runOperation(options, req, res, requestId, { route: { operation, bucket: bucket.name, key }, query: new URLSearchParams(), headers, auth: ANONYMOUS, now: new Date(), bucket }),
+      });
+      return;
+    }
     const target = resolveTarget(rawPath, req.headers.host, options.domain);
     resourcePath = target.virtualHost ? `/${target.bucket}/${target.key ?? ''}` : safeDecode(rawPath);
     const query = new URLSearchParams(rawQuery);
     const headers = req.headers as Record<string, string | undefined>;
+    if (req.method === 'OPTIONS') {
+      if (trace) trace.operation = 'OptionsPreflight';
+      routed = { bucket: target.bucket, key: target.key };
+      await answerPreflight(options.services.meta, res, target.bucket, target.key, headers);
+      return;
+    }
     const decision = route(req.method ?? '', target, query, (name) => headers[name] !== undefined);
     routed = decision;
     const now = new Date();
@@ -87,12 +120,68 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     if (decision.operation === undefined) throw new S3Error('MethodNotAllowed', undefined, { Method: req.method, ResourceType: target.key ? 'OBJECT' : 'BUCKET' });
     const operation = decision.operation;
     const spec = OPERATIONS[operation];
-    const contentLength = headers['content-length'];
-    const { authorize } = options.services;
     // The bucket, read once: NoSuchBucket comes before AccessDenied, as today's clients expect.
     const loadsBucket = spec.scope !== 'service' && !('bucketMayNotExist' in spec);
     const bucket = loadsBucket ? await options.services.meta.getBucket(decision.bucket) : undefined;
     if (loadsBucket && !bucket) throw new S3Error('NoSuchBucket');
+    if (bucket) {
+      corsBucket = bucket;
+      applyCorsHeaders(res, bucket, req.method ?? '', headers);
+    }
+    const result = await runOperation(options, req, res, requestId, { route: { ...decision, operation }, query, headers, auth, now, bucket, trace });
+    if (result.deferred) {
+      await sendDeferred(req, res, result.deferred, (failure) => {
+        const known = toS3Error(failure);
+        if (!known) options.logError(requestId, failure);
+        return { error: known ?? failureResponse(failure), requestId, hostId: HOST_ID };
+      });
+    } else {
+      await sendResult(req, res, result);
+    }
+  } catch (error) {
+    if (!corsBucket && req.headers.origin !== undefined && routed?.bucket) await corsForEarlyError(options.services.meta, req, res, routed.bucket);
+    const s3Error = toS3Error(error);
+    if (trace && !isClientGone(req, error)) trace.errorCode = (s3Error ?? failureResponse(error)).code;
+    if (s3Error) {
+      sendError(req, res, s3Error, requestId, HOST_ID, routed, resourcePath);
+    } else if (isClientGone(req, error)) {
+      res.destroy();
+    } else {
+      options.logError(requestId, error);
+      sendError(req, res, failureResponse(error), requestId, HOST_ID, routed, resourcePath);
+    }
+  } finally {
+    // A body the operation did not read to its end (it failed, or never needed it) is drained, so
+    // that the connection can carry the next request.
+    if (!req.complete) {
+      req.unpipe();
+      req.resume();
+    }
+  }
+}
+
+/** A routed, authenticated request, its bucket loaded (undefined for the service and CreateBucket). */
+interface RoutedRequest {
+  readonly route: Route;
+  readonly query: URLSearchParams;
+  readonly headers: Record<string, string | undefined>;
+  readonly auth: AuthResult;
+  readonly now: Date;
+  readonly bucket: BucketRecord | undefined;
+  /** The request's trace, told of a caller found later (a form upload's). */
+  readonly trace?: RequestTrace;
+}
+
+/**
+ * Authorization → handler: the one way an operation runs, for the REST endpoint and for the
+ * website endpoint's anonymous reads alike.
+ */
+async function runOperation(options: PipelineOptions, req: IncomingMessage, res: ServerResponse, requestId: string, request: RoutedRequest): Promise<OperationResult> {
+  const { route: decision, query, headers, auth, now, bucket, trace } = request;
+  const { operation } = decision;
+  const spec = OPERATIONS[operation];
+  const contentLength = headers['content-length'];
+  const { authorize } = options.services;
     const resource = { bucket: decision.bucket || undefined, key: spec.scope === 'object' ? decision.key : undefined };
     const action = actionFor(operation, query);
     const values = conditionValues(req, headers, query, operation, auth, now);
@@ -143,35 +232,28 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
           }
         : undefined,
     };
-    const result = bucketHandler && bucket ? await bucketHandler({ ...ctx, bucket }) : await serviceHandler!(ctx);
-    if (result.deferred) {
-      await sendDeferred(req, res, result.deferred, (failure) => {
-        const known = toS3Error(failure);
-        if (!known) options.logError(requestId, failure);
-        return { error: known ?? failureResponse(failure), requestId, hostId: HOST_ID };
-      });
-    } else {
-      await sendResult(req, res, result);
-    }
-  } catch (error) {
-    const s3Error = toS3Error(error);
-    if (trace && !isClientGone(req, error)) trace.errorCode = (s3Error ?? failureResponse(error)).code;
-    if (s3Error) {
-      sendError(req, res, s3Error, requestId, HOST_ID, routed, resourcePath);
-    } else if (isClientGone(req, error)) {
-      res.destroy();
-    } else {
-      options.logError(requestId, error);
-      sendError(req, res, failureResponse(error), requestId, HOST_ID, routed, resourcePath);
-    }
-  } finally {
-    // A body the operation did not read to its end (it failed, or never needed it) is drained, so
-    // that the connection can carry the next request.
-    if (!req.complete) {
-      req.unpipe();
-      req.resume();
-    }
-  }
+    return bucketHandler && bucket ? bucketHandler({ ...ctx, bucket }) : serviceHandler!(ctx);
+}
+
+/** OPTIONS: a CORS preflight, unauthenticated, answered from the bucket's CORS rules. */
+async function answerPreflight(meta: MetadataStore, res: ServerResponse, bucketName: string | undefined, key: string | undefined, headers: Record<string, string | undefined>): Promise<void> {
+  const bucket = bucketName && headers['origin'] !== undefined ? await meta.getBucket(bucketName) : undefined;
+  const answer = preflightHeaders(bucketName, bucket, key, headers);
+  res.statusCode = 200;
+  for (const [name, value] of Object.entries(answer)) res.setHeader(name, value);
+  res.setHeader('content-length', 0);
+  res.end();
+}
+
+/**
+ * An error before the bucket was loaded (a bad signature): the browser must still be able to read
+ * it, so the CORS headers are added as for any response of the bucket. A bucket that cannot be
+ * read leaves the error as it is.
+ */
+async function corsForEarlyError(meta: MetadataStore, req: IncomingMessage, res: ServerResponse, bucketName: string): Promise<void> {
+  if (res.headersSent) return;
+  const bucket = await meta.getBucket(bucketName).catch(() => undefined);
+  applyCorsHeaders(res, bucket, req.method ?? '', req.headers as Record<string, string | undefined>);
 }
 
 /** The named version's owner and ACL for the authorizer; none for a missing version or a delete marker. */

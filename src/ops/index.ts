@@ -29,6 +29,8 @@ import {
 import { getBucketVersioning, putBucketVersioning } from './versioning/versioning.js';
 import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './policy/bucket-policy.js';
 import type { OperationHandler, ServiceOperationHandler } from './types.js';
+import { deleteBucketCors, getBucketCors, putBucketCors } from './cors/cors.js';
+import { deleteBucketWebsite, getBucketWebsite, putBucketWebsite } from './website/website.js';
 import { getBucketAcl, getObjectAcl, putBucketAcl, putObjectAcl } from './acl/acl.js';
 import {
   deleteBucketOwnershipControls,
@@ -159,4 +161,11 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   GetObjectRetention: getObjectRetention,
   PutObjectLegalHold: putObjectLegalHold,
   GetObjectLegalHold: getObjectLegalHold,
+  // CORS and static websites (issue 12)
+  PutBucketCors: putBucketCors,
+  GetBucketCors: getBucketCors,
+  DeleteBucketCors: deleteBucketCors,
+  PutBucketWebsite: putBucketWebsite,
+  GetBucketWebsite: getBucketWebsite,
+  DeleteBucketWebsite: deleteBucketWebsite,
 };

@@ -73,8 +73,8 @@ class GatheredBytes {
 }
 
 /** Reads and parses an XML document whose root must be `root`; empty or wrong → MalformedXML. */
-export async function readXmlDocument(body: RequestBody, root: string, options: { optional?: boolean } = {}): Promise<Record<string, unknown> | undefined> {
-  const text = await readBodyText(body);
+export async function readXmlDocument(body: RequestBody, root: string, options: { optional?: boolean; maxBytes?: number } = {}): Promise<Record<string, unknown> | undefined> {
+  const text = await readBodyText(body, options.maxBytes);
   if (text.trim() === '') {
     if (options.optional) return undefined;
     throw new S3Error('MissingRequestBodyError');

@@ -246,6 +246,21 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.deepEqual((await store.getBucket('alpha'))?.requestConfigs, {});
       });
 
+      test('getBucket.carries the CORS document, following every change of it at once', async () => {
+        await store.createBucket(bucketRecord('alpha'));
+        assert.equal('cors' in (await store.getBucket('alpha'))!, false);
+        await store.putBucketConfig('alpha', 'cors', '[1]');
+        assert.equal((await store.getBucket('alpha'))?.cors, '[1]');
+        await store.putBucketConfig('alpha', 'policy', '{"v":1}');
+        const both = (await store.getBucket('alpha'))!;
+        assert.deepEqual([both.cors, both.policy], ['[1]', '{"v":1}']);
+        await store.putBucketConfig('alpha', 'cors', '[2]');
+        assert.equal((await store.getBucket('alpha'))?.cors, '[2]');
+        await store.putBucketConfig('alpha', 'cors', undefined);
+        assert.equal('cors' in (await store.getBucket('alpha'))!, false);
+        assert.equal((await store.listBuckets()).some((b) => 'cors' in b), false);
+      });
+
       test('putBucketConfig.put, replace, delete, per kind; missing bucket throws BucketNotFound', async () => {
         await store.createBucket(bucketRecord('alpha'));
         assert.equal(await store.getBucketConfig('alpha', 'cors'), undefined);

@@ -12,6 +12,7 @@ import { bucketName, finishInterop, startInterop, type InteropContext } from './
 import { describeRun, expectSame, expectSuccess, expectThat, InteropFailure, locateTool, minimalEnv, runTool, type ToolRun } from './helpers/tool.js';
 
 const aws = locateTool('awscli', '/usr/bin/aws', { probe: ['--version'], debianPackage: 'awscli' });
+const CURL = locateTool('curl', '/usr/bin/curl', { probe: ['--version'], debianPackage: 'curl' });
 
 class AwsCli {
   private readonly env: Record<string, string>;
@@ -524,5 +525,25 @@ describe('awscli', { skip: aws.skip, concurrency: 4 }, () => {
     } finally {
       await removeDir(dir);
     }
+  });
+
+  test('aws s3 website, then curl against the website endpoint serves the site', async () => {
+    const bucket = bucketName('awscli', 'website');
+    await cli.ok(['s3', 'mb', `s3://${bucket}`]);
+    await cli.api(['delete-public-access-block', '--bucket', bucket]);
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }] };
+    await cli.api(['put-bucket-policy', '--bucket', bucket, '--policy', JSON.stringify(policy)]);
+    const site = await cli.ok(['s3', 'website', `s3://${bucket}`, '--index-document', 'index.html', '--error-document', 'error.html']);
+    const dir = await tempDir('awscli-website');
+    await writeFile(join(dir, 'index.html'), '<h1>home</h1>');
+    await writeFile(join(dir, 'error.html'), '<h1>not here</h1>');
+    await cli.ok(['s3', 'sync', dir, `s3://${bucket}`]).finally(() => removeDir(dir));
+    // curl resolves *.localhost to the loopback address itself: the URL is the website endpoint's own.
+    const port = new URL(context.server.endpoint).port;
+    const curl = (path: string) => runTool(CURL, ['-s', '-w', '\n%{http_code}', `http://${bucket}.s3-website.localhost:${port}${path}`], { env: minimalEnv(context.scratch, {}) }, context.server);
+    const home = (await curl('/')).stdout.toString();
+    expectSame(site, 'curl of the website root', '<h1>home</h1>\n200', home);
+    const missing = (await curl('/nothing')).stdout.toString();
+    expectSame(site, 'curl of a missing page', '<h1>not here</h1>\n404', missing);
   });
 });

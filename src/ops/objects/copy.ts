@@ -6,7 +6,7 @@ import { limits } from '../../limits.js';
 import { checkKey } from './keys.js';
 import { parseCopySource, resolveCopySource } from './copy-source.js';
 import { StoreError, type Extent, type ObjectEncryption, type ObjectVersion, type StoredChecksum } from '../../store/meta/metadata-store.js';
-import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom } from './object-headers.js';
+import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom, websiteRedirectLocationFrom } from './object-headers.js';
 import { eventsFor } from '../notification/events.js';
 import { withReplication } from '../replication/work-items.js';
 import { writeConditionFrom } from './objects.js';
@@ -78,7 +78,7 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
   if (ontoItself && !changes) throw new S3Error('InvalidRequest', SELF_COPY_MESSAGE);
 
   // With COPY, the website redirect is not copied: it must be given again (as AWS documents).
-  const objectHeaders = replaced?.objectHeaders ?? { ...source.headers, websiteRedirectLocation: headers['x-amz-website-redirect-location'] };
+  const objectHeaders = replaced?.objectHeaders ?? { ...source.headers, websiteRedirectLocation: websiteRedirectLocationFrom(headers) };
   const identity = { versionId: versionIdForWrite(bucket), replica: false };
   const { versionId } = identity;
   // The copy gets the ACL this request asks for (private by default), never the source's.

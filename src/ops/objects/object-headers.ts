@@ -21,8 +21,19 @@ export function objectHeadersFrom(headers: Headers): ObjectHeaders {
     contentEncoding: stripAwsChunked(headers['content-encoding']),
     contentLanguage: headers['content-language'],
     expires: headers['expires'],
-    websiteRedirectLocation: headers['x-amz-website-redirect-location'],
+    websiteRedirectLocation: websiteRedirectLocationFrom(headers),
   };
+}
+
+/** `x-amz-website-redirect-location`: a path or an http(s) URL the website endpoint redirects to (301). */
+export function websiteRedirectLocationFrom(headers: Headers): string | undefined {
+  const location = headers['x-amz-website-redirect-location'];
+  if (location === undefined) return undefined;
+  if (!/^(\/|https?:\/\/)/.test(location)) throw new S3Error('InvalidRedirectLocation');
+  if (location.length > limits.websiteRedirectLocationCharsMax) {
+    throw new S3Error('InvalidRedirectLocation', 'The length of website redirect location cannot exceed 2,048 characters.');
+  }
+  return location;
 }
 
 /** `aws-chunked` is transfer framing, not a property of the object. */

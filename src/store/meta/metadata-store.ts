@@ -42,6 +42,11 @@ export interface BucketRecord {
    * bucket; absent when none was put (a bucket created with object lock has none until then).
    */
   readonly objectLock?: ObjectLockConfiguration;
+  /**
+   * The bucket's CORS configuration as stored (its 'cors' configuration), read with the bucket for
+   * the same reason: every request that carries an Origin header needs it.
+   */
+  readonly cors?: string;
 }
 
 export type RetentionMode = 'GOVERNANCE' | 'COMPLIANCE';
@@ -499,7 +504,7 @@ export interface MetadataStore {
    * has `ownerBucketsMax` buckets (counted in the same transaction as the insert).
    */
   createBucket(bucket: BucketRecord, ownerBucketsMax?: number): Promise<void>;
-  /** The bucket with its `policy` and `requestConfigs`; a record returned after a change of any of them reflects it. */
+  /** The bucket with its `policy`, `requestConfigs`, object lock and `cors` documents; a record returned after a change of any of them reflects it. */
   getBucket(name: string): Promise<BucketRecord | undefined>;
   /** Buckets in name order, optionally only one owner's. */
   listBuckets(ownerId?: string): Promise<BucketRecord[]>;

@@ -30,8 +30,8 @@ type Read = (s3: S3Client, Bucket: string) => Promise<{ $metadata: { httpStatusC
 /** In Terraform's order: the read, and the not-configured error AWS answers for a new bucket (none: 200). */
 const READS: ReadonlyArray<{ name: string; read: Read; notConfigured?: [code: string, status: number, message: string]; todo?: string }> = [
   { name: 'GetBucketAcl', read: (s3, Bucket) => s3.send(new GetBucketAclCommand({ Bucket })) },
-  { name: 'GetBucketCors', read: (s3, Bucket) => s3.send(new GetBucketCorsCommand({ Bucket })), notConfigured: ['NoSuchCORSConfiguration', 404, 'The CORS configuration does not exist'], todo: 'CORS: another issue' },
-  { name: 'GetBucketWebsite', read: (s3, Bucket) => s3.send(new GetBucketWebsiteCommand({ Bucket })), notConfigured: ['NoSuchWebsiteConfiguration', 404, 'The specified bucket does not have a website configuration'], todo: 'website: another issue' },
+  { name: 'GetBucketCors', read: (s3, Bucket) => s3.send(new GetBucketCorsCommand({ Bucket })), notConfigured: ['NoSuchCORSConfiguration', 404, 'The CORS configuration does not exist'] },
+  { name: 'GetBucketWebsite', read: (s3, Bucket) => s3.send(new GetBucketWebsiteCommand({ Bucket })), notConfigured: ['NoSuchWebsiteConfiguration', 404, 'The specified bucket does not have a website configuration'] },
   { name: 'GetBucketVersioning', read: (s3, Bucket) => s3.send(new GetBucketVersioningCommand({ Bucket })) },
   { name: 'GetBucketAccelerateConfiguration', read: (s3, Bucket) => s3.send(new GetBucketAccelerateConfigurationCommand({ Bucket })) },
   { name: 'GetBucketRequestPayment', read: (s3, Bucket) => s3.send(new GetBucketRequestPaymentCommand({ Bucket })) },

@@ -39,6 +39,8 @@ export interface BucketRow {
   replication?: string | null;
   /** The 'object-lock' configuration (JSON ObjectLockConfiguration). */
   lock_config?: string | null;
+  /** The 'cors' configuration (XML-derived JSON rules, as stored). */
+  cors?: string | null;
 }
 
 /** The column a configuration kind is read into by BUCKET_CONFIG_COLUMNS. */
@@ -50,12 +52,12 @@ function configColumn(kind: string): keyof BucketRow {
  * getBucketWithConfigs' columns besides the row of `buckets b`: the policy and the request
  * configurations, each a subquery on bucket_configs' primary key (the same SQL on both stores).
  */
-export const BUCKET_CONFIG_COLUMNS = [...['policy', ...REQUEST_CONFIG_KINDS].map((kind) => [kind, configColumn(kind)]), ['object-lock', 'lock_config']]
+export const BUCKET_CONFIG_COLUMNS = [...['policy', ...REQUEST_CONFIG_KINDS].map((kind) => [kind, configColumn(kind)]), ['object-lock', 'lock_config'], ['cors', 'cors']]
   .map(([kind, column]) => `(SELECT document FROM bucket_configs WHERE bucket = b.name AND kind = '${kind}') AS ${column}`)
   .join(', ');
 
 /** The configuration kinds getBucket reads with the bucket: a change to one is a change to the bucket record. */
-export const BUCKET_RECORD_CONFIG_KINDS: readonly string[] = ['policy', ...REQUEST_CONFIG_KINDS, 'object-lock'];
+export const BUCKET_RECORD_CONFIG_KINDS: readonly string[] = ['policy', ...REQUEST_CONFIG_KINDS, 'object-lock', 'cors'];
 
 function requestConfigsOf(row: BucketRow): RequestConfigs {
   const configs: Partial<Record<RequestConfigKind, string>> = {};
@@ -115,6 +117,7 @@ export function rowToBucket(row: BucketRow): BucketRecord {
     ...(typeof row.policy === 'string' ? { policy: row.policy } : {}),
     ...(row.lifecycle !== undefined ? { requestConfigs: requestConfigsOf(row) } : {}),
     ...(typeof row.lock_config === 'string' ? { objectLock: JSON.parse(row.lock_config) as ObjectLockConfiguration } : {}),
+    ...(typeof row.cors === 'string' ? { cors: row.cors } : {}),
   };
 }
 

@@ -101,7 +101,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly committer: GroupCommitter;
   private readonly syncer: WalSyncer | undefined;
   /**
-   * Bucket rows (with their policy and request configurations) by name; emptied by a trigger
+   * Bucket rows (with their policy, request configurations, lock and CORS configurations) by name; emptied by a trigger
    * whenever a statement changes a bucket or one of those configurations.
    */
   private readonly bucketCache = new Map<string, BucketRecord>();
@@ -766,7 +766,7 @@ interface LeaseRow {
 
 /**
  * Calls `changed` from inside any INSERT, UPDATE or DELETE on `buckets`, or on a bucket's
- * policy or request configuration (read with the bucket), through this connection (temporary triggers, so
+ * policy or another configuration read with the bucket, through this connection (temporary triggers, so
  * whatever code path changes a bucket, a cache of buckets cannot go stale; a rolled-back change
  * only costs a cache miss).
  */
