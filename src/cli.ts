@@ -4,6 +4,7 @@ import { IDENTITY_USAGE, runIdentityCommand } from './cli/identities.js';
 import { usage as serveUsage } from './config.js';
 import { LIFECYCLE_USAGE, runLifecycleCommand } from './cli/lifecycle.js';
 import { KEY_USAGE, runKeyCommand } from './cli/key.js';
+import { KMS_USAGE, runKmsCommand } from './cli/kms.js';
 
 interface Command {
   readonly summary: string;
@@ -22,6 +23,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage: () => `${IDENTITY_USAGE}\n${KEY_USAGE}`,
     run: (argv, env) => (argv[0] === 'rotate-master' ? runKeyCommand(argv, env) : identityCommand('key')(argv, env)),
   },
+  kms: { summary: 'the local KMS key ring for SSE-KMS (kms create|list|disable|enable)', usage: () => KMS_USAGE, run: (argv, env) => runKmsCommand(argv, env) },
 };
 
 /** `coffer user …` and `coffer key …`: one parser for both (cli/identities.ts). */

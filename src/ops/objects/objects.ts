@@ -132,7 +132,7 @@ export async function putObject(ctx: OperationContext): Promise<OperationResult>
     headers: {
       etag: quoteEtag(etag),
       'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
-      ...encryptionHeaders(encryption),
+      ...encryptionHeaders(encryption, ctx.services.region, true),
       ...(checksum ? { [checksumHeaderName(parseChecksumAlgorithm(checksum.algorithm)!)]: checksum.value, 'x-amz-checksum-type': checksum.type } : {}),
       ...(await expirationHeaders(ctx, bucket.name, { key, size: data.size, tags, lastModified })),
       ...(await requestChargedHeader(ctx, bucket.name)),
@@ -163,9 +163,9 @@ export async function findVersion(ctx: OperationContext, bucket: BucketRecord): 
 export async function getObject(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
   const version = await findVersion(ctx, bucket);
-  const keys = readKeysFor(ctx, version.encryption);
+  const keys = await readKeysFor(ctx, version.encryption, { decrypts: ctx.route.operation !== 'HeadObject' });
   checkReadPreconditions(ctx.headers, version);
-  const headers = { ...objectResponseHeaders(version, showsVersionIds(bucket)), ...encryptionHeaders(version.encryption) };
+  const headers = { ...objectResponseHeaders(version, showsVersionIds(bucket)), ...encryptionHeaders(version.encryption, ctx.services.region) };
   Object.assign(headers, restoreHeaders(version));
   if (version.isLatest) Object.assign(headers, await expirationHeaders(ctx, bucket.name, version));
   Object.assign(headers, await requestChargedHeader(ctx, bucket.name));

@@ -68,7 +68,10 @@ export interface BucketAccess {
  * UploadPartCopy) stay readable, and rotating a master key rewrites only these fields.
  */
 export interface BlobSealing {
-  /** What wraps the data key: 'master:<id>' (SSE-S3) or 'customer' (SSE-C; the key is never stored). */
+  /**
+   * What wraps the data key: 'master:<id>' (SSE-S3), 'customer' (SSE-C; the key is never stored)
+   * or 'kms:<key id>' (SSE-KMS: a key of the local KMS key ring, crypto/kms-keys.ts).
+   */
   readonly keyId: string;
   /** base64: the blob's data key, wrapped. */
   readonly wrappedKey: string;
@@ -96,14 +99,18 @@ export interface Extent {
  * encryption at rest; `coffer encrypt --all` seals them).
  */
 export interface ObjectEncryption {
-  /** 'AES256' for SSE-S3, 'SSE-C' for a customer-provided key. */
-  readonly mode: 'AES256' | 'SSE-C';
+  /** 'AES256' for SSE-S3, 'SSE-C' for a customer-provided key, 'aws:kms' for SSE-KMS. */
+  readonly mode: 'AES256' | 'SSE-C' | 'aws:kms';
   /** Stored and echoed (x-amz-server-side-encryption-bucket-key-enabled). */
   readonly bucketKeyEnabled?: boolean;
   /** SSE-C: base64 MD5 of the customer key, echoed in responses. */
   readonly customerKeyMd5?: string;
   /** SSE-C: salt and HMAC of the customer key, to recognise it (crypto/key-wrap.ts). */
   readonly customerKeyFingerprint?: string;
+  /** SSE-KMS: the id of the key-ring key that wraps the data keys. */
+  readonly kmsKeyId?: string;
+  /** SSE-KMS: x-amz-server-side-encryption-context as the request gave it (base64 JSON), echoed. */
+  readonly kmsContext?: string;
 }
 
 /** The stored HTTP representation headers of an object. */
