@@ -576,6 +576,15 @@ export interface MetadataStore {
    * returns undefined for those).
    */
   rewrapSealings(rewrap: (sealing: BlobSealing) => BlobSealing | undefined): Promise<number>;
+  /**
+   * `coffer encrypt --all`: atomically, if the version still has the manifest `expected` (else a
+   * concurrent overwrite or delete won: `applied` false, nothing changes), replaces it by
+   * `manifest` (the same bytes, sealed into new blobs, which gain references) and sets the
+   * version's `encryption`; the blobs of `expected` lose theirs.
+   */
+  resealVersion(
+    bucket: string, key: string, versionId: string, expected: readonly Extent[], manifest: readonly Extent[], encryption: ObjectEncryption,
+  ): Promise<ReleaseResult & { applied: boolean }>;
   /** Of the given blob ids, the ones some version or part references. */
   referencedBlobs(blobIds: readonly string[]): Promise<Set<string>>;
   /** Buckets, objects and bytes stored, exact as of the last commit (SQLite: read from totals its triggers keep). */

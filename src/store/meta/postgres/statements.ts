@@ -50,6 +50,7 @@ export const SQL = {
     WHERE seq = (SELECT seq FROM versions WHERE bucket = $1 AND key = $2 ORDER BY seq DESC LIMIT 1)`,
   setTags: 'UPDATE versions SET tags = $1 WHERE seq = $2',
   setAttributes: 'UPDATE versions SET attributes = $1 WHERE seq = $2',
+  setManifestAndAttributes: 'UPDATE versions SET manifest = $1, attributes = $2 WHERE seq = $3',
   scanVisibleFrom: `SELECT ${LIST_COLUMNS} FROM versions
     WHERE bucket = $1 AND key >= $2 AND is_latest AND NOT is_delete_marker ORDER BY key LIMIT $3`,
   scanVisibleAfter: `SELECT ${LIST_COLUMNS} FROM versions
