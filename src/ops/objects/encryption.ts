@@ -71,6 +71,10 @@ export async function writeEncryptionFrom(ctx: OperationContext, bucket: BucketR
   const customer = customerKeyFrom(ctx, CUSTOMER);
   if (customer) {
     if (requested !== undefined) throw new S3Error('InvalidArgument', 'Server Side Encryption with Customer provided key is incompatible with the encryption method specified', { ArgumentName: SSE, ArgumentValue: requested });
+    // A KMS key or context beside a customer key would be ignored: refused instead.
+    for (const header of [KMS_KEY_ID, KMS_CONTEXT]) {
+      if (ctx.headers[header] !== undefined) throw new S3Error('InvalidArgument', 'Server Side Encryption with Customer provided key is incompatible with the encryption method specified', { ArgumentName: header });
+    }
     return {
       encryption: { mode: 'SSE-C', customerKeyMd5: customer.md5, customerKeyFingerprint: customerKeyFingerprint(customer.key) },
       keys: new DataKeys(ctx.services.masterKeys, { keyId: CUSTOMER_KEY_ID, key: customer.key }),
