@@ -1,6 +1,7 @@
 /**
  * The cost of encryption at rest: PUT and GET of 64 MiB and GET of 4 KiB against this tree
- * (every object sealed with SSE-S3) and against the tree before encryption (`--baseline-ref`,
+ * (SSE-S3, and SSE-KMS: a bucket whose default encryption is aws:kms, in the same server) and
+ * against the tree before encryption (`--baseline-ref`,
  * default PRE_ENCRYPTION: main just before it; extracted with `git archive` into a temporary
  * folder, run with this tree's node_modules), in the same run,
  * interleaved (A B A B …), medians reported with the ratio. Targets (issue 13): ≥ 0.8× for the
@@ -44,8 +45,8 @@ async function connection(server: ServerProcess): Promise<RawConnection> {
   return c;
 }
 
-async function send(c: RawConnection, server: ServerProcess, method: string, path: string, body?: Buffer): Promise<number> {
-  const head = signedHead({ method, path, bodyBytes: body?.length ?? 0, payloadHash: UNSIGNED }, `${server.host}:${server.port}`, BENCH_CREDENTIALS);
+async function send(c: RawConnection, server: ServerProcess, method: string, path: string, body?: Buffer, query?: string): Promise<number> {
+  const head = signedHead({ method, path, query, bodyBytes: body?.length ?? 0, payloadHash: UNSIGNED }, `${server.host}:${server.port}`, BENCH_CREDENTIALS);
   const response = await c.request(head, body, method === 'HEAD');
   if (response.status >= 300) throw new Error(`${server.name} ${method} ${path}: ${response.status} ${response.snippet}`);
   return response.bodyBytes;
@@ -55,28 +56,35 @@ const bigBody = Buffer.alloc(BIG);
 for (let i = 0; i < BIG; i += 4) bigBody.writeUInt32LE((Math.imul(i, 2654435761) ^ 0x5bd1e995) >>> 0, i);
 const smallBody = bigBody.subarray(0, SMALL);
 
+/** What a case runs against: a server and the bucket whose encryption is measured. */
+interface Target {
+  readonly name: 'SSE-S3' | 'SSE-KMS' | 'plaintext';
+  readonly server: ServerProcess;
+  readonly bucket: string;
+}
+
 /** One measurement: MiB/s for the 64 MiB cases, requests/s for GET 4 KiB. */
-const CASES: Record<string, (s: ServerProcess) => Promise<number>> = {
-  async 'PUT 64MiB'(s) {
+const CASES: Record<string, (target: Target) => Promise<number>> = {
+  async 'PUT 64MiB'({ server: s, bucket }) {
     const c = await connection(s);
     const t = performance.now();
-    for (let i = 0; i < 4; i++) await send(c, s, 'PUT', `/bench/put-${i}`, bigBody);
+    for (let i = 0; i < 4; i++) await send(c, s, 'PUT', `/${bucket}/put-${i}`, bigBody);
     c.close();
     return (4 * BIG) / MIB / ((performance.now() - t) / 1000);
   },
-  async 'GET 64MiB'(s) {
+  async 'GET 64MiB'({ server: s, bucket }) {
     const c = await connection(s);
     const t = performance.now();
-    for (let i = 0; i < 4; i++) await send(c, s, 'GET', '/bench/big');
+    for (let i = 0; i < 4; i++) await send(c, s, 'GET', `/${bucket}/big`);
     c.close();
     return (4 * BIG) / MIB / ((performance.now() - t) / 1000);
   },
-  async 'GET 4KiB'(s) {
+  async 'GET 4KiB'({ server: s, bucket }) {
     const conns = await Promise.all(Array.from({ length: SMALL_CONNECTIONS }, () => connection(s)));
     let next = 0;
     const t = performance.now();
     await Promise.all(conns.map(async (c) => {
-      while (next < SMALL_REQUESTS) await send(c, s, 'GET', `/bench/small-${next++ % 64}`);
+      while (next < SMALL_REQUESTS) await send(c, s, 'GET', `/${bucket}/small-${next++ % 64}`);
     }));
     const rate = SMALL_REQUESTS / ((performance.now() - t) / 1000);
     for (const c of conns) c.close();
@@ -91,25 +99,35 @@ const baselineTree = join(work, 'baseline');
 execFileSync('sh', ['-c', `mkdir -p ${baselineTree} && git -C ${ROOT} archive ${values['baseline-ref']} | tar -x -C ${baselineTree}`]);
 await symlink(join(ROOT, 'node_modules'), join(baselineTree, 'node_modules'));
 const servers = [await start('sse', ROOT, join(work, 'data-sse')), await start('baseline', baselineTree, join(work, 'data-base'))];
+const targets: Target[] = [
+  { name: 'SSE-S3', server: servers[0]!, bucket: 'bench' },
+  { name: 'SSE-KMS', server: servers[0]!, bucket: 'bench-kms' },
+  { name: 'plaintext', server: servers[1]!, bucket: 'bench' },
+];
+const KMS_DEFAULT = Buffer.from('<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>');
 try {
-  for (const s of servers) {
+  for (const { server: s, bucket, name } of targets) {
     const c = await connection(s);
-    await send(c, s, 'PUT', '/bench');
-    await send(c, s, 'PUT', '/bench/big', bigBody);
-    for (let i = 0; i < 64; i++) await send(c, s, 'PUT', `/bench/small-${i}`, smallBody);
+    await send(c, s, 'PUT', `/${bucket}`);
+    if (name === 'SSE-KMS') await send(c, s, 'PUT', `/${bucket}`, KMS_DEFAULT, 'encryption=');
+    await send(c, s, 'PUT', `/${bucket}/big`, bigBody);
+    for (let i = 0; i < 64; i++) await send(c, s, 'PUT', `/${bucket}/small-${i}`, smallBody);
     c.close();
   }
-  console.log(`SSE-S3 (this tree) vs ${values['baseline-ref']!.slice(0, 12)} (no encryption): ${REPS} interleaved repetitions; load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`SSE-S3 and SSE-KMS (this tree) vs ${values['baseline-ref']!.slice(0, 12)} (no encryption): ${REPS} interleaved repetitions; load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   for (const [name, run] of Object.entries(CASES)) {
-    const results: Record<string, number[]> = { sse: [], baseline: [] };
+    const results = new Map<Target['name'], number[]>(targets.map((t) => [t.name, []]));
     for (let rep = 0; rep < REPS; rep++) {
-      const order = rep % 2 === 0 ? servers : [...servers].reverse();
-      for (const s of order) results[s.name]!.push(await run(s));
+      const order = rep % 2 === 0 ? targets : [...targets].reverse();
+      for (const target of order) results.get(target.name)!.push(await run(target));
     }
     const unit = name === 'GET 4KiB' ? 'req/s' : 'MiB/s';
-    const sse = median(results.sse!);
-    const base = median(results.baseline!);
-    console.log(`${name.padEnd(10)} SSE-S3 ${sse.toFixed(1).padStart(8)} ${unit}   plaintext ${base.toFixed(1).padStart(8)} ${unit}   ratio ${(sse / base).toFixed(2)}×`);
+    const base = median(results.get('plaintext')!);
+    const rate = (mode: Target['name']) => {
+      const value = median(results.get(mode)!);
+      return `${mode} ${value.toFixed(1).padStart(8)} ${unit} (${(value / base).toFixed(2)}×)`;
+    };
+    console.log(`${name.padEnd(10)} ${rate('SSE-S3')}   ${rate('SSE-KMS')}   plaintext ${base.toFixed(1).padStart(8)} ${unit}`);
   }
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 } finally {

@@ -4,6 +4,8 @@ import { IDENTITY_USAGE, runIdentityCommand } from './cli/identities.js';
 import { usage as serveUsage } from './config.js';
 import { LIFECYCLE_USAGE, runLifecycleCommand } from './cli/lifecycle.js';
 import { KEY_USAGE, runKeyCommand } from './cli/key.js';
+import { KMS_USAGE, runKmsCommand } from './cli/kms.js';
+import { ENCRYPT_USAGE, runEncryptCommand } from './cli/encrypt.js';
 
 interface Command {
   readonly summary: string;
@@ -22,6 +24,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage: () => `${IDENTITY_USAGE}\n${KEY_USAGE}`,
     run: (argv, env) => (argv[0] === 'rotate-master' ? runKeyCommand(argv, env) : identityCommand('key')(argv, env)),
   },
+  encrypt: { summary: 'encrypt --all: encrypts the objects stored before encryption at rest (resumable, safe beside the server)', usage: () => ENCRYPT_USAGE, run: runEncryptCommand },
+  kms: { summary: 'the local KMS key ring for SSE-KMS (kms create|list|disable|enable)', usage: () => KMS_USAGE, run: (argv, env) => runKmsCommand(argv, env) },
 };
 
 export const COMMAND_NAMES = Object.keys(COMMANDS);

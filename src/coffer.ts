@@ -13,6 +13,7 @@ import { accountIdFor, loadRootUser, loadUsersFile } from './auth/users.js';
 import { documentPolicies } from './access/policies.js';
 import type { CofferConfig } from './config.js';
 import { loadMasterKeyRing } from './crypto/key-ring.js';
+import { KmsKeyRing } from './crypto/kms-keys.js';
 import { createTarget, loadNotifyConfig, type TargetConfig } from './events/notify-config.js';
 import { OutboxDispatcher, type DispatchCounters, type OutboxDispatcherOptions } from './jobs/outbox-dispatcher.js';
 import { Replicator, type ReplicationCounters } from './jobs/replicator.js';
@@ -139,6 +140,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   await collectOrphans(meta, blobs, Date.now() - (shared ? SHARED_ORPHAN_AGE_MS : 0));
 
   const masterKeys = await loadMasterKeyRing(dataDir, options.masterKeyFile);
+  const kms = new KmsKeyRing(dataDir, masterKeys);
 
   const accountId = accountIdFor(root.user.id);
   const identityPolicies = (user: User) => identities.identityPolicies(user);
@@ -150,7 +152,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   const lifecycleDayMs = (options.lifecycleDaySeconds ?? 86_400) * 1000;
   const services: Services = {
     meta, blobs, credentials: identities, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax,
-    masterKeys, allowInsecureSseC: options.allowInsecureSseC ?? false, lifecycleDayMs,
+    masterKeys, kms, allowInsecureSseC: options.allowInsecureSseC ?? false, lifecycleDayMs,
     notificationTargets: new Set(targets.keys()), replicationDestinations, bucketDefaults: options.bucketDefaults ?? 'current',
   };
   const logError = options.logError ?? ((requestId: string, error: unknown) => logger.error({ requestId, err: error }, 'internal error'));

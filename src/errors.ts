@@ -53,6 +53,9 @@ export const S3_ERRORS = {
   InvalidTargetBucketForLogging: { status: 400, message: 'The target bucket for logging does not exist, is not owned by you, or does not have the appropriate grants for the log-delivery group.' },
   InvalidToken: { status: 400, message: 'The provided token is malformed or otherwise invalid.' },
   InvalidURI: { status: 400, message: 'Couldn\'t parse the specified URI.' },
+  // S3 wraps the KMS errors of SSE-KMS requests: KMS's exception name behind 'KMS.', status 400.
+  'KMS.DisabledException': { status: 400, message: 'The request was rejected because the specified KMS key is not enabled.' },
+  'KMS.NotFoundException': { status: 400, message: 'The request was rejected because the specified entity or resource could not be found.' },
   KeyTooLongError: { status: 400, message: 'Your key is too long' },
   MalformedACLError: { status: 400, message: 'The XML you provided was not well-formed or did not validate against our published schema.' },
   MalformedPOSTRequest: { status: 400, message: 'The body of your POST request is not well-formed multipart/form-data.' },

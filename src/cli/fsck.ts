@@ -4,6 +4,7 @@ import { access } from 'node:fs/promises';
 import { FsBlobStore } from '../store/blob/fs-blob-store.js';
 import { fsck } from '../store/fsck.js';
 import { CUSTOMER_KEY_ID, loadMasterKeyRing } from '../crypto/key-ring.js';
+import { KMS_KEY_PREFIX } from '../crypto/kms-keys.js';
 import { DataKeys, readBlob } from '../crypto/sealed-blobs.js';
 import { SqliteMetadataStore } from '../store/meta/sqlite/sqlite-store.js';
 import { ProgressBar } from './progress.js';
@@ -51,12 +52,14 @@ export async function runFsck(argv: readonly string[], env: NodeJS.ProcessEnv): 
   const lostAndFound = join(dataDir, 'lost+found');
   const bar = new ProgressBar();
   try {
-    // Encrypted blobs are verified through the master keys; a customer's (SSE-C) cannot be read here.
+    // Encrypted blobs are verified through the master keys. A customer's (SSE-C) cannot be read
+    // here, and SSE-KMS objects' ETags are not MD5s: those are checked for presence and size only.
     const keys = new DataKeys(await loadMasterKeyRing(dataDir));
+    const unverifiable = (keyId: string | undefined) => keyId === CUSTOMER_KEY_ID || keyId?.startsWith(KMS_KEY_PREFIX) === true;
     const report = await fsck(meta, blobs, {
       deep: values.deep === true,
       readPlain: (extent, from, to) =>
-        extent.sealing?.keyId === CUSTOMER_KEY_ID ? undefined : (readBlob(blobs, extent.blobId, from, to, extent.sealing, keys) as AsyncIterable<Buffer>),
+        unverifiable(extent.sealing?.keyId) ? undefined : (readBlob(blobs, extent.blobId, from, to, extent.sealing, keys) as AsyncIterable<Buffer>),
       repairUnreferenced: values.repair ? (blobId) => blobs.moveOut(blobId, lostAndFound) : undefined,
       onProgress: ({ phase, done, expected }) => bar.update({ blobs: 'listing blobs', rows: 'checking rows', unreferenced: 'unreferenced blobs' }[phase], done, expected),
     });

@@ -2,10 +2,11 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openMetadataStore } from '../coffer.js';
 import { addMasterKey, dropOldMasterKeys } from '../crypto/key-ring.js';
+import { KmsKeyRing } from '../crypto/kms-keys.js';
 
 export const KEY_USAGE = `Usage: coffer key rotate-master [--data-dir DIR] [--metadata URL]
-  Adds a new master key to DATA_DIR/master-keys.json and rewraps every SSE-S3 data key with it
-  (no object data is rewritten), then drops the old keys. Run it with the server stopped.
+  Adds a new master key to DATA_DIR/master-keys.json and rewraps every SSE-S3 data key and every
+  KMS key of the key ring with it (no object data is rewritten), then drops the old keys. Run it with the server stopped.
   Interrupted, it can be run again.`;
 
 /** `coffer key rotate-master`. */
@@ -37,6 +38,7 @@ export async function runKeyCommand(argv: readonly string[], env: NodeJS.Process
   } finally {
     await meta.close();
   }
+  await new KmsKeyRing(dataDir, ring).rewrap();
   await dropOldMasterKeys(dataDir);
   console.log(`master key rotated: now ${ring.currentId}; ${rewrapped} manifests rewrapped`);
   return 0;

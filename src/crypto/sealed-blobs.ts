@@ -2,28 +2,35 @@ import { Readable } from 'node:stream';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { BlobSealing } from '../store/meta/metadata-store.js';
 import { newDataKey, unwrapKey, wrapKey } from './key-wrap.js';
-import { CUSTOMER_KEY_ID, type MasterKeyRing } from './key-ring.js';
+import type { MasterKeyRing } from './key-ring.js';
 import { newLayout, openSegments, sealedRange, sealedSize, sealSegments, TAG_BYTES, type SegmentLayout } from './segments.js';
 
+/** A key other than the master key that wraps data keys: the customer's (SSE-C) or a KMS key's material. */
+export interface WrappingKey {
+  /** Stored with the blob: CUSTOMER_KEY_ID, or 'kms:<key id>'. */
+  readonly keyId: string;
+  readonly key: Buffer;
+}
+
 /**
- * The data keys of one request: new blobs' keys are wrapped by the customer's key when there is
- * one (SSE-C), else by the current master key (SSE-S3); sealed blobs' keys are unwrapped by
- * whichever wrapped them.
+ * The data keys of one request: new blobs' keys are wrapped by the request's wrapping key when
+ * there is one (SSE-C, SSE-KMS), else by the current master key (SSE-S3); sealed blobs' keys are
+ * unwrapped by whichever wrapped them.
  */
 export class DataKeys {
-  constructor(private readonly masters: MasterKeyRing, private readonly customerKey?: Buffer) {}
+  constructor(private readonly masters: MasterKeyRing, private readonly wrapping?: WrappingKey) {}
 
   newKey(): { dataKey: Buffer; keyId: string; wrappedKey: Buffer } {
     const dataKey = newDataKey();
-    if (this.customerKey) return { dataKey, keyId: CUSTOMER_KEY_ID, wrappedKey: wrapKey(this.customerKey, dataKey) };
+    if (this.wrapping) return { dataKey, keyId: this.wrapping.keyId, wrappedKey: wrapKey(this.wrapping.key, dataKey) };
     return { dataKey, keyId: this.masters.currentKeyId, wrappedKey: this.masters.wrap(dataKey) };
   }
 
   /** The data key of a sealed blob; throws when this request does not hold the key that wrapped it. */
   open(sealing: BlobSealing): Buffer {
-    if (sealing.keyId !== CUSTOMER_KEY_ID) return this.masters.unwrap(sealing.keyId, sealing.wrappedKey);
-    const key = this.customerKey ? unwrapKey(this.customerKey, Buffer.from(sealing.wrappedKey, 'base64')) : undefined;
-    if (!key) throw new Error('a customer-key blob was read without its customer key');
+    if (this.masters.has(sealing.keyId)) return this.masters.unwrap(sealing.keyId, sealing.wrappedKey);
+    const key = sealing.keyId === this.wrapping?.keyId ? unwrapKey(this.wrapping.key, Buffer.from(sealing.wrappedKey, 'base64')) : undefined;
+    if (!key) throw new Error(`a blob sealed under ${sealing.keyId} was read without that key`);
     return key;
   }
 }

@@ -43,6 +43,7 @@ export function conditionValues(
     },
     's3:x-amz-acl': () => headers['x-amz-acl'],
     's3:x-amz-server-side-encryption': () => headers['x-amz-server-side-encryption'],
+    's3:x-amz-server-side-encryption-aws-kms-key-id': () => headers['x-amz-server-side-encryption-aws-kms-key-id'],
     's3:x-amz-content-sha256': () => headers['x-amz-content-sha256'],
     's3:VersionId': () => query.get('versionId') ?? undefined,
     's3:RequestObjectTag': () => (writes ? taggingHeader(headers['x-amz-tagging']) : undefined),

@@ -3,6 +3,7 @@ import type { RequestParameters } from '../api/parameters.js';
 import type { Authorize, RequestContext, Resource } from '../access/authorize.js';
 import type { CredentialStore, User } from '../auth/credentials.js';
 import type { MasterKeyRing } from '../crypto/key-ring.js';
+import type { KmsKeyRing } from '../crypto/kms-keys.js';
 import type { Route } from '../api/router.js';
 import type { RemoteDestination } from '../replication/destinations.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
@@ -27,6 +28,8 @@ export interface Services {
   readonly bucketsPerUserMax?: number;
   /** The master keys that wrap SSE-S3 data keys. */
   readonly masterKeys: MasterKeyRing;
+  /** The local key ring that stands in for KMS (SSE-KMS). */
+  readonly kms: KmsKeyRing;
   /** SSE-C over plain HTTP (refused otherwise, as AWS refuses it; Coffer serves plain HTTP only). */
   readonly allowInsecureSseC: boolean;
   /** ARNs of the event notification targets the server declares (`--notify-config`). */

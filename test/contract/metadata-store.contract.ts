@@ -329,6 +329,27 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.equal(await store.rewrapSealings(rewrap), 0, 'a second run finds nothing left to rewrap');
       });
 
+      test('resealVersion.swaps a version in clear for sealed blobs while it is unchanged; an overwrite in between wins', async () => {
+        const clear = [extent(newBlobId(), 4), extent(newBlobId(), 6)];
+        await store.putVersion(version('bkt', 'old', { manifest: clear }));
+        const sealed = [sealedExtent(), sealedExtent()];
+        const applied = await store.resealVersion('bkt', 'old', 'null', clear, sealed, { mode: 'AES256' });
+        assert.equal(applied.applied, true);
+        assert.deepEqual([...applied.released].sort(), clear.map((e) => e.blobId).sort());
+        const got = await store.getVersion('bkt', 'old');
+        assert.deepEqual(got?.manifest, sealed);
+        assert.deepEqual(got?.encryption, { mode: 'AES256' });
+        assert.deepEqual(await store.referencedBlobs(sealed.map((e) => e.blobId)), new Set(sealed.map((e) => e.blobId)));
+
+        const overwritten = [extent(newBlobId(), 3)];
+        await store.putVersion(version('bkt', 'raced', { manifest: overwritten }));
+        const stale = [extent(newBlobId(), 4)];
+        const lost = await store.resealVersion('bkt', 'raced', 'null', stale, [sealedExtent()], { mode: 'AES256' });
+        assert.deepEqual(lost, { applied: false, released: [] });
+        assert.deepEqual((await store.getVersion('bkt', 'raced'))?.manifest, overwritten);
+        assert.deepEqual(await store.resealVersion('bkt', 'gone', 'null', stale, [sealedExtent()], { mode: 'AES256' }), { applied: false, released: [] });
+      });
+
       test('putVersion.missing bucket throws BucketNotFound', async () => {
         await expectStoreError(store.putVersion(version('missing', 'k')), 'BucketNotFound');
       });

@@ -1,19 +1,23 @@
 /**
  * Put/Get/DeleteBucketEncryption: a bucket's default encryption. Every bucket encrypts new
- * objects with SSE-S3 whatever is configured (as AWS since January 2023); what can be set is
- * BucketKeyEnabled, stored and echoed. SSE-KMS defaults are not built (501).
+ * objects at rest (as AWS since January 2023): with SSE-S3, or with SSE-KMS under the key the
+ * configuration names (KMSMasterKeyID, checked to exist) or the AWS managed key. BucketKeyEnabled
+ * is stored and echoed.
  */
 import { S3Error } from '../../errors.js';
 import type { BucketRecord, MetadataStore } from '../../store/meta/metadata-store.js';
 import { checkAlgorithm } from '../objects/encryption.js';
+import { findKmsKey } from '../objects/kms.js';
 import { asList, readXmlDocument, textOf } from '../request-xml.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { requestConfig } from './request-configs.js';
 
 /** The stored document (JSON, opaque to the store). */
 interface DefaultEncryption {
-  readonly algorithm: 'AES256';
+  readonly algorithm: 'AES256' | 'aws:kms';
   readonly bucketKeyEnabled: boolean;
+  /** aws:kms: the key as the configuration named it (id, ARN or alias); absent: the AWS managed key. */
+  readonly kmsMasterKeyId?: string;
 }
 
 /** What a bucket never configured (or whose configuration was deleted) applies, as AWS. */
@@ -38,12 +42,14 @@ export async function putBucketEncryption(ctx: OperationContext): Promise<Operat
   const algorithm = textOf(byDefault.SSEAlgorithm);
   if (algorithm === undefined) throw new S3Error('MalformedXML');
   checkAlgorithm(algorithm, 'SSEAlgorithm');
-  if (byDefault.KMSMasterKeyID !== undefined) {
+  const kmsMasterKeyId = textOf(byDefault.KMSMasterKeyID);
+  if (kmsMasterKeyId !== undefined && algorithm !== 'aws:kms') {
     throw new S3Error('InvalidArgument', 'a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse', { ArgumentName: 'ApplyServerSideEncryptionByDefault' });
   }
+  if (kmsMasterKeyId !== undefined) await findKmsKey(ctx.services, kmsMasterKeyId);
   const bucketKey = rule.BucketKeyEnabled === undefined ? 'false' : textOf(rule.BucketKeyEnabled);
   if (bucketKey !== 'true' && bucketKey !== 'false') throw new S3Error('MalformedXML');
-  const stored: DefaultEncryption = { algorithm: 'AES256', bucketKeyEnabled: bucketKey === 'true' };
+  const stored: DefaultEncryption = { algorithm: algorithm as DefaultEncryption['algorithm'], bucketKeyEnabled: bucketKey === 'true', kmsMasterKeyId };
   await ctx.services.meta.putBucketConfig(ctx.bucket.name, 'encryption', JSON.stringify(stored));
   return {};
 }
@@ -53,7 +59,9 @@ export async function getBucketEncryption(ctx: OperationContext): Promise<Operat
   return {
     xml: {
       root: 'ServerSideEncryptionConfiguration',
-      body: { Rule: { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: current.algorithm }, BucketKeyEnabled: current.bucketKeyEnabled } },
+      body: {
+        Rule: { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: current.algorithm, KMSMasterKeyID: current.kmsMasterKeyId }, BucketKeyEnabled: current.bucketKeyEnabled },
+      },
     },
   };
 }

@@ -104,7 +104,7 @@ export async function createMultipartUpload(ctx: OperationContext): Promise<Oper
     headers: {
       'x-amz-checksum-algorithm': checksum?.algorithm,
       'x-amz-checksum-type': checksum?.type,
-      ...encryptionHeaders(encryption),
+      ...encryptionHeaders(encryption, ctx.services.region, true),
       ...(await abortHeaders(ctx, bucket.name, key, upload.initiated)),
     },
     xml: { root: 'InitiateMultipartUploadResult', body: { Bucket: bucket.name, Key: key, UploadId: upload.uploadId } },
@@ -125,7 +125,7 @@ export async function uploadPart(ctx: OperationContext): Promise<OperationResult
   if (request.algorithm) algorithms.add(request.algorithm);
   if (uploadChecksum) algorithms.add(uploadChecksum.algorithm);
 
-  const keys = uploadKeysFor(ctx, upload.encryption);
+  const keys = await uploadKeysFor(ctx, upload.encryption);
 
   const { meta, blobs } = ctx.services;
   const data = await ingestBody(blobs, ctx.body, { maxBytes: limits.partBytesMax, algorithms: [...algorithms], keys });
@@ -152,7 +152,7 @@ export async function uploadPart(ctx: OperationContext): Promise<OperationResult
   return {
     headers: {
       etag: quoteEtag(etag),
-      ...encryptionHeaders(upload.encryption),
+      ...encryptionHeaders(upload.encryption, ctx.services.region),
       ...(echoed ? { [checksumHeaderName(echoed)]: data.checksums.get(echoed)!.toString('base64') } : {}),
     },
   };
@@ -212,8 +212,8 @@ export async function uploadPartCopy(ctx: OperationContext): Promise<OperationRe
     throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${limits.copySourceBytesMax}`);
   }
   const uploadChecksum = uploadChecksumOf(upload);
-  const sourceKeys = readKeysFor(ctx, version.encryption, true);
-  const keys = uploadKeysFor(ctx, upload.encryption);
+  const sourceKeys = await readKeysFor(ctx, version.encryption, { copySource: true });
+  const keys = await uploadKeysFor(ctx, upload.encryption);
   const { blobs } = ctx.services;
   const lastModified = new Date();
   const shares = sharesSealedBlobs(version, upload.encryption);
@@ -239,7 +239,7 @@ export async function uploadPartCopy(ctx: OperationContext): Promise<OperationRe
   return {
     headers: {
       'x-amz-copy-source-version-id': source.bucket.versioning !== 'Unversioned' ? version.versionId : undefined,
-      ...encryptionHeaders(upload.encryption),
+      ...encryptionHeaders(upload.encryption, ctx.services.region),
     },
     xml: {
       root: 'CopyPartResult',
@@ -290,9 +290,9 @@ export async function completeMultipartUpload(ctx: OperationContext): Promise<Op
   const upload = uploadId === '' ? undefined : await ctx.services.meta.getUpload(bucket.name, uploadId);
   if (!upload || upload.key !== ctx.route.key) return repeatedCompletion(ctx, bucket, uploadId);
   const condition = writeConditionFrom(ctx.headers);
-  checkCompletionKey(ctx, upload.encryption);
+  await checkCompletionKey(ctx, upload.encryption);
   const requested = await requestedParts(ctx);
-  return { deferred: { work: complete(ctx, bucket, upload, requested, condition), headers: encryptionHeaders(upload.encryption), ...completeKeepAlive } };
+  return { deferred: { work: complete(ctx, bucket, upload, requested, condition), headers: encryptionHeaders(upload.encryption, ctx.services.region), ...completeKeepAlive } };
 }
 
 /**
@@ -450,7 +450,7 @@ async function completeOnce(
   const result = completionResult(bucket, upload.key, versionId, etag, checksum);
   // Sent when the completion is fast; once keep-alive has begun, the early 200's headers stand.
   const expiration = await expirationHeaders(ctx, bucket.name, { key: upload.key, size, tags: upload.tags, lastModified });
-  return { ...result, headers: { ...result.headers, ...encryptionHeaders(upload.encryption), ...expiration } };
+  return { ...result, headers: { ...result.headers, ...encryptionHeaders(upload.encryption, ctx.services.region), ...expiration } };
 }
 
 

@@ -63,7 +63,7 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
 
   const target = await writeEncryptionFrom(ctx, bucket);
   const { bucket: sourceBucket, version: source } = await resolveCopySource(ctx);
-  const sourceKeys = readKeysFor(ctx, source.encryption, true);
+  const sourceKeys = await readKeysFor(ctx, source.encryption, { copySource: true });
   if (source.size > limits.copySourceBytesMax) {
     throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${limits.copySourceBytesMax}`);
   }
@@ -88,7 +88,7 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
   const knownHeaders = {
     'x-amz-copy-source-version-id': showsVersionIds(sourceBucket) ? source.versionId : undefined,
     'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
-    ...encryptionHeaders(target.encryption),
+    ...encryptionHeaders(target.encryption, ctx.services.region, true),
   };
 
   const write = async (data: CopiedData): Promise<OperationResult> => {

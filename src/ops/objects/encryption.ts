@@ -1,21 +1,26 @@
 /**
  * Server-side encryption as requests ask for it and responses report it: SSE-S3 (AES256, the
- * default for every new object, as on AWS since 2023) or SSE-C (the customer's key, given with
- * each request and never stored). SSE-KMS is not built: asking for it answers 501.
+ * default for every new object, as on AWS since 2023), SSE-C (the customer's key, given with
+ * each request and never stored) or SSE-KMS (a key of the local KMS key ring, ops/objects/kms.ts).
  */
 import { createHash } from 'node:crypto';
 import { customerKeyFingerprint, matchesFingerprint, opaqueEtag } from '../../crypto/key-wrap.js';
+import { CUSTOMER_KEY_ID } from '../../crypto/key-ring.js';
+import { keyArn } from '../../crypto/kms-keys.js';
 import { DataKeys } from '../../crypto/sealed-blobs.js';
 import { S3Error } from '../../errors.js';
 import type { BucketRecord, ObjectEncryption, ObjectVersion } from '../../store/meta/metadata-store.js';
 import type { OperationContext } from '../types.js';
 import { bucketDefaultEncryption } from '../config/encryption.js';
+import { checkEncryptionContext, kmsWrapping, usableKmsKey } from './kms.js';
 
 type Headers = Readonly<Record<string, string | undefined>>;
 
 const SSE = 'x-amz-server-side-encryption';
 const CUSTOMER = 'x-amz-server-side-encryption-customer-';
 const COPY_SOURCE_CUSTOMER = 'x-amz-copy-source-server-side-encryption-customer-';
+const KMS_KEY_ID = `${SSE}-aws-kms-key-id`;
+const KMS_CONTEXT = `${SSE}-context`;
 const SSE_C_PREFIX = 'Requests specifying Server Side Encryption with Customer provided keys must';
 
 /** What a write seals its data with. */
@@ -58,66 +63,94 @@ function bucketKeyEnabledFrom(headers: Headers): boolean | undefined {
 
 /**
  * The encryption a new object (PutObject, CopyObject, CreateMultipartUpload) gets: SSE-C with
- * the customer headers, SSE-S3 when asked or by the bucket's default (AES256 when none is set).
+ * the customer headers; SSE-KMS when asked or by the bucket's default (the key named, else the
+ * bucket default's key, else the AWS managed key); SSE-S3 otherwise (AES256 when none is set).
  */
 export async function writeEncryptionFrom(ctx: OperationContext, bucket: BucketRecord): Promise<WriteEncryption> {
   const requested = ctx.headers[SSE];
   const customer = customerKeyFrom(ctx, CUSTOMER);
   if (customer) {
     if (requested !== undefined) throw new S3Error('InvalidArgument', 'Server Side Encryption with Customer provided key is incompatible with the encryption method specified', { ArgumentName: SSE, ArgumentValue: requested });
+    // A KMS key or context beside a customer key would be ignored: refused instead.
+    for (const header of [KMS_KEY_ID, KMS_CONTEXT]) {
+      if (ctx.headers[header] !== undefined) throw new S3Error('InvalidArgument', 'Server Side Encryption with Customer provided key is incompatible with the encryption method specified', { ArgumentName: header });
+    }
     return {
       encryption: { mode: 'SSE-C', customerKeyMd5: customer.md5, customerKeyFingerprint: customerKeyFingerprint(customer.key) },
-      keys: new DataKeys(ctx.services.masterKeys, customer.key),
+      keys: new DataKeys(ctx.services.masterKeys, { keyId: CUSTOMER_KEY_ID, key: customer.key }),
     };
   }
-  for (const kms of [`${SSE}-aws-kms-key-id`, `${SSE}-context`]) {
-    if (ctx.headers[kms] !== undefined) throw new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented.', { Header: kms });
-  }
   if (requested !== undefined) checkAlgorithm(requested, SSE);
-  const bucketKey = bucketKeyEnabledFrom(ctx.headers) ?? (requested === undefined && (await bucketDefaultEncryption(ctx.services.meta, bucket)).bucketKeyEnabled);
-  return { encryption: { mode: 'AES256', bucketKeyEnabled: bucketKey || undefined }, keys: new DataKeys(ctx.services.masterKeys) };
+  const defaults = await bucketDefaultEncryption(ctx.services.meta, bucket);
+  const bucketKeyEnabled = (bucketKeyEnabledFrom(ctx.headers) ?? (requested === undefined && defaults.bucketKeyEnabled)) || undefined;
+  const kms = requested === 'aws:kms' || (requested === undefined && defaults.algorithm === 'aws:kms');
+  if (!kms) {
+    for (const header of [KMS_KEY_ID, KMS_CONTEXT]) {
+      if (ctx.headers[header] !== undefined) throw new S3Error('InvalidArgument', 'Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms', { ArgumentName: SSE });
+    }
+    return { encryption: { mode: 'AES256', bucketKeyEnabled }, keys: new DataKeys(ctx.services.masterKeys) };
+  }
+  const context = ctx.headers[KMS_CONTEXT];
+  const key = await usableKmsKey(ctx.services, ctx.headers[KMS_KEY_ID] ?? defaults.kmsMasterKeyId);
+  return {
+    encryption: { mode: 'aws:kms', kmsKeyId: key.record.id, bucketKeyEnabled, ...(context === undefined ? {} : { kmsContext: checkEncryptionContext(context) }) },
+    keys: new DataKeys(ctx.services.masterKeys, kmsWrapping(key)),
+  };
 }
 
-/** x-amz-server-side-encryption's value: AES256; aws:kms and aws:kms:dsse are not built (501). */
+/**
+ * x-amz-server-side-encryption's value: AES256 or aws:kms. aws:kms:dsse (two layers of
+ * encryption) is not built: Coffer seals once, so it answers 501 rather than claim a second layer.
+ */
 export function checkAlgorithm(value: string, header: string): void {
-  if (value === 'AES256') return;
-  if (value === 'aws:kms' || value === 'aws:kms:dsse') throw new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented.', { Header: header });
+  if (value === 'AES256' || value === 'aws:kms') return;
+  if (value === 'aws:kms:dsse') throw new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented.', { Header: header });
   throw new S3Error('InvalidArgument', 'The encryption method specified is not supported', { ArgumentName: header, ArgumentValue: value });
 }
 
 /**
- * The keys to read a stored object (GET, HEAD, a copy's source): an SSE-C object needs its
- * customer key again (400 without it, 403 with another one); SSE-C headers on an object that
- * was not written with them are refused.
+ * The keys to read a stored object (GET, a copy's source): an SSE-C object needs its customer
+ * key again (400 without it, 403 with another one), an SSE-KMS object an enabled key; SSE-C
+ * headers on an object that was not written with them are refused. `decrypts` false (HEAD,
+ * GetObjectAttributes): only the SSE-C checks, as no data is read.
  */
-export function readKeysFor(ctx: OperationContext, encryption: ObjectEncryption | undefined, copySource = false): DataKeys {
-  const customer = customerKeyFrom(ctx, copySource ? COPY_SOURCE_CUSTOMER : CUSTOMER);
+export async function readKeysFor(ctx: OperationContext, encryption: ObjectEncryption | undefined, options: { copySource?: boolean; decrypts?: boolean } = {}): Promise<DataKeys> {
+  const customer = customerKeyFrom(ctx, options.copySource ? COPY_SOURCE_CUSTOMER : CUSTOMER);
   if (encryption?.mode === 'SSE-C') {
     if (!customer) throw new S3Error('InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
     if (!matchesFingerprint(customer.key, encryption.customerKeyFingerprint!)) throw new S3Error('AccessDenied');
-    return new DataKeys(ctx.services.masterKeys, customer.key);
+    return new DataKeys(ctx.services.masterKeys, { keyId: CUSTOMER_KEY_ID, key: customer.key });
   }
   if (customer) throw new S3Error('InvalidRequest', 'The encryption parameters are not applicable to this object.');
+  if (encryption?.mode === 'aws:kms' && options.decrypts !== false) {
+    return new DataKeys(ctx.services.masterKeys, kmsWrapping(await usableKmsKey(ctx.services, encryption.kmsKeyId!)));
+  }
   return new DataKeys(ctx.services.masterKeys);
 }
 
-/** A multipart upload's later requests (UploadPart, UploadPartCopy) must present its SSE-C key again. */
-export function uploadKeysFor(ctx: OperationContext, encryption: ObjectEncryption | undefined): DataKeys {
+const PART_KEY_MISSING = 'The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.';
+
+/**
+ * A multipart upload's later requests (UploadPart, UploadPartCopy) must present its SSE-C key
+ * again; an SSE-KMS upload's parts are sealed under its key while that key is enabled.
+ */
+export async function uploadKeysFor(ctx: OperationContext, encryption: ObjectEncryption | undefined): Promise<DataKeys> {
+  const customer = customerKeyFrom(ctx, CUSTOMER);
   if (encryption?.mode !== 'SSE-C') {
-    if (customerKeyFrom(ctx, CUSTOMER)) throw new S3Error('InvalidRequest', 'The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.');
+    if (customer) throw new S3Error('InvalidRequest', PART_KEY_MISSING);
+    if (encryption?.mode === 'aws:kms') return new DataKeys(ctx.services.masterKeys, kmsWrapping(await usableKmsKey(ctx.services, encryption.kmsKeyId!)));
     return new DataKeys(ctx.services.masterKeys);
   }
-  const customer = customerKeyFrom(ctx, CUSTOMER);
-  if (!customer) throw new S3Error('InvalidRequest', 'The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.');
+  if (!customer) throw new S3Error('InvalidRequest', PART_KEY_MISSING);
   if (!matchesFingerprint(customer.key, encryption.customerKeyFingerprint!)) {
     throw new S3Error('InvalidArgument', 'The provided encryption parameters did not match the ones used originally.');
   }
-  return new DataKeys(ctx.services.masterKeys, customer.key);
+  return new DataKeys(ctx.services.masterKeys, { keyId: CUSTOMER_KEY_ID, key: customer.key });
 }
 
 /** CompleteMultipartUpload may repeat the upload's SSE-C headers; given, they must be its key. */
-export function checkCompletionKey(ctx: OperationContext, encryption: ObjectEncryption | undefined): void {
-  if (Object.keys(ctx.headers).some((name) => name.startsWith(CUSTOMER))) uploadKeysFor(ctx, encryption);
+export async function checkCompletionKey(ctx: OperationContext, encryption: ObjectEncryption | undefined): Promise<void> {
+  if (Object.keys(ctx.headers).some((name) => name.startsWith(CUSTOMER))) await uploadKeysFor(ctx, encryption);
 }
 
 /**
@@ -125,23 +158,28 @@ export function checkCompletionKey(ctx: OperationContext, encryption: ObjectEncr
  * blobs' data keys are wrapped by the master key either way. Any other pair re-encrypts.
  */
 export function sharesSealedBlobs(source: ObjectVersion, target: ObjectEncryption | undefined): boolean {
-  return source.encryption?.mode === 'AES256' && target?.mode !== 'SSE-C' && source.manifest.every((extent) => extent.sealing !== undefined);
+  return source.encryption?.mode === 'AES256' && target?.mode === 'AES256' && source.manifest.every((extent) => extent.sealing !== undefined);
 }
 
-/** The headers that report an object's encryption (PUT, GET, HEAD, copy, multipart). */
-export function encryptionHeaders(encryption: ObjectEncryption | undefined): Record<string, string | undefined> {
+/**
+ * The headers that report an object's encryption (PUT, GET, HEAD, copy, multipart): the KMS key
+ * as its ARN; the encryption context only on the writes that set it (PUT, copy, CreateMultipartUpload), as AWS.
+ */
+export function encryptionHeaders(encryption: ObjectEncryption | undefined, region: string, written = false): Record<string, string | undefined> {
   if (!encryption) return {};
   if (encryption.mode === 'SSE-C') {
     return { [`${CUSTOMER}algorithm`]: 'AES256', [`${CUSTOMER}key-MD5`]: encryption.customerKeyMd5 };
   }
-  return { [SSE]: 'AES256', [`${SSE}-bucket-key-enabled`]: encryption.bucketKeyEnabled ? 'true' : undefined };
+  const bucketKey = { [`${SSE}-bucket-key-enabled`]: encryption.bucketKeyEnabled ? 'true' : undefined };
+  if (encryption.mode === 'AES256') return { [SSE]: 'AES256', ...bucketKey };
+  return { [SSE]: 'aws:kms', [KMS_KEY_ID]: keyArn(region, encryption.kmsKeyId!), [KMS_CONTEXT]: written ? encryption.kmsContext : undefined, ...bucketKey };
 }
 
 /**
- * The ETag of new data: the plaintext's MD5 under SSE-S3 (as AWS), otherwise not an MD5 (SSE-C),
- * derived from the data key so that it is stable for the version.
+ * The ETag of new data: the plaintext's MD5 under SSE-S3 (as AWS), otherwise not an MD5 (SSE-C,
+ * SSE-KMS), derived from the data key so that it is stable for the version.
  */
 export function etagFor(encryption: ObjectEncryption | undefined, md5: Buffer, dataKey: Buffer | undefined): string {
-  if (encryption?.mode !== 'SSE-C' || !dataKey) return md5.toString('hex');
+  if (encryption === undefined || encryption.mode === 'AES256' || !dataKey) return md5.toString('hex');
   return opaqueEtag(dataKey, md5);
 }

@@ -163,7 +163,7 @@ export async function writeObject(ctx: OperationContext, write: ObjectWrite): Pr
     headers: {
       etag: quoteEtag(etag),
       'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
-      ...encryptionHeaders(encryption),
+      ...encryptionHeaders(encryption, ctx.services.region, true),
       ...(checksum ? { [checksumHeaderName(parseChecksumAlgorithm(checksum.algorithm)!)]: checksum.value, 'x-amz-checksum-type': checksum.type } : {}),
       ...(await expirationHeaders(ctx, bucket.name, { key, size: data.size, tags, lastModified })),
       ...(await requestChargedHeader(ctx, bucket.name)),
@@ -194,9 +194,9 @@ export async function findVersion(ctx: OperationContext, bucket: BucketRecord): 
 export async function getObject(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
   const version = await findVersion(ctx, bucket);
-  const keys = readKeysFor(ctx, version.encryption);
+  const keys = await readKeysFor(ctx, version.encryption, { decrypts: ctx.route.operation !== 'HeadObject' });
   checkReadPreconditions(ctx.headers, version);
-  const headers = { ...objectResponseHeaders(version, showsVersionIds(bucket)), ...encryptionHeaders(version.encryption) };
+  const headers = { ...objectResponseHeaders(version, showsVersionIds(bucket)), ...encryptionHeaders(version.encryption, ctx.services.region) };
   Object.assign(headers, restoreHeaders(version));
   Object.assign(headers, await lockResponseHeaders(ctx, version.lock, version.key));
   if (version.isLatest) Object.assign(headers, await expirationHeaders(ctx, bucket.name, version));

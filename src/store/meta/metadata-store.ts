@@ -109,7 +109,10 @@ export interface BucketAccess {
  * UploadPartCopy) stay readable, and rotating a master key rewrites only these fields.
  */
 export interface BlobSealing {
-  /** What wraps the data key: 'master:<id>' (SSE-S3) or 'customer' (SSE-C; the key is never stored). */
+  /**
+   * What wraps the data key: 'master:<id>' (SSE-S3), 'customer' (SSE-C; the key is never stored)
+   * or 'kms:<key id>' (SSE-KMS: a key of the local KMS key ring, crypto/kms-keys.ts).
+   */
   readonly keyId: string;
   /** base64: the blob's data key, wrapped. */
   readonly wrappedKey: string;
@@ -137,14 +140,18 @@ export interface Extent {
  * encryption at rest; `coffer encrypt --all` seals them).
  */
 export interface ObjectEncryption {
-  /** 'AES256' for SSE-S3, 'SSE-C' for a customer-provided key. */
-  readonly mode: 'AES256' | 'SSE-C';
+  /** 'AES256' for SSE-S3, 'SSE-C' for a customer-provided key, 'aws:kms' for SSE-KMS. */
+  readonly mode: 'AES256' | 'SSE-C' | 'aws:kms';
   /** Stored and echoed (x-amz-server-side-encryption-bucket-key-enabled). */
   readonly bucketKeyEnabled?: boolean;
   /** SSE-C: base64 MD5 of the customer key, echoed in responses. */
   readonly customerKeyMd5?: string;
   /** SSE-C: salt and HMAC of the customer key, to recognise it (crypto/key-wrap.ts). */
   readonly customerKeyFingerprint?: string;
+  /** SSE-KMS: the id of the key-ring key that wraps the data keys. */
+  readonly kmsKeyId?: string;
+  /** SSE-KMS: x-amz-server-side-encryption-context as the request gave it (base64 JSON), echoed. */
+  readonly kmsContext?: string;
 }
 
 /** The stored HTTP representation headers of an object. */
@@ -644,6 +651,15 @@ export interface MetadataStore {
    * returns undefined for those).
    */
   rewrapSealings(rewrap: (sealing: BlobSealing) => BlobSealing | undefined): Promise<number>;
+  /**
+   * `coffer encrypt --all`: atomically, if the version still has the manifest `expected` (else a
+   * concurrent overwrite or delete won: `applied` false, nothing changes), replaces it by
+   * `manifest` (the same bytes, sealed into new blobs, which gain references) and sets the
+   * version's `encryption`; the blobs of `expected` lose theirs.
+   */
+  resealVersion(
+    bucket: string, key: string, versionId: string, expected: readonly Extent[], manifest: readonly Extent[], encryption: ObjectEncryption,
+  ): Promise<ReleaseResult & { applied: boolean }>;
   /** Of the given blob ids, the ones some version or part references. */
   referencedBlobs(blobIds: readonly string[]): Promise<Set<string>>;
   /** Buckets, objects and bytes stored, exact as of the last commit (SQLite: read from totals its triggers keep). */

@@ -208,6 +208,10 @@ describe('access.bucket policies', () => {
     { key: 's3:x-amz-acl', action: 's3:PutObject', condition: { StringEquals: { 's3:x-amz-acl': 'private' } }, allowed: putWith({ 'x-amz-acl': 'private' }), denied: putWith({}) },
     { key: 's3:x-amz-server-side-encryption', action: 's3:PutObject', condition: { StringEquals: { 's3:x-amz-server-side-encryption': 'AES256' } }, allowed: putWith({ 'x-amz-server-side-encryption': 'AES256' }), denied: putWith({}) },
     {
+      key: 's3:x-amz-server-side-encryption-aws-kms-key-id', action: 's3:PutObject', condition: { StringEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'alias/aws/s3' } },
+      allowed: putWith({ 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': 'alias/aws/s3' }), denied: putWith({ 'x-amz-server-side-encryption': 'aws:kms' }),
+    },
+    {
       key: 's3:ExistingObjectTag/class', condition: { StringEquals: { 's3:ExistingObjectTag/class': 'public' } },
       setup: async (bucket) => {
         await root.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: 'k', Tagging: { TagSet: [{ Key: 'class', Value: 'public' }] } }));

@@ -28,7 +28,7 @@ async function blobDigests(dataDir: string): Promise<Map<string, string>> {
 }
 
 describe('master key', () => {
-  it('KeyRotateMaster.rewrapsWithoutRewritingData: objects read back under the new key, blob files unchanged, old key dropped', async () => {
+  it('KeyRotateMaster.rewrapsWithoutRewritingData: objects (SSE-S3 and SSE-KMS) read back under the new key, blob files unchanged, old key dropped', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'coffer-rotate-'));
     try {
       const single = randomBytes(200_000);
@@ -38,6 +38,8 @@ describe('master key', () => {
       const bucket = await server.newBucket('rot');
       const s3 = server.client();
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'single', Body: single }));
+      // The KMS key ring's key material is wrapped by the master key too: rotation rewraps it.
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'kms', Body: single, ServerSideEncryption: 'aws:kms' }));
       const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp' }));
       const p1 = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: upload.UploadId, PartNumber: 1, Body: part }));
       await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'mp', UploadId: upload.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }] } }));
@@ -65,6 +67,7 @@ describe('master key', () => {
       server = await startServer({ dataDir, metadata: 'sqlite' });
       const s3b = server.client();
       assert.deepEqual(await bytesOf(await s3b.send(new GetObjectCommand({ Bucket: bucket, Key: 'single' }))), single);
+      assert.deepEqual(await bytesOf(await s3b.send(new GetObjectCommand({ Bucket: bucket, Key: 'kms' }))), single);
       assert.deepEqual(await bytesOf(await s3b.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp' }))), part);
       await s3b.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'open', UploadId: open.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: o1.ETag }] } }));
       assert.deepEqual(await bytesOf(await s3b.send(new GetObjectCommand({ Bucket: bucket, Key: 'open', Range: 'bytes=1000-2000' }))), part.subarray(1000, 2001));

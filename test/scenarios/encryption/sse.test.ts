@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -19,6 +19,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { FsBlobStore } from '../../../src/store/blob/fs-blob-store.js';
+import { assertNoPlaintextInBlobs, body, bytesOf, customerKey, MARKER, md5Hex } from '../../helpers/encryption.js';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { errorCode, rawRequest, signV4 } from '../../helpers/raw-request.js';
 import { ROOT_KEYS, startServer, type TestServer } from '../../helpers/start-server.js';
@@ -31,35 +32,7 @@ before(async () => {
 });
 after(() => server.stop());
 
-/** A marker that must never appear in a blob file: every body below contains it. */
-const MARKER = 'PLAINTEXT-MARKER-7f3a9c';
 const SEGMENT = 64 * 1024;
-
-function body(bytes: number, seed = 1): Buffer {
-  const out = Buffer.alloc(bytes);
-  for (let i = 0; i < bytes; i++) out[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
-  for (let at = 0; at + MARKER.length <= bytes; at += 4096) out.write(MARKER, at);
-  return out;
-}
-
-const md5Hex = (data: Buffer) => createHash('md5').update(data).digest('hex');
-
-function customerKey(): { SSECustomerAlgorithm: string; SSECustomerKey: string; SSECustomerKeyMD5: string } {
-  const key = randomBytes(32);
-  return { SSECustomerAlgorithm: 'AES256', SSECustomerKey: key.toString('base64'), SSECustomerKeyMD5: createHash('md5').update(key).digest('base64') };
-}
-
-async function bytesOf(response: { Body?: unknown }): Promise<Buffer> {
-  return Buffer.from(await (response.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-}
-
-async function* blobFiles(dir: string): AsyncGenerator<string> {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* blobFiles(path);
-    else yield path;
-  }
-}
 
 describe('SSE-S3 by default', () => {
   it('PutObject.sseS3ByDefault: PUT, GET and HEAD report AES256; the ETag is the MD5 of the plaintext', async () => {
@@ -132,10 +105,10 @@ describe('bucket default encryption', () => {
     assert.equal(after.ServerSideEncryptionConfiguration?.Rules?.[0]?.BucketKeyEnabled, false);
   });
 
-  it('PutBucketEncryption.kms: not built, 501 rather than a default that is not applied', async () => {
+  it('PutBucketEncryption.dsse: dual-layer SSE-KMS is not built, 501 rather than a default that is not applied', async () => {
     const bucket = await server.newBucket('enc');
     await expectS3Error(
-      client.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }] } })),
+      client.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms:dsse' } }] } })),
       'NotImplemented', 501,
     );
   });
@@ -283,12 +256,6 @@ describe('objects written before encryption at rest', () => {
 describe('at rest', () => {
   // Runs last: every object the scenarios above wrote is on disk by now.
   it('BlobFiles.noPlaintext: no blob file holds any written plaintext', async () => {
-    let files = 0;
-    for await (const path of blobFiles(join(server.dataDir, 'blobs'))) {
-      if ((await stat(path)).size === 0) continue;
-      files++;
-      assert.equal((await readFile(path)).includes(MARKER), false, `plaintext found in ${path}`);
-    }
-    assert.ok(files >= 10, `expected the workload's blobs, found ${files}`);
+    await assertNoPlaintextInBlobs(server.dataDir, 10);
   });
 });

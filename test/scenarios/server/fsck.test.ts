@@ -40,6 +40,8 @@ describe('server: coffer fsck', () => {
     bucket = await server.newBucket('fsck');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'plain', Body: 'plain bytes' }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'summed', Body: 'checksummed bytes', ChecksumAlgorithm: 'SHA256' }));
+    // SSE-KMS: its ETag is not an MD5, so --deep checks its blob's presence and size only.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'kms', Body: 'kms bytes', ServerSideEncryption: 'aws:kms' }));
     // A completed multipart object with a composite CRC32C, and an upload still in progress.
     const part = Buffer.alloc(5 * 1024 * 1024, 'p');
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'multi', ChecksumAlgorithm: 'CRC32C' }));
@@ -58,7 +60,7 @@ describe('server: coffer fsck', () => {
   test('fsck.consistent: --deep reads every byte of a healthy data dir and finds nothing (exit 0)', () => {
     const run = coffer('fsck', '--data-dir', dataDir, '--deep');
     assert.equal(run.status, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, /^checked 4 rows and 5 blobs \(deep\): 0 problem\(s\)\n$/);
+    assert.match(run.stdout, /^checked 5 rows and 6 blobs \(deep\): 0 problem\(s\)\n$/);
   });
 
   test('fsck.damage: finds a blob deleted by hand and a blob file nobody references; --deep finds altered bytes; --repair moves the stray to lost+found', async () => {
@@ -78,7 +80,7 @@ describe('server: coffer fsck', () => {
     assert.equal(quick.stdout, [
       `missing-blob: s3://${bucket}/plain (version null): blob ${plainBlob} does not exist`,
       `unreferenced-blob: blob ${stray}: 20 bytes, referenced by no version or part`,
-      'checked 4 rows and 5 blobs: 2 problem(s)',
+      'checked 5 rows and 6 blobs: 2 problem(s)',
       '',
     ].join('\n'));
 
@@ -95,7 +97,7 @@ describe('server: coffer fsck', () => {
     assert.equal(await readFile(join(dataDir, 'lost+found', stray), 'utf8'), 'nobody references me');
 
     const after = coffer('fsck', '--data-dir', dataDir);
-    assert.match(after.stdout, /^missing-blob: .*\nchecked 4 rows and 4 blobs: 1 problem\(s\)\n$/);
+    assert.match(after.stdout, /^missing-blob: .*\nchecked 5 rows and 5 blobs: 1 problem\(s\)\n$/);
   });
 
   test('fsck.noDataDir: a directory without Coffer data is bad usage (exit 2)', async () => {

@@ -28,6 +28,7 @@ import {
   type MetadataStore,
   type MultipartUpload,
   type NewVersion,
+  type ObjectEncryption,
   type ObjectVersion,
   type OutboxEvent,
   type OutboxRecord,
@@ -48,7 +49,7 @@ import {
 } from '../metadata-store.js';
 import { decodeVersionLock, encodeVersionLock, lockProtects } from '../object-lock.js';
 import { walkListing, type Scanner } from '../listing.js';
-import { REWRAP_BATCH_ROWS, rewrapManifest } from '../sealings.js';
+import { REWRAP_BATCH_ROWS, rewrapManifest, sameManifest } from '../sealings.js';
 import { decideCondition, isConditional } from '../write-condition.js';
 import {
   decodeEvent,
@@ -564,6 +565,18 @@ export class PostgresMetadataStore implements MetadataStore {
       after = { uploadId: last.upload_id, partNumber: last.part_number };
     }
     return changed;
+  }
+
+  resealVersion(
+    bucket: string, key: string, versionId: string, expected: readonly Extent[], manifest: readonly Extent[], encryption: ObjectEncryption,
+  ): Promise<ReleaseResult & { applied: boolean }> {
+    return this.keyWrite(bucket, key, async (c) => {
+      const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
+      if (!row || !sameManifest(decodeManifest(row.manifest), expected)) return { applied: false, released: [] };
+      await addRefs(c, manifest, false);
+      await run(c, 'setManifestAndAttributes', [encodeManifest(manifest), JSON.stringify({ ...JSON.parse(row.attributes), encryption }), row.seq]);
+      return { applied: true, released: await dropRefs(c, expected) };
+    });
   }
 
   async referencedBlobs(blobIds: readonly string[]): Promise<Set<string>> {

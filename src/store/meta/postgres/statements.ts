@@ -63,6 +63,7 @@ export const SQL = {
   setTags: 'UPDATE versions SET tags = $1 WHERE seq = $2',
   setAttributes: 'UPDATE versions SET attributes = $1 WHERE seq = $2',
   setLock: 'UPDATE versions SET object_lock = $1 WHERE seq = $2',
+  setManifestAndAttributes: 'UPDATE versions SET manifest = $1, attributes = $2 WHERE seq = $3',
   scanVisibleFrom: `SELECT ${LIST_COLUMNS} FROM versions
     WHERE bucket = $1 AND key >= $2 AND is_latest AND NOT is_delete_marker ORDER BY key LIMIT $3`,
   scanVisibleAfter: `SELECT ${LIST_COLUMNS} FROM versions

@@ -27,6 +27,7 @@ import {
   type MetadataStore,
   type MultipartUpload,
   type NewVersion,
+  type ObjectEncryption,
   type ObjectVersion,
   type OutboxEvent,
   type OutboxRecord,
@@ -47,7 +48,7 @@ import {
 } from '../metadata-store.js';
 import { decodeVersionLock, encodeVersionLock, lockProtects } from '../object-lock.js';
 import { walkListing, type Scanner } from '../listing.js';
-import { REWRAP_BATCH_ROWS, rewrapManifest } from '../sealings.js';
+import { REWRAP_BATCH_ROWS, rewrapManifest, sameManifest } from '../sealings.js';
 import { decideCondition, isConditional } from '../write-condition.js';
 import { migrateSqlite } from './migrate.js';
 import { SqliteIdentityStore } from './identity-store.js';
@@ -609,6 +610,18 @@ export class SqliteMetadataStore implements MetadataStore {
     return changed;
   }
 
+  resealVersion(
+    bucket: string, key: string, versionId: string, expected: readonly Extent[], manifest: readonly Extent[], encryption: ObjectEncryption,
+  ): Promise<ReleaseResult & { applied: boolean }> {
+    return this.committer.run(() => {
+      const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
+      if (!row || !sameManifest(decodeManifest(row.manifest), expected)) return { applied: false, released: [] };
+      this.addRefs(manifest);
+      this.stmt.setManifestAndAttributes.run(encodeManifest(manifest), JSON.stringify({ ...JSON.parse(row.attributes), encryption }), row.seq);
+      return { applied: true, released: this.dropRefs(expected) };
+    });
+  }
+
   async referencedBlobs(blobIds: readonly string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (const id of blobIds) if (this.isReferenced(id)) found.add(id);
@@ -862,6 +875,7 @@ function prepareStatements(db: Db) {
     setTags: p('UPDATE versions SET tags = ? WHERE seq = ?'),
     setAttributes: p('UPDATE versions SET attributes = ? WHERE seq = ?'),
     setLock: p('UPDATE versions SET object_lock = ? WHERE seq = ?'),
+    setManifestAndAttributes: p('UPDATE versions SET manifest = ?, attributes = ? WHERE seq = ?'),
     scanVisibleFrom: raw(`SELECT ${LIST_COLUMNS} FROM versions INDEXED BY visible_objects
       WHERE bucket = ? AND key >= ? AND is_latest = 1 AND is_delete_marker = 0 ORDER BY key LIMIT ?`),
     scanVisibleAfter: raw(`SELECT ${LIST_COLUMNS} FROM versions INDEXED BY visible_objects

@@ -1,0 +1,54 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadMasterKeyRing } from '../crypto/key-ring.js';
+import { aliasArn, keyArn, KmsKeyRing, parseKeyReference } from '../crypto/kms-keys.js';
+
+export const KMS_USAGE = `Usage: coffer kms create [--alias alias/NAME] [--description TEXT]
+       coffer kms list
+       coffer kms disable|enable KEY
+  [--data-dir DIR] [--region REGION] [--master-key-file FILE]
+  The local key ring that stands in for AWS KMS (SSE-KMS): DATA_DIR/kms-keys.json, each key's
+  material wrapped by the master key. KEY is a key id, its ARN, an alias or an alias ARN.
+  A running server sees changes at once (a disabled key's objects answer 400 KMS.DisabledException).`;
+
+/** `coffer kms create|list|disable|enable`. */
+export async function runKmsCommand(argv: readonly string[], env: NodeJS.ProcessEnv, print: (line: string) => void = console.log): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: {
+      'data-dir': { type: 'string' }, region: { type: 'string' }, 'master-key-file': { type: 'string' },
+      alias: { type: 'string' }, description: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [action, target] = positionals;
+  const arity: Record<string, number> = { create: 1, list: 1, disable: 2, enable: 2 };
+  if (values.help || action === undefined || arity[action] !== positionals.length) {
+    print(KMS_USAGE);
+    return values.help ? 0 : 2;
+  }
+  const dataDir = resolve(values['data-dir'] ?? (env.COFFER_DATA_DIR || './data'));
+  const region = values.region ?? (env.COFFER_REGION || 'us-east-1');
+  const ring = new KmsKeyRing(dataDir, await loadMasterKeyRing(dataDir, values['master-key-file'] ?? (env.COFFER_MASTER_KEY_FILE || undefined)));
+  try {
+    if (action === 'create') {
+      const key = await ring.create({ alias: values.alias, description: values.description });
+      print(keyArn(region, key.id));
+    } else if (action === 'list') {
+      for (const key of await ring.list()) {
+        print([key.id, key.enabled ? 'Enabled' : 'Disabled', keyArn(region, key.id), key.alias ?? '-', key.description ?? ''].join('\t'));
+      }
+    } else {
+      const reference = parseKeyReference(target!, region);
+      if (!(await ring.setEnabled(reference, action === 'enable'))) {
+        console.error(`coffer kms ${action}: no key ${'alias' in reference ? aliasArn(region, reference.alias) : target}`);
+        return 1;
+      }
+    }
+  } catch (error) {
+    console.error(`coffer kms ${action}: ${(error as Error).message}`);
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { layout } from './data-dir.js';
+
+/** A marker that must never appear in a blob file: every body made by body() contains it. */
+export const MARKER = 'PLAINTEXT-MARKER-7f3a9c';
+
+/** `bytes` bytes of a recognisable pattern with MARKER every 4 KiB. */
+export function body(bytes: number, seed = 1): Buffer {
+  const out = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i++) out[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
+  for (let at = 0; at + MARKER.length <= bytes; at += 4096) out.write(MARKER, at);
+  return out;
+}
+
+export const md5Hex = (data: Buffer) => createHash('md5').update(data).digest('hex');
+
+/** A fresh SSE-C key, as the SDK's request fields take it. */
+export function customerKey(): { SSECustomerAlgorithm: string; SSECustomerKey: string; SSECustomerKeyMD5: string } {
+  const key = randomBytes(32);
+  return { SSECustomerAlgorithm: 'AES256', SSECustomerKey: key.toString('base64'), SSECustomerKeyMD5: createHash('md5').update(key).digest('base64') };
+}
+
+export async function bytesOf(response: { Body?: unknown }): Promise<Buffer> {
+  return Buffer.from(await (response.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+}
+
+/** Asserts that no non-empty blob file of the data dir holds `marker`, and that there are at least `atLeast` of them. */
+export async function assertNoPlaintextInBlobs(dataDir: string, atLeast: number, marker = MARKER): Promise<void> {
+  let files = 0;
+  for (const path of await layout(dataDir).blobs()) {
+    if ((await stat(path)).size === 0) continue;
+    files++;
+    assert.equal((await readFile(path)).includes(marker), false, `plaintext found in ${path}`);
+  }
+  assert.ok(files >= atLeast, `expected the workload's blobs, found ${files}`);
+}
