@@ -4,7 +4,7 @@ import { access } from 'node:fs/promises';
 import { FsBlobStore } from '../store/blob/fs-blob-store.js';
 import { fsck } from '../store/fsck.js';
 import { CUSTOMER_KEY_ID, loadMasterKeyRing } from '../crypto/key-ring.js';
-import { DataKeys, readBlob } from '../crypto/sealed-blobs.js';
+import { DataKeys, readExtent } from '../crypto/sealed-blobs.js';
 import { SqliteMetadataStore } from '../store/meta/sqlite/sqlite-store.js';
 import { ProgressBar } from './progress.js';
 
@@ -56,7 +56,7 @@ export async function runFsck(argv: readonly string[], env: NodeJS.ProcessEnv): 
     const report = await fsck(meta, blobs, {
       deep: values.deep === true,
       readPlain: (extent, from, to) =>
-        extent.sealing?.keyId === CUSTOMER_KEY_ID ? undefined : (readBlob(blobs, extent.blobId, from, to, extent.sealing, keys) as AsyncIterable<Buffer>),
+        extent.sealing?.keyId === CUSTOMER_KEY_ID ? undefined : (readExtent(blobs, extent, from, to, keys) as AsyncIterable<Buffer>),
       repairUnreferenced: values.repair ? (blobId) => blobs.moveOut(blobId, lostAndFound) : undefined,
       onProgress: ({ phase, done, expected }) => bar.update({ blobs: 'listing blobs', rows: 'checking rows', unreferenced: 'unreferenced blobs' }[phase], done, expected),
     });

@@ -282,13 +282,21 @@ describe('objects written before encryption at rest', () => {
 
 describe('at rest', () => {
   // Runs last: every object the scenarios above wrote is on disk by now.
-  it('BlobFiles.noPlaintext: no blob file holds any written plaintext', async () => {
+  it('BlobFiles.noPlaintext: no blob file, nor the metadata that holds small objects inline, holds any written plaintext', async () => {
+    // Every body starts with the marker: stored in clear inline, it would show in base64 too.
+    const inClear = [Buffer.from(MARKER), Buffer.from(Buffer.from(MARKER.slice(0, 21)).toString('base64'))];
     let files = 0;
+    const metadataFiles = (await readdir(server.dataDir)).filter((name) => name.startsWith('metadata.sqlite')).map((name) => join(server.dataDir, name));
+    assert.ok(metadataFiles.length > 0, 'the metadata files were found');
     for await (const path of blobFiles(join(server.dataDir, 'blobs'))) {
       if ((await stat(path)).size === 0) continue;
       files++;
       assert.equal((await readFile(path)).includes(MARKER), false, `plaintext found in ${path}`);
     }
-    assert.ok(files >= 10, `expected the workload's blobs, found ${files}`);
+    for (const path of metadataFiles) {
+      const bytes = await readFile(path);
+      for (const needle of inClear) assert.equal(bytes.includes(needle), false, `plaintext found in ${path}`);
+    }
+    assert.ok(files >= 3, `expected the workload's large blobs, found ${files}`);
   });
 });
