@@ -8,7 +8,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /**
  * JSON lines (pino) on stdout, or on `destination`. Nothing logged carries a secret: the request
  * line redacts signatures and credentials from the query, and no header is logged.
- * Written asynchronously: a synchronous write(2) per request line cost a 4 KiB GET a tenth of its
+ * Written asynchronously: a synchronous write(2) per request line was 14 % of a 4 KiB GET's
  * CPU on the event loop (docs/performance.md); lines written while one write is under way go out
  * together in the next, and what is pending is flushed synchronously when the process exits.
  */
