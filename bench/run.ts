@@ -9,14 +9,18 @@
  *
  * Environment: BENCH_SECONDS (per measurement, default 1.5), BENCH_WORKERS (load processes,
  * default 2), BENCH_ONLY (comma-separated scenario names), BENCH_PROFILE=1 (Coffer runs with
- * --cpu-prof; profile in bench/results/profiles), BENCH_DIR (data directory root, default tmp).
+ * --cpu-prof; profile in bench/results/profiles), BENCH_DIR (data directory root, default tmp),
+ * BENCH_COFFER_MAIN (another build's dist/main.js, for before/after ratios against the same baseline),
+ * BENCH_NGINX=0 (leave out the second baseline, Debian's nginx with dav_methods PUT DELETE, which
+ * runs whenever it is installed; it has no ListObjects, and its PUT does not fsync).
  */
 import { fork } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoadPool, percentile, type LoadResult } from './lib/load.js';
-import { cpuMs, startBaselineProcess, startCofferProcess, type ServerProcess } from './lib/servers.js';
+import { existsSync } from 'node:fs';
+import { cpuMs, NGINX, startBaselineProcess, startCofferProcess, startNginxProcess, type ServerProcess } from './lib/servers.js';
 import { sendSigned } from './lib/sign.js';
 import type { Job, JobKind } from './load-worker.js';
 
@@ -168,15 +172,18 @@ async function main(): Promise<void> {
   console.log('Measuring the disk (create+fsync of 4 KiB files, 64 MiB sequential writes with hashing)…');
   const disk = await diskReference(join(root, 'disk'));
 
-  const coffer = await startCofferProcess(join(root, 'coffer'), profileArgs);
+  const coffer = await startCofferProcess(join(root, 'coffer'), profileArgs, { main: process.env.BENCH_COFFER_MAIN });
   await mkdir(join(root, 'baseline'), { recursive: true });
   const baseline = await startBaselineProcess(join(root, 'baseline'));
-  const servers = [coffer, baseline];
+  const nginx = process.env.BENCH_NGINX !== '0' && existsSync(NGINX) ? await startNginxProcess(join(root, 'nginx'), [BUCKET]) : undefined;
+  const servers = nginx ? [coffer, baseline, nginx] : [coffer, baseline];
   const pool = new LoadPool(WORKERS);
-  const results: Record<string, { coffer: Measurement; baseline: Measurement; skipped?: string; reps: { coffer: Measurement[]; baseline: Measurement[] } }> = {};
+  type Reps = Record<string, Measurement[]>;
+  const results: Record<string, { coffer: Measurement; baseline: Measurement; nginx?: Measurement; reps: Reps }> = {};
   const skipped: Record<string, string> = {};
   try {
     for (const server of servers) {
+      if (server === nginx) continue; // its bucket is a folder made at start
       const status = await sendSigned(server, 'PUT', `/${BUCKET}`);
       if (status !== 200) throw new Error(`CreateBucket on ${server.name} answered ${status}`);
     }
@@ -194,21 +201,22 @@ async function main(): Promise<void> {
           console.log(`- ${s.name}: skipped (${skipped[s.name]})`);
           continue;
         }
-        for (const server of servers) await populate(pool, server, 'list/', LIST_KEYS, 0, 10);
+        for (const server of servers) if (server !== nginx) await populate(pool, server, 'list/', LIST_KEYS, 0, 10);
       }
       process.stdout.write(`- ${s.name}:`);
-      const reps = { coffer: [] as Measurement[], baseline: [] as Measurement[] };
+      const measured = s.kind === 'list' ? servers.filter((server) => server !== nginx) : servers;
+      const reps: Reps = Object.fromEntries(measured.map((server) => [server.name, [] as Measurement[]]));
       for (let rep = 0; rep < REPS; rep++) {
-        const order = rep % 2 === 0 ? [coffer, baseline] : [baseline, coffer];
+        const order = rep % 2 === 0 ? measured : [...measured].reverse();
         for (const server of order) {
           if (s.perRepSetup) await populate(pool, server, s.prefix.replace('{rep}', String(rep)), s.maxRequests, s.objectBytes);
           const m = await measure(pool, server, s, rep);
-          reps[server === coffer ? 'coffer' : 'baseline'].push(m);
+          reps[server.name]!.push(m);
           process.stdout.write(` ${server.name[0]}${fmt(m.opsPerSec)}`);
         }
       }
       process.stdout.write('\n');
-      results[s.name] = { coffer: summarize(reps.coffer), baseline: summarize(reps.baseline), reps };
+      results[s.name] = { coffer: summarize(reps.coffer!), baseline: summarize(reps.baseline!), nginx: reps.nginx && summarize(reps.nginx), reps };
     }
   } finally {
     pool.close();
@@ -216,7 +224,7 @@ async function main(): Promise<void> {
   }
 
   // ---- table ----
-  const header = ['scenario', 'ops/s', '×base', 'MiB/s', '×base', 'p50 ms', '×base', 'p99 ms', '×base', 'CPU µs/op', '×base', 'base ops/s', 'client cores'];
+  const header = ['scenario', 'ops/s', '×base', 'MiB/s', '×base', 'p50 ms', '×base', 'p99 ms', '×base', 'CPU µs/op', '×base', 'base ops/s', 'nginx ops/s', '×nginx', 'nginx µs/op', 'client cores'];
   const rows: string[][] = [header];
   for (const [name, r] of Object.entries(results)) {
     const c = r.coffer;
@@ -224,12 +232,13 @@ async function main(): Promise<void> {
     rows.push([
       name, fmt(c.opsPerSec), ratio(c.opsPerSec, b.opsPerSec), fmt(c.mibPerSec, 1), ratio(c.mibPerSec, b.mibPerSec),
       fmt(c.p50Ms, 2), ratio(c.p50Ms, b.p50Ms), fmt(c.p99Ms, 2), ratio(c.p99Ms, b.p99Ms),
-      fmt(c.cpuUsPerOp), ratio(c.cpuUsPerOp, b.cpuUsPerOp), fmt(b.opsPerSec), c.clientCores.toFixed(2),
+      fmt(c.cpuUsPerOp), ratio(c.cpuUsPerOp, b.cpuUsPerOp), fmt(b.opsPerSec),
+      fmt(r.nginx?.opsPerSec ?? NaN), ratio(c.opsPerSec, r.nginx?.opsPerSec ?? NaN), fmt(r.nginx?.cpuUsPerOp ?? NaN), c.clientCores.toFixed(2),
     ]);
   }
   for (const [name, why] of Object.entries(skipped)) rows.push([name, `skipped: ${why}`]);
   const widths = header.map((_, i) => Math.max(...rows.filter((r) => r.length > 2).map((r) => (r[i] ?? '').length)));
-  console.log('\nCoffer vs baseline (medians of 3 interleaved runs; ratios = Coffer / baseline):');
+  console.log(`\nCoffer vs baseline${nginx ? ' and nginx' : ''} (medians of 3 interleaved runs; ratios = Coffer / baseline, Coffer / nginx):`);
   for (const row of rows) console.log(row.length > 2 ? row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ') : row.join('  '));
 
   console.log('\nDisk references (same run, medians of 3):');
@@ -249,6 +258,13 @@ async function main(): Promise<void> {
   add('GET 64MiB MiB/s vs plain file stream', get('GET 64MiB') && get('GET 64MiB')!.coffer.mibPerSec / get('GET 64MiB')!.baseline.mibPerSec, 0.8, '≥');
   add('PUT 64MiB MiB/s vs disk write+MD5', get('PUT 64MiB') && get('PUT 64MiB')!.coffer.mibPerSec / disk.writeMd5MiBps!, 0.5, '≥');
   add('PUT 64MiB sha256 MiB/s vs disk write+MD5+SHA-256', get('PUT 64MiB sha256') && get('PUT 64MiB sha256')!.coffer.mibPerSec / disk.writeMd5Sha256MiBps!, 0.5, '≥');
+  const vsNginx = (name: string, f: (m: Measurement) => number) => {
+    const r = get(name);
+    return r?.nginx ? f(r.coffer) / f(r.nginx) : undefined;
+  };
+  add('PUT 4KiB ops vs nginx (no fsync)', vsNginx('PUT 4KiB', (m) => m.opsPerSec), 0.5, '≥');
+  add('GET 64MiB MiB/s vs nginx', vsNginx('GET 64MiB', (m) => m.mibPerSec), 0.8, '≥');
+  add('MIX 70/30 ops vs nginx', vsNginx('MIX 70/30', (m) => m.opsPerSec), 1, '≥');
   add('LIST page of 1000 p50 (ms)', get('LIST 1000 delim')?.coffer.p50Ms, 5, '<');
   add('GET 4KiB 1conn p50 (ms)', get('GET 4KiB 1conn')?.coffer.p50Ms, 0.3, '<');
   console.log('\nTargets:');

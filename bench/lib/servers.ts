@@ -1,6 +1,8 @@
 /** Starting the two servers under test as child processes, and reading their CPU time. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { BENCH_CREDENTIALS } from './sign.js';
 
 export interface ServerProcess {
@@ -82,4 +84,76 @@ export function startCofferProcess(dataDir: string, extraNodeArgs: readonly stri
 
 export function startBaselineProcess(dir: string): Promise<ServerProcess> {
   return startProcess('baseline', ['--import', 'tsx', 'bench/baseline-server.ts', dir], {}, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+}
+
+export const NGINX = '/usr/sbin/nginx';
+
+/**
+ * Debian's nginx as a second baseline: one process (master_process off, so its CPU is one pid's),
+ * serving `dir/root` with `dav_methods PUT DELETE` (no fsync: its PUT is not durable), on a free
+ * port. Requests are the same signed ones; nginx ignores the signature. Buckets are folders.
+ */
+export async function startNginxProcess(dir: string, buckets: readonly string[]): Promise<ServerProcess> {
+  const port = await freePort();
+  for (const bucket of buckets) mkdirSync(join(dir, 'root', bucket), { recursive: true });
+  const temp = (name: string) => `${name}_temp_path ${join(dir, name)};`;
+  const config = `daemon off; master_process off; worker_processes 1; pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'error.log')} warn;
+events { worker_connections 4096; }
+http {
+  access_log off; sendfile on; tcp_nopush on; tcp_nodelay on; keepalive_requests 10000000; keepalive_timeout 300s;
+  client_max_body_size 0; client_body_buffer_size 1m;
+  ${temp('client_body')} ${temp('proxy')} ${temp('fastcgi')} ${temp('uwsgi')} ${temp('scgi')}
+  server {
+    listen 127.0.0.1:${port};
+    root ${join(dir, 'root')};
+    location / { dav_methods PUT DELETE; create_full_put_path on; dav_access user:rw; }
+  }
+}
+`;
+  writeFileSync(join(dir, 'nginx.conf'), config);
+  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  for (let attempt = 0; ; attempt++) {
+    if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode}): ${stderr}`);
+    if (await canConnect(port)) break;
+    if (attempt > 100) throw new Error(`nginx did not listen on ${port}: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    name: 'nginx',
+    host: '127.0.0.1',
+    port,
+    pid: child.pid!,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGQUIT');
+        setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+      }),
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }

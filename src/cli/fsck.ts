@@ -5,7 +5,7 @@ import { FsBlobStore } from '../store/blob/fs-blob-store.js';
 import { fsck } from '../store/fsck.js';
 import { CUSTOMER_KEY_ID, loadMasterKeyRing } from '../crypto/key-ring.js';
 import { KMS_KEY_PREFIX } from '../crypto/kms-keys.js';
-import { DataKeys, readBlob } from '../crypto/sealed-blobs.js';
+import { DataKeys, readExtent } from '../crypto/sealed-blobs.js';
 import { SqliteMetadataStore } from '../store/meta/sqlite/sqlite-store.js';
 import { ProgressBar } from './progress.js';
 
@@ -59,7 +59,7 @@ export async function runFsck(argv: readonly string[], env: NodeJS.ProcessEnv): 
     const report = await fsck(meta, blobs, {
       deep: values.deep === true,
       readPlain: (extent, from, to) =>
-        unverifiable(extent.sealing?.keyId) ? undefined : (readBlob(blobs, extent.blobId, from, to, extent.sealing, keys) as AsyncIterable<Buffer>),
+        unverifiable(extent.sealing?.keyId) ? undefined : (readExtent(blobs, extent, from, to, keys) as AsyncIterable<Buffer>),
       repairUnreferenced: values.repair ? (blobId) => blobs.moveOut(blobId, lostAndFound) : undefined,
       onProgress: ({ phase, done, expected }) => bar.update({ blobs: 'listing blobs', rows: 'checking rows', unreferenced: 'unreferenced blobs' }[phase], done, expected),
     });

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import type { BlobStore } from '../store/blob/blob-store.js';
-import type { BlobSealing } from '../store/meta/metadata-store.js';
+import { BlobTooLargeError, type BlobStore } from '../store/blob/blob-store.js';
+import type { BlobSealing, Extent } from '../store/meta/metadata-store.js';
 import { newDataKey, unwrapKey, wrapKey } from './key-wrap.js';
 import type { MasterKeyRing } from './key-ring.js';
 import { newLayout, openSegments, sealedRange, sealedSize, sealSegments, TAG_BYTES, type SegmentLayout } from './segments.js';
@@ -46,6 +46,33 @@ export interface SealedBlob {
 
 /** Writes `plain` as a new sealed blob (durable when this resolves, as BlobStore.write). */
 export async function writeSealedBlob(blobs: BlobStore, plain: AsyncIterable<Buffer>, keys: DataKeys, maxPlainBytes: number): Promise<SealedBlob> {
+  return seal(plain, keys, async (sealed, layout) => (await blobs.write(sealed, { maxBytes: sealedSize(maxPlainBytes, layout.segmentBytes) })).blobId);
+}
+
+/**
+ * Seals `plain` (at most `maxPlainBytes`, BlobTooLargeError beyond) into one buffer instead of a
+ * blob file: the bytes of an inline extent, made durable by the metadata commit that stores them.
+ */
+export async function sealInline(plain: AsyncIterable<Buffer>, keys: DataKeys, maxPlainBytes: number): Promise<SealedBlob & { readonly inline: Buffer }> {
+  let inline: Buffer = EMPTY;
+  const blob = await seal(plain, keys, async (sealed, layout) => {
+    const maxBytes = sealedSize(maxPlainBytes, layout.segmentBytes);
+    const pieces: Buffer[] = [];
+    let bytes = 0;
+    for await (const piece of sealed) {
+      bytes += piece.length;
+      if (bytes > maxBytes) throw new BlobTooLargeError(maxBytes);
+      pieces.push(piece);
+    }
+    inline = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, bytes);
+    return '';
+  });
+  return { ...blob, inline };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+async function seal(plain: AsyncIterable<Buffer>, keys: DataKeys, store: (sealed: AsyncIterable<Buffer>, layout: SegmentLayout) => Promise<string>): Promise<SealedBlob> {
   const { dataKey, keyId, wrappedKey } = keys.newKey();
   const layout = newLayout();
   let size = 0;
@@ -55,13 +82,30 @@ export async function writeSealedBlob(blobs: BlobStore, plain: AsyncIterable<Buf
       yield chunk;
     }
   }
-  const blob = await blobs.write(sealSegments(counted(), dataKey, layout), { maxBytes: sealedSize(maxPlainBytes, layout.segmentBytes) });
+  const blobId = await store(sealSegments(counted(), dataKey, layout), layout);
   return {
-    blobId: blob.blobId,
+    blobId,
     size,
     dataKey,
     sealing: { keyId, wrappedKey: wrappedKey.toString('base64'), nonceBase: layout.nonceBase.toString('base64'), segmentBytes: layout.segmentBytes, blobBytes: size },
   };
+}
+
+/** Plaintext [from, to) of an extent's blob, kept inline or in a blob file. */
+export function readExtent(blobs: BlobStore, extent: Extent, from: number, to: number, keys: DataKeys): Readable {
+  return readBlob(extent.inline ? inlineBlobs(extent.inline) : blobs, extent.blobId, from, to, extent.sealing, keys);
+}
+
+/** An inline extent's bytes behind the BlobStore reads (the reads of sealed blobs work on either). */
+export function inlineBlobs(bytes: Buffer): { read: BlobStore['read']; readBuffer: NonNullable<BlobStore['readBuffer']> } {
+  return {
+    read: (_blobId, start, end, options) => Readable.from(chunked(bytes.subarray(start, end), options?.chunkBytes ?? (end - start)), { objectMode: false }),
+    readBuffer: async (_blobId, start, end) => bytes.subarray(start, end),
+  };
+}
+
+function* chunked(bytes: Buffer, chunkBytes: number): Generator<Buffer> {
+  for (let at = 0; at < bytes.length; at += chunkBytes) yield bytes.subarray(at, at + chunkBytes);
 }
 
 function layoutOf(sealing: BlobSealing): SegmentLayout {
@@ -69,7 +113,7 @@ function layoutOf(sealing: BlobSealing): SegmentLayout {
 }
 
 /** Plaintext [from, to) of a blob, sealed or (written before encryption at rest) in clear. */
-export function readBlob(blobs: BlobStore, blobId: string, from: number, to: number, sealing: BlobSealing | undefined, keys: DataKeys): Readable {
+export function readBlob(blobs: Pick<BlobStore, 'read'>, blobId: string, from: number, to: number, sealing: BlobSealing | undefined, keys: DataKeys): Readable {
   if (!sealing) return blobs.read(blobId, from, to);
   const key = keys.open(sealing);
   const range = sealedRange(from, to, sealing.blobBytes, sealing.segmentBytes);

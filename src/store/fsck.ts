@@ -1,4 +1,6 @@
 import { compositeChecksum, createHasher, multipartEtag, parseChecksumAlgorithm, type ChecksumAlgorithm, type Hasher } from '../checksum/index.js';
+import { Readable } from 'node:stream';
+import { sealedSize } from '../crypto/segments.js';
 import type { BlobStore } from './blob/blob-store.js';
 import type { Extent, MetadataStore, ObjectVersion, StoredData } from './meta/metadata-store.js';
 
@@ -59,6 +61,14 @@ export async function fsck(meta: MetadataStore, blobs: BlobStore, options: FsckO
     const size = row.kind === 'version' ? row.version.size : row.part.size;
     let intact = true;
     for (const extent of manifest) {
+      if (extent.inline) {
+        const expected = extent.sealing ? sealedSize(extent.sealing.blobBytes, extent.sealing.segmentBytes) : extent.inline.length;
+        if (extent.inline.length !== expected || !extent.sealing || extent.offset + extent.length > extent.sealing.blobBytes) {
+          intact = false;
+          problems.push({ kind: 'short-blob', where, detail: `inline data has ${extent.inline.length} bytes; its sealing needs ${expected} and the extent ends at ${extent.offset + extent.length}` });
+        }
+        continue;
+      }
       referenced.add(extent.blobId);
       const blob = sizes.get(extent.blobId);
       if (!blob) {
@@ -111,7 +121,7 @@ function describe(row: StoredData): string {
 type PlainReader = NonNullable<FsckOptions['readPlain']>;
 
 function rawReader(blobs: BlobStore): PlainReader {
-  return (extent, from, to) => blobs.read(extent.blobId, from, to) as AsyncIterable<Buffer>;
+  return (extent, from, to) => (extent.inline ? Readable.from([extent.inline.subarray(from, to)]) : blobs.read(extent.blobId, from, to)) as AsyncIterable<Buffer>;
 }
 
 /** Hashes a row's bytes, a part at a time for multipart objects, and compares them with what was stored. */

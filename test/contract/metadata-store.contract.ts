@@ -469,6 +469,23 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         await expectStoreError(store.deleteVersion('bkt', 'never', 'v1'), 'VersionNotFound');
       });
 
+      test('putVersion.inline extents keep their bytes in the row, reference no blob, release none; copies and parts carry them', async () => {
+        const bytes = Buffer.from('sealed bytes of a small object');
+        const inline: Extent = { ...sealedExtent(), blobId: '', length: 10, inline: bytes };
+        const file = extent();
+        await store.putVersion(version('bkt', 'k', { manifest: [inline, file] }));
+        const got = (await store.getVersion('bkt', 'k'))!;
+        assert.deepEqual(got.manifest, [inline, file]);
+        assert.ok(Buffer.isBuffer(got.manifest[0]!.inline));
+        await store.putVersion(version('bkt', 'copy', { manifest: got.manifest }), undefined, { sharedBlobs: true });
+        await store.createUpload(upload('bkt', 'mp', 'u-inline'));
+        await store.putPart('bkt', 'u-inline', part(1, [inline]));
+        assert.deepEqual((await store.listParts('bkt', 'u-inline', 0, 10)).entries[0]?.manifest, [inline]);
+        assert.deepEqual((await store.deleteVersion('bkt', 'k', 'null')).released, []);
+        assert.deepEqual((await store.getVersion('bkt', 'copy'))!.manifest[0]!.inline, bytes);
+        assert.deepEqual((await store.deleteVersion('bkt', 'copy', 'null')).released, [file.blobId]);
+      });
+
       test('deleteVersion.a blob shared by two versions is released only with the last reference', async () => {
         const shared = extent();
         await store.putVersion(version('bkt', 'a', { manifest: [shared] }));

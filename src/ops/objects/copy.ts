@@ -5,7 +5,7 @@ import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import { checkKey } from './keys.js';
 import { parseCopySource, resolveCopySource } from './copy-source.js';
-import { StoreError, type Extent, type ObjectEncryption, type ObjectVersion, type StoredChecksum } from '../../store/meta/metadata-store.js';
+import { blobIdsOf, StoreError, type Extent, type ObjectEncryption, type ObjectVersion, type StoredChecksum } from '../../store/meta/metadata-store.js';
 import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom, websiteRedirectLocationFrom } from './object-headers.js';
 import { eventsFor } from '../notification/events.js';
 import { withReplication } from '../replication/work-items.js';
@@ -192,7 +192,7 @@ async function rehashed(ctx: OperationContext, source: ObjectVersion, keys: Data
   } catch (error) {
     // The source was deleted (its blobs released) while it was read: the same conflict the
     // shared-blob write would report had it come a moment later.
-    const ids = [...new Set(source.manifest.map((extent) => extent.blobId))];
+    const ids = [...new Set(blobIdsOf(source.manifest))];
     if ((await ctx.services.meta.referencedBlobs(ids)).size < ids.length) throw new StoreError('ConditionalConflict');
     throw error;
   }

@@ -1,8 +1,9 @@
 import { MultiHasher, type ChecksumAlgorithm } from '../../checksum/index.js';
-import { writeSealedBlob, type DataKeys } from '../../crypto/sealed-blobs.js';
+import { sealInline, writeSealedBlob, type DataKeys } from '../../crypto/sealed-blobs.js';
+import { SEGMENT_BYTES } from '../../crypto/segments.js';
 import { S3Error } from '../../errors.js';
 import type { BlobStore } from '../../store/blob/blob-store.js';
-import { CommitUncertainError, type Extent } from '../../store/meta/metadata-store.js';
+import { blobIdsOf, CommitUncertainError, type Extent } from '../../store/meta/metadata-store.js';
 import type { OperationContext, RequestBody } from '../types.js';
 
 export interface Ingested {
@@ -15,7 +16,15 @@ export interface Ingested {
 }
 
 /**
- * Streams a request body into a new durable blob, sealed under a new data key from `keys`, while
+ * Bodies declared this long or shorter are stored inline, in the version's (or part's) row: one
+ * group-committed metadata write makes a batch of them durable, with no blob file and none of its
+ * fsyncs (file, directory). One GCM segment at most, so an inline blob is a single sealed unit.
+ * Measured: docs/performance.md.
+ */
+export const INLINE_BYTES_MAX = SEGMENT_BYTES;
+
+/**
+ * Streams a request body into a new durable blob (inline when short: INLINE_BYTES_MAX), sealed under a new data key from `keys`, while
  * hashing the plaintext (MD5 for the ETag plus the requested checksums, as AWS computes them
  * whatever the encryption). The body is never held whole in memory. If anything fails after the
  * blob was written, callers must delete it (see `discard`).
@@ -52,6 +61,13 @@ export async function ingestStream(
     for await (const _ of hashed()) { /* an empty body still has to be read (and its framing checked) */ }
     size = hasher.bytes;
     if (size > 0) throw new S3Error('InvalidRequest', 'The request body is longer than the declared Content-Length.');
+  } else if (declared !== undefined && declared <= INLINE_BYTES_MAX) {
+    const blob = await sealInline(hashed(), options.keys, Math.min(declared, options.maxBytes));
+    size = blob.size;
+    if (size > 0) {
+      manifest = [{ blobId: '', offset: 0, length: size, sealing: blob.sealing, inline: blob.inline }];
+      dataKey = blob.dataKey;
+    }
   } else {
     const blob = await writeSealedBlob(blobs, hashed(), options.keys, options.maxBytes);
     size = blob.size;
@@ -77,7 +93,7 @@ export async function ingestStream(
  */
 export async function discard(blobs: BlobStore, manifest: readonly Extent[], failure?: unknown): Promise<void> {
   if (failure instanceof CommitUncertainError) return;
-  await blobs.delete(manifest.map((e) => e.blobId));
+  await blobs.delete(blobIdsOf(manifest));
 }
 
 /** Ensures a write declared its length (S3 does not take bodies of unknown length). */

@@ -27,7 +27,7 @@ export function concatManifests(manifests: Iterable<readonly Extent[]>): Extent[
     for (const extent of manifest) {
       if (extent.length === 0) continue;
       const last = out[out.length - 1];
-      if (last && last.blobId === extent.blobId && last.offset + last.length === extent.offset) {
+      if (last && last.blobId === extent.blobId && last.inline === extent.inline && last.offset + last.length === extent.offset) {
         out[out.length - 1] = { ...last, length: last.length + extent.length };
       } else {
         out.push(extent);

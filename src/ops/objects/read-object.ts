@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import { readBlob, readBlobBuffer, type DataKeys } from '../../crypto/sealed-blobs.js';
+import { inlineBlobs, readBlobBuffer, readExtent, type DataKeys } from '../../crypto/sealed-blobs.js';
 import type { BlobStore } from '../../store/blob/blob-store.js';
-import type { BlobSealing, Extent } from '../../store/meta/metadata-store.js';
+import type { Extent } from '../../store/meta/metadata-store.js';
 
 /** Reads up to this many bytes are answered from one buffer instead of a stream. */
 export const BUFFERED_READ_BYTES_MAX = 128 * 1024;
@@ -13,21 +13,24 @@ export const BUFFERED_READ_BYTES_MAX = 128 * 1024;
  */
 export async function readManifestBuffer(blobs: BlobStore, manifest: readonly Extent[], start: number, end: number, keys: DataKeys): Promise<Buffer | undefined> {
   if (!blobs.readBuffer || end - start > BUFFERED_READ_BYTES_MAX) return undefined;
-  const readBuffer = blobs.readBuffer.bind(blobs);
+  const fromFiles = blobs.readBuffer.bind(blobs);
   const pieces = piecesOf(manifest, start, end);
-  const buffers = await Promise.all(pieces.map((p) => readBlobBuffer(readBuffer, p.blobId, p.from, p.to, p.sealing, keys)));
+  const buffers = await Promise.all(
+    pieces.map((p) => readBlobBuffer(p.extent.inline ? inlineBlobs(p.extent.inline).readBuffer : fromFiles, p.extent.blobId, p.from, p.to, p.extent.sealing, keys)),
+  );
   return buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers);
 }
 
-function piecesOf(manifest: readonly Extent[], start: number, end: number): Array<{ blobId: string; from: number; to: number; sealing?: BlobSealing }> {
-  const pieces: Array<{ blobId: string; from: number; to: number; sealing?: BlobSealing }> = [];
+/** The extents [start, end) of the object covers, each with the range of its blob's plaintext read. */
+function piecesOf(manifest: readonly Extent[], start: number, end: number): Array<{ extent: Extent; from: number; to: number }> {
+  const pieces: Array<{ extent: Extent; from: number; to: number }> = [];
   let position = 0;
   for (const extent of manifest) {
     const extentEnd = position + extent.length;
     if (extentEnd > start && position < end) {
       const from = Math.max(start, position) - position + extent.offset;
       const to = Math.min(end, extentEnd) - position + extent.offset;
-      pieces.push({ blobId: extent.blobId, from, to, sealing: extent.sealing });
+      pieces.push({ extent, from, to });
     }
     position = extentEnd;
     if (position >= end) break;
@@ -42,7 +45,7 @@ function piecesOf(manifest: readonly Extent[], start: number, end: number): Arra
  */
 export function readManifest(blobs: BlobStore, manifest: readonly Extent[], start: number, end: number, keys: DataKeys): Readable {
   const pieces = piecesOf(manifest, start, end);
-  const read = (p: (typeof pieces)[number]) => readBlob(blobs, p.blobId, p.from, p.to, p.sealing, keys);
+  const read = (p: (typeof pieces)[number]) => readExtent(blobs, p.extent, p.from, p.to, keys);
   if (pieces.length === 1) return read(pieces[0]!);
   return Readable.from(
     (async function* () {

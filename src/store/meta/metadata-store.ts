@@ -129,10 +129,23 @@ export interface BlobSealing {
  * (written before encryption at rest).
  */
 export interface Extent {
+  /** '' for an inline extent. */
   readonly blobId: string;
   readonly offset: number;
   readonly length: number;
   readonly sealing?: BlobSealing;
+  /**
+   * A small object's whole blob, sealed like a file blob, kept in the row itself instead of a blob
+   * file: one metadata commit makes it durable. Such an extent references no blob.
+   */
+  readonly inline?: Buffer;
+}
+
+/** The blob files a manifest references (one id per file-backed extent; inline extents have none). */
+export function blobIdsOf(manifest: readonly Extent[]): string[] {
+  const ids: string[] = [];
+  for (const extent of manifest) if (extent.inline === undefined) ids.push(extent.blobId);
+  return ids;
 }
 
 /**

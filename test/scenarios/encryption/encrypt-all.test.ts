@@ -13,7 +13,7 @@ import { FsBlobStore } from '../../../src/store/blob/fs-blob-store.js';
 import type { Extent, MetadataStore } from '../../../src/store/meta/metadata-store.js';
 import { SqliteMetadataStore } from '../../../src/store/meta/sqlite/sqlite-store.js';
 import { layout } from '../../helpers/data-dir.js';
-import { assertNoPlaintextInBlobs, body, bytesOf, md5Hex } from '../../helpers/encryption.js';
+import { assertNoPlaintextAtRest, body, bytesOf, md5Hex } from '../../helpers/encryption.js';
 import { startServer } from '../../helpers/start-server.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -98,7 +98,7 @@ describe('coffer encrypt --all', () => {
       await meta.close();
       await assert.rejects(access(journal), { code: 'ENOENT' });
 
-      await assertNoPlaintextInBlobs(dataDir, OBJECTS);
+      await assertNoPlaintextAtRest(dataDir, OBJECTS);
       for (const [key, data] of expected) {
         const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
         assert.equal(got.ServerSideEncryption, 'AES256', key);
@@ -130,7 +130,7 @@ describe('coffer encrypt --all', () => {
       const result = await encryptAll({ meta, blobs, masterKeys: MasterKeyRing.of([masterKey], masterKey), dataDir });
       assert.deepEqual(result, { encrypted: 1, superseded: 0, partsInClear: 0 });
       await meta.close();
-      await assertNoPlaintextInBlobs(dataDir, 1);
+      await assertNoPlaintextAtRest(dataDir, 1);
       assert.equal((await layout(dataDir).blobs()).length, 1, 'only the sealed copy is left');
     } finally {
       await rm(dataDir, { recursive: true, force: true });

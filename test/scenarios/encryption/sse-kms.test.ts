@@ -14,7 +14,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { runKmsCommand } from '../../../src/cli/kms.js';
-import { assertNoPlaintextInBlobs, body, bytesOf, customerKey, md5Hex } from '../../helpers/encryption.js';
+import { assertNoPlaintextAtRest, body, bytesOf, customerKey, md5Hex } from '../../helpers/encryption.js';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
 
@@ -189,6 +189,6 @@ describe('SSE-KMS', () => {
 describe('at rest', () => {
   // Runs last: every object the scenarios above wrote is on disk by now.
   it('BlobFiles.noPlaintext: no blob file holds any plaintext written with SSE-KMS (single PUT, multipart, copy)', async () => {
-    await assertNoPlaintextInBlobs(server.dataDir, 8);
+    await assertNoPlaintextAtRest(server.dataDir, 8);
   });
 });

@@ -109,7 +109,7 @@ describe('lifecycle executor (2-second days)', { concurrency: true }, () => {
       const client = own.client();
       const bucket = await own.newBucket('lc-mpu');
       const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'tmp/big' }));
-      await client.send(new UploadPartCommand({ Bucket: bucket, Key: 'tmp/big', UploadId, PartNumber: 1, Body: Buffer.alloc(64 * 1024, 1) }));
+      await client.send(new UploadPartCommand({ Bucket: bucket, Key: 'tmp/big', UploadId, PartNumber: 1, Body: Buffer.alloc(80 * 1024, 1) })); // over the inline threshold: a blob file
       assert.equal(await blobFiles(own.dataDir), 1);
       await client.send(new PutBucketLifecycleConfigurationCommand({
         Bucket: bucket,

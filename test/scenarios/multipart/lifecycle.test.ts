@@ -102,15 +102,16 @@ describe('multipart uploads', () => {
   it('UploadPart.reuploadReplacesPart', async () => {
     const blobsBefore = await countBlobs(server.dataDir);
     const target = await bucketWithUpload();
-    const old = await put(target, 1, Buffer.from('first'));
-    const fresh = await put(target, 1, Buffer.from('second!'));
+    // Over the inline threshold (64 KiB): each part is a blob file, and the replaced one goes.
+    const old = await put(target, 1, Buffer.from('first'.repeat(20_000)));
+    const fresh = await put(target, 1, Buffer.from('second!'.repeat(10_000)));
     const parts = await s3.send(new ListPartsCommand(target));
-    assert.deepEqual(parts.Parts?.map((p) => [p.PartNumber, p.ETag, p.Size]), [[1, fresh, 7]]);
+    assert.deepEqual(parts.Parts?.map((p) => [p.PartNumber, p.ETag, p.Size]), [[1, fresh, 70_000]]);
     assert.equal(await countBlobs(server.dataDir), blobsBefore + 1);
     await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: old }] } })), 'InvalidPart', 400);
     await s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: fresh }] } }));
     const got = await s3.send(new GetObjectCommand({ Bucket: target.Bucket, Key: target.Key }));
-    assert.equal((await readAll(got.Body)).toString(), 'second!');
+    assert.equal((await readAll(got.Body)).toString(), 'second!'.repeat(10_000));
   });
 
   it('UploadPart.contentMd5Mismatch', async () => {

@@ -144,12 +144,13 @@ describe('CopyObject', () => {
   it('CopyObject.sharesBlobs', async () => {
     const bucket = await newBucket();
     const blobsDir = join(server.dataDir, 'blobs');
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: 'b'.repeat(4096) }));
+    // Over the inline threshold (64 KiB): the bytes are in a blob file the copy shares.
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: 'b'.repeat(70_000) }));
     const before = await countBlobFiles(blobsDir).catch(() => undefined);
     await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/src` }));
     if (before !== undefined) assert.equal(await countBlobFiles(blobsDir), before, 'a copy must not write a blob');
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'src' }));
-    assert.equal(await text(bucket, 'dst'), 'b'.repeat(4096));
+    assert.equal(await text(bucket, 'dst'), 'b'.repeat(70_000));
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'dst' }));
     if (before !== undefined) assert.equal(await countBlobFiles(blobsDir), before - 1, 'the last reference releases the blob');
   });

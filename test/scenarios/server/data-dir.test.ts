@@ -33,7 +33,8 @@ async function runOnce(dataDir: string, whileRunning: () => Promise<void> = asyn
   try {
     const bucket = uniqueBucket('modes');
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'secret data' }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'secret data' })); // inline: in the metadata
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: Buffer.alloc(70_000, 's') })); // a blob file
     await whileRunning();
   } finally {
     s3.destroy();

@@ -38,11 +38,15 @@ describe('server: coffer fsck', () => {
     const server = await startServer({ dataDir, metadata: 'sqlite' });
     const s3 = server.client();
     bucket = await server.newBucket('fsck');
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'plain', Body: 'plain bytes' }));
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'summed', Body: 'checksummed bytes', ChecksumAlgorithm: 'SHA256' }));
-    // SSE-KMS: its ETag is not an MD5, so --deep checks its blob's presence and size only.
+    // Over the inline threshold (64 KiB): blob files, which the damage test alters.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'plain', Body: 'plain bytes'.repeat(7000) }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'summed', Body: 'checksummed bytes'.repeat(5000), ChecksumAlgorithm: 'SHA256' }));
+    // SSE-KMS: its ETag is not an MD5, so --deep checks its presence and size only.
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'kms', Body: 'kms bytes', ServerSideEncryption: 'aws:kms' }));
-    // A completed multipart object with a composite CRC32C, and an upload still in progress.
+    // Small: kept inline in its row (no blob file); --deep reads and hashes it all the same.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'tiny', Body: 'inline bytes', ChecksumAlgorithm: 'SHA256' }));
+    // A completed multipart object with a composite CRC32C (its small last part inline), and an
+    // upload still in progress (its one small part inline).
     const part = Buffer.alloc(5 * 1024 * 1024, 'p');
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'multi', ChecksumAlgorithm: 'CRC32C' }));
     const parts = [];
@@ -60,7 +64,7 @@ describe('server: coffer fsck', () => {
   test('fsck.consistent: --deep reads every byte of a healthy data dir and finds nothing (exit 0)', () => {
     const run = coffer('fsck', '--data-dir', dataDir, '--deep');
     assert.equal(run.status, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, /^checked 5 rows and 6 blobs \(deep\): 0 problem\(s\)\n$/);
+    assert.match(run.stdout, /^checked 6 rows and 3 blobs \(deep\): 0 problem\(s\)\n$/);
   });
 
   test('fsck.damage: finds a blob deleted by hand and a blob file nobody references; --deep finds altered bytes; --repair moves the stray to lost+found', async () => {
@@ -80,7 +84,7 @@ describe('server: coffer fsck', () => {
     assert.equal(quick.stdout, [
       `missing-blob: s3://${bucket}/plain (version null): blob ${plainBlob} does not exist`,
       `unreferenced-blob: blob ${stray}: 20 bytes, referenced by no version or part`,
-      'checked 5 rows and 6 blobs: 2 problem(s)',
+      'checked 6 rows and 3 blobs: 2 problem(s)',
       '',
     ].join('\n'));
 
@@ -97,7 +101,7 @@ describe('server: coffer fsck', () => {
     assert.equal(await readFile(join(dataDir, 'lost+found', stray), 'utf8'), 'nobody references me');
 
     const after = coffer('fsck', '--data-dir', dataDir);
-    assert.match(after.stdout, /^missing-blob: .*\nchecked 5 rows and 5 blobs: 1 problem\(s\)\n$/);
+    assert.match(after.stdout, /^missing-blob: .*\nchecked 6 rows and 2 blobs: 1 problem\(s\)\n$/);
   });
 
   test('fsck.noDataDir: a directory without Coffer data is bad usage (exit 2)', async () => {

@@ -159,8 +159,10 @@ describe('server: metrics, request log, health', () => {
 
   test('RequestLog.internalError: logged at error with the request id and the stack', async () => {
     const s3 = server.client({ maxAttempts: 1 }); // one attempt: one error line to find
-    const bucket = await server.newBucket('broken', { keys: ['gone'] });
-    // Take the object's blob away behind the server's back: reading it is an internal error.
+    const bucket = await server.newBucket('broken');
+    // Over the inline threshold (64 KiB), so in a blob file; take it away behind the server's
+    // back: reading it is an internal error.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'gone', Body: Buffer.alloc(70_000, 'g') }));
     const { blobs } = layout(server.dataDir);
     for (const blob of await blobs()) await unlink(blob);
     lines.length = 0;

@@ -19,6 +19,7 @@ import {
   type LifecycleScan,
   type CompletedUpload,
   type CompletionRecordRequest,
+  blobIdsOf,
   type Extent,
   type ListEntry,
   type ListObjectsQuery,
@@ -787,8 +788,8 @@ async function insertVersion(c: PoolClient, version: NewVersion, sharedBlobs: bo
  * (the row is gone: 'ConditionalConflict') or waits and then finds the blob still referenced.
  */
 async function addRefs(c: PoolClient, manifest: readonly Extent[], existingOnly: boolean): Promise<void> {
-  if (manifest.length === 0) return;
-  const ids = manifest.map((e) => e.blobId);
+  const ids = blobIdsOf(manifest);
+  if (ids.length === 0) return;
   if (!existingOnly) {
     await run(c, 'addRefs', [ids]);
     return;
@@ -797,10 +798,11 @@ async function addRefs(c: PoolClient, manifest: readonly Extent[], existingOnly:
   if (rowCount !== new Set(ids).size) throw new StoreError('ConditionalConflict');
 }
 
-/** Drops one reference per extent; returns the blobs that reached zero (their rows deleted). */
+/** Drops one reference per file-backed extent; returns the blobs that reached zero (their rows deleted). */
 async function dropRefs(c: PoolClient, manifest: readonly Extent[]): Promise<string[]> {
-  if (manifest.length === 0) return [];
-  const { rows } = await run<{ id: string; refs: number }>(c, 'dropRefs', [manifest.map((e) => e.blobId)]);
+  const ids = blobIdsOf(manifest);
+  if (ids.length === 0) return [];
+  const { rows } = await run<{ id: string; refs: number }>(c, 'dropRefs', [ids]);
   const released = rows.filter((row) => row.refs <= 0).map((row) => row.id);
   if (released.length > 0) await run(c, 'deleteBlobs', [released]);
   return released;

@@ -243,25 +243,36 @@ export function rowToPart(row: PartRow): UploadPart {
   };
 }
 
-type EncodedExtent = [string, number, number] | [string, number, number, string, string, string, number, number];
+type EncodedExtent =
+  | [string, number, number]
+  | [string, number, number, string, string, string, number, number]
+  | [string, number, number, string, string, string, number, number, string];
 
 /**
  * Manifests are stored compactly as [[blobId, offset, length], …], a sealed blob's extent followed
- * by its sealing: [blobId, offset, length, keyId, wrappedKey, nonceBase, segmentBytes, blobBytes].
+ * by its sealing: [blobId, offset, length, keyId, wrappedKey, nonceBase, segmentBytes, blobBytes],
+ * an inline extent (always sealed) by its sealed bytes in base64 as well.
  */
 export function encodeManifest(manifest: readonly Extent[]): string {
   return JSON.stringify(
     manifest.map((e): EncodedExtent => {
       const s = e.sealing;
-      return s ? [e.blobId, e.offset, e.length, s.keyId, s.wrappedKey, s.nonceBase, s.segmentBytes, s.blobBytes] : [e.blobId, e.offset, e.length];
+      if (!s) {
+        if (e.inline) throw new Error('an inline extent must be sealed');
+        return [e.blobId, e.offset, e.length];
+      }
+      const sealed: EncodedExtent = [e.blobId, e.offset, e.length, s.keyId, s.wrappedKey, s.nonceBase, s.segmentBytes, s.blobBytes];
+      return e.inline ? [...sealed, e.inline.toString('base64')] : sealed;
     }),
   );
 }
 
 export function decodeManifest(text: string): Extent[] {
-  return (JSON.parse(text) as EncodedExtent[]).map(([blobId, offset, length, keyId, wrappedKey, nonceBase, segmentBytes, blobBytes]) =>
-    keyId === undefined ? { blobId, offset, length } : { blobId, offset, length, sealing: { keyId, wrappedKey: wrappedKey!, nonceBase: nonceBase!, segmentBytes: segmentBytes!, blobBytes: blobBytes! } },
-  );
+  return (JSON.parse(text) as EncodedExtent[]).map(([blobId, offset, length, keyId, wrappedKey, nonceBase, segmentBytes, blobBytes, inline]) => {
+    if (keyId === undefined) return { blobId, offset, length };
+    const sealing = { keyId, wrappedKey: wrappedKey!, nonceBase: nonceBase!, segmentBytes: segmentBytes!, blobBytes: blobBytes! };
+    return inline === undefined ? { blobId, offset, length, sealing } : { blobId, offset, length, sealing, inline: Buffer.from(inline, 'base64') };
+  });
 }
 
 export interface CompletedRow {

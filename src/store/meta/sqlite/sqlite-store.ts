@@ -18,6 +18,7 @@ import {
   type LifecycleScan,
   type CompletedUpload,
   type CompletionRecordRequest,
+  blobIdsOf,
   type Extent,
   type ListEntry,
   type ListObjectsQuery,
@@ -732,23 +733,23 @@ export class SqliteMetadataStore implements MetadataStore {
 
   /** Extents that reuse stored blobs may only be committed while those blobs are still referenced. */
   private requireLiveBlobs(manifest: readonly Extent[]): void {
-    for (const extent of manifest) {
-      if (!this.isReferenced(extent.blobId)) throw new StoreError('ConditionalConflict');
+    for (const blobId of blobIdsOf(manifest)) {
+      if (!this.isReferenced(blobId)) throw new StoreError('ConditionalConflict');
     }
   }
 
   private addRefs(manifest: readonly Extent[]): void {
-    for (const extent of manifest) this.stmt.addRef.run(extent.blobId);
+    for (const blobId of blobIdsOf(manifest)) this.stmt.addRef.run(blobId);
   }
 
-  /** Drops one reference per extent; returns the blobs that reached zero. */
+  /** Drops one reference per file-backed extent; returns the blobs that reached zero. */
   private dropRefs(manifest: readonly Extent[]): string[] {
     const released: string[] = [];
-    for (const extent of manifest) {
-      const row = this.stmt.dropRef.get(extent.blobId) as { refs: number } | undefined;
+    for (const blobId of blobIdsOf(manifest)) {
+      const row = this.stmt.dropRef.get(blobId) as { refs: number } | undefined;
       if (row && row.refs <= 0) {
-        this.stmt.deleteBlob.run(extent.blobId);
-        released.push(extent.blobId);
+        this.stmt.deleteBlob.run(blobId);
+        released.push(blobId);
       }
     }
     return released;
