@@ -5,6 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { OPERATION_NAMES, type OperationName } from '../../../src/api/operations.js';
 import { errorCode, rawRequest, signV4, type RawResponse } from '../../helpers/raw-request.js';
 import { OTHER_USER, ROOT_KEYS, startServer, type TestServer } from '../../helpers/start-server.js';
@@ -22,7 +23,8 @@ describe('access.deny by default', () => {
   });
   after(() => server.stop());
 
-  function send(name: OperationName, signed: boolean): Promise<RawResponse> {
+  async function send(name: OperationName, signed: boolean): Promise<RawResponse> {
+    if (name === 'PostObject') return sendForm(signed);
     const example = parseExample(EXAMPLES[name]);
     const path = example.path.replace(/^\/b(?=\/|$)/, `/${bucket}`);
     const headers: Record<string, string> = {};
@@ -31,6 +33,19 @@ describe('access.deny by default', () => {
     const query = example.query;
     const all = signed ? signV4({ method: example.method, path, query, host, headers, ...OTHER_USER }) : { ...headers, host };
     return rawRequest(server.endpoint, { method: example.method, path: query ? `${path}?${query}` : path, headers: all });
+  }
+
+  /**
+   * PostObject names its caller in the form, not the headers: a well-formed form upload, signed
+   * by the user without a grant (createPresignedPost), or anonymous.
+   */
+  async function sendForm(signed: boolean): Promise<RawResponse> {
+    const fields = signed ? (await createPresignedPost(server.otherClient(), { Bucket: bucket, Key: 'k' })).fields : { key: 'k' };
+    const boundary = 'deny-by-default-boundary';
+    const parts = Object.entries(fields).map(([name, value]) => `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
+    const body = `${parts.join('')}--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="f"\r\n\r\noverwritten\r\n--${boundary}--\r\n`;
+    const headers = { host: new URL(server.endpoint).host, 'content-type': `multipart/form-data; boundary=${boundary}` };
+    return rawRequest(server.endpoint, { method: 'POST', path: `/${bucket}`, headers, body });
   }
 
   function assertDenied(name: OperationName, res: RawResponse): void {

@@ -334,9 +334,9 @@ describe('PostObject', () => {
         assert.ok(response.status === 204 || (response.status >= 400 && response.status < 500), `flip at ${at}: ${response.status}: ${response.text}`);
       }
     });
-    test('PostObject.an object-lock field → 501 NotImplemented, as PutObject answers it', async () => {
-      const fields = [...keyed([['eq', '$x-amz-object-lock-mode', 'GOVERNANCE']]), ['x-amz-object-lock-mode', 'GOVERNANCE'] as Field];
-      expectError(await post(formBody(fields, content)), 'NotImplemented', 501, 'A header you provided implies functionality that is not implemented.');
+    test('PostObject.an object-lock field on a bucket without object lock → 400 InvalidRequest, as PutObject answers it', async () => {
+      const fields = [...keyed([['eq', '$x-amz-object-lock-legal-hold', 'ON']]), ['x-amz-object-lock-legal-hold', 'ON'] as Field];
+      expectError(await post(formBody(fields, content)), 'InvalidRequest', 400, 'Bucket is missing Object Lock Configuration');
     });
   });
 });
