@@ -23,6 +23,8 @@ import { checkReadiness } from './observe/health.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { CofferMetrics } from './observe/metrics.js';
 import { createRequestObserver } from './observe/request-observer.js';
+import { AccessLogRecorder } from './observe/access-log.js';
+import { HOST_ID } from './http/request-ids.js';
 import type { Services } from './ops/types.js';
 import { startScheduler } from './jobs/scheduler.js';
 import { FsBlobStore } from './store/blob/fs-blob-store.js';
@@ -145,7 +147,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     metrics: metrics.registry,
     readiness: () => checkReadiness(meta, blobs, (check, error) => logger.warn({ check, err: error }, 'readiness check failed')),
   };
-  const pipeline = createPipeline({ services, domain, logError, observe: createRequestObserver(metrics, logger) });
+  const accessLog = new AccessLogRecorder({ meta, metrics, logger });
+  const pipeline = createPipeline({ services, domain, logError, observe: createRequestObserver(metrics, logger, accessLog, HOST_ID) });
   const isVirtualHost = (host: string | undefined) => resolveTarget('/', host, domain).virtualHost;
   const handler = withServiceEndpoints(
     { ...serviceOptions, metricsAccess: options.metricsPublic ? 'public' : 'loopback', trusted: signedBy(root.user.accessKeyId, identities, region) },
@@ -171,7 +174,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   const holder = shared ? randomUUID() : 'data-dir-owner';
   const dispatcher = new OutboxDispatcher({ meta, targets, holder, ...options.dispatch });
   dispatcher.start();
-  const scheduler = startScheduler({ meta, blobs, masterKeys, dayMs: lifecycleDayMs, logError: (error) => logError('lifecycle', error) });
+  const accessLogs = { flushMs: (options.accessLogFlushSeconds ?? 300) * 1000, accountId, region };
+  const scheduler = startScheduler({ meta, blobs, masterKeys, dayMs: lifecycleDayMs, accessLogs, logError: (error) => logError('lifecycle', error) });
 
   let closing: Promise<void> | undefined;
   const address = server.address() as AddressInfo;
@@ -204,6 +208,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
           server.closeIdleConnections();
         });
         stopWatching();
+        await accessLog.close();
         // The scheduler first: lifecycle expirations append events for the dispatcher.
         await scheduler.stop();
         if (metricsServer) {

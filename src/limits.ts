@@ -79,4 +79,8 @@ export const limits = {
   configIdCharsMax: 64,
   /** Configurations per List…Configurations page (AWS pages them by 100). */
   configListPageMax: 100,
+  /** Server access log lines one bucket may have waiting in memory between two spool writes (more are dropped and counted). */
+  accessLogBufferedLinesPerBucketMax: 10_000,
+  /** Lines per access-log object the delivery job writes (more go into further objects). */
+  accessLogLinesPerObjectMax: 10_000,
 } as const;

@@ -92,6 +92,11 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const loadsBucket = spec.scope !== 'service' && !('bucketMayNotExist' in spec);
     const bucket = loadsBucket ? await options.services.meta.getBucket(decision.bucket) : undefined;
     if (loadsBucket && !bucket) throw new S3Error('NoSuchBucket');
+    if (trace && bucket) {
+      trace.bucket = bucket;
+      trace.key = spec.scope === 'object' ? decision.key : undefined;
+      trace.requesterId = auth.user?.id;
+    }
     const resource = { bucket: decision.bucket || undefined, key: spec.scope === 'object' ? decision.key : undefined };
     const action = actionFor(operation, query);
     const values = conditionValues(req, headers, query, operation, auth, now);
@@ -128,6 +133,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       authorize: (action, resource, context) => authorize(auth.user, action, resource, { values, time: now, ...context }),
     };
     const result = bucketHandler && bucket ? await bucketHandler({ ...ctx, bucket }) : await serviceHandler!(ctx);
+    if (trace) trace.respondingAt = performance.now();
     if (result.deferred) {
       await sendDeferred(req, res, result.deferred, (failure) => {
         const known = toS3Error(failure);
@@ -139,7 +145,10 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     }
   } catch (error) {
     const s3Error = toS3Error(error);
-    if (trace && !isClientGone(req, error)) trace.errorCode = (s3Error ?? failureResponse(error)).code;
+    if (trace && !isClientGone(req, error)) {
+      trace.errorCode = (s3Error ?? failureResponse(error)).code;
+      trace.respondingAt ??= performance.now();
+    }
     if (s3Error) {
       sendError(req, res, s3Error, requestId, HOST_ID, routed, resourcePath);
     } else if (isClientGone(req, error)) {

@@ -45,7 +45,8 @@ import { intelligentTiering } from './config/intelligent-tiering.js';
 import { inventory } from './config/inventory.js';
 import { metrics } from './config/metrics.js';
 import { getBucketRequestPayment, putBucketRequestPayment } from './config/request-payment.js';
-import { getBucketLogging, getBucketReplication } from './config/unconfigured.js';
+import { getBucketReplication } from './config/unconfigured.js';
+import { getBucketLogging, putBucketLogging } from './config/logging.js';
 
 /** Implemented operations that run without a loaded bucket (service scope, CreateBucket). */
 export const serviceHandlers: Partial<Record<OperationName, ServiceOperationHandler>> = {
@@ -132,6 +133,7 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   DeleteBucketInventoryConfiguration: inventory.delete,
   ListBucketInventoryConfigurations: inventory.list,
   GetBucketLogging: getBucketLogging,
+  PutBucketLogging: putBucketLogging,
   GetBucketReplication: getBucketReplication,
   RestoreObject: restoreObject,
   // bucket policies (issue 10)

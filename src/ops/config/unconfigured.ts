@@ -1,14 +1,9 @@
 /**
- * Reads of configurations whose Put is not built yet (logging, replication): every bucket is in
+ * Reads of configurations whose Put is not built yet (replication): every bucket is in
  * the not-configured state, answered as AWS answers it.
  */
 import { S3Error } from '../../errors.js';
 import type { OperationContext, OperationResult } from '../types.js';
-
-/** Logging off: an empty BucketLoggingStatus. */
-export async function getBucketLogging(ctx: OperationContext): Promise<OperationResult> {
-  return { xml: { root: 'BucketLoggingStatus', body: {} } };
-}
 
 export async function getBucketReplication(ctx: OperationContext): Promise<OperationResult> {
   const bucket = ctx.bucket;

@@ -193,6 +193,16 @@ CREATE TABLE identity_revision (
 );
 `;
 
+/** Server access log lines waiting for delivery (as SQLite's). */
+const ACCESS_LOG = `
+CREATE TABLE access_log (
+  seq       bigserial PRIMARY KEY,
+  bucket    text NOT NULL,
+  logged_at bigint NOT NULL,
+  line      text NOT NULL
+);
+`;
+
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
   { version: 2, description: 'lifecycle: noncurrent-since column, due-date indexes, job leases', sql: LIFECYCLE_V2 },
@@ -201,6 +211,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   // Read with the bucket row on every request (authorization), so a column rather than a bucket_configs row.
   { version: 5, description: 'bucket access settings: ACL, object ownership, public access block (JSON)', sql: 'ALTER TABLE buckets ADD COLUMN access text;' },
   { version: 6, description: 'users, access keys, identity policies, identity revision', sql: IDENTITIES },
+  { version: 7, description: 'server access log spool', sql: ACCESS_LOG },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = schemaVersionOf(POSTGRES_MIGRATIONS);

@@ -171,6 +171,19 @@ CREATE TABLE identity_revision (
 );
 `;
 
+/**
+ * Server access log lines waiting for delivery (src/jobs/access-log-delivery.ts writes them into
+ * the target bucket as log objects and deletes them).
+ */
+const ACCESS_LOG = `
+CREATE TABLE access_log (
+  seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+  bucket    TEXT NOT NULL,
+  logged_at INTEGER NOT NULL,
+  line      TEXT NOT NULL
+);
+`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
   // listBuckets(owner) and createBucket's per-owner count read every bucket without it.
@@ -181,6 +194,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   // Read with the bucket row on every request (authorization), so a column rather than a bucket_configs row.
   { version: 6, description: 'bucket access settings: ACL, object ownership, public access block (JSON)', sql: 'ALTER TABLE buckets ADD COLUMN access TEXT;' },
   { version: 7, description: 'users, access keys, identity policies, identity revision', sql: IDENTITIES },
+  { version: 8, description: 'server access log spool', sql: ACCESS_LOG },
 ];
 
 export const SCHEMA_VERSION = schemaVersionOf(SQLITE_MIGRATIONS);
