@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { OPERATIONS, type OperationName } from '../api/operations.js';
 import { urlEncode } from '../api/parameters.js';
 import { pathAndQuery, type RequestTrace } from './request-observer.js';
 
@@ -66,7 +67,7 @@ export function formatAccessLogLine(request: LoggedRequest): string {
     (req.socket.remoteAddress ?? '-').replace(/^::ffff:/, ''),
     trace.requesterId ?? '-',
     request.requestId,
-    operationName(trace.operation, method, req.url ?? '', trace.key !== undefined),
+    operationName(trace.operation, method, trace.key !== undefined),
     trace.key === undefined ? '-' : urlEncode(trace.key),
     quoted(requestLine),
     String(request.status),
@@ -89,14 +90,11 @@ export function formatAccessLogLine(request: LoggedRequest): string {
   ].join(' ');
 }
 
-function operationName(operation: string | undefined, method: string, url: string, isObject: boolean): string {
+function operationName(operation: string | undefined, method: string, isObject: boolean): string {
   const named = operation && OPERATION_NAMES[operation];
   if (named) return named;
-  const queryAt = url.indexOf('?');
-  const subresource = queryAt < 0 ? '' : url.slice(queryAt + 1).split(/[=&]/)[0]!;
-  const resource = /^[a-z-]+$/i.test(subresource) && !subresource.startsWith('x-amz') && operation !== 'GetObject' && operation !== 'PutObject'
-    ? subresource.toUpperCase().replace(/-/g, '_')
-    : isObject ? 'OBJECT' : 'BUCKET';
+  const subresource = operation && operation in OPERATIONS ? OPERATIONS[operation as OperationName].subresource : undefined;
+  const resource = subresource ? subresource.toUpperCase().replace(/-/g, '_') : isObject ? 'OBJECT' : 'BUCKET';
   return `REST.${method}.${resource}`;
 }
 
