@@ -29,6 +29,7 @@ export class AccessLogRecorder {
   private readonly meta: MetadataStore;
   private readonly logger: Logger;
   private readonly enabled = new Map<string, { on: boolean; until: number }>();
+  private readonly lookups = new Map<string, Promise<boolean>>();
   private buffer: AccessLogLine[] = [];
   private readonly perBucket = new Map<string, number>();
   private readonly dropped: Counter;
@@ -58,10 +59,22 @@ export class AccessLogRecorder {
     }
     // The line is made now, while the request's state is at hand; kept only if logging is on.
     const line = formatAccessLogLine(request);
-    this.meta.getBucketConfig(bucket, 'logging').then((config) => {
-      this.enabled.set(bucket, { on: config !== undefined, until: Date.now() + CONFIG_TTL_MS });
-      if (config !== undefined) this.push({ bucket, time: request.receivedAt, line });
+    this.isEnabled(bucket).then((on) => {
+      if (on) this.push({ bucket, time: request.receivedAt, line });
     }, (error: unknown) => this.logger.warn({ err: error, bucket }, 'access log: reading the logging configuration failed'));
+  }
+
+  /** One read of a bucket's configuration at a time, however many requests finish meanwhile. */
+  private isEnabled(bucket: string): Promise<boolean> {
+    let lookup = this.lookups.get(bucket);
+    if (!lookup) {
+      lookup = this.meta.getBucketConfig(bucket, 'logging').then((config) => {
+        this.enabled.set(bucket, { on: config !== undefined, until: Date.now() + CONFIG_TTL_MS });
+        return config !== undefined;
+      }).finally(() => this.lookups.delete(bucket));
+      this.lookups.set(bucket, lookup);
+    }
+    return lookup;
   }
 
   /** Writes what is buffered; resolves when it is in the spool. */
