@@ -80,6 +80,7 @@ export class AccessLogRecorder {
   /** Writes what is buffered; resolves when it is in the spool. */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    await Promise.allSettled(this.lookups.values());
     await this.spool();
   }
 
