@@ -28,6 +28,8 @@ import { checkReadiness } from './observe/health.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { CofferMetrics } from './observe/metrics.js';
 import { createRequestObserver } from './observe/request-observer.js';
+import { AccessLogRecorder } from './observe/access-log.js';
+import { HOST_ID } from './http/request-ids.js';
 import type { Services } from './ops/types.js';
 import { startScheduler, type Scheduler } from './jobs/scheduler.js';
 import { FsBlobStore } from './store/blob/fs-blob-store.js';
@@ -165,7 +167,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     metrics: metrics.registry,
     readiness: () => checkReadiness(meta, blobs, (check, error) => logger.warn({ check, err: error }, 'readiness check failed')),
   };
-  const pipeline = createPipeline({ services, domain, logError, observe: createRequestObserver(metrics, logger) });
+  const accessLog = new AccessLogRecorder({ meta, metrics, logger });
+  const pipeline = createPipeline({ services, domain, logError, observe: createRequestObserver(metrics, logger, accessLog, HOST_ID) });
   const isVirtualHost = (host: string | undefined) => resolveTarget('/', host, domain).virtualHost;
   // Created before the listener, started after it: the admin API reads their state.
   // One process owns an embedded data dir (the lock): its dispatcher's holder id is the same at
@@ -203,7 +206,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     });
   }
   const websiteServer = options.websiteAddress
-    ? createHttpServer(createPipeline({ services, domain, logError, observe: createRequestObserver(metrics, logger), websiteOnly: true }), options.http)
+    ? createHttpServer(createPipeline({ services, domain, logError, observe: createRequestObserver(metrics, logger, accessLog, HOST_ID), websiteOnly: true }), options.http)
     : undefined;
   if (websiteServer && options.websiteAddress) {
     await listen(websiteServer, options.websiteAddress.port, options.websiteAddress.host).catch(async (error: unknown) => {
@@ -214,7 +217,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   }
   // The outbox is drained even with no targets declared: records of ARNs since removed are dropped (and logged).
   dispatcher.start();
-  scheduler = startScheduler({ meta, blobs, masterKeys, dayMs: lifecycleDayMs, logError: (error) => logError('lifecycle', error) });
+  const accessLogs = { flushMs: (options.accessLogFlushSeconds ?? 300) * 1000, accountId, region };
+  scheduler = startScheduler({ meta, blobs, masterKeys, dayMs: lifecycleDayMs, accessLogs, logError: (error) => logError('lifecycle', error) });
 
   let closing: Promise<void> | undefined;
   const address = server.address() as AddressInfo;
@@ -249,6 +253,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
           server.closeIdleConnections();
         });
         stopWatching();
+        await accessLog.close();
         // The scheduler first: lifecycle expirations append events for the dispatcher.
         await scheduler?.stop();
         if (websiteServer) {

@@ -27,6 +27,8 @@ export interface CofferConfig {
   readonly bucketDefaults: BucketDefaults;
   /** How long a lifecycle "day" lasts (86,400; shorter for tests and demos). */
   readonly lifecycleDaySeconds: number;
+  /** How often spooled server access log lines are delivered as log objects (300). */
+  readonly accessLogFlushSeconds: number;
   /** PEM files: serve HTTPS instead of HTTP (both or neither). */
   readonly tlsCert?: string;
   readonly tlsKey?: string;
@@ -73,6 +75,7 @@ Serves the S3 API. Every option can also be set in the environment; the command 
 
 Users and keys: coffer user|key … (coffer help user).
 Lifecycle: COFFER_LIFECYCLE_DAY_SECONDS makes a lifecycle day that many seconds (default 86400).
+Access logs: COFFER_ACCESS_LOG_FLUSH_SECONDS between deliveries of log objects (default 300).
 
 Root credentials: COFFER_ACCESS_KEY_ID / COFFER_SECRET_ACCESS_KEY (generated and kept in the data dir when unset).
 Health: GET /_health/live, /_health/ready. Metrics: GET /_metrics (Prometheus text).`;
@@ -135,7 +138,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     notifyConfig: str('notify-config', 'COFFER_NOTIFY_CONFIG'),
     replicationConfig: str('replication-config', 'COFFER_REPLICATION_CONFIG'),
     bucketDefaults,
-    lifecycleDaySeconds: lifecycleDaySeconds(env.COFFER_LIFECYCLE_DAY_SECONDS),
+    lifecycleDaySeconds: wholeSeconds('COFFER_LIFECYCLE_DAY_SECONDS', env.COFFER_LIFECYCLE_DAY_SECONDS, 86_400),
+    accessLogFlushSeconds: wholeSeconds('COFFER_ACCESS_LOG_FLUSH_SECONDS', env.COFFER_ACCESS_LOG_FLUSH_SECONDS, 300),
     tlsCert,
     tlsKey,
     metricsPublic: values['metrics-public'] === true || /^(true|1|yes)$/i.test(env.COFFER_METRICS_PUBLIC ?? ''),
@@ -161,9 +165,9 @@ export function usage(): string {
   return USAGE;
 }
 
-function lifecycleDaySeconds(value: string | undefined): number {
-  if (!value) return 86_400;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new ConfigError(`invalid COFFER_LIFECYCLE_DAY_SECONDS '${value}': expected a whole number of seconds ≥ 1`);
+function wholeSeconds(name: string, value: string | undefined, fallback: number): number {
+  if (!value) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new ConfigError(`invalid ${name} '${value}': expected a whole number of seconds ≥ 1`);
   return Number(value);
 }
 

@@ -99,4 +99,8 @@ export const limits = {
   adminBodyBytesMax: 64 * 1024,
   /** The admin API counts the outbox up to this many records (beyond, it reports a lower bound). */
   adminOutboxCountMax: 10_000,
+  /** Server access log lines one bucket may have waiting in memory between two spool writes (more are dropped and counted). */
+  accessLogBufferedLinesPerBucketMax: 10_000,
+  /** Lines per access-log object the delivery job writes (more go into further objects). */
+  accessLogLinesPerObjectMax: 10_000,
 } as const;

@@ -124,11 +124,17 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const loadsBucket = spec.scope !== 'service' && !('bucketMayNotExist' in spec);
     const bucket = loadsBucket ? await options.services.meta.getBucket(decision.bucket) : undefined;
     if (loadsBucket && !bucket) throw new S3Error('NoSuchBucket');
+    if (trace && bucket) {
+      trace.bucket = bucket;
+      trace.key = spec.scope === 'object' ? decision.key : undefined;
+      trace.requesterId = auth.user?.id;
+    }
     if (bucket) {
       corsBucket = bucket;
       applyCorsHeaders(res, bucket, req.method ?? '', headers);
     }
     const result = await runOperation(options, req, res, requestId, { route: { ...decision, operation }, query, headers, auth, now, bucket, trace });
+    if (trace) trace.respondingAt = performance.now();
     if (result.deferred) {
       await sendDeferred(req, res, result.deferred, (failure) => {
         const known = toS3Error(failure);
@@ -141,7 +147,10 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
   } catch (error) {
     if (!corsBucket && req.headers.origin !== undefined && routed?.bucket) await corsForEarlyError(options.services.meta, req, res, routed.bucket);
     const s3Error = toS3Error(error);
-    if (trace && !isClientGone(req, error)) trace.errorCode = (s3Error ?? failureResponse(error)).code;
+    if (trace && !isClientGone(req, error)) {
+      trace.errorCode = (s3Error ?? failureResponse(error)).code;
+      trace.respondingAt ??= performance.now();
+    }
     if (s3Error) {
       sendError(req, res, s3Error, requestId, HOST_ID, routed, resourcePath);
     } else if (isClientGone(req, error)) {
@@ -221,7 +230,10 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
       authenticateForm: spec.authenticatedByForm
         ? (fields, objectHeaders): FormCaller => {
             const form = authenticatePostForm(fields, options.services.credentials, options.services.region);
-            if (trace) trace.accessKeyId = form.user?.accessKeyId;
+            if (trace) {
+              trace.accessKeyId = form.user?.accessKeyId;
+              trace.requesterId = form.user?.id;
+            }
             if (form.user) trustConnection(req.socket);
             const formValues = conditionValues(req, { ...headers, ...objectHeaders }, query, operation, form, now);
             return {

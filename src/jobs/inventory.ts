@@ -9,15 +9,13 @@
  * A slot is claimed through a lease row that lasts until the next slot begins, so one gateway
  * writes each report; a report that fails gives its slot back and is written by a later pass.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { MasterKeyRing } from '../crypto/key-ring.js';
-import { DataKeys, writeSealedBlob } from '../crypto/sealed-blobs.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { BucketRecord, MetadataStore, VersionSummary } from '../store/meta/metadata-store.js';
 import { urlEncode } from '../api/parameters.js';
-import { bucketDefaultEncryption } from '../ops/config/encryption.js';
-import { newVersionId } from '../ops/versioning/version-ids.js';
+import { putObject } from './write-object.js';
 
 /** The optional fields the writer fills (the others are refused when the configuration is put). */
 export const INVENTORY_FIELDS = [
@@ -163,39 +161,4 @@ function fieldValue(field: InventoryField, version: VersionSummary): string {
 
 function csvValue(value: string): string {
   return `"${value.replace(/"/g, '""')}"`;
-}
-
-/**
- * Writes a small object into the destination bucket (blob durable first, then its version),
- * encrypted as the bucket's default encryption says, as a PutObject would be; returns its MD5 hex.
- */
-async function putObject(options: InventoryPassOptions, bucket: BucketRecord, key: string, body: Buffer, contentType: string): Promise<string> {
-  const md5 = createHash('md5').update(body).digest('hex');
-  const { bucketKeyEnabled } = await bucketDefaultEncryption(options.meta, bucket);
-  const blob = await writeSealedBlob(options.blobs, (async function* () {
-    yield body;
-  })(), new DataKeys(options.masterKeys), body.length);
-  try {
-    const { released } = await options.meta.putVersion({
-      bucket: bucket.name,
-      key,
-      versionId: bucket.versioning === 'Enabled' ? newVersionId() : 'null',
-      isDeleteMarker: false,
-      size: body.length,
-      etag: md5,
-      lastModified: new Date(),
-      ownerId: bucket.ownerId,
-      headers: { contentType },
-      userMetadata: {},
-      storageClass: 'STANDARD',
-      tags: [],
-      manifest: [{ blobId: blob.blobId, offset: 0, length: body.length, sealing: blob.sealing }],
-      encryption: { mode: 'AES256', bucketKeyEnabled: bucketKeyEnabled || undefined },
-    });
-    await options.blobs.delete(released);
-  } catch (error) {
-    await options.blobs.delete([blob.blobId]);
-    throw error;
-  }
-  return md5;
 }

@@ -1,5 +1,5 @@
 /**
- * Runs the lifecycle executor and the inventory report writer in the server process. Several gateways may share one metadata
+ * Runs the lifecycle executor, the inventory report writer and the access-log delivery in the server process. Several gateways may share one metadata
  * store: a lease row makes exactly one of them the runner at a time (another takes over when a
  * holder stops renewing). The holder runs a pass every `intervalMs`, or at once when asked
  * (`coffer lifecycle run` → requestJobRun), and throttles itself to a small share of the event
@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { MasterKeyRing } from '../crypto/key-ring.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { MetadataStore } from '../store/meta/metadata-store.js';
+import { deliverAccessLogs } from './access-log-delivery.js';
 import { runInventoryPass } from './inventory.js';
 import { runLifecyclePass, type LifecyclePassStats } from './lifecycle/executor.js';
 
@@ -20,6 +21,8 @@ export interface SchedulerOptions {
   readonly masterKeys: MasterKeyRing;
   readonly dayMs: number;
   readonly logError: (error: unknown) => void;
+  /** Server access logs: spooled lines are written into log objects every `flushMs`. */
+  readonly accessLogs: { readonly flushMs: number; readonly accountId: string; readonly region: string };
   /** Called after each pass (observability, tests). */
   readonly onPass?: (stats: LifecyclePassStats) => void;
 }
@@ -56,9 +59,10 @@ class StopPass extends Error {}
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const holder = `gateway-${randomUUID()}`;
   const intervalMs = Math.max(100, Math.min(PASS_INTERVAL_MS_MAX, options.dayMs / 4));
-  const pollMs = Math.min(POLL_MS, intervalMs);
+  const pollMs = Math.min(POLL_MS, intervalMs, options.accessLogs.flushMs);
   let stopped = false;
   let nextPassAt = 0;
+  let nextDeliveryAt = Date.now() + options.accessLogs.flushMs;
   let timer: NodeJS.Timeout | undefined;
   let wake: (() => void) | undefined;
   let lastRenewal = 0;
@@ -85,7 +89,13 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   };
 
   const tick = async (): Promise<void> => {
-    if (!(await renew()) || Date.now() < nextPassAt) return;
+    if (!(await renew())) return;
+    if (Date.now() >= nextDeliveryAt) {
+      nextDeliveryAt = Date.now() + options.accessLogs.flushMs;
+      const { meta, blobs, masterKeys } = options;
+      await deliverAccessLogs({ meta, blobs, masterKeys, accountId: options.accessLogs.accountId, region: options.accessLogs.region });
+    }
+    if (Date.now() < nextPassAt) return;
     nextPassAt = Date.now() + intervalMs;
     passing = true;
     lastPassStartedAt = new Date();

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { AccessLogRecorder } from './access-log.js';
 import type { Logger } from './logger.js';
 import type { CofferMetrics } from './metrics.js';
 
@@ -9,6 +10,14 @@ export interface RequestTrace {
   accessKeyId?: string;
   /** The S3 error code answered, if any. */
   errorCode?: string;
+  /** The bucket the request was made to, once loaded (its owner too): what the access log needs. */
+  bucket?: { readonly name: string; readonly ownerId: string };
+  /** The object key, for object operations. */
+  key?: string;
+  /** The caller's canonical user id (absent: anonymous). */
+  requesterId?: string;
+  /** performance.now() when the operation was done and the response began. */
+  respondingAt?: number;
 }
 
 /** Called by the pipeline when a request starts; returns the trace the pipeline fills in. */
@@ -23,16 +32,20 @@ const SECRET_QUERY_PARAMS = new Set(['x-amz-signature', 'x-amz-credential', 'x-a
  * caller's access key id. Bytes are counted on the socket between one response's end and the next
  * (headers, bodies, chunk signatures): over a connection's life they add up exactly.
  */
-export function createRequestObserver(metrics: CofferMetrics, logger: Logger): RequestObserver {
+export function createRequestObserver(metrics: CofferMetrics, logger: Logger, accessLog?: AccessLogRecorder, hostId = '-'): RequestObserver {
   const accounted = new WeakMap<Socket, { read: number; written: number }>();
   const logRequests = logger.isLevelEnabled('info');
   return (req, res, requestId) => {
     const started = performance.now();
+    const receivedAt = accessLog && new Date();
+    let bodyEnded: number | undefined;
+    if (accessLog) req.once('end', () => (bodyEnded = performance.now()));
     const trace: RequestTrace = {};
     const socket = req.socket;
     metrics.requestStarted();
     res.once('close', () => {
-      const durationMs = performance.now() - started;
+      const finished = performance.now();
+      const durationMs = finished - started;
       const before = accounted.get(socket) ?? { read: 0, written: 0 };
       const now = { read: socket.bytesRead, written: socket.bytesWritten };
       accounted.set(socket, now);
@@ -42,6 +55,7 @@ export function createRequestObserver(metrics: CofferMetrics, logger: Logger): R
       // A response cut short (client gone) has no status of its own: 499 as nginx logs it.
       const status = res.writableFinished ? res.statusCode : 499;
       metrics.requestFinished({ operation, status, bytesIn, bytesOut, durationMs });
+      if (accessLog && trace.bucket) accessLog.record({ req, res, trace, requestId, hostId, receivedAt: receivedAt!, started, bodyEnded, finished, status });
       if (logRequests) {
         logger.info({
           requestId, method: req.method, ...pathAndQuery(req.url ?? '/'), host: req.headers.host, operation, status,

@@ -48,7 +48,7 @@ import { intelligentTiering } from './config/intelligent-tiering.js';
 import { inventory } from './config/inventory.js';
 import { metrics } from './config/metrics.js';
 import { getBucketRequestPayment, putBucketRequestPayment } from './config/request-payment.js';
-import { getBucketLogging } from './config/unconfigured.js';
+import { getBucketLogging, putBucketLogging } from './config/logging.js';
 import { deleteBucketReplication, getBucketReplication, putBucketReplication } from './replication/replication.js';
 import {
   getObjectLegalHold,
@@ -146,6 +146,7 @@ export const handlers: Partial<Record<OperationName, OperationHandler>> = {
   ListBucketInventoryConfigurations: inventory.list,
   GetBucketLogging: getBucketLogging,
   PutBucketReplication: putBucketReplication,
+  PutBucketLogging: putBucketLogging,
   GetBucketReplication: getBucketReplication,
   DeleteBucketReplication: deleteBucketReplication,
   RestoreObject: restoreObject,

@@ -1279,6 +1279,26 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.deepEqual((await store.listOutbox(records[2]!.seq, 2)).map((r) => r.seq), [records[3]!.seq, records[4]!.seq]);
       });
 
+      test('accessLog.append, list in order from a seq, delete exactly the named lines', async () => {
+        const time = new Date(1_700_000_000_123);
+        await store.appendAccessLog([
+          { bucket: 'a', time, line: 'one "quoted" line' },
+          { bucket: 'b', time, line: 'two' },
+          { bucket: 'a', time, line: 'three ü' },
+        ]);
+        await store.appendAccessLog([]);
+        const records = await store.listAccessLog(0, 10);
+        assert.deepEqual(records.map(({ seq, ...rest }) => rest), [
+          { bucket: 'a', time, line: 'one "quoted" line' }, { bucket: 'b', time, line: 'two' }, { bucket: 'a', time, line: 'three ü' },
+        ]);
+        assert.ok(records[0]!.seq < records[1]!.seq && records[1]!.seq < records[2]!.seq);
+        assert.deepEqual((await store.listAccessLog(records[0]!.seq, 1)).map((r) => r.line), ['two']);
+        await store.deleteAccessLog([records[0]!.seq, records[2]!.seq]);
+        assert.deepEqual((await store.listAccessLog(0, 10)).map((r) => r.line), ['two']);
+        await store.appendAccessLog([{ bucket: 'a', time, line: 'four' }]);
+        assert.ok((await store.listAccessLog(0, 10))[1]!.seq > records[2]!.seq);
+      });
+
       test('outbox.a write that fails appends nothing', async () => {
         await store.createBucket(bucketRecord('bkt'));
         await expectStoreError(store.deleteVersion('bkt', 'absent', 'null', undefined, { events: [outboxEvent('bkt', 'absent', 'ObjectRemoved:Delete')] }), 'VersionNotFound');

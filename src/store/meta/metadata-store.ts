@@ -514,6 +514,20 @@ export interface OutboxRecord extends OutboxEvent {
   readonly seq: number;
 }
 
+/** One line of a bucket's server access log, kept until the delivery job writes it into a log object. */
+export interface AccessLogLine {
+  /** The bucket the request was made to (whose logging configuration names the target). */
+  readonly bucket: string;
+  readonly time: Date;
+  /** The whole line in AWS's access-log format, without its newline. */
+  readonly line: string;
+}
+
+/** A spooled line; `seq` orders the spool (increasing, never reused). */
+export interface AccessLogRecord extends AccessLogLine {
+  readonly seq: number;
+}
+
 export interface MetadataStore {
   /** The account's users, access keys and identity policies, in the same database. */
   readonly identities: IdentityStore;
@@ -642,6 +656,13 @@ export interface MetadataStore {
   releaseLease(name: string, holder: string): Promise<void>;
   /** Asks whoever holds (or next takes) the lease `name` to run at once. */
   requestJobRun(name: string): Promise<void>;
+
+  // ---- server access log spool ----
+  /** Appends lines in one durable write (the request observer batches them). */
+  appendAccessLog(lines: readonly AccessLogLine[]): Promise<void>;
+  /** Spooled lines with seq > afterSeq, in seq order, at most `limit`. */
+  listAccessLog(afterSeq: number, limit: number): Promise<AccessLogRecord[]>;
+  deleteAccessLog(seqs: readonly number[]): Promise<void>;
 
   // ---- event outbox ----
   // Writes that take `events` append them in their own transaction: the change and its events

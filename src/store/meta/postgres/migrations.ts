@@ -193,6 +193,16 @@ CREATE TABLE identity_revision (
 );
 `;
 
+/** Server access log lines waiting for delivery (as SQLite's). */
+const ACCESS_LOG = `
+CREATE TABLE access_log (
+  seq       bigserial PRIMARY KEY,
+  bucket    text NOT NULL,
+  logged_at bigint NOT NULL,
+  line      text NOT NULL
+);
+`;
+
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
   { version: 2, description: 'lifecycle: noncurrent-since column, due-date indexes, job leases', sql: LIFECYCLE_V2 },
@@ -203,6 +213,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 6, description: 'users, access keys, identity policies, identity revision', sql: IDENTITIES },
   // A column of its own: every deletion of a version reads it in its transaction.
   { version: 7, description: 'object lock of a version: retention and legal hold (JSON)', sql: 'ALTER TABLE versions ADD COLUMN object_lock text;' },
+  { version: 8, description: 'server access log spool', sql: ACCESS_LOG },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = schemaVersionOf(POSTGRES_MIGRATIONS);

@@ -31,6 +31,8 @@ import {
   type NewVersion,
   type ObjectEncryption,
   type ObjectVersion,
+  type AccessLogLine,
+  type AccessLogRecord,
   type OutboxEvent,
   type OutboxRecord,
   type ReleaseResult,
@@ -444,6 +446,22 @@ export class PostgresMetadataStore implements MetadataStore {
       await run(c, 'deleteUpload', [uploadId]);
       return { released };
     });
+  }
+
+  // ---- server access log spool ----
+
+  async appendAccessLog(lines: readonly AccessLogLine[]): Promise<void> {
+    if (lines.length === 0) return;
+    await run(this.pool, 'appendAccessLog', [lines.map((l) => l.bucket), lines.map((l) => l.time.getTime()), lines.map((l) => l.line)]);
+  }
+
+  async listAccessLog(afterSeq: number, limit: number): Promise<AccessLogRecord[]> {
+    const { rows } = await run<{ seq: number; bucket: string; logged_at: number; line: string }>(this.pool, 'listAccessLog', [afterSeq, limit]);
+    return rows.map((row) => ({ seq: row.seq, bucket: row.bucket, time: new Date(row.logged_at), line: row.line }));
+  }
+
+  async deleteAccessLog(seqs: readonly number[]): Promise<void> {
+    if (seqs.length > 0) await run(this.pool, 'deleteAccessLog', [seqs]);
   }
 
   // ---- event outbox ----

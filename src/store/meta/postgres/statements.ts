@@ -140,6 +140,9 @@ export const SQL = {
   partManifestsAfter: `SELECT upload_id, part_number, manifest FROM parts WHERE (upload_id, part_number) > ($1, $2)
     ORDER BY upload_id, part_number LIMIT $3`,
   setPartManifest: 'UPDATE parts SET manifest = $3 WHERE upload_id = $1 AND part_number = $2 AND manifest = $4',
+  appendAccessLog: 'INSERT INTO access_log (bucket, logged_at, line) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])',
+  listAccessLog: 'SELECT seq, bucket, logged_at, line FROM access_log WHERE seq > $1 ORDER BY seq LIMIT $2',
+  deleteAccessLog: 'DELETE FROM access_log WHERE seq = ANY($1::bigint[])',
   appendOutbox: 'INSERT INTO outbox (event) SELECT unnest($1::text[])',
   listOutbox: 'SELECT seq, event FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2',
   deleteOutbox: 'DELETE FROM outbox WHERE seq = ANY($1::bigint[])',

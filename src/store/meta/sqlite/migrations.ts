@@ -171,6 +171,19 @@ CREATE TABLE identity_revision (
 );
 `;
 
+/**
+ * Server access log lines waiting for delivery (src/jobs/access-log-delivery.ts writes them into
+ * the target bucket as log objects and deletes them).
+ */
+const ACCESS_LOG = `
+CREATE TABLE access_log (
+  seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+  bucket    TEXT NOT NULL,
+  logged_at INTEGER NOT NULL,
+  line      TEXT NOT NULL
+);
+`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
   // listBuckets(owner) and createBucket's per-owner count read every bucket without it.
@@ -183,6 +196,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 7, description: 'users, access keys, identity policies, identity revision', sql: IDENTITIES },
   // A column of its own: every deletion of a version reads it in its transaction.
   { version: 8, description: 'object lock of a version: retention and legal hold (JSON)', sql: 'ALTER TABLE versions ADD COLUMN object_lock TEXT;' },
+  { version: 9, description: 'server access log spool', sql: ACCESS_LOG },
 ];
 
 export const SCHEMA_VERSION = schemaVersionOf(SQLITE_MIGRATIONS);

@@ -30,6 +30,8 @@ import {
   type NewVersion,
   type ObjectEncryption,
   type ObjectVersion,
+  type AccessLogLine,
+  type AccessLogRecord,
   type OutboxEvent,
   type OutboxRecord,
   type ReleaseResult,
@@ -490,6 +492,25 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
+  // ---- server access log spool ----
+
+  appendAccessLog(lines: readonly AccessLogLine[]): Promise<void> {
+    return this.committer.run(() => {
+      for (const { bucket, time, line } of lines) this.stmt.appendAccessLog.run(bucket, time.getTime(), line);
+    });
+  }
+
+  async listAccessLog(afterSeq: number, limit: number): Promise<AccessLogRecord[]> {
+    const rows = this.stmt.listAccessLog.all(afterSeq, limit) as Array<{ seq: number; bucket: string; logged_at: number; line: string }>;
+    return rows.map((row) => ({ seq: row.seq, bucket: row.bucket, time: new Date(row.logged_at), line: row.line }));
+  }
+
+  deleteAccessLog(seqs: readonly number[]): Promise<void> {
+    return this.committer.run(() => {
+      for (const seq of seqs) this.stmt.deleteAccessLog.run(seq);
+    });
+  }
+
   // ---- event outbox ----
 
   async listOutbox(afterSeq: number, limit: number): Promise<OutboxRecord[]> {
@@ -909,6 +930,9 @@ function prepareStatements(db: Db) {
     pruneCompletedUpTo: p('DELETE FROM completed_uploads WHERE seq IN (SELECT seq FROM completed_uploads WHERE seq <= ? ORDER BY seq LIMIT ?)'),
     deleteCompletedOf: p('DELETE FROM completed_uploads WHERE bucket = ?'),
 
+    appendAccessLog: p('INSERT INTO access_log (bucket, logged_at, line) VALUES (?, ?, ?)'),
+    listAccessLog: p('SELECT seq, bucket, logged_at, line FROM access_log WHERE seq > ? ORDER BY seq LIMIT ?'),
+    deleteAccessLog: p('DELETE FROM access_log WHERE seq = ?'),
     appendOutbox: p('INSERT INTO outbox (event) VALUES (?)'),
     listOutbox: p('SELECT seq, event FROM outbox WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?'),
     deleteOutbox: p('DELETE FROM outbox WHERE seq = ?'),

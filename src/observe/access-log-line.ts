@@ -1,0 +1,156 @@
+/**
+ * One request as a line of AWS's server access log format: space-separated fields, '-' for none,
+ * the time in brackets, the request line, referer and user agent in double quotes (a double quote
+ * or backslash inside one is escaped with a backslash). The request line's query has its
+ * signature and credential values replaced (REDACTED), as Coffer's request log does.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { OPERATIONS, type OperationName } from '../api/operations.js';
+import { urlEncode } from '../api/parameters.js';
+import { pathAndQuery, type RequestTrace } from './request-observer.js';
+
+export interface LoggedRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly trace: RequestTrace;
+  readonly requestId: string;
+  readonly hostId: string;
+  /** Wall-clock time the request arrived. */
+  readonly receivedAt: Date;
+  /** performance.now() at arrival, at the end of the request body, and when the response finished. */
+  readonly started: number;
+  readonly bodyEnded: number | undefined;
+  readonly finished: number;
+  readonly status: number;
+}
+
+/** AWS's names for the operations whose log name is not REST.<METHOD>.<OBJECT|BUCKET|subresource>. */
+const OPERATION_NAMES: Readonly<Record<string, string>> = {
+  ListObjects: 'REST.GET.BUCKET',
+  ListObjectsV2: 'REST.GET.BUCKET',
+  ListObjectVersions: 'REST.GET.BUCKETVERSIONS',
+  CopyObject: 'REST.COPY.OBJECT',
+  DeleteObjects: 'REST.POST.MULTI_OBJECT_DELETE',
+  CreateMultipartUpload: 'REST.POST.UPLOADS',
+  ListMultipartUploads: 'REST.GET.UPLOADS',
+  UploadPart: 'REST.PUT.PART',
+  UploadPartCopy: 'REST.COPY.PART',
+  CompleteMultipartUpload: 'REST.POST.UPLOAD',
+  AbortMultipartUpload: 'REST.DELETE.UPLOAD',
+  ListParts: 'REST.GET.UPLOAD',
+  GetBucketLogging: 'REST.GET.LOGGING_STATUS',
+  PutBucketLogging: 'REST.PUT.LOGGING_STATUS',
+  GetBucketPolicy: 'REST.GET.BUCKETPOLICY',
+  PutBucketPolicy: 'REST.PUT.BUCKETPOLICY',
+  DeleteBucketPolicy: 'REST.DELETE.BUCKETPOLICY',
+  GetObjectTagging: 'REST.GET.OBJECT_TAGGING',
+  PutObjectTagging: 'REST.PUT.OBJECT_TAGGING',
+  DeleteObjectTagging: 'REST.DELETE.OBJECT_TAGGING',
+  GetBucketNotificationConfiguration: 'REST.GET.NOTIFICATION',
+  PutBucketNotificationConfiguration: 'REST.PUT.NOTIFICATION',
+};
+
+export function formatAccessLogLine(request: LoggedRequest): string {
+  const { req, res, trace } = request;
+  const method = req.method ?? '-';
+  const url = pathAndQuery(req.url ?? '/');
+  const requestLine = `${method} ${url.path}${url.query === undefined ? '' : `?${url.query}`} HTTP/${req.httpVersion}`;
+  const tls = tlsOf(req);
+  const auth = authOf(req, trace);
+  const respondingAt = trace.respondingAt ?? request.finished;
+  const turnAround = respondingAt - Math.max(request.started, request.bodyEnded ?? request.started);
+  return [
+    trace.bucket?.ownerId ?? '-',
+    trace.bucket?.name ?? '-',
+    `[${logTime(request.receivedAt)}]`,
+    (req.socket.remoteAddress ?? '-').replace(/^::ffff:/, ''),
+    trace.requesterId ?? '-',
+    request.requestId,
+    operationName(trace.operation, method, trace.key !== undefined),
+    trace.key === undefined ? '-' : urlEncode(trace.key),
+    quoted(requestLine),
+    String(request.status),
+    trace.errorCode ?? '-',
+    dash(bytesSent(method, res)),
+    dash(objectSize(trace.operation, req, res)),
+    String(Math.round(request.finished - request.started)),
+    String(Math.max(0, Math.round(turnAround))),
+    quoted(req.headers.referer ?? '-'),
+    quoted(req.headers['user-agent'] ?? '-'),
+    header(res, 'x-amz-version-id') ?? '-',
+    request.hostId,
+    auth.signatureVersion,
+    tls?.cipher ?? '-',
+    auth.type,
+    req.headers.host ?? '-',
+    tls?.version ?? '-',
+    '-', // access point ARN: Coffer has no access points
+    '-', // aclRequired: Coffer does not record whether an ACL decided the request
+  ].join(' ');
+}
+
+function operationName(operation: string | undefined, method: string, isObject: boolean): string {
+  const named = operation && OPERATION_NAMES[operation];
+  if (named) return named;
+  const subresource = operation && operation in OPERATIONS ? OPERATIONS[operation as OperationName].subresource : undefined;
+  const resource = subresource ? subresource.toUpperCase().replace(/-/g, '_') : isObject ? 'OBJECT' : 'BUCKET';
+  return `REST.${method}.${resource}`;
+}
+
+/** Response body bytes (headers not counted, as AWS counts them); none for HEAD. */
+function bytesSent(method: string, res: ServerResponse): number {
+  if (method === 'HEAD') return 0;
+  return Number(res.getHeader('content-length') ?? 0);
+}
+
+/** The whole object's size for object reads and writes. */
+function objectSize(operation: string | undefined, req: IncomingMessage, res: ServerResponse): number {
+  if (operation === 'GetObject' || operation === 'HeadObject') {
+    const range = /\/(\d+)$/.exec(header(res, 'content-range') ?? '');
+    return range ? Number(range[1]) : Number(res.getHeader('content-length') ?? 0);
+  }
+  if (operation === 'PutObject' || operation === 'UploadPart') {
+    return Number(req.headers['x-amz-decoded-content-length'] ?? req.headers['content-length'] ?? 0);
+  }
+  return 0;
+}
+
+function authOf(req: IncomingMessage, trace: RequestTrace): { signatureVersion: string; type: string } {
+  if (trace.requesterId === undefined) return { signatureVersion: '-', type: '-' };
+  const authorization = req.headers.authorization;
+  if (authorization) return { signatureVersion: authorization.startsWith('AWS4-') ? 'SigV4' : 'SigV2', type: 'AuthHeader' };
+  const url = req.url ?? '';
+  if (/[?&]X-Amz-Algorithm=/i.test(url)) return { signatureVersion: 'SigV4', type: 'QueryString' };
+  if (/[?&]Signature=/.test(url)) return { signatureVersion: 'SigV2', type: 'QueryString' };
+  return { signatureVersion: 'SigV4', type: 'HtmlForm' };
+}
+
+function tlsOf(req: IncomingMessage): { cipher: string; version: string } | undefined {
+  const socket = req.socket as TLSSocket;
+  if (socket.encrypted !== true) return undefined;
+  const cipher = socket.getCipher();
+  return { cipher: cipher.name, version: socket.getProtocol() ?? '-' };
+}
+
+function header(res: ServerResponse, name: string): string | undefined {
+  const value = res.getHeader(name);
+  return value === undefined ? undefined : String(value);
+}
+
+function dash(count: number): string {
+  return Number.isFinite(count) && count > 0 ? String(count) : '-';
+}
+
+function quoted(text: string): string {
+  return `"${text.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** 06/Feb/2019:00:00:38 +0000 */
+export function logTime(time: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(time.getUTCDate())}/${MONTHS[time.getUTCMonth()]}/${time.getUTCFullYear()}:` +
+    `${two(time.getUTCHours())}:${two(time.getUTCMinutes())}:${two(time.getUTCSeconds())} +0000`;
+}
