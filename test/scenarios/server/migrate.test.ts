@@ -97,7 +97,7 @@ async function workload(server: TestServer): Promise<{ bucket: string; uploadId:
   return { bucket: plain, uploadId: UploadId!, partETag: part.ETag! };
 }
 
-test('CLI.migrate: an embedded deployment moves into PostgreSQL and reads back identically; re-runs are idempotent', { skip }, async () => {
+test('CLI.migrate: an embedded deployment moves into PostgreSQL and reads back identically; re-runs are idempotent', { skip }, async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'coffer-migrate-'));
   const db = await createTestDatabase();
   try {
@@ -118,12 +118,18 @@ test('CLI.migrate: an embedded deployment moves into PostgreSQL and reads back i
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /^copied and verified: \d+ tables identical$/m);
 
-    // A row that is not the source's: refused, whether found while copying or by --verify.
+    // A row that is not the source's, a database at another schema version: refused (in-process, to save a start-up).
+    const errors = t.mock.method(console, 'error', () => {});
+    t.mock.method(console, 'log', () => {});
     await db.query("UPDATE buckets SET region = 'eu-west-1' WHERE name = $1", [upload.bucket]);
-    const differing = migrate('--from', dataDir, '--to', db.url);
-    assert.equal(differing.status, 1);
-    assert.match(differing.stderr, /^coffer migrate: the PostgreSQL database already holds different data: buckets row \["migrate-plain-.*"\] differs from the SQLite one$/m);
+    assert.equal(await runMigrate(['--from', dataDir, '--to', db.url]), 1);
+    assert.match(String(errors.mock.calls[0]!.arguments[0]), /^coffer migrate: the PostgreSQL database already holds different data: buckets row \["migrate-plain-.*"\] differs from the SQLite one$/);
     await db.query("UPDATE buckets SET region = 'us-east-1' WHERE name = $1", [upload.bucket]);
+    await db.query("INSERT INTO schema_version (version, description, applied_at) VALUES (99, 'from the future', 0)");
+    assert.equal(await runMigrate(['--from', dataDir, '--to', db.url]), 1);
+    assert.match(String(errors.mock.calls[1]!.arguments[0]), /^coffer migrate: the PostgreSQL database is at schema version 99, this Coffer's is \d+: migrate into an empty database$/);
+    await db.query('DELETE FROM schema_version WHERE version = 99');
+    t.mock.restoreAll();
 
     // The gateway's own users are only what the migration brought (no users file this time).
     server = await startServer({ dataDir, metadata: db.url, users: [] });
