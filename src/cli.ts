@@ -6,6 +6,7 @@ import { LIFECYCLE_USAGE, runLifecycleCommand } from './cli/lifecycle.js';
 import { KEY_USAGE, runKeyCommand } from './cli/key.js';
 import { KMS_USAGE, runKmsCommand } from './cli/kms.js';
 import { ENCRYPT_USAGE, runEncryptCommand } from './cli/encrypt.js';
+import { MIGRATE_USAGE, runMigrate } from './cli/migrate.js';
 
 interface Command {
   readonly summary: string;
@@ -18,6 +19,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   serve: { summary: 'serve the S3 API (the default when no command is given)', usage: serveUsage, run: runServe },
   lifecycle: { summary: 'run a lifecycle pass now (lifecycle run; same --data-dir / --metadata)', usage: () => LIFECYCLE_USAGE, run: runLifecycleCommand },
   fsck: { summary: 'check that metadata and blob files agree; --repair moves unreferenced blobs aside', usage: () => FSCK_USAGE, run: runFsck },
+  migrate: { summary: "copy an embedded deployment's metadata into PostgreSQL (--from DATA_DIR --to postgres://…; resumable, --verify)", usage: () => MIGRATE_USAGE, run: runMigrate },
   user: { summary: 'manage users and their identity policies (user add|list|rm, user policy set|get|rm)', usage: () => IDENTITY_USAGE, run: identityCommand('user') },
   key: {
     summary: "manage users' access keys (key add|list|disable|enable|rm); key rotate-master rewraps every data key (server stopped)",
