@@ -4,8 +4,8 @@
  * BucketOwnerEnforced has its ACLs disabled: they allow nothing.
  */
 import type { User } from '../auth/credentials.js';
-import type { BucketRecord, Grant, Permission } from '../store/meta/metadata-store.js';
-import { ALL_USERS, AUTHENTICATED_USERS, isPublicGrant } from './acl.js';
+import type { BucketRecord, Grant, ObjectVersion, Permission } from '../store/meta/metadata-store.js';
+import { ALL_USERS, AUTHENTICATED_USERS, cannedGrants, isPublicGrant } from './acl.js';
 import type { PolicySource } from './authorize.js';
 import { ignoresPublicAcls } from './public-access-block.js';
 
@@ -36,6 +36,11 @@ const OBJECT_OWNER_PERMISSIONS: ReadonlySet<Permission> = new Set(['READ_ACP', '
 export interface ObjectAclContext {
   readonly ownerId: string;
   readonly acl: readonly Grant[];
+}
+
+/** A stored version's owner and ACL as the ACL source reads them (no ACL stored: private to its owner). */
+export function objectAclOf(version: ObjectVersion): ObjectAclContext {
+  return { ownerId: version.ownerId, acl: version.acl ?? cannedGrants('private', version.ownerId, version.ownerId) };
 }
 
 function aclsEnabled(bucket: BucketRecord): boolean {

@@ -30,6 +30,11 @@ export interface OperationSpec {
   readonly action: string;
   /** The action instead, when the request names a `versionId` (s3:GetObjectVersion, …). */
   readonly versionAction?: string;
+  /**
+   * A read that answers a missing object's 404 (NoSuchKey, NoSuchVersion) only to a caller also
+   * allowed s3:ListBucket, 403 AccessDenied to anyone else (access/missing-object.ts).
+   */
+  readonly hidesMissingObject?: true;
   /** CreateBucket: authorized against the bucket it is about to create. */
   readonly bucketMayNotExist?: true;
   /**
@@ -142,10 +147,10 @@ export const OPERATIONS = {
   // objects
   PutObject: put('object', 's3:PutObject'),
   CopyObject: put('object', 's3:PutObject', { header: 'x-amz-copy-source' }),
-  GetObject: get('object', 's3:GetObject', { versionAction: 's3:GetObjectVersion' }),
-  HeadObject: head('object', 's3:GetObject', { versionAction: 's3:GetObjectVersion' }),
+  GetObject: get('object', 's3:GetObject', { versionAction: 's3:GetObjectVersion', hidesMissingObject: true }),
+  HeadObject: head('object', 's3:GetObject', { versionAction: 's3:GetObjectVersion', hidesMissingObject: true }),
   DeleteObject: del('object', 's3:DeleteObject', { versionAction: 's3:DeleteObjectVersion' }),
-  GetObjectAttributes: get('object', 's3:GetObjectAttributes', sub('attributes', { versionAction: 's3:GetObjectVersionAttributes' })),
+  GetObjectAttributes: get('object', 's3:GetObjectAttributes', sub('attributes', { versionAction: 's3:GetObjectVersionAttributes', hidesMissingObject: true })),
   RenameObject: put('object', 's3express:RenameObject', sub('renameObject')),
   UpdateObjectEncryption: put('object', 's3:UpdateObjectEncryption', sub('encryption')),
   RestoreObject: post('object', 's3:RestoreObject', sub('restore')),
@@ -162,10 +167,10 @@ export const OPERATIONS = {
 
   // object sub-resources
   PutObjectTagging: put('object', 's3:PutObjectTagging', sub('tagging', { versionAction: 's3:PutObjectVersionTagging' })),
-  GetObjectTagging: get('object', 's3:GetObjectTagging', sub('tagging', { versionAction: 's3:GetObjectVersionTagging' })),
+  GetObjectTagging: get('object', 's3:GetObjectTagging', sub('tagging', { versionAction: 's3:GetObjectVersionTagging', hidesMissingObject: true })),
   DeleteObjectTagging: del('object', 's3:DeleteObjectTagging', sub('tagging', { versionAction: 's3:DeleteObjectVersionTagging' })),
   PutObjectAcl: put('object', 's3:PutObjectAcl', sub('acl', { versionAction: 's3:PutObjectVersionAcl' })),
-  GetObjectAcl: get('object', 's3:GetObjectAcl', sub('acl', { versionAction: 's3:GetObjectVersionAcl' })),
+  GetObjectAcl: get('object', 's3:GetObjectAcl', sub('acl', { versionAction: 's3:GetObjectVersionAcl', hidesMissingObject: true })),
   PutObjectRetention: put('object', 's3:PutObjectRetention', sub('retention')),
   GetObjectRetention: get('object', 's3:GetObjectRetention', sub('retention')),
   PutObjectLegalHold: put('object', 's3:PutObjectLegalHold', sub('legal-hold')),

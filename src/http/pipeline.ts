@@ -10,8 +10,8 @@ import { actionFor, OPERATIONS } from '../api/operations.js';
 import { RequestParameters } from '../api/parameters.js';
 import { refuseUnimplementedHeaders } from '../api/unimplemented-headers.js';
 import { checkExpectedOwner } from '../access/expected-owner.js';
-import { needsObjectAcl, type ObjectAclContext } from '../access/acl-source.js';
-import { cannedGrants } from '../access/acl.js';
+import { needsObjectAcl, objectAclOf, type ObjectAclContext } from '../access/acl-source.js';
+import { isAccessDenied, isMissingObject, missingObjectError } from '../access/missing-object.js';
 import type { BucketRecord, MetadataStore } from '../store/meta/metadata-store.js';
 import { handlers, serviceHandlers } from '../ops/index.js';
 import type { FormCaller, OperationResult, ServiceOperationContext, Services } from '../ops/types.js';
@@ -201,7 +201,20 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
       : undefined;
     const loadObjectTags = bucket && resource.key !== undefined ? () => objectTags(meta, bucket.name, resource.key!, versionId) : undefined;
     // A form upload names its caller in the body: the handler authenticates and authorizes it.
-    if (!spec.authenticatedByForm) await authorize(auth.user, action, resource, { bucket, object, values, time: now, loadObjectTags });
+    // A read of a missing object answers 404 only to a caller allowed to list the bucket
+    // (access/missing-object.ts): asked when the read is refused or its handler finds nothing.
+    const hidesMissing = bucket && 'hidesMissingObject' in spec;
+    const mayList = () => authorize(auth.user, 's3:ListBucket', { bucket: decision.bucket }, { bucket, values, time: now });
+    try {
+      if (!spec.authenticatedByForm) await authorize(auth.user, action, resource, { bucket, object, values, time: now, loadObjectTags });
+    } catch (denied) {
+      const notFound = hidesMissing && isAccessDenied(denied)
+        ? missingObjectError(await meta.getVersion(decision.bucket, decision.key, versionId), decision.key, versionId)
+        : undefined;
+      if (!notFound) throw denied;
+      await mayList();
+      throw notFound;
+    }
     if (bucket) checkExpectedOwner(headers['x-amz-expected-bucket-owner'], bucket);
     const bucketHandler = bucket ? handlers[operation] : undefined;
     const serviceHandler = bucket ? undefined : serviceHandlers[operation];
@@ -244,7 +257,12 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
           }
         : undefined,
     };
-    return bucketHandler && bucket ? bucketHandler({ ...ctx, bucket }) : serviceHandler!(ctx);
+    return bucketHandler && bucket
+      ? bucketHandler({ ...ctx, bucket }).catch(async (error: unknown) => {
+        if (hidesMissing && isMissingObject(error)) await mayList();
+        throw error;
+      })
+      : serviceHandler!(ctx);
 }
 
 /** OPTIONS: a CORS preflight, unauthenticated, answered from the bucket's CORS rules. */
@@ -271,8 +289,7 @@ async function corsForEarlyError(meta: MetadataStore, req: IncomingMessage, res:
 /** The named version's owner and ACL for the authorizer; none for a missing version or a delete marker. */
 async function objectAclContext(meta: MetadataStore, bucket: string, key: string, versionId: string | undefined): Promise<ObjectAclContext | undefined> {
   const version = await meta.getVersion(bucket, key, versionId);
-  if (!version || version.isDeleteMarker) return undefined;
-  return { ownerId: version.ownerId, acl: version.acl ?? cannedGrants('private', version.ownerId, version.ownerId) };
+  return version && !version.isDeleteMarker ? objectAclOf(version) : undefined;
 }
 
 function countHeader(rawHeaders: readonly string[], name: string): number {

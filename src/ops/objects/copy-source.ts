@@ -1,4 +1,6 @@
+import { needsObjectAcl, objectAclOf } from '../../access/acl-source.js';
 import { checkExpectedOwner } from '../../access/expected-owner.js';
+import { missingObjectError } from '../../access/missing-object.js';
 import { objectTags } from '../../access/object-tags.js';
 import { S3Error } from '../../errors.js';
 import type { BucketRecord, ObjectVersion } from '../../store/meta/metadata-store.js';
@@ -23,19 +25,20 @@ export async function resolveCopySource(ctx: OperationContext): Promise<CopySour
   const bucket = await ctx.services.meta.getBucket(bucketName);
   if (!bucket) throw new S3Error('NoSuchBucket', undefined, { BucketName: bucketName });
   checkExpectedOwner(ctx.headers['x-amz-source-expected-bucket-owner'], bucket);
-  await ctx.authorize(versionId === undefined ? 's3:GetObject' : 's3:GetObjectVersion', { bucket: bucketName, key }, {
+  const version = await ctx.services.meta.getVersion(bucketName, key, versionId);
+  // A missing source answers 404 only to a caller allowed to list its bucket, 403 to anyone else.
+  const notFound = missingObjectError(version, key, versionId);
+  if (!version || notFound) {
+    await ctx.authorize('s3:ListBucket', { bucket: bucketName }, { bucket });
+    throw notFound!;
+  }
+  const action = versionId === undefined ? 's3:GetObject' : 's3:GetObjectVersion';
+  await ctx.authorize(action, { bucket: bucketName, key }, {
     bucket,
+    object: !version.isDeleteMarker && needsObjectAcl(ctx.user, action, bucket) ? objectAclOf(version) : undefined,
     loadObjectTags: () => objectTags(ctx.services.meta, bucketName, key, versionId),
   });
-  const version = await ctx.services.meta.getVersion(bucketName, key, versionId);
-  if (!version) {
-    if (versionId !== undefined && versionId !== NULL_VERSION_ID) throw new S3Error('NoSuchVersion', undefined, { Key: key, VersionId: versionId });
-    throw new S3Error('NoSuchKey', undefined, { Key: key });
-  }
-  if (version.isDeleteMarker) {
-    if (versionId !== undefined) throw new S3Error('InvalidRequest', 'The source of a copy request may not specifically refer to a delete marker by version id.');
-    throw new S3Error('NoSuchKey', undefined, { Key: key });
-  }
+  if (version.isDeleteMarker) throw new S3Error('InvalidRequest', 'The source of a copy request may not specifically refer to a delete marker by version id.');
   checkReadPreconditions(ctx.headers, version, 'x-amz-copy-source-');
   return { bucket, version };
 }

@@ -73,7 +73,7 @@ describe('auth: SigV4 header', () => {
     assert.equal(res.status, 400);
     assert.equal(errorCode(res.text), 'XAmzContentSHA256Mismatch');
     assert.equal(messageOf(res.text), "The provided 'x-amz-content-sha256' header does not match what was computed.");
-    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' })), 'NoSuchKey', 404);
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' })), 'NoSuchKey', 404, 'The specified key does not exist.');
   });
 
   test('PutObject.UNSIGNED-PAYLOAD is accepted', async () => {

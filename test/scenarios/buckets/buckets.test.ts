@@ -159,7 +159,7 @@ describe('buckets (us-east-1)', () => {
 
   test('ListBuckets.invalid max-buckets or token → InvalidArgument', async () => {
     await expectS3Error(s3.send(new ListBucketsCommand({ MaxBuckets: 0 })), 'InvalidArgument', 400, 'Argument max-buckets must be an integer between 1 and 10000');
-    await expectS3Error(s3.send(new ListBucketsCommand({ MaxBuckets: 10001 })), 'InvalidArgument', 400);
+    await expectS3Error(s3.send(new ListBucketsCommand({ MaxBuckets: 10001 })), 'InvalidArgument', 400, 'Argument max-buckets must be an integer between 1 and 10000');
     await expectS3Error(s3.send(new ListBucketsCommand({ ContinuationToken: '!!not a token' })), 'InvalidArgument', 400, 'The continuation token provided is incorrect');
   });
 
@@ -173,8 +173,8 @@ describe('buckets (us-east-1)', () => {
   test("GetBucketLocation.another user's bucket → AccessDenied; missing → NoSuchBucket", async () => {
     const bucket = uniqueBucket('location-other');
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    await expectS3Error(other.send(new GetBucketLocationCommand({ Bucket: bucket })), 'AccessDenied', 403);
-    await expectS3Error(s3.send(new GetBucketLocationCommand({ Bucket: uniqueBucket('nope') })), 'NoSuchBucket', 404);
+    await expectS3Error(other.send(new GetBucketLocationCommand({ Bucket: bucket })), 'AccessDenied', 403, 'Access Denied');
+    await expectS3Error(s3.send(new GetBucketLocationCommand({ Bucket: uniqueBucket('nope') })), 'NoSuchBucket', 404, 'The specified bucket does not exist');
   });
 });
 

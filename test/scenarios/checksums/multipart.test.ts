@@ -78,6 +78,7 @@ describe('flexible checksums on multipart uploads', () => {
         s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, ChecksumType: 'FULL_OBJECT', [`Checksum${algorithm}`]: wrong, MultipartUpload: { Parts: completed } })),
         'BadDigest',
         400,
+        `The ${algorithm.toLowerCase()} you specified did not match the calculated checksum.`,
       );
       const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, ChecksumType: 'FULL_OBJECT', [`Checksum${algorithm}`]: whole, MultipartUpload: { Parts: completed } }));
       assert.equal(done[`Checksum${algorithm}`], whole);
@@ -115,6 +116,7 @@ describe('flexible checksums on multipart uploads', () => {
       s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'partck', UploadId, MultipartUpload: { Parts: completed.map((p, i) => (i === 0 ? { ...p, ChecksumCRC32C: 'AAAAAA==' } : p)) } })),
       'InvalidPart',
       400,
+      "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
     );
     await expectS3Error(
       s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'partck', UploadId, ChecksumType: 'FULL_OBJECT', MultipartUpload: { Parts: completed } })),
@@ -130,7 +132,7 @@ describe('flexible checksums on multipart uploads', () => {
     await expectS3Error(s3.send(new UploadPartCommand({ Bucket, Key: 'up', UploadId: created.UploadId, PartNumber: 1, Body: 'abc', ChecksumCRC32: hashBuffer('CRC32', Buffer.from('abc')).toString('base64') })),
       'InvalidRequest', 400, 'Checksum Type mismatch occurred, expected checksum Type: sha1, actual checksum Type: crc32');
     await expectS3Error(s3.send(new UploadPartCommand({ Bucket, Key: 'up', UploadId: created.UploadId, PartNumber: 1, Body: 'abc', ChecksumSHA1: hashBuffer('SHA1', Buffer.from('abd')).toString('base64') })),
-      'BadDigest', 400);
+      'BadDigest', 400, 'The SHA1 you specified did not match the calculated checksum.');
     assert.equal(await countBlobs(server.dataDir), before);
   });
 
@@ -150,7 +152,7 @@ describe('flexible checksums on multipart uploads', () => {
     const rest = await s3.send(new GetObjectAttributesCommand({ Bucket, Key: 'attrs', ObjectAttributes: ['ObjectParts'], PartNumberMarker: all.ObjectParts?.NextPartNumberMarker }));
     assert.deepEqual(rest.ObjectParts?.Parts?.map((p) => p.PartNumber), [3]);
     assert.equal(rest.ETag, undefined);
-    await expectS3Error(s3.send(new GetObjectAttributesCommand({ Bucket, Key: 'attrs', ObjectAttributes: ['Bogus' as 'ETag'] })), 'InvalidArgument', 400);
-    await expectS3Error(s3.send(new GetObjectAttributesCommand({ Bucket, Key: 'missing', ObjectAttributes: ['ETag'] })), 'NoSuchKey', 404);
+    await expectS3Error(s3.send(new GetObjectAttributesCommand({ Bucket, Key: 'attrs', ObjectAttributes: ['Bogus' as 'ETag'] })), 'InvalidArgument', 400, 'Invalid attribute name specified.');
+    await expectS3Error(s3.send(new GetObjectAttributesCommand({ Bucket, Key: 'missing', ObjectAttributes: ['ETag'] })), 'NoSuchKey', 404, 'The specified key does not exist.');
   });
 });

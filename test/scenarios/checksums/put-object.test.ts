@@ -42,13 +42,13 @@ describe('flexible checksums on PutObject', () => {
 
   it('PutObject.headerChecksumMismatch', async () => {
     const before = await countBlobs(server.dataDir);
-    await expectS3Error(s3.send(new PutObjectCommand({ Bucket, Key: 'bad', Body: 'data', ChecksumCRC32C: 'AAAAAA==' })), 'BadDigest', 400);
-    await expectS3Error(s3.send(new PutObjectCommand({ Bucket, Key: 'bad', Body: 'data', ChecksumSHA256: hashBuffer('SHA256', Buffer.from('other')).toString('base64') })), 'BadDigest', 400);
+    await expectS3Error(s3.send(new PutObjectCommand({ Bucket, Key: 'bad', Body: 'data', ChecksumCRC32C: 'AAAAAA==' })), 'BadDigest', 400, 'The CRC32C you specified did not match the calculated checksum.');
+    await expectS3Error(s3.send(new PutObjectCommand({ Bucket, Key: 'bad', Body: 'data', ChecksumSHA256: hashBuffer('SHA256', Buffer.from('other')).toString('base64') })), 'BadDigest', 400, 'The SHA256 you specified did not match the calculated checksum.');
     await expectS3Error(s3.send(new HeadObjectCommand({ Bucket, Key: 'bad' })), 'NotFound', 404);
     assert.equal(await countBlobs(server.dataDir), before);
   });
 
   it('PutObject.invalidChecksumValue', async () => {
-    await expectS3Error(s3.send(new PutObjectCommand({ Bucket, Key: 'bad', Body: 'data', ChecksumCRC32: 'not-base64' })), 'InvalidRequest', 400);
+    await expectS3Error(s3.send(new PutObjectCommand({ Bucket, Key: 'bad', Body: 'data', ChecksumCRC32: 'not-base64' })), 'InvalidRequest', 400, 'Value for x-amz-checksum-crc32 header is invalid.');
   });
 });

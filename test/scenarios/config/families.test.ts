@@ -116,7 +116,7 @@ describe('bucket configuration families', { concurrency: true }, () => {
     const got = await s3.send(new GetBucketAnalyticsConfigurationCommand({ Bucket: bucket, Id: 'one' }));
     assert.deepEqual(got.AnalyticsConfiguration, analyticsConfig('one'));
     assert.equal((await s3.send(new DeleteBucketAnalyticsConfigurationCommand({ Bucket: bucket, Id: 'one' }))).$metadata.httpStatusCode, 204);
-    await expectS3Error(s3.send(new DeleteBucketAnalyticsConfigurationCommand({ Bucket: bucket, Id: 'one' })), 'NoSuchConfiguration', 404);
+    await expectS3Error(s3.send(new DeleteBucketAnalyticsConfigurationCommand({ Bucket: bucket, Id: 'one' })), 'NoSuchConfiguration', 404, 'The specified configuration does not exist.');
   });
 
   test('PutBucketAnalyticsConfiguration.idMismatch', async () => {
@@ -179,7 +179,7 @@ describe('bucket configuration families', { concurrency: true }, () => {
     const listed = await s3.send(new ListBucketIntelligentTieringConfigurationsCommand({ Bucket: bucket }));
     assert.deepEqual(listed.IntelligentTieringConfigurationList, [tiering('a')]);
     await s3.send(new DeleteBucketIntelligentTieringConfigurationCommand({ Bucket: bucket, Id: 'a' }));
-    await expectS3Error(s3.send(new GetBucketIntelligentTieringConfigurationCommand({ Bucket: bucket, Id: 'a' })), 'NoSuchConfiguration', 404);
+    await expectS3Error(s3.send(new GetBucketIntelligentTieringConfigurationCommand({ Bucket: bucket, Id: 'a' })), 'NoSuchConfiguration', 404, 'The specified configuration does not exist.');
   });
 
   test('PutBucketIntelligentTieringConfiguration.daysOutOfRange', async () => {

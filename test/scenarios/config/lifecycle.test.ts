@@ -81,7 +81,7 @@ describe('bucket lifecycle configuration', { concurrency: true }, () => {
     const bucket = await server.newBucket('lc');
     await putRules(bucket, [{ ID: 'x', Status: 'Enabled', Filter: {}, Expiration: { Days: 1 } }]);
     assert.equal((await s3.send(new DeleteBucketLifecycleCommand({ Bucket: bucket }))).$metadata.httpStatusCode, 204);
-    await expectS3Error(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })), 'NoSuchLifecycleConfiguration', 404);
+    await expectS3Error(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })), 'NoSuchLifecycleConfiguration', 404, 'The lifecycle configuration does not exist');
     assert.equal((await s3.send(new DeleteBucketLifecycleCommand({ Bucket: bucket }))).$metadata.httpStatusCode, 204);
   });
 
@@ -107,7 +107,7 @@ describe('bucket lifecycle configuration', { concurrency: true }, () => {
     test(`PutBucketLifecycleConfiguration.${name}`, async () => {
       const bucket = await server.newBucket('lc');
       await expectS3Error(putRules(bucket, rules()), code, status, message);
-      await expectS3Error(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })), 'NoSuchLifecycleConfiguration', 404);
+      await expectS3Error(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })), 'NoSuchLifecycleConfiguration', 404, 'The lifecycle configuration does not exist');
     });
   }
 

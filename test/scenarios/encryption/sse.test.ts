@@ -110,6 +110,7 @@ describe('bucket default encryption', () => {
     await expectS3Error(
       client.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms:dsse' } }] } })),
       'NotImplemented', 501,
+      'A header you provided implies functionality that is not implemented.',
     );
   });
 
@@ -138,7 +139,7 @@ describe('SSE-C', () => {
     assert.deepEqual(await bytesOf(got), data.subarray(70000));
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k', ...key }));
     assert.equal(head.ContentLength, data.length);
-    await expectS3Error(client.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: 'k', ObjectAttributes: ['ObjectSize'] })), 'InvalidRequest', 400);
+    await expectS3Error(client.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: 'k', ObjectAttributes: ['ObjectSize'] })), 'InvalidRequest', 400, 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
     const attributes = await client.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: 'k', ObjectAttributes: ['ObjectSize'], ...key }));
     assert.equal(attributes.ObjectSize, data.length);
   });
@@ -177,7 +178,7 @@ describe('SSE-C', () => {
     const other = customerKey();
     const data = body(70_000, 6);
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'c', Body: data, ...key }));
-    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 's3', CopySource: `${bucket}/c` })), 'InvalidRequest', 400);
+    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 's3', CopySource: `${bucket}/c` })), 'InvalidRequest', 400, 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
     const toS3 = await client.send(new CopyObjectCommand({
       Bucket: bucket, Key: 's3', CopySource: `${bucket}/c`,
       CopySourceSSECustomerAlgorithm: 'AES256', CopySourceSSECustomerKey: key.SSECustomerKey, CopySourceSSECustomerKeyMD5: key.SSECustomerKeyMD5,
@@ -187,7 +188,7 @@ describe('SSE-C', () => {
     assert.deepEqual(await bytesOf(await client.send(new GetObjectCommand({ Bucket: bucket, Key: 's3' }))), data);
     const toC = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'c2', CopySource: `${bucket}/s3`, ...other }));
     assert.equal(toC.SSECustomerKeyMD5, other.SSECustomerKeyMD5);
-    await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'c2', ...key })), 'AccessDenied', 403);
+    await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'c2', ...key })), 'AccessDenied', 403, 'Access Denied');
     assert.deepEqual(await bytesOf(await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'c2', ...other }))), data);
   });
 
@@ -197,8 +198,8 @@ describe('SSE-C', () => {
     const created = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp', ...key }));
     assert.equal(created.SSECustomerKeyMD5, key.SSECustomerKeyMD5);
     const part = body(5 * 1024 * 1024, 7);
-    await expectS3Error(client.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 1, Body: part })), 'InvalidRequest', 400);
-    await expectS3Error(client.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 1, Body: part, ...customerKey() })), 'InvalidArgument', 400);
+    await expectS3Error(client.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 1, Body: part })), 'InvalidRequest', 400, 'The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.');
+    await expectS3Error(client.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 1, Body: part, ...customerKey() })), 'InvalidArgument', 400, 'The provided encryption parameters did not match the ones used originally.');
     const p1 = await client.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 1, Body: part, ...key }));
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'plain-s3', Body: MARKER }));
     const p2 = await client.send(new UploadPartCopyCommand({ Bucket: bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 2, CopySource: `${bucket}/plain-s3`, ...key }));
@@ -206,7 +207,7 @@ describe('SSE-C', () => {
       Bucket: bucket, Key: 'mp', UploadId: created.UploadId, ...key,
       MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.CopyPartResult!.ETag }] },
     }));
-    await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp' })), 'InvalidRequest', 400);
+    await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp' })), 'InvalidRequest', 400, 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
     const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp', PartNumber: 2, ...key }));
     assert.equal((await bytesOf(got)).toString(), MARKER);
   });

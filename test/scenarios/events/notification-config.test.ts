@@ -145,7 +145,7 @@ describe('bucket notification configuration', () => {
 
   test('PutBucketNotificationConfiguration.not the owner: AccessDenied; no bucket: NoSuchBucket', async () => {
     const bucket = await server.newBucket('owner');
-    await expectS3Error(server.otherClient().send(new PutBucketNotificationConfigurationCommand({ Bucket: bucket, NotificationConfiguration: {} })), 'AccessDenied', 403);
-    await expectS3Error(put('no-such-bucket-here', {}), 'NoSuchBucket', 404);
+    await expectS3Error(server.otherClient().send(new PutBucketNotificationConfigurationCommand({ Bucket: bucket, NotificationConfiguration: {} })), 'AccessDenied', 403, 'Access Denied');
+    await expectS3Error(put('no-such-bucket-here', {}), 'NoSuchBucket', 404, 'The specified bucket does not exist');
   });
 });

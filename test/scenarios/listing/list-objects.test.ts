@@ -256,7 +256,7 @@ describe('ListObjectsV2', () => {
 
   it('ListObjectsV2.otherUserAccessDenied', async () => {
     const bucket = await bucketWith([]);
-    await expectS3Error(server.otherClient().send(new ListObjectsV2Command({ Bucket: bucket })), 'AccessDenied', 403);
+    await expectS3Error(server.otherClient().send(new ListObjectsV2Command({ Bucket: bucket })), 'AccessDenied', 403, 'Access Denied');
   });
 });
 

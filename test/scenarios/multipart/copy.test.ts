@@ -38,11 +38,11 @@ describe('UploadPartCopy', () => {
     const own = await s3.send(new UploadPartCommand({ Bucket, Key: 'dst', UploadId, PartNumber: 3, Body: tail }));
     // No bytes were copied, and the new 4-byte part is inline: no blob file was written.
     assert.equal(await countBlobs(server.dataDir), blobsBefore);
-    await expectS3Error(s3.send(new UploadPartCopyCommand({ Bucket, Key: 'dst', UploadId, PartNumber: 4, CopySource: `${Bucket}/src`, CopySourceRange: 'bytes=5-1' })), 'InvalidArgument', 400);
-    await expectS3Error(s3.send(new UploadPartCopyCommand({ Bucket, Key: 'dst', UploadId, PartNumber: 4, CopySource: `${Bucket}/src`, CopySourceRange: `bytes=0-${6 * MiB}` })), 'InvalidArgument', 400);
-    await expectS3Error(s3.send(new UploadPartCopyCommand({ Bucket, Key: 'dst', UploadId, PartNumber: 4, CopySource: `${Bucket}/src`, CopySourceIfMatch: '"nope"' })), 'PreconditionFailed', 412);
-    await expectS3Error(s3.send(new UploadPartCopyCommand({ Bucket, Key: 'dst', UploadId, PartNumber: 4, CopySource: `${Bucket}/missing` })), 'NoSuchKey', 404);
-    await expectS3Error(s3.send(new UploadPartCopyCommand({ Bucket, Key: 'dst', UploadId: 'nope', PartNumber: 4, CopySource: `${Bucket}/src` })), 'NoSuchUpload', 404);
+    await expectS3Error(s3.send(new UploadPartCopyCommand({ Bucket, Key: 'dst', UploadId, PartNumber: 4, CopySource: `${Bucket}/src`, CopySourceRange: 'bytes=5-1' })), 'InvalidArgument', 400, 'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy');
+    await expectS3Error(s3.send(new UploadPartCopyCommand({ Bucket, Key: 'dst', UploadId, PartNumber: 4, CopySource: `${Bucket}/src`, CopySourceRange: `bytes=0-${6 * MiB}` })), 'InvalidArgument', 400, 'Range specified is not valid for source object of size: 6291456');
+    await expectS3Error(s3.send(new UploadPartCopyCommand({ Bucket, Key: 'dst', UploadId, PartNumber: 4, CopySource: `${Bucket}/src`, CopySourceIfMatch: '"nope"' })), 'PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
+    await expectS3Error(s3.send(new UploadPartCopyCommand({ Bucket, Key: 'dst', UploadId, PartNumber: 4, CopySource: `${Bucket}/missing` })), 'NoSuchKey', 404, 'The specified key does not exist.');
+    await expectS3Error(s3.send(new UploadPartCopyCommand({ Bucket, Key: 'dst', UploadId: 'nope', PartNumber: 4, CopySource: `${Bucket}/src` })), 'NoSuchUpload', 404, 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
 
     await s3.send(new CompleteMultipartUploadCommand({
       Bucket, Key: 'dst', UploadId,

@@ -19,6 +19,10 @@ import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../hel
 import { completeKeepAlive } from '../../../src/ops/multipart/multipart.js';
 import { countBlobs, MiB, patternBytes, readAll } from './support.js';
 
+const NO_SUCH_UPLOAD = 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.';
+const INVALID_PART = "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.";
+const PRECONDITION_FAILED = 'At least one of the pre-conditions you specified did not hold';
+
 const md5 = (b: Buffer) => createHash('md5').update(b).digest();
 
 describe('multipart uploads', () => {
@@ -78,7 +82,7 @@ describe('multipart uploads', () => {
     const head = await s3.send(new HeadObjectCommand({ Bucket: target.Bucket, Key: target.Key, PartNumber: 1 }));
     assert.equal(head.ContentLength, part1.length);
     assert.equal(head.PartsCount, 2);
-    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: target.Bucket, Key: target.Key, PartNumber: 3 })), 'InvalidPartNumber', 416);
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: target.Bucket, Key: target.Key, PartNumber: 3 })), 'InvalidPartNumber', 416, 'The requested partnumber is not satisfiable');
   });
 
   it('GetObject.partNumberOfSinglePartObject', async () => {
@@ -88,14 +92,14 @@ describe('multipart uploads', () => {
     const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'k', PartNumber: 1 }));
     assert.equal((await readAll(got.Body)).toString(), 'hello');
     assert.equal(got.PartsCount, undefined);
-    await expectS3Error(s3.send(new GetObjectCommand({ Bucket, Key: 'k', PartNumber: 2 })), 'InvalidPartNumber', 416);
-    await expectS3Error(s3.send(new GetObjectCommand({ Bucket, Key: 'k', PartNumber: 1, Range: 'bytes=0-1' })), 'InvalidRequest', 400);
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket, Key: 'k', PartNumber: 2 })), 'InvalidPartNumber', 416, 'The requested partnumber is not satisfiable');
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket, Key: 'k', PartNumber: 1, Range: 'bytes=0-1' })), 'InvalidRequest', 400, 'Cannot specify both Range header and partNumber query parameter');
   });
 
   it('UploadPart.partNumberOutOfRange', async () => {
     const target = await bucketWithUpload();
-    await expectS3Error(put(target, 0, Buffer.from('x')), 'InvalidArgument', 400);
-    await expectS3Error(put(target, 10001, Buffer.from('x')), 'InvalidArgument', 400);
+    await expectS3Error(put(target, 0, Buffer.from('x')), 'InvalidArgument', 400, 'Part number must be an integer between 1 and 10000, inclusive');
+    await expectS3Error(put(target, 10001, Buffer.from('x')), 'InvalidArgument', 400, 'Part number must be an integer between 1 and 10000, inclusive');
     await put(target, 10000, Buffer.from('x'));
   });
 
@@ -108,7 +112,7 @@ describe('multipart uploads', () => {
     const parts = await s3.send(new ListPartsCommand(target));
     assert.deepEqual(parts.Parts?.map((p) => [p.PartNumber, p.ETag, p.Size]), [[1, fresh, 70_000]]);
     assert.equal(await countBlobs(server.dataDir), blobsBefore + 1);
-    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: old }] } })), 'InvalidPart', 400);
+    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: old }] } })), 'InvalidPart', 400, INVALID_PART);
     await s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: fresh }] } }));
     const got = await s3.send(new GetObjectCommand({ Bucket: target.Bucket, Key: target.Key }));
     assert.equal((await readAll(got.Body)).toString(), 'second!'.repeat(10_000));
@@ -121,6 +125,7 @@ describe('multipart uploads', () => {
       s3.send(new UploadPartCommand({ ...target, PartNumber: 1, Body: Buffer.from('abc'), ContentMD5: md5(Buffer.from('abd')).toString('base64') })),
       'BadDigest',
       400,
+      'The Content-MD5 you specified did not match what we received.',
     );
     assert.equal(await countBlobs(server.dataDir), blobsBefore);
     const parts = await s3.send(new ListPartsCommand(target));
@@ -129,23 +134,23 @@ describe('multipart uploads', () => {
 
   it('UploadPart.noSuchUpload', async () => {
     const target = await bucketWithUpload();
-    await expectS3Error(put({ ...target, UploadId: 'nope' }, 1, Buffer.from('x')), 'NoSuchUpload', 404);
-    await expectS3Error(put({ ...target, Key: 'other-key' }, 1, Buffer.from('x')), 'NoSuchUpload', 404);
+    await expectS3Error(put({ ...target, UploadId: 'nope' }, 1, Buffer.from('x')), 'NoSuchUpload', 404, NO_SUCH_UPLOAD);
+    await expectS3Error(put({ ...target, Key: 'other-key' }, 1, Buffer.from('x')), 'NoSuchUpload', 404, NO_SUCH_UPLOAD);
   });
 
   it('CompleteMultipartUpload.invalidPartOrder', async () => {
     const target = await bucketWithUpload();
     const e1 = await put(target, 1, part1);
     const e2 = await put(target, 2, part2);
-    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 2, ETag: e2 }, { PartNumber: 1, ETag: e1 }] } })), 'InvalidPartOrder', 400);
-    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1 }, { PartNumber: 1, ETag: e1 }] } })), 'InvalidPartOrder', 400);
+    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 2, ETag: e2 }, { PartNumber: 1, ETag: e1 }] } })), 'InvalidPartOrder', 400, 'The list of parts was not in ascending order. Parts must be ordered by part number.');
+    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1 }, { PartNumber: 1, ETag: e1 }] } })), 'InvalidPartOrder', 400, 'The list of parts was not in ascending order. Parts must be ordered by part number.');
   });
 
   it('CompleteMultipartUpload.entityTooSmall', async () => {
     const target = await bucketWithUpload();
     const e1 = await put(target, 1, Buffer.from('small'));
     const e2 = await put(target, 2, Buffer.from('last'));
-    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1 }, { PartNumber: 2, ETag: e2 }] } })), 'EntityTooSmall', 400);
+    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1 }, { PartNumber: 2, ETag: e2 }] } })), 'EntityTooSmall', 400, 'Your proposed upload is smaller than the minimum allowed object size.');
     // A small part is fine as the last (or only) one.
     await s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 2, ETag: e2 }] } }));
   });
@@ -153,14 +158,14 @@ describe('multipart uploads', () => {
   it('CompleteMultipartUpload.invalidPart', async () => {
     const target = await bucketWithUpload();
     const e1 = await put(target, 1, Buffer.from('x'));
-    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 2, ETag: e1 }] } })), 'InvalidPart', 400);
-    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0123456789abcdef0123456789abcdef"' }] } })), 'InvalidPart', 400);
+    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 2, ETag: e1 }] } })), 'InvalidPart', 400, INVALID_PART);
+    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0123456789abcdef0123456789abcdef"' }] } })), 'InvalidPart', 400, INVALID_PART);
   });
 
   it('CompleteMultipartUpload.malformedXml', async () => {
     const target = await bucketWithUpload();
     await put(target, 1, Buffer.from('x'));
-    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [] } })), 'MalformedXML', 400);
+    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [] } })), 'MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema');
     const url = new URL(server.endpoint);
     for (const body of ['<CompleteMultipartUpload><Part><PartNumber>1', '<Other/>', '<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>"a"</ETag></Part></CompleteMultipartUpload>']) {
       const path = `/${target.Bucket}/${target.Key}`;
@@ -175,20 +180,20 @@ describe('multipart uploads', () => {
   it('CompleteMultipartUpload.noSuchUpload', async () => {
     const target = await bucketWithUpload();
     const e1 = await put(target, 1, Buffer.from('x'));
-    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, UploadId: 'bogus', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1 }] } })), 'NoSuchUpload', 404);
+    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, UploadId: 'bogus', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1 }] } })), 'NoSuchUpload', 404, NO_SUCH_UPLOAD);
     await s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1 }] } }));
     // Completed: the upload is gone. (The same completion repeated gets the same answer:
     // retried-completion.test.ts; any other part list finds no upload.)
-    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0123456789abcdef0123456789abcdef"' }] } })), 'NoSuchUpload', 404);
-    await expectS3Error(s3.send(new UploadPartCommand({ ...target, PartNumber: 2, Body: 'late' })), 'NoSuchUpload', 404);
+    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0123456789abcdef0123456789abcdef"' }] } })), 'NoSuchUpload', 404, NO_SUCH_UPLOAD);
+    await expectS3Error(s3.send(new UploadPartCommand({ ...target, PartNumber: 2, Body: 'late' })), 'NoSuchUpload', 404, NO_SUCH_UPLOAD);
   });
 
   it('CompleteMultipartUpload.ifNoneMatch', async () => {
     const target = await bucketWithUpload();
     const e1 = await put(target, 1, Buffer.from('new'));
     await s3.send(new PutObjectCommand({ Bucket: target.Bucket, Key: target.Key, Body: 'existing' }));
-    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, IfNoneMatch: '*', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1 }] } })), 'PreconditionFailed', 412);
-    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, IfMatch: '"00000000000000000000000000000000"', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1 }] } })), 'PreconditionFailed', 412);
+    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, IfNoneMatch: '*', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1 }] } })), 'PreconditionFailed', 412, PRECONDITION_FAILED);
+    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, IfMatch: '"00000000000000000000000000000000"', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1 }] } })), 'PreconditionFailed', 412, PRECONDITION_FAILED);
     // The upload survives a failed condition.
     const head = await s3.send(new HeadObjectCommand({ Bucket: target.Bucket, Key: target.Key }));
     await s3.send(new CompleteMultipartUploadCommand({ ...target, IfMatch: head.ETag, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1 }] } }));
@@ -205,8 +210,8 @@ describe('multipart uploads', () => {
     const aborted = await s3.send(new AbortMultipartUploadCommand(target));
     assert.equal(aborted.$metadata.httpStatusCode, 204);
     assert.equal(await countBlobs(server.dataDir), blobsBefore);
-    await expectS3Error(s3.send(new ListPartsCommand(target)), 'NoSuchUpload', 404);
-    await expectS3Error(s3.send(new AbortMultipartUploadCommand(target)), 'NoSuchUpload', 404);
+    await expectS3Error(s3.send(new ListPartsCommand(target)), 'NoSuchUpload', 404, NO_SUCH_UPLOAD);
+    await expectS3Error(s3.send(new AbortMultipartUploadCommand(target)), 'NoSuchUpload', 404, NO_SUCH_UPLOAD);
   });
 
   it('CompleteMultipartUpload.replacingObjectLeavesNoOrphans', async () => {

@@ -38,8 +38,8 @@ describe('multipart listings', () => {
     const rest = await s3.send(new ListPartsCommand({ Bucket, Key: 'k', UploadId, PartNumberMarker: first.NextPartNumberMarker }));
     assert.deepEqual(rest.Parts?.map((p) => p.PartNumber), [5]);
     assert.equal(rest.IsTruncated, false);
-    await expectS3Error(s3.send(new ListPartsCommand({ Bucket, Key: 'k', UploadId, PartNumberMarker: 'x' })), 'InvalidArgument', 400);
-    await expectS3Error(s3.send(new ListPartsCommand({ Bucket, Key: 'k', UploadId: 'nope' })), 'NoSuchUpload', 404);
+    await expectS3Error(s3.send(new ListPartsCommand({ Bucket, Key: 'k', UploadId, PartNumberMarker: 'x' })), 'InvalidArgument', 400, 'Argument partNumberMarker must be an integer.');
+    await expectS3Error(s3.send(new ListPartsCommand({ Bucket, Key: 'k', UploadId: 'nope' })), 'NoSuchUpload', 404, 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
   });
 
   it('ListMultipartUploads.prefixDelimiterAndMarkers', async () => {
@@ -76,6 +76,6 @@ describe('multipart listings', () => {
       UploadIdMarker = page.NextUploadIdMarker;
     }
     assert.deepEqual(seen, (all.Uploads ?? []).map((u) => `${u.Key}:${u.UploadId}`));
-    await expectS3Error(s3.send(new ListMultipartUploadsCommand({ Bucket, MaxUploads: -1 })), 'InvalidArgument', 400);
+    await expectS3Error(s3.send(new ListMultipartUploadsCommand({ Bucket, MaxUploads: -1 })), 'InvalidArgument', 400, 'Provided max-uploads not an integer or within integer range');
   });
 });

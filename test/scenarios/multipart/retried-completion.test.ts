@@ -20,6 +20,8 @@ import { startServer, uniqueBucket, type TestServer } from '../../helpers/start-
 import { completeKeepAlive } from '../../../src/ops/multipart/multipart.js';
 import { MiB, patternBytes } from './support.js';
 
+const NO_SUCH_UPLOAD = 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.';
+
 describe('CompleteMultipartUpload repeated', () => {
   let server: TestServer;
   let s3: S3Client;
@@ -68,13 +70,13 @@ describe('CompleteMultipartUpload repeated', () => {
   it('CompleteMultipartUpload.retryWithOtherPartsOrKeyIsNoSuchUpload', async () => {
     const { target, parts } = await uploadWithParts();
     await s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: parts } }));
-    const error = await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: parts.slice(0, 1) } })), 'NoSuchUpload', 404);
+    const error = await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: parts.slice(0, 1) } })), 'NoSuchUpload', 404, NO_SUCH_UPLOAD);
     assert.equal(error.UploadId, target.UploadId);
-    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [parts[1]!, parts[0]!] } })), 'NoSuchUpload', 404);
-    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, Key: 'other', MultipartUpload: { Parts: parts } })), 'NoSuchUpload', 404);
+    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [parts[1]!, parts[0]!] } })), 'NoSuchUpload', 404, NO_SUCH_UPLOAD);
+    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, Key: 'other', MultipartUpload: { Parts: parts } })), 'NoSuchUpload', 404, NO_SUCH_UPLOAD);
     const otherBucket = uniqueBucket('mpretry');
     await s3.send(new CreateBucketCommand({ Bucket: otherBucket }));
-    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, Bucket: otherBucket, MultipartUpload: { Parts: parts } })), 'NoSuchUpload', 404);
+    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, Bucket: otherBucket, MultipartUpload: { Parts: parts } })), 'NoSuchUpload', 404, NO_SUCH_UPLOAD);
   });
 
   it('CompleteMultipartUpload.concurrentRetryGetsSameResult', async () => {

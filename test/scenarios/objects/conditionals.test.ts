@@ -18,6 +18,8 @@ import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { errorCode, rawRequest, signV4 } from '../../helpers/raw-request.js';
 import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 
+const PRECONDITION_FAILED = 'At least one of the pre-conditions you specified did not hold';
+
 let server: TestServer;
 let client: S3Client;
 before(async () => {
@@ -51,7 +53,7 @@ describe('conditional reads', () => {
     assert.equal(listed.$metadata.httpStatusCode, 200);
     const star = await client.send(new GetObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatch: '*' }));
     assert.equal(star.$metadata.httpStatusCode, 200);
-    await expectS3Error(client.send(new GetObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatch: '"0123"' })), 'PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
+    await expectS3Error(client.send(new GetObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatch: '"0123"' })), 'PreconditionFailed', 412, PRECONDITION_FAILED);
     const raw = await rawGet(o.bucket, o.key, { 'if-match': '"0123"' });
     assert.match(raw.text, /<Condition>If-Match<\/Condition>/);
   });
@@ -81,7 +83,7 @@ describe('conditional reads', () => {
     const o = await objectWith();
     const ok = await client.send(new GetObjectCommand({ Bucket: o.bucket, Key: o.key, IfUnmodifiedSince: o.lastModified }));
     assert.equal(ok.$metadata.httpStatusCode, 200);
-    await expectS3Error(client.send(new GetObjectCommand({ Bucket: o.bucket, Key: o.key, IfUnmodifiedSince: new Date(o.lastModified.getTime() - HOUR) })), 'PreconditionFailed', 412);
+    await expectS3Error(client.send(new GetObjectCommand({ Bucket: o.bucket, Key: o.key, IfUnmodifiedSince: new Date(o.lastModified.getTime() - HOUR) })), 'PreconditionFailed', 412, PRECONDITION_FAILED);
   });
 
   it('GetObject.ifMatchTrueOverridesIfUnmodifiedSinceFalse', async () => {
@@ -132,7 +134,7 @@ describe('conditional writes', () => {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     const first = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'one', IfNoneMatch: '*' }));
     assert.equal(first.$metadata.httpStatusCode, 200);
-    await expectS3Error(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'two', IfNoneMatch: '*' })), 'PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
+    await expectS3Error(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'two', IfNoneMatch: '*' })), 'PreconditionFailed', 412, PRECONDITION_FAILED);
     const body = await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' }))).Body!.transformToString();
     assert.equal(body, 'one');
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'k' }));
@@ -145,7 +147,7 @@ describe('conditional writes', () => {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     await expectS3Error(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', IfMatch: '"5d41402abc4b2a76b9719d911017c592"' })), 'NoSuchKey', 404, 'The specified key does not exist.');
     const put = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'one' }));
-    await expectS3Error(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'two', IfMatch: '"5d41402abc4b2a76b9719d911017c592"' })), 'PreconditionFailed', 412);
+    await expectS3Error(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'two', IfMatch: '"5d41402abc4b2a76b9719d911017c592"' })), 'PreconditionFailed', 412, PRECONDITION_FAILED);
     const ok = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'three', IfMatch: put.ETag }));
     assert.equal(ok.$metadata.httpStatusCode, 200);
     const body = await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' }))).Body!.transformToString();
@@ -181,14 +183,14 @@ describe('conditional writes', () => {
   it('CopyObject.ifNoneMatchStar', async () => {
     const o = await objectWith('source');
     await client.send(new PutObjectCommand({ Bucket: o.bucket, Key: 'dest', Body: 'existing' }));
-    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: o.bucket, Key: 'dest', CopySource: `${o.bucket}/${o.key}`, IfNoneMatch: '*' })), 'PreconditionFailed', 412);
+    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: o.bucket, Key: 'dest', CopySource: `${o.bucket}/${o.key}`, IfNoneMatch: '*' })), 'PreconditionFailed', 412, PRECONDITION_FAILED);
     const fresh = await client.send(new CopyObjectCommand({ Bucket: o.bucket, Key: 'fresh', CopySource: `${o.bucket}/${o.key}`, IfNoneMatch: '*' }));
     assert.equal(fresh.$metadata.httpStatusCode, 200);
-    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: o.bucket, Key: 'absent', CopySource: `${o.bucket}/${o.key}`, IfMatch: o.etag })), 'NoSuchKey', 404);
+    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: o.bucket, Key: 'absent', CopySource: `${o.bucket}/${o.key}`, IfMatch: o.etag })), 'NoSuchKey', 404, 'The specified key does not exist.');
   });
 });
 
-const PRECONDITION_MESSAGE = 'At least one of the pre-conditions you specified did not hold';
+const PRECONDITION_MESSAGE = PRECONDITION_FAILED;
 
 async function bodyOf(bucket: string, key: string): Promise<string> {
   return (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
@@ -253,7 +255,7 @@ describe('conditional deletes', () => {
   it('DeleteObject.ifMatchSize', async () => {
     const o = await objectWith('12345');
     await expectS3Error(client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatchSize: 4 })), 'PreconditionFailed', 412, PRECONDITION_MESSAGE);
-    await expectS3Error(client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatch: o.etag, IfMatchSize: 6 })), 'PreconditionFailed', 412);
+    await expectS3Error(client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatch: o.etag, IfMatchSize: 6 })), 'PreconditionFailed', 412, PRECONDITION_FAILED);
     assert.equal(await bodyOf(o.bucket, o.key), '12345');
     const deleted = await client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatch: o.etag, IfMatchSize: 5 }));
     assert.equal(deleted.$metadata.httpStatusCode, 204);
@@ -262,7 +264,7 @@ describe('conditional deletes', () => {
   it('DeleteObject.ifMatchVersionedMakesMarkerOnlyWhenMet', async () => {
     const o = await objectWith('v1');
     await client.send(new PutBucketVersioningCommand({ Bucket: o.bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-    await expectS3Error(client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatch: '"0123456789abcdef0123456789abcdef"' })), 'PreconditionFailed', 412);
+    await expectS3Error(client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatch: '"0123456789abcdef0123456789abcdef"' })), 'PreconditionFailed', 412, PRECONDITION_FAILED);
     assert.equal(await bodyOf(o.bucket, o.key), 'v1');
     const marker = await client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: o.key, IfMatch: o.etag }));
     assert.equal(marker.DeleteMarker, true);

@@ -24,6 +24,8 @@ import { putVersionDirect, setVersioning } from './store-access.js';
 import { copyKeepAlive } from '../../../src/ops/objects/copy.js';
 import { MiB, patternBytes } from '../multipart/support.js';
 
+const PRECONDITION_FAILED = 'At least one of the pre-conditions you specified did not hold';
+
 let server: TestServer;
 let client: S3Client;
 before(async () => {
@@ -163,10 +165,10 @@ describe('CopyObject', () => {
     const future = new Date(modified.getTime() + HOUR);
     const copy = (extra: Partial<ConstructorParameters<typeof CopyObjectCommand>[0]>) =>
       client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/src`, ...extra }));
-    await expectS3Error(copy({ CopySourceIfMatch: '"other"' }), 'PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
-    await expectS3Error(copy({ CopySourceIfNoneMatch: put.ETag }), 'PreconditionFailed', 412);
-    await expectS3Error(copy({ CopySourceIfModifiedSince: future }), 'PreconditionFailed', 412);
-    await expectS3Error(copy({ CopySourceIfUnmodifiedSince: past }), 'PreconditionFailed', 412);
+    await expectS3Error(copy({ CopySourceIfMatch: '"other"' }), 'PreconditionFailed', 412, PRECONDITION_FAILED);
+    await expectS3Error(copy({ CopySourceIfNoneMatch: put.ETag }), 'PreconditionFailed', 412, PRECONDITION_FAILED);
+    await expectS3Error(copy({ CopySourceIfModifiedSince: future }), 'PreconditionFailed', 412, PRECONDITION_FAILED);
+    await expectS3Error(copy({ CopySourceIfUnmodifiedSince: past }), 'PreconditionFailed', 412, PRECONDITION_FAILED);
     assert.equal((await copy({ CopySourceIfMatch: put.ETag })).$metadata.httpStatusCode, 200);
     assert.equal((await copy({ CopySourceIfNoneMatch: '"other"' })).$metadata.httpStatusCode, 200);
     assert.equal((await copy({ CopySourceIfModifiedSince: past })).$metadata.httpStatusCode, 200);
@@ -174,14 +176,14 @@ describe('CopyObject', () => {
     // AWS's precedence: if-match true wins over if-unmodified-since false …
     assert.equal((await copy({ CopySourceIfMatch: put.ETag, CopySourceIfUnmodifiedSince: past })).$metadata.httpStatusCode, 200);
     // … and if-none-match false with if-modified-since true fails.
-    await expectS3Error(copy({ CopySourceIfNoneMatch: put.ETag, CopySourceIfModifiedSince: past }), 'PreconditionFailed', 412);
+    await expectS3Error(copy({ CopySourceIfNoneMatch: put.ETag, CopySourceIfModifiedSince: past }), 'PreconditionFailed', 412, PRECONDITION_FAILED);
   });
 
   it('CopyObject.missingSource', async () => {
     const bucket = await newBucket();
     await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/absent` })), 'NoSuchKey', 404, 'The specified key does not exist.');
     await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${uniqueBucket('gone')}/k` })), 'NoSuchBucket', 404, 'The specified bucket does not exist');
-    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: 'no-key' })), 'InvalidArgument', 400);
+    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: 'no-key' })), 'InvalidArgument', 400, 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey');
   });
 
   it('CopyObject.sourceOver5GiB', async () => {
@@ -236,13 +238,13 @@ describe('CopyObject', () => {
     assert.ok(restored.VersionId);
     assert.equal(await text(bucket, 'k'), 'first');
     await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'k', CopySource: `${bucket}/k?versionId=${restored.VersionId}` })), 'InvalidRequest', 400, SELF_COPY);
-    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'x', CopySource: `${bucket}/k?versionId=${'A'.repeat(32)}` })), 'NoSuchVersion', 404);
+    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'x', CopySource: `${bucket}/k?versionId=${'A'.repeat(32)}` })), 'NoSuchVersion', 404, 'The specified version does not exist.');
   });
 
   it('CopyObject.otherUserSourceDenied', async () => {
     const bucket = await newBucket();
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: 'x' }));
-    await expectS3Error(server.otherClient().send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/src` })), 'AccessDenied', 403);
+    await expectS3Error(server.otherClient().send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/src` })), 'AccessDenied', 403, 'Access Denied');
   });
 
   it('CopyObject.multipartSourceBecomesSinglePart', async () => {
@@ -263,7 +265,7 @@ describe('CopyObject', () => {
     assert.equal(first.PartsCount, undefined);
     assert.equal(first.ContentLength, bytes.length);
     assert.ok(bytes.equals(Buffer.from(await first.Body!.transformToByteArray())));
-    await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'copy', PartNumber: 2 })), 'InvalidPartNumber', 416);
+    await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'copy', PartNumber: 2 })), 'InvalidPartNumber', 416, 'The requested partnumber is not satisfiable');
     // The source keeps its multipart ETag and parts.
     const source = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'mp', PartNumber: 2 }));
     assert.equal(source.PartsCount, 2);

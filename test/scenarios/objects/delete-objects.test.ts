@@ -151,7 +151,7 @@ describe('DeleteObjects', () => {
     assert.equal(marker?.DeleteMarker, true);
     assert.ok(marker?.DeleteMarkerVersionId);
     assert.equal(marker?.VersionId, undefined);
-    await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' })), 'NoSuchKey', 404);
+    await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' })), 'NoSuchKey', 404, 'The specified key does not exist.');
     // The marker by version id: removing it brings v2 back.
     const unmarked = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: 'k', VersionId: marker!.DeleteMarkerVersionId }] } }));
     assert.deepEqual(unmarked.Deleted, [{ Key: 'k', VersionId: marker!.DeleteMarkerVersionId, DeleteMarker: true, DeleteMarkerVersionId: marker!.DeleteMarkerVersionId }]);
@@ -171,6 +171,6 @@ describe('DeleteObjects', () => {
   });
 
   it('DeleteObjects.noSuchBucket', async () => {
-    await expectS3Error(client.send(new DeleteObjectsCommand({ Bucket: uniqueBucket('gone'), Delete: { Objects: [{ Key: 'a' }] } })), 'NoSuchBucket', 404);
+    await expectS3Error(client.send(new DeleteObjectsCommand({ Bucket: uniqueBucket('gone'), Delete: { Objects: [{ Key: 'a' }] } })), 'NoSuchBucket', 404, 'The specified bucket does not exist');
   });
 });

@@ -253,9 +253,9 @@ describe('objects: put, get, head, delete', () => {
     const bucket = await server.newBucket('delete');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' }));
     assert.equal((await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'k' }))).$metadata.httpStatusCode, 204);
-    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' })), 'NoSuchKey', 404);
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' })), 'NoSuchKey', 404, 'The specified key does not exist.');
     assert.equal((await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'never-was' }))).$metadata.httpStatusCode, 204);
-    await expectS3Error(s3.send(new DeleteObjectCommand({ Bucket: uniqueBucket('none'), Key: 'k' })), 'NoSuchBucket', 404);
+    await expectS3Error(s3.send(new DeleteObjectCommand({ Bucket: uniqueBucket('none'), Key: 'k' })), 'NoSuchBucket', 404, 'The specified bucket does not exist');
   });
 
   test('PutObject.virtual-hosted-style addressing (bucket.localhost)', async () => {

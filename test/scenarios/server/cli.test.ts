@@ -182,7 +182,7 @@ describe('server: the CLI as a child process', () => {
       await expectS3Error(b.send(new GetObjectCommand({ Bucket: aliceBucket, Key: 'k' })), 'AccessDenied', 403, 'Access Denied');
       await expectS3Error(b.send(new PutObjectCommand({ Bucket: aliceBucket, Key: 'k', Body: 'bob was here' })), 'AccessDenied', 403, 'Access Denied');
       await expectS3Error(a.send(new PutObjectCommand({ Bucket: bobBucket, Key: 'k', Body: 'x' })), 'AccessDenied', 403, 'Access Denied');
-      await expectS3Error(b.send(new CreateBucketCommand({ Bucket: aliceBucket })), 'BucketAlreadyExists', 409);
+      await expectS3Error(b.send(new CreateBucketCommand({ Bucket: aliceBucket })), 'BucketAlreadyExists', 409, 'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.');
       assert.equal(await (await a.send(new GetObjectCommand({ Bucket: aliceBucket, Key: 'k' }))).Body!.transformToString(), 'alice data');
       a.destroy();
       b.destroy();

@@ -43,7 +43,7 @@ describe('bucket tagging', () => {
     await putTags(b, tags(2));
     const del = await s3.send(new DeleteBucketTaggingCommand({ Bucket: b }));
     assert.equal(del.$metadata.httpStatusCode, 204);
-    await expectS3Error(s3.send(new GetBucketTaggingCommand({ Bucket: b })), 'NoSuchTagSet', 404);
+    await expectS3Error(s3.send(new GetBucketTaggingCommand({ Bucket: b })), 'NoSuchTagSet', 404, 'The TagSet does not exist');
     // Deleting again is fine.
     await s3.send(new DeleteBucketTaggingCommand({ Bucket: b }));
   });
@@ -55,17 +55,17 @@ describe('bucket tagging', () => {
     await expectS3Error(putTags(b, [{ Key: 'k', Value: 'v'.repeat(257) }]), 'InvalidTag', 400, 'The TagValue you have provided is invalid');
     await expectS3Error(putTags(b, [{ Key: 'k', Value: '1' }, { Key: 'k', Value: '2' }]), 'InvalidTag', 400, 'Cannot provide multiple Tags with the same key');
     await expectS3Error(putTags(b, [{ Key: 'aws:cloudformation:stack', Value: '1' }]), 'InvalidTag', 400, 'Your TagKey cannot be prefixed with aws:');
-    await expectS3Error(s3.send(new GetBucketTaggingCommand({ Bucket: b })), 'NoSuchTagSet', 404);
+    await expectS3Error(s3.send(new GetBucketTaggingCommand({ Bucket: b })), 'NoSuchTagSet', 404, 'The TagSet does not exist');
   });
 
   test('PutBucketTagging.emptyTagSetRemovesTags', async () => {
     const b = await bucket();
     await putTags(b, tags(1));
     await putTags(b, []);
-    await expectS3Error(s3.send(new GetBucketTaggingCommand({ Bucket: b })), 'NoSuchTagSet', 404);
+    await expectS3Error(s3.send(new GetBucketTaggingCommand({ Bucket: b })), 'NoSuchTagSet', 404, 'The TagSet does not exist');
   });
 
   test('GetBucketTagging.noSuchBucket', async () => {
-    await expectS3Error(s3.send(new GetBucketTaggingCommand({ Bucket: uniqueBucket('none') })), 'NoSuchBucket', 404);
+    await expectS3Error(s3.send(new GetBucketTaggingCommand({ Bucket: uniqueBucket('none') })), 'NoSuchBucket', 404, 'The specified bucket does not exist');
   });
 });

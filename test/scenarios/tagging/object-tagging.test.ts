@@ -87,9 +87,9 @@ describe('object tagging', () => {
 
   test('PutObjectTagging.noSuchKey', async () => {
     const b = await bucket();
-    await expectS3Error(s3.send(new PutObjectTaggingCommand({ Bucket: b, Key: 'missing', Tagging: { TagSet: tags(1) } })), 'NoSuchKey', 404);
-    await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'missing' })), 'NoSuchKey', 404);
-    await expectS3Error(s3.send(new DeleteObjectTaggingCommand({ Bucket: b, Key: 'missing' })), 'NoSuchKey', 404);
+    await expectS3Error(s3.send(new PutObjectTaggingCommand({ Bucket: b, Key: 'missing', Tagging: { TagSet: tags(1) } })), 'NoSuchKey', 404, 'The specified key does not exist.');
+    await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'missing' })), 'NoSuchKey', 404, 'The specified key does not exist.');
+    await expectS3Error(s3.send(new DeleteObjectTaggingCommand({ Bucket: b, Key: 'missing' })), 'NoSuchKey', 404, 'The specified key does not exist.');
   });
 
   test('PutObjectTagging.perVersion', async () => {
@@ -108,22 +108,22 @@ describe('object tagging', () => {
     assert.equal(del.$metadata.httpStatusCode, 204);
     assert.equal(del.VersionId, v1);
     assert.deepEqual((await s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'o', VersionId: v1 }))).TagSet ?? [], []);
-    await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'o', VersionId: 'C'.repeat(32) })), 'NoSuchVersion', 404);
-    await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'o', VersionId: 'bad' })), 'InvalidArgument', 400);
+    await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'o', VersionId: 'C'.repeat(32) })), 'NoSuchVersion', 404, 'The specified version does not exist.');
+    await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'o', VersionId: 'bad' })), 'InvalidArgument', 400, 'Invalid version id specified');
   });
 
   test('GetObjectTagging.deleteMarker', async () => {
     const b = await bucket(true);
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'o', Body: '1' }));
     const marker = (await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'o' }))).VersionId!;
-    await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'o' })), 'NoSuchKey', 404);
-    await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'o', VersionId: marker })), 'MethodNotAllowed', 405);
-    await expectS3Error(s3.send(new PutObjectTaggingCommand({ Bucket: b, Key: 'o', VersionId: marker, Tagging: { TagSet: tags(1) } })), 'MethodNotAllowed', 405);
+    await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'o' })), 'NoSuchKey', 404, 'The specified key does not exist.');
+    await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'o', VersionId: marker })), 'MethodNotAllowed', 405, 'The specified method is not allowed against this resource.');
+    await expectS3Error(s3.send(new PutObjectTaggingCommand({ Bucket: b, Key: 'o', VersionId: marker, Tagging: { TagSet: tags(1) } })), 'MethodNotAllowed', 405, 'The specified method is not allowed against this resource.');
   });
 
   test('PutObjectTagging.malformedXml', async () => {
     const b = await bucket();
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'o', Body: 'x' }));
-    await expectS3Error(s3.send(new PutObjectTaggingCommand({ Bucket: b, Key: 'o', Tagging: { TagSet: [{ Key: 'k' } as Tag] } })), 'MalformedXML', 400);
+    await expectS3Error(s3.send(new PutObjectTaggingCommand({ Bucket: b, Key: 'o', Tagging: { TagSet: [{ Key: 'k' } as Tag] } })), 'MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema');
   });
 });

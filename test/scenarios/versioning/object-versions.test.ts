@@ -85,7 +85,7 @@ describe('object versions', () => {
     assert.match(del.VersionId!, /^[A-Za-z0-9_-]{32}$/);
     assert.notEqual(del.VersionId, v1);
 
-    const e = await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k' })), 'NoSuchKey', 404);
+    const e = await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k' })), 'NoSuchKey', 404, 'The specified key does not exist.');
     assert.equal(errorHeaders(e)['x-amz-delete-marker'], 'true');
     assert.equal(errorHeaders(e)['x-amz-version-id'], del.VersionId);
 
@@ -101,7 +101,7 @@ describe('object versions', () => {
     const b = await bucket('Enabled');
     await put(b, 'k', 'one');
     const marker = (await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k' }))).VersionId!;
-    const e = await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', VersionId: marker })), 'MethodNotAllowed', 405);
+    const e = await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', VersionId: marker })), 'MethodNotAllowed', 405, 'The specified method is not allowed against this resource.');
     assert.equal(errorHeaders(e)['x-amz-delete-marker'], 'true');
     assert.equal(errorHeaders(e)['x-amz-version-id'], marker);
     assert.ok(errorHeaders(e)['last-modified']);
@@ -116,18 +116,18 @@ describe('object versions', () => {
     const b = await bucket('Enabled');
     await put(b, 'k', 'one');
     const missing = 'A'.repeat(32);
-    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', VersionId: missing })), 'NoSuchVersion', 404);
-    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'other', VersionId: missing })), 'NoSuchVersion', 404);
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', VersionId: missing })), 'NoSuchVersion', 404, 'The specified version does not exist.');
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'other', VersionId: missing })), 'NoSuchVersion', 404, 'The specified version does not exist.');
   });
 
   test('GetObject.malformedVersionIdIsInvalidArgument', async () => {
     const b = await bucket('Enabled');
     await put(b, 'k', 'one');
     for (const id of ['abc', 'A'.repeat(33), '']) {
-      const e = await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', VersionId: id })), 'InvalidArgument', 400);
+      const e = await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', VersionId: id })), 'InvalidArgument', 400, 'Invalid version id specified');
       assert.equal(e.message, 'Invalid version id specified');
     }
-    await expectS3Error(s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', VersionId: 'bad' })), 'InvalidArgument', 400);
+    await expectS3Error(s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', VersionId: 'bad' })), 'InvalidArgument', 400, 'Invalid version id specified');
   });
 
   test('DeleteObject.versionIdIsPermanent', async () => {
@@ -137,7 +137,7 @@ describe('object versions', () => {
     const del = await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', VersionId: v2 }));
     assert.equal(del.VersionId, v2);
     assert.equal(del.DeleteMarker, undefined);
-    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', VersionId: v2 })), 'NoSuchVersion', 404);
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', VersionId: v2 })), 'NoSuchVersion', 404, 'The specified version does not exist.');
     assert.deepEqual(await read(b, 'k'), { body: 'one', versionId: v1 });
     // Deleting a version that is gone is not an error.
     const again = await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', VersionId: v2 }));
@@ -165,7 +165,7 @@ describe('object versions', () => {
     assert.equal(del.DeleteMarker, true);
     assert.equal(del.VersionId, 'null');
     // The null object is gone for good; the marker is the null version now.
-    const e = await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', VersionId: 'null' })), 'MethodNotAllowed', 405);
+    const e = await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', VersionId: 'null' })), 'MethodNotAllowed', 405, 'The specified method is not allowed against this resource.');
     assert.equal(errorHeaders(e)['x-amz-version-id'], 'null');
     // A second delete leaves one null marker (it replaces itself).
     await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k' }));
@@ -179,7 +179,7 @@ describe('object versions', () => {
     const del = await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k' }));
     assert.equal(del.VersionId, undefined);
     assert.equal(del.DeleteMarker, undefined);
-    const e = await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k' })), 'NoSuchKey', 404);
+    const e = await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k' })), 'NoSuchKey', 404, 'The specified key does not exist.');
     assert.equal(errorHeaders(e)['x-amz-delete-marker'], undefined);
   });
 
