@@ -1,4 +1,4 @@
-import type { OutboxRecord } from '../store/meta/metadata-store.js';
+import type { EventDetail, OutboxRecord } from '../store/meta/metadata-store.js';
 
 /**
  * The JSON S3 sends for an event (AWS "Event message structure"): for one delivery of an outbox
@@ -39,13 +39,30 @@ export function eventMessage(record: OutboxRecord, configurationId: string): str
             sequencer: sequencerOf(record.seq),
           },
         },
+        ...(record.detail ? detailSection(record.detail) : {}),
       },
     ],
   });
 }
 
-/** S3 uses 2.1 for most events, and 2.3 for lifecycle, tagging, ACL and restore-delete events. */
+/** The record section an event's detail becomes, under AWS's names. */
+function detailSection(detail: EventDetail): Record<string, unknown> {
+  if ('restore' in detail) {
+    const { expiryTime, storageClass } = detail.restore;
+    return { glacierEventData: { restoreEventData: { lifecycleRestorationExpiryTime: expiryTime, lifecycleRestoreStorageClass: storageClass } } };
+  }
+  if ('transition' in detail) return { lifecycleEventData: { transitionEventData: detail.transition } };
+  const { ruleId, destinationBucket, operation, requestTime, failureReason } = detail.replication;
+  return {
+    replicationEventData: {
+      replicationRuleId: ruleId, destinationBucket, s3Operation: operation, requestTime, ...(failureReason !== undefined ? { failureReason } : {}),
+    },
+  };
+}
+
+/** S3 uses 2.1 for most events, 2.2 for replication events, and 2.3 for lifecycle, tagging, ACL and restore-delete events. */
 function eventVersionOf(name: string): string {
+  if (name.startsWith('Replication:')) return '2.2';
   return /^(LifecycleExpiration|LifecycleTransition|IntelligentTiering|ObjectTagging|ObjectAcl|ObjectRestore:Delete)/.test(name) ? '2.3' : '2.1';
 }
 

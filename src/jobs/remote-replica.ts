@@ -30,10 +30,10 @@ export class RemoteReplicaWriter {
   }
 
   /**
-   * Writes the version (or delete marker). Resolves with the reason when the destination refused
+   * Writes the version (or delete marker). Resolves with the destination's error when it refused
    * it (a 4xx a retry cannot change); rejects when it may work later (no answer, a 5xx).
    */
-  async write(source: ObjectVersion, storageClass: string | undefined): Promise<string | undefined> {
+  async write(source: ObjectVersion, storageClass: string | undefined): Promise<{ code: string; message: string } | undefined> {
     const replicaId = this.remote.coffer ? source.versionId : undefined;
     try {
       if (replicaId !== undefined && (await this.has(source))) return undefined;
@@ -49,7 +49,7 @@ export class RemoteReplicaWriter {
       }
       return undefined;
     } catch (error) {
-      if (error instanceof S3ServiceException && isRefusal(error.$metadata.httpStatusCode)) return `${error.name}: ${error.message}`;
+      if (error instanceof S3ServiceException && isRefusal(error.$metadata.httpStatusCode)) return { code: error.name, message: error.message };
       throw error;
     }
   }

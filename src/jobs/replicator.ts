@@ -15,6 +15,7 @@
 import type { MasterKeyRing } from '../crypto/key-ring.js';
 import { DataKeys } from '../crypto/sealed-blobs.js';
 import { readManifest } from '../ops/objects/read-object.js';
+import { bucketEvents, s3ServiceRequest } from '../ops/notification/events.js';
 import { replicationConfigOf } from '../ops/replication/work-items.js';
 import type { RemoteDestination } from '../replication/destinations.js';
 import { bucketOfArn } from '../replication/rules.js';
@@ -38,7 +39,12 @@ export interface ReplicationCounters {
 }
 
 /** A refusal a retry cannot change: the version is marked FAILED. */
-class Refused extends Error {}
+class Refused extends Error {
+  /** AWS's replication failure reason (`failureReason` of s3:Replication:OperationFailedReplication). */
+  constructor(readonly reason: string, message: string) {
+    super(message);
+  }
+}
 
 export class Replicator {
   readonly counters: ReplicationCounters = { completed: 0, failed: 0 };
@@ -63,11 +69,31 @@ export class Replicator {
       if (!(error instanceof Refused)) throw error;
       this.options.log(`replication of ${record.bucket}/${record.key} (${source.versionId}) to ${delivery.targetArn} failed: ${error.message}`);
       this.counters.failed++;
-      if (!source.isDeleteMarker) await meta.setReplicationStatus(record.bucket, record.key, source.versionId, 'FAILED');
+      if (!source.isDeleteMarker) {
+        // The FAILED status and its event commit together; S3 sends no event for a completed replication.
+        const events = await this.failureEvents(record, delivery, source, error.reason);
+        await meta.setReplicationStatus(record.bucket, record.key, source.versionId, 'FAILED', events);
+      }
       return;
     }
     this.counters.completed++;
     if (!source.isDeleteMarker) await meta.setReplicationStatus(record.bucket, record.key, source.versionId, 'COMPLETED');
+  }
+
+  /** s3:Replication:OperationFailedReplication for the source bucket's notification configuration, if it asks for it. */
+  private async failureEvents(record: OutboxRecord, delivery: EventDelivery, source: ObjectVersion, reason: string) {
+    const bucket = await this.options.meta.getBucket(record.bucket);
+    if (!bucket) return undefined;
+    return bucketEvents(
+      this.options.meta, bucket, 'Replication:OperationFailedReplication', source.key,
+      { size: source.size, etag: source.etag, versionId: source.versionId }, s3ServiceRequest(), new Date(),
+      {
+        replication: {
+          ruleId: delivery.configurationId, destinationBucket: delivery.targetArn, operation: 'OBJECT_PUT',
+          requestTime: record.time.toISOString(), failureReason: reason,
+        },
+      },
+    );
   }
 
   async close(): Promise<void> {
@@ -85,8 +111,8 @@ export class Replicator {
     const { meta, blobs } = this.options;
     const name = bucketOfArn(arn)!;
     const destination = await meta.getBucket(name);
-    if (!destination) throw new Refused(`destination bucket ${name} does not exist`);
-    if (destination.versioning !== 'Enabled') throw new Refused(`destination bucket ${name} does not have versioning enabled`);
+    if (!destination) throw new Refused('DstBucketNotFound', `destination bucket ${name} does not exist`);
+    if (destination.versioning !== 'Enabled') throw new Refused('DstBucketUnversioned', `destination bucket ${name} does not have versioning enabled`);
     // A retried item whose first attempt committed.
     if (await meta.getVersion(name, source.key, source.versionId)) return;
     const { isLatest: _latest, ...version } = source;
@@ -105,10 +131,12 @@ export class Replicator {
   }
 
   private async toRemote(remote: RemoteDestination, source: ObjectVersion, storageClass: string | undefined): Promise<void> {
-    if (!source.isDeleteMarker && source.encryption?.mode === 'SSE-C') throw new Refused('an SSE-C object cannot be read without its customer key');
+    if (!source.isDeleteMarker && source.encryption?.mode === 'SSE-C') {
+      throw new Refused('SrcObjectNotEligible', 'an SSE-C object cannot be read without its customer key');
+    }
     const writer = await this.writerFor(remote);
     const refusal = await writer.write(source, storageClass);
-    if (refusal !== undefined) throw new Refused(refusal);
+    if (refusal !== undefined) throw new Refused(failureReasonOf(refusal.code), `${refusal.code}: ${refusal.message}`);
   }
 
   private writerFor(remote: RemoteDestination): Promise<RemoteReplicaWriter> {
@@ -123,4 +151,10 @@ export class Replicator {
     }
     return writer;
   }
+}
+
+/** AWS's failure reason for a remote destination's refusal (its S3 error code). */
+function failureReasonOf(code: string): string {
+  if (code === 'NoSuchBucket') return 'DstBucketNotFound';
+  return 'DstPutObjectNotPermitted';
 }

@@ -1000,7 +1000,7 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.equal(second.next, undefined);
         const [a] = (await scan('current', 10, 'logs/')).items;
         assert.deepEqual({ ...a, lastModified: a!.lastModified.getTime() }, {
-          key: 'logs/a', versionId: 'null', isDeleteMarker: false, size: 10, lastModified: T0 + 10, storageClass: 'STANDARD', tags: [{ key: 't', value: '1' }],
+          key: 'logs/a', versionId: 'null', isDeleteMarker: false, size: 10, etag: 'd41d8cd98f00b204e9800998ecf8427e', lastModified: T0 + 10, storageClass: 'STANDARD', tags: [{ key: 't', value: '1' }],
         });
       });
 
@@ -1297,6 +1297,22 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.deepEqual((await store.listAccessLog(0, 10)).map((r) => r.line), ['two']);
         await store.appendAccessLog([{ bucket: 'a', time, line: 'four' }]);
         assert.ok((await store.listAccessLog(0, 10))[1]!.seq > records[2]!.seq);
+      });
+
+      test('outbox.ACL, storage and replication-status writes append their events; a missing version appends none', async () => {
+        await store.createBucket(bucketRecord('bkt', { versioning: 'Enabled' }));
+        await store.putVersion(version('bkt', 'k', { versionId: 'v1' }));
+        const transition = outboxEvent('bkt', 'k', 'LifecycleTransition', { detail: { transition: { destinationStorageClass: 'GLACIER' } } });
+        await store.putVersionAcl('bkt', 'k', 'v1', [], [outboxEvent('bkt', 'k', 'ObjectAcl:Put')]);
+        await store.updateVersionStorage('bkt', 'k', 'v1', { storageClass: 'GLACIER' }, [transition]);
+        await store.setReplicationStatus('bkt', 'k', 'v1', 'FAILED', [outboxEvent('bkt', 'k', 'Replication:OperationFailedReplication')]);
+        assert.equal(await store.setReplicationStatus('bkt', 'k', 'v9', 'FAILED', [outboxEvent('bkt', 'k', 'Replication:OperationFailedReplication')]), false);
+        await expectStoreError(store.putVersionAcl('bkt', 'k', 'v9', [], [outboxEvent('bkt', 'k', 'ObjectAcl:Put')]), 'VersionNotFound');
+        await expectStoreError(store.updateVersionStorage('bkt', 'k', 'v9', { storageClass: 'GLACIER' }, [transition]), 'VersionNotFound');
+        const records = await store.listOutbox(0, 10);
+        assert.deepEqual(records.map((r) => r.name), ['ObjectAcl:Put', 'LifecycleTransition', 'Replication:OperationFailedReplication']);
+        const { seq: _seq, ...stored } = records[1]!;
+        assert.deepEqual(stored, transition);
       });
 
       test('outbox.a write that fails appends nothing', async () => {

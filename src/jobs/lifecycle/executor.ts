@@ -16,9 +16,8 @@ import type {
 import { StoreError } from '../../store/meta/metadata-store.js';
 import { mayRemoveVersion } from '../removal-guard.js';
 import { newVersionId } from '../../ops/versioning/version-ids.js';
-import { bucketEvents, type EventRequest } from '../../ops/notification/events.js';
+import { bucketEvents, s3ServiceRequest } from '../../ops/notification/events.js';
 import type { EventType } from '../../events/event-types.js';
-import { HOST_ID, nextRequestId } from '../../http/request-ids.js';
 import {
   actionCutoff,
   dueCutoff,
@@ -189,7 +188,11 @@ class BucketPass {
     const minimumApplies = (this.config.transitionDefaultMinimumObjectSize ?? 'all_storage_classes_128K') === 'all_storage_classes_128K';
     if (minimumApplies && !sizeFiltered && candidate.size < TRANSITION_MINIMUM_BYTES) return;
     try {
-      await this.options.meta.updateVersionStorage(this.bucket.name, candidate.key, candidate.versionId, { storageClass });
+      const events = await bucketEvents(
+        this.options.meta, this.bucket, 'LifecycleTransition', candidate.key, { size: candidate.size, etag: candidate.etag, versionId: candidate.versionId },
+        s3ServiceRequest(), new Date(), { transition: { destinationStorageClass: storageClass } },
+      );
+      await this.options.meta.updateVersionStorage(this.bucket.name, candidate.key, candidate.versionId, { storageClass }, events);
       this.stats.transitioned++;
     } catch (error) {
       if (!(error instanceof StoreError && error.code === 'VersionNotFound')) throw error;
@@ -261,8 +264,6 @@ class BucketPass {
 
   /** The events of one expiration, if the bucket's notification configuration asks for them (committed only if it applies). */
   private events(type: EventType, key: string, versionId: string) {
-    // S3's own action: AWS names s3.amazonaws.com as the principal and the source.
-    const request: EventRequest = { requestId: nextRequestId(), hostId: HOST_ID, principalId: 's3.amazonaws.com', sourceIp: 's3.amazonaws.com' };
-    return bucketEvents(this.options.meta, this.bucket, type, key, { versionId }, request);
+    return bucketEvents(this.options.meta, this.bucket, type, key, { versionId }, s3ServiceRequest());
   }
 }

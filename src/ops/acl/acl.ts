@@ -2,6 +2,7 @@
 import { cannedGrants } from '../../access/acl.js';
 import { S3Error } from '../../errors.js';
 import { StoreError, type BucketAccess, type BucketRecord, type Grant } from '../../store/meta/metadata-store.js';
+import { eventsFor } from '../notification/events.js';
 import { findVersion } from '../objects/objects.js';
 import { readBodyText } from '../request-xml.js';
 import type { OperationContext, OperationResult, XmlObject } from '../types.js';
@@ -80,11 +81,25 @@ export async function putObjectAcl(ctx: OperationContext): Promise<OperationResu
   const version = await findVersion(ctx, bucket);
   const grants = await requestedAcl(ctx, version.ownerId);
   checkGrantsAllowed(bucket, grants, version.ownerId);
+  // AWS sends s3:ObjectAcl:Put only when the ACL changes.
+  const current = version.acl ?? cannedGrants('private', version.ownerId, bucket.ownerId);
+  const events = sameGrants(current, grants)
+    ? undefined
+    : await eventsFor(ctx, bucket, 'ObjectAcl:Put', version.key, { etag: version.etag, versionId: version.versionId });
   try {
-    await ctx.services.meta.putVersionAcl(bucket.name, version.key, version.versionId, grants);
+    await ctx.services.meta.putVersionAcl(bucket.name, version.key, version.versionId, grants, events);
   } catch (error) {
     if (error instanceof StoreError && error.code === 'VersionNotFound') throw new S3Error('NoSuchKey', undefined, { Key: version.key });
     throw error;
   }
   return { headers: { 'x-amz-version-id': showsVersionIds(bucket) ? version.versionId : undefined } };
+}
+
+/** The same grants, in whatever order. */
+function sameGrants(a: readonly Grant[], b: readonly Grant[]): boolean {
+  const canonical = (grants: readonly Grant[]) => grants
+    .map(({ grantee, permission }) => `${grantee.type === 'CanonicalUser' ? `id=${grantee.id}` : `uri=${grantee.uri}`} ${permission}`)
+    .sort()
+    .join('\n');
+  return canonical(a) === canonical(b);
 }

@@ -1,6 +1,7 @@
 import type { EventType } from '../../events/event-types.js';
 import { deliveriesFor, type NotificationConfiguration } from '../../events/notification-config.js';
-import type { BucketRecord, MetadataStore, OutboxEvent } from '../../store/meta/metadata-store.js';
+import type { BucketRecord, EventDetail, MetadataStore, OutboxEvent } from '../../store/meta/metadata-store.js';
+import { HOST_ID, nextRequestId } from '../../http/request-ids.js';
 import { parsedConfigReader } from '../config/parsed-config.js';
 import type { OperationContext } from '../types.js';
 import { showsVersionIds } from '../versioning/version-ids.js';
@@ -22,15 +23,21 @@ export type EventRequest = OutboxEvent['request'];
  * bucket has a notification configuration that this event type and key match.
  */
 export async function eventsFor(
-  ctx: OperationContext, bucket: BucketRecord, type: EventType, key: string, object: EventObject, time = new Date(),
+  ctx: OperationContext, bucket: BucketRecord, type: EventType, key: string, object: EventObject, time = new Date(), detail?: EventDetail,
 ): Promise<OutboxEvent[] | undefined> {
   const request = { requestId: ctx.requestId, hostId: ctx.hostId, principalId: ctx.user?.id ?? 'Anonymous', sourceIp: ctx.sourceIp };
-  return bucketEvents(ctx.services.meta, bucket, type, key, object, request, time);
+  return bucketEvents(ctx.services.meta, bucket, type, key, object, request, time, detail);
+}
+
+/** S3's own actions (lifecycle, replication): AWS names s3.amazonaws.com as the principal and the source. */
+export function s3ServiceRequest(): EventRequest {
+  return { requestId: nextRequestId(), hostId: HOST_ID, principalId: 's3.amazonaws.com', sourceIp: 's3.amazonaws.com' };
 }
 
 /** eventsFor without a request context (background jobs). */
 export async function bucketEvents(
-  meta: MetadataStore, bucket: BucketRecord, type: EventType, key: string, object: EventObject, request: EventRequest, time = new Date(),
+  meta: MetadataStore, bucket: BucketRecord, type: EventType, key: string, object: EventObject, request: EventRequest,
+  time = new Date(), detail?: EventDetail,
 ): Promise<OutboxEvent[] | undefined> {
   const config = await notificationConfigOf(meta, bucket);
   if (!config) return undefined;
@@ -46,6 +53,7 @@ export async function bucketEvents(
     object: { ...object, versionId: showsVersionIds(bucket) ? object.versionId : undefined },
     request,
     deliveries,
+    ...(detail ? { detail } : {}),
   }];
 }
 

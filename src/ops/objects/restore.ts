@@ -6,8 +6,9 @@
  */
 import { S3Error } from '../../errors.js';
 import { dueDate } from '../../jobs/lifecycle/rules.js';
-import type { ObjectVersion } from '../../store/meta/metadata-store.js';
+import type { ObjectVersion, OutboxEvent } from '../../store/meta/metadata-store.js';
 import { childrenOf, integerLeaf, single } from '../config/elements.js';
+import { eventsFor } from '../notification/events.js';
 import { findVersion } from './objects.js';
 import { readXmlDocument } from '../request-xml.js';
 import type { OperationContext, OperationResult } from '../types.js';
@@ -49,7 +50,24 @@ export async function restoreObject(ctx: OperationContext): Promise<OperationRes
   if (days < 1) throw new S3Error('InvalidArgument', 'Days must be a positive integer', { ArgumentName: 'Days', ArgumentValue: days });
   const wasRestored = restoredNow(version);
   const restoredUntil = dueDate(new Date(), days, ctx.services.lifecycleDayMs);
-  await ctx.services.meta.updateVersionStorage(bucket.name, version.key, version.versionId, { restoredUntil });
+  const events = wasRestored ? undefined : await restoreEvents(ctx, version, restoredUntil);
+  await ctx.services.meta.updateVersionStorage(bucket.name, version.key, version.versionId, { restoredUntil }, events);
   // 202: a restore was started; 200: the object was already restored (its copy now lasts longer).
   return { status: wasRestored ? 200 : 202, headers: { 'x-amz-version-id': showsVersionIds(bucket) ? version.versionId : undefined } };
+}
+
+/**
+ * A restore started here is complete at once, so it notifies both s3:ObjectRestore:Post and
+ * s3:ObjectRestore:Completed (with the copy's expiry), as AWS does when a restore finishes. Extending
+ * a copy that is already readable starts no restore and notifies nothing.
+ */
+async function restoreEvents(ctx: OperationContext, version: ObjectVersion, restoredUntil: Date): Promise<OutboxEvent[] | undefined> {
+  const object = { size: version.size, etag: version.etag, versionId: version.versionId };
+  const now = new Date();
+  const posted = await eventsFor(ctx, ctx.bucket, 'ObjectRestore:Post', version.key, object, now);
+  const completed = await eventsFor(ctx, ctx.bucket, 'ObjectRestore:Completed', version.key, object, now, {
+    restore: { expiryTime: restoredUntil.toISOString(), storageClass: version.storageClass },
+  });
+  const events = [...(posted ?? []), ...(completed ?? [])];
+  return events.length > 0 ? events : undefined;
 }

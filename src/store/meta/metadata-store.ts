@@ -430,6 +430,7 @@ export interface LifecycleCandidate {
   readonly versionId: string;
   readonly isDeleteMarker: boolean;
   readonly size: number;
+  readonly etag: string;
   readonly lastModified: Date;
   readonly storageClass: string;
   readonly tags: readonly Tag[];
@@ -507,7 +508,22 @@ export interface OutboxEvent {
   readonly object?: { readonly size?: number; readonly etag?: string; readonly versionId?: string };
   readonly request: { readonly requestId: string; readonly hostId: string; readonly principalId: string; readonly sourceIp: string };
   readonly deliveries: readonly EventDelivery[];
+  /** The section some event types add beside `s3` (times as ISO-8601 strings: the record is stored as JSON). */
+  readonly detail?: EventDetail;
 }
+
+/** What restore, transition and replication events say beyond the object (AWS event versions 2.2/2.3). */
+export type EventDetail =
+  /** ObjectRestore:Completed: `glacierEventData.restoreEventData`. */
+  | { readonly restore: { readonly expiryTime: string; readonly storageClass: string } }
+  /** LifecycleTransition: `lifecycleEventData.transitionEventData`. */
+  | { readonly transition: { readonly destinationStorageClass: string } }
+  /** Replication:*: `replicationEventData`. */
+  | {
+    readonly replication: {
+      readonly ruleId: string; readonly destinationBucket: string; readonly operation: string; readonly requestTime: string; readonly failureReason?: string;
+    };
+  };
 
 /** An event waiting in the outbox; `seq` orders the outbox (increasing, never reused). */
 export interface OutboxRecord extends OutboxEvent {
@@ -583,9 +599,9 @@ export interface MetadataStore {
   /** Replaces the tag set of one version (latest when versionId is omitted). Throws 'VersionNotFound'. */
   putVersionTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[], events?: readonly OutboxEvent[]): Promise<ObjectVersion>;
   /** Replaces the ACL of one version. Throws 'VersionNotFound'. */
-  putVersionAcl(bucket: string, key: string, versionId: string, acl: readonly Grant[]): Promise<ObjectVersion>;
-  /** Sets one version's replication status; a version gone meanwhile is no error (false). */
-  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus): Promise<boolean>;
+  putVersionAcl(bucket: string, key: string, versionId: string, acl: readonly Grant[], events?: readonly OutboxEvent[]): Promise<ObjectVersion>;
+  /** Sets one version's replication status; a version gone meanwhile is no error (false, and `events` are not appended). */
+  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus, events?: readonly OutboxEvent[]): Promise<boolean>;
   /** Latest, non-delete-marker versions in UTF-8 byte order of key; O(page) whatever the bucket holds. */
   listObjects(bucket: string, query: ListObjectsQuery): Promise<ListPage<ListEntry>>;
   /** All versions and delete markers: key ascending, newest first within a key. */
@@ -641,7 +657,7 @@ export interface MetadataStore {
     bucket: string, key: string, versionId: string, expected: ExpectedVersionState, replacement?: NewVersion, options?: Pick<WriteOptions, 'events'>,
   ): Promise<ReleaseResult & { applied: boolean }>;
   /** Records a lifecycle transition or a restore of an archived version. Throws 'VersionNotFound'. */
-  updateVersionStorage(bucket: string, key: string, versionId: string, update: StorageUpdate): Promise<void>;
+  updateVersionStorage(bucket: string, key: string, versionId: string, update: StorageUpdate, events?: readonly OutboxEvent[]): Promise<void>;
 
   // ---- background jobs ----
   /**

@@ -283,23 +283,25 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
-  putVersionAcl(bucket: string, key: string, versionId: string, acl: readonly Grant[]): Promise<ObjectVersion> {
-    return this.keyWrite(bucket, key, async (c) => {
+  putVersionAcl(bucket: string, key: string, versionId: string, acl: readonly Grant[], events?: readonly OutboxEvent[]): Promise<ObjectVersion> {
+    return this.notifyAfter(events, this.keyWrite(bucket, key, async (c) => {
       const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
       if (!row) throw new StoreError('VersionNotFound');
       const attributes = JSON.stringify({ ...JSON.parse(row.attributes), acl });
       await run(c, 'setAttributes', [attributes, row.seq]);
+      await appendEvents(c, events);
       return toVersion({ ...row, attributes });
-    });
+    }));
   }
 
-  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus): Promise<boolean> {
-    return this.keyWrite(bucket, key, async (c) => {
+  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus, events?: readonly OutboxEvent[]): Promise<boolean> {
+    return this.notifyAfter(events, this.keyWrite(bucket, key, async (c) => {
       const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
       if (!row) return false;
       await run(c, 'setAttributes', [JSON.stringify({ ...JSON.parse(row.attributes), replicationStatus: status }), row.seq]);
+      await appendEvents(c, events);
       return true;
-    });
+    }));
   }
 
   async listObjects(bucket: string, query: ListObjectsQuery): Promise<ListPage<ListEntry>> {
@@ -522,8 +524,8 @@ export class PostgresMetadataStore implements MetadataStore {
     }));
   }
 
-  updateVersionStorage(bucket: string, key: string, versionId: string, update: StorageUpdate): Promise<void> {
-    return this.keyWrite(bucket, key, async (c) => {
+  updateVersionStorage(bucket: string, key: string, versionId: string, update: StorageUpdate, events?: readonly OutboxEvent[]): Promise<void> {
+    return this.notifyAfter(events, this.keyWrite(bucket, key, async (c) => {
       const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
       if (!row) throw new StoreError('VersionNotFound');
       const attributes = JSON.parse(row.attributes) as ReturnType<typeof versionAttributes>;
@@ -532,7 +534,8 @@ export class PostgresMetadataStore implements MetadataStore {
         ...(update.storageClass === undefined ? {} : { storageClass: update.storageClass }),
         ...(update.restoredUntil === undefined ? {} : { restoredUntil: update.restoredUntil.getTime() }),
       }), row.seq]);
-    });
+      await appendEvents(c, events);
+    }));
   }
 
   // ---- background jobs ----

@@ -10,7 +10,7 @@ const VERSION_COLUMNS = 'seq, bucket, key, version_id, is_latest, is_delete_mark
 const LIST_COLUMNS = 'seq, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes';
 const BUCKET_COLUMNS = 'name, owner_id, created_at, region, versioning, object_lock, access';
 const UPLOAD_COLUMNS = 'upload_id, bucket, key, initiated, owner_id, attributes';
-const CANDIDATE_COLUMNS = 'seq, key, version_id, is_delete_marker, size, last_modified, attributes, tags, noncurrent_since, object_lock';
+const CANDIDATE_COLUMNS = 'seq, key, version_id, is_delete_marker, size, etag, last_modified, attributes, tags, noncurrent_since, object_lock';
 const PART_COLUMNS = 'upload_id, part_number, size, etag, last_modified, checksum, manifest';
 /** Blob ids with how many times each occurs in the array parameter $1. */
 const REF_COUNTS = 'SELECT id, count(*) AS n FROM unnest($1::text[]) AS t (id) GROUP BY id';

@@ -312,6 +312,7 @@ export interface CandidateRow {
   version_id: string;
   is_delete_marker: number | boolean;
   size: number;
+  etag: string;
   last_modified: number;
   attributes: string;
   tags: string;
@@ -326,6 +327,7 @@ export function rowToCandidate(row: CandidateRow): LifecycleCandidate {
     versionId: row.version_id,
     isDeleteMarker: Boolean(row.is_delete_marker),
     size: Number(row.size),
+    etag: row.etag,
     lastModified: new Date(Number(row.last_modified)),
     storageClass: (JSON.parse(row.attributes) as ReturnType<typeof versionAttributes>).storageClass,
     tags: (JSON.parse(row.tags) as [string, string][]).map(([key, value]) => ({ key, value })),

@@ -312,21 +312,23 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
-  putVersionAcl(bucket: string, key: string, versionId: string, acl: readonly Grant[]): Promise<ObjectVersion> {
-    return this.committer.run(() => {
+  putVersionAcl(bucket: string, key: string, versionId: string, acl: readonly Grant[], events?: readonly OutboxEvent[]): Promise<ObjectVersion> {
+    return this.writeWithEvents(events, () => {
       const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
       if (!row) throw new StoreError('VersionNotFound');
       const attributes = JSON.stringify({ ...JSON.parse(row.attributes), acl });
       this.stmt.setAttributes.run(attributes, row.seq);
+      this.appendEvents(events);
       return rowToVersion({ ...row, attributes });
     });
   }
 
-  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus): Promise<boolean> {
-    return this.committer.run(() => {
+  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus, events?: readonly OutboxEvent[]): Promise<boolean> {
+    return this.writeWithEvents(events, () => {
       const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
       if (!row) return false;
       this.stmt.setAttributes.run(JSON.stringify({ ...JSON.parse(row.attributes), replicationStatus: status }), row.seq);
+      this.appendEvents(events);
       return true;
     });
   }
@@ -571,8 +573,8 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
-  updateVersionStorage(bucket: string, key: string, versionId: string, update: StorageUpdate): Promise<void> {
-    return this.committer.run(() => {
+  updateVersionStorage(bucket: string, key: string, versionId: string, update: StorageUpdate, events?: readonly OutboxEvent[]): Promise<void> {
+    return this.writeWithEvents(events, () => {
       const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
       if (!row) throw new StoreError('VersionNotFound');
       const attributes = JSON.parse(row.attributes) as ReturnType<typeof versionAttributes>;
@@ -581,6 +583,7 @@ export class SqliteMetadataStore implements MetadataStore {
         ...(update.storageClass === undefined ? {} : { storageClass: update.storageClass }),
         ...(update.restoredUntil === undefined ? {} : { restoredUntil: update.restoredUntil.getTime() }),
       }), row.seq);
+      this.appendEvents(events);
     });
   }
 
@@ -790,7 +793,7 @@ const CONFIG_CACHE_ENTRIES_MAX = 10_000;
  */
 const COMPLETED_PRUNE_BATCH = 64;
 
-const CANDIDATE_COLUMNS = 'seq, key, version_id, is_delete_marker, size, last_modified, attributes, tags, noncurrent_since, object_lock';
+const CANDIDATE_COLUMNS = 'seq, key, version_id, is_delete_marker, size, etag, last_modified, attributes, tags, noncurrent_since, object_lock';
 
 interface LeaseRow {
   name: string;
