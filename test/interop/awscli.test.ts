@@ -531,7 +531,11 @@ describe('awscli', { skip: aws.skip, concurrency: 4 }, () => {
     const bucket = bucketName('awscli', 'website');
     await cli.ok(['s3', 'mb', `s3://${bucket}`]);
     await cli.api(['delete-public-access-block', '--bucket', bucket]);
-    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }] };
+    // Listing too: a missing page is a 404 only to a caller allowed s3:ListBucket (a 403 otherwise), as on S3.
+    const policy = { Version: '2012-10-17', Statement: [
+      { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` },
+      { Effect: 'Allow', Principal: '*', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${bucket}` },
+    ] };
     await cli.api(['put-bucket-policy', '--bucket', bucket, '--policy', JSON.stringify(policy)]);
     const site = await cli.ok(['s3', 'website', `s3://${bucket}`, '--index-document', 'index.html', '--error-document', 'error.html']);
     const dir = await tempDir('awscli-website');

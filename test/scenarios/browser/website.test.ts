@@ -30,7 +30,11 @@ describe('Browser: a static website', { skip: chromium.skip }, () => {
     s3 = server.client();
     const bucket = `site-${process.pid}.localhost`;
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }] };
+    // Listing too: a missing page is a 404 only to a caller allowed s3:ListBucket (a 403 otherwise), as on S3.
+    const policy = { Version: '2012-10-17', Statement: [
+      { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` },
+      { Effect: 'Allow', Principal: '*', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${bucket}` },
+    ] };
     await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
     await s3.send(
       new PutBucketWebsiteCommand({

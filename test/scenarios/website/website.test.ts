@@ -28,8 +28,14 @@ const SITE: WebsiteConfiguration = {
   ],
 };
 
-function publicRead(bucket: string): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }] });
+/**
+ * Anyone may read the objects and (unless `list` is false) list the bucket: as on S3, a missing key
+ * is a 404 only to a caller allowed s3:ListBucket, a 403 otherwise.
+ */
+function publicRead(bucket: string, list = true): string {
+  const statements = [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }];
+  if (list) statements.push({ Effect: 'Allow', Principal: '*', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${bucket}` });
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
 
 function htmlField(text: string, name: string): string | undefined {
@@ -115,6 +121,18 @@ describe('Website', () => {
     const head = await web('/nothing.html', {}, 'HEAD');
     assert.equal(head.status, 404);
     assert.equal(head.body.length, 0);
+  });
+
+  test('Website.a missing key without s3:ListBucket: the error document with status 403, as S3 hides what is missing', async () => {
+    await s3.send(new PutBucketPolicyCommand({ Bucket: site, Policy: publicRead(site, false) }));
+    try {
+      const res = await web('/nothing.html');
+      assert.equal(res.status, 403);
+      assert.equal(res.text, '<h1>oops</h1>');
+      assert.equal((await web('/')).text, '<h1>home</h1>');
+    } finally {
+      await s3.send(new PutBucketPolicyCommand({ Bucket: site, Policy: publicRead(site) }));
+    }
   });
 
   test('Website.redirects: object redirect location 301, routing rules by prefix and by error code', async () => {
