@@ -16,6 +16,24 @@ export interface ServerProcess {
 
 const CLK_TCK = 100; // Linux USER_HZ
 
+/** A server child on 127.0.0.1:`port` whose stop() sends `signal`, then SIGKILL after `graceMs`. */
+function serverProcess(name: string, port: number, child: ChildProcess, signal: NodeJS.Signals, graceMs: number): ServerProcess {
+  return {
+    name,
+    host: '127.0.0.1',
+    port,
+    pid: child.pid!,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+        setTimeout(() => child.kill('SIGKILL'), graceMs).unref();
+      }),
+  };
+}
+
 /** utime + stime of a process in milliseconds, from /proc/<pid>/stat. */
 export function cpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -56,20 +74,7 @@ export async function startProcess(name: string, args: readonly string[], env: N
   child.on('exit', (code, signal) => {
     if (code !== 0 && signal !== 'SIGINT' && signal !== 'SIGTERM') console.error(`${name} exited (${code ?? signal}):\n${stderr}`);
   });
-  return {
-    name,
-    host: '127.0.0.1',
-    port,
-    pid: child.pid!,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGINT');
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-      }),
-  };
+  return serverProcess(name, port, child, 'SIGINT', 10_000);
 }
 
 /** A built Coffer (`main`: dist/main.js of this or another checkout) with extra CLI `args`. */
@@ -121,20 +126,8 @@ http {
     if (attempt > 100) throw new Error(`nginx did not listen on ${port}: ${stderr}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  return {
-    name: 'nginx',
-    host: '127.0.0.1',
-    port,
-    pid: child.pid!,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGQUIT');
-        setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
-      }),
-  };
+  // SIGQUIT: nginx's graceful stop.
+  return serverProcess('nginx', port, child, 'SIGQUIT', 5_000);
 }
 
 function freePort(): Promise<number> {
