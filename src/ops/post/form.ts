@@ -77,7 +77,16 @@ export function readPostForm(body: Readable, contentType: string | undefined): P
     const startFile = (filename: string, content: AsyncIterable<Buffer> | Iterable<Buffer>) => {
       resolve({ fields, spelling, filename, file: fileThenRest(content) });
     };
-    parser.on('field', (name, value, info) => {
+    // A part before the file whose Content-Disposition names no field makes the form malformed
+    // (busboy hands such a part over with an undefined name).
+    const unnamed = (name: string | undefined): name is undefined => {
+      if (name !== undefined || fileSeen) return false;
+      fail(malformed());
+      body.unpipe(parser);
+      return true;
+    };
+    parser.on('field', (name: string | undefined, value, info) => {
+      if (unnamed(name) || name === undefined) return;
       // The file may come as a text field (no filename): its value is the object's content.
       if (name.toLowerCase() === FILE_FIELD && !fileSeen) {
         fileSeen = true;
@@ -90,10 +99,10 @@ export function readPostForm(body: Readable, contentType: string | undefined): P
     // busboy calls every part with a filename a file: only the one named `file` is; any other is a
     // field, read within the fields' budget. Parts come in order, so the next waits for it.
     let previous: Promise<void> = Promise.resolve();
-    parser.on('file', (name, stream, info) => {
+    parser.on('file', (name: string | undefined, stream, info) => {
       // A part's failure is the form's (parser 'error'): the part's own copy needs no listener of its reader.
       stream.on('error', () => {});
-      if (fileSeen) {
+      if (fileSeen || unnamed(name) || name === undefined) {
         stream.resume(); // parts after the file are ignored
         return;
       }

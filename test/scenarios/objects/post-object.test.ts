@@ -334,6 +334,16 @@ describe('PostObject', () => {
         assert.ok(response.status === 204 || (response.status >= 400 && response.status < 500), `flip at ${at}: ${response.status}: ${response.text}`);
       }
     });
+    test('PostObject.a part whose Content-Disposition names no field → 400 MalformedPOSTRequest, the server unharmed', async () => {
+      const boundary = 'unnamed-part-boundary';
+      for (const filename of ['', '; filename="f"']) {
+        const body = `--${boundary}\r\ncontent-disposition: form-data${filename}\r\n\r\nvalue\r\n--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="f"\r\n\r\nx\r\n--${boundary}--\r\n`;
+        const response = await rawRequest(server.endpoint, {
+          method: 'POST', path: `/${bucket}`, headers: { host: new URL(server.endpoint).host, 'content-type': `multipart/form-data; boundary=${boundary}` }, body,
+        });
+        expectError(response, 'MalformedPOSTRequest', 400, 'The body of your POST request is not well-formed multipart/form-data.');
+      }
+    });
     test('PostObject.an object-lock field on a bucket without object lock → 400 InvalidRequest, as PutObject answers it', async () => {
       const fields = [...keyed([['eq', '$x-amz-object-lock-legal-hold', 'ON']]), ['x-amz-object-lock-legal-hold', 'ON'] as Field];
       expectError(await post(formBody(fields, content)), 'InvalidRequest', 400, 'Bucket is missing Object Lock Configuration');
