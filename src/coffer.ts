@@ -175,7 +175,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   // every start, so a successor renews the lease a crashed process left instead of waiting it out.
   const holder = shared ? randomUUID() : 'data-dir-owner';
   const replicator = new Replicator({
-    meta, blobs, masterKeys, remotes: replicationDestinations, log: (message, error) => logger.warn({ err: error }, `replication: ${message}`),
+    meta, blobs, masterKeys, kms, region, remotes: replicationDestinations, log: (message, error) => logger.warn({ err: error }, `replication: ${message}`),
   });
   const dispatcher = new OutboxDispatcher({ meta, targets, replicator, holder, ...options.dispatch });
   let scheduler: Scheduler | undefined;

@@ -12,8 +12,11 @@
  * the S3 API; a Coffer keeps the version id (x-coffer-replica-version-id), any other S3 gives one
  * of its own. Replicas are written REPLICA and never replicate on.
  */
+import { Readable } from 'node:stream';
 import type { MasterKeyRing } from '../crypto/key-ring.js';
+import type { KmsKeyRing } from '../crypto/kms-keys.js';
 import { DataKeys } from '../crypto/sealed-blobs.js';
+import { kmsWrapping, usableKmsKey } from '../ops/objects/kms.js';
 import { readManifest } from '../ops/objects/read-object.js';
 import { bucketEvents, s3ServiceRequest } from '../ops/notification/events.js';
 import { replicationConfigOf } from '../ops/replication/work-items.js';
@@ -27,6 +30,9 @@ export interface ReplicatorOptions {
   readonly meta: MetadataStore;
   readonly blobs: BlobStore;
   readonly masterKeys: MasterKeyRing;
+  /** SSE-KMS objects' data keys are wrapped by a key of this ring, not by the master key. */
+  readonly kms: KmsKeyRing;
+  readonly region: string;
   /** The server's remote destinations, by bucket ARN; any other ARN is a bucket on this server. */
   readonly remotes: ReadonlyMap<string, RemoteDestination>;
   readonly log: (message: string, error?: unknown) => void;
@@ -139,11 +145,26 @@ export class Replicator {
     if (refusal !== undefined) throw new Refused(failureReasonOf(refusal.code), `${refusal.code}: ${refusal.message}`);
   }
 
+  /**
+   * The keys that open the source's blobs: an SSE-KMS object's data key is wrapped by its KMS key
+   * (a disabled key throws, and the item is retried until the key is enabled again).
+   */
+  private async readKeysFor(source: ObjectVersion): Promise<DataKeys> {
+    const { masterKeys, kms, region } = this.options;
+    if (source.encryption?.mode !== 'aws:kms') return new DataKeys(masterKeys);
+    return new DataKeys(masterKeys, kmsWrapping(await usableKmsKey({ kms, region }, source.encryption.kmsKeyId!)));
+  }
+
   private writerFor(remote: RemoteDestination): Promise<RemoteReplicaWriter> {
     let writer = this.writers.get(remote.bucketArn);
     if (!writer) {
-      const read = (source: ObjectVersion, start: number, end: number) =>
-        readManifest(this.options.blobs, source.manifest, start, end, new DataKeys(this.options.masterKeys));
+      const read = (source: ObjectVersion, start: number, end: number) => {
+        const { blobs } = this.options;
+        const keys = () => this.readKeysFor(source);
+        return Readable.from((async function* () {
+          yield* readManifest(blobs, source.manifest, start, end, await keys());
+        })(), { objectMode: false });
+      };
       writer = import('./remote-replica.js').then(({ RemoteReplicaWriter }) => new RemoteReplicaWriter(remote, read));
       // A failed load is tried again by the next attempt, not remembered.
       writer.catch(() => this.writers.delete(remote.bucketArn));
