@@ -13,6 +13,7 @@ import type { OperationResult } from '../ops/types.js';
 import { storedWebsiteConfig } from '../ops/website/config.js';
 import { indexKey, redirectAll, ruleBeforeRead, ruleOnError, ruleRedirect, type Redirect } from '../ops/website/routing.js';
 import { toS3Error } from '../ops/translate-error.js';
+import { applyCorsHeaders, preflightHeaders } from './cors.js';
 import { HOST_ID } from './request-ids.js';
 import { sendResult } from './respond.js';
 
@@ -61,9 +62,14 @@ export async function serveWebsite(request: WebsiteRequest): Promise<void> {
 async function serve(request: WebsiteRequest): Promise<void> {
   const { req, res, meta, bucketName } = request;
   const method = req.method ?? '';
+  const headers = req.headers as Record<string, string | undefined>;
+  // A site's pages, fonts and scripts are fetched cross-origin too: the bucket's CORS rules apply
+  // on the website endpoint as on the REST one, preflight included.
+  if (method === 'OPTIONS') return answerPreflight(request, headers);
   if (method !== 'GET' && method !== 'HEAD') throw new S3Error('MethodNotAllowed', undefined, { Method: method, ResourceType: 'OBJECT' });
   const bucket = await meta.getBucket(bucketName);
   if (!bucket) throw new S3Error('NoSuchBucket', undefined, { BucketName: bucketName });
+  applyCorsHeaders(res, bucket, method, headers);
   const document = await meta.getBucketConfig(bucket.name, 'website');
   if (document === undefined) throw new S3Error('NoSuchWebsiteConfiguration', undefined, { BucketName: bucket.name });
   const config = storedWebsiteConfig(document);
@@ -78,10 +84,10 @@ async function serve(request: WebsiteRequest): Promise<void> {
   if (early) return sendRedirect(res, ruleRedirect(early, key, { protocol, host }));
 
   const operation = method === 'HEAD' ? 'HeadObject' : 'GetObject';
-  const headers = Object.fromEntries(READ_HEADERS.map((name) => [name, req.headers[name] as string | undefined]));
+  const readHeaders = Object.fromEntries(READ_HEADERS.map((name) => [name, headers[name]]));
   let failure: S3Error;
   try {
-    const result = await request.read(operation, bucket, indexKey(key, config.indexSuffix ?? ''), headers);
+    const result = await request.read(operation, bucket, indexKey(key, config.indexSuffix ?? ''), readHeaders);
     const location = result.headers?.['x-amz-website-redirect-location'];
     if (location !== undefined) {
       result.stream?.destroy();
@@ -124,6 +130,18 @@ async function sendErrorDocument(request: WebsiteRequest, bucket: BucketRecord, 
   }
   await sendResult(request.req, request.res, { ...result, status });
   return undefined;
+}
+
+/** OPTIONS on a site: the REST endpoint's preflight answer, its refusals as HTML pages. */
+async function answerPreflight(request: WebsiteRequest, headers: Record<string, string | undefined>): Promise<void> {
+  const { res, meta, bucketName } = request;
+  const bucket = headers['origin'] !== undefined ? await meta.getBucket(bucketName) : undefined;
+  const key = decodePath((request.req.url ?? '/').split('?')[0]!).slice(1);
+  const answer = preflightHeaders(bucketName, bucket, key === '' ? undefined : key, headers);
+  res.statusCode = 200;
+  for (const [name, value] of Object.entries(answer)) res.setHeader(name, value);
+  res.setHeader('content-length', 0);
+  res.end();
 }
 
 function sendRedirect(res: ServerResponse, redirect: Redirect): void {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   DeleteBucketWebsiteCommand,
+  PutBucketCorsCommand,
   GetBucketWebsiteCommand,
   PutBucketPolicyCommand,
   PutBucketWebsiteCommand,
@@ -218,5 +219,43 @@ describe('Website', () => {
     const res = await web('/a/b.html', {}, 'GET', bucket);
     assert.equal(res.status, 301);
     assert.equal(res.headers['location'], 'http://www.example.com/a/b.html');
+  });
+
+  test('Website.CORS: the bucket rules decorate pages and answer preflights, refusals as HTML pages', async () => {
+    const bucket = await server.newBucket('site-cors');
+    await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: publicRead(bucket) }));
+    await s3.send(new PutBucketWebsiteCommand({ Bucket: bucket, WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } } }));
+    await s3.send(new PutBucketCorsCommand({
+      Bucket: bucket,
+      CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 600 }] },
+    }));
+    await put(bucket, 'font.woff2', 'glyphs');
+
+    const page = await web('/font.woff2', { origin: 'https://app.example' }, 'GET', bucket);
+    assert.equal(page.status, 200);
+    assert.equal(page.text, 'glyphs');
+    assert.equal(page.headers['access-control-allow-origin'], 'https://app.example');
+    assert.equal(page.headers['access-control-expose-headers'], 'ETag');
+    assert.equal(page.headers['vary'], 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method');
+    const missing = await web('/none.html', { origin: 'https://app.example' }, 'GET', bucket);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.headers['access-control-allow-origin'], 'https://app.example', 'an error page is readable by the page that asked');
+    const foreign = await web('/font.woff2', { origin: 'https://evil.example' }, 'GET', bucket);
+    assert.equal(foreign.status, 200);
+    assert.equal(foreign.headers['access-control-allow-origin'], undefined);
+
+    const preflight = await web('/font.woff2', { origin: 'https://app.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'Range' }, 'OPTIONS', bucket);
+    assert.equal(preflight.status, 200);
+    assert.equal(preflight.headers['access-control-allow-origin'], 'https://app.example');
+    assert.equal(preflight.headers['access-control-allow-methods'], 'GET, HEAD');
+    assert.equal(preflight.headers['access-control-allow-headers'], 'range');
+    assert.equal(preflight.headers['access-control-max-age'], '600');
+    const refused = await web('/font.woff2', { origin: 'https://app.example', 'access-control-request-method': 'PUT' }, 'OPTIONS', bucket);
+    assert.equal(refused.status, 403);
+    assert.equal(htmlField(refused.text, 'Code'), 'AccessForbidden');
+    assert.match(htmlField(refused.text, 'Message') ?? '', /^CORSResponse: This CORS request is not allowed/);
+    const noOrigin = await web('/font.woff2', { 'access-control-request-method': 'GET' }, 'OPTIONS', bucket);
+    assert.equal(noOrigin.status, 400);
+    assert.equal(htmlField(noOrigin.text, 'Message'), 'Insufficient information. Origin request header needed.');
   });
 });
