@@ -186,6 +186,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
       outbox: () => ({ leading: dispatcher.leading, counters: dispatcher.counters }),
     },
     authorize, rootUserId: root.user.id, logError,
+    recordRequest: (endpoint: string, status: number) => metrics.adminRequestFinished(endpoint, status),
   };
   const handler = withConsole(CONSOLE_DIR, isVirtualHost, withAdminApi(admin, isVirtualHost, withServiceEndpoints(
     { ...serviceOptions, metricsAccess: options.metricsPublic ? 'public' : 'loopback', trusted: signedBy(root.user.accessKeyId, identities, region) },

@@ -26,6 +26,8 @@ export interface AdminApiOptions {
   readonly authorize: Authorize;
   readonly rootUserId: string;
   readonly logError: (requestId: string, error: unknown) => void;
+  /** Told each answered request: the endpoint's method and path pattern (`-` when none matched) and status. */
+  readonly recordRequest?: (endpoint: string, status: number) => void;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -36,12 +38,18 @@ export function withAdminApi(options: AdminApiOptions, isVirtualHost: (host: str
     const url = req.url ?? '/';
     if (!url.startsWith(ADMIN_PREFIX) || isVirtualHost(req.headers.host)) return next(req, res);
     const requestId = nextRequestId();
-    answer(options, req).then(
-      (reply) => send(res, requestId, reply.status, reply.body),
+    const routed: { endpoint?: AdminEndpoint } = {};
+    const record = (status: number) => options.recordRequest?.(routed.endpoint ? `${routed.endpoint.method} ${routed.endpoint.path}` : '-', status);
+    answer(options, req, routed).then(
+      (reply) => {
+        record(reply.status);
+        send(res, requestId, reply.status, reply.body);
+      },
       (error: unknown) => {
         const known = asAdminError(error);
         if (!known) options.logError(requestId, error);
         const failure = known ?? { code: 'InternalError', status: 500, message: 'We encountered an internal error. Please try again.' };
+        record(failure.status);
         send(res, requestId, failure.status, { code: failure.code, message: failure.message, requestId });
         // A body left unread (refused before it was read) is not drained: the connection closes.
         if (!req.complete) res.once('finish', () => req.destroy());
@@ -50,7 +58,7 @@ export function withAdminApi(options: AdminApiOptions, isVirtualHost: (host: str
   };
 }
 
-async function answer(options: AdminApiOptions, req: IncomingMessage): Promise<{ status: number; body?: unknown }> {
+async function answer(options: AdminApiOptions, req: IncomingMessage, routed: { endpoint?: AdminEndpoint }): Promise<{ status: number; body?: unknown }> {
   const url = req.url ?? '/';
   const queryAt = url.indexOf('?');
   const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
@@ -68,6 +76,7 @@ async function answer(options: AdminApiOptions, req: IncomingMessage): Promise<{
     throw new AdminError('InvalidRequest', "x-amz-content-sha256 must be the hex SHA-256 of the request body (not UNSIGNED-PAYLOAD or aws-chunked).");
   }
   const { endpoint, params } = route(req.method ?? 'GET', rawPath);
+  routed.endpoint = endpoint;
   const body = await readBody(req, auth.payload.expectedHex);
   const user = auth.user;
   const context = { time: now, values: conditionValues(req, headers) };

@@ -1,4 +1,4 @@
-import { Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { MetadataStore, StoreUsage } from '../store/meta/metadata-store.js';
 
 /** Latency buckets, seconds: from a cached 4 KiB GET to a multi-GiB transfer. */
@@ -37,6 +37,13 @@ export class CofferMetrics {
   readonly registry = new Registry();
   private readonly operations = new Map<string, OperationTotals>();
   private inFlight = 0;
+  /** Admin API traffic is an operator's, a few requests a minute: prom-client's labelled counter is cheap enough. */
+  private readonly adminRequests = new Counter({
+    name: 'coffer_admin_requests_total',
+    help: 'Admin API requests answered, by endpoint (method and path pattern; - when none matched) and HTTP status.',
+    labelNames: ['endpoint', 'status'],
+    registers: [this.registry],
+  });
 
   constructor(meta: MetadataStore) {
     const registers = [this.registry];
@@ -82,6 +89,10 @@ export class CofferMetrics {
     totals.latencySumSeconds += seconds;
     totals.bytesIn += sample.bytesIn;
     totals.bytesOut += sample.bytesOut;
+  }
+
+  adminRequestFinished(endpoint: string, status: number): void {
+    this.adminRequests.inc({ endpoint, status });
   }
 
   /** A metric family whose samples are computed when scraped (prom-client's registry only calls `get`). */

@@ -117,3 +117,18 @@ test('Admin.auth: unsigned, presigned-style and tampered requests are refused', 
   assert.deepEqual([lying.status, lying.json.code], [400, 'XAmzContentSHA256Mismatch']);
   assert.equal((await root('GET', '/_admin/v1/users/x')).status, 404, 'the refused requests created nothing');
 });
+
+test('Admin.metrics: /_metrics counts admin requests by endpoint pattern and status', async () => {
+  const counts = async () => {
+    const metrics = (await rawRequest(server.endpoint, { method: 'GET', path: '/_metrics' })).text;
+    const count = (endpoint: string, status: number) =>
+      Number(new RegExp(`^coffer_admin_requests_total\\{endpoint="${endpoint.replace(/[{}/]/g, '\\$&')}",status="${status}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    return [count('GET /info', 200), count('GET /users/{}', 404), count('-', 404)];
+  };
+  const before = await counts();
+  await root('GET', '/_admin/v1/info');
+  await root('GET', '/_admin/v1/users/nobody-here');
+  await root('GET', '/_admin/v1/nothing');
+  const after = await counts();
+  assert.deepEqual(after.map((n, i) => n - before[i]!), [1, 1, 1]);
+});
