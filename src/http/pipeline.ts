@@ -83,6 +83,11 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
         recordError: (code) => {
           if (trace) trace.errorCode = code;
         },
+        recordTarget: (bucket, key) => {
+          if (!trace) return;
+          trace.bucket = bucket;
+          trace.key = key;
+        },
         read: (operation, bucket, key, headers) =>
           runOperation(options, req, res, requestId, { route: { operation, bucket: bucket.name, key }, query: new URLSearchParams(), headers, auth: ANONYMOUS, now: new Date(), bucket }),
       });

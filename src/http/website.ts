@@ -40,6 +40,8 @@ export interface WebsiteRequest {
   logError(error: unknown): void;
   /** Told the error code of a request answered with an error page (metrics, request log). */
   recordError?(code: string): void;
+  /** Told the bucket once loaded and the key read (the bucket's server access log). */
+  recordTarget?(bucket: BucketRecord, key: string): void;
 }
 
 export async function serveWebsite(request: WebsiteRequest): Promise<void> {
@@ -85,9 +87,11 @@ async function serve(request: WebsiteRequest): Promise<void> {
 
   const operation = method === 'HEAD' ? 'HeadObject' : 'GetObject';
   const readHeaders = Object.fromEntries(READ_HEADERS.map((name) => [name, headers[name]]));
+  const readKey = indexKey(key, config.indexSuffix ?? '');
+  request.recordTarget?.(bucket, readKey);
   let failure: S3Error;
   try {
-    const result = await request.read(operation, bucket, indexKey(key, config.indexSuffix ?? ''), readHeaders);
+    const result = await request.read(operation, bucket, readKey, readHeaders);
     const location = result.headers?.['x-amz-website-redirect-location'];
     if (location !== undefined) {
       result.stream?.destroy();

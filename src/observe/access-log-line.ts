@@ -73,7 +73,8 @@ export function formatAccessLogLine(request: LoggedRequest): string {
     String(request.status),
     trace.errorCode ?? '-',
     dash(bytesSent(method, res)),
-    dash(objectSize(trace.operation, req, res)),
+    // An error's body is its error document, not the object.
+    dash(trace.errorCode === undefined ? objectSize(trace.operation, req, res) : 0),
     String(Math.round(request.finished - request.started)),
     String(Math.max(0, Math.round(turnAround))),
     quoted(req.headers.referer ?? '-'),
@@ -91,6 +92,7 @@ export function formatAccessLogLine(request: LoggedRequest): string {
 }
 
 function operationName(operation: string | undefined, method: string, isObject: boolean): string {
+  if (operation === 'Website') return `WEBSITE.${method}.OBJECT`;
   const named = operation && OPERATION_NAMES[operation];
   if (named) return named;
   const subresource = operation && operation in OPERATIONS ? OPERATIONS[operation as OperationName].subresource : undefined;
@@ -106,7 +108,7 @@ function bytesSent(method: string, res: ServerResponse): number {
 
 /** The whole object's size for object reads and writes. */
 function objectSize(operation: string | undefined, req: IncomingMessage, res: ServerResponse): number {
-  if (operation === 'GetObject' || operation === 'HeadObject') {
+  if (operation === 'GetObject' || operation === 'HeadObject' || operation === 'Website') {
     const range = /\/(\d+)$/.exec(header(res, 'content-range') ?? '');
     return range ? Number(range[1]) : Number(res.getHeader('content-length') ?? 0);
   }

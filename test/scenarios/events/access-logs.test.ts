@@ -7,24 +7,28 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   CreateBucketCommand,
+  DeletePublicAccessBlockCommand,
   DeleteObjectCommand,
   GetBucketLoggingCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutBucketLoggingCommand,
+  PutBucketPolicyCommand,
+  PutBucketWebsiteCommand,
   PutObjectCommand,
   type BucketLoggingStatus,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
+import { rawRequest } from '../../helpers/raw-request.js';
 import { startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 
 /** AWS's server access log line: 26 fields; time in brackets; request line, referer and user agent quoted. */
 const QUOTED = '"((?:[^"\\\\]|\\\\.)*)"';
 const LINE = new RegExp(
-  '^(\\S+) (\\S+) \\[(\\d{2}/[A-Z][a-z]{2}/\\d{4}:\\d{2}:\\d{2}:\\d{2} \\+0000)\\] (\\S+) (\\S+) (\\S+) (REST\\.[A-Z]+\\.[A-Z_]+) (\\S+) ' +
+  '^(\\S+) (\\S+) \\[(\\d{2}/[A-Z][a-z]{2}/\\d{4}:\\d{2}:\\d{2}:\\d{2} \\+0000)\\] (\\S+) (\\S+) (\\S+) ((?:REST|WEBSITE)\\.[A-Z]+\\.[A-Z_]+) (\\S+) ' +
   `${QUOTED} (\\d{3}) (\\S+) (-|\\d+) (-|\\d+) (\\d+) (\\d+) ${QUOTED} ${QUOTED} (\\S+) (\\S+) (SigV2|SigV4|-) (\\S+) (AuthHeader|QueryString|HtmlForm|-) (\\S+) (\\S+) (\\S+) (\\S+)$`,
 );
 const FIELDS = [
@@ -156,6 +160,33 @@ describe('server access logs', () => {
     // names a log object being put.
     const { lines } = await waitForLogs(source, 'p/', () => true);
     assert.ok(lines.every((line) => !(line.operation === 'REST.PUT.OBJECT' && line.key.startsWith('p/'))));
+  });
+
+  test('PutBucketLogging.website endpoint requests are logged as WEBSITE.<METHOD>.OBJECT, anonymous, with the key read', async () => {
+    const source = await server.newBucket('logsite');
+    const target = await server.newBucket('logsitet');
+    // First: whether a bucket logs is read once per 2 s, on its first request.
+    await enableLogging(source, { LoggingEnabled: { TargetBucket: target, TargetPrefix: 'w/' } });
+    await s3.send(new DeletePublicAccessBlockCommand({ Bucket: source }));
+    await s3.send(new PutBucketPolicyCommand({
+      Bucket: source,
+      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${source}/*` }] }),
+    }));
+    await s3.send(new PutBucketWebsiteCommand({ Bucket: source, WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } } }));
+    await s3.send(new PutObjectCommand({ Bucket: source, Key: 'index.html', Body: '<p>hi</p>' }));
+    const host = `${source}.s3-website.localhost`;
+    const page = await rawRequest(server.endpoint, { method: 'GET', path: '/', headers: { host } });
+    assert.equal(page.text, '<p>hi</p>');
+    const head = await rawRequest(server.endpoint, { method: 'HEAD', path: '/missing.html', headers: { host } });
+    assert.equal(head.status, 403);
+    const ids = [page.headers['x-amz-request-id'], head.headers['x-amz-request-id']];
+    const { lines } = await waitForLogs(target, 'w/', (all) => ids.every((id) => all.some((line) => line.requestId === id)));
+    const fields = (id: unknown) => {
+      const l = lines.find((line) => line.requestId === id)!;
+      return [l.bucket, l.operation, l.key, l.status, l.errorCode, l.requester, l.bytesSent, l.objectSize, l.hostHeader];
+    };
+    assert.deepEqual(fields(ids[0]), [source, 'WEBSITE.GET.OBJECT', 'index.html', '200', '-', '-', '9', '9', host]);
+    assert.deepEqual(fields(ids[1]), [source, 'WEBSITE.HEAD.OBJECT', 'missing.html', '403', 'AccessDenied', '-', '-', '-', host]);
   });
 
   test('PutBucketLogging.an empty BucketLoggingStatus turns logging off', async () => {
