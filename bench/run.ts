@@ -12,8 +12,9 @@
  * (load processes, default 2), BENCH_ONLY (comma-separated scenario names, feature rows included),
  * BENCH_FEATURES=0 (no feature rows), BENCH_PROFILE=1 (Coffer runs with --cpu-prof; profile in
  * bench/results/profiles), BENCH_DIR (data directory root, default tmp), BENCH_COFFER_MAIN
- * (another build's dist/main.js), BENCH_NGINX=0 (leave out nginx, which otherwise runs whenever
- * it is installed; it has no ListObjects), BENCH_RESULTS (folder for the JSON and markdown).
+ * (another build's dist/main.js, or src/main.ts run unbuilt), BENCH_NGINX=0 (leave out nginx, which otherwise runs whenever
+ * it is installed; it has no ListObjects), BENCH_RESULTS (folder for the JSON and markdown),
+ * BENCH_DISK=0 (leave out the disk's own rates and the targets relative to them).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -166,14 +167,17 @@ async function main(): Promise<void> {
   const loadBefore = loadAverage();
   console.log(`Coffer bench: ${scenarios.length} scenarios + ${features.length} feature rows × ${REPS} interleaved repetitions × ${SECONDS}s, ${WORKERS} load processes; load average ${loadBefore}; data in ${root}`);
 
-  console.log('Measuring the disk (create+fsync of 4 KiB files, 64 MiB sequential writes with hashing)…');
-  const disk = await diskReference(join(root, 'disk'), Math.min(1500, SECONDS * 1000));
+  const measureDisk = process.env.BENCH_DISK !== '0';
+  if (measureDisk) console.log('Measuring the disk (create+fsync of 4 KiB files, 64 MiB sequential writes with hashing)…');
+  const disk: Record<string, number> = measureDisk ? await diskReference(join(root, 'disk'), Math.min(1500, SECONDS * 1000)) : {};
 
   const featureServer = await prepareFeatureServer(join(root, 'features'));
-  const coffer = await startCofferProcess(join(root, 'coffer'), profileArgs, { main: process.env.BENCH_COFFER_MAIN, args: featureServer.args, env: featureServer.env });
   await mkdir(join(root, 'baseline'), { recursive: true });
-  const baseline = await startBaselineProcess(join(root, 'baseline'));
-  const nginx = process.env.BENCH_NGINX !== '0' && existsSync(NGINX) ? await startNginxProcess(join(root, 'nginx'), [BUCKET]) : undefined;
+  const [coffer, baseline, nginx] = await Promise.all([
+    startCofferProcess(join(root, 'coffer'), profileArgs, { main: process.env.BENCH_COFFER_MAIN, args: featureServer.args, env: featureServer.env }),
+    startBaselineProcess(join(root, 'baseline')),
+    process.env.BENCH_NGINX !== '0' && existsSync(NGINX) ? startNginxProcess(join(root, 'nginx'), [BUCKET]) : undefined,
+  ]);
   const servers = nginx ? [coffer, baseline, nginx] : [coffer, baseline];
   const pool = new LoadPool(WORKERS);
   const results: Record<string, Result> = {};
@@ -218,7 +222,7 @@ async function main(): Promise<void> {
   const loadAfter = loadAverage();
 
   const table = issueTable(results, byName);
-  const diskLines = [
+  const diskLines = !measureDisk ? ['not measured (BENCH_DISK=0)'] : [
     `create+fsync of 4 KiB files: ${fmt(disk.createFsync1PerSec!)}/s one at a time, ${fmt(disk.createFsync32PerSec!)}/s 32 in flight`,
     `64 MiB sequential write + fsync: ${fmt(disk.writePlainMiBps!)} MiB/s plain, ${fmt(disk.writeMd5MiBps!)} with MD5, ${fmt(disk.writeMd5Sha256MiBps!)} with MD5+SHA-256`,
   ];
