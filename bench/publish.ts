@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadAverage } from './lib/measure.js';
 
@@ -32,10 +32,15 @@ const markdownOf = (kind: string) => {
   return readFileSync(join(dir, file), 'utf8').trim();
 };
 const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
-const cpu = cpus();
+const settings = ['BENCH_SECONDS', 'BENCH_REPS', 'BENCH_WORKERS', 'BENCH_ONLY', 'BENCH_CURVE_SIZES', 'BENCH_CURVE_KEYS']
+  .filter((name) => process.env[name] !== undefined).map((name) => `${name}=${process.env[name]}`);
+const cores = cpus().length;
+const loaded = Math.max(...[loadBefore, loadAfter].map((l) => Number(l.split(',')[0]))) > cores;
 const section = [
   START,
-  `Run of ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC at ${commit || 'an unknown commit'} (\`npm run bench:publish\`), on ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${loadBefore} before, ${loadAfter} after. JSON and markdown: \`bench/results/${dir.split('/').pop()}/\`.`,
+  `Run of ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC at ${commit || 'an unknown commit'}: \`${[...settings, 'npm run bench:publish'].join(' ')}\`; ` +
+    `load average ${loadBefore} before, ${loadAfter} after. JSON and markdown were kept in \`bench/results/${dir.split('/').pop()}/\` (not committed).` +
+    (loaded ? ` **The machine was loaded** (load average above its ${cores} cores): read the ratios and CPU per request, not the absolute rates.` : ''),
   '',
   markdownOf('bench'),
   '',
