@@ -29,8 +29,8 @@ describe('bench', () => {
         timeout: 60_000,
       });
       assert.match(stdout, /^\| scenario \| Coffer \| node\+SigV4 \(Coffer ÷\) \| nginx \(Coffer ÷\) \| Coffer CPU per op \|$/m);
-      assert.match(stdout, /^\| PUT 4KiB ops\/s \| [\d,]+ \| [\d,]+ \(\d+\.\d\d×\) \| — \| [\d,]+ µs \|$/m);
-      assert.match(stdout, /^\| PUT 4KiB · SSE-C ops\/s \| [\d,]+ \(\d+\.\d\d× plain\) \| — \| — \| [\d,]+ µs \(plain [\d,]+ µs\) \|$/m);
+      assert.match(stdout, /^\| PUT 4KiB ops\/s \| [\d,]+ \| [\d,]+ \(\d+\.\d\d×\) \| — \| [\d,]+ [µm]s \|$/m);
+      assert.match(stdout, /^\| PUT 4KiB · SSE-C ops\/s \| [\d,]+ \(\d+\.\d\d× plain\) \| — \| — \| [\d,]+ [µm]s \(plain [\d,]+ [µm]s\) \|$/m);
       assert.match(stdout, /^ {2}(met|NOT MET) — PUT 4KiB Coffer CPU µs per op ≤ 300: /m);
 
       const json = (await readdir(results)).find((f) => f.endsWith('.json'));
