@@ -140,7 +140,8 @@ function issueTable(results: Record<string, Result>, scenarios: Record<string, S
     const transfer = isTransfer(scenarios[name]!);
     const rate = (m: Measurement | undefined) => (m ? (transfer ? m.mibPerSec : m.opsPerSec) : NaN);
     const cell = (m: Measurement | undefined) => (m ? `${fmt(rate(m), transfer ? 1 : 0)} (${ratio(rate(r.coffer), rate(m))})` : '—');
-    const coffer = r.plain ? `${fmt(rate(r.coffer))} (${ratio(rate(r.coffer), rate(r.plain))} plain)` : fmt(rate(r.coffer), transfer ? 1 : 0);
+    const failed = r.coffer.errors > 0 ? ` — ${fmt(r.coffer.errors)} requests failed` : '';
+    const coffer = (r.plain ? `${fmt(rate(r.coffer))} (${ratio(rate(r.coffer), rate(r.plain))} plain)` : fmt(rate(r.coffer), transfer ? 1 : 0)) + failed;
     const cpu = r.plain ? `${cpuPerOp(r.coffer.cpuUsPerOp)} (plain ${cpuPerOp(r.plain.cpuUsPerOp)})` : cpuPerOp(r.coffer.cpuUsPerOp);
     return [`${name} ${transfer ? 'MiB/s' : 'ops/s'}`, coffer, cell(r.baseline), cell(r.nginx), cpu];
   });
@@ -214,6 +215,9 @@ async function main(): Promise<void> {
       results[s.name] = { coffer: summarize(reps.coffer!), plain: summarize(reps.plain!), feature: { plainName: f.plainName, goal: f.goal }, reps };
       byName[s.name] = s;
     }
+    const notified = Object.keys(results).some((name) => name.startsWith('PUT') && name.includes('notifications'));
+    for (let waited = 0; notified && featureServer.webhook.received() === 0 && waited < 5000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    if (notified && featureServer.webhook.received() === 0) console.error('  the notifications row delivered no event to the webhook: it measured nothing');
   } finally {
     pool.close();
     await Promise.all(servers.map((s) => s.stop()));
@@ -244,7 +248,7 @@ async function main(): Promise<void> {
   const base = await resultsBase('bench');
   await writeFile(`${base}.json`, JSON.stringify({
     date: new Date().toISOString(), seconds: SECONDS, reps: REPS, workers: WORKERS, machine, loadAverage: { before: loadBefore, after: loadAfter },
-    disk, results, skipped, targets: goals, medianOf: REPS,
+    disk, results, skipped, targets: goals, webhookEvents: featureServer.webhook.received(),
   }, null, 2));
   await writeFile(`${base}.md`, [
     table, '', `The disk, same run: ${diskLines.join('; ')}.`, '', 'Targets:', '', ...targetLines.map((l) => `- ${l}`), '',
