@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoadPool, percentile } from './lib/load.js';
 import { startProcess } from './lib/servers.js';
-import { BENCH_CREDENTIALS, sendSigned } from './lib/sign.js';
+import { createBucket, expectStatus, loggingTo } from './lib/features.js';
+import { BENCH_CREDENTIALS } from './lib/sign.js';
 import type { Job } from './load-worker.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -37,10 +38,8 @@ async function main(): Promise<void> {
   console.log(`Access-log bench: 4 KiB GET and PUT, ${CONNECTIONS} connections, ${REPS} interleaved repetitions × ${SECONDS}s per bucket, ${WORKERS} load processes`);
   const results: Record<string, { off: number; on: number; ratio: number; runs: Record<Mode, Array<{ opsPerSec: number; p99Ms: number }>> }> = {};
   try {
-    for (const bucket of ['plain', 'logged', 'logs']) if ((await sendSigned(coffer, 'PUT', `/${bucket}`, '')) !== 200) throw new Error(`CreateBucket ${bucket} failed`);
-    const config = '<BucketLoggingStatus><LoggingEnabled><TargetBucket>logs</TargetBucket><TargetPrefix>bench/</TargetPrefix></LoggingEnabled></BucketLoggingStatus>';
-    const status = await sendSigned(coffer, 'PUT', '/logged', 'logging=', config);
-    if (status !== 200) throw new Error(`PutBucketLogging answered ${status}`);
+    for (const bucket of ['plain', 'logged', 'logs']) await createBucket(coffer, bucket);
+    await expectStatus(coffer, 200, 'PutBucketLogging', 'PUT', '/logged', 'logging=', loggingTo('logs'));
     const job = (kind: 'put' | 'get', bucket: string, prefix: string, w: number, per: number, durationMs: number): Job => ({
       host: coffer.host, port: coffer.port, bucket, kind, connections: CONNECTIONS / WORKERS, durationMs, maxRequests: per,
       objectBytes: OBJECT_BYTES, payload: 'sha256', prefix, keyStart: w * per, keyCount: per,

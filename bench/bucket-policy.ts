@@ -3,9 +3,9 @@
  *
  * One Coffer (in this process) and two buckets holding a 4 KiB object: one without a policy, read
  * by its owner (the ownership rule decides), and one with a 20-statement bucket policy, read by
- * another user that only the policy's last Allow lets in (with IpAddress and StringLike
- * conditions, a policy variable and two Deny statements evaluated first). Alternating rounds of
- * keep-alive GETs; prints GET 4 KiB ops/s of each and their ratio, and the in-process cost of the
+ * another user that only the policy's last Allow lets in (bench/lib/features.ts: IpAddress,
+ * StringEquals and StringLike conditions, a policy variable and two Deny statements evaluated
+ * first). Alternating rounds of keep-alive GETs; prints GET 4 KiB ops/s of each and their ratio, and the in-process cost of the
  * authorizer call alone (CPU µs per call) for both requests. Figures taken while the machine is
  * shared are indicative only: the ratio, measured in the same run, is the figure to read.
  */
@@ -18,28 +18,13 @@ import { startCoffer } from '../src/coffer.js';
 import { createAuthorizer, ownershipRule } from '../src/access/authorize.js';
 import { documentPolicies } from '../src/access/policies.js';
 import type { User } from '../src/auth/credentials.js';
+import { BENCH_READER, readerPolicy } from './lib/features.js';
 
 const seconds = Number(process.argv[2] ?? 3);
 const concurrency = Number(process.argv[3] ?? 8);
 const ROOT = { accessKeyId: 'AKIABENCHROOT0000001', secretAccessKey: 'bench/root/secret/0123456789abcdefghijkl' };
-const READER: User = { accessKeyId: 'AKIABENCHREADER00001', secretAccessKey: 'bench/reader/secret/0123456789abcdefghij', id: 'c'.repeat(64), displayName: 'reader' };
-
-function policyFor(bucket: string, accountId: string): string {
-  const arn = (name: string) => `arn:aws:iam::${accountId}:user/${name}`;
-  const statements: object[] = [
-    { Sid: 'DenyInsecureWrites', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/*`, Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
-    { Sid: 'DenySecret', Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/secret/*` },
-    { Sid: 'Home', Effect: 'Allow', Principal: '*', Action: ['s3:GetObject', 's3:PutObject'], Resource: `arn:aws:s3:::${bucket}/home/\${aws:username}/*` },
-  ];
-  for (let i = 0; statements.length < 19; i++) {
-    statements.push({ Sid: `Team${i}`, Effect: 'Allow', Principal: { AWS: arn(`user${i}`) }, Action: ['s3:GetObject', 's3:PutObject'], Resource: `arn:aws:s3:::${bucket}/team${i}/*` });
-  }
-  statements.push({
-    Sid: 'Reader', Effect: 'Allow', Principal: { AWS: arn('reader') }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*`,
-    Condition: { IpAddress: { 'aws:SourceIp': ['127.0.0.0/8', '::1/128'] }, StringLike: { 'aws:UserAgent': ['*'] } },
-  });
-  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
-}
+const READER: User = { accessKeyId: BENCH_READER.accessKeyId, secretAccessKey: BENCH_READER.secretAccessKey, id: 'c'.repeat(64), displayName: BENCH_READER.name };
+const policyFor = (bucket: string, accountId: string) => readerPolicy(bucket, accountId, ['s3:GetObject']);
 
 function sign(method: string, path: string, host: string, keys: { accessKeyId: string; secretAccessKey: string }, body = ''): Record<string, string> {
   const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
@@ -118,7 +103,7 @@ try {
   const base = { ownerId: rootUser.id, createdAt: new Date(), region: 'us-east-1', versioning: 'Unversioned' as const, objectLockEnabled: false };
   const plainBucket = { ...base, name: 'plain' };
   const policedBucket = { ...base, name: 'policed', policy: policyFor('policed', accountId) };
-  const values = { 'aws:SourceIp': () => '127.0.0.1', 'aws:UserAgent': () => 'bench', 'aws:SecureTransport': () => false };
+  const values = { 'aws:SourceIp': () => '127.0.0.1', 'aws:UserAgent': () => 'bench', 'aws:SecureTransport': () => false, 's3:signatureversion': () => 'AWS4-HMAC-SHA256', 's3:x-amz-content-sha256': () => 'UNSIGNED-PAYLOAD' };
   const cases = [
     ['owner, no policy', { ...rootUser, id: 'b'.repeat(64) }, { ...plainBucket, ownerId: 'b'.repeat(64) }],
     ['reader, 20-statement policy', READER, policedBucket],

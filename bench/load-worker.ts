@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { RawConnection } from './lib/raw-client.js';
-import { BENCH_CREDENTIALS, UNSIGNED, signedHead, type RequestSpec } from './lib/sign.js';
+import { BENCH_CREDENTIALS, UNSIGNED, signedHead, type Credentials, type RequestSpec } from './lib/sign.js';
 
 export type JobKind = 'put' | 'get' | 'head' | 'delete' | 'mix' | 'list';
 
@@ -32,6 +32,10 @@ export interface Job {
   readonly dirs?: number;
   /** For 'list': the query string. */
   readonly listQuery?: string;
+  /** Who signs (default: the root user of BENCH_CREDENTIALS). */
+  readonly credentials?: Credentials;
+  /** Further headers every request sends, signed (e.g. SSE-C's customer key). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface WorkerResult {
@@ -56,14 +60,15 @@ function prepare(job: Job): Prepared[] {
   const bodyHash = job.payload === 'sha256' ? createHash('sha256').update(body).digest('hex') : UNSIGNED;
   const emptyHash = createHash('sha256').digest('hex');
   const path = (key: string) => `/${job.bucket}/${key}`;
+  const credentials = job.credentials ?? BENCH_CREDENTIALS;
   const put = (key: string): Prepared => ({
-    head: signedHead({ method: 'PUT', path: path(key), bodyBytes: body.length, payloadHash: bodyHash }, host, BENCH_CREDENTIALS),
+    head: signedHead({ method: 'PUT', path: path(key), bodyBytes: body.length, payloadHash: bodyHash, headers: job.headers }, host, credentials),
     body,
     bodyless: false,
   });
   const simple = (method: string, key: string, query?: string): Prepared => {
-    const spec: RequestSpec = { method, path: key === '' ? `/${job.bucket}` : path(key), query, payloadHash: emptyHash };
-    return { head: signedHead(spec, host, BENCH_CREDENTIALS), body: undefined, bodyless: method === 'HEAD' };
+    const spec: RequestSpec = { method, path: key === '' ? `/${job.bucket}` : path(key), query, payloadHash: emptyHash, headers: job.headers };
+    return { head: signedHead(spec, host, credentials), body: undefined, bodyless: method === 'HEAD' };
   };
   const out: Prepared[] = [];
   const count = job.kind === 'get' || job.kind === 'head' || job.kind === 'list' ? Math.min(job.maxRequests, Math.max(1, job.keyCount)) : job.maxRequests;

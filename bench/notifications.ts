@@ -7,14 +7,13 @@
  *
  * Environment: BENCH_SECONDS (per measurement, default 2), BENCH_WORKERS (load processes, default 2).
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoadPool, percentile } from './lib/load.js';
 import { cpuMs, startProcess } from './lib/servers.js';
-import { BENCH_CREDENTIALS, sendSigned } from './lib/sign.js';
+import { createBucket, expectStatus, NOTIFY_ON_CREATE, startWebhookReceiver, writeNotifyConfig } from './lib/features.js';
+import { BENCH_CREDENTIALS } from './lib/sign.js';
 import type { Job } from './load-worker.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -22,25 +21,13 @@ const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 const REPS = 4;
 const CONNECTIONS = 32;
 const OBJECT_BYTES = 4096;
-const ARN = 'arn:coffer:sqs:us-east-1:coffer:bench-hook';
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
-  let received = 0;
-  const receiver = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      received++;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const receiver = await startWebhookReceiver();
   const root = await mkdtemp(join(tmpdir(), 'coffer-bench-notify-'));
-  const notifyConfig = join(root, 'notify.json');
-  await writeFile(notifyConfig, JSON.stringify({
-    targets: [{ arn: ARN, type: 'webhook', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/events` }],
-  }));
+  const notifyConfig = await writeNotifyConfig(root, receiver.url);
   const coffer = await startProcess(
     'coffer',
     ['dist/main.js', '--address', '127.0.0.1:0', '--data-dir', join(root, 'data'), '--notify-config', notifyConfig],
@@ -52,10 +39,8 @@ async function main(): Promise<void> {
   const runs: Record<'off' | 'on', Array<{ opsPerSec: number; p99Ms: number; cpuUsPerOp: number }>> = { off: [], on: [] };
   let notifiedPuts = 0;
   try {
-    for (const bucket of ['plain', 'notified']) if ((await sendSigned(coffer, 'PUT', `/${bucket}`, '')) !== 200) throw new Error(`CreateBucket ${bucket} failed`);
-    const config = `<NotificationConfiguration><QueueConfiguration><Id>bench</Id><Queue>${ARN}</Queue><Event>s3:ObjectCreated:*</Event></QueueConfiguration></NotificationConfiguration>`;
-    const status = await sendSigned(coffer, 'PUT', '/notified', 'notification=', config);
-    if (status !== 200) throw new Error(`PutBucketNotificationConfiguration answered ${status}`);
+    for (const bucket of ['plain', 'notified']) await createBucket(coffer, bucket);
+    await expectStatus(coffer, 200, 'PutBucketNotificationConfiguration', 'PUT', '/notified', 'notification=', NOTIFY_ON_CREATE);
     for (let rep = 0; rep < REPS; rep++) {
       const order: Array<'off' | 'on'> = rep % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
       for (const mode of order) {
@@ -77,7 +62,7 @@ async function main(): Promise<void> {
     }
     const drainStart = Date.now();
     const expected = notifiedPuts + 1; // and the TestEvent
-    while (received < expected && Date.now() - drainStart < 120_000) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (receiver.received() < expected && Date.now() - drainStart < 120_000) await new Promise((resolve) => setTimeout(resolve, 50));
     const drainMs = Date.now() - drainStart;
     const off = median(runs.off.map((r) => r.opsPerSec));
     const on = median(runs.on.map((r) => r.opsPerSec));
@@ -85,10 +70,10 @@ async function main(): Promise<void> {
     const cpuOn = median(runs.on.map((r) => r.cpuUsPerOp));
     console.log(`\nServer CPU per PUT (delivery included): off ${cpuOff.toFixed(0)} µs, on ${cpuOn.toFixed(0)} µs (${(cpuOn / cpuOff).toFixed(2)}×)`);
     console.log(`PUT 4KiB, notifications off: ${off.toFixed(0)}/s; on: ${on.toFixed(0)}/s; ratio ${(on / off).toFixed(2)}× — ${on / off >= 0.8 ? 'MET' : 'MISS'} (target ≥ 0.8)`);
-    console.log(`Events delivered: ${received} of ${expected}; backlog drained ${drainMs} ms after the last write`);
+    console.log(`Events delivered: ${receiver.received()} of ${expected}; backlog drained ${drainMs} ms after the last write`);
     await mkdir(join(process.cwd(), 'bench/results'), { recursive: true });
     const file = join(process.cwd(), 'bench/results', `notifications-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    await writeFile(file, JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, workers: WORKERS, runs, off, on, ratio: on / off, cpuOff, cpuOn, received, expected, drainMs }, null, 2));
+    await writeFile(file, JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, workers: WORKERS, runs, off, on, ratio: on / off, cpuOff, cpuOn, received: receiver.received(), expected, drainMs }, null, 2));
     console.log(`JSON: ${file}`);
   } finally {
     pool.close();

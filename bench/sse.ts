@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { RawConnection } from './lib/raw-client.js';
 import { BENCH_CREDENTIALS, signedHead, UNSIGNED } from './lib/sign.js';
 import { startProcess, type ServerProcess } from './lib/servers.js';
+import { KMS_DEFAULT_ENCRYPTION } from './lib/features.js';
 
 /** main just before encryption at rest was merged: plaintext blobs. */
 const PRE_ENCRYPTION = '54dc25d813c261bb003a4ca852535155e844f903';
@@ -104,12 +105,11 @@ const targets: Target[] = [
   { name: 'SSE-KMS', server: servers[0]!, bucket: 'bench-kms' },
   { name: 'plaintext', server: servers[1]!, bucket: 'bench' },
 ];
-const KMS_DEFAULT = Buffer.from('<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>');
 try {
   for (const { server: s, bucket, name } of targets) {
     const c = await connection(s);
     await send(c, s, 'PUT', `/${bucket}`);
-    if (name === 'SSE-KMS') await send(c, s, 'PUT', `/${bucket}`, KMS_DEFAULT, 'encryption=');
+    if (name === 'SSE-KMS') await send(c, s, 'PUT', `/${bucket}`, Buffer.from(KMS_DEFAULT_ENCRYPTION), 'encryption=');
     await send(c, s, 'PUT', `/${bucket}/big`, bigBody);
     for (let i = 0; i < 64; i++) await send(c, s, 'PUT', `/${bucket}/small-${i}`, smallBody);
     c.close();

@@ -77,12 +77,18 @@ export async function startProcess(name: string, args: readonly string[], env: N
   return serverProcess(name, port, child, 'SIGINT', 10_000);
 }
 
-/** A built Coffer (`main`: dist/main.js of this or another checkout) with extra CLI `args`. */
-export function startCofferProcess(dataDir: string, extraNodeArgs: readonly string[] = [], options: { name?: string; main?: string; args?: readonly string[] } = {}): Promise<ServerProcess> {
+/**
+ * A built Coffer (`main`: dist/main.js of this or another checkout; a `.ts` entry such as
+ * src/main.ts runs through tsx, unbuilt) with extra CLI `args`.
+ */
+export function startCofferProcess(
+  dataDir: string, extraNodeArgs: readonly string[] = [],
+  options: { name?: string; main?: string; args?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<ServerProcess> {
   return startProcess(
     options.name ?? 'coffer',
-    [...extraNodeArgs, options.main ?? 'dist/main.js', '--address', '127.0.0.1:0', '--data-dir', dataDir, ...(options.args ?? [])],
-    { COFFER_ACCESS_KEY_ID: BENCH_CREDENTIALS.accessKeyId, COFFER_SECRET_ACCESS_KEY: BENCH_CREDENTIALS.secretAccessKey, COFFER_REGION: BENCH_CREDENTIALS.region },
+    [...extraNodeArgs, ...(options.main?.endsWith('.ts') ? ['--import', 'tsx'] : []), options.main ?? 'dist/main.js', '--address', '127.0.0.1:0', '--data-dir', dataDir, ...(options.args ?? [])],
+    { COFFER_ACCESS_KEY_ID: BENCH_CREDENTIALS.accessKeyId, COFFER_SECRET_ACCESS_KEY: BENCH_CREDENTIALS.secretAccessKey, COFFER_REGION: BENCH_CREDENTIALS.region, ...options.env },
     /serving S3 on http:\/\/127\.0\.0\.1:(\d+)/,
   );
 }

@@ -32,6 +32,8 @@ export interface RequestSpec {
   readonly bodyBytes?: number;
   /** Hex SHA-256 of the body, or UNSIGNED-PAYLOAD. */
   readonly payloadHash: string;
+  /** Further headers (lower-case names), sent and signed: SSE-C keys, for one. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** The request line and headers (ending with the blank line) of a signed request, as bytes. */
@@ -42,8 +44,9 @@ export function signedHead(spec: RequestSpec, host: string, creds: Credentials, 
     host,
     'x-amz-content-sha256': spec.payloadHash,
     'x-amz-date': amzDate,
+    ...spec.headers,
   };
-  const signedHeaders = ['host', 'x-amz-content-sha256', 'x-amz-date'];
+  const signedHeaders = Object.keys(headers).sort();
   const query = spec.query ?? '';
   const canonical = buildCanonicalRequest({
     method: spec.method,
@@ -60,6 +63,7 @@ export function signedHead(spec: RequestSpec, host: string, creds: Credentials, 
     `Host: ${host}`,
     `X-Amz-Content-Sha256: ${spec.payloadHash}`,
     `X-Amz-Date: ${amzDate}`,
+    ...Object.entries(spec.headers ?? {}).map(([name, value]) => `${name}: ${value}`),
     `Authorization: AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`,
   ];
   if (spec.bodyBytes !== undefined && (spec.bodyBytes > 0 || spec.method === 'PUT')) lines.push(`Content-Length: ${spec.bodyBytes}`);
@@ -70,15 +74,19 @@ export function signedHead(spec: RequestSpec, host: string, creds: Credentials, 
  * One signed request with a small body (set-up and probes, not load): resolves with the status.
  * A body-less GET/HEAD sends no Content-Length; a PUT always does.
  */
-export function sendSigned(server: { host: string; port: number }, method: string, path: string, query = '', body?: string): Promise<number> {
+export function sendSigned(
+  server: { host: string; port: number }, method: string, path: string, query = '', body?: string | Buffer,
+  options: { credentials?: Credentials; headers?: Record<string, string> } = {},
+): Promise<number> {
   const bytes = Buffer.from(body ?? '');
   const head = signedHead(
     {
       method, path, query,
       payloadHash: createHash('sha256').update(bytes).digest('hex'),
       bodyBytes: body !== undefined || method === 'PUT' ? bytes.length : undefined,
+      headers: options.headers,
     },
-    `${server.host}:${server.port}`, BENCH_CREDENTIALS,
+    `${server.host}:${server.port}`, options.credentials ?? BENCH_CREDENTIALS,
   );
   const headers: Record<string, string> = {};
   for (const line of head.toString('latin1').split('\r\n').filter(Boolean).slice(1)) {

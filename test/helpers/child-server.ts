@@ -70,7 +70,7 @@ export async function startChildServer(
 }
 
 /** Compiles src/ into dist/ (tsc only: the console is not needed) unless dist/main.js is newer than every source file. */
-function buildIfStale(): void {
+export function buildIfStale(): void {
   const built = (() => {
     try {
       return statSync(join(ROOT, 'dist/main.js')).mtimeMs;
