@@ -153,7 +153,7 @@ function fieldValue(field: InventoryField, version: VersionSummary): string {
     case 'StorageClass': return version.storageClass;
     case 'ETag': return version.etag;
     case 'IsMultipartUploaded': return String(version.etag.includes('-'));
-    case 'EncryptionStatus': return version.encryption === undefined ? 'NOT-SSE' : version.encryption.mode === 'SSE-C' ? 'SSE-C' : version.encryption.mode === 'aws:kms' ? 'SSE-KMS' : 'SSE-S3';
+    case 'EncryptionStatus': return version.encryption === undefined ? 'NOT-SSE' : version.encryption.mode === 'SSE-C' ? 'SSE-C' : version.encryption.mode === 'aws:kms' ? 'SSE-KMS' : version.encryption.mode === 'aws:kms:dsse' ? 'DSSE-KMS' : 'SSE-S3';
     case 'ChecksumAlgorithm': return version.checksum?.algorithm ?? '';
     case 'ObjectOwner': return version.ownerId;
   }

@@ -121,6 +121,24 @@ export interface BlobSealing {
   readonly segmentBytes: number;
   /** Plaintext bytes of the whole blob (where its last segment ends). */
   readonly blobBytes: number;
+  /**
+   * The record's version. Absent (1): the data key was wrapped as is. 2: wrapped with the object's
+   * encryption context as AES-GCM authenticated data (SSE-KMS, ops/objects/kms.ts), so it unwraps
+   * only for the object it was written for.
+   */
+  readonly version?: 2;
+  /**
+   * DSSE-KMS (aws:kms:dsse): the second, outer layer. The stored bytes are the inner layer's
+   * segments sealed again in segments of `segmentBytes + 16` under a second data key, wrapped
+   * independently of the first (crypto/sealed-blobs.ts).
+   */
+  readonly outer?: OuterLayer;
+}
+
+/** The outer layer of a dual-layer (DSSE-KMS) blob: its own data key (wrapped, base64) and nonce base. */
+export interface OuterLayer {
+  readonly wrappedKey: string;
+  readonly nonceBase: string;
 }
 
 /**
@@ -153,15 +171,15 @@ export function blobIdsOf(manifest: readonly Extent[]): string[] {
  * encryption at rest; `coffer encrypt --all` seals them).
  */
 export interface ObjectEncryption {
-  /** 'AES256' for SSE-S3, 'SSE-C' for a customer-provided key, 'aws:kms' for SSE-KMS. */
-  readonly mode: 'AES256' | 'SSE-C' | 'aws:kms';
+  /** 'AES256' for SSE-S3, 'SSE-C' for a customer-provided key, 'aws:kms' for SSE-KMS, 'aws:kms:dsse' for DSSE-KMS. */
+  readonly mode: 'AES256' | 'SSE-C' | 'aws:kms' | 'aws:kms:dsse';
   /** Stored and echoed (x-amz-server-side-encryption-bucket-key-enabled). */
   readonly bucketKeyEnabled?: boolean;
   /** SSE-C: base64 MD5 of the customer key, echoed in responses. */
   readonly customerKeyMd5?: string;
   /** SSE-C: salt and HMAC of the customer key, to recognise it (crypto/key-wrap.ts). */
   readonly customerKeyFingerprint?: string;
-  /** SSE-KMS: the id of the key-ring key that wraps the data keys. */
+  /** SSE-KMS and DSSE-KMS: the id of the key-ring key that wraps the data keys. */
   readonly kmsKeyId?: string;
   /** SSE-KMS: x-amz-server-side-encryption-context as the request gave it (base64 JSON), echoed. */
   readonly kmsContext?: string;
