@@ -11,11 +11,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { MasterKeyRing } from '../crypto/key-ring.js';
-import type { BlobStore } from '../store/blob/blob-store.js';
-import type { BucketRecord, MetadataStore, VersionSummary } from '../store/meta/metadata-store.js';
+import type { BucketRecord, VersionSummary } from '../store/meta/metadata-store.js';
 import { urlEncode } from '../api/parameters.js';
-import { putObject } from './write-object.js';
+import { putObject, type ObjectWriterStores } from './write-object.js';
 
 /** The optional fields the writer fills (the others are refused when the configuration is put). */
 export const INVENTORY_FIELDS = [
@@ -35,11 +33,8 @@ export function inventoryDestinationBucket(arn: string): string | undefined {
   return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) ? name : undefined;
 }
 
-export interface InventoryPassOptions {
-  readonly meta: MetadataStore;
-  readonly blobs: BlobStore;
-  /** Reports are new objects: sealed (SSE-S3) like every other. */
-  readonly masterKeys: MasterKeyRing;
+/** Reports are new objects, encrypted as the destination bucket's default says (write-object.ts). */
+export interface InventoryPassOptions extends ObjectWriterStores {
   readonly dayMs: number;
   readonly now?: Date;
   readonly betweenPages?: (busyMs: number, wrote: boolean) => Promise<void>;

@@ -12,6 +12,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutBucketEncryptionCommand,
   PutBucketLoggingCommand,
   PutObjectCommand,
   type BucketLoggingStatus,
@@ -156,6 +157,20 @@ describe('server access logs', () => {
     // names a log object being put.
     const { lines } = await waitForLogs(source, 'p/', () => true);
     assert.ok(lines.every((line) => !(line.operation === 'REST.PUT.OBJECT' && line.key.startsWith('p/'))));
+  });
+
+  test('PutBucketLogging.log objects are encrypted as the target bucket\'s default says (DSSE-KMS under the AWS managed key), as AWS', async () => {
+    const source = await server.newBucket('logsrc');
+    const target = await server.newBucket('logdsse');
+    await s3.send(new PutBucketEncryptionCommand({ Bucket: target, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms:dsse' } }] } }));
+    await enableLogging(source, { LoggingEnabled: { TargetBucket: target, TargetPrefix: 'logs/' } });
+    const id = (await s3.send(new PutObjectCommand({ Bucket: source, Key: 'x', Body: 'x' }))).$metadata.requestId!;
+    const { keys } = await waitForLogs(target, 'logs/', (lines) => lines.some((line) => line.requestId === id));
+    for (const logKey of keys) {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: target, Key: logKey }));
+      assert.equal(head.ServerSideEncryption, 'aws:kms:dsse', logKey);
+      assert.match(head.SSEKMSKeyId ?? '', /^arn:aws:kms:[^:]+:\d{12}:key\/[0-9a-f-]{36}$/, logKey);
+    }
   });
 
   test('PutBucketLogging.an empty BucketLoggingStatus turns logging off', async () => {
