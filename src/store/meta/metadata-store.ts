@@ -728,6 +728,16 @@ export interface MetadataStore {
   resealVersion(
     bucket: string, key: string, versionId: string, expected: readonly Extent[], manifest: readonly Extent[], encryption: ObjectEncryption,
   ): Promise<ReleaseResult & { applied: boolean }>;
+  /**
+   * `coffer encrypt --all`, for a part of an upload in progress: atomically, if the part still has
+   * the manifest `expected` (else it was uploaded again, or its upload completed or was aborted:
+   * `applied` false, nothing changes), replaces it by `manifest` as resealVersion does; an upload
+   * that had no encryption (created before encryption at rest) gets `encryption`, which the object
+   * it completes into inherits.
+   */
+  resealPart(
+    uploadId: string, partNumber: number, expected: readonly Extent[], manifest: readonly Extent[], encryption: ObjectEncryption,
+  ): Promise<ReleaseResult & { applied: boolean }>;
   /** Of the given blob ids, the ones some version or part references. */
   referencedBlobs(blobIds: readonly string[]): Promise<Set<string>>;
   /** Buckets, objects and bytes stored, exact as of the last commit (SQLite: read from totals its triggers keep). */
