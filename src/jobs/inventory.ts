@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { BucketRecord, VersionSummary } from '../store/meta/metadata-store.js';
 import { urlEncode } from '../api/parameters.js';
-import { putObject, type ObjectWriterStores } from './write-object.js';
+import { isKmsRefusal, putObject, type ObjectWriterStores } from './write-object.js';
 
 /** The optional fields the writer fills (the others are refused when the configuration is put). */
 export const INVENTORY_FIELDS = [
@@ -67,6 +67,8 @@ export async function runInventoryPass(options: InventoryPassOptions): Promise<{
         if (await writeReport(options, bucket, config, now)) reports++;
       } catch (error) {
         await options.meta.releaseLease(lease, holder);
+        // The destination's default key disabled or gone: this report waits for the next pass, the others are written.
+        if (isKmsRefusal(error)) continue;
         throw error;
       }
     }

@@ -9,6 +9,7 @@ import { bucketDefaultEncryption } from '../ops/config/encryption.js';
 import { etagFor } from '../ops/objects/encryption.js';
 import { dataKeysUnder, usableKmsKey } from '../ops/objects/kms.js';
 import { newVersionId } from '../ops/versioning/version-ids.js';
+import { S3Error } from '../errors.js';
 
 export interface ObjectWriterStores {
   readonly meta: MetadataStore;
@@ -30,6 +31,11 @@ async function defaultEncryptionOf(stores: ObjectWriterStores, bucket: BucketRec
   const kmsKey = await usableKmsKey(stores, defaults.kmsMasterKeyId);
   const encryption: ObjectEncryption = { mode: defaults.algorithm, kmsKeyId: kmsKey.record.id, bucketKeyEnabled: defaults.algorithm === 'aws:kms' && defaults.bucketKeyEnabled ? true : undefined };
   return { encryption, keys: dataKeysUnder(stores, kmsKey, encryption, bucket.name, key) };
+}
+
+/** Whether a write failed because the bucket default's KMS key is disabled or gone (not a fault of the job's). */
+export function isKmsRefusal(error: unknown): boolean {
+  return error instanceof S3Error && error.code.startsWith('KMS.');
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { runKmsCommand } from '../../../src/cli/kms.js';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 
@@ -171,6 +172,24 @@ describe('server access logs', () => {
       assert.equal(head.ServerSideEncryption, 'aws:kms:dsse', logKey);
       assert.match(head.SSEKMSKeyId ?? '', /^arn:aws:kms:[^:]+:\d{12}:key\/[0-9a-f-]{36}$/, logKey);
     }
+  });
+
+  test('PutBucketLogging.a target whose default KMS key is disabled gets nothing; other buckets\' logs are still delivered', async () => {
+    const created: string[] = [];
+    const kms = (...args: string[]) => runKmsCommand([...args, '--data-dir', server.dataDir, '--region', server.coffer.region], {}, (line) => created.push(line));
+    assert.equal(await kms('create'), 0);
+    const keyArn = created[0]!;
+    const [lockedSource, lockedTarget, source, target] = await Promise.all(['logsrc', 'loglocked', 'logsrc', 'logdst'].map((label) => server.newBucket(label)));
+    await s3.send(new PutBucketEncryptionCommand({
+      Bucket: lockedTarget!, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } }] },
+    }));
+    assert.equal(await kms('disable', keyArn), 0);
+    await enableLogging(lockedSource!, { LoggingEnabled: { TargetBucket: lockedTarget!, TargetPrefix: 'logs/' } });
+    await enableLogging(source!, { LoggingEnabled: { TargetBucket: target!, TargetPrefix: 'logs/' } });
+    await s3.send(new PutObjectCommand({ Bucket: lockedSource!, Key: 'x', Body: 'x' }));
+    const id = (await s3.send(new PutObjectCommand({ Bucket: source!, Key: 'x', Body: 'x' }))).$metadata.requestId!;
+    await waitForLogs(target!, 'logs/', (lines) => lines.some((line) => line.requestId === id));
+    assert.equal((await s3.send(new ListObjectsV2Command({ Bucket: lockedTarget!, Prefix: 'logs/' }))).KeyCount, 0);
   });
 
   test('PutBucketLogging.an empty BucketLoggingStatus turns logging off', async () => {
