@@ -105,8 +105,10 @@ export interface BucketAccess {
 
 /**
  * How a blob's bytes are encrypted at rest (src/crypto/segments.ts: AES-256-GCM segments). A
- * property of the blob: every extent of it carries the same sealing, so shared blobs (CopyObject,
- * UploadPartCopy) stay readable, and rotating a master key rewrites only these fields.
+ * property of the blob: every extent of it carries the same data keys, so shared blobs (CopyObject,
+ * UploadPartCopy, replication) stay readable, and rotating a master key rewrites only these fields.
+ * They are wrapped alike, except under a KMS key (version 2): each object's extents wrap them for
+ * its own encryption context (a same-server replica rewraps them for its ARN).
  */
 export interface BlobSealing {
   /**
