@@ -20,7 +20,6 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import { runKmsCommand } from '../../../src/cli/kms.js';
 import { loadMasterKeyRing } from '../../../src/crypto/key-ring.js';
 import { unwrapKey, wrapKey } from '../../../src/crypto/key-wrap.js';
 import { KmsKeyRing } from '../../../src/crypto/kms-keys.js';
@@ -28,7 +27,7 @@ import { openSegments, SEGMENT_BYTES, storedSize, TAG_BYTES } from '../../../src
 import { encryptionContext } from '../../../src/ops/objects/kms.js';
 import type { BlobSealing, MetadataStore, ObjectVersion } from '../../../src/store/meta/metadata-store.js';
 import { layout } from '../../helpers/data-dir.js';
-import { assertNoPlaintextAtRest, body, bytesOf, md5Hex, MARKER } from '../../helpers/encryption.js';
+import { assertNoPlaintextAtRest, body, bytesOf, md5Hex, MARKER, newKmsKey } from '../../helpers/encryption.js';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
 
@@ -49,11 +48,7 @@ after(async () => {
 
 const arnOf = (id: string) => `arn:aws:kms:${region}:000000000000:key/${id}`;
 
-async function newKey(): Promise<string> {
-  const lines: string[] = [];
-  assert.equal(await runKmsCommand(['create', '--data-dir', server.dataDir, '--region', region], {}, (line) => lines.push(line)), 0);
-  return /key\/(.+)$/.exec(lines[0]!)![1]!;
-}
+const newKey = async () => (await newKmsKey(server)).id;
 
 async function versionOf(bucket: string, key: string): Promise<ObjectVersion> {
   return (await meta.getVersion(bucket, key))!;

@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { runKmsCommand } from '../../../src/cli/kms.js';
+import { newKmsKey } from '../../helpers/encryption.js';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 
@@ -175,15 +176,12 @@ describe('server access logs', () => {
   });
 
   test('PutBucketLogging.a target whose default KMS key is disabled gets nothing; other buckets\' logs are still delivered', async () => {
-    const created: string[] = [];
-    const kms = (...args: string[]) => runKmsCommand([...args, '--data-dir', server.dataDir, '--region', server.coffer.region], {}, (line) => created.push(line));
-    assert.equal(await kms('create'), 0);
-    const keyArn = created[0]!;
+    const { arn: keyArn } = await newKmsKey(server);
     const [lockedSource, lockedTarget, source, target] = await Promise.all(['logsrc', 'loglocked', 'logsrc', 'logdst'].map((label) => server.newBucket(label)));
     await s3.send(new PutBucketEncryptionCommand({
       Bucket: lockedTarget!, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } }] },
     }));
-    assert.equal(await kms('disable', keyArn), 0);
+    assert.equal(await runKmsCommand(['disable', keyArn, '--data-dir', server.dataDir], {}, () => {}), 0);
     await enableLogging(lockedSource!, { LoggingEnabled: { TargetBucket: lockedTarget!, TargetPrefix: 'logs/' } });
     await enableLogging(source!, { LoggingEnabled: { TargetBucket: target!, TargetPrefix: 'logs/' } });
     await s3.send(new PutObjectCommand({ Bucket: lockedSource!, Key: 'x', Body: 'x' }));

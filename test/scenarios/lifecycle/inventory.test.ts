@@ -23,7 +23,7 @@ import {
   type InventoryConfiguration,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { runKmsCommand } from '../../../src/cli/kms.js';
+import { newKmsKey } from '../../helpers/encryption.js';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
 
@@ -134,9 +134,7 @@ describe('inventory reports', { concurrency: true }, () => {
   test('PutBucketInventoryConfiguration.destinationDefaultKms: reports are encrypted as the destination bucket\'s default says (SSE-KMS with its key), as AWS', async () => {
     const source = await server.newBucket('inv-src');
     const destination = await server.newBucket('inv-dst');
-    const created: string[] = [];
-    assert.equal(await runKmsCommand(['create', '--data-dir', server.dataDir, '--region', server.coffer.region], {}, (line) => created.push(line)), 0);
-    const keyArn = created[0]!;
+    const { arn: keyArn } = await newKmsKey(server);
     await s3.send(new PutBucketEncryptionCommand({
       Bucket: destination, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } }] },
     }));
