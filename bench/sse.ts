@@ -1,6 +1,7 @@
 /**
  * The cost of encryption at rest: PUT and GET of 64 MiB and GET of 4 KiB against this tree
- * (SSE-S3, and SSE-KMS: a bucket whose default encryption is aws:kms, in the same server) and
+ * (SSE-S3, SSE-KMS and DSSE-KMS: buckets whose default encryption is aws:kms or aws:kms:dsse, in
+ * the same server) and
  * against the tree before encryption (`--baseline-ref`,
  * default PRE_ENCRYPTION: main just before it; extracted with `git archive` into a temporary
  * folder, run with this tree's node_modules), in the same run,
@@ -18,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { RawConnection } from './lib/raw-client.js';
 import { BENCH_CREDENTIALS, signedHead, UNSIGNED } from './lib/sign.js';
 import { startProcess, type ServerProcess } from './lib/servers.js';
-import { KMS_DEFAULT_ENCRYPTION } from './lib/features.js';
+import { defaultEncryption, KMS_DEFAULT_ENCRYPTION } from './lib/features.js';
 
 /** main just before encryption at rest was merged: plaintext blobs. */
 const PRE_ENCRYPTION = '54dc25d813c261bb003a4ca852535155e844f903';
@@ -59,7 +60,7 @@ const smallBody = bigBody.subarray(0, SMALL);
 
 /** What a case runs against: a server and the bucket whose encryption is measured. */
 interface Target {
-  readonly name: 'SSE-S3' | 'SSE-KMS' | 'plaintext';
+  readonly name: 'SSE-S3' | 'SSE-KMS' | 'DSSE-KMS' | 'plaintext';
   readonly server: ServerProcess;
   readonly bucket: string;
 }
@@ -103,6 +104,7 @@ const servers = [await start('sse', ROOT, join(work, 'data-sse')), await start('
 const targets: Target[] = [
   { name: 'SSE-S3', server: servers[0]!, bucket: 'bench' },
   { name: 'SSE-KMS', server: servers[0]!, bucket: 'bench-kms' },
+  { name: 'DSSE-KMS', server: servers[0]!, bucket: 'bench-dsse' },
   { name: 'plaintext', server: servers[1]!, bucket: 'bench' },
 ];
 try {
@@ -110,11 +112,12 @@ try {
     const c = await connection(s);
     await send(c, s, 'PUT', `/${bucket}`);
     if (name === 'SSE-KMS') await send(c, s, 'PUT', `/${bucket}`, Buffer.from(KMS_DEFAULT_ENCRYPTION), 'encryption=');
+    if (name === 'DSSE-KMS') await send(c, s, 'PUT', `/${bucket}`, Buffer.from(defaultEncryption('aws:kms:dsse')), 'encryption=');
     await send(c, s, 'PUT', `/${bucket}/big`, bigBody);
     for (let i = 0; i < 64; i++) await send(c, s, 'PUT', `/${bucket}/small-${i}`, smallBody);
     c.close();
   }
-  console.log(`SSE-S3 and SSE-KMS (this tree) vs ${values['baseline-ref']!.slice(0, 12)} (no encryption): ${REPS} interleaved repetitions; load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`SSE-S3, SSE-KMS and DSSE-KMS (this tree) vs ${values['baseline-ref']!.slice(0, 12)} (no encryption): ${REPS} interleaved repetitions; load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   for (const [name, run] of Object.entries(CASES)) {
     const results = new Map<Target['name'], number[]>(targets.map((t) => [t.name, []]));
     for (let rep = 0; rep < REPS; rep++) {
@@ -127,7 +130,7 @@ try {
       const value = median(results.get(mode)!);
       return `${mode} ${value.toFixed(1).padStart(8)} ${unit} (${(value / base).toFixed(2)}×)`;
     };
-    console.log(`${name.padEnd(10)} ${rate('SSE-S3')}   ${rate('SSE-KMS')}   plaintext ${base.toFixed(1).padStart(8)} ${unit}`);
+    console.log(`${name.padEnd(10)} ${rate('SSE-S3')}   ${rate('SSE-KMS')}   ${rate('DSSE-KMS')}   plaintext ${base.toFixed(1).padStart(8)} ${unit}`);
   }
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 } finally {

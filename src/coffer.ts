@@ -219,7 +219,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   // The outbox is drained even with no targets declared: records of ARNs since removed are dropped (and logged).
   dispatcher.start();
   const accessLogs = { flushMs: (options.accessLogFlushSeconds ?? 300) * 1000, accountId, region };
-  scheduler = startScheduler({ meta, blobs, masterKeys, dayMs: lifecycleDayMs, accessLogs, logError: (error) => logError('lifecycle', error) });
+  scheduler = startScheduler({ meta, blobs, masterKeys, kms, region, dayMs: lifecycleDayMs, accessLogs, logError: (error) => logError('lifecycle', error) });
 
   let closing: Promise<void> | undefined;
   const address = server.address() as AddressInfo;

@@ -54,6 +54,7 @@ export const S3_ERRORS = {
   InvalidToken: { status: 400, message: 'The provided token is malformed or otherwise invalid.' },
   InvalidURI: { status: 400, message: 'Couldn\'t parse the specified URI.' },
   // S3 wraps the KMS errors of SSE-KMS requests: KMS's exception name behind 'KMS.', status 400.
+  'KMS.InvalidCiphertextException': { status: 400, message: 'The request was rejected because the specified ciphertext, or additional authenticated data incorporated into the ciphertext, such as the encryption context, is corrupted, missing, or otherwise invalid.' },
   'KMS.DisabledException': { status: 400, message: 'The request was rejected because the specified KMS key is not enabled.' },
   'KMS.NotFoundException': { status: 400, message: 'The request was rejected because the specified entity or resource could not be found.' },
   KeyTooLongError: { status: 400, message: 'Your key is too long' },

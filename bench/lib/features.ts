@@ -59,9 +59,13 @@ export function readerPolicy(bucket: string, accountId: string, readerActions: r
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
 
+/** PutBucketEncryption body: `algorithm` by default (aws:kms, aws:kms:dsse: the account's default KMS key). */
+export function defaultEncryption(algorithm: string): string {
+  return `<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>${algorithm}</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>`;
+}
+
 /** PutBucketEncryption body: SSE-KMS by default (the account's default KMS key). */
-export const KMS_DEFAULT_ENCRYPTION =
-  '<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>';
+export const KMS_DEFAULT_ENCRYPTION = defaultEncryption('aws:kms');
 
 /** The three SSE-C headers for a fixed 256-bit customer key (Coffer must run with --allow-insecure-sse-c over HTTP). */
 export function sseCustomerHeaders(): Record<string, string> {

@@ -39,7 +39,6 @@ export async function runEncryptCommand(argv: readonly string[], env: NodeJS.Pro
     bar.done();
     await meta.close();
   }
-  console.log(`encrypted ${result.encrypted} object versions; ${result.superseded} changed meanwhile (their new data is encrypted)`);
-  if (result.partsInClear > 0) console.log(`${result.partsInClear} parts of uploads in progress are in clear: run again once they complete`);
+  console.log(`encrypted ${result.encrypted} object versions and ${result.partsEncrypted} parts of uploads in progress; ${result.superseded} changed meanwhile (their new data is encrypted)`);
   return 0;
 }

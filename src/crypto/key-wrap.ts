@@ -3,20 +3,23 @@ import { DATA_KEY_BYTES, NONCE_BYTES, TAG_BYTES } from './segments.js';
 
 /**
  * Key wrapping: a data key sealed under a key-encryption key with AES-256-GCM, as
- * nonce (12) | ciphertext (32) | tag (16). A wrong key-encryption key fails the tag.
+ * nonce (12) | ciphertext (32) | tag (16). A wrong key-encryption key fails the tag, and so does
+ * other authenticated data (`aad`: an SSE-KMS encryption context) than the key was wrapped with.
  */
-export function wrapKey(kek: Buffer, dataKey: Buffer): Buffer {
+export function wrapKey(kek: Buffer, dataKey: Buffer, aad?: Buffer): Buffer {
   const nonce = randomBytes(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', kek, nonce);
+  if (aad) cipher.setAAD(aad);
   const sealed = cipher.update(dataKey);
   cipher.final();
   return Buffer.concat([nonce, sealed, cipher.getAuthTag()]);
 }
 
-/** The data key, or undefined when `kek` is not the key it was wrapped with. */
-export function unwrapKey(kek: Buffer, wrapped: Buffer): Buffer | undefined {
+/** The data key, or undefined when `kek` (or `aad`) is not the one it was wrapped with. */
+export function unwrapKey(kek: Buffer, wrapped: Buffer, aad?: Buffer): Buffer | undefined {
   if (wrapped.length !== NONCE_BYTES + DATA_KEY_BYTES + TAG_BYTES) return undefined;
   const decipher = createDecipheriv('aes-256-gcm', kek, wrapped.subarray(0, NONCE_BYTES));
+  if (aad) decipher.setAAD(aad);
   decipher.setAuthTag(wrapped.subarray(NONCE_BYTES + DATA_KEY_BYTES));
   try {
     const key = decipher.update(wrapped.subarray(NONCE_BYTES, NONCE_BYTES + DATA_KEY_BYTES));

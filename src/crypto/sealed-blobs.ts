@@ -1,38 +1,115 @@
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BlobTooLargeError, type BlobStore } from '../store/blob/blob-store.js';
-import type { BlobSealing, Extent } from '../store/meta/metadata-store.js';
+import type { BlobSealing, Extent, OuterLayer } from '../store/meta/metadata-store.js';
 import { newDataKey, unwrapKey, wrapKey } from './key-wrap.js';
 import type { MasterKeyRing } from './key-ring.js';
-import { newLayout, openSegments, sealedRange, sealedSize, sealSegments, TAG_BYTES, type SegmentLayout } from './segments.js';
+import { newLayout, NONCE_BYTES, openSegments, sealedRange, sealedSize, sealSegments, storedSize, TAG_BYTES, type SegmentLayout } from './segments.js';
 
 /** A key other than the master key that wraps data keys: the customer's (SSE-C) or a KMS key's material. */
 export interface WrappingKey {
   /** Stored with the blob: CUSTOMER_KEY_ID, or 'kms:<key id>'. */
   readonly keyId: string;
   readonly key: Buffer;
+  /**
+   * SSE-KMS: the object's encryption context (canonical bytes), the authenticated data of every
+   * data key this key wraps: a wrapped key moved to another object fails to unwrap.
+   */
+  readonly context?: Buffer;
+}
+
+/** A new data key, and how it is stored. */
+export interface NewDataKey {
+  readonly dataKey: Buffer;
+  readonly keyId: string;
+  readonly wrappedKey: Buffer;
+  readonly version?: 2;
+}
+
+/** Authenticated data of an outer-layer data key: the context, told apart from the inner key's. */
+const OUTER_LAYER_LABEL = Buffer.from('coffer dsse outer layer\0');
+
+export class DataKeyUnavailableError extends Error {
+  constructor(keyId: string) {
+    super(`a data key wrapped under ${keyId} failed to unwrap (another key, or another object's encryption context)`);
+    this.name = 'DataKeyUnavailableError';
+  }
 }
 
 /**
  * The data keys of one request: new blobs' keys are wrapped by the request's wrapping key when
  * there is one (SSE-C, SSE-KMS), else by the current master key (SSE-S3); sealed blobs' keys are
- * unwrapped by whichever wrapped them.
+ * unwrapped by whichever wrapped them. `dualLayer` (DSSE-KMS): new blobs get a second, outer layer
+ * under a second data key.
  */
 export class DataKeys {
-  constructor(private readonly masters: MasterKeyRing, private readonly wrapping?: WrappingKey) {}
+  /**
+   * `unavailable`: the error a data key that fails to unwrap is reported with (KMS's, for
+   * SSE-KMS: a tampered or moved record is the request's answer, not an internal error).
+   */
+  constructor(
+    private readonly masters: MasterKeyRing,
+    private readonly wrapping?: WrappingKey,
+    readonly dualLayer = false,
+    private readonly unavailable: (keyId: string) => Error = (keyId) => new DataKeyUnavailableError(keyId),
+  ) {}
 
-  newKey(): { dataKey: Buffer; keyId: string; wrappedKey: Buffer } {
+  newKey(layer: 'inner' | 'outer' = 'inner'): NewDataKey {
     const dataKey = newDataKey();
-    if (this.wrapping) return { dataKey, keyId: this.wrapping.keyId, wrappedKey: wrapKey(this.wrapping.key, dataKey) };
-    return { dataKey, keyId: this.masters.currentKeyId, wrappedKey: this.masters.wrap(dataKey) };
+    const wrapping = this.wrapping;
+    if (!wrapping) return { dataKey, keyId: this.masters.currentKeyId, wrappedKey: this.masters.wrap(dataKey) };
+    if (!wrapping.context) return { dataKey, keyId: wrapping.keyId, wrappedKey: wrapKey(wrapping.key, dataKey) };
+    return { dataKey, keyId: wrapping.keyId, wrappedKey: wrapKey(wrapping.key, dataKey, layerAad(wrapping.context, layer)), version: 2 };
   }
 
   /** The data key of a sealed blob; throws when this request does not hold the key that wrapped it. */
   open(sealing: BlobSealing): Buffer {
-    if (this.masters.has(sealing.keyId)) return this.masters.unwrap(sealing.keyId, sealing.wrappedKey);
-    const key = sealing.keyId === this.wrapping?.keyId ? unwrapKey(this.wrapping.key, Buffer.from(sealing.wrappedKey, 'base64')) : undefined;
-    if (!key) throw new Error(`a blob sealed under ${sealing.keyId} was read without that key`);
+    return this.unwrap(sealing, sealing.wrappedKey, 'inner');
+  }
+
+  /** The data key of a dual-layer blob's outer layer. */
+  openOuter(sealing: BlobSealing & { outer: OuterLayer }): Buffer {
+    return this.unwrap(sealing, sealing.outer.wrappedKey, 'outer');
+  }
+
+  /**
+   * The same blob's sealing with its data keys wrapped for `target` (another object's encryption
+   * context): what a copy that shares the blob (local replication) stores.
+   */
+  rebind(sealing: BlobSealing, target: DataKeys): BlobSealing {
+    if (this.masters.has(sealing.keyId) || !target.wrapping) return sealing;
+    const rewrap = (wrapped: string, layer: 'inner' | 'outer') => target.wrapKeyOf(this.unwrap(sealing, wrapped, layer), layer);
+    const inner = rewrap(sealing.wrappedKey, 'inner');
+    return {
+      ...sealing,
+      keyId: inner.keyId,
+      wrappedKey: inner.wrappedKey,
+      version: inner.version,
+      ...(sealing.outer ? { outer: { ...sealing.outer, wrappedKey: rewrap(sealing.outer.wrappedKey, 'outer').wrappedKey } } : {}),
+    };
+  }
+
+  private wrapKeyOf(dataKey: Buffer, layer: 'inner' | 'outer'): { keyId: string; wrappedKey: string; version?: 2 } {
+    const { keyId, key, context } = this.wrapping!;
+    const wrapped = wrapKey(key, dataKey, context && layerAad(context, layer)).toString('base64');
+    return context ? { keyId, wrappedKey: wrapped, version: 2 } : { keyId, wrappedKey: wrapped };
+  }
+
+  private unwrap(sealing: BlobSealing, wrappedBase64: string, layer: 'inner' | 'outer'): Buffer {
+    if (this.masters.has(sealing.keyId)) return this.masters.unwrap(sealing.keyId, wrappedBase64);
+    const wrapping = this.wrapping;
+    if (sealing.keyId !== wrapping?.keyId) throw this.unavailable(sealing.keyId);
+    // Version 1 records (written before contexts were bound) were wrapped without authenticated data.
+    const aad = sealing.version === 2 ? wrapping.context && layerAad(wrapping.context, layer) : undefined;
+    if (sealing.version === 2 && !aad) throw this.unavailable(sealing.keyId);
+    const key = unwrapKey(wrapping.key, Buffer.from(wrappedBase64, 'base64'), aad);
+    if (!key) throw this.unavailable(sealing.keyId);
     return key;
   }
+}
+
+function layerAad(context: Buffer, layer: 'inner' | 'outer'): Buffer {
+  return layer === 'inner' ? context : Buffer.concat([OUTER_LAYER_LABEL, context]);
 }
 
 export interface SealedBlob {
@@ -46,7 +123,7 @@ export interface SealedBlob {
 
 /** Writes `plain` as a new sealed blob (durable when this resolves, as BlobStore.write). */
 export async function writeSealedBlob(blobs: BlobStore, plain: AsyncIterable<Buffer>, keys: DataKeys, maxPlainBytes: number): Promise<SealedBlob> {
-  return seal(plain, keys, async (sealed, layout) => (await blobs.write(sealed, { maxBytes: sealedSize(maxPlainBytes, layout.segmentBytes) })).blobId);
+  return seal(plain, keys, async (sealed, maxStoredBytes) => (await blobs.write(sealed, { maxBytes: maxStoredBytes(maxPlainBytes) })).blobId);
 }
 
 /**
@@ -55,8 +132,8 @@ export async function writeSealedBlob(blobs: BlobStore, plain: AsyncIterable<Buf
  */
 export async function sealInline(plain: AsyncIterable<Buffer>, keys: DataKeys, maxPlainBytes: number): Promise<SealedBlob & { readonly inline: Buffer }> {
   let inline: Buffer = EMPTY;
-  const blob = await seal(plain, keys, async (sealed, layout) => {
-    const maxBytes = sealedSize(maxPlainBytes, layout.segmentBytes);
+  const blob = await seal(plain, keys, async (sealed, maxStoredBytes) => {
+    const maxBytes = maxStoredBytes(maxPlainBytes);
     const pieces: Buffer[] = [];
     let bytes = 0;
     for await (const piece of sealed) {
@@ -72,8 +149,8 @@ export async function sealInline(plain: AsyncIterable<Buffer>, keys: DataKeys, m
 
 const EMPTY = Buffer.alloc(0);
 
-async function seal(plain: AsyncIterable<Buffer>, keys: DataKeys, store: (sealed: AsyncIterable<Buffer>, layout: SegmentLayout) => Promise<string>): Promise<SealedBlob> {
-  const { dataKey, keyId, wrappedKey } = keys.newKey();
+async function seal(plain: AsyncIterable<Buffer>, keys: DataKeys, store: (sealed: AsyncIterable<Buffer>, maxStoredBytes: (plainBytes: number) => number) => Promise<string>): Promise<SealedBlob> {
+  const inner = keys.newKey();
   const layout = newLayout();
   let size = 0;
   async function* counted(): AsyncGenerator<Buffer> {
@@ -82,13 +159,37 @@ async function seal(plain: AsyncIterable<Buffer>, keys: DataKeys, store: (sealed
       yield chunk;
     }
   }
-  const blobId = await store(sealSegments(counted(), dataKey, layout), layout);
+  let sealed = sealSegments(counted(), inner.dataKey, layout);
+  let outer: OuterLayer | undefined;
+  if (keys.dualLayer) {
+    const outerKey = keys.newKey('outer');
+    const outerLayout = outerLayoutOf(layout.segmentBytes, randomBytes(NONCE_BYTES));
+    sealed = sealSegments(sealed, outerKey.dataKey, outerLayout);
+    outer = { wrappedKey: outerKey.wrappedKey.toString('base64'), nonceBase: outerLayout.nonceBase.toString('base64') };
+  }
+  const blobId = await store(sealed, (plainBytes) => storedSize(plainBytes, layout.segmentBytes, outer !== undefined));
   return {
     blobId,
     size,
-    dataKey,
-    sealing: { keyId, wrappedKey: wrappedKey.toString('base64'), nonceBase: layout.nonceBase.toString('base64'), segmentBytes: layout.segmentBytes, blobBytes: size },
+    dataKey: inner.dataKey,
+    sealing: {
+      keyId: inner.keyId,
+      wrappedKey: inner.wrappedKey.toString('base64'),
+      nonceBase: layout.nonceBase.toString('base64'),
+      segmentBytes: layout.segmentBytes,
+      blobBytes: size,
+      ...(inner.version ? { version: inner.version } : {}),
+      ...(outer ? { outer } : {}),
+    },
   };
+}
+
+/**
+ * The outer layer of a dual-layer blob seals the inner layer's stored bytes in segments of one
+ * inner segment and its tag: inner and outer segments line up, so a range opens whole segments of both.
+ */
+function outerLayoutOf(segmentBytes: number, nonceBase: Buffer): SegmentLayout {
+  return { nonceBase, segmentBytes: segmentBytes + TAG_BYTES };
 }
 
 /** Plaintext [from, to) of an extent's blob, kept inline or in a blob file. */
@@ -117,9 +218,25 @@ export function readBlob(blobs: Pick<BlobStore, 'read'>, blobId: string, from: n
   if (!sealing) return blobs.read(blobId, from, to);
   const key = keys.open(sealing);
   const range = sealedRange(from, to, sealing.blobBytes, sealing.segmentBytes);
-  // One chunk per segment: each is opened where it lies, none is copied or held across chunks.
-  const sealed = blobs.read(blobId, range.start, range.end, { chunkBytes: sealing.segmentBytes + TAG_BYTES }) as AsyncIterable<Buffer>;
-  return Readable.from(openSegments(sealed, key, layoutOf(sealing), from, to), { objectMode: false });
+  if (!sealing.outer) {
+    // One chunk per segment: each is opened where it lies, none is copied or held across chunks.
+    const sealed = blobs.read(blobId, range.start, range.end, { chunkBytes: sealing.segmentBytes + TAG_BYTES }) as AsyncIterable<Buffer>;
+    return Readable.from(openSegments(sealed, key, layoutOf(sealing), from, to), { objectMode: false });
+  }
+  const outer = outerRead(sealing as BlobSealing & { outer: OuterLayer }, range, keys);
+  const stored = blobs.read(blobId, outer.start, outer.end, { chunkBytes: outer.layout.segmentBytes + TAG_BYTES }) as AsyncIterable<Buffer>;
+  return Readable.from(openSegments(outer.open(stored), key, layoutOf(sealing), from, to), { objectMode: false });
+}
+
+/**
+ * A dual-layer blob's stored range that holds the inner layer's bytes `inner`, and how to open it
+ * into them: the outer layer is opened first, then the inner one, each segment checked by its tag.
+ */
+function outerRead(sealing: BlobSealing & { outer: OuterLayer }, inner: { start: number; end: number }, keys: DataKeys) {
+  const key = keys.openOuter(sealing);
+  const layout = outerLayoutOf(sealing.segmentBytes, Buffer.from(sealing.outer.nonceBase, 'base64'));
+  const range = sealedRange(inner.start, inner.end, sealedSize(sealing.blobBytes, sealing.segmentBytes), layout.segmentBytes);
+  return { ...range, layout, open: (stored: AsyncIterable<Buffer> | Iterable<Buffer>) => openSegments(stored, key, layout, inner.start, inner.end) };
 }
 
 /** The same in one buffer, read with BlobStore.readBuffer (small reads). */
@@ -134,8 +251,14 @@ export async function readBlobBuffer(
   if (!sealing) return readBuffer(blobId, from, to);
   const key = keys.open(sealing);
   const range = sealedRange(from, to, sealing.blobBytes, sealing.segmentBytes);
-  const sealed = await readBuffer(blobId, range.start, range.end);
+  let sealed: AsyncIterable<Buffer> | Iterable<Buffer>;
+  if (sealing.outer) {
+    const outer = outerRead(sealing as BlobSealing & { outer: OuterLayer }, range, keys);
+    sealed = outer.open([await readBuffer(blobId, outer.start, outer.end)]);
+  } else {
+    sealed = [await readBuffer(blobId, range.start, range.end)];
+  }
   const pieces: Buffer[] = [];
-  for await (const piece of openSegments([sealed], key, layoutOf(sealing), from, to)) pieces.push(piece);
+  for await (const piece of openSegments(sealed, key, layoutOf(sealing), from, to)) pieces.push(piece);
   return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
 }

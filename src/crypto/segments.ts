@@ -32,6 +32,15 @@ export function sealedSize(plainBytes: number, segmentBytes: number): number {
   return plainBytes + Math.ceil(plainBytes / segmentBytes) * TAG_BYTES;
 }
 
+/**
+ * Bytes stored for `plainBytes` bytes of plaintext, with one layer or two (DSSE-KMS: the outer
+ * layer seals the inner one's bytes in segments of `segmentBytes + TAG_BYTES`).
+ */
+export function storedSize(plainBytes: number, segmentBytes: number, dualLayer: boolean): number {
+  const inner = sealedSize(plainBytes, segmentBytes);
+  return dualLayer ? sealedSize(inner, segmentBytes + TAG_BYTES) : inner;
+}
+
 /** Encrypts a plaintext stream into segments as it arrives (one segment's cipher open at a time). */
 export async function* sealSegments(plain: AsyncIterable<Buffer>, key: Buffer, layout: SegmentLayout): AsyncGenerator<Buffer> {
   const { segmentBytes, nonceBase } = layout;

@@ -7,13 +7,14 @@
  * Objects are written through the stores, not HTTP, so they are never logged themselves (a bucket
  * may log into itself). Lines are deleted from the spool after their objects are written: a crash
  * in between delivers them twice, never not at all. Lines of a bucket whose logging was turned off,
- * or whose target is gone or changed owner, are dropped, as AWS delivers nothing then.
+ * or whose target is gone, changed owner or has a default encryption key that is disabled or gone,
+ * are dropped, as AWS delivers nothing then (the other buckets' lines are delivered).
  */
 import { randomBytes } from 'node:crypto';
 import { limits } from '../limits.js';
 import type { LoggingTarget } from '../ops/config/logging.js';
 import type { AccessLogRecord, BucketRecord } from '../store/meta/metadata-store.js';
-import { putObject, type ObjectWriterStores } from './write-object.js';
+import { isKmsRefusal, putObject, type ObjectWriterStores } from './write-object.js';
 
 export interface AccessLogDeliveryOptions extends ObjectWriterStores {
   /** The account and region partitioned keys name. */
@@ -72,7 +73,12 @@ async function deliverBucket(options: AccessLogDeliveryOptions, sourceName: stri
       const chunk = group.slice(at, at + limits.accessLogLinesPerObjectMax);
       const partitionDate = byEventDay ? chunk[0]!.time : deliveredAt;
       const key = logObjectKey(config, partitioned ? { accountId: options.accountId, region: options.region, source, date: partitionDate } : undefined, deliveredAt);
-      await putObject(options, target, key, Buffer.from(chunk.map((record) => `${record.line}\n`).join('')), 'text/plain');
+      try {
+        await putObject(options, target, key, Buffer.from(chunk.map((record) => `${record.line}\n`).join('')), 'text/plain');
+      } catch (error) {
+        if (isKmsRefusal(error)) return written;
+        throw error;
+      }
       written++;
     }
   }

@@ -1,11 +1,13 @@
 /**
- * `coffer encrypt --all`: seals the objects written before encryption at rest (versions whose
- * extents have no sealing) under the master key, as SSE-S3. Per version: each extent in clear is
- * copied into a new sealed blob (durable before anything refers to it), the version's manifest is
- * swapped for the sealed one in one conditional metadata write (a concurrent overwrite or delete
- * of the version wins, and the sealed copy is dropped), then the blobs in clear are deleted.
+ * `coffer encrypt --all`: seals the data written before encryption at rest (extents with no
+ * sealing, of object versions and of parts of uploads in progress) under the master key, as
+ * SSE-S3. Per row: each extent in clear is copied into a new sealed blob (durable before anything
+ * refers to it), the row's manifest is swapped for the sealed one in one conditional metadata write
+ * (a concurrent overwrite, delete, part upload, completion or abort wins, and the sealed copy is
+ * dropped), then the blobs in clear are deleted. An upload whose part is sealed gets SSE-S3 as its
+ * encryption (it had none), which the object it completes into reports.
  *
- * A journal (DATA_DIR/encrypt-pending.json) names the blobs of the versions in flight: after a
+ * A journal (DATA_DIR/encrypt-pending.json) names the blobs of the rows in flight: after a
  * crash, the next run deletes those no metadata references — the old blobs in clear once the swap
  * committed, the sealed copies when it did not — so no plaintext blob outlives a finished run.
  */
@@ -14,7 +16,7 @@ import { join } from 'node:path';
 import type { MasterKeyRing } from '../crypto/key-ring.js';
 import { DataKeys, readBlob, writeSealedBlob } from '../crypto/sealed-blobs.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
-import type { Extent, MetadataStore, ObjectVersion } from '../store/meta/metadata-store.js';
+import type { Extent, MetadataStore, ReleaseResult, StoredData } from '../store/meta/metadata-store.js';
 
 export const ENCRYPT_JOURNAL_FILE = 'encrypt-pending.json';
 
@@ -23,82 +25,110 @@ export interface EncryptAllOptions {
   readonly blobs: BlobStore;
   readonly masterKeys: MasterKeyRing;
   readonly dataDir: string;
-  /** Called after each version: how many are done of how many were found in clear. */
+  /** Called after each batch: how many rows are done of how many were found in clear. */
   readonly progress?: (done: number, total: number) => void;
 }
 
 export interface EncryptAllResult {
   /** Versions sealed by this run. */
   readonly encrypted: number;
-  /** Versions overwritten or deleted while this run sealed them (nothing left in clear). */
+  /** Parts of uploads in progress sealed by this run. */
+  readonly partsEncrypted: number;
+  /** Versions and parts overwritten or deleted while this run sealed them (nothing left in clear). */
   readonly superseded: number;
-  /** Parts of uploads in progress stored in clear: sealed by a later run once completed. */
-  readonly partsInClear: number;
 }
 
 const isClear = (extent: Extent) => extent.sealing === undefined;
 
-/** Versions sealed side by side under one journal (bounded: each holds one blob write open). */
-const BATCH_VERSIONS = 16;
+/** A row holding data in clear, and the conditional swap of its manifest for a sealed one. */
+interface ClearRow {
+  readonly kind: StoredData['kind'];
+  readonly manifest: readonly Extent[];
+  reseal(sealed: readonly Extent[]): Promise<ReleaseResult & { applied: boolean }>;
+}
+
+function clearRowOf(meta: MetadataStore, data: StoredData): ClearRow | undefined {
+  if (data.kind === 'version') {
+    const { version } = data;
+    if (!version.manifest.some(isClear)) return undefined;
+    return {
+      kind: 'version',
+      manifest: version.manifest,
+      reseal: (sealed) => meta.resealVersion(version.bucket, version.key, version.versionId, version.manifest, sealed, version.encryption ?? { mode: 'AES256' }),
+    };
+  }
+  const { part, uploadId } = data;
+  if (!part.manifest.some(isClear)) return undefined;
+  return { kind: 'part', manifest: part.manifest, reseal: (sealed) => meta.resealPart(uploadId, part.partNumber, part.manifest, sealed, { mode: 'AES256' }) };
+}
+
+/** Rows sealed side by side under one journal (bounded: each holds one blob write open). */
+const BATCH_ROWS = 16;
 
 export async function encryptAll(options: EncryptAllOptions): Promise<EncryptAllResult> {
   const { meta } = options;
   await finishPending(options);
   let total = 0;
-  let partsInClear = 0;
-  for await (const data of meta.scanData()) {
-    if (data.kind === 'version' && data.version.manifest.some(isClear)) total++;
-    else if (data.kind === 'part' && data.part.manifest.some(isClear)) partsInClear++;
-  }
-  let encrypted = 0;
+  for await (const data of meta.scanData()) if (clearRowOf(meta, data)) total++;
+  const done = { version: 0, part: 0 };
   let superseded = 0;
-  const flush = async (batch: readonly ObjectVersion[]) => {
-    for (const applied of await sealVersions(options, batch)) {
-      if (applied) encrypted++;
-      else superseded++;
+  // A part whose upload completed meanwhile is in clear in the version it became: another pass
+  // seals it. Passes end, as nothing new is ever stored in clear.
+  for (let partsSuperseded = -1; partsSuperseded !== 0;) {
+    partsSuperseded = 0;
+    const flush = async (batch: readonly ClearRow[]) => {
+      const applied = await sealRows(options, batch);
+      batch.forEach((row, i) => {
+        if (applied[i]) done[row.kind]++;
+        else if (row.kind === 'part') partsSuperseded++;
+        else superseded++;
+      });
+      const finished = done.version + done.part + superseded;
+      options.progress?.(finished, Math.max(total, finished));
+    };
+    let batch: ClearRow[] = [];
+    for await (const data of meta.scanData()) {
+      const row = clearRowOf(meta, data);
+      if (!row) continue;
+      batch.push(row);
+      if (batch.length === BATCH_ROWS) {
+        await flush(batch);
+        batch = [];
+      }
     }
-    options.progress?.(encrypted + superseded, Math.max(total, encrypted + superseded));
-  };
-  let batch: ObjectVersion[] = [];
-  for await (const data of meta.scanData()) {
-    if (data.kind !== 'version' || !data.version.manifest.some(isClear)) continue;
-    batch.push(data.version);
-    if (batch.length === BATCH_VERSIONS) {
-      await flush(batch);
-      batch = [];
-    }
+    if (batch.length > 0) await flush(batch);
+    superseded += partsSuperseded;
   }
-  if (batch.length > 0) await flush(batch);
   await rm(journalPath(options.dataDir), { force: true });
-  return { encrypted, superseded, partsInClear };
+  return { encrypted: done.version, partsEncrypted: done.part, superseded };
 }
 
 /**
- * Seals a batch of versions side by side (their blob writes and metadata commits share fsyncs),
+ * Seals a batch of rows side by side (their blob writes and metadata commits share fsyncs),
  * under one journal; for each, false when it changed meanwhile (the change wins).
  */
-async function sealVersions(options: EncryptAllOptions, versions: readonly ObjectVersion[]): Promise<boolean[]> {
-  const { meta, blobs } = options;
-  const sealed = await Promise.all(versions.map((version) => sealedCopy(options, version)));
-  const journaled = versions.flatMap((version, i) => (sealed[i] ? [...version.manifest.filter(isClear).map((e) => e.blobId), ...sealed[i].written] : []));
+async function sealRows(options: EncryptAllOptions, rows: readonly ClearRow[]): Promise<boolean[]> {
+  const { blobs } = options;
+  const sealed = await Promise.all(rows.map((row) => sealedCopy(options, row.manifest)));
+  const journaled = rows.flatMap((row, i) => (sealed[i] ? [...row.manifest.filter(isClear).map((e) => e.blobId), ...sealed[i].written] : []));
   await writeJournal(options.dataDir, journaled);
-  return Promise.all(versions.map(async (version, i) => {
+  return Promise.all(rows.map(async (row, i) => {
     const copy = sealed[i];
     if (!copy) return false;
-    const result = await meta.resealVersion(version.bucket, version.key, version.versionId, version.manifest, copy.manifest, version.encryption ?? { mode: 'AES256' });
+    const result = await row.reseal(copy.manifest);
     await blobs.delete(result.applied ? result.released : copy.written);
     return result.applied;
   }));
 }
 
-/** The version's manifest with each extent in clear copied into a new sealed blob; undefined when its data is gone (overwritten meanwhile). */
-async function sealedCopy(options: EncryptAllOptions, version: ObjectVersion): Promise<{ manifest: Extent[]; written: string[] } | undefined> {
+/** The manifest with each extent in clear copied into a new sealed blob; undefined when its data is gone (overwritten meanwhile). */
+async function sealedCopy(options: EncryptAllOptions, source: readonly Extent[]): Promise<{ manifest: Extent[]; written: string[] } | undefined> {
   const { blobs } = options;
   const keys = new DataKeys(options.masterKeys);
   const written: string[] = [];
   const manifest: Extent[] = [];
   try {
-    for (const extent of version.manifest) {
+    for (const extent of source) {
       if (!isClear(extent)) {
         manifest.push(extent);
         continue;

@@ -11,11 +11,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { MasterKeyRing } from '../crypto/key-ring.js';
-import type { BlobStore } from '../store/blob/blob-store.js';
-import type { BucketRecord, MetadataStore, VersionSummary } from '../store/meta/metadata-store.js';
+import type { BucketRecord, VersionSummary } from '../store/meta/metadata-store.js';
 import { urlEncode } from '../api/parameters.js';
-import { putObject } from './write-object.js';
+import { isKmsRefusal, putObject, type ObjectWriterStores } from './write-object.js';
 
 /** The optional fields the writer fills (the others are refused when the configuration is put). */
 export const INVENTORY_FIELDS = [
@@ -35,11 +33,8 @@ export function inventoryDestinationBucket(arn: string): string | undefined {
   return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) ? name : undefined;
 }
 
-export interface InventoryPassOptions {
-  readonly meta: MetadataStore;
-  readonly blobs: BlobStore;
-  /** Reports are new objects: sealed (SSE-S3) like every other. */
-  readonly masterKeys: MasterKeyRing;
+/** Reports are new objects, encrypted as the destination bucket's default says (write-object.ts). */
+export interface InventoryPassOptions extends ObjectWriterStores {
   readonly dayMs: number;
   readonly now?: Date;
   readonly betweenPages?: (busyMs: number, wrote: boolean) => Promise<void>;
@@ -72,6 +67,8 @@ export async function runInventoryPass(options: InventoryPassOptions): Promise<{
         if (await writeReport(options, bucket, config, now)) reports++;
       } catch (error) {
         await options.meta.releaseLease(lease, holder);
+        // The destination's default key disabled or gone: this report waits for the next pass, the others are written.
+        if (isKmsRefusal(error)) continue;
         throw error;
       }
     }
@@ -153,7 +150,7 @@ function fieldValue(field: InventoryField, version: VersionSummary): string {
     case 'StorageClass': return version.storageClass;
     case 'ETag': return version.etag;
     case 'IsMultipartUploaded': return String(version.etag.includes('-'));
-    case 'EncryptionStatus': return version.encryption === undefined ? 'NOT-SSE' : version.encryption.mode === 'SSE-C' ? 'SSE-C' : version.encryption.mode === 'aws:kms' ? 'SSE-KMS' : 'SSE-S3';
+    case 'EncryptionStatus': return version.encryption === undefined ? 'NOT-SSE' : version.encryption.mode === 'SSE-C' ? 'SSE-C' : version.encryption.mode === 'aws:kms' ? 'SSE-KMS' : version.encryption.mode === 'aws:kms:dsse' ? 'DSSE-KMS' : 'SSE-S3';
     case 'ChecksumAlgorithm': return version.checksum?.algorithm ?? '';
     case 'ObjectOwner': return version.ownerId;
   }

@@ -16,7 +16,7 @@ import { Readable } from 'node:stream';
 import type { MasterKeyRing } from '../crypto/key-ring.js';
 import type { KmsKeyRing } from '../crypto/kms-keys.js';
 import { DataKeys } from '../crypto/sealed-blobs.js';
-import { kmsWrapping, usableKmsKey } from '../ops/objects/kms.js';
+import { isKms, kmsDataKeys } from '../ops/objects/kms.js';
 import { readManifest } from '../ops/objects/read-object.js';
 import { bucketEvents, s3ServiceRequest } from '../ops/notification/events.js';
 import { replicationConfigOf } from '../ops/replication/work-items.js';
@@ -24,7 +24,7 @@ import type { RemoteDestination } from '../replication/destinations.js';
 import { bucketOfArn } from '../replication/rules.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { RemoteReplicaWriter } from './remote-replica.js';
-import { StoreError, type EventDelivery, type MetadataStore, type ObjectVersion, type OutboxRecord } from '../store/meta/metadata-store.js';
+import { StoreError, type EventDelivery, type Extent, type MetadataStore, type ObjectVersion, type OutboxRecord } from '../store/meta/metadata-store.js';
 
 export interface ReplicatorOptions {
   readonly meta: MetadataStore;
@@ -122,9 +122,10 @@ export class Replicator {
     // A retried item whose first attempt committed.
     if (await meta.getVersion(name, source.key, source.versionId)) return;
     const { isLatest: _latest, ...version } = source;
+    const manifest = isKms(source.encryption) ? await this.reboundManifest(source, name) : source.manifest;
     try {
       const { released } = await meta.putVersion(
-        { ...version, bucket: name, storageClass: storageClass ?? source.storageClass, replicationStatus: 'REPLICA' },
+        { ...version, manifest, bucket: name, storageClass: storageClass ?? source.storageClass, replicationStatus: 'REPLICA' },
         undefined,
         { sharedBlobs: true },
       );
@@ -146,13 +147,24 @@ export class Replicator {
   }
 
   /**
+   * The replica shares the source's blobs, but a KMS data key is bound to its object's ARN: each is
+   * rewrapped for the replica's (the blobs stay as they are; a disabled key throws, and the item is retried).
+   */
+  private async reboundManifest(source: ObjectVersion, bucket: string): Promise<Extent[]> {
+    const { masterKeys, kms, region } = this.options;
+    const from = await this.readKeysFor(source);
+    const to = await kmsDataKeys({ masterKeys, kms, region }, source.encryption!, bucket, source.key);
+    return source.manifest.map((extent) => (extent.sealing ? { ...extent, sealing: from.rebind(extent.sealing, to) } : extent));
+  }
+
+  /**
    * The keys that open the source's blobs: an SSE-KMS object's data key is wrapped by its KMS key
    * (a disabled key throws, and the item is retried until the key is enabled again).
    */
   private async readKeysFor(source: ObjectVersion): Promise<DataKeys> {
     const { masterKeys, kms, region } = this.options;
-    if (source.encryption?.mode !== 'aws:kms') return new DataKeys(masterKeys);
-    return new DataKeys(masterKeys, kmsWrapping(await usableKmsKey({ kms, region }, source.encryption.kmsKeyId!)));
+    if (!isKms(source.encryption)) return new DataKeys(masterKeys);
+    return kmsDataKeys({ masterKeys, kms, region }, source.encryption!, source.bucket, source.key);
   }
 
   private writerFor(remote: RemoteDestination): Promise<RemoteReplicaWriter> {

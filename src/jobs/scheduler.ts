@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MasterKeyRing } from '../crypto/key-ring.js';
+import type { KmsKeyRing } from '../crypto/kms-keys.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { MetadataStore } from '../store/meta/metadata-store.js';
 import { deliverAccessLogs } from './access-log-delivery.js';
@@ -19,6 +20,9 @@ export interface SchedulerOptions {
   readonly meta: MetadataStore;
   readonly blobs: BlobStore;
   readonly masterKeys: MasterKeyRing;
+  /** Reports and log objects are encrypted as their bucket's default says (SSE-KMS: its key). */
+  readonly kms: KmsKeyRing;
+  readonly region: string;
   readonly dayMs: number;
   readonly logError: (error: unknown) => void;
   /** Server access logs: spooled lines are written into log objects every `flushMs`. */
@@ -92,8 +96,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     if (!(await renew())) return;
     if (Date.now() >= nextDeliveryAt) {
       nextDeliveryAt = Date.now() + options.accessLogs.flushMs;
-      const { meta, blobs, masterKeys } = options;
-      await deliverAccessLogs({ meta, blobs, masterKeys, accountId: options.accessLogs.accountId, region: options.accessLogs.region });
+      const { meta, blobs, masterKeys, kms } = options;
+      await deliverAccessLogs({ meta, blobs, masterKeys, kms, accountId: options.accessLogs.accountId, region: options.accessLogs.region });
     }
     if (Date.now() < nextPassAt) return;
     nextPassAt = Date.now() + intervalMs;
@@ -106,7 +110,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       passing = false;
     }
     options.onPass?.(lastPass);
-    await runInventoryPass({ meta: options.meta, blobs: options.blobs, masterKeys: options.masterKeys, dayMs: options.dayMs, betweenPages });
+    const { meta, blobs, masterKeys, kms, region, dayMs } = options;
+    await runInventoryPass({ meta, blobs, masterKeys, kms, region, dayMs, betweenPages });
   };
 
   const loop: Promise<void> = (async () => {

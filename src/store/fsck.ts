@@ -1,6 +1,6 @@
 import { compositeChecksum, createHasher, multipartEtag, parseChecksumAlgorithm, type ChecksumAlgorithm, type Hasher } from '../checksum/index.js';
 import { Readable } from 'node:stream';
-import { sealedSize } from '../crypto/segments.js';
+import { storedSize } from '../crypto/segments.js';
 import type { BlobStore } from './blob/blob-store.js';
 import type { Extent, MetadataStore, ObjectVersion, StoredData } from './meta/metadata-store.js';
 
@@ -62,7 +62,7 @@ export async function fsck(meta: MetadataStore, blobs: BlobStore, options: FsckO
     let intact = true;
     for (const extent of manifest) {
       if (extent.inline) {
-        const expected = extent.sealing ? sealedSize(extent.sealing.blobBytes, extent.sealing.segmentBytes) : extent.inline.length;
+        const expected = extent.sealing ? storedSize(extent.sealing.blobBytes, extent.sealing.segmentBytes, extent.sealing.outer !== undefined) : extent.inline.length;
         if (extent.inline.length !== expected || !extent.sealing || extent.offset + extent.length > extent.sealing.blobBytes) {
           intact = false;
           problems.push({ kind: 'short-blob', where, detail: `inline data has ${extent.inline.length} bytes; its sealing needs ${expected} and the extent ends at ${extent.offset + extent.length}` });

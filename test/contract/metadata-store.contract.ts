@@ -350,6 +350,33 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.deepEqual(await store.resealVersion('bkt', 'gone', 'null', stale, [sealedExtent()], { mode: 'AES256' }), { applied: false, released: [] });
       });
 
+      test('putVersion.a sealing of version 2 with an outer layer (DSSE-KMS) round-trips, inline or in a file', async () => {
+        const dual = { ...sealedExtent('kms:11111111-2222-3333-4444-555555555555').sealing!, version: 2 as const, outer: { wrappedKey: 'b3V0ZXI=', nonceBase: 'BBBBBBBBBBBBBBBB' } };
+        const manifest = [{ ...extent(), sealing: dual }, { blobId: '', offset: 0, length: 3, sealing: dual, inline: Buffer.from('abc') }];
+        await store.putVersion(version('bkt', 'dsse', { manifest, encryption: { mode: 'aws:kms:dsse', kmsKeyId: '11111111-2222-3333-4444-555555555555' } }));
+        const got = await store.getVersion('bkt', 'dsse');
+        assert.deepEqual(got?.manifest, manifest);
+        assert.equal(got?.encryption?.mode, 'aws:kms:dsse');
+      });
+
+      test('resealPart.swaps a part in clear for sealed blobs while it is unchanged, and gives an upload without encryption the sealing\'s; a part uploaded again wins', async () => {
+        await store.createUpload(upload('bkt', 'mp', 'u-reseal'));
+        const clear = [extent(newBlobId(), 4)];
+        await store.putPart('bkt', 'u-reseal', part(1, clear));
+        const sealed = [sealedExtent()];
+        const applied = await store.resealPart('u-reseal', 1, clear, sealed, { mode: 'AES256' });
+        assert.deepEqual(applied, { applied: true, released: clear.map((e) => e.blobId) });
+        assert.deepEqual((await store.listParts('bkt', 'u-reseal', 0, 10)).entries[0]?.manifest, sealed);
+        assert.deepEqual((await store.getUpload('bkt', 'u-reseal'))?.encryption, { mode: 'AES256' });
+        assert.deepEqual(await store.referencedBlobs(sealed.map((e) => e.blobId)), new Set(sealed.map((e) => e.blobId)));
+
+        const again = [extent(newBlobId(), 5)];
+        await store.putPart('bkt', 'u-reseal', part(2, again));
+        assert.deepEqual(await store.resealPart('u-reseal', 2, [extent(newBlobId(), 5)], [sealedExtent()], { mode: 'AES256' }), { applied: false, released: [] });
+        assert.deepEqual((await store.listParts('bkt', 'u-reseal', 1, 10)).entries[0]?.manifest, again);
+        assert.deepEqual(await store.resealPart('u-gone', 1, clear, [sealedExtent()], { mode: 'AES256' }), { applied: false, released: [] });
+      });
+
       test('putVersion.missing bucket throws BucketNotFound', async () => {
         await expectStoreError(store.putVersion(version('missing', 'k')), 'BucketNotFound');
       });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runKmsCommand } from '../../src/cli/kms.js';
 import { layout } from './data-dir.js';
 
 /** A marker that must never appear in a blob file: every body made by body() contains it. */
@@ -46,4 +47,12 @@ export async function assertNoPlaintextAtRest(dataDir: string, atLeastBlobs: num
     for (const needle of inClear) assert.equal(bytes.includes(needle), false, `plaintext found in ${name}`);
   }
   assert.ok(files >= atLeastBlobs, `expected the workload's blob files, found ${files}`);
+}
+
+/** A new key in the KMS key ring of a server's data dir (`coffer kms create`, as an operator runs it beside the server). */
+export async function newKmsKey(server: { dataDir: string; coffer: { region: string } }): Promise<{ id: string; arn: string }> {
+  const lines: string[] = [];
+  assert.equal(await runKmsCommand(['create', '--data-dir', server.dataDir, '--region', server.coffer.region], {}, (line) => lines.push(line)), 0);
+  const arn = lines[0]!;
+  return { id: /key\/(.+)$/.exec(arn)![1]!, arn };
 }

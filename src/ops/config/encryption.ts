@@ -1,8 +1,8 @@
 /**
  * Put/Get/DeleteBucketEncryption: a bucket's default encryption. Every bucket encrypts new
- * objects at rest (as AWS since January 2023): with SSE-S3, or with SSE-KMS under the key the
- * configuration names (KMSMasterKeyID, checked to exist) or the AWS managed key. BucketKeyEnabled
- * is stored and echoed.
+ * objects at rest (as AWS since January 2023): with SSE-S3, or with SSE-KMS or DSSE-KMS under the
+ * key the configuration names (KMSMasterKeyID, checked to exist) or the AWS managed key.
+ * BucketKeyEnabled is stored and echoed (DSSE-KMS objects do not use it, as on AWS).
  */
 import { S3Error } from '../../errors.js';
 import type { BucketRecord, MetadataStore } from '../../store/meta/metadata-store.js';
@@ -14,9 +14,9 @@ import { requestConfig } from './request-configs.js';
 
 /** The stored document (JSON, opaque to the store). */
 interface DefaultEncryption {
-  readonly algorithm: 'AES256' | 'aws:kms';
+  readonly algorithm: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
   readonly bucketKeyEnabled: boolean;
-  /** aws:kms: the key as the configuration named it (id, ARN or alias); absent: the AWS managed key. */
+  /** aws:kms, aws:kms:dsse: the key as the configuration named it (id, ARN or alias); absent: the AWS managed key. */
   readonly kmsMasterKeyId?: string;
 }
 
@@ -43,13 +43,13 @@ export async function putBucketEncryption(ctx: OperationContext): Promise<Operat
   if (algorithm === undefined) throw new S3Error('MalformedXML');
   checkAlgorithm(algorithm, 'SSEAlgorithm');
   const kmsMasterKeyId = textOf(byDefault.KMSMasterKeyID);
-  if (kmsMasterKeyId !== undefined && algorithm !== 'aws:kms') {
+  if (kmsMasterKeyId !== undefined && algorithm === 'AES256') {
     throw new S3Error('InvalidArgument', 'a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse', { ArgumentName: 'ApplyServerSideEncryptionByDefault' });
   }
   if (kmsMasterKeyId !== undefined) await findKmsKey(ctx.services, kmsMasterKeyId);
   const bucketKey = rule.BucketKeyEnabled === undefined ? 'false' : textOf(rule.BucketKeyEnabled);
   if (bucketKey !== 'true' && bucketKey !== 'false') throw new S3Error('MalformedXML');
-  const stored: DefaultEncryption = { algorithm: algorithm as DefaultEncryption['algorithm'], bucketKeyEnabled: bucketKey === 'true', kmsMasterKeyId };
+  const stored: DefaultEncryption = { algorithm, bucketKeyEnabled: bucketKey === 'true', kmsMasterKeyId };
   await ctx.services.meta.putBucketConfig(ctx.bucket.name, 'encryption', JSON.stringify(stored));
   return {};
 }

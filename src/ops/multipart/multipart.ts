@@ -125,7 +125,7 @@ export async function uploadPart(ctx: OperationContext): Promise<OperationResult
   if (request.algorithm) algorithms.add(request.algorithm);
   if (uploadChecksum) algorithms.add(uploadChecksum.algorithm);
 
-  const keys = await uploadKeysFor(ctx, upload.encryption);
+  const keys = await uploadKeysFor(ctx, upload);
 
   const { meta, blobs } = ctx.services;
   const data = await ingestBody(blobs, ctx.body, { maxBytes: limits.partBytesMax, algorithms: [...algorithms], keys });
@@ -212,8 +212,8 @@ export async function uploadPartCopy(ctx: OperationContext): Promise<OperationRe
     throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${limits.copySourceBytesMax}`);
   }
   const uploadChecksum = uploadChecksumOf(upload);
-  const sourceKeys = await readKeysFor(ctx, version.encryption, { copySource: true });
-  const keys = await uploadKeysFor(ctx, upload.encryption);
+  const sourceKeys = await readKeysFor(ctx, version, { copySource: true });
+  const keys = await uploadKeysFor(ctx, upload);
   const { blobs } = ctx.services;
   const lastModified = new Date();
   const shares = sharesSealedBlobs(version, upload.encryption);
@@ -290,7 +290,7 @@ export async function completeMultipartUpload(ctx: OperationContext): Promise<Op
   const upload = uploadId === '' ? undefined : await ctx.services.meta.getUpload(bucket.name, uploadId);
   if (!upload || upload.key !== ctx.route.key) return repeatedCompletion(ctx, bucket, uploadId);
   const condition = writeConditionFrom(ctx.headers);
-  await checkCompletionKey(ctx, upload.encryption);
+  await checkCompletionKey(ctx, upload);
   const requested = await requestedParts(ctx);
   return { deferred: { work: complete(ctx, bucket, upload, requested, condition), headers: encryptionHeaders(upload.encryption, ctx.services.region), ...completeKeepAlive } };
 }

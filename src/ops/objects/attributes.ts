@@ -33,7 +33,7 @@ export async function getObjectAttributes(ctx: OperationContext): Promise<Operat
   const marker = headerInteger(ctx, 'x-amz-part-number-marker', 0);
   const version = await findVersion(ctx, bucket);
   // An SSE-C object's attributes are the key holder's only, as its data is.
-  await readKeysFor(ctx, version.encryption, { decrypts: false });
+  await readKeysFor(ctx, version, { decrypts: false });
   const has = (name: string) => wanted.includes(name);
   const body: Record<string, XmlObject[string]> = {};
   if (has('ETag')) body.ETag = version.etag;

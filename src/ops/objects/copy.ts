@@ -63,7 +63,7 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
 
   const target = await writeEncryptionFrom(ctx, bucket);
   const { bucket: sourceBucket, version: source } = await resolveCopySource(ctx);
-  const sourceKeys = await readKeysFor(ctx, source.encryption, { copySource: true });
+  const sourceKeys = await readKeysFor(ctx, source, { copySource: true });
   if (source.size > limits.copySourceBytesMax) {
     throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${limits.copySourceBytesMax}`);
   }

@@ -12,7 +12,7 @@ import { S3Error } from '../../errors.js';
 import type { BucketRecord, ObjectEncryption, ObjectVersion } from '../../store/meta/metadata-store.js';
 import type { OperationContext } from '../types.js';
 import { bucketDefaultEncryption } from '../config/encryption.js';
-import { checkEncryptionContext, kmsWrapping, usableKmsKey } from './kms.js';
+import { checkEncryptionContext, dataKeysUnder, isKms, kmsDataKeys, usableKmsKey } from './kms.js';
 
 type Headers = Readonly<Record<string, string | undefined>>;
 
@@ -62,9 +62,12 @@ function bucketKeyEnabledFrom(headers: Headers): boolean | undefined {
 }
 
 /**
- * The encryption a new object (PutObject, CopyObject, CreateMultipartUpload) gets: SSE-C with
- * the customer headers; SSE-KMS when asked or by the bucket's default (the key named, else the
- * bucket default's key, else the AWS managed key); SSE-S3 otherwise (AES256 when none is set).
+ * The encryption a new object (PutObject, CopyObject, CreateMultipartUpload, POST) gets: SSE-C with
+ * the customer headers; SSE-KMS or DSSE-KMS when asked or by the bucket's default (the key named,
+ * else the bucket default's key, else the AWS managed key); SSE-S3 otherwise (AES256 when none is
+ * set). KMS data keys are bound to the object's encryption context (its ARN, ops/objects/kms.ts).
+ * DSSE-KMS ignores an S3 Bucket Key, as AWS (whose Bucket Keys do not support DSSE-KMS): it is
+ * neither applied nor echoed.
  */
 export async function writeEncryptionFrom(ctx: OperationContext, bucket: BucketRecord): Promise<WriteEncryption> {
   const requested = ctx.headers[SSE];
@@ -83,8 +86,8 @@ export async function writeEncryptionFrom(ctx: OperationContext, bucket: BucketR
   if (requested !== undefined) checkAlgorithm(requested, SSE);
   const defaults = await bucketDefaultEncryption(ctx.services.meta, bucket);
   const bucketKeyEnabled = (bucketKeyEnabledFrom(ctx.headers) ?? (requested === undefined && defaults.bucketKeyEnabled)) || undefined;
-  const kms = requested === 'aws:kms' || (requested === undefined && defaults.algorithm === 'aws:kms');
-  if (!kms) {
+  const algorithm = requested ?? defaults.algorithm;
+  if (algorithm !== 'aws:kms' && algorithm !== 'aws:kms:dsse') {
     for (const header of [KMS_KEY_ID, KMS_CONTEXT]) {
       if (ctx.headers[header] !== undefined) throw new S3Error('InvalidArgument', 'Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms', { ArgumentName: SSE });
     }
@@ -92,21 +95,23 @@ export async function writeEncryptionFrom(ctx: OperationContext, bucket: BucketR
   }
   const context = ctx.headers[KMS_CONTEXT];
   const key = await usableKmsKey(ctx.services, ctx.headers[KMS_KEY_ID] ?? defaults.kmsMasterKeyId);
-  return {
-    encryption: { mode: 'aws:kms', kmsKeyId: key.record.id, bucketKeyEnabled, ...(context === undefined ? {} : { kmsContext: checkEncryptionContext(context) }) },
-    keys: new DataKeys(ctx.services.masterKeys, kmsWrapping(key)),
+  const encryption: ObjectEncryption = {
+    mode: algorithm,
+    kmsKeyId: key.record.id,
+    bucketKeyEnabled: algorithm === 'aws:kms' ? bucketKeyEnabled : undefined,
+    ...(context === undefined ? {} : { kmsContext: checkEncryptionContext(context) }),
   };
+  return { encryption, keys: dataKeysUnder(ctx.services, key, encryption, bucket.name, ctx.route.key) };
 }
 
-/**
- * x-amz-server-side-encryption's value: AES256 or aws:kms. aws:kms:dsse (two layers of
- * encryption) is not built: Coffer seals once, so it answers 501 rather than claim a second layer.
- */
-export function checkAlgorithm(value: string, header: string): void {
-  if (value === 'AES256' || value === 'aws:kms') return;
-  if (value === 'aws:kms:dsse') throw new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented.', { Header: header });
+/** x-amz-server-side-encryption's value: AES256, aws:kms or aws:kms:dsse. */
+export function checkAlgorithm(value: string, header: string): asserts value is 'AES256' | 'aws:kms' | 'aws:kms:dsse' {
+  if (value === 'AES256' || value === 'aws:kms' || value === 'aws:kms:dsse') return;
   throw new S3Error('InvalidArgument', 'The encryption method specified is not supported', { ArgumentName: header, ArgumentValue: value });
 }
+
+/** What names a stored object's keys: its encryption, and the object its KMS context binds them to. */
+type EncryptedObject = Pick<ObjectVersion, 'bucket' | 'key' | 'encryption'>;
 
 /**
  * The keys to read a stored object (GET, a copy's source): an SSE-C object needs its customer
@@ -114,7 +119,8 @@ export function checkAlgorithm(value: string, header: string): void {
  * headers on an object that was not written with them are refused. `decrypts` false (HEAD,
  * GetObjectAttributes): only the SSE-C checks, as no data is read.
  */
-export async function readKeysFor(ctx: OperationContext, encryption: ObjectEncryption | undefined, options: { copySource?: boolean; decrypts?: boolean } = {}): Promise<DataKeys> {
+export async function readKeysFor(ctx: OperationContext, object: EncryptedObject, options: { copySource?: boolean; decrypts?: boolean } = {}): Promise<DataKeys> {
+  const { encryption } = object;
   const customer = customerKeyFrom(ctx, options.copySource ? COPY_SOURCE_CUSTOMER : CUSTOMER);
   if (encryption?.mode === 'SSE-C') {
     if (!customer) throw new S3Error('InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
@@ -122,9 +128,7 @@ export async function readKeysFor(ctx: OperationContext, encryption: ObjectEncry
     return new DataKeys(ctx.services.masterKeys, { keyId: CUSTOMER_KEY_ID, key: customer.key });
   }
   if (customer) throw new S3Error('InvalidRequest', 'The encryption parameters are not applicable to this object.');
-  if (encryption?.mode === 'aws:kms' && options.decrypts !== false) {
-    return new DataKeys(ctx.services.masterKeys, kmsWrapping(await usableKmsKey(ctx.services, encryption.kmsKeyId!)));
-  }
+  if (isKms(encryption) && options.decrypts !== false) return kmsDataKeys(ctx.services, encryption!, object.bucket, object.key);
   return new DataKeys(ctx.services.masterKeys);
 }
 
@@ -132,13 +136,15 @@ const PART_KEY_MISSING = 'The multipart upload initiate requested encryption. Su
 
 /**
  * A multipart upload's later requests (UploadPart, UploadPartCopy) must present its SSE-C key
- * again; an SSE-KMS upload's parts are sealed under its key while that key is enabled.
+ * again; an SSE-KMS upload's parts are sealed under its key (bound to the object it completes
+ * into) while that key is enabled.
  */
-export async function uploadKeysFor(ctx: OperationContext, encryption: ObjectEncryption | undefined): Promise<DataKeys> {
+export async function uploadKeysFor(ctx: OperationContext, upload: EncryptedObject): Promise<DataKeys> {
+  const { encryption } = upload;
   const customer = customerKeyFrom(ctx, CUSTOMER);
   if (encryption?.mode !== 'SSE-C') {
     if (customer) throw new S3Error('InvalidRequest', PART_KEY_MISSING);
-    if (encryption?.mode === 'aws:kms') return new DataKeys(ctx.services.masterKeys, kmsWrapping(await usableKmsKey(ctx.services, encryption.kmsKeyId!)));
+    if (isKms(encryption)) return kmsDataKeys(ctx.services, encryption!, upload.bucket, upload.key);
     return new DataKeys(ctx.services.masterKeys);
   }
   if (!customer) throw new S3Error('InvalidRequest', PART_KEY_MISSING);
@@ -149,8 +155,8 @@ export async function uploadKeysFor(ctx: OperationContext, encryption: ObjectEnc
 }
 
 /** CompleteMultipartUpload may repeat the upload's SSE-C headers; given, they must be its key. */
-export async function checkCompletionKey(ctx: OperationContext, encryption: ObjectEncryption | undefined): Promise<void> {
-  if (Object.keys(ctx.headers).some((name) => name.startsWith(CUSTOMER))) await uploadKeysFor(ctx, encryption);
+export async function checkCompletionKey(ctx: OperationContext, upload: EncryptedObject): Promise<void> {
+  if (Object.keys(ctx.headers).some((name) => name.startsWith(CUSTOMER))) await uploadKeysFor(ctx, upload);
 }
 
 /**
@@ -172,12 +178,12 @@ export function encryptionHeaders(encryption: ObjectEncryption | undefined, regi
   }
   const bucketKey = { [`${SSE}-bucket-key-enabled`]: encryption.bucketKeyEnabled ? 'true' : undefined };
   if (encryption.mode === 'AES256') return { [SSE]: 'AES256', ...bucketKey };
-  return { [SSE]: 'aws:kms', [KMS_KEY_ID]: keyArn(region, encryption.kmsKeyId!), [KMS_CONTEXT]: written ? encryption.kmsContext : undefined, ...bucketKey };
+  return { [SSE]: encryption.mode, [KMS_KEY_ID]: keyArn(region, encryption.kmsKeyId!), [KMS_CONTEXT]: written ? encryption.kmsContext : undefined, ...bucketKey };
 }
 
 /**
  * The ETag of new data: the plaintext's MD5 under SSE-S3 (as AWS), otherwise not an MD5 (SSE-C,
- * SSE-KMS), derived from the data key so that it is stable for the version.
+ * SSE-KMS, DSSE-KMS), derived from the data key so that it is stable for the version.
  */
 export function etagFor(encryption: ObjectEncryption | undefined, md5: Buffer, dataKey: Buffer | undefined): string {
   if (encryption === undefined || encryption.mode === 'AES256' || !dataKey) return md5.toString('hex');

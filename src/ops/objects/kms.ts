@@ -1,11 +1,44 @@
 /**
- * SSE-KMS against the local key ring (crypto/kms-keys.ts): finding the key a request, a bucket
- * default or a stored object names, and KMS's errors as S3 wraps them.
+ * SSE-KMS and DSSE-KMS against the local key ring (crypto/kms-keys.ts): finding the key a request,
+ * a bucket default or a stored object names, the encryption context its data keys are bound to,
+ * and KMS's errors as S3 wraps them.
  */
 import { aliasArn, keyArn, KMS_KEY_PREFIX, MANAGED_ALIAS, parseKeyReference, type KmsKey } from '../../crypto/kms-keys.js';
-import type { WrappingKey } from '../../crypto/sealed-blobs.js';
+import { DataKeys, type WrappingKey } from '../../crypto/sealed-blobs.js';
 import { S3Error } from '../../errors.js';
+import type { ObjectEncryption } from '../../store/meta/metadata-store.js';
 import type { Services } from '../types.js';
+
+/** Whether an object's data keys are wrapped by a KMS key: SSE-KMS or DSSE-KMS. */
+export function isKms(encryption: ObjectEncryption | undefined): boolean {
+  return encryption?.mode === 'aws:kms' || encryption?.mode === 'aws:kms:dsse';
+}
+
+/**
+ * The encryption context an object's data keys are bound to (the AES-GCM authenticated data of
+ * their wrapping), as AWS builds it: the request's context, if any, plus `aws:s3:arn` — the
+ * object's ARN, or the bucket's when an S3 Bucket Key is enabled. Canonical: pairs sorted by key.
+ */
+export function encryptionContext(encryption: ObjectEncryption, bucket: string, key: string): Buffer {
+  const given = encryption.kmsContext === undefined ? {} : (JSON.parse(Buffer.from(encryption.kmsContext, 'base64').toString('utf8')) as Record<string, string>);
+  const arn = encryption.bucketKeyEnabled ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/${key}`;
+  const pairs = Object.entries({ ...given, 'aws:s3:arn': arn }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Buffer.from(JSON.stringify(pairs), 'utf8');
+}
+
+/**
+ * The data keys of a KMS-encrypted object `bucket`/`key`: wrapped by its (enabled) KMS key and bound
+ * to its encryption context; DSSE-KMS writes seal two layers.
+ */
+export async function kmsDataKeys(services: Pick<Services, 'kms' | 'region' | 'masterKeys'>, encryption: ObjectEncryption, bucket: string, key: string): Promise<DataKeys> {
+  return dataKeysUnder(services, await usableKmsKey(services, encryption.kmsKeyId!), encryption, bucket, key);
+}
+
+/** The same with the KMS key already found. */
+export function dataKeysUnder(services: Pick<Services, 'masterKeys'>, kmsKey: KmsKey, encryption: ObjectEncryption, bucket: string, key: string): DataKeys {
+  const wrapping: WrappingKey = { keyId: KMS_KEY_PREFIX + kmsKey.record.id, key: kmsKey.material, context: encryptionContext(encryption, bucket, key) };
+  return new DataKeys(services.masterKeys, wrapping, encryption.mode === 'aws:kms:dsse', () => new S3Error('KMS.InvalidCiphertextException'));
+}
 
 /** The key `given` names (id, ARN, alias or alias ARN); 400 KMS.NotFoundException when none. */
 export async function findKmsKey(services: Pick<Services, 'kms' | 'region'>, given: string): Promise<KmsKey> {
@@ -31,10 +64,6 @@ export async function usableKmsKey(services: Pick<Services, 'kms' | 'region'>, g
 
 function requireEnabled(region: string, key: KmsKey): void {
   if (!key.record.enabled) throw new S3Error('KMS.DisabledException', `${keyArn(region, key.record.id)} is disabled.`);
-}
-
-export function kmsWrapping(key: KmsKey): WrappingKey {
-  return { keyId: KMS_KEY_PREFIX + key.record.id, key: key.material };
 }
 
 const CONTEXT_HEADER = 'x-amz-server-side-encryption-context';

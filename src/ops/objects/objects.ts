@@ -194,7 +194,7 @@ export async function findVersion(ctx: OperationContext, bucket: BucketRecord): 
 export async function getObject(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
   const version = await findVersion(ctx, bucket);
-  const keys = await readKeysFor(ctx, version.encryption, { decrypts: ctx.route.operation !== 'HeadObject' });
+  const keys = await readKeysFor(ctx, version, { decrypts: ctx.route.operation !== 'HeadObject' });
   checkReadPreconditions(ctx.headers, version);
   const headers = { ...objectResponseHeaders(version, showsVersionIds(bucket)), ...encryptionHeaders(version.encryption, ctx.services.region) };
   Object.assign(headers, restoreHeaders(version));

@@ -105,8 +105,10 @@ export interface BucketAccess {
 
 /**
  * How a blob's bytes are encrypted at rest (src/crypto/segments.ts: AES-256-GCM segments). A
- * property of the blob: every extent of it carries the same sealing, so shared blobs (CopyObject,
- * UploadPartCopy) stay readable, and rotating a master key rewrites only these fields.
+ * property of the blob: every extent of it carries the same data keys, so shared blobs (CopyObject,
+ * UploadPartCopy, replication) stay readable, and rotating a master key rewrites only these fields.
+ * They are wrapped alike, except under a KMS key (version 2): each object's extents wrap them for
+ * its own encryption context (a same-server replica rewraps them for its ARN).
  */
 export interface BlobSealing {
   /**
@@ -121,6 +123,24 @@ export interface BlobSealing {
   readonly segmentBytes: number;
   /** Plaintext bytes of the whole blob (where its last segment ends). */
   readonly blobBytes: number;
+  /**
+   * The record's version. Absent (1): the data key was wrapped as is. 2: wrapped with the object's
+   * encryption context as AES-GCM authenticated data (SSE-KMS, ops/objects/kms.ts), so it unwraps
+   * only for the object it was written for.
+   */
+  readonly version?: 2;
+  /**
+   * DSSE-KMS (aws:kms:dsse): the second, outer layer. The stored bytes are the inner layer's
+   * segments sealed again in segments of `segmentBytes + 16` under a second data key, wrapped
+   * independently of the first (crypto/sealed-blobs.ts).
+   */
+  readonly outer?: OuterLayer;
+}
+
+/** The outer layer of a dual-layer (DSSE-KMS) blob: its own data key (wrapped, base64) and nonce base. */
+export interface OuterLayer {
+  readonly wrappedKey: string;
+  readonly nonceBase: string;
 }
 
 /**
@@ -153,15 +173,15 @@ export function blobIdsOf(manifest: readonly Extent[]): string[] {
  * encryption at rest; `coffer encrypt --all` seals them).
  */
 export interface ObjectEncryption {
-  /** 'AES256' for SSE-S3, 'SSE-C' for a customer-provided key, 'aws:kms' for SSE-KMS. */
-  readonly mode: 'AES256' | 'SSE-C' | 'aws:kms';
+  /** 'AES256' for SSE-S3, 'SSE-C' for a customer-provided key, 'aws:kms' for SSE-KMS, 'aws:kms:dsse' for DSSE-KMS. */
+  readonly mode: 'AES256' | 'SSE-C' | 'aws:kms' | 'aws:kms:dsse';
   /** Stored and echoed (x-amz-server-side-encryption-bucket-key-enabled). */
   readonly bucketKeyEnabled?: boolean;
   /** SSE-C: base64 MD5 of the customer key, echoed in responses. */
   readonly customerKeyMd5?: string;
   /** SSE-C: salt and HMAC of the customer key, to recognise it (crypto/key-wrap.ts). */
   readonly customerKeyFingerprint?: string;
-  /** SSE-KMS: the id of the key-ring key that wraps the data keys. */
+  /** SSE-KMS and DSSE-KMS: the id of the key-ring key that wraps the data keys. */
   readonly kmsKeyId?: string;
   /** SSE-KMS: x-amz-server-side-encryption-context as the request gave it (base64 JSON), echoed. */
   readonly kmsContext?: string;
@@ -709,6 +729,16 @@ export interface MetadataStore {
    */
   resealVersion(
     bucket: string, key: string, versionId: string, expected: readonly Extent[], manifest: readonly Extent[], encryption: ObjectEncryption,
+  ): Promise<ReleaseResult & { applied: boolean }>;
+  /**
+   * `coffer encrypt --all`, for a part of an upload in progress: atomically, if the part still has
+   * the manifest `expected` (else it was uploaded again, or its upload completed or was aborted:
+   * `applied` false, nothing changes), replaces it by `manifest` as resealVersion does; an upload
+   * that had no encryption (created before encryption at rest) gets `encryption`, which the object
+   * it completes into inherits.
+   */
+  resealPart(
+    uploadId: string, partNumber: number, expected: readonly Extent[], manifest: readonly Extent[], encryption: ObjectEncryption,
   ): Promise<ReleaseResult & { applied: boolean }>;
   /** Of the given blob ids, the ones some version or part references. */
   referencedBlobs(blobIds: readonly string[]): Promise<Set<string>>;

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { MasterKeyRing } from '../../../src/crypto/key-ring.js';
+import { CompleteMultipartUploadCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { loadMasterKeyRing, MasterKeyRing } from '../../../src/crypto/key-ring.js';
 import { ENCRYPT_JOURNAL_FILE, encryptAll } from '../../../src/jobs/encrypt-all.js';
 import { FsBlobStore } from '../../../src/store/blob/fs-blob-store.js';
 import type { Extent, MetadataStore } from '../../../src/store/meta/metadata-store.js';
@@ -35,6 +35,23 @@ async function versionsInClear(meta: MetadataStore): Promise<number> {
   let clear = 0;
   for await (const data of meta.scanData()) if (data.kind === 'version' && data.version.manifest.some((e) => !e.sealing)) clear++;
   return clear;
+}
+
+async function partsInClear(meta: MetadataStore): Promise<number> {
+  let clear = 0;
+  for await (const data of meta.scanData()) if (data.kind === 'part' && data.part.manifest.some((e) => !e.sealing)) clear++;
+  return clear;
+}
+
+/** An upload as Coffer stored it before encryption at rest: no encryption, its parts' blobs in clear. */
+async function legacyUpload(meta: MetadataStore, blobs: FsBlobStore, bucket: string, key: string, ownerId: string, parts: readonly Buffer[]): Promise<string> {
+  const uploadId = `legacy-${key}`;
+  await meta.createUpload({ uploadId, bucket, key, initiated: new Date(), ownerId, headers: {}, userMetadata: {}, storageClass: 'STANDARD', tags: [] });
+  for (const [i, data] of parts.entries()) {
+    const { blobId } = await blobs.write((async function* () { yield data; })());
+    await meta.putPart(bucket, uploadId, { partNumber: i + 1, size: data.length, etag: md5Hex(data), lastModified: new Date(), manifest: [{ blobId, offset: 0, length: data.length }] });
+  }
+  return uploadId;
 }
 
 describe('coffer encrypt --all', () => {
@@ -67,6 +84,8 @@ describe('coffer encrypt --all', () => {
       await putLegacy('two-extents', [{ blobId: blobA, offset: 100, length: 4900 }, { blobId: blobB, offset: 0, length: 3000 }], Buffer.concat([a.subarray(100), b]));
       await putLegacy('shares-a', [{ blobId: blobA, offset: 0, length: 5000 }], a);
       assert.equal(await versionsInClear(meta), OBJECTS + 2);
+      for (let u = 0; u < 2; u++) await legacyUpload(meta, blobs, bucket, `upload${u}`, server.coffer.rootUser.id, Array.from({ length: 10 }, (_, i) => body(700, 500 + u * 10 + i)));
+      assert.equal(await partsInClear(meta), 20);
 
       const first = encryptRun(dataDir);
       // While it runs, the server overwrites some keys: the new data must win.
@@ -93,8 +112,9 @@ describe('coffer encrypt --all', () => {
       const second = encryptRun(dataDir);
       await overwrite(['k149', 'k010']);
       assert.equal(await second.exited, 0, second.output());
-      assert.match(second.output(), /^encrypted \d+ object versions/m);
+      assert.match(second.output(), /^encrypted \d+ object versions and \d+ parts of uploads in progress/m);
       assert.equal(await versionsInClear(meta), 0);
+      assert.equal(await partsInClear(meta), 0);
       await meta.close();
       await assert.rejects(access(journal), { code: 'ENOENT' });
 
@@ -109,6 +129,34 @@ describe('coffer encrypt --all', () => {
     } finally {
       await server.stop();
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('EncryptAll.partsOfUploadsInProgress: parts stored in clear are sealed; the upload completes into an SSE-S3 object that reads back', async () => {
+    const server = await startServer({ metadata: 'sqlite' });
+    try {
+      const bucket = await server.newBucket('legacy-mp');
+      const s3 = server.client();
+      const blobs = await FsBlobStore.open(server.dataDir);
+      const meta = await server.openMetadataStore();
+      const parts = [body(5 * 1024 * 1024, 71), body(2000, 72)];
+      const uploadId = await legacyUpload(meta, blobs, bucket, 'mp', server.coffer.rootUser.id, parts);
+      const result = await encryptAll({ meta, blobs, masterKeys: await loadMasterKeyRing(server.dataDir), dataDir: server.dataDir });
+      assert.deepEqual(result, { encrypted: 0, partsEncrypted: 2, superseded: 0 });
+      assert.equal(await partsInClear(meta), 0);
+      assert.deepEqual((await meta.getUpload(bucket, uploadId))?.encryption, { mode: 'AES256' });
+      await meta.close();
+      await assertNoPlaintextAtRest(server.dataDir, 2);
+
+      const done = await s3.send(new CompleteMultipartUploadCommand({
+        Bucket: bucket, Key: 'mp', UploadId: uploadId, MultipartUpload: { Parts: parts.map((data, i) => ({ PartNumber: i + 1, ETag: `"${md5Hex(data)}"` })) },
+      }));
+      assert.equal(done.ServerSideEncryption, 'AES256');
+      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp' }));
+      assert.equal(got.ServerSideEncryption, 'AES256');
+      assert.ok((await bytesOf(got)).equals(Buffer.concat(parts)));
+    } finally {
+      await server.stop();
     }
   });
 
@@ -129,7 +177,7 @@ describe('coffer encrypt --all', () => {
       await writeFile(join(dataDir, ENCRYPT_JOURNAL_FILE), JSON.stringify([leftOver, kept]));
       const masterKey = Buffer.alloc(32, 7);
       const result = await encryptAll({ meta, blobs, masterKeys: MasterKeyRing.of([masterKey], masterKey), dataDir });
-      assert.deepEqual(result, { encrypted: 1, superseded: 0, partsInClear: 0 });
+      assert.deepEqual(result, { encrypted: 1, partsEncrypted: 0, superseded: 0 });
       await meta.close();
       await assertNoPlaintextAtRest(dataDir, 1);
       assert.equal((await layout(dataDir).blobs()).length, 1, 'only the sealed copy is left');

@@ -96,7 +96,6 @@ describe('SSE-KMS', () => {
     await expectS3Error(put({ ServerSideEncryption: 'aws:kms', SSEKMSEncryptionContext: context({ a: 1 }) }), 'InvalidArgument', 400, badContext);
     await expectS3Error(put({ ServerSideEncryption: 'aws:kms', SSEKMSEncryptionContext: Buffer.from('not json').toString('base64') }), 'InvalidArgument', 400, badContext);
     await expectS3Error(put({ SSEKMSKeyId: missing, ...customerKey() }), 'InvalidArgument', 400, 'Server Side Encryption with Customer provided key is incompatible with the encryption method specified');
-    await expectS3Error(put({ ServerSideEncryption: 'aws:kms:dsse' }), 'NotImplemented', 501);
     await expectS3Error(client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k' })), 'NotFound', 404);
   });
 

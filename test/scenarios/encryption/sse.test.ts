@@ -105,15 +105,6 @@ describe('bucket default encryption', () => {
     assert.equal(after.ServerSideEncryptionConfiguration?.Rules?.[0]?.BucketKeyEnabled, false);
   });
 
-  it('PutBucketEncryption.dsse: dual-layer SSE-KMS is not built, 501 rather than a default that is not applied', async () => {
-    const bucket = await server.newBucket('enc');
-    await expectS3Error(
-      client.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms:dsse' } }] } })),
-      'NotImplemented', 501,
-      'A header you provided implies functionality that is not implemented.',
-    );
-  });
-
   it('PutObject.unknownAlgorithm: 400 InvalidArgument', async () => {
     const bucket = await server.newBucket('enc');
     await expectS3Error(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ServerSideEncryption: 'AES128' as 'AES256' })), 'InvalidArgument', 400, 'The encryption method specified is not supported');

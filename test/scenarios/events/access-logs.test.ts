@@ -13,6 +13,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutBucketEncryptionCommand,
   PutBucketLoggingCommand,
   PutBucketPolicyCommand,
   PutBucketWebsiteCommand,
@@ -21,6 +22,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { runKmsCommand } from '../../../src/cli/kms.js';
+import { newKmsKey } from '../../helpers/encryption.js';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { rawRequest } from '../../helpers/raw-request.js';
 import { startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
@@ -187,6 +190,35 @@ describe('server access logs', () => {
     };
     assert.deepEqual(fields(ids[0]), [source, 'WEBSITE.GET.OBJECT', 'index.html', '200', '-', '-', '9', '9', host]);
     assert.deepEqual(fields(ids[1]), [source, 'WEBSITE.HEAD.OBJECT', 'missing.html', '403', 'AccessDenied', '-', '-', '-', host]);
+  });
+
+  test('PutBucketLogging.log objects are encrypted as the target bucket\'s default says (DSSE-KMS under the AWS managed key), as AWS', async () => {
+    const source = await server.newBucket('logsrc');
+    const target = await server.newBucket('logdsse');
+    await s3.send(new PutBucketEncryptionCommand({ Bucket: target, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms:dsse' } }] } }));
+    await enableLogging(source, { LoggingEnabled: { TargetBucket: target, TargetPrefix: 'logs/' } });
+    const id = (await s3.send(new PutObjectCommand({ Bucket: source, Key: 'x', Body: 'x' }))).$metadata.requestId!;
+    const { keys } = await waitForLogs(target, 'logs/', (lines) => lines.some((line) => line.requestId === id));
+    for (const logKey of keys) {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: target, Key: logKey }));
+      assert.equal(head.ServerSideEncryption, 'aws:kms:dsse', logKey);
+      assert.match(head.SSEKMSKeyId ?? '', /^arn:aws:kms:[^:]+:\d{12}:key\/[0-9a-f-]{36}$/, logKey);
+    }
+  });
+
+  test('PutBucketLogging.a target whose default KMS key is disabled gets nothing; other buckets\' logs are still delivered', async () => {
+    const { arn: keyArn } = await newKmsKey(server);
+    const [lockedSource, lockedTarget, source, target] = await Promise.all(['logsrc', 'loglocked', 'logsrc', 'logdst'].map((label) => server.newBucket(label)));
+    await s3.send(new PutBucketEncryptionCommand({
+      Bucket: lockedTarget!, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } }] },
+    }));
+    assert.equal(await runKmsCommand(['disable', keyArn, '--data-dir', server.dataDir], {}, () => {}), 0);
+    await enableLogging(lockedSource!, { LoggingEnabled: { TargetBucket: lockedTarget!, TargetPrefix: 'logs/' } });
+    await enableLogging(source!, { LoggingEnabled: { TargetBucket: target!, TargetPrefix: 'logs/' } });
+    await s3.send(new PutObjectCommand({ Bucket: lockedSource!, Key: 'x', Body: 'x' }));
+    const id = (await s3.send(new PutObjectCommand({ Bucket: source!, Key: 'x', Body: 'x' }))).$metadata.requestId!;
+    await waitForLogs(target!, 'logs/', (lines) => lines.some((line) => line.requestId === id));
+    assert.equal((await s3.send(new ListObjectsV2Command({ Bucket: lockedTarget!, Prefix: 'logs/' }))).KeyCount, 0);
   });
 
   test('PutBucketLogging.an empty BucketLoggingStatus turns logging off', async () => {

@@ -17,11 +17,13 @@ import {
   ListBucketInventoryConfigurationsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
+  PutBucketEncryptionCommand,
   PutBucketInventoryConfigurationCommand,
   PutObjectCommand,
   type InventoryConfiguration,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { newKmsKey } from '../../helpers/encryption.js';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
 
@@ -127,6 +129,29 @@ describe('inventory reports', { concurrency: true }, () => {
       }
     };
     for await (const path of files(join(server.dataDir, 'blobs'))) assert.equal((await readFile(path)).includes(needle), false, path);
+  });
+
+  test('PutBucketInventoryConfiguration.destinationDefaultKms: reports are encrypted as the destination bucket\'s default says (SSE-KMS with its key), as AWS', async () => {
+    const source = await server.newBucket('inv-src');
+    const destination = await server.newBucket('inv-dst');
+    const { arn: keyArn } = await newKmsKey(server);
+    await s3.send(new PutBucketEncryptionCommand({
+      Bucket: destination, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } }] },
+    }));
+    await s3.send(new PutObjectCommand({ Bucket: source, Key: 'k', Body: 'a' }));
+    await s3.send(new PutBucketInventoryConfigurationCommand({ Bucket: source, Id: 'kms', InventoryConfiguration: config('kms', destination, { IncludedObjectVersions: 'Current' }) }));
+    const manifestKey = await waitForManifest(destination, `reports/${source}/kms/`);
+    const manifestBytes = await text(destination, manifestKey);
+    const manifest = JSON.parse(Buffer.from(manifestBytes).toString()) as { files: { key: string; MD5checksum: string }[] };
+    for (const reportKey of [manifestKey, manifestKey.replace(/manifest\.json$/, 'manifest.checksum'), manifest.files[0]!.key]) {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: destination, Key: reportKey }));
+      assert.equal(head.ServerSideEncryption, 'aws:kms', reportKey);
+      assert.equal(head.SSEKMSKeyId, keyArn, reportKey);
+    }
+    // The checksums name the content (MD5), not the ETag (which under SSE-KMS is not an MD5).
+    const file = await text(destination, manifest.files[0]!.key);
+    assert.equal(manifest.files[0]!.MD5checksum, createHash('md5').update(file).digest('hex'));
+    assert.equal(gunzipSync(file).toString(), `"${source}","k","1","STANDARD","${createHash('md5').update('a').digest('hex')}","false"\n`);
   });
 
   test('ListBucketInventoryConfigurations.listAndDelete', async () => {

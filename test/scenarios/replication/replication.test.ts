@@ -129,6 +129,30 @@ test('Replication.copies versions (bytes, metadata, tags, multipart layout) and 
   assert.deepEqual(versions.objects, [`big.bin:${completed.VersionId}`, `doc.txt:${put.VersionId}`]);
 });
 
+test('Replication.SSE-KMS and DSSE-KMS versions: the replica shares the blobs, its data keys rewrapped for its own ARN (the context binds them to the object), and reads back', async () => {
+  const { source, destination } = await replicatedPair();
+  const puts = [
+    await s3.send(new PutObjectCommand({ Bucket: source, Key: 'kms', Body: 'kms body', ServerSideEncryption: 'aws:kms' })),
+    await s3.send(new PutObjectCommand({ Bucket: source, Key: 'dsse', Body: Buffer.alloc(70_000, 7), ServerSideEncryption: 'aws:kms:dsse' })),
+  ];
+  for (const [i, key] of ['kms', 'dsse'].entries()) await waitForStatus(s3, source, key, puts[i]!.VersionId!, 'COMPLETED');
+  const replica = await s3.send(new GetObjectCommand({ Bucket: destination, Key: 'kms', VersionId: puts[0]!.VersionId }));
+  assert.equal(replica.ServerSideEncryption, 'aws:kms');
+  assert.equal(await replica.Body!.transformToString(), 'kms body');
+  const dual = await s3.send(new GetObjectCommand({ Bucket: destination, Key: 'dsse', VersionId: puts[1]!.VersionId, Range: 'bytes=65530-65545' }));
+  assert.equal(dual.ServerSideEncryption, 'aws:kms:dsse');
+  assert.deepEqual(Buffer.from(await dual.Body!.transformToByteArray()), Buffer.alloc(16, 7));
+  const meta = await server.openMetadataStore();
+  try {
+    const [original, copy] = await Promise.all([meta.getVersion(source, 'dsse', puts[1]!.VersionId), meta.getVersion(destination, 'dsse', puts[1]!.VersionId)]);
+    assert.equal(copy!.manifest[0]!.blobId, original!.manifest[0]!.blobId);
+    assert.notEqual(copy!.manifest[0]!.sealing!.wrappedKey, original!.manifest[0]!.sealing!.wrappedKey);
+    assert.notEqual(copy!.manifest[0]!.sealing!.outer!.wrappedKey, original!.manifest[0]!.sealing!.outer!.wrappedKey);
+  } finally {
+    await meta.close();
+  }
+});
+
 test('Replication.follows the rule filter: keys outside it carry no replication status and stay put', async () => {
   const { source, destination } = await replicatedPair((d) => [rule(d, { Filter: { Prefix: 'logs/' } })]);
   const outside = await s3.send(new PutObjectCommand({ Bucket: source, Key: 'other.txt', Body: 'x' }));

@@ -601,6 +601,22 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
+  resealPart(
+    uploadId: string, partNumber: number, expected: readonly Extent[], manifest: readonly Extent[], encryption: ObjectEncryption,
+  ): Promise<ReleaseResult & { applied: boolean }> {
+    return this.transaction('READ COMMITTED', async (c) => {
+      // The upload first (as completion and abort lock it), then its part.
+      const upload = (await run<{ attributes: string }>(c, 'lockUploadAttributes', [uploadId])).rows[0];
+      const part = upload && (await run<PartRow>(c, 'lockPart', [uploadId, partNumber])).rows[0];
+      if (!part || !sameManifest(decodeManifest(part.manifest), expected)) return { applied: false, released: [] };
+      await addRefs(c, manifest, false);
+      await run(c, 'setPartManifest', [uploadId, partNumber, encodeManifest(manifest), part.manifest]);
+      const attributes = JSON.parse(upload.attributes) as { encryption?: ObjectEncryption };
+      if (!attributes.encryption) await run(c, 'setUploadAttributes', [uploadId, JSON.stringify({ ...attributes, encryption })]);
+      return { applied: true, released: await dropRefs(c, expected) };
+    });
+  }
+
   async referencedBlobs(blobIds: readonly string[]): Promise<Set<string>> {
     if (blobIds.length === 0) return new Set();
     const { rows } = await run<{ id: string }>(this.pool, 'referencedBlobs', [blobIds]);

@@ -98,6 +98,8 @@ export const SQL = {
   getUpload: `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE upload_id = $1`,
   shareUpload: 'SELECT bucket FROM uploads WHERE upload_id = $1 FOR SHARE',
   lockUpload: 'SELECT bucket FROM uploads WHERE upload_id = $1 FOR UPDATE',
+  lockUploadAttributes: 'SELECT attributes FROM uploads WHERE upload_id = $1 FOR UPDATE',
+  setUploadAttributes: 'UPDATE uploads SET attributes = $2 WHERE upload_id = $1',
   deleteUpload: 'DELETE FROM uploads WHERE upload_id = $1',
   scanUploadsWithin: `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE bucket = $1 AND key = $2 AND (initiated, upload_id) > ($3, $4)
     ORDER BY initiated, upload_id LIMIT $5`,

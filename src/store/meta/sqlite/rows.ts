@@ -1,4 +1,5 @@
 import type {
+  BlobSealing,
   BucketAccess,
   BucketRecord,
   RequestConfigKind,
@@ -243,15 +244,19 @@ export function rowToPart(row: PartRow): UploadPart {
   };
 }
 
+type SealingExtras = Pick<BlobSealing, 'version' | 'outer'>;
+
 type EncodedExtent =
   | [string, number, number]
   | [string, number, number, string, string, string, number, number]
-  | [string, number, number, string, string, string, number, number, string];
+  | [string, number, number, string, string, string, number, number, string | null]
+  | [string, number, number, string, string, string, number, number, string | null, SealingExtras];
 
 /**
  * Manifests are stored compactly as [[blobId, offset, length], …], a sealed blob's extent followed
  * by its sealing: [blobId, offset, length, keyId, wrappedKey, nonceBase, segmentBytes, blobBytes],
- * an inline extent (always sealed) by its sealed bytes in base64 as well.
+ * an inline extent (always sealed) by its sealed bytes in base64 as well (null for a file blob),
+ * and a sealing of version 2 or with an outer layer (SSE-KMS, DSSE-KMS) by {version, outer} last.
  */
 export function encodeManifest(manifest: readonly Extent[]): string {
   return JSON.stringify(
@@ -262,16 +267,18 @@ export function encodeManifest(manifest: readonly Extent[]): string {
         return [e.blobId, e.offset, e.length];
       }
       const sealed: EncodedExtent = [e.blobId, e.offset, e.length, s.keyId, s.wrappedKey, s.nonceBase, s.segmentBytes, s.blobBytes];
-      return e.inline ? [...sealed, e.inline.toString('base64')] : sealed;
+      const inline = e.inline ? e.inline.toString('base64') : null;
+      if (s.version !== undefined || s.outer !== undefined) return [...sealed, inline, { ...(s.version ? { version: s.version } : {}), ...(s.outer ? { outer: s.outer } : {}) }];
+      return inline === null ? sealed : [...sealed, inline];
     }),
   );
 }
 
 export function decodeManifest(text: string): Extent[] {
-  return (JSON.parse(text) as EncodedExtent[]).map(([blobId, offset, length, keyId, wrappedKey, nonceBase, segmentBytes, blobBytes, inline]) => {
+  return (JSON.parse(text) as EncodedExtent[]).map(([blobId, offset, length, keyId, wrappedKey, nonceBase, segmentBytes, blobBytes, inline, extras]) => {
     if (keyId === undefined) return { blobId, offset, length };
-    const sealing = { keyId, wrappedKey: wrappedKey!, nonceBase: nonceBase!, segmentBytes: segmentBytes!, blobBytes: blobBytes! };
-    return inline === undefined ? { blobId, offset, length, sealing } : { blobId, offset, length, sealing, inline: Buffer.from(inline, 'base64') };
+    const sealing: BlobSealing = { keyId, wrappedKey: wrappedKey!, nonceBase: nonceBase!, segmentBytes: segmentBytes!, blobBytes: blobBytes!, ...extras };
+    return inline === undefined || inline === null ? { blobId, offset, length, sealing } : { blobId, offset, length, sealing, inline: Buffer.from(inline, 'base64') };
   });
 }
 

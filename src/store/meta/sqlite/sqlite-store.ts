@@ -647,6 +647,21 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
+  resealPart(
+    uploadId: string, partNumber: number, expected: readonly Extent[], manifest: readonly Extent[], encryption: ObjectEncryption,
+  ): Promise<ReleaseResult & { applied: boolean }> {
+    return this.committer.run(() => {
+      const part = this.stmt.getPart.get(uploadId, partNumber) as PartRow | undefined;
+      if (!part || !sameManifest(decodeManifest(part.manifest), expected)) return { applied: false, released: [] };
+      this.addRefs(manifest);
+      this.stmt.resealPartManifest.run(encodeManifest(manifest), uploadId, partNumber);
+      const upload = this.stmt.getUpload.get(uploadId) as UploadRow;
+      const attributes = JSON.parse(upload.attributes) as { encryption?: ObjectEncryption };
+      if (!attributes.encryption) this.stmt.setUploadAttributes.run(JSON.stringify({ ...attributes, encryption }), uploadId);
+      return { applied: true, released: this.dropRefs(expected) };
+    });
+  }
+
   async referencedBlobs(blobIds: readonly string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (const id of blobIds) if (this.isReferenced(id)) found.add(id);
@@ -917,6 +932,8 @@ function prepareStatements(db: Db) {
     scanUploadsFrom: p('SELECT * FROM uploads WHERE bucket = ? AND key >= ? ORDER BY key, initiated, upload_id LIMIT ?'),
     scanUploadsAfter: p('SELECT * FROM uploads WHERE bucket = ? AND key > ? ORDER BY key, initiated, upload_id LIMIT ?'),
     getPart: p('SELECT * FROM parts WHERE upload_id = ? AND part_number = ?'),
+    resealPartManifest: p('UPDATE parts SET manifest = ? WHERE upload_id = ? AND part_number = ?'),
+    setUploadAttributes: p('UPDATE uploads SET attributes = ? WHERE upload_id = ?'),
     putPart: p(`INSERT INTO parts (upload_id, part_number, size, etag, last_modified, checksum, manifest) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (upload_id, part_number) DO UPDATE SET size = excluded.size, etag = excluded.etag,
       last_modified = excluded.last_modified, checksum = excluded.checksum, manifest = excluded.manifest`),
