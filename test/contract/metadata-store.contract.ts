@@ -1121,6 +1121,36 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
       });
     });
 
+    describe('gateway registry', () => {
+      const at = (ms: number) => new Date(1_700_000_000_000 + ms);
+
+      test('registerGateway.an id is registered once; renewGateway moves its heartbeat; listGateways shows both times', async () => {
+        assert.equal(await store.registerGateway('0a0b0c0d', at(0)), true);
+        assert.equal(await store.registerGateway('0a0b0c0d', at(5)), false);
+        assert.equal(await store.registerGateway('1f2e3d4c', at(10)), true);
+        assert.equal(await store.renewGateway('0a0b0c0d', at(1000)), true);
+        assert.deepEqual(await store.listGateways(), [
+          { id: '0a0b0c0d', startedAt: at(0), heartbeatAt: at(1000) },
+          { id: '1f2e3d4c', startedAt: at(10), heartbeatAt: at(10) },
+        ]);
+      });
+
+      test('forgetGateway.only at the heartbeat it was judged by; a forgotten gateway cannot renew', async () => {
+        await store.registerGateway('0a0b0c0d', at(0));
+        await store.registerGateway('1f2e3d4c', at(0));
+        await store.renewGateway('0a0b0c0d', at(2000));
+        // Renewed since it was judged dead: kept.
+        await store.forgetGateway('0a0b0c0d', at(0));
+        await store.forgetGateway('1f2e3d4c', at(0));
+        assert.deepEqual((await store.listGateways()).map((g) => g.id), ['0a0b0c0d']);
+        assert.equal(await store.renewGateway('1f2e3d4c', at(3000)), false);
+        // Without a heartbeat (a gateway leaving): unconditional.
+        await store.forgetGateway('0a0b0c0d');
+        assert.deepEqual(await store.listGateways(), []);
+        assert.equal(await store.renewGateway('0a0b0c0d', at(4000)), false);
+      });
+    });
+
     describe('housekeeping', () => {
       test('referencedBlobs.versions and parts hold references; unknown ids do not', async () => {
         await store.createBucket(bucketRecord('bkt'));

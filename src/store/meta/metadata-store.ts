@@ -466,6 +466,13 @@ export interface LeaseState {
   readonly runRequested: boolean;
 }
 
+/** A gateway in the registry of blob writers, as its last heartbeat left it. */
+export interface GatewayRecord {
+  readonly id: string;
+  readonly startedAt: Date;
+  readonly heartbeatAt: Date;
+}
+
 /** Totals for monitoring. */
 export interface StoreUsage {
   readonly buckets: number;
@@ -672,6 +679,16 @@ export interface MetadataStore {
   releaseLease(name: string, holder: string): Promise<void>;
   /** Asks whoever holds (or next takes) the lease `name` to run at once. */
   requestJobRun(name: string): Promise<void>;
+
+  // ---- gateway registry (src/jobs/gateway-registry.ts) ----
+  /** Adds gateway `id`, with `now` as its start and heartbeat; false if the id is taken. */
+  registerGateway(id: string, now: Date): Promise<boolean>;
+  /** Sets the gateway's heartbeat to `now`; false if it is no longer registered (forgotten as dead). */
+  renewGateway(id: string, now: Date): Promise<boolean>;
+  /** Every registered gateway. */
+  listGateways(): Promise<GatewayRecord[]>;
+  /** Removes gateway `id`; with `heartbeatAt`, only if its heartbeat is still that one (not renewed since). */
+  forgetGateway(id: string, heartbeatAt?: Date): Promise<void>;
 
   // ---- server access log spool ----
   /** Appends lines in one durable write (the request observer batches them). */

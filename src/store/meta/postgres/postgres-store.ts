@@ -5,6 +5,7 @@ import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import {
   StoreError,
   type BlobSealing,
+  type GatewayRecord,
   type BucketAccess,
   type BucketConfigEntry,
   type BucketConfigKind,
@@ -58,6 +59,7 @@ import {
   decodeEvent,
   decodeManifest,
   encodeManifest,
+  gatewayRecord,
   rowToBucket,
   rowToCandidate,
   rowToCompletedUpload,
@@ -70,6 +72,7 @@ import {
   type BucketRow,
   type CandidateRow,
   type CompletedRow,
+  type GatewayRow,
   type PartRow,
   type SummaryRow,
   type UploadRow,
@@ -557,6 +560,25 @@ export class PostgresMetadataStore implements MetadataStore {
 
   async requestJobRun(name: string): Promise<void> {
     await run(this.pool, 'requestRun', [name]);
+  }
+
+  // ---- gateway registry ----
+
+  async registerGateway(id: string, now: Date): Promise<boolean> {
+    return (await run(this.pool, 'registerGateway', [id, now.getTime()])).rowCount === 1;
+  }
+
+  async renewGateway(id: string, now: Date): Promise<boolean> {
+    return (await run(this.pool, 'renewGateway', [id, now.getTime()])).rowCount === 1;
+  }
+
+  async listGateways(): Promise<GatewayRecord[]> {
+    const { rows } = await run<GatewayRow>(this.pool, 'listGateways', []);
+    return rows.map(gatewayRecord);
+  }
+
+  async forgetGateway(id: string, heartbeatAt?: Date): Promise<void> {
+    await run(this.pool, 'forgetGateway', [id, heartbeatAt?.getTime() ?? null]);
   }
 
   // ---- housekeeping ----

@@ -94,6 +94,11 @@ export const SQL = {
   releaseLease: 'UPDATE leases SET holder = NULL, expires_at = 0 WHERE name = $1 AND holder = $2',
   requestRun: 'INSERT INTO leases (name, run_requested) VALUES ($1, true) ON CONFLICT (name) DO UPDATE SET run_requested = true',
 
+  registerGateway: 'INSERT INTO gateways (id, started_at, heartbeat_at) VALUES ($1, $2, $2) ON CONFLICT DO NOTHING',
+  renewGateway: 'UPDATE gateways SET heartbeat_at = $2 WHERE id = $1',
+  listGateways: 'SELECT id, started_at, heartbeat_at FROM gateways ORDER BY id',
+  forgetGateway: 'DELETE FROM gateways WHERE id = $1 AND ($2::bigint IS NULL OR heartbeat_at = $2)',
+
   insertUpload: `INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`,
   getUpload: `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE upload_id = $1`,
   shareUpload: 'SELECT bucket FROM uploads WHERE upload_id = $1 FOR SHARE',

@@ -1,4 +1,5 @@
 import type {
+  GatewayRecord,
   BucketAccess,
   BucketRecord,
   RequestConfigKind,
@@ -335,4 +336,14 @@ export function rowToCandidate(row: CandidateRow): LifecycleCandidate {
     ...(row.newer === null ? {} : { newerNoncurrentVersions: Number(row.newer) }),
     ...(row.object_lock ? { lock: decodeVersionLock(row.object_lock) } : {}),
   };
+}
+
+export interface GatewayRow {
+  id: string;
+  started_at: number;
+  heartbeat_at: number;
+}
+
+export function gatewayRecord(row: GatewayRow): GatewayRecord {
+  return { id: row.id, startedAt: new Date(Number(row.started_at)), heartbeatAt: new Date(Number(row.heartbeat_at)) };
 }

@@ -4,6 +4,7 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import {
   StoreError,
   type BlobSealing,
+  type GatewayRecord,
   type BucketAccess,
   type BucketConfigEntry,
   type BucketConfigKind,
@@ -63,6 +64,7 @@ import {
   decodeEvent,
   decodeManifest,
   encodeManifest,
+  gatewayRecord,
   rowToBucket,
   rowToCandidate,
   rowToCompletedUpload,
@@ -75,6 +77,7 @@ import {
   type BucketRow,
   type CandidateRow,
   type CompletedRow,
+  type GatewayRow,
   type PartRow,
   type SummaryRow,
   type UploadRow,
@@ -611,6 +614,27 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
+  // ---- gateway registry ----
+
+  registerGateway(id: string, now: Date): Promise<boolean> {
+    return this.committer.run(() => this.stmt.registerGateway.run(id, now.getTime(), now.getTime()).changes === 1);
+  }
+
+  renewGateway(id: string, now: Date): Promise<boolean> {
+    return this.committer.run(() => this.stmt.renewGateway.run(now.getTime(), id).changes === 1);
+  }
+
+  async listGateways(): Promise<GatewayRecord[]> {
+    return (this.stmt.listGateways.all() as GatewayRow[]).map(gatewayRecord);
+  }
+
+  forgetGateway(id: string, heartbeatAt?: Date): Promise<void> {
+    return this.committer.run(() => {
+      const judgedAt = heartbeatAt?.getTime() ?? null;
+      this.stmt.forgetGateway.run(id, judgedAt, judgedAt);
+    });
+  }
+
   // ---- housekeeping ----
 
   async rewrapSealings(rewrap: (sealing: BlobSealing) => BlobSealing | undefined): Promise<number> {
@@ -965,6 +989,11 @@ function prepareStatements(db: Db) {
       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at, run_requested = 0`),
     releaseLease: p('UPDATE leases SET holder = NULL, expires_at = 0 WHERE name = ? AND holder = ?'),
     requestRun: p('INSERT INTO leases (name, run_requested) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET run_requested = 1'),
+
+    registerGateway: p('INSERT INTO gateways (id, started_at, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+    renewGateway: p('UPDATE gateways SET heartbeat_at = ? WHERE id = ?'),
+    listGateways: p('SELECT id, started_at, heartbeat_at FROM gateways ORDER BY id'),
+    forgetGateway: p('DELETE FROM gateways WHERE id = ? AND (? IS NULL OR heartbeat_at = ?)'),
 
     addRef: p('INSERT INTO blobs (id, refs) VALUES (?, 1) ON CONFLICT (id) DO UPDATE SET refs = refs + 1'),
     dropRef: p('UPDATE blobs SET refs = refs - 1 WHERE id = ? RETURNING refs'),
