@@ -1,0 +1,117 @@
+/**
+ * Orphan collection while gateways run, on a data dir several gateways share. Every gateway reads
+ * the registry (src/jobs/gateway-registry.ts) every `checkMs`; when one is dead (its heartbeat
+ * older than `expiryMs`), or its own age sweep is due (at start, then every `ageMs`), it takes the
+ * collector lease and removes the temporary files and unreferenced blobs of the dead gateways,
+ * plus, on an age sweep, whatever is older than `ageMs`; then it forgets the dead gateways. A live
+ * gateway's upload is never a candidate: its blobs carry a live writer id and are younger than
+ * any age bound. An idle check costs one statement (the registry read).
+ */
+import type { BlobStore } from '../store/blob/blob-store.js';
+import { collectOrphans } from '../store/collector.js';
+import type { GatewayRecord, MetadataStore } from '../store/meta/metadata-store.js';
+
+export const COLLECTOR_LEASE = 'orphan-collector';
+/** A collector that stops renewing (killed mid-pass) loses the lease after this. */
+const LEASE_MS = 30_000;
+
+export interface OrphanCollectorOptions {
+  readonly meta: MetadataStore;
+  readonly blobs: BlobStore;
+  /** This gateway's registry id: never judged dead by itself; the lease holder. */
+  readonly self: string;
+  /** How often the registry is read (the heartbeat interval). */
+  readonly checkMs: number;
+  /** A gateway whose last heartbeat is older than this is dead. */
+  readonly expiryMs: number;
+  /** Blobs and temporary files older than this are collected whoever wrote them. */
+  readonly ageMs: number;
+  readonly logError: (error: unknown) => void;
+  /** Told what each pass removed (the server logs it). */
+  readonly onPass?: (pass: CollectionPass) => void;
+}
+
+export interface CollectionPass {
+  /** The gateways collected for (and forgotten). */
+  readonly dead: readonly string[];
+  /** Whether blobs older than the age bound were candidates too. */
+  readonly ageSweep: boolean;
+  readonly blobs: number;
+  readonly temporary: number;
+}
+
+export interface OrphanCollector {
+  /** Ends the current pass between two batches and gives the lease up. */
+  stop(): Promise<void>;
+}
+
+class StopPass extends Error {}
+
+export function startOrphanCollector(options: OrphanCollectorOptions): OrphanCollector {
+  const { meta, blobs, self } = options;
+  let stopped = false;
+  let nextAgeSweepAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let wake: (() => void) | undefined;
+
+  const takeLease = async (): Promise<boolean> => {
+    const now = Date.now();
+    return (await meta.acquireLease(COLLECTOR_LEASE, self, new Date(now), new Date(now + LEASE_MS))).held;
+  };
+
+  const pass = async (): Promise<void> => {
+    const now = Date.now();
+    const dead = (await meta.listGateways()).filter((g) => g.id !== self && now - g.heartbeatAt.getTime() >= options.expiryMs);
+    const ageSweep = now >= nextAgeSweepAt;
+    if (dead.length === 0 && !ageSweep) return;
+    if (!(await takeLease())) return; // another gateway is collecting: the dead leave the registry when it is done
+    let renewedAt = now;
+    try {
+      const removed = await collectOrphans(meta, blobs, {
+        olderThanMs: ageSweep ? now - options.ageMs : 0,
+        writers: new Set(dead.map((g) => g.id)),
+        betweenBatches: async () => {
+          if (stopped) throw new StopPass();
+          if (Date.now() - renewedAt < LEASE_MS / 3) return;
+          renewedAt = Date.now();
+          if (!(await takeLease())) throw new StopPass();
+        },
+      });
+      if (ageSweep) nextAgeSweepAt = now + options.ageMs;
+      await forget(meta, dead);
+      options.onPass?.({ dead: dead.map((g) => g.id), ageSweep, ...removed });
+    } finally {
+      await meta.releaseLease(COLLECTOR_LEASE, self).catch(options.logError);
+    }
+  };
+
+  const loop: Promise<void> = (async () => {
+    while (!stopped) {
+      try {
+        await pass();
+      } catch (error) {
+        if (!(error instanceof StopPass)) options.logError(error);
+      }
+      if (stopped) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, options.checkMs);
+        timer.unref();
+      });
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      wake?.();
+      await loop;
+    },
+  };
+}
+
+/** Each only if its heartbeat is still the one judged: a gateway that came back stays registered. */
+async function forget(meta: MetadataStore, dead: readonly GatewayRecord[]): Promise<void> {
+  for (const gateway of dead) await meta.forgetGateway(gateway.id, gateway.heartbeatAt);
+}
