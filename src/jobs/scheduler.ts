@@ -45,7 +45,11 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-/** How often the lease is renewed and run requests are looked for. */
+/**
+ * How often the lease is looked at (one statement: peekLease): a run request is answered, and an
+ * expired lease taken over, within this. The lease itself (a transaction) is renewed only every
+ * LEASE_MS / 3, or before work.
+ */
 const POLL_MS = 1000;
 /** A holder that stops renewing loses the lease after this. */
 export const LEASE_MS = 30_000;
@@ -88,8 +92,22 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     if (Date.now() - lastRenewal > LEASE_MS / 3 && !(await renew())) throw new StopPass();
   };
 
+  /** Whether to take or renew the lease now; when idle, a peek at it decides. */
+  const wantsLease = async (): Promise<boolean> => {
+    const now = Date.now();
+    if (leaseHeld && now - lastRenewal >= LEASE_MS / 3) return true;
+    const lease = await options.meta.peekLease(LIFECYCLE_LEASE);
+    const taken = lease.holder !== undefined && lease.expiresAt.getTime() > now;
+    if (!taken) return true;
+    if (lease.holder !== holder) {
+      leaseHeld = false;
+      return false;
+    }
+    return lease.runRequested || now >= nextPassAt || now >= nextDeliveryAt;
+  };
+
   const tick = async (): Promise<void> => {
-    if (!(await renew())) return;
+    if (!(await wantsLease()) || !(await renew())) return;
     if (Date.now() >= nextDeliveryAt) {
       nextDeliveryAt = Date.now() + options.accessLogs.flushMs;
       const { meta, blobs, masterKeys } = options;

@@ -1114,6 +1114,17 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.deepEqual(await store.acquireLease('third', 'b', at(35_000), at(65_000)), { held: true, runRequested: false });
       });
 
+      test('peekLease.shows holder, expiry and run request without taking the lease', async () => {
+        assert.deepEqual(await store.peekLease('job'), { expiresAt: new Date(0), runRequested: false });
+        await store.acquireLease('job', 'a', at(0), at(30_000));
+        await store.requestJobRun('job');
+        assert.deepEqual(await store.peekLease('job'), { holder: 'a', expiresAt: at(30_000), runRequested: true });
+        // Peeking took nothing: the holder still takes the request.
+        assert.deepEqual(await store.acquireLease('job', 'a', at(1000), at(31_000)), { held: true, runRequested: true });
+        await store.releaseLease('job', 'a');
+        assert.deepEqual(await store.peekLease('job'), { expiresAt: new Date(0), runRequested: false });
+      });
+
       test('acquireLease.concurrent attempts: exactly one wins', async () => {
         const now = new Date(1_700_000_000_000);
         const won = await Promise.all(['g1', 'g2', 'g3', 'g4'].map((holder) => store.acquireLease('job', holder, now, new Date(now.getTime() + 1000))));

@@ -30,6 +30,8 @@ describe('PostgreSQL: round trips per request', { skip }, () => {
   let s3: S3Client;
   let bucket: string;
   let sent: string[] = [];
+  /** The lease each lease statement named ($1). */
+  let leaseStatements: string[] = [];
   const query = pg.Client.prototype.query;
 
   before(async () => {
@@ -40,6 +42,8 @@ describe('PostgreSQL: round trips per request', { skip }, () => {
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
       const [config] = args as [string | { name?: string; text: string }];
       sent.push(typeof config === 'string' ? config : (config.name ?? config.text));
+      const values = (args[1] ?? (typeof config === 'object' ? (config as { values?: unknown[] }).values : undefined)) as unknown[] | undefined;
+      if (typeof config === 'object' && /Lease$/.test(config.name ?? '')) leaseStatements.push(`${config.name}(${String(values?.[0])})`);
       return (query as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof query;
   });
@@ -72,5 +76,13 @@ describe('PostgreSQL: round trips per request', { skip }, () => {
     const report = Object.entries(counts).map(([operation, { count, statements }]) => `${operation}: ${count} (${statements.join(' | ')})`);
     console.log(report.join('\n'));
     assert.deepEqual(Object.fromEntries(Object.entries(counts).map(([operation, { count }]) => [operation, count])), ROUND_TRIPS, report.join('\n'));
+  });
+
+  test('Idle lifecycle lease: a one-statement peek each second, the lease transaction at most every 10 s', async () => {
+    leaseStatements = [];
+    await new Promise((resume) => setTimeout(resume, 2500));
+    const lifecycle = leaseStatements.filter((statement) => statement.endsWith('(lifecycle)'));
+    assert.ok(lifecycle.filter((statement) => statement === 'peekLease(lifecycle)').length >= 2, lifecycle.join(' '));
+    assert.ok(lifecycle.filter((statement) => statement === 'lockLease(lifecycle)').length <= 1, lifecycle.join(' '));
   });
 });

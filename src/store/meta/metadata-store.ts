@@ -473,6 +473,14 @@ export interface GatewayRecord {
   readonly heartbeatAt: Date;
 }
 
+/** A lease as peekLease reads it. */
+export interface LeaseView {
+  /** Undefined when nobody holds it (never taken, or released). */
+  readonly holder?: string;
+  readonly expiresAt: Date;
+  readonly runRequested: boolean;
+}
+
 /** Totals for monitoring. */
 export interface StoreUsage {
   readonly buckets: number;
@@ -675,6 +683,11 @@ export interface MetadataStore {
    * ('outbox-dispatcher') each renew theirs well before `until` and stop once a renewal fails.
    */
   acquireLease(name: string, holder: string, now: Date, until: Date): Promise<LeaseState>;
+  /**
+   * The lease as it stands, read without taking it (one statement): an idle holder looks for run
+   * requests, and the others for an expired lease, this way between renewals.
+   */
+  peekLease(name: string): Promise<LeaseView>;
   /** Gives the lease up if `holder` holds it. */
   releaseLease(name: string, holder: string): Promise<void>;
   /** Asks whoever holds (or next takes) the lease `name` to run at once. */

@@ -6,6 +6,7 @@ import {
   StoreError,
   type BlobSealing,
   type GatewayRecord,
+  type LeaseView,
   type BucketAccess,
   type BucketConfigEntry,
   type BucketConfigKind,
@@ -60,6 +61,7 @@ import {
   decodeManifest,
   encodeManifest,
   gatewayRecord,
+  leaseView,
   rowToBucket,
   rowToCandidate,
   rowToCompletedUpload,
@@ -73,6 +75,7 @@ import {
   type CandidateRow,
   type CompletedRow,
   type GatewayRow,
+  type LeaseRow,
   type PartRow,
   type SummaryRow,
   type UploadRow,
@@ -552,6 +555,10 @@ export class PostgresMetadataStore implements MetadataStore {
       await run(c, 'takeLease', [name, holder, until.getTime()]);
       return { held: true, runRequested: row.run_requested };
     });
+  }
+
+  async peekLease(name: string): Promise<LeaseView> {
+    return leaseView((await run<LeaseRow>(this.pool, 'peekLease', [name])).rows[0]);
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {

@@ -91,6 +91,7 @@ export const SQL = {
   ensureLease: 'INSERT INTO leases (name) VALUES ($1) ON CONFLICT DO NOTHING',
   lockLease: 'SELECT holder, expires_at, run_requested FROM leases WHERE name = $1 FOR UPDATE',
   takeLease: 'UPDATE leases SET holder = $2, expires_at = $3, run_requested = false WHERE name = $1',
+  peekLease: 'SELECT holder, expires_at, run_requested FROM leases WHERE name = $1',
   releaseLease: 'UPDATE leases SET holder = NULL, expires_at = 0 WHERE name = $1 AND holder = $2',
   requestRun: 'INSERT INTO leases (name, run_requested) VALUES ($1, true) ON CONFLICT (name) DO UPDATE SET run_requested = true',
 

@@ -1,5 +1,6 @@
 import type {
   GatewayRecord,
+  LeaseView,
   BucketAccess,
   BucketRecord,
   RequestConfigKind,
@@ -346,4 +347,15 @@ export interface GatewayRow {
 
 export function gatewayRecord(row: GatewayRow): GatewayRecord {
   return { id: row.id, startedAt: new Date(Number(row.started_at)), heartbeatAt: new Date(Number(row.heartbeat_at)) };
+}
+
+export interface LeaseRow {
+  holder: string | null;
+  expires_at: number;
+  run_requested: number | boolean;
+}
+
+export function leaseView(row: LeaseRow | undefined): LeaseView {
+  if (!row) return { expiresAt: new Date(0), runRequested: false };
+  return { ...(row.holder === null ? {} : { holder: row.holder }), expiresAt: new Date(Number(row.expires_at)), runRequested: Boolean(row.run_requested) };
 }

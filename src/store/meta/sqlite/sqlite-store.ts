@@ -5,6 +5,7 @@ import {
   StoreError,
   type BlobSealing,
   type GatewayRecord,
+  type LeaseView,
   type BucketAccess,
   type BucketConfigEntry,
   type BucketConfigKind,
@@ -65,6 +66,7 @@ import {
   decodeManifest,
   encodeManifest,
   gatewayRecord,
+  leaseView,
   rowToBucket,
   rowToCandidate,
   rowToCompletedUpload,
@@ -78,6 +80,7 @@ import {
   type CandidateRow,
   type CompletedRow,
   type GatewayRow,
+  type LeaseRow,
   type PartRow,
   type SummaryRow,
   type UploadRow,
@@ -602,6 +605,10 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
+  async peekLease(name: string): Promise<LeaseView> {
+    return leaseView(this.stmt.getLease.get(name) as LeaseRow | undefined);
+  }
+
   releaseLease(name: string, holder: string): Promise<void> {
     return this.committer.run(() => {
       this.stmt.releaseLease.run(name, holder);
@@ -818,13 +825,6 @@ const CONFIG_CACHE_ENTRIES_MAX = 10_000;
 const COMPLETED_PRUNE_BATCH = 64;
 
 const CANDIDATE_COLUMNS = 'seq, key, version_id, is_delete_marker, size, etag, last_modified, attributes, tags, noncurrent_since, object_lock';
-
-interface LeaseRow {
-  name: string;
-  holder: string | null;
-  expires_at: number;
-  run_requested: number;
-}
 
 /**
  * Calls `changed` from inside any INSERT, UPDATE or DELETE on `buckets`, or on a bucket's
