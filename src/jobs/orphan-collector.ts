@@ -1,7 +1,7 @@
 /**
  * Orphan collection while gateways run, on a data dir several gateways share. Every gateway reads
  * the registry (src/jobs/gateway-registry.ts) every `checkMs`; when one is dead (its heartbeat
- * older than `expiryMs`), or its own age sweep is due (at start, then every `ageMs`), it takes the
+ * unchanged for `expiryMs`), or its own age sweep is due (at start, then every `ageMs`), it takes the
  * collector lease and removes the temporary files and unreferenced blobs of the dead gateways,
  * plus, on an age sweep, whatever is older than `ageMs`; then it forgets the dead gateways. A live
  * gateway's upload is never a candidate: its blobs carry a live writer id and are younger than
@@ -51,6 +51,33 @@ export function startOrphanCollector(options: OrphanCollectorOptions): OrphanCol
   const { meta, blobs, self } = options;
   let stopped = false;
   let nextAgeSweepAt = 0;
+  /**
+   * Each gateway's heartbeat as this collector last read it, and when (by this process's clock) it
+   * first read that value. A gateway is dead when its heartbeat has not moved for `expiryMs` of
+   * reads: clocks of other machines do not enter, and a read that fails (the database out of
+   * reach, for this gateway and maybe for all) starts the watch over, so that gateways coming back
+   * from an outage get a whole expiry to renew before anything of theirs is judged.
+   */
+  let watched = new Map<string, { heartbeatMs: number; since: number }>();
+
+  const deadGateways = async (): Promise<GatewayRecord[]> => {
+    let gateways: GatewayRecord[];
+    try {
+      gateways = await meta.listGateways();
+    } catch (error) {
+      watched = new Map();
+      throw error;
+    }
+    const now = Date.now();
+    const seen = new Map<string, { heartbeatMs: number; since: number }>();
+    for (const g of gateways) {
+      const before = watched.get(g.id);
+      const heartbeatMs = g.heartbeatAt.getTime();
+      seen.set(g.id, before?.heartbeatMs === heartbeatMs ? before : { heartbeatMs, since: now });
+    }
+    watched = seen;
+    return gateways.filter((g) => g.id !== self && now - seen.get(g.id)!.since >= options.expiryMs);
+  };
   let timer: NodeJS.Timeout | undefined;
   let wake: (() => void) | undefined;
 
@@ -60,8 +87,8 @@ export function startOrphanCollector(options: OrphanCollectorOptions): OrphanCol
   };
 
   const pass = async (): Promise<void> => {
+    const dead = await deadGateways();
     const now = Date.now();
-    const dead = (await meta.listGateways()).filter((g) => g.id !== self && now - g.heartbeatAt.getTime() >= options.expiryMs);
     const ageSweep = now >= nextAgeSweepAt;
     if (dead.length === 0 && !ageSweep) return;
     if (!(await takeLease())) return; // another gateway is collecting: the dead leave the registry when it is done
