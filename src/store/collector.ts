@@ -2,6 +2,8 @@ import type { BlobStore } from './blob/blob-store.js';
 import type { MetadataStore } from './meta/metadata-store.js';
 
 const BATCH = 500;
+/** betweenBatches is also awaited after this many listed blobs, candidates or not (a long listing keeps its lease). */
+const LISTED_PER_CHECK = 10_000;
 
 /** What a collection pass may remove, if unreferenced. */
 export interface OrphanSelection {
@@ -32,7 +34,9 @@ export async function collectOrphans(meta: MetadataStore, blobs: BlobStore, sele
     batch = [];
     await selection.betweenBatches?.();
   };
+  let listed = 0;
   for await (const blob of blobs.list()) {
+    if (++listed % LISTED_PER_CHECK === 0) await selection.betweenBatches?.();
     if (blob.modifiedMs >= selection.olderThanMs && !writers.has(blob.writer)) continue;
     batch.push(blob.blobId);
     if (batch.length >= BATCH) await flush();
