@@ -10,6 +10,7 @@
 import type { BlobStore } from '../store/blob/blob-store.js';
 import { collectOrphans } from '../store/collector.js';
 import type { GatewayRecord, MetadataStore } from '../store/meta/metadata-store.js';
+import { startPeriodic, StopPass } from './periodic.js';
 
 export const COLLECTOR_LEASE = 'orphan-collector';
 /** A collector that stops renewing (killed mid-pass) loses the lease after this. */
@@ -45,11 +46,8 @@ export interface OrphanCollector {
   stop(): Promise<void>;
 }
 
-class StopPass extends Error {}
-
 export function startOrphanCollector(options: OrphanCollectorOptions): OrphanCollector {
   const { meta, blobs, self } = options;
-  let stopped = false;
   let nextAgeSweepAt = 0;
   /**
    * Each gateway's heartbeat as this collector last read it, and when (by this process's clock) it
@@ -78,8 +76,6 @@ export function startOrphanCollector(options: OrphanCollectorOptions): OrphanCol
     watched = seen;
     return gateways.filter((g) => g.id !== self && now - seen.get(g.id)!.since >= options.expiryMs);
   };
-  let timer: NodeJS.Timeout | undefined;
-  let wake: (() => void) | undefined;
 
   const takeLease = async (): Promise<boolean> => {
     const now = Date.now();
@@ -98,7 +94,7 @@ export function startOrphanCollector(options: OrphanCollectorOptions): OrphanCol
         olderThanMs: ageSweep ? now - options.ageMs : 0,
         writers: new Set(dead.map((g) => g.id)),
         betweenBatches: async () => {
-          if (stopped) throw new StopPass();
+          if (job.stopped) throw new StopPass();
           if (Date.now() - renewedAt < LEASE_MS / 3) return;
           renewedAt = Date.now();
           if (!(await takeLease())) throw new StopPass();
@@ -112,30 +108,8 @@ export function startOrphanCollector(options: OrphanCollectorOptions): OrphanCol
     }
   };
 
-  const loop: Promise<void> = (async () => {
-    while (!stopped) {
-      try {
-        await pass();
-      } catch (error) {
-        if (!(error instanceof StopPass)) options.logError(error);
-      }
-      if (stopped) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        timer = setTimeout(resolve, options.checkMs);
-        timer.unref();
-      });
-    }
-  })();
-
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      wake?.();
-      await loop;
-    },
-  };
+  const job = startPeriodic(pass, options.checkMs, options.logError);
+  return { stop: () => job.stop() };
 }
 
 /** Each only if its heartbeat is still the one judged: a gateway that came back stays registered. */

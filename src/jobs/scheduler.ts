@@ -12,6 +12,7 @@ import type { MetadataStore } from '../store/meta/metadata-store.js';
 import { deliverAccessLogs } from './access-log-delivery.js';
 import { runInventoryPass } from './inventory.js';
 import { runLifecyclePass, type LifecyclePassStats } from './lifecycle/executor.js';
+import { startPeriodic, StopPass } from './periodic.js';
 
 export const LIFECYCLE_LEASE = 'lifecycle';
 
@@ -58,17 +59,12 @@ const PASS_INTERVAL_MS_MAX = 60_000;
 /** The executor's share of the time while a pass writes: it sleeps 1/share − 1 times each such page's work. */
 const BUSY_SHARE = 0.1;
 
-class StopPass extends Error {}
-
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const holder = `gateway-${randomUUID()}`;
   const intervalMs = Math.max(100, Math.min(PASS_INTERVAL_MS_MAX, options.dayMs / 4));
   const pollMs = Math.min(POLL_MS, intervalMs, options.accessLogs.flushMs);
-  let stopped = false;
   let nextPassAt = 0;
   let nextDeliveryAt = Date.now() + options.accessLogs.flushMs;
-  let timer: NodeJS.Timeout | undefined;
-  let wake: (() => void) | undefined;
   let lastRenewal = 0;
   let leaseHeld = false;
   let passing = false;
@@ -86,9 +82,9 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   };
 
   const betweenPages = async (busyMs: number, wrote: boolean): Promise<void> => {
-    if (stopped) throw new StopPass();
+    if (job.stopped) throw new StopPass();
     // Reading an index range that holds nothing due costs the foreground little; writes are paced.
-    if (wrote) await sleep(busyMs * (1 / BUSY_SHARE - 1), (w) => (wake = w));
+    if (wrote) await job.sleep(busyMs * (1 / BUSY_SHARE - 1));
     if (Date.now() - lastRenewal > LEASE_MS / 3 && !(await renew())) throw new StopPass();
   };
 
@@ -127,43 +123,13 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     await runInventoryPass({ meta: options.meta, blobs: options.blobs, masterKeys: options.masterKeys, dayMs: options.dayMs, betweenPages });
   };
 
-  const loop: Promise<void> = (async () => {
-    while (!stopped) {
-      try {
-        await tick();
-      } catch (error) {
-        if (!(error instanceof StopPass)) options.logError(error);
-      }
-      if (stopped) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        timer = setTimeout(resolve, pollMs);
-        timer.unref();
-      });
-    }
-  })();
+  const job = startPeriodic(tick, pollMs, options.logError);
 
   return {
     state: () => ({ leaseHeld, passing, lastPassStartedAt, lastPassEndedAt, lastPass, intervalMs }),
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      wake?.();
-      await loop;
+      await job.stop();
       await options.meta.releaseLease(LIFECYCLE_LEASE, holder).catch(options.logError);
     },
   };
-}
-
-/** Sleeps `ms`; `onWake` receives a function that ends the sleep early (stop). */
-function sleep(ms: number, onWake: (wake: () => void) => void): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
-    onWake(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
