@@ -123,7 +123,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   const lock = shared ? undefined : lockDataDir(dataDir);
   let meta: MetadataStore;
   try {
-    meta = await openMetadataStore(metadata, dataDir, options.ioProbe);
+    // A gateway sharing its data dir fences blob writers: see MetadataStore.markGatewaysDead.
+    meta = await openMetadataStore(metadata, dataDir, options.ioProbe, { fenceBlobWriters: shared });
   } catch (error) {
     lock?.release();
     throw error;
@@ -140,14 +141,26 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   }
   // Gateways sharing a data dir register before writing a blob: the blobs carry their id.
   let registration: GatewayRegistration | undefined;
+  // Set just below: a re-registration (after the first heartbeat) switches its writer id.
+  let blobs: FsBlobStore | undefined;
   try {
-    registration = shared ? await joinRegistry(meta, heartbeatMs, (error) => logger.error({ err: error }, 'gateway registry')) : undefined;
+    registration = shared
+      ? await joinRegistry(meta, {
+          heartbeatMs,
+          logError: (error) => logger.error({ err: error }, 'gateway registry'),
+          onNewId: (id) => {
+            blobs?.useWriterId(id);
+            logger.info({ gatewayId: id }, 'joined the gateway registry');
+          },
+        })
+      : undefined;
+    blobs = await FsBlobStore.open(dataDir, { probe: options.ioProbe, writerId: registration?.id });
   } catch (error) {
+    await registration?.leave().catch(() => {});
     await meta.close();
     throw error;
   }
   if (registration) logger.info({ gatewayId: registration.id }, 'joined the gateway registry');
-  const blobs = await FsBlobStore.open(dataDir, { probe: options.ioProbe, writerId: registration?.id });
   // One process owns an embedded data dir, so anything unreferenced at start-up is debris. A
   // shared one may hold other gateways' uploads in flight: the orphan collector job takes what
   // dead gateways left, and what is older than any upload can be.
@@ -232,7 +245,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   const accessLogs = { flushMs: (options.accessLogFlushSeconds ?? 300) * 1000, accountId, region };
   scheduler = startScheduler({ meta, blobs, masterKeys, dayMs: lifecycleDayMs, accessLogs, logError: (error) => logError('lifecycle', error) });
   const collector: OrphanCollector | undefined = registration && startOrphanCollector({
-    meta, blobs, self: registration.id, checkMs: heartbeatMs, expiryMs, ageMs: SHARED_ORPHAN_AGE_MS,
+    meta, blobs, self: () => registration.id, checkMs: heartbeatMs, expiryMs, ageMs: SHARED_ORPHAN_AGE_MS,
     logError: (error) => logError('orphan collector', error),
     onPass: (pass) => logger.info(pass, 'orphan collection'),
   });
@@ -352,12 +365,12 @@ export function isPostgresUrl(spec: string): boolean {
 }
 
 /** The metadata store `spec` names (config `metadata`), for the server and the maintenance commands. */
-export async function openMetadataStore(spec: string, dataDir: string, probe?: IoProbe): Promise<MetadataStore> {
+export async function openMetadataStore(spec: string, dataDir: string, probe?: IoProbe, shared: { fenceBlobWriters?: boolean } = {}): Promise<MetadataStore> {
   if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite'), probe });
   if (spec === 'memory') return new SqliteMetadataStore({ path: ':memory:' });
   if (isPostgresUrl(spec)) {
     try {
-      return await PostgresMetadataStore.open({ url: spec });
+      return await PostgresMetadataStore.open({ url: spec, fenceBlobWriters: shared.fenceBlobWriters });
     } catch (error) {
       throw new Error(`metadata database ${redactUrl(spec)}: ${(error as Error).message}`);
     }

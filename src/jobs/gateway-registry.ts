@@ -5,51 +5,67 @@
  * carries its id (FsBlobStore's writer id), so the orphan collector can tell what a gateway whose
  * heartbeat expired left behind from another gateway's upload in flight — without a row, or a
  * statement, per upload.
+ *
+ * A gateway judged dead (paused, or cut from the database, longer than the expiry) finds its
+ * renewal refused: it registers under a new id and writes under that one from then on. Its id
+ * is never reused — the collector may be deleting its blobs, and the store refuses any commit
+ * of a blob it wrote (the fence, MetadataStore.markGatewaysDead).
  */
 import type { MetadataStore } from '../store/meta/metadata-store.js';
 import { newWriterId } from '../store/blob/fs-blob-store.js';
 
 export interface GatewayRegistration {
-  /** The writer id of this gateway's blob store. */
+  /** The writer id this gateway writes blobs under now (a new one after it was judged dead). */
   readonly id: string;
   /** Stops the heartbeat and removes the entry (after the last blob write of this gateway). */
   leave(): Promise<void>;
 }
 
+export interface RegistryOptions {
+  readonly heartbeatMs: number;
+  readonly logError: (error: unknown) => void;
+  /** Told the new id after a re-registration (the blob store writes under it from then on). */
+  readonly onNewId?: (id: string) => void;
+}
+
 /** Attempts at a free id (8 hex characters: a collision with a registered one is rare). */
 const REGISTER_ATTEMPTS = 5;
 
-export async function joinRegistry(meta: MetadataStore, heartbeatMs: number, logError: (error: unknown) => void): Promise<GatewayRegistration> {
-  let id: string | undefined;
-  for (let attempt = 0; attempt < REGISTER_ATTEMPTS && id === undefined; attempt++) {
+async function register(meta: MetadataStore): Promise<string> {
+  for (let attempt = 0; attempt < REGISTER_ATTEMPTS; attempt++) {
     const candidate = newWriterId();
-    if (await meta.registerGateway(candidate, new Date())) id = candidate;
+    if (await meta.registerGateway(candidate, new Date())) return candidate;
   }
-  if (id === undefined) throw new Error(`no free gateway id after ${REGISTER_ATTEMPTS} attempts`);
-  const self = id;
+  throw new Error(`no free gateway id after ${REGISTER_ATTEMPTS} attempts`);
+}
+
+export async function joinRegistry(meta: MetadataStore, options: RegistryOptions): Promise<GatewayRegistration> {
+  let id = await register(meta);
 
   let beating: Promise<void> | undefined;
   const beat = async () => {
-    const now = new Date();
-    if (await meta.renewGateway(self, now)) return;
-    // Forgotten: another gateway judged this one dead (no heartbeat for the expiry: a pause or a
-    // lost database longer than that) and may have collected blobs it was writing then. Uploads
-    // from now on are covered again; the ones in flight then may fail to read back.
-    logError(new Error(`gateway ${self} was judged dead by the orphan collector (heartbeat older than the expiry); registering again`));
-    await meta.registerGateway(self, now);
+    if (await meta.renewGateway(id, new Date())) return;
+    // Judged dead by the orphan collector (no heartbeat for the expiry: a pause or a lost
+    // database longer than that). Uploads in flight under the old id fail their commit.
+    const judged = id;
+    id = await register(meta);
+    options.onNewId?.(id);
+    options.logError(new Error(`gateway ${judged} was judged dead by the orphan collector (heartbeat older than the expiry); registered again as ${id}`));
   };
   const timer = setInterval(() => {
     // One at a time: a slow database does not pile renewals up.
-    beating ??= beat().catch(logError).finally(() => (beating = undefined));
-  }, heartbeatMs);
+    beating ??= beat().catch(options.logError).finally(() => (beating = undefined));
+  }, options.heartbeatMs);
   timer.unref();
 
   return {
-    id: self,
+    get id() {
+      return id;
+    },
     async leave() {
       clearInterval(timer);
       await beating;
-      await meta.forgetGateway(self);
+      await meta.forgetGateway(id);
     },
   };
 }

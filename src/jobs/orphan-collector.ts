@@ -2,10 +2,15 @@
  * Orphan collection while gateways run, on a data dir several gateways share. Every gateway reads
  * the registry (src/jobs/gateway-registry.ts) every `checkMs`; when one is dead (its heartbeat
  * unchanged for `expiryMs`), or its own age sweep is due (at start, then every `ageMs`), it takes the
- * collector lease and removes the temporary files and unreferenced blobs of the dead gateways,
- * plus, on an age sweep, whatever is older than `ageMs`; then it forgets the dead gateways. A live
- * gateway's upload is never a candidate: its blobs carry a live writer id and are younger than
- * any age bound. An idle check costs one statement (the registry read).
+ * collector lease, marks the dead gateways dead in the database (one transaction), and only then
+ * removes the temporary files and unreferenced blobs of every gateway marked dead, plus, on an age
+ * sweep, whatever is older than `ageMs`; then it forgets the gateways it collected. The mark is the
+ * fence: from its commit on, the store refuses any commit of a blob those gateways wrote, so a
+ * paused gateway that resumes cannot make an orphan the collector deletes referenced (it gets
+ * 'WriterFenced', its client a 503). A collector that dies after marking leaves the rows marked,
+ * and the next pass finishes the job. A live gateway's upload is never a candidate: its blobs
+ * carry a live writer id and are younger than any age bound. An idle check costs one statement
+ * (the registry read).
  */
 import type { BlobStore } from '../store/blob/blob-store.js';
 import { collectOrphans } from '../store/collector.js';
@@ -19,8 +24,8 @@ const LEASE_MS = 30_000;
 export interface OrphanCollectorOptions {
   readonly meta: MetadataStore;
   readonly blobs: BlobStore;
-  /** This gateway's registry id: never judged dead by itself; the lease holder. */
-  readonly self: string;
+  /** This gateway's registry id now (it changes if it was judged dead): never judged dead by itself; the lease holder. */
+  readonly self: () => string;
   /** How often the registry is read (the heartbeat interval). */
   readonly checkMs: number;
   /** A gateway whose last heartbeat is older than this is dead. */
@@ -33,7 +38,7 @@ export interface OrphanCollectorOptions {
 }
 
 export interface CollectionPass {
-  /** The gateways collected for (and forgotten). */
+  /** The gateways marked dead, collected for, and forgotten. */
   readonly dead: readonly string[];
   /** Whether blobs older than the age bound were candidates too. */
   readonly ageSweep: boolean;
@@ -47,7 +52,7 @@ export interface OrphanCollector {
 }
 
 export function startOrphanCollector(options: OrphanCollectorOptions): OrphanCollector {
-  const { meta, blobs, self } = options;
+  const { meta, blobs } = options;
   let nextAgeSweepAt = 0;
   /**
    * Each gateway's heartbeat as this collector last read it, and when (by this process's clock) it
@@ -58,7 +63,8 @@ export function startOrphanCollector(options: OrphanCollectorOptions): OrphanCol
    */
   let watched = new Map<string, { heartbeatMs: number; since: number }>();
 
-  const deadGateways = async (): Promise<GatewayRecord[]> => {
+  /** The gateways found dead by this watch (marked dead: `marked`, or to mark: `judged`). */
+  const deadGateways = async (self: string): Promise<{ judged: GatewayRecord[]; marked: GatewayRecord[] }> => {
     let gateways: GatewayRecord[];
     try {
       gateways = await meta.listGateways();
@@ -74,35 +80,43 @@ export function startOrphanCollector(options: OrphanCollectorOptions): OrphanCol
       seen.set(g.id, before?.heartbeatMs === heartbeatMs ? before : { heartbeatMs, since: now });
     }
     watched = seen;
-    return gateways.filter((g) => g.id !== self && now - seen.get(g.id)!.since >= options.expiryMs);
+    const others = gateways.filter((g) => g.id !== self);
+    return {
+      judged: others.filter((g) => g.deadAt === undefined && now - seen.get(g.id)!.since >= options.expiryMs),
+      marked: others.filter((g) => g.deadAt !== undefined),
+    };
   };
 
-  const takeLease = async (): Promise<boolean> => {
+  const takeLease = async (self: string): Promise<boolean> => {
     const now = Date.now();
     return (await meta.acquireLease(COLLECTOR_LEASE, self, new Date(now), new Date(now + LEASE_MS))).held;
   };
 
   const pass = async (): Promise<void> => {
-    const dead = await deadGateways();
+    const self = options.self();
+    const found = await deadGateways(self);
     const now = Date.now();
     const ageSweep = now >= nextAgeSweepAt;
-    if (dead.length === 0 && !ageSweep) return;
-    if (!(await takeLease())) return; // another gateway is collecting: the dead leave the registry when it is done
+    if (found.judged.length === 0 && found.marked.length === 0 && !ageSweep) return;
+    if (!(await takeLease(self))) return; // another gateway is collecting: the dead leave the registry when it is done
     let renewedAt = now;
     try {
+      // The fence first; then the dead are those whose mark committed (now or by an earlier pass).
+      await meta.markGatewaysDead(found.judged, new Date());
+      const dead = found.judged.length === 0 ? found.marked.map((g) => g.id) : await markedDead(meta, self);
       const removed = await collectOrphans(meta, blobs, {
         olderThanMs: ageSweep ? now - options.ageMs : 0,
-        writers: new Set(dead.map((g) => g.id)),
+        writers: new Set(dead),
         betweenBatches: async () => {
           if (job.stopped) throw new StopPass();
           if (Date.now() - renewedAt < LEASE_MS / 3) return;
           renewedAt = Date.now();
-          if (!(await takeLease())) throw new StopPass();
+          if (!(await takeLease(self))) throw new StopPass();
         },
       });
       if (ageSweep) nextAgeSweepAt = now + options.ageMs;
-      await forget(meta, dead);
-      options.onPass?.({ dead: dead.map((g) => g.id), ageSweep, ...removed });
+      for (const id of dead) await meta.forgetGateway(id);
+      options.onPass?.({ dead, ageSweep, ...removed });
     } finally {
       await meta.releaseLease(COLLECTOR_LEASE, self).catch(options.logError);
     }
@@ -112,7 +126,7 @@ export function startOrphanCollector(options: OrphanCollectorOptions): OrphanCol
   return { stop: () => job.stop() };
 }
 
-/** Each only if its heartbeat is still the one judged: a gateway that came back stays registered. */
-async function forget(meta: MetadataStore, dead: readonly GatewayRecord[]): Promise<void> {
-  for (const gateway of dead) await meta.forgetGateway(gateway.id, gateway.heartbeatAt);
+/** The gateways marked dead, read after the marking: one that renewed before it is not among them. */
+async function markedDead(meta: MetadataStore, self: string): Promise<string[]> {
+  return (await meta.listGateways()).filter((g) => g.deadAt !== undefined && g.id !== self).map((g) => g.id);
 }

@@ -1146,16 +1146,22 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         ]);
       });
 
-      test('forgetGateway.only at the heartbeat it was judged by; a forgotten gateway cannot renew', async () => {
+      test('markGatewaysDead.only at the heartbeat it was judged by; a marked gateway cannot renew, and its id stays taken until forgotten', async () => {
         await store.registerGateway('0a0b0c0d', at(0));
         await store.registerGateway('1f2e3d4c', at(0));
         await store.renewGateway('0a0b0c0d', at(2000));
-        // Renewed since it was judged dead: kept.
-        await store.forgetGateway('0a0b0c0d', at(0));
-        await store.forgetGateway('1f2e3d4c', at(0));
-        assert.deepEqual((await store.listGateways()).map((g) => g.id), ['0a0b0c0d']);
-        assert.equal(await store.renewGateway('1f2e3d4c', at(3000)), false);
-        // Without a heartbeat (a gateway leaving): unconditional.
+        // Renewed since it was judged dead: not marked.
+        await store.markGatewaysDead([{ id: '0a0b0c0d', heartbeatAt: at(0) }, { id: '1f2e3d4c', heartbeatAt: at(0) }], at(3000));
+        assert.deepEqual(await store.listGateways(), [
+          { id: '0a0b0c0d', startedAt: at(0), heartbeatAt: at(2000) },
+          { id: '1f2e3d4c', startedAt: at(0), heartbeatAt: at(0), deadAt: at(3000) },
+        ]);
+        assert.equal(await store.renewGateway('1f2e3d4c', at(3500)), false);
+        assert.equal(await store.registerGateway('1f2e3d4c', at(3500)), false);
+        // A second mark keeps the first time.
+        await store.markGatewaysDead([{ id: '1f2e3d4c', heartbeatAt: at(0) }], at(4000));
+        assert.deepEqual((await store.listGateways())[1]!.deadAt, at(3000));
+        await store.forgetGateway('1f2e3d4c');
         await store.forgetGateway('0a0b0c0d');
         assert.deepEqual(await store.listGateways(), []);
         assert.equal(await store.renewGateway('0a0b0c0d', at(4000)), false);

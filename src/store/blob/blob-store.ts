@@ -40,6 +40,11 @@ export interface BlobStore {
   sweepTemporary(olderThanMs: number, writers?: ReadonlySet<string>): Promise<number>;
 }
 
+/** The writer id a blob id carries: its last 8 characters (FsBlobStore writes them so). */
+export function writerOfBlob(blobId: string): string {
+  return blobId.slice(24);
+}
+
 export class BlobTooLargeError extends Error {
   constructor(readonly maxBytes: number) {
     super(`blob exceeds ${maxBytes} bytes`);

@@ -4,7 +4,7 @@ import { mkdir, open, opendir, readdir, rename, rm, stat, unlink } from 'node:fs
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { BlobNotFoundError, BlobTooLargeError, type BlobStore } from './blob-store.js';
+import { BlobNotFoundError, BlobTooLargeError, writerOfBlob, type BlobStore } from './blob-store.js';
 import { probeAsync, type IoProbe } from '../io-probe.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
@@ -32,9 +32,22 @@ export class FsBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private readonly madeDirs = new Set<string>();
 
-  private constructor(root: string, private readonly probe: IoProbe | undefined, readonly writerId: string) {
+  private constructor(root: string, private readonly probe: IoProbe | undefined, private writer: string) {
     this.blobsDir = join(root, 'blobs');
     this.tmpDir = join(root, 'tmp');
+  }
+
+  get writerId(): string {
+    return this.writer;
+  }
+
+  /**
+   * Writes from now on carry `writerId`: a gateway judged dead registers under a new id and never
+   * writes under the old one again (the writes in flight keep the old one, and fail their commit).
+   */
+  useWriterId(writerId: string): void {
+    if (!WRITER_ID.test(writerId)) throw new Error(`a blob writer id is 8 hex characters, not '${writerId}'`);
+    this.writer = writerId;
   }
 
   /**
@@ -53,7 +66,7 @@ export class FsBlobStore implements BlobStore {
 
   async write(source: AsyncIterable<Buffer>, options: { maxBytes?: number } = {}): Promise<{ blobId: string; size: number }> {
     // Random first (the folders blobs/ab/cd/ spread evenly), the writer last.
-    const blobId = randomBytes(12).toString('hex') + this.writerId;
+    const blobId = randomBytes(12).toString('hex') + this.writer;
     const tmpPath = join(this.tmpDir, `${blobId}.part`);
     const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     await probeAsync(this.probe, 'blob.create');
@@ -158,7 +171,7 @@ export class FsBlobStore implements BlobStore {
         for await (const entry of dir) {
           if (!BLOB_ID.test(entry.name)) continue;
           const info = await stat(join(dir.path, entry.name)).catch(() => undefined);
-          if (info) yield { blobId: entry.name, size: info.size, modifiedMs: info.mtimeMs, writer: writerOf(entry.name) };
+          if (info) yield { blobId: entry.name, size: info.size, modifiedMs: info.mtimeMs, writer: writerOfBlob(entry.name) };
         }
       }
     }
@@ -169,7 +182,7 @@ export class FsBlobStore implements BlobStore {
     for (const name of await readdir(this.tmpDir)) {
       const path = join(this.tmpDir, name);
       const blobId = TEMPORARY_FILE.exec(name)?.[1];
-      const deadWriter = blobId !== undefined && writers.has(writerOf(blobId));
+      const deadWriter = blobId !== undefined && writers.has(writerOfBlob(blobId));
       const info = deadWriter ? undefined : await stat(path).catch(() => undefined);
       if (deadWriter || (info && info.mtimeMs < olderThanMs)) {
         await rm(path, { force: true });
@@ -295,10 +308,6 @@ class BlobReadStream extends Readable {
 /** A fresh random writer id. */
 export function newWriterId(): string {
   return randomBytes(4).toString('hex');
-}
-
-function writerOf(blobId: string): string {
-  return blobId.slice(24);
 }
 
 async function syncDirectory(dir: string): Promise<void> {

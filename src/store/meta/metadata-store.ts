@@ -471,6 +471,14 @@ export interface GatewayRecord {
   readonly id: string;
   readonly startedAt: Date;
   readonly heartbeatAt: Date;
+  /** When the orphan collector marked it dead (its blobs are collected, then its entry removed). */
+  readonly deadAt?: Date;
+}
+
+/** A gateway judged dead at the heartbeat `heartbeatAt` (markGatewaysDead). */
+export interface JudgedGateway {
+  readonly id: string;
+  readonly heartbeatAt: Date;
 }
 
 /** A lease as peekLease reads it. */
@@ -696,12 +704,19 @@ export interface MetadataStore {
   // ---- gateway registry (src/jobs/gateway-registry.ts) ----
   /** Adds gateway `id`, with `now` as its start and heartbeat; false if the id is taken. */
   registerGateway(id: string, now: Date): Promise<boolean>;
-  /** Sets the gateway's heartbeat to `now`; false if it is no longer registered (forgotten as dead). */
+  /** Sets the gateway's heartbeat to `now`; false if it was marked dead or is no longer registered. */
   renewGateway(id: string, now: Date): Promise<boolean>;
-  /** Every registered gateway. */
+  /** Every registered gateway, the dead-marked ones too. */
   listGateways(): Promise<GatewayRecord[]>;
-  /** Removes gateway `id`; with `heartbeatAt`, only if its heartbeat is still that one (not renewed since). */
-  forgetGateway(id: string, heartbeatAt?: Date): Promise<void>;
+  /**
+   * Marks these gateways dead at `now`, in one transaction, each only if its heartbeat is still
+   * the one judged (a gateway that renewed since stays alive). From then on it cannot renew, and
+   * a store that fences blob writers (PostgreSQL on a shared data dir) refuses any commit of a
+   * new blob it wrote ('WriterFenced'): what the collector finds unreferenced stays so.
+   */
+  markGatewaysDead(judged: readonly JudgedGateway[], now: Date): Promise<void>;
+  /** Removes gateway `id` (leaving, or dead and collected); its id is never registered again until then. */
+  forgetGateway(id: string): Promise<void>;
 
   // ---- server access log spool ----
   /** Appends lines in one durable write (the request observer batches them). */
@@ -762,7 +777,9 @@ export type StoreErrorCode =
   | 'UploadNotFound'
   | 'PreconditionFailed'
   | 'ConditionalConflict'
-  | 'ObjectLocked';
+  | 'ObjectLocked'
+  /** A new blob's writer was judged dead (its blobs may be collected): the commit is refused. */
+  | 'WriterFenced';
 
 /**
  * A write whose commit ran but could not be made durable (the fsync after it failed): it may be

@@ -203,12 +203,17 @@ CREATE TABLE access_log (
 );
 `;
 
-/** The registry of gateways writing blobs (as SQLite's). */
+/**
+ * The registry of gateways writing blobs (as SQLite's). `dead_at` is set by the orphan collector
+ * before it collects a gateway's blobs: a commit of a new blob locks its writer's row FOR SHARE
+ * and requires it unset (the fence, postgres-store.ts requireLiveWriters).
+ */
 const GATEWAYS = `
 CREATE TABLE gateways (
   id           text PRIMARY KEY,
   started_at   bigint NOT NULL,
-  heartbeat_at bigint NOT NULL
+  heartbeat_at bigint NOT NULL,
+  dead_at      bigint
 );
 `;
 

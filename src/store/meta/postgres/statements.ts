@@ -96,9 +96,14 @@ export const SQL = {
   requestRun: 'INSERT INTO leases (name, run_requested) VALUES ($1, true) ON CONFLICT (name) DO UPDATE SET run_requested = true',
 
   registerGateway: 'INSERT INTO gateways (id, started_at, heartbeat_at) VALUES ($1, $2, $2) ON CONFLICT DO NOTHING',
-  renewGateway: 'UPDATE gateways SET heartbeat_at = $2 WHERE id = $1',
-  listGateways: 'SELECT id, started_at, heartbeat_at FROM gateways ORDER BY id',
-  forgetGateway: 'DELETE FROM gateways WHERE id = $1 AND ($2::bigint IS NULL OR heartbeat_at = $2)',
+  renewGateway: 'UPDATE gateways SET heartbeat_at = $2 WHERE id = $1 AND dead_at IS NULL',
+  listGateways: 'SELECT id, started_at, heartbeat_at, dead_at FROM gateways ORDER BY id',
+  // Each only at the heartbeat it was judged by: a gateway that renewed since is alive.
+  markGatewaysDead: `UPDATE gateways SET dead_at = $3 FROM unnest($1::text[], $2::bigint[]) AS judged(id, heartbeat_at)
+    WHERE gateways.id = judged.id AND gateways.heartbeat_at = judged.heartbeat_at AND gateways.dead_at IS NULL`,
+  forgetGateway: 'DELETE FROM gateways WHERE id = $1',
+  // The fence: FOR SHARE waits for a marking UPDATE in flight, and holds the next one off until commit.
+  liveWriters: 'SELECT id FROM gateways WHERE id = ANY($1) AND dead_at IS NULL FOR SHARE',
 
   insertUpload: `INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`,
   getUpload: `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE upload_id = $1`,

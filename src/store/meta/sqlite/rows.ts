@@ -343,10 +343,14 @@ export interface GatewayRow {
   id: string;
   started_at: number;
   heartbeat_at: number;
+  dead_at: number | null;
 }
 
 export function gatewayRecord(row: GatewayRow): GatewayRecord {
-  return { id: row.id, startedAt: new Date(Number(row.started_at)), heartbeatAt: new Date(Number(row.heartbeat_at)) };
+  return {
+    id: row.id, startedAt: new Date(Number(row.started_at)), heartbeatAt: new Date(Number(row.heartbeat_at)),
+    ...(row.dead_at === null ? {} : { deadAt: new Date(Number(row.dead_at)) }),
+  };
 }
 
 export interface LeaseRow {

@@ -5,6 +5,7 @@ import {
   StoreError,
   type BlobSealing,
   type GatewayRecord,
+  type JudgedGateway,
   type LeaseView,
   type BucketAccess,
   type BucketConfigEntry,
@@ -635,10 +636,15 @@ export class SqliteMetadataStore implements MetadataStore {
     return (this.stmt.listGateways.all() as GatewayRow[]).map(gatewayRecord);
   }
 
-  forgetGateway(id: string, heartbeatAt?: Date): Promise<void> {
+  markGatewaysDead(judged: readonly JudgedGateway[], now: Date): Promise<void> {
     return this.committer.run(() => {
-      const judgedAt = heartbeatAt?.getTime() ?? null;
-      this.stmt.forgetGateway.run(id, judgedAt, judgedAt);
+      for (const gateway of judged) this.stmt.markGatewayDead.run(now.getTime(), gateway.id, gateway.heartbeatAt.getTime());
+    });
+  }
+
+  forgetGateway(id: string): Promise<void> {
+    return this.committer.run(() => {
+      this.stmt.forgetGateway.run(id);
     });
   }
 
@@ -991,9 +997,10 @@ function prepareStatements(db: Db) {
     requestRun: p('INSERT INTO leases (name, run_requested) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET run_requested = 1'),
 
     registerGateway: p('INSERT INTO gateways (id, started_at, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
-    renewGateway: p('UPDATE gateways SET heartbeat_at = ? WHERE id = ?'),
-    listGateways: p('SELECT id, started_at, heartbeat_at FROM gateways ORDER BY id'),
-    forgetGateway: p('DELETE FROM gateways WHERE id = ? AND (? IS NULL OR heartbeat_at = ?)'),
+    renewGateway: p('UPDATE gateways SET heartbeat_at = ? WHERE id = ? AND dead_at IS NULL'),
+    listGateways: p('SELECT id, started_at, heartbeat_at, dead_at FROM gateways ORDER BY id'),
+    markGatewayDead: p('UPDATE gateways SET dead_at = ? WHERE id = ? AND heartbeat_at = ? AND dead_at IS NULL'),
+    forgetGateway: p('DELETE FROM gateways WHERE id = ?'),
 
     addRef: p('INSERT INTO blobs (id, refs) VALUES (?, 1) ON CONFLICT (id) DO UPDATE SET refs = refs + 1'),
     dropRef: p('UPDATE blobs SET refs = refs - 1 WHERE id = ? RETURNING refs'),
