@@ -5,7 +5,7 @@
  * a version or a part reference a new blob whose writer (its id's last 8 characters) is marked
  * dead or not registered; the refused commit leaves nothing. Blobs already referenced (a copy)
  * and inline bodies are not checked. A marking UPDATE in flight holds a commit off until it
- * commits, and the commit then fails.
+ * commits, and the commit then fails; a heartbeat never waits for commits.
  */
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,7 +52,7 @@ describe('PostgreSQL: the fence on commits of a dead writer\'s blobs', { skip },
     await db?.drop();
   });
   beforeEach(async () => {
-    await db.query('DELETE FROM gateways');
+    await db.query('DELETE FROM gateways; DELETE FROM gateway_heartbeats');
     const now = new Date();
     await store.registerGateway(LIVE, now);
     await store.registerGateway(DEAD, now);
@@ -92,6 +92,21 @@ describe('PostgreSQL: the fence on commits of a dead writer\'s blobs', { skip },
     await store.putVersion(version('inline', [{ ...INLINE_SEALING, blobId: '', offset: 0, length: 1, inline: Buffer.from('x') }]));
     assert.deepEqual([...(await store.referencedBlobs([live, kept]))].sort(), [live, kept].sort());
     assert.ok(await store.getVersion('fence', 'inline'));
+  });
+
+  test('renewGateway.not held up by the fence: a heartbeat lands while commits hold the writer\'s row FOR SHARE', async () => {
+    const committer = new pg.Client({ connectionString: db.url });
+    await committer.connect();
+    try {
+      await committer.query('BEGIN');
+      await committer.query(SQL.liveWriters, [[LIVE]]);
+      const renewed = store.renewGateway(LIVE, new Date());
+      const late = new Promise((resume) => setTimeout(resume, 2000, 'waited'));
+      assert.equal(await Promise.race([renewed, late]), true);
+      await committer.query('COMMIT');
+    } finally {
+      await committer.end();
+    }
   });
 
   test('putVersion.racing the marking: a commit waits for the marking transaction, then fails', async () => {

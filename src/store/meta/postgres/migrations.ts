@@ -206,14 +206,20 @@ CREATE TABLE access_log (
 /**
  * The registry of gateways writing blobs (as SQLite's). `dead_at` is set by the orphan collector
  * before it collects a gateway's blobs: a commit of a new blob locks its writer's row FOR SHARE
- * and requires it unset (the fence, postgres-store.ts requireLiveWriters).
+ * and requires it unset (the fence, postgres-store.ts requireLiveWriters). The heartbeat has a
+ * table of its own: updating it in `gateways` would wait for those share locks, and under
+ * overlapping commits (which take them without waiting for each other) might never get its turn —
+ * a busy gateway would look dead.
  */
 const GATEWAYS = `
 CREATE TABLE gateways (
   id           text PRIMARY KEY,
   started_at   bigint NOT NULL,
-  heartbeat_at bigint NOT NULL,
   dead_at      bigint
+);
+CREATE TABLE gateway_heartbeats (
+  id           text PRIMARY KEY,
+  heartbeat_at bigint NOT NULL
 );
 `;
 
