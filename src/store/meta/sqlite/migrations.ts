@@ -188,15 +188,19 @@ CREATE TABLE access_log (
  * The registry of gateways writing blobs (src/jobs/gateway-registry.ts): each renews its
  * heartbeat; a blob's and a temp file's name carry the id of the gateway that wrote it, so what a
  * gateway whose heartbeat expired left unreferenced can be collected (src/jobs/orphan-collector.ts),
- * after `dead_at` marks it dead (the fence of a shared data dir on PostgreSQL; the embedded store
- * keeps the column for one interface).
+ * after `dead_at` marks it dead (the fence of a shared data dir on PostgreSQL). The same tables as
+ * PostgreSQL's (coffer migrate copies table for table), the heartbeat in its own for the reason
+ * given there; the embedded store fences nothing.
  */
 const GATEWAYS = `
 CREATE TABLE gateways (
   id           TEXT PRIMARY KEY,
   started_at   INTEGER NOT NULL,
-  heartbeat_at INTEGER NOT NULL,
   dead_at      INTEGER
+);
+CREATE TABLE gateway_heartbeats (
+  id           TEXT PRIMARY KEY,
+  heartbeat_at INTEGER NOT NULL
 );
 `;
 

@@ -625,11 +625,15 @@ export class SqliteMetadataStore implements MetadataStore {
   // ---- gateway registry ----
 
   registerGateway(id: string, now: Date): Promise<boolean> {
-    return this.committer.run(() => this.stmt.registerGateway.run(id, now.getTime(), now.getTime()).changes === 1);
+    return this.committer.run(() => {
+      if (this.stmt.registerGateway.run(id, now.getTime()).changes !== 1) return false;
+      this.stmt.insertHeartbeat.run(id, now.getTime());
+      return true;
+    });
   }
 
   renewGateway(id: string, now: Date): Promise<boolean> {
-    return this.committer.run(() => this.stmt.renewGateway.run(now.getTime(), id).changes === 1);
+    return this.committer.run(() => this.stmt.renewGateway.run(now.getTime(), id, id).changes === 1);
   }
 
   async listGateways(): Promise<GatewayRecord[]> {
@@ -644,6 +648,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   forgetGateway(id: string): Promise<void> {
     return this.committer.run(() => {
+      this.stmt.forgetHeartbeat.run(id);
       this.stmt.forgetGateway.run(id);
     });
   }
@@ -996,10 +1001,13 @@ function prepareStatements(db: Db) {
     releaseLease: p('UPDATE leases SET holder = NULL, expires_at = 0 WHERE name = ? AND holder = ?'),
     requestRun: p('INSERT INTO leases (name, run_requested) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET run_requested = 1'),
 
-    registerGateway: p('INSERT INTO gateways (id, started_at, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
-    renewGateway: p('UPDATE gateways SET heartbeat_at = ? WHERE id = ? AND dead_at IS NULL'),
-    listGateways: p('SELECT id, started_at, heartbeat_at, dead_at FROM gateways ORDER BY id'),
-    markGatewayDead: p('UPDATE gateways SET dead_at = ? WHERE id = ? AND heartbeat_at = ? AND dead_at IS NULL'),
+    registerGateway: p('INSERT INTO gateways (id, started_at) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+    insertHeartbeat: p('INSERT INTO gateway_heartbeats (id, heartbeat_at) VALUES (?, ?)'),
+    renewGateway: p('UPDATE gateway_heartbeats SET heartbeat_at = ? WHERE id = ? AND EXISTS (SELECT 1 FROM gateways WHERE id = ? AND dead_at IS NULL)'),
+    listGateways: p('SELECT g.id, g.started_at, h.heartbeat_at, g.dead_at FROM gateways g JOIN gateway_heartbeats h ON h.id = g.id ORDER BY g.id'),
+    markGatewayDead: p(`UPDATE gateways SET dead_at = ? WHERE id = ? AND dead_at IS NULL
+      AND EXISTS (SELECT 1 FROM gateway_heartbeats h WHERE h.id = gateways.id AND h.heartbeat_at = ?)`),
+    forgetHeartbeat: p('DELETE FROM gateway_heartbeats WHERE id = ?'),
     forgetGateway: p('DELETE FROM gateways WHERE id = ?'),
 
     addRef: p('INSERT INTO blobs (id, refs) VALUES (?, 1) ON CONFLICT (id) DO UPDATE SET refs = refs + 1'),
