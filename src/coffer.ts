@@ -32,6 +32,8 @@ import { AccessLogRecorder } from './observe/access-log.js';
 import { HOST_ID } from './http/request-ids.js';
 import type { Services } from './ops/types.js';
 import { startScheduler, type Scheduler } from './jobs/scheduler.js';
+import { joinRegistry, type GatewayRegistration } from './jobs/gateway-registry.js';
+import { startOrphanCollector, type OrphanCollector } from './jobs/orphan-collector.js';
 import { FsBlobStore } from './store/blob/fs-blob-store.js';
 import { collectOrphans } from './store/collector.js';
 import type { IoProbe } from './store/io-probe.js';
@@ -116,11 +118,13 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
 
   const metadata = options.metadata ?? 'sqlite';
   const shared = isPostgresUrl(metadata);
+  const { heartbeatMs, expiryMs } = gatewayTimings(options);
   // An embedded data dir has one owner; gateways on PostgreSQL share theirs.
   const lock = shared ? undefined : lockDataDir(dataDir);
   let meta: MetadataStore;
   try {
-    meta = await openMetadataStore(metadata, dataDir, options.ioProbe);
+    // A gateway sharing its data dir fences blob writers: see MetadataStore.markGatewaysDead.
+    meta = await openMetadataStore(metadata, dataDir, options.ioProbe, { fenceBlobWriters: shared });
   } catch (error) {
     lock?.release();
     throw error;
@@ -135,11 +139,32 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
     lock?.release();
     throw error;
   }
-  const blobs = await FsBlobStore.open(dataDir, { probe: options.ioProbe });
+  // Gateways sharing a data dir register before writing a blob: the blobs carry their id.
+  let registration: GatewayRegistration | undefined;
+  // Set just below: a re-registration (after the first heartbeat) switches its writer id.
+  let blobs: FsBlobStore | undefined;
+  try {
+    registration = shared
+      ? await joinRegistry(meta, {
+          heartbeatMs,
+          logError: (error) => logger.error({ err: error }, 'gateway registry'),
+          onNewId: (id) => {
+            blobs?.useWriterId(id);
+            logger.info({ gatewayId: id }, 'joined the gateway registry');
+          },
+        })
+      : undefined;
+    blobs = await FsBlobStore.open(dataDir, { probe: options.ioProbe, writerId: registration?.id });
+  } catch (error) {
+    await registration?.leave().catch(() => {});
+    await meta.close();
+    throw error;
+  }
+  if (registration) logger.info({ gatewayId: registration.id }, 'joined the gateway registry');
   // One process owns an embedded data dir, so anything unreferenced at start-up is debris. A
-  // shared one may hold other gateways' uploads in flight: only what is older than any upload
-  // can be is collected there.
-  await collectOrphans(meta, blobs, Date.now() - (shared ? SHARED_ORPHAN_AGE_MS : 0));
+  // shared one may hold other gateways' uploads in flight: the orphan collector job takes what
+  // dead gateways left, and what is older than any upload can be.
+  if (!shared) await collectOrphans(meta, blobs, { olderThanMs: Date.now() });
 
   const masterKeys = await loadMasterKeyRing(dataDir, options.masterKeyFile);
   const kms = new KmsKeyRing(dataDir, masterKeys);
@@ -220,6 +245,11 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   dispatcher.start();
   const accessLogs = { flushMs: (options.accessLogFlushSeconds ?? 300) * 1000, accountId, region };
   scheduler = startScheduler({ meta, blobs, masterKeys, kms, region, dayMs: lifecycleDayMs, accessLogs, logError: (error) => logError('lifecycle', error) });
+  const collector: OrphanCollector | undefined = registration && startOrphanCollector({
+    meta, blobs, self: () => registration.id, checkMs: heartbeatMs, expiryMs, ageMs: SHARED_ORPHAN_AGE_MS,
+    logError: (error) => logError('orphan collector', error),
+    onPass: (pass) => logger.info(pass, 'orphan collection'),
+  });
 
   let closing: Promise<void> | undefined;
   const address = server.address() as AddressInfo;
@@ -268,6 +298,9 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
         await dispatcher.stop();
         await Promise.all([...targets.values()].map((target) => target.close()));
         await replicator.close();
+        // After the last blob write: a gateway that leaves is no dead one to collect after.
+        await collector?.stop();
+        await registration?.leave().catch((error: unknown) => logError('gateway registry', error));
         await meta.close();
         lock?.release();
       })();
@@ -302,10 +335,21 @@ function notFound(_req: IncomingMessage, res: ServerResponse): void {
 }
 
 /**
- * A gateway on a shared data dir collects, at start-up, blobs and temp files older than this:
- * longer than any upload takes (request timeouts end stalled ones far sooner).
+ * On a shared data dir, blobs and temp files older than this are collected whoever wrote them
+ * (at each gateway's start, then as often): longer than any upload takes (request timeouts end
+ * stalled ones far sooner).
  */
 const SHARED_ORPHAN_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** The registry's heartbeat and expiry; an expiry of less than two heartbeats would judge live gateways dead. */
+function gatewayTimings(options: CofferOptions): { heartbeatMs: number; expiryMs: number } {
+  const heartbeatMs = (options.gatewayHeartbeatSeconds ?? 10) * 1000;
+  const expiryMs = (options.gatewayExpirySeconds ?? 60) * 1000;
+  if (expiryMs < 2 * heartbeatMs) {
+    throw new Error(`the gateway expiry (${expiryMs / 1000} s) must be at least twice the heartbeat (${heartbeatMs / 1000} s)`);
+  }
+  return { heartbeatMs, expiryMs };
+}
 
 /** Coffer's version, from its package.json (beside src/ and dist/ alike). */
 async function packageVersion(): Promise<string> {
@@ -322,12 +366,12 @@ export function isPostgresUrl(spec: string): boolean {
 }
 
 /** The metadata store `spec` names (config `metadata`), for the server and the maintenance commands. */
-export async function openMetadataStore(spec: string, dataDir: string, probe?: IoProbe): Promise<MetadataStore> {
+export async function openMetadataStore(spec: string, dataDir: string, probe?: IoProbe, shared: { fenceBlobWriters?: boolean } = {}): Promise<MetadataStore> {
   if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite'), probe });
   if (spec === 'memory') return new SqliteMetadataStore({ path: ':memory:' });
   if (isPostgresUrl(spec)) {
     try {
-      return await PostgresMetadataStore.open({ url: spec });
+      return await PostgresMetadataStore.open({ url: spec, fenceBlobWriters: shared.fenceBlobWriters });
     } catch (error) {
       throw new Error(`metadata database ${redactUrl(spec)}: ${(error as Error).message}`);
     }

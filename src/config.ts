@@ -29,6 +29,10 @@ export interface CofferConfig {
   readonly lifecycleDaySeconds: number;
   /** How often spooled server access log lines are delivered as log objects (300). */
   readonly accessLogFlushSeconds: number;
+  /** Gateways sharing a data dir (PostgreSQL): how often each renews its registry heartbeat (10)… */
+  readonly gatewayHeartbeatSeconds: number;
+  /** …and how old a heartbeat is when its gateway counts as dead and its orphans are collected (60). */
+  readonly gatewayExpirySeconds: number;
   /** PEM files: serve HTTPS instead of HTTP (both or neither). */
   readonly tlsCert?: string;
   readonly tlsKey?: string;
@@ -76,6 +80,8 @@ Serves the S3 API. Every option can also be set in the environment; the command 
 Users and keys: coffer user|key … (coffer help user).
 Lifecycle: COFFER_LIFECYCLE_DAY_SECONDS makes a lifecycle day that many seconds (default 86400).
 Access logs: COFFER_ACCESS_LOG_FLUSH_SECONDS between deliveries of log objects (default 300).
+Gateways on PostgreSQL: COFFER_GATEWAY_HEARTBEAT_SECONDS between heartbeats (default 10), and
+COFFER_GATEWAY_EXPIRY_SECONDS after which a silent gateway's orphans are collected (default 60).
 
 Root credentials: COFFER_ACCESS_KEY_ID / COFFER_SECRET_ACCESS_KEY (generated and kept in the data dir when unset).
 Health: GET /_health/live, /_health/ready. Metrics: GET /_metrics (Prometheus text).`;
@@ -140,6 +146,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     bucketDefaults,
     lifecycleDaySeconds: wholeSeconds('COFFER_LIFECYCLE_DAY_SECONDS', env.COFFER_LIFECYCLE_DAY_SECONDS, 86_400),
     accessLogFlushSeconds: wholeSeconds('COFFER_ACCESS_LOG_FLUSH_SECONDS', env.COFFER_ACCESS_LOG_FLUSH_SECONDS, 300),
+    gatewayHeartbeatSeconds: wholeSeconds('COFFER_GATEWAY_HEARTBEAT_SECONDS', env.COFFER_GATEWAY_HEARTBEAT_SECONDS, 10),
+    gatewayExpirySeconds: wholeSeconds('COFFER_GATEWAY_EXPIRY_SECONDS', env.COFFER_GATEWAY_EXPIRY_SECONDS, 60),
     tlsCert,
     tlsKey,
     metricsPublic: values['metrics-public'] === true || /^(true|1|yes)$/i.test(env.COFFER_METRICS_PUBLIC ?? ''),

@@ -13,6 +13,7 @@ import type { MetadataStore } from '../store/meta/metadata-store.js';
 import { deliverAccessLogs } from './access-log-delivery.js';
 import { runInventoryPass } from './inventory.js';
 import { runLifecyclePass, type LifecyclePassStats } from './lifecycle/executor.js';
+import { startPeriodic, StopPass } from './periodic.js';
 
 export const LIFECYCLE_LEASE = 'lifecycle';
 
@@ -49,7 +50,11 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-/** How often the lease is renewed and run requests are looked for. */
+/**
+ * How often the lease is looked at (one statement: peekLease): a run request is answered, and an
+ * expired lease taken over, within this. The lease itself (a transaction) is renewed only every
+ * LEASE_MS / 3, or before work.
+ */
 const POLL_MS = 1000;
 /** A holder that stops renewing loses the lease after this. */
 export const LEASE_MS = 30_000;
@@ -58,17 +63,12 @@ const PASS_INTERVAL_MS_MAX = 60_000;
 /** The executor's share of the time while a pass writes: it sleeps 1/share − 1 times each such page's work. */
 const BUSY_SHARE = 0.1;
 
-class StopPass extends Error {}
-
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const holder = `gateway-${randomUUID()}`;
   const intervalMs = Math.max(100, Math.min(PASS_INTERVAL_MS_MAX, options.dayMs / 4));
   const pollMs = Math.min(POLL_MS, intervalMs, options.accessLogs.flushMs);
-  let stopped = false;
   let nextPassAt = 0;
   let nextDeliveryAt = Date.now() + options.accessLogs.flushMs;
-  let timer: NodeJS.Timeout | undefined;
-  let wake: (() => void) | undefined;
   let lastRenewal = 0;
   let leaseHeld = false;
   let passing = false;
@@ -86,14 +86,28 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   };
 
   const betweenPages = async (busyMs: number, wrote: boolean): Promise<void> => {
-    if (stopped) throw new StopPass();
+    if (job.stopped) throw new StopPass();
     // Reading an index range that holds nothing due costs the foreground little; writes are paced.
-    if (wrote) await sleep(busyMs * (1 / BUSY_SHARE - 1), (w) => (wake = w));
+    if (wrote) await job.sleep(busyMs * (1 / BUSY_SHARE - 1));
     if (Date.now() - lastRenewal > LEASE_MS / 3 && !(await renew())) throw new StopPass();
   };
 
+  /** Whether to take or renew the lease now; when idle, a peek at it decides. */
+  const wantsLease = async (): Promise<boolean> => {
+    const now = Date.now();
+    if (leaseHeld && now - lastRenewal >= LEASE_MS / 3) return true;
+    const lease = await options.meta.peekLease(LIFECYCLE_LEASE);
+    const taken = lease.holder !== undefined && lease.expiresAt.getTime() > now;
+    if (!taken) return true;
+    if (lease.holder !== holder) {
+      leaseHeld = false;
+      return false;
+    }
+    return lease.runRequested || now >= nextPassAt || now >= nextDeliveryAt;
+  };
+
   const tick = async (): Promise<void> => {
-    if (!(await renew())) return;
+    if (!(await wantsLease()) || !(await renew())) return;
     if (Date.now() >= nextDeliveryAt) {
       nextDeliveryAt = Date.now() + options.accessLogs.flushMs;
       const { meta, blobs, masterKeys, kms } = options;
@@ -114,43 +128,13 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     await runInventoryPass({ meta, blobs, masterKeys, kms, region, dayMs, betweenPages });
   };
 
-  const loop: Promise<void> = (async () => {
-    while (!stopped) {
-      try {
-        await tick();
-      } catch (error) {
-        if (!(error instanceof StopPass)) options.logError(error);
-      }
-      if (stopped) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        timer = setTimeout(resolve, pollMs);
-        timer.unref();
-      });
-    }
-  })();
+  const job = startPeriodic(tick, pollMs, options.logError);
 
   return {
     state: () => ({ leaseHeld, passing, lastPassStartedAt, lastPassEndedAt, lastPass, intervalMs }),
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      wake?.();
-      await loop;
+      await job.stop();
       await options.meta.releaseLease(LIFECYCLE_LEASE, holder).catch(options.logError);
     },
   };
-}
-
-/** Sleeps `ms`; `onWake` receives a function that ends the sleep early (stop). */
-function sleep(ms: number, onWake: (wake: () => void) => void): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
-    onWake(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

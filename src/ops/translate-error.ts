@@ -14,10 +14,22 @@ const STORE_ERRORS: Record<StoreErrorCode, S3ErrorCode> = {
   PreconditionFailed: 'PreconditionFailed',
   ConditionalConflict: 'ConditionalRequestConflict',
   ObjectLocked: 'AccessDenied',
+  WriterFenced: 'ServiceUnavailable',
 };
+
+/**
+ * AWS's ServiceUnavailable words (the table's default is SlowDown's): a gateway judged dead may
+ * not commit the blob it wrote; the client retries, through it (under its new id) or another.
+ */
+const WRITER_FENCED_MESSAGE = 'Service is unable to handle request.';
 
 /** AWS's words when a version's retention or legal hold refuses its deletion or replacement. */
 export const OBJECT_LOCKED_MESSAGE = 'Access Denied because object protected by object lock.';
+
+const STORE_ERROR_MESSAGES: Partial<Record<StoreErrorCode, string>> = {
+  ObjectLocked: OBJECT_LOCKED_MESSAGE,
+  WriterFenced: WRITER_FENCED_MESSAGE,
+};
 
 /**
  * The one translation of what stores throw into S3 errors: used by the HTTP edge for a failed
@@ -26,7 +38,7 @@ export const OBJECT_LOCKED_MESSAGE = 'Access Denied because object protected by 
  */
 export function toS3Error(error: unknown): S3Error | undefined {
   if (isS3Error(error)) return error;
-  if (error instanceof StoreError) return new S3Error(STORE_ERRORS[error.code], error.code === 'ObjectLocked' ? OBJECT_LOCKED_MESSAGE : undefined);
+  if (error instanceof StoreError) return new S3Error(STORE_ERRORS[error.code], STORE_ERROR_MESSAGES[error.code]);
   if (error instanceof BlobTooLargeError) return new S3Error('EntityTooLarge');
   return undefined;
 }

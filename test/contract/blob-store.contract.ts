@@ -12,8 +12,8 @@ export interface BlobStoreHarness {
   readonly store: BlobStore;
   /** Names of temporary (in-flight) files the implementation holds. */
   temporaryFiles(): Promise<string[]>;
-  /** Creates a stale temporary file (as a crash mid-write would leave). */
-  leaveTemporaryFile(): Promise<void>;
+  /** Creates a temporary file as a crash mid-write would leave: of writer `writerId`, or of no known writer. */
+  leaveTemporaryFile(writerId?: string): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -139,6 +139,7 @@ export function blobStoreContract(name: string, factory: () => Promise<BlobStore
       assert.deepEqual(listed.map((b) => b.blobId).sort(), ids.sort());
       for (const blob of listed) assert.ok(blob.modifiedMs >= before && blob.modifiedMs <= Date.now() + 1000);
       for (const blob of listed) assert.equal(blob.size, sizes.get(blob.blobId));
+      for (const blob of listed) assert.equal(blob.writer, h.store.writerId);
     });
 
     test('sweepTemporary.removes temporary files older than the cutoff only', async () => {
@@ -150,6 +151,17 @@ export function blobStoreContract(name: string, factory: () => Promise<BlobStore
       assert.equal(await h.store.sweepTemporary(Date.now() + 1000), 1);
       assert.deepEqual(await h.temporaryFiles(), []);
       assert.deepEqual(await listIds(h.store), [blob.blobId]);
+    });
+
+    test('sweepTemporary.removes fresh temporary files of the writers named, and only theirs', async () => {
+      await h.leaveTemporaryFile('deadbeef');
+      await h.leaveTemporaryFile('0badf00d');
+      await h.leaveTemporaryFile();
+      assert.equal((await h.temporaryFiles()).length, 3);
+      assert.equal(await h.store.sweepTemporary(Date.now() - 60_000, new Set(['deadbeef', h.store.writerId])), 1);
+      const left = await h.temporaryFiles();
+      assert.equal(left.length, 2);
+      assert.ok(left.every((name) => !name.includes('deadbeef')), `left: ${left.join(', ')}`);
     });
   });
 }

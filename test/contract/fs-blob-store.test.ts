@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,8 @@ blobStoreContract('fs', async () => {
   return {
     store,
     temporaryFiles: () => readdir(join(root, 'tmp')),
-    leaveTemporaryFile: () => writeFile(join(root, 'tmp', 'crashed.part'), 'partial'),
+    leaveTemporaryFile: (writerId?: string) =>
+      writeFile(join(root, 'tmp', writerId ? `${randomBytes(12).toString('hex')}${writerId}.part` : 'crashed.part'), 'partial'),
     dispose: () => rm(root, { recursive: true, force: true }),
   };
 });

@@ -1141,10 +1141,57 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         assert.deepEqual(await store.acquireLease('third', 'b', at(35_000), at(65_000)), { held: true, runRequested: false });
       });
 
+      test('peekLease.shows holder, expiry and run request without taking the lease', async () => {
+        assert.deepEqual(await store.peekLease('job'), { expiresAt: new Date(0), runRequested: false });
+        await store.acquireLease('job', 'a', at(0), at(30_000));
+        await store.requestJobRun('job');
+        assert.deepEqual(await store.peekLease('job'), { holder: 'a', expiresAt: at(30_000), runRequested: true });
+        // Peeking took nothing: the holder still takes the request.
+        assert.deepEqual(await store.acquireLease('job', 'a', at(1000), at(31_000)), { held: true, runRequested: true });
+        await store.releaseLease('job', 'a');
+        assert.deepEqual(await store.peekLease('job'), { expiresAt: new Date(0), runRequested: false });
+      });
+
       test('acquireLease.concurrent attempts: exactly one wins', async () => {
         const now = new Date(1_700_000_000_000);
         const won = await Promise.all(['g1', 'g2', 'g3', 'g4'].map((holder) => store.acquireLease('job', holder, now, new Date(now.getTime() + 1000))));
         assert.equal(won.filter((state) => state.held).length, 1);
+      });
+    });
+
+    describe('gateway registry', () => {
+      const at = (ms: number) => new Date(1_700_000_000_000 + ms);
+
+      test('registerGateway.an id is registered once; renewGateway moves its heartbeat; listGateways shows both times', async () => {
+        assert.equal(await store.registerGateway('0a0b0c0d', at(0)), true);
+        assert.equal(await store.registerGateway('0a0b0c0d', at(5)), false);
+        assert.equal(await store.registerGateway('1f2e3d4c', at(10)), true);
+        assert.equal(await store.renewGateway('0a0b0c0d', at(1000)), true);
+        assert.deepEqual(await store.listGateways(), [
+          { id: '0a0b0c0d', startedAt: at(0), heartbeatAt: at(1000) },
+          { id: '1f2e3d4c', startedAt: at(10), heartbeatAt: at(10) },
+        ]);
+      });
+
+      test('markGatewaysDead.only at the heartbeat it was judged by; a marked gateway cannot renew, and its id stays taken until forgotten', async () => {
+        await store.registerGateway('0a0b0c0d', at(0));
+        await store.registerGateway('1f2e3d4c', at(0));
+        await store.renewGateway('0a0b0c0d', at(2000));
+        // Renewed since it was judged dead: not marked.
+        await store.markGatewaysDead([{ id: '0a0b0c0d', heartbeatAt: at(0) }, { id: '1f2e3d4c', heartbeatAt: at(0) }], at(3000));
+        assert.deepEqual(await store.listGateways(), [
+          { id: '0a0b0c0d', startedAt: at(0), heartbeatAt: at(2000) },
+          { id: '1f2e3d4c', startedAt: at(0), heartbeatAt: at(0), deadAt: at(3000) },
+        ]);
+        assert.equal(await store.renewGateway('1f2e3d4c', at(3500)), false);
+        assert.equal(await store.registerGateway('1f2e3d4c', at(3500)), false);
+        // A second mark keeps the first time.
+        await store.markGatewaysDead([{ id: '1f2e3d4c', heartbeatAt: at(0) }], at(4000));
+        assert.deepEqual((await store.listGateways())[1]!.deadAt, at(3000));
+        await store.forgetGateway('1f2e3d4c');
+        await store.forgetGateway('0a0b0c0d');
+        assert.deepEqual(await store.listGateways(), []);
+        assert.equal(await store.renewGateway('0a0b0c0d', at(4000)), false);
       });
     });
 

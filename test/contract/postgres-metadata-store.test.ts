@@ -16,7 +16,7 @@ if (skip) {
   metadataStoreContract('postgres', async () => {
     const store = await PostgresMetadataStore.open({ url: db.url });
     // DELETE, not TRUNCATE: on tables this small it is many times faster.
-    await db.query('DELETE FROM bucket_configs; DELETE FROM buckets; DELETE FROM versions; DELETE FROM parts; DELETE FROM uploads; DELETE FROM completed_uploads; DELETE FROM blobs; DELETE FROM outbox; DELETE FROM access_keys; DELETE FROM users; DELETE FROM leases');
+    await db.query('DELETE FROM bucket_configs; DELETE FROM buckets; DELETE FROM versions; DELETE FROM parts; DELETE FROM uploads; DELETE FROM completed_uploads; DELETE FROM blobs; DELETE FROM outbox; DELETE FROM access_keys; DELETE FROM users; DELETE FROM leases; DELETE FROM gateways; DELETE FROM gateway_heartbeats');
     return store;
   });
 }

@@ -6,6 +6,8 @@ import type { Readable } from 'node:stream';
  * test/contract/blob-store.contract.ts.
  */
 export interface BlobStore {
+  /** This store's writer id, which the id of every blob it writes carries. */
+  readonly writerId: string;
   /**
    * Streams `source` into a new blob. Resolves only when the blob is durable (data and directory
    * entry synced). If `source` errors, or exceeds `maxBytes` (BlobTooLargeError), nothing is left
@@ -25,10 +27,22 @@ export interface BlobStore {
   readBuffer?(blobId: string, start: number, end: number): Promise<Buffer>;
   /** Deletes blobs; ids that do not exist are ignored. */
   delete(blobIds: readonly string[]): Promise<void>;
-  /** Every stored blob with its size and modification time, for the orphan collector and fsck. */
-  list(): AsyncIterable<{ blobId: string; size: number; modifiedMs: number }>;
-  /** Removes temporary files older than `olderThanMs` (left by a crash mid-write). */
-  sweepTemporary(olderThanMs: number): Promise<number>;
+  /**
+   * Every stored blob with its size, modification time and `writer` (the writer id of the store
+   * that wrote it, which its id carries; ids from before writer ids existed carry a random one),
+   * for the orphan collector and fsck.
+   */
+  list(): AsyncIterable<{ blobId: string; size: number; modifiedMs: number; writer: string }>;
+  /**
+   * Removes temporary files (left by a crash mid-write) older than `olderThanMs`, or written by
+   * one of `writers` (gateways known dead); returns how many.
+   */
+  sweepTemporary(olderThanMs: number, writers?: ReadonlySet<string>): Promise<number>;
+}
+
+/** The writer id a blob id carries: its last 8 characters (FsBlobStore writes them so). */
+export function writerOfBlob(blobId: string): string {
+  return blobId.slice(24);
 }
 
 export class BlobTooLargeError extends Error {

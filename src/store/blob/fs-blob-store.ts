@@ -4,10 +4,13 @@ import { mkdir, open, opendir, readdir, rename, rm, stat, unlink } from 'node:fs
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { BlobNotFoundError, BlobTooLargeError, type BlobStore } from './blob-store.js';
+import { BlobNotFoundError, BlobTooLargeError, writerOfBlob, type BlobStore } from './blob-store.js';
 import { probeAsync, type IoProbe } from '../io-probe.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
+/** A writer id: 8 hex characters, the last 8 of each blob id it writes (the first 24 are random). */
+export const WRITER_ID = /^[0-9a-f]{8}$/;
+const TEMPORARY_FILE = /^([0-9a-f]{32})\.part$/;
 /** Blob reads go in chunks of this size; a stalled client holds about one (plus its socket's buffer). */
 const READ_CHUNK_BYTES = 64 * 1024;
 /** Request bodies arrive in ~64 KiB chunks; they are written in batches of about this size… */
@@ -29,21 +32,41 @@ export class FsBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private readonly madeDirs = new Set<string>();
 
-  private constructor(root: string, private readonly probe: IoProbe | undefined) {
+  private constructor(root: string, private readonly probe: IoProbe | undefined, private writer: string) {
     this.blobsDir = join(root, 'blobs');
     this.tmpDir = join(root, 'tmp');
   }
 
-  /** `probe`: see io-probe.ts (fault injection in tests). */
-  static async open(root: string, options: { probe?: IoProbe } = {}): Promise<FsBlobStore> {
-    const store = new FsBlobStore(root, options.probe);
+  get writerId(): string {
+    return this.writer;
+  }
+
+  /**
+   * Writes from now on carry `writerId`: a gateway judged dead registers under a new id and never
+   * writes under the old one again (the writes in flight keep the old one, and fail their commit).
+   */
+  useWriterId(writerId: string): void {
+    if (!WRITER_ID.test(writerId)) throw new Error(`a blob writer id is 8 hex characters, not '${writerId}'`);
+    this.writer = writerId;
+  }
+
+  /**
+   * `probe`: see io-probe.ts (fault injection in tests). `writerId`: the id of the gateway writing
+   * (its registration, src/jobs/gateway-registry.ts), carried by every blob and temporary file
+   * name it writes; random when not given (a command that writes blobs and registers nothing).
+   */
+  static async open(root: string, options: { probe?: IoProbe; writerId?: string } = {}): Promise<FsBlobStore> {
+    const writerId = options.writerId ?? newWriterId();
+    if (!WRITER_ID.test(writerId)) throw new Error(`a blob writer id is 8 hex characters, not '${writerId}'`);
+    const store = new FsBlobStore(root, options.probe, writerId);
     await mkdir(store.blobsDir, { recursive: true, mode: 0o700 });
     await mkdir(store.tmpDir, { recursive: true, mode: 0o700 });
     return store;
   }
 
   async write(source: AsyncIterable<Buffer>, options: { maxBytes?: number } = {}): Promise<{ blobId: string; size: number }> {
-    const blobId = randomBytes(16).toString('hex');
+    // Random first (the folders blobs/ab/cd/ spread evenly), the writer last.
+    const blobId = randomBytes(12).toString('hex') + this.writer;
     const tmpPath = join(this.tmpDir, `${blobId}.part`);
     const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     await probeAsync(this.probe, 'blob.create');
@@ -140,7 +163,7 @@ export class FsBlobStore implements BlobStore {
     );
   }
 
-  async *list(): AsyncIterable<{ blobId: string; size: number; modifiedMs: number }> {
+  async *list(): AsyncIterable<{ blobId: string; size: number; modifiedMs: number; writer: string }> {
     for (const first of await readdir(this.blobsDir)) {
       for (const second of await readdir(join(this.blobsDir, first)).catch(() => [] as string[])) {
         const dir = await opendir(join(this.blobsDir, first, second)).catch(() => undefined);
@@ -148,18 +171,20 @@ export class FsBlobStore implements BlobStore {
         for await (const entry of dir) {
           if (!BLOB_ID.test(entry.name)) continue;
           const info = await stat(join(dir.path, entry.name)).catch(() => undefined);
-          if (info) yield { blobId: entry.name, size: info.size, modifiedMs: info.mtimeMs };
+          if (info) yield { blobId: entry.name, size: info.size, modifiedMs: info.mtimeMs, writer: writerOfBlob(entry.name) };
         }
       }
     }
   }
 
-  async sweepTemporary(olderThanMs: number): Promise<number> {
+  async sweepTemporary(olderThanMs: number, writers: ReadonlySet<string> = new Set()): Promise<number> {
     let removed = 0;
     for (const name of await readdir(this.tmpDir)) {
       const path = join(this.tmpDir, name);
-      const info = await stat(path).catch(() => undefined);
-      if (info && info.mtimeMs < olderThanMs) {
+      const blobId = TEMPORARY_FILE.exec(name)?.[1];
+      const deadWriter = blobId !== undefined && writers.has(writerOfBlob(blobId));
+      const info = deadWriter ? undefined : await stat(path).catch(() => undefined);
+      if (deadWriter || (info && info.mtimeMs < olderThanMs)) {
         await rm(path, { force: true });
         removed++;
       }
@@ -278,6 +303,11 @@ class BlobReadStream extends Readable {
     if (this.busy) this.destroyedWhileBusy = finish;
     else finish();
   }
+}
+
+/** A fresh random writer id. */
+export function newWriterId(): string {
+  return randomBytes(4).toString('hex');
 }
 
 async function syncDirectory(dir: string): Promise<void> {

@@ -486,6 +486,29 @@ export interface LeaseState {
   readonly runRequested: boolean;
 }
 
+/** A gateway in the registry of blob writers, as its last heartbeat left it. */
+export interface GatewayRecord {
+  readonly id: string;
+  readonly startedAt: Date;
+  readonly heartbeatAt: Date;
+  /** When the orphan collector marked it dead (its blobs are collected, then its entry removed). */
+  readonly deadAt?: Date;
+}
+
+/** A gateway judged dead at the heartbeat `heartbeatAt` (markGatewaysDead). */
+export interface JudgedGateway {
+  readonly id: string;
+  readonly heartbeatAt: Date;
+}
+
+/** A lease as peekLease reads it. */
+export interface LeaseView {
+  /** Undefined when nobody holds it (never taken, or released). */
+  readonly holder?: string;
+  readonly expiresAt: Date;
+  readonly runRequested: boolean;
+}
+
 /** Totals for monitoring. */
 export interface StoreUsage {
   readonly buckets: number;
@@ -688,10 +711,32 @@ export interface MetadataStore {
    * ('outbox-dispatcher') each renew theirs well before `until` and stop once a renewal fails.
    */
   acquireLease(name: string, holder: string, now: Date, until: Date): Promise<LeaseState>;
+  /**
+   * The lease as it stands, read without taking it (one statement): an idle holder looks for run
+   * requests, and the others for an expired lease, this way between renewals.
+   */
+  peekLease(name: string): Promise<LeaseView>;
   /** Gives the lease up if `holder` holds it. */
   releaseLease(name: string, holder: string): Promise<void>;
   /** Asks whoever holds (or next takes) the lease `name` to run at once. */
   requestJobRun(name: string): Promise<void>;
+
+  // ---- gateway registry (src/jobs/gateway-registry.ts) ----
+  /** Adds gateway `id`, with `now` as its start and heartbeat; false if the id is taken. */
+  registerGateway(id: string, now: Date): Promise<boolean>;
+  /** Sets the gateway's heartbeat to `now`; false if it was marked dead or is no longer registered. */
+  renewGateway(id: string, now: Date): Promise<boolean>;
+  /** Every registered gateway, the dead-marked ones too. */
+  listGateways(): Promise<GatewayRecord[]>;
+  /**
+   * Marks these gateways dead at `now`, in one transaction, each only if its heartbeat is still
+   * the one judged (a gateway that renewed since stays alive). From then on it cannot renew, and
+   * a store that fences blob writers (PostgreSQL on a shared data dir) refuses any commit of a
+   * new blob it wrote ('WriterFenced'): what the collector finds unreferenced stays so.
+   */
+  markGatewaysDead(judged: readonly JudgedGateway[], now: Date): Promise<void>;
+  /** Removes gateway `id` (leaving, or dead and collected); its id is never registered again until then. */
+  forgetGateway(id: string): Promise<void>;
 
   // ---- server access log spool ----
   /** Appends lines in one durable write (the request observer batches them). */
@@ -762,7 +807,9 @@ export type StoreErrorCode =
   | 'UploadNotFound'
   | 'PreconditionFailed'
   | 'ConditionalConflict'
-  | 'ObjectLocked';
+  | 'ObjectLocked'
+  /** A new blob's writer was judged dead (its blobs may be collected): the commit is refused. */
+  | 'WriterFenced';
 
 /**
  * A write whose commit ran but could not be made durable (the fsync after it failed): it may be

@@ -23,7 +23,7 @@ test('SqliteMetadataStore.usageTotals: a database made before the totals existed
     const raw = new Database(path);
     raw.exec(`DROP TRIGGER usage_totals_insert; DROP TRIGGER usage_totals_delete; DROP TABLE usage_totals; DROP TABLE outbox;
       ALTER TABLE buckets DROP COLUMN access; DROP TABLE access_keys; DROP TABLE users; DROP TABLE identity_revision;
-      ALTER TABLE versions DROP COLUMN object_lock; DROP TABLE access_log;
+      ALTER TABLE versions DROP COLUMN object_lock; DROP TABLE access_log; DROP TABLE gateways; DROP TABLE gateway_heartbeats;
       DELETE FROM schema_version WHERE version >= 4;`);
     raw.close();
 

@@ -203,6 +203,26 @@ CREATE TABLE access_log (
 );
 `;
 
+/**
+ * The registry of gateways writing blobs (as SQLite's). `dead_at` is set by the orphan collector
+ * before it collects a gateway's blobs: a commit of a new blob locks its writer's row FOR SHARE
+ * and requires it unset (the fence, postgres-store.ts requireLiveWriters). The heartbeat has a
+ * table of its own: updating it in `gateways` would wait for those share locks, and under
+ * overlapping commits (which take them without waiting for each other) might never get its turn —
+ * a busy gateway would look dead.
+ */
+const GATEWAYS = `
+CREATE TABLE gateways (
+  id           text PRIMARY KEY,
+  started_at   bigint NOT NULL,
+  dead_at      bigint
+);
+CREATE TABLE gateway_heartbeats (
+  id           text PRIMARY KEY,
+  heartbeat_at bigint NOT NULL
+);
+`;
+
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
   { version: 2, description: 'lifecycle: noncurrent-since column, due-date indexes, job leases', sql: LIFECYCLE_V2 },
@@ -214,6 +234,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   // A column of its own: every deletion of a version reads it in its transaction.
   { version: 7, description: 'object lock of a version: retention and legal hold (JSON)', sql: 'ALTER TABLE versions ADD COLUMN object_lock text;' },
   { version: 8, description: 'server access log spool', sql: ACCESS_LOG },
+  { version: 9, description: 'registry of gateways writing blobs (heartbeats)', sql: GATEWAYS },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = schemaVersionOf(POSTGRES_MIGRATIONS);

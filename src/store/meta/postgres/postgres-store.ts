@@ -5,6 +5,9 @@ import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import {
   StoreError,
   type BlobSealing,
+  type GatewayRecord,
+  type JudgedGateway,
+  type LeaseView,
   type BucketAccess,
   type BucketConfigEntry,
   type BucketConfigKind,
@@ -58,6 +61,8 @@ import {
   decodeEvent,
   decodeManifest,
   encodeManifest,
+  gatewayRecord,
+  leaseView,
   rowToBucket,
   rowToCandidate,
   rowToCompletedUpload,
@@ -70,11 +75,14 @@ import {
   type BucketRow,
   type CandidateRow,
   type CompletedRow,
+  type GatewayRow,
+  type LeaseRow,
   type PartRow,
   type SummaryRow,
   type UploadRow,
   type VersionRow,
 } from '../sqlite/rows.js';
+import { writerOfBlob } from '../../blob/blob-store.js';
 import { migratePostgres } from './migrate.js';
 import { ChangeListener } from './change-listener.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -85,6 +93,12 @@ export interface PostgresStoreOptions {
   readonly url: string;
   /** Connections kept open; each in-flight transaction or read holds one. */
   readonly poolSize?: number;
+  /**
+   * A gateway sharing its data dir (registered in `gateways`): each commit of a new blob checks,
+   * in its transaction, that the blob's writer is not marked dead (requireLiveWriters). Off for
+   * the maintenance commands, which register nothing.
+   */
+  readonly fenceBlobWriters?: boolean;
 }
 
 /** `bigint` columns (sizes, milliseconds, sequence numbers) stay below 2^53: read them as numbers. */
@@ -126,7 +140,7 @@ export class PostgresMetadataStore implements MetadataStore {
   /** Other gateways' committed changes (LISTEN/NOTIFY), connected on the first subscription; undefined where the database has no NOTIFY. */
   private readonly changes: ChangeListener | undefined;
 
-  private constructor(private readonly pool: Pool, url: string, notifies: boolean) {
+  private constructor(private readonly pool: Pool, url: string, notifies: boolean, private readonly fence: boolean) {
     this.changes = notifies ? new ChangeListener({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS }) : undefined;
     this.identities = new PostgresIdentityStore(pool, (work) => this.transaction('READ COMMITTED', work), this.changes);
   }
@@ -150,7 +164,7 @@ export class PostgresMetadataStore implements MetadataStore {
       await pool.end();
       throw error;
     }
-    return new PostgresMetadataStore(pool, options.url, notifies);
+    return new PostgresMetadataStore(pool, options.url, notifies, options.fenceBlobWriters === true);
   }
 
   // ---- buckets ----
@@ -234,7 +248,7 @@ export class PostgresMetadataStore implements MetadataStore {
   putVersion(version: NewVersion, condition?: WriteCondition, options?: WriteOptions): Promise<ReleaseResult> {
     return this.notifyAfter(options?.events, this.keyWrite(version.bucket, version.key, async (c) => {
       await checkCondition(c, version.bucket, version.key, condition);
-      const released = await insertVersion(c, version, options?.sharedBlobs === true);
+      const released = await insertVersion(c, version, options?.sharedBlobs === true, this.fence);
       await appendEvents(c, options?.events);
       return { released };
     }, { sharedBucket: version.bucket }));
@@ -364,7 +378,7 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.transaction('READ COMMITTED', async (c) => {
       // FOR SHARE: parts of one upload are written in parallel; completion and abort wait.
       await requireUpload(c, bucket, uploadId, 'shareUpload');
-      await addRefs(c, part.manifest, options?.sharedBlobs === true);
+      await addRefs(c, part.manifest, options?.sharedBlobs === true, this.fence);
       const old = (await run<PartRow>(c, 'lockPart', [uploadId, part.partNumber])).rows[0];
       const values = [uploadId, part.partNumber, part.size, part.etag, part.lastModified.getTime(), part.checksum ?? null, encodeManifest(part.manifest)];
       // With no row to lock, a racing writer of the same part number makes this insert fail on
@@ -426,7 +440,7 @@ export class PostgresMetadataStore implements MetadataStore {
       // The manifest was built from a listing of the parts: a part replaced since then has had its
       // blobs released, and a version must never reference a released blob (insertVersion's
       // references to existing blobs only). The used parts' references then move to the version.
-      const released = await insertVersion(c, version, true);
+      const released = await insertVersion(c, version, true, false);
       released.push(...(await dropRefs(c, parts.flatMap((part) => decodeManifest(part.manifest)))));
       await run(c, 'deleteUpload', [uploadId]);
       if (record) await recordCompletion(c, uploadId, version, record);
@@ -517,7 +531,7 @@ export class PostgresMetadataStore implements MetadataStore {
       if (!row || Boolean(row.is_latest) !== expected.isLatest || row.last_modified !== expected.lastModified.getTime()) return { applied: false, released: [] };
       if (lockProtects(decodeVersionLock(row.object_lock), new Date())) return { applied: false, released: [] };
       await appendEvents(c, options?.events);
-      if (replacement) return { applied: true, released: await insertVersion(c, replacement, false) };
+      if (replacement) return { applied: true, released: await insertVersion(c, replacement, false, this.fence) };
       await run(c, 'deleteVersionRow', [row.seq]);
       if (row.is_latest) await run(c, 'promoteLatest', [bucket, keyBytes(key)]);
       return { applied: true, released: await dropRefs(c, decodeManifest(row.manifest)) };
@@ -551,12 +565,40 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
+  async peekLease(name: string): Promise<LeaseView> {
+    return leaseView((await run<LeaseRow>(this.pool, 'peekLease', [name])).rows[0]);
+  }
+
   async releaseLease(name: string, holder: string): Promise<void> {
     await run(this.pool, 'releaseLease', [name, holder]);
   }
 
   async requestJobRun(name: string): Promise<void> {
     await run(this.pool, 'requestRun', [name]);
+  }
+
+  // ---- gateway registry ----
+
+  async registerGateway(id: string, now: Date): Promise<boolean> {
+    return (await run(this.pool, 'registerGateway', [id, now.getTime()])).rowCount === 1;
+  }
+
+  async renewGateway(id: string, now: Date): Promise<boolean> {
+    return (await run(this.pool, 'renewGateway', [id, now.getTime()])).rowCount === 1;
+  }
+
+  async markGatewaysDead(judged: readonly JudgedGateway[], now: Date): Promise<void> {
+    if (judged.length === 0) return;
+    await run(this.pool, 'markGatewaysDead', [judged.map((g) => g.id), judged.map((g) => g.heartbeatAt.getTime()), now.getTime()]);
+  }
+
+  async listGateways(): Promise<GatewayRecord[]> {
+    const { rows } = await run<GatewayRow>(this.pool, 'listGateways', []);
+    return rows.map(gatewayRecord);
+  }
+
+  async forgetGateway(id: string): Promise<void> {
+    await run(this.pool, 'forgetGateway', [id]);
   }
 
   // ---- housekeeping ----
@@ -595,7 +637,7 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.keyWrite(bucket, key, async (c) => {
       const row = (await run<PgVersionRow>(c, 'lockVersion', [bucket, keyBytes(key), versionId])).rows[0];
       if (!row || !sameManifest(decodeManifest(row.manifest), expected)) return { applied: false, released: [] };
-      await addRefs(c, manifest, false);
+      await addRefs(c, manifest, false, this.fence);
       await run(c, 'setManifestAndAttributes', [encodeManifest(manifest), JSON.stringify({ ...JSON.parse(row.attributes), encryption }), row.seq]);
       return { applied: true, released: await dropRefs(c, expected) };
     });
@@ -609,7 +651,7 @@ export class PostgresMetadataStore implements MetadataStore {
       const upload = (await run<{ attributes: string }>(c, 'lockUploadAttributes', [uploadId])).rows[0];
       const part = upload && (await run<PartRow>(c, 'lockPart', [uploadId, partNumber])).rows[0];
       if (!part || !sameManifest(decodeManifest(part.manifest), expected)) return { applied: false, released: [] };
-      await addRefs(c, manifest, false);
+      await addRefs(c, manifest, false, this.fence);
       await run(c, 'setPartManifest', [uploadId, partNumber, encodeManifest(manifest), part.manifest]);
       const attributes = JSON.parse(upload.attributes) as { encryption?: ObjectEncryption };
       if (!attributes.encryption) await run(c, 'setUploadAttributes', [uploadId, JSON.stringify({ ...attributes, encryption })]);
@@ -798,13 +840,14 @@ async function checkCondition(c: PoolClient, bucket: string, key: string, condit
 
 /**
  * Inserts a version as the latest; returns the blobs released by the version it replaced.
- * `sharedBlobs`: its extents must point at blobs still referenced ('ConditionalConflict').
+ * `sharedBlobs`: its extents must point at blobs still referenced ('ConditionalConflict');
+ * otherwise they are new, and `fence` checks their writers (requireLiveWriters).
  */
-async function insertVersion(c: PoolClient, version: NewVersion, sharedBlobs: boolean): Promise<string[]> {
+async function insertVersion(c: PoolClient, version: NewVersion, sharedBlobs: boolean, fence: boolean): Promise<string[]> {
   const key = keyBytes(version.key);
   // References are added before the replaced version's are dropped: a blob both share (a copy
   // onto itself, a part copied from the key it completes) never passes through zero.
-  await addRefs(c, version.manifest, sharedBlobs);
+  await addRefs(c, version.manifest, sharedBlobs, fence);
   const replaced = (await run<{ manifest: string; object_lock: string | null }>(c, 'deleteVersionReturning', [version.bucket, key, version.versionId])).rows[0];
   // Rolled back with the transaction: the replaced version stays.
   if (replaced && lockProtects(decodeVersionLock(replaced.object_lock), new Date())) throw new StoreError('ObjectLocked');
@@ -823,16 +866,32 @@ async function insertVersion(c: PoolClient, version: NewVersion, sharedBlobs: bo
  * One reference per extent, in one statement. `existingOnly`: the blobs must already be
  * referenced; the increment locks their rows, so a concurrent release either happened before
  * (the row is gone: 'ConditionalConflict') or waits and then finds the blob still referenced.
+ * Otherwise the blobs are new, and with `fence` their writers must be alive (one statement more).
  */
-async function addRefs(c: PoolClient, manifest: readonly Extent[], existingOnly: boolean): Promise<void> {
+async function addRefs(c: PoolClient, manifest: readonly Extent[], existingOnly: boolean, fence: boolean): Promise<void> {
   const ids = blobIdsOf(manifest);
   if (ids.length === 0) return;
   if (!existingOnly) {
+    if (fence) await requireLiveWriters(c, ids);
     await run(c, 'addRefs', [ids]);
     return;
   }
   const { rowCount } = await run(c, 'addRefsExisting', [ids]);
   if (rowCount !== new Set(ids).size) throw new StoreError('ConditionalConflict');
+}
+
+/**
+ * The fence between a paused gateway's late commit and the orphan collector: the new blobs'
+ * writers must be registered and not marked dead. Their rows stay locked FOR SHARE until this
+ * transaction ends, so the collector's marking UPDATE (markGatewaysDead) either came first — this
+ * finds the writer dead and the request fails, its blob left to the collector — or waits for this
+ * commit, after which the collector, looking for references only once its mark committed, finds
+ * the blob referenced.
+ */
+async function requireLiveWriters(c: PoolClient, blobIds: readonly string[]): Promise<void> {
+  const writers = [...new Set(blobIds.map(writerOfBlob))];
+  const { rowCount } = await run(c, 'liveWriters', [writers]);
+  if (rowCount !== writers.length) throw new StoreError('WriterFenced');
 }
 
 /** Drops one reference per file-backed extent; returns the blobs that reached zero (their rows deleted). */

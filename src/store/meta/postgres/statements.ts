@@ -91,8 +91,22 @@ export const SQL = {
   ensureLease: 'INSERT INTO leases (name) VALUES ($1) ON CONFLICT DO NOTHING',
   lockLease: 'SELECT holder, expires_at, run_requested FROM leases WHERE name = $1 FOR UPDATE',
   takeLease: 'UPDATE leases SET holder = $2, expires_at = $3, run_requested = false WHERE name = $1',
+  peekLease: 'SELECT holder, expires_at, run_requested FROM leases WHERE name = $1',
   releaseLease: 'UPDATE leases SET holder = NULL, expires_at = 0 WHERE name = $1 AND holder = $2',
   requestRun: 'INSERT INTO leases (name, run_requested) VALUES ($1, true) ON CONFLICT (name) DO UPDATE SET run_requested = true',
+
+  // The heartbeat row only with the gateway row: a taken id inserts neither.
+  registerGateway: `WITH registered AS (INSERT INTO gateways (id, started_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id)
+    INSERT INTO gateway_heartbeats (id, heartbeat_at) SELECT id, $2 FROM registered`,
+  // A plain read of the gateway row: the renewal never waits for the fence's share locks.
+  renewGateway: 'UPDATE gateway_heartbeats SET heartbeat_at = $2 WHERE id = $1 AND EXISTS (SELECT 1 FROM gateways WHERE id = $1 AND dead_at IS NULL)',
+  listGateways: 'SELECT g.id, g.started_at, h.heartbeat_at, g.dead_at FROM gateways g JOIN gateway_heartbeats h ON h.id = g.id ORDER BY g.id',
+  // Each only at the heartbeat it was judged by: a gateway that renewed since is alive.
+  markGatewaysDead: `UPDATE gateways SET dead_at = $3 FROM unnest($1::text[], $2::bigint[]) AS judged(id, heartbeat_at), gateway_heartbeats h
+    WHERE gateways.id = judged.id AND h.id = judged.id AND h.heartbeat_at = judged.heartbeat_at AND gateways.dead_at IS NULL`,
+  forgetGateway: 'WITH heartbeat AS (DELETE FROM gateway_heartbeats WHERE id = $1) DELETE FROM gateways WHERE id = $1',
+  // The fence: FOR SHARE waits for a marking UPDATE in flight, and holds the next one off until commit.
+  liveWriters: 'SELECT id FROM gateways WHERE id = ANY($1) AND dead_at IS NULL FOR SHARE',
 
   insertUpload: `INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`,
   getUpload: `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE upload_id = $1`,

@@ -184,6 +184,26 @@ CREATE TABLE access_log (
 );
 `;
 
+/**
+ * The registry of gateways writing blobs (src/jobs/gateway-registry.ts): each renews its
+ * heartbeat; a blob's and a temp file's name carry the id of the gateway that wrote it, so what a
+ * gateway whose heartbeat expired left unreferenced can be collected (src/jobs/orphan-collector.ts),
+ * after `dead_at` marks it dead (the fence of a shared data dir on PostgreSQL). The same tables as
+ * PostgreSQL's (coffer migrate copies table for table), the heartbeat in its own for the reason
+ * given there; the embedded store fences nothing.
+ */
+const GATEWAYS = `
+CREATE TABLE gateways (
+  id           TEXT PRIMARY KEY,
+  started_at   INTEGER NOT NULL,
+  dead_at      INTEGER
+);
+CREATE TABLE gateway_heartbeats (
+  id           TEXT PRIMARY KEY,
+  heartbeat_at INTEGER NOT NULL
+);
+`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
   // listBuckets(owner) and createBucket's per-owner count read every bucket without it.
@@ -197,6 +217,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   // A column of its own: every deletion of a version reads it in its transaction.
   { version: 8, description: 'object lock of a version: retention and legal hold (JSON)', sql: 'ALTER TABLE versions ADD COLUMN object_lock TEXT;' },
   { version: 9, description: 'server access log spool', sql: ACCESS_LOG },
+  { version: 10, description: 'registry of gateways writing blobs (heartbeats)', sql: GATEWAYS },
 ];
 
 export const SCHEMA_VERSION = schemaVersionOf(SQLITE_MIGRATIONS);

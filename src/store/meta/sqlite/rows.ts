@@ -1,5 +1,7 @@
 import type {
   BlobSealing,
+  GatewayRecord,
+  LeaseView,
   BucketAccess,
   BucketRecord,
   RequestConfigKind,
@@ -342,4 +344,29 @@ export function rowToCandidate(row: CandidateRow): LifecycleCandidate {
     ...(row.newer === null ? {} : { newerNoncurrentVersions: Number(row.newer) }),
     ...(row.object_lock ? { lock: decodeVersionLock(row.object_lock) } : {}),
   };
+}
+
+export interface GatewayRow {
+  id: string;
+  started_at: number;
+  heartbeat_at: number;
+  dead_at: number | null;
+}
+
+export function gatewayRecord(row: GatewayRow): GatewayRecord {
+  return {
+    id: row.id, startedAt: new Date(Number(row.started_at)), heartbeatAt: new Date(Number(row.heartbeat_at)),
+    ...(row.dead_at === null ? {} : { deadAt: new Date(Number(row.dead_at)) }),
+  };
+}
+
+export interface LeaseRow {
+  holder: string | null;
+  expires_at: number;
+  run_requested: number | boolean;
+}
+
+export function leaseView(row: LeaseRow | undefined): LeaseView {
+  if (!row) return { expiresAt: new Date(0), runRequested: false };
+  return { ...(row.holder === null ? {} : { holder: row.holder }), expiresAt: new Date(Number(row.expires_at)), runRequested: Boolean(row.run_requested) };
 }

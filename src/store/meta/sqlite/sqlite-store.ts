@@ -4,6 +4,9 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import {
   StoreError,
   type BlobSealing,
+  type GatewayRecord,
+  type JudgedGateway,
+  type LeaseView,
   type BucketAccess,
   type BucketConfigEntry,
   type BucketConfigKind,
@@ -63,6 +66,8 @@ import {
   decodeEvent,
   decodeManifest,
   encodeManifest,
+  gatewayRecord,
+  leaseView,
   rowToBucket,
   rowToCandidate,
   rowToCompletedUpload,
@@ -75,6 +80,8 @@ import {
   type BucketRow,
   type CandidateRow,
   type CompletedRow,
+  type GatewayRow,
+  type LeaseRow,
   type PartRow,
   type SummaryRow,
   type UploadRow,
@@ -599,6 +606,10 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
+  async peekLease(name: string): Promise<LeaseView> {
+    return leaseView(this.stmt.getLease.get(name) as LeaseRow | undefined);
+  }
+
   releaseLease(name: string, holder: string): Promise<void> {
     return this.committer.run(() => {
       this.stmt.releaseLease.run(name, holder);
@@ -608,6 +619,37 @@ export class SqliteMetadataStore implements MetadataStore {
   requestJobRun(name: string): Promise<void> {
     return this.committer.run(() => {
       this.stmt.requestRun.run(name);
+    });
+  }
+
+  // ---- gateway registry ----
+
+  registerGateway(id: string, now: Date): Promise<boolean> {
+    return this.committer.run(() => {
+      if (this.stmt.registerGateway.run(id, now.getTime()).changes !== 1) return false;
+      this.stmt.insertHeartbeat.run(id, now.getTime());
+      return true;
+    });
+  }
+
+  renewGateway(id: string, now: Date): Promise<boolean> {
+    return this.committer.run(() => this.stmt.renewGateway.run(now.getTime(), id, id).changes === 1);
+  }
+
+  async listGateways(): Promise<GatewayRecord[]> {
+    return (this.stmt.listGateways.all() as GatewayRow[]).map(gatewayRecord);
+  }
+
+  markGatewaysDead(judged: readonly JudgedGateway[], now: Date): Promise<void> {
+    return this.committer.run(() => {
+      for (const gateway of judged) this.stmt.markGatewayDead.run(now.getTime(), gateway.id, gateway.heartbeatAt.getTime());
+    });
+  }
+
+  forgetGateway(id: string): Promise<void> {
+    return this.committer.run(() => {
+      this.stmt.forgetHeartbeat.run(id);
+      this.stmt.forgetGateway.run(id);
     });
   }
 
@@ -810,13 +852,6 @@ const COMPLETED_PRUNE_BATCH = 64;
 
 const CANDIDATE_COLUMNS = 'seq, key, version_id, is_delete_marker, size, etag, last_modified, attributes, tags, noncurrent_since, object_lock';
 
-interface LeaseRow {
-  name: string;
-  holder: string | null;
-  expires_at: number;
-  run_requested: number;
-}
-
 /**
  * Calls `changed` from inside any INSERT, UPDATE or DELETE on `buckets`, or on a bucket's
  * policy or another configuration read with the bucket, through this connection (temporary triggers, so
@@ -982,6 +1017,15 @@ function prepareStatements(db: Db) {
       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at, run_requested = 0`),
     releaseLease: p('UPDATE leases SET holder = NULL, expires_at = 0 WHERE name = ? AND holder = ?'),
     requestRun: p('INSERT INTO leases (name, run_requested) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET run_requested = 1'),
+
+    registerGateway: p('INSERT INTO gateways (id, started_at) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+    insertHeartbeat: p('INSERT INTO gateway_heartbeats (id, heartbeat_at) VALUES (?, ?)'),
+    renewGateway: p('UPDATE gateway_heartbeats SET heartbeat_at = ? WHERE id = ? AND EXISTS (SELECT 1 FROM gateways WHERE id = ? AND dead_at IS NULL)'),
+    listGateways: p('SELECT g.id, g.started_at, h.heartbeat_at, g.dead_at FROM gateways g JOIN gateway_heartbeats h ON h.id = g.id ORDER BY g.id'),
+    markGatewayDead: p(`UPDATE gateways SET dead_at = ? WHERE id = ? AND dead_at IS NULL
+      AND EXISTS (SELECT 1 FROM gateway_heartbeats h WHERE h.id = gateways.id AND h.heartbeat_at = ?)`),
+    forgetHeartbeat: p('DELETE FROM gateway_heartbeats WHERE id = ?'),
+    forgetGateway: p('DELETE FROM gateways WHERE id = ?'),
 
     addRef: p('INSERT INTO blobs (id, refs) VALUES (?, 1) ON CONFLICT (id) DO UPDATE SET refs = refs + 1'),
     dropRef: p('UPDATE blobs SET refs = refs - 1 WHERE id = ? RETURNING refs'),
