@@ -3,7 +3,8 @@ import { BlobTooLargeError, type BlobStore } from '../store/blob/blob-store.js';
 import type { BlobSealing, Extent } from '../store/meta/metadata-store.js';
 import { newDataKey, unwrapKey, wrapKey } from './key-wrap.js';
 import type { MasterKeyRing } from './key-ring.js';
-import { newLayout, openSegments, sealedRange, sealedSize, sealSegments, TAG_BYTES, type SegmentLayout } from './segments.js';
+import { newLayout, openSealedBuffer, sealedRange, sealedSize, sealSegments, type SegmentLayout } from './segments.js';
+import { SealedReadStream } from './sealed-read-stream.js';
 
 /** A key other than the master key that wraps data keys: the customer's (SSE-C) or a KMS key's material. */
 export interface WrappingKey {
@@ -97,29 +98,39 @@ export function readExtent(blobs: BlobStore, extent: Extent, from: number, to: n
 }
 
 /** An inline extent's bytes behind the BlobStore reads (the reads of sealed blobs work on either). */
-export function inlineBlobs(bytes: Buffer): { read: BlobStore['read']; readBuffer: NonNullable<BlobStore['readBuffer']> } {
+export function inlineBlobs(bytes: Buffer): Pick<BlobStore, 'read' | 'readChunks'> & { readBuffer: NonNullable<BlobStore['readBuffer']> } {
   return {
-    read: (_blobId, start, end, options) => Readable.from(chunked(bytes.subarray(start, end), options?.chunkBytes ?? (end - start)), { objectMode: false }),
+    read: (_blobId, start, end) => Readable.from([bytes.subarray(start, end)], { objectMode: false }),
     readBuffer: async (_blobId, start, end) => bytes.subarray(start, end),
+    readChunks: (_blobId, start, end) => {
+      let done = false;
+      return {
+        next: (callback) => {
+          const chunk = done ? EMPTY : bytes.subarray(start, end);
+          done = true;
+          callback(null, chunk);
+        },
+        close: () => {},
+      };
+    },
   };
-}
-
-function* chunked(bytes: Buffer, chunkBytes: number): Generator<Buffer> {
-  for (let at = 0; at < bytes.length; at += chunkBytes) yield bytes.subarray(at, at + chunkBytes);
 }
 
 function layoutOf(sealing: BlobSealing): SegmentLayout {
   return { nonceBase: Buffer.from(sealing.nonceBase, 'base64'), segmentBytes: sealing.segmentBytes };
 }
 
+/** Blobs in clear (written before encryption at rest) are streamed in chunks of this size. */
+const CLEAR_READ_BYTES = 1024 * 1024;
+
 /** Plaintext [from, to) of a blob, sealed or (written before encryption at rest) in clear. */
-export function readBlob(blobs: Pick<BlobStore, 'read'>, blobId: string, from: number, to: number, sealing: BlobSealing | undefined, keys: DataKeys): Readable {
-  if (!sealing) return blobs.read(blobId, from, to);
+export function readBlob(blobs: Pick<BlobStore, 'read' | 'readChunks'>, blobId: string, from: number, to: number, sealing: BlobSealing | undefined, keys: DataKeys): Readable {
+  if (!sealing) return blobs.read(blobId, from, to, { chunkBytes: CLEAR_READ_BYTES });
   const key = keys.open(sealing);
+  const layout = layoutOf(sealing);
   const range = sealedRange(from, to, sealing.blobBytes, sealing.segmentBytes);
-  // One chunk per segment: each is opened where it lies, none is copied or held across chunks.
-  const sealed = blobs.read(blobId, range.start, range.end, { chunkBytes: sealing.segmentBytes + TAG_BYTES }) as AsyncIterable<Buffer>;
-  return Readable.from(openSegments(sealed, key, layoutOf(sealing), from, to), { objectMode: false });
+  const reader = blobs.readChunks(blobId, range.start, range.end, SealedReadStream.chunkBytes(layout));
+  return new SealedReadStream(reader, key, layout, range.firstSegment, from, to);
 }
 
 /** The same in one buffer, read with BlobStore.readBuffer (small reads). */
@@ -134,8 +145,5 @@ export async function readBlobBuffer(
   if (!sealing) return readBuffer(blobId, from, to);
   const key = keys.open(sealing);
   const range = sealedRange(from, to, sealing.blobBytes, sealing.segmentBytes);
-  const sealed = await readBuffer(blobId, range.start, range.end);
-  const pieces: Buffer[] = [];
-  for await (const piece of openSegments([sealed], key, layoutOf(sealing), from, to)) pieces.push(piece);
-  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+  return openSealedBuffer(await readBuffer(blobId, range.start, range.end), key, layoutOf(sealing), from, to);
 }

@@ -90,6 +90,25 @@ export function blobStoreContract(name: string, factory: () => Promise<BlobStore
       assert.deepEqual(await readAll(h.store.read(blobId, 0, data.length)), data);
     });
 
+    test('readChunks.a range in chunks of the size asked for, into one reused buffer; a missing blob fails with BlobNotFoundError', async () => {
+      const data = randomBytes(300_000);
+      const { blobId } = await h.store.write(chunks(data));
+      const reader = h.store.readChunks(blobId, 5, 250_005, 100_000);
+      const next = () => new Promise<Buffer>((resolve, reject) => reader.next((error, chunk) => (error ? reject(error) : resolve(chunk))));
+      const sizes: number[] = [];
+      const copies: Buffer[] = [];
+      for (let chunk = await next(); chunk.length > 0; chunk = await next()) {
+        sizes.push(chunk.length);
+        copies.push(Buffer.from(chunk));
+      }
+      reader.close();
+      assert.deepEqual(sizes, [100_000, 100_000, 50_000]);
+      assert.deepEqual(Buffer.concat(copies), data.subarray(5, 250_005));
+      const missing = h.store.readChunks('0'.repeat(32), 0, 10, 10);
+      await assert.rejects(new Promise((resolve, reject) => missing.next((error, chunk) => (error ? reject(error) : resolve(chunk)))), BlobNotFoundError);
+      missing.close();
+    });
+
     test('read.a missing blob errors the stream with BlobNotFoundError', async () => {
       await assert.rejects(readAll(h.store.read('0'.repeat(32), 0, 10)), BlobNotFoundError);
       await assert.rejects(readAll(h.store.read('not-an-id/../../etc/passwd', 0, 10)), BlobNotFoundError);

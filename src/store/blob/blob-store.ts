@@ -23,12 +23,29 @@ export interface BlobStore {
    * write). Rejects with BlobNotFoundError when the blob is missing.
    */
   readBuffer?(blobId: string, start: number, end: number): Promise<Buffer>;
+  /**
+   * Bytes [start, end) of a blob, `chunkBytes` at a time, read into one buffer that the reader
+   * reuses (large reads without an allocation or a stream per chunk). The file is opened
+   * at the first `next`; a missing blob fails it with BlobNotFoundError.
+   */
+  readChunks(blobId: string, start: number, end: number, chunkBytes: number): BlobChunkReader;
   /** Deletes blobs; ids that do not exist are ignored. */
   delete(blobIds: readonly string[]): Promise<void>;
   /** Every stored blob with its size and modification time, for the orphan collector and fsck. */
   list(): AsyncIterable<{ blobId: string; size: number; modifiedMs: number }>;
   /** Removes temporary files older than `olderThanMs` (left by a crash mid-write). */
   sweepTemporary(olderThanMs: number): Promise<number>;
+}
+
+/** A blob read chunk by chunk into one reused buffer (BlobStore.readChunks). */
+export interface BlobChunkReader {
+  /**
+   * The next chunk: `chunkBytes` (the last one shorter), empty once [start, end) is read. The
+   * chunk is overwritten by the next call: the caller is done with it before asking again.
+   */
+  next(callback: (error: Error | null, chunk: Buffer) => void): void;
+  /** Closes the file (after a read in flight completes); `next` is not called again. */
+  close(): void;
 }
 
 export class BlobTooLargeError extends Error {

@@ -4,7 +4,7 @@ import { mkdir, open, opendir, readdir, rename, rm, stat, unlink } from 'node:fs
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { BlobNotFoundError, BlobTooLargeError, type BlobStore } from './blob-store.js';
+import { BlobNotFoundError, BlobTooLargeError, type BlobChunkReader, type BlobStore } from './blob-store.js';
 import { probeAsync, type IoProbe } from '../io-probe.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
@@ -100,6 +100,10 @@ export class FsBlobStore implements BlobStore {
     if (!BLOB_ID.test(blobId)) return new Readable({ read() { this.destroy(new BlobNotFoundError(blobId)); } });
     if (end <= start) return new Readable({ read() { this.push(null); } });
     return new BlobReadStream(this.pathOf(blobId), blobId, start, end, options.chunkBytes ?? READ_CHUNK_BYTES, this.probe);
+  }
+
+  readChunks(blobId: string, start: number, end: number, chunkBytes: number): BlobChunkReader {
+    return new BlobFileChunks(BLOB_ID.test(blobId) ? this.pathOf(blobId) : undefined, blobId, start, end, chunkBytes, this.probe);
   }
 
   /**
@@ -279,6 +283,84 @@ class BlobReadStream extends Readable {
     else finish();
   }
 }
+
+/**
+ * A blob file read chunk by chunk into one buffer, reused from chunk to chunk: a large GET
+ * allocates (and page-faults) one buffer instead of one per chunk. A short read (rare on regular
+ * files) is completed before the chunk is handed out, so chunks keep the size the reader asked
+ * for (a sealed blob's whole segments).
+ */
+class BlobFileChunks implements BlobChunkReader {
+  private fd: number | undefined;
+  private position: number;
+  private buffer: Buffer | undefined;
+  /** An open or a read is in flight: the descriptor may not be closed before it completes. */
+  private busy = false;
+  private closed = false;
+
+  constructor(
+    private readonly path: string | undefined,
+    private readonly blobId: string,
+    start: number,
+    private readonly end: number,
+    private readonly chunkBytes: number,
+    private readonly probe: IoProbe | undefined,
+  ) {
+    this.position = start;
+  }
+
+  next(callback: (error: Error | null, chunk: Buffer) => void): void {
+    if (this.fd !== undefined) return this.readChunk(this.fd, callback);
+    if (this.position >= this.end) return callback(null, EMPTY);
+    const path = this.path;
+    if (path === undefined) return callback(new BlobNotFoundError(this.blobId), EMPTY);
+    this.busy = true;
+    const opened = (error: NodeJS.ErrnoException | null, fd: number) => {
+      this.busy = false;
+      if (!error) this.fd = fd;
+      if (this.closed) return this.release();
+      if (error) return callback(error.code === 'ENOENT' ? new BlobNotFoundError(this.blobId) : error, EMPTY);
+      this.readChunk(fd, callback);
+    };
+    probeAsync(this.probe, 'blob.read').then(() => openFd(path, 'r', opened), (error: NodeJS.ErrnoException) => opened(error, -1));
+  }
+
+  private readChunk(fd: number, callback: (error: Error | null, chunk: Buffer) => void): void {
+    const length = Math.min(this.chunkBytes, this.end - this.position);
+    if (length <= 0) return callback(null, EMPTY);
+    this.buffer ??= Buffer.allocUnsafeSlow(Math.min(this.chunkBytes, this.end - this.position));
+    const buffer = this.buffer;
+    let filled = 0;
+    const more = (): void => {
+      this.busy = true;
+      read(fd, buffer, filled, length - filled, this.position + filled, (error, bytes) => {
+        this.busy = false;
+        if (this.closed) return this.release();
+        if (error) return callback(error, EMPTY);
+        if (bytes === 0) return callback(new BlobNotFoundError(this.blobId), EMPTY); // shorter than its manifest says
+        filled += bytes;
+        if (filled < length) return more();
+        this.position += length;
+        callback(null, length < buffer.length ? buffer.subarray(0, length) : buffer);
+      });
+    };
+    more();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (!this.busy) this.release();
+  }
+
+  private release(): void {
+    const fd = this.fd;
+    this.fd = undefined;
+    this.buffer = undefined;
+    if (fd !== undefined) close(fd, () => {});
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
 
 async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
