@@ -98,10 +98,9 @@ export function readExtent(blobs: BlobStore, extent: Extent, from: number, to: n
 }
 
 /** An inline extent's bytes behind the BlobStore reads (the reads of sealed blobs work on either). */
-export function inlineBlobs(bytes: Buffer): Pick<BlobStore, 'read' | 'readChunks'> & { readBuffer: NonNullable<BlobStore['readBuffer']> } {
+function inlineBlobs(bytes: Buffer): Pick<BlobStore, 'read' | 'readChunks'> {
   return {
     read: (_blobId, start, end) => Readable.from([bytes.subarray(start, end)], { objectMode: false }),
-    readBuffer: async (_blobId, start, end) => bytes.subarray(start, end),
     readChunks: (_blobId, start, end) => {
       let done = false;
       return {
@@ -131,6 +130,15 @@ export function readBlob(blobs: Pick<BlobStore, 'read' | 'readChunks'>, blobId: 
   const range = sealedRange(from, to, sealing.blobBytes, sealing.segmentBytes);
   const reader = blobs.readChunks(blobId, range.start, range.end, SealedReadStream.chunkBytes(layout));
   return new SealedReadStream(reader, key, layout, range.firstSegment, from, to);
+}
+
+/** Plaintext [from, to) of an inline extent (`inline` set), opened synchronously. */
+export function openInline(piece: { readonly extent: Extent; readonly from: number; readonly to: number }, keys: DataKeys): Buffer {
+  const { extent, from, to } = piece;
+  const bytes = extent.inline!;
+  if (!extent.sealing) return bytes.subarray(from, to);
+  const range = sealedRange(from, to, extent.sealing.blobBytes, extent.sealing.segmentBytes);
+  return openSealedBuffer(bytes.subarray(range.start, range.end), keys.open(extent.sealing), layoutOf(extent.sealing), from, to);
 }
 
 /** The same in one buffer, read with BlobStore.readBuffer (small reads). */

@@ -111,7 +111,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
         rawQuery,
         headers,
         virtualHostBucket: target.virtualHost ? target.bucket : undefined,
-        authorizationHeaderCount: countHeader(req.rawHeaders, 'authorization'),
+        authorizationHeaderCount: headers['authorization'] === undefined ? 0 : countHeader(req.rawHeaders, 'authorization'),
         now,
       },
       options.services.credentials,
@@ -300,7 +300,8 @@ async function objectAclContext(meta: MetadataStore, bucket: string, key: string
 
 function countHeader(rawHeaders: readonly string[], name: string): number {
   let count = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) count++;
+  // Only a name of the same length can match: most are passed over without lowercasing them.
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.length === name.length && rawHeaders[i]!.toLowerCase() === name) count++;
   return count;
 }
 
