@@ -102,12 +102,15 @@ function inlineBlobs(bytes: Buffer): Pick<BlobStore, 'read' | 'readChunks'> {
   return {
     read: (_blobId, start, end) => Readable.from([bytes.subarray(start, end)], { objectMode: false }),
     readChunks: (_blobId, start, end) => {
-      let done = false;
+      let at = start;
       return {
         next: (callback) => {
-          const chunk = done ? EMPTY : bytes.subarray(start, end);
-          done = true;
+          const chunk = bytes.subarray(at, end);
+          at = end;
           callback(null, chunk);
+        },
+        unread: (count) => {
+          at -= count;
         },
         close: () => {},
       };
@@ -119,12 +122,9 @@ function layoutOf(sealing: BlobSealing): SegmentLayout {
   return { nonceBase: Buffer.from(sealing.nonceBase, 'base64'), segmentBytes: sealing.segmentBytes };
 }
 
-/** Blobs in clear (written before encryption at rest) are streamed in chunks of this size. */
-const CLEAR_READ_BYTES = 1024 * 1024;
-
 /** Plaintext [from, to) of a blob, sealed or (written before encryption at rest) in clear. */
 export function readBlob(blobs: Pick<BlobStore, 'read' | 'readChunks'>, blobId: string, from: number, to: number, sealing: BlobSealing | undefined, keys: DataKeys): Readable {
-  if (!sealing) return blobs.read(blobId, from, to, { chunkBytes: CLEAR_READ_BYTES });
+  if (!sealing) return blobs.read(blobId, from, to);
   const key = keys.open(sealing);
   const layout = layoutOf(sealing);
   const range = sealedRange(from, to, sealing.blobBytes, sealing.segmentBytes);

@@ -1,20 +1,22 @@
 import { Readable } from 'node:stream';
 import type { BlobChunkReader } from '../store/blob/blob-store.js';
-import { openSegmentsOf, TAG_BYTES, type SegmentLayout } from './segments.js';
+import { openSegment, TAG_BYTES, type SegmentLayout } from './segments.js';
 
-/** Sealed blobs are read this much at a time (whole segments): one read per ~1 MiB, not per segment. */
+/** Sealed blobs are read up to this much at a time (whole segments): one read per ~1 MiB, not per segment. */
 export const SEALED_READ_BYTES = 1024 * 1024;
 
 /**
- * Plaintext [from, to) of a sealed blob as a stream. Each read fetches whole segments (about
- * SEALED_READ_BYTES) into the reader's one reused buffer and opens them there at once, pushing
- * each segment's plaintext (decryption needs a fresh buffer for its output anyway): no stream,
- * async generator or promise per segment, and no buffer allocated per read. It keeps about one
- * read's plaintext ahead of its consumer (highWaterMark), so a stalled client holds ~2 MiB.
+ * Plaintext [from, to) of a sealed blob as a stream. Each read fetches whole segments (up to
+ * SEALED_READ_BYTES) into a buffer the blob store lends, and opens them there one after another,
+ * pushing each segment's plaintext (decryption writes a fresh buffer anyway): no stream, async
+ * generator or promise per segment, no buffer allocated per read. It stops at the consumer's
+ * back-pressure: the segments not opened yet are given back to the reader (read again next
+ * time), so a stalled client holds about one segment here, as before, not a whole read.
  */
 export class SealedReadStream extends Readable {
   private reading = false;
   private segment: number;
+  private readonly stride: number;
 
   constructor(
     private readonly reader: BlobChunkReader,
@@ -24,8 +26,10 @@ export class SealedReadStream extends Readable {
     private readonly from: number,
     private readonly to: number,
   ) {
-    super({ highWaterMark: SEALED_READ_BYTES });
+    // One segment's plaintext may wait here for a consumer that is not taking it.
+    super({ highWaterMark: layout.segmentBytes });
     this.segment = firstSegment;
+    this.stride = layout.segmentBytes + TAG_BYTES;
   }
 
   /** The read size for a layout: the most whole sealed segments that fit SEALED_READ_BYTES (one at least). */
@@ -42,13 +46,29 @@ export class SealedReadStream extends Readable {
       if (this.destroyed) return;
       if (error) return void this.destroy(error);
       if (sealed.length === 0) return void this.push(null);
+      let at = 0;
       try {
-        openSegmentsOf(sealed, this.key, this.layout, this.segment, this.from, this.to, (plain) => this.push(plain));
+        let wantsMore = true;
+        while (at < sealed.length && wantsMore) {
+          const end = Math.min(at + this.stride, sealed.length);
+          wantsMore = this.push(this.open(sealed.subarray(at, end)));
+          at = end;
+        }
       } catch (failure) {
         return void this.destroy(failure as Error);
       }
-      this.segment += Math.ceil(sealed.length / (this.layout.segmentBytes + TAG_BYTES));
+      if (at < sealed.length) this.reader.unread(sealed.length - at);
     });
+  }
+
+  /** The part of the next segment's plaintext that lies in [from, to). */
+  private open(sealedSegment: Buffer): Buffer {
+    const plain = openSegment(sealedSegment, this.key, this.layout.nonceBase, this.segment);
+    const position = this.segment * this.layout.segmentBytes;
+    this.segment++;
+    const start = Math.max(this.from - position, 0);
+    const end = Math.min(this.to - position, plain.length);
+    return start === 0 && end === plain.length ? plain : plain.subarray(start, end);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

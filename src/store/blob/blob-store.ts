@@ -24,9 +24,10 @@ export interface BlobStore {
    */
   readBuffer?(blobId: string, start: number, end: number): Promise<Buffer>;
   /**
-   * Bytes [start, end) of a blob, `chunkBytes` at a time, read into one buffer that the reader
-   * reuses (large reads without an allocation or a stream per chunk). The file is opened
-   * at the first `next`; a missing blob fails it with BlobNotFoundError.
+   * Bytes [start, end) of a blob, `chunkBytes` at a time, each read into a buffer the store lends
+   * for the time of the callback (large reads without an allocation or a stream per chunk, and
+   * without a buffer held between reads). The file is opened at the first `next`; a missing blob
+   * fails it with BlobNotFoundError.
    */
   readChunks(blobId: string, start: number, end: number, chunkBytes: number): BlobChunkReader;
   /** Deletes blobs; ids that do not exist are ignored. */
@@ -37,13 +38,15 @@ export interface BlobStore {
   sweepTemporary(olderThanMs: number): Promise<number>;
 }
 
-/** A blob read chunk by chunk into one reused buffer (BlobStore.readChunks). */
+/** A blob read chunk by chunk into lent buffers (BlobStore.readChunks). */
 export interface BlobChunkReader {
   /**
    * The next chunk: `chunkBytes` (the last one shorter), empty once [start, end) is read. The
-   * chunk is overwritten by the next call: the caller is done with it before asking again.
+   * chunk is valid only until the callback returns (its buffer is lent to the next read).
    */
   next(callback: (error: Error | null, chunk: Buffer) => void): void;
+  /** Gives back the last `bytes` of the chunk just read: the next chunk starts with them again. */
+  unread(bytes: number): void;
   /** Closes the file (after a read in flight completes); `next` is not called again. */
   close(): void;
 }

@@ -285,15 +285,37 @@ class BlobReadStream extends Readable {
 }
 
 /**
- * A blob file read chunk by chunk into one buffer, reused from chunk to chunk: a large GET
- * allocates (and page-faults) one buffer instead of one per chunk. A short read (rare on regular
- * files) is completed before the chunk is handed out, so chunks keep the size the reader asked
- * for (a sealed blob's whole segments).
+ * Buffers lent to chunk reads, by size: a read takes one, the reader gives it back once its
+ * chunk has been used (synchronously, in the callback). A stalled reader thus holds none; the
+ * pool keeps a few for the next reads instead of allocating (and page-faulting) one per read.
+ */
+class ChunkBuffers {
+  private readonly free = new Map<number, Buffer[]>();
+
+  constructor(private readonly keptPerSizeMax: number) {}
+
+  take(bytes: number): Buffer {
+    return this.free.get(bytes)?.pop() ?? Buffer.allocUnsafeSlow(bytes);
+  }
+
+  give(buffer: Buffer): void {
+    let list = this.free.get(buffer.length);
+    if (!list) this.free.set(buffer.length, (list = []));
+    if (list.length < this.keptPerSizeMax) list.push(buffer);
+  }
+}
+
+/** Reads in flight at once are few (the thread pool has 4 threads): a handful of buffers is enough. */
+const chunkBuffers = new ChunkBuffers(8);
+
+/**
+ * A blob file read chunk by chunk into buffers from the pool, each lent for its callback only. A
+ * short read (rare on regular files) is completed before the chunk is handed out, so chunks keep
+ * the size the reader asked for (a sealed blob's whole segments).
  */
 class BlobFileChunks implements BlobChunkReader {
   private fd: number | undefined;
   private position: number;
-  private buffer: Buffer | undefined;
   /** An open or a read is in flight: the descriptor may not be closed before it completes. */
   private busy = false;
   private closed = false;
@@ -325,23 +347,33 @@ class BlobFileChunks implements BlobChunkReader {
     probeAsync(this.probe, 'blob.read').then(() => openFd(path, 'r', opened), (error: NodeJS.ErrnoException) => opened(error, -1));
   }
 
+  unread(bytes: number): void {
+    this.position -= bytes;
+  }
+
   private readChunk(fd: number, callback: (error: Error | null, chunk: Buffer) => void): void {
     const length = Math.min(this.chunkBytes, this.end - this.position);
     if (length <= 0) return callback(null, EMPTY);
-    this.buffer ??= Buffer.allocUnsafeSlow(Math.min(this.chunkBytes, this.end - this.position));
-    const buffer = this.buffer;
+    const buffer = chunkBuffers.take(this.chunkBytes);
     let filled = 0;
     const more = (): void => {
       this.busy = true;
       read(fd, buffer, filled, length - filled, this.position + filled, (error, bytes) => {
         this.busy = false;
-        if (this.closed) return this.release();
-        if (error) return callback(error, EMPTY);
-        if (bytes === 0) return callback(new BlobNotFoundError(this.blobId), EMPTY); // shorter than its manifest says
+        if (this.closed || error || bytes === 0) {
+          chunkBuffers.give(buffer);
+          if (this.closed) return this.release();
+          // A file shorter than its manifest says is a missing blob.
+          return callback(error ?? new BlobNotFoundError(this.blobId), EMPTY);
+        }
         filled += bytes;
         if (filled < length) return more();
         this.position += length;
-        callback(null, length < buffer.length ? buffer.subarray(0, length) : buffer);
+        try {
+          callback(null, length < buffer.length ? buffer.subarray(0, length) : buffer);
+        } finally {
+          chunkBuffers.give(buffer);
+        }
       });
     };
     more();
@@ -355,7 +387,6 @@ class BlobFileChunks implements BlobChunkReader {
   private release(): void {
     const fd = this.fd;
     this.fd = undefined;
-    this.buffer = undefined;
     if (fd !== undefined) close(fd, () => {});
   }
 }

@@ -36,6 +36,9 @@ function chunksOf(bytes: Buffer, chunkBytes: number): BlobChunkReader {
       at += chunk.length;
       setImmediate(() => callback(null, chunk));
     },
+    unread: (count) => {
+      at -= count;
+    },
     close: () => {},
   };
 }
