@@ -104,9 +104,9 @@ function inlineBlobs(bytes: Buffer): Pick<BlobStore, 'read' | 'readChunks'> {
     readChunks: (_blobId, start, end) => {
       let at = start;
       return {
-        next: (callback) => {
-          const chunk = bytes.subarray(at, end);
-          at = end;
+        next: (callback, count = end - at) => {
+          const chunk = bytes.subarray(at, Math.min(end, at + count));
+          at += chunk.length;
           callback(null, chunk);
         },
         unread: (count) => {

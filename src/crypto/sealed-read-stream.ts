@@ -11,12 +11,17 @@ export const SEALED_READ_BYTES = 1024 * 1024;
  * pushing each segment's plaintext (decryption writes a fresh buffer anyway): no stream, async
  * generator or promise per segment, no buffer allocated per read. It stops at the consumer's
  * back-pressure: the segments not opened yet are given back to the reader (read again next
- * time), so a stalled client holds about one segment here, as before, not a whole read.
+ * time), so a stalled client holds about one segment here, as before, not a whole read. The
+ * read size follows the consumer: it doubles (up to SEALED_READ_BYTES) while whole reads are
+ * taken, and shrinks to what was taken when back-pressure stopped one, so little is read twice.
  */
 export class SealedReadStream extends Readable {
   private reading = false;
   private segment: number;
   private readonly stride: number;
+  /** Segments per read: adapted to what the consumer took of the last one. */
+  private segmentsPerRead: number;
+  private readonly segmentsPerReadMax: number;
 
   constructor(
     private readonly reader: BlobChunkReader,
@@ -30,6 +35,8 @@ export class SealedReadStream extends Readable {
     super({ highWaterMark: layout.segmentBytes });
     this.segment = firstSegment;
     this.stride = layout.segmentBytes + TAG_BYTES;
+    this.segmentsPerReadMax = SealedReadStream.chunkBytes(layout) / this.stride;
+    this.segmentsPerRead = this.segmentsPerReadMax;
   }
 
   /** The read size for a layout: the most whole sealed segments that fit SEALED_READ_BYTES (one at least). */
@@ -57,8 +64,13 @@ export class SealedReadStream extends Readable {
       } catch (failure) {
         return void this.destroy(failure as Error);
       }
-      if (at < sealed.length) this.reader.unread(sealed.length - at);
-    });
+      if (at < sealed.length) {
+        this.reader.unread(sealed.length - at);
+        this.segmentsPerRead = Math.max(1, Math.ceil(at / this.stride));
+      } else {
+        this.segmentsPerRead = Math.min(this.segmentsPerReadMax, this.segmentsPerRead * 2);
+      }
+    }, this.segmentsPerRead * this.stride);
   }
 
   /** The part of the next segment's plaintext that lies in [from, to). */

@@ -41,10 +41,11 @@ export interface BlobStore {
 /** A blob read chunk by chunk into lent buffers (BlobStore.readChunks). */
 export interface BlobChunkReader {
   /**
-   * The next chunk: `chunkBytes` (the last one shorter), empty once [start, end) is read. The
-   * chunk is valid only until the callback returns (its buffer is lent to the next read).
+   * The next chunk: `chunkBytes`, or `bytes` when smaller (the last one shorter), empty once
+   * [start, end) is read. The chunk is valid only until the callback returns (its buffer is lent
+   * to the next read).
    */
-  next(callback: (error: Error | null, chunk: Buffer) => void): void;
+  next(callback: (error: Error | null, chunk: Buffer) => void, bytes?: number): void;
   /** Gives back the last `bytes` of the chunk just read: the next chunk starts with them again. */
   unread(bytes: number): void;
   /** Closes the file (after a read in flight completes); `next` is not called again. */

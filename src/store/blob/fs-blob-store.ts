@@ -331,8 +331,8 @@ class BlobFileChunks implements BlobChunkReader {
     this.position = start;
   }
 
-  next(callback: (error: Error | null, chunk: Buffer) => void): void {
-    if (this.fd !== undefined) return this.readChunk(this.fd, callback);
+  next(callback: (error: Error | null, chunk: Buffer) => void, bytes = this.chunkBytes): void {
+    if (this.fd !== undefined) return this.readChunk(this.fd, callback, bytes);
     if (this.position >= this.end) return callback(null, EMPTY);
     const path = this.path;
     if (path === undefined) return callback(new BlobNotFoundError(this.blobId), EMPTY);
@@ -342,7 +342,7 @@ class BlobFileChunks implements BlobChunkReader {
       if (!error) this.fd = fd;
       if (this.closed) return this.release();
       if (error) return callback(error.code === 'ENOENT' ? new BlobNotFoundError(this.blobId) : error, EMPTY);
-      this.readChunk(fd, callback);
+      this.readChunk(fd, callback, bytes);
     };
     probeAsync(this.probe, 'blob.read').then(() => openFd(path, 'r', opened), (error: NodeJS.ErrnoException) => opened(error, -1));
   }
@@ -351,8 +351,8 @@ class BlobFileChunks implements BlobChunkReader {
     this.position -= bytes;
   }
 
-  private readChunk(fd: number, callback: (error: Error | null, chunk: Buffer) => void): void {
-    const length = Math.min(this.chunkBytes, this.end - this.position);
+  private readChunk(fd: number, callback: (error: Error | null, chunk: Buffer) => void, bytes: number): void {
+    const length = Math.min(this.chunkBytes, bytes, this.end - this.position);
     if (length <= 0) return callback(null, EMPTY);
     const buffer = chunkBuffers.take(this.chunkBytes);
     let filled = 0;

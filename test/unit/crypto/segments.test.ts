@@ -31,8 +31,8 @@ async function seal(data: Buffer, key: Buffer, layout: SegmentLayout, sizes: rea
 function chunksOf(bytes: Buffer, chunkBytes: number): BlobChunkReader {
   let at = 0;
   return {
-    next: (callback) => {
-      const chunk = bytes.subarray(at, at + chunkBytes);
+    next: (callback, count = chunkBytes) => {
+      const chunk = bytes.subarray(at, at + Math.min(count, chunkBytes));
       at += chunk.length;
       setImmediate(() => callback(null, chunk));
     },
