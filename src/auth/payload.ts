@@ -38,7 +38,8 @@ function decodedLength(headers: Headers): number {
  * Throws InvalidArgument for an unknown value.
  */
 export function payloadModeForSigV4(contentSha256: string, headers: Headers, signing: ChunkSigningContext): PayloadMode {
-  if (SHA256_HEX.test(contentSha256)) return { kind: 'sha256', expectedHex: contentSha256.toLowerCase() };
+  // The empty body's hash (every GET and HEAD an SDK signs) is recognised without the pattern.
+  if (contentSha256 === EMPTY_SHA256 || SHA256_HEX.test(contentSha256)) return { kind: 'sha256', expectedHex: contentSha256.toLowerCase() };
   switch (contentSha256) {
     case UNSIGNED_PAYLOAD:
       return { kind: 'unsigned' };

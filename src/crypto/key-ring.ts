@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { unwrapKey, wrapKey } from './key-wrap.js';
 import { DATA_KEY_BYTES } from './segments.js';
 
-const UNWRAPPED_KEYS_CACHED_MAX = 4096;
+/** Unwrapped SSE-S3 data keys kept (32 bytes each, ~150 bytes with their entry: ~1.5 MiB at most). */
+export const UNWRAPPED_KEYS_CACHED_MAX = 10_000;
 
 /** Prefix of the key id of blobs whose data key a master key wraps (SSE-S3). */
 export const MASTER_KEY_PREFIX = 'master:';
@@ -17,10 +18,16 @@ export const CUSTOMER_KEY_ID = 'customer';
  */
 export class MasterKeyRing {
   /**
-   * Recently unwrapped data keys (oldest first): a GET of a small object then costs one
-   * decryption, not two. The master keys are in this process's memory anyway.
+   * Recently unwrapped data keys, least recently used first, by wrapped key (unique per blob: a
+   * fresh data key and nonce each), with the master key that wrapped them. A hot small GET then
+   * costs one decryption (its data), not two. Safe because only master-key-wrapped (SSE-S3) keys
+   * come here: the master keys sit in this process's memory anyway, so the cache gives a reader
+   * nothing the ring would not. SSE-C keys never do (the customer's key must be presented and
+   * checked each time), nor SSE-KMS ones (DataKeys.open unwraps those with the key's material on
+   * every read, after the key's state was checked). A ring is immutable: a rotated ring
+   * (addMasterKey, dropOldMasterKeys) is a new object with an empty cache.
    */
-  private readonly unwrapped = new Map<string, Buffer>();
+  private readonly unwrapped = new Map<string, { readonly keyId: string; readonly key: Buffer }>();
 
   private constructor(private readonly keys: ReadonlyMap<string, Buffer>, readonly currentId: string) {}
 
@@ -39,16 +46,29 @@ export class MasterKeyRing {
 
   /** Throws when the master key is missing from the ring or the wrapped key was altered. */
   unwrap(keyId: string, wrappedBase64: string): Buffer {
-    const cacheKey = `${keyId}/${wrappedBase64}`;
-    const cached = this.unwrapped.get(cacheKey);
-    if (cached) return cached;
+    const cached = this.unwrapped.get(wrappedBase64);
+    if (cached && cached.keyId === keyId) {
+      this.unwrapped.delete(wrappedBase64); // most recently used goes last
+      this.unwrapped.set(wrappedBase64, cached);
+      return cached.key;
+    }
     const master = keyId.startsWith(MASTER_KEY_PREFIX) ? this.keys.get(keyId.slice(MASTER_KEY_PREFIX.length)) : undefined;
     if (!master) throw new Error(`master key ${keyId} is not in the key ring`);
     const key = unwrapKey(master, Buffer.from(wrappedBase64, 'base64'));
     if (!key) throw new Error(`a data key wrapped by ${keyId} failed to unwrap`);
     if (this.unwrapped.size >= UNWRAPPED_KEYS_CACHED_MAX) this.unwrapped.delete(this.unwrapped.keys().next().value!);
-    this.unwrapped.set(cacheKey, key);
+    this.unwrapped.set(wrappedBase64, { keyId, key });
     return key;
+  }
+
+  /** Unwrapped data keys held (for tests). */
+  get cachedKeys(): number {
+    return this.unwrapped.size;
+  }
+
+  /** Whether the data key of `wrappedBase64` is held unwrapped (for tests). */
+  holds(wrappedBase64: string): boolean {
+    return this.unwrapped.has(wrappedBase64);
   }
 
   has(keyId: string): boolean {

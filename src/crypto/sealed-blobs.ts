@@ -4,7 +4,9 @@ import { BlobTooLargeError, type BlobStore } from '../store/blob/blob-store.js';
 import type { BlobSealing, Extent, OuterLayer } from '../store/meta/metadata-store.js';
 import { newDataKey, unwrapKey, wrapKey } from './key-wrap.js';
 import type { MasterKeyRing } from './key-ring.js';
-import { newLayout, NONCE_BYTES, openSegments, sealedRange, sealedSize, sealSegments, storedSize, TAG_BYTES, type SegmentLayout } from './segments.js';
+import type { BlobChunkReader } from '../store/blob/blob-store.js';
+import { newLayout, NONCE_BYTES, openSealedBuffer, openSegmentsOf, sealedRange, sealedSize, sealSegments, storedSize, TAG_BYTES, type SegmentLayout } from './segments.js';
+import { SealedReadStream } from './sealed-read-stream.js';
 
 /** A key other than the master key that wraps data keys: the customer's (SSE-C) or a KMS key's material. */
 export interface WrappingKey {
@@ -198,15 +200,24 @@ export function readExtent(blobs: BlobStore, extent: Extent, from: number, to: n
 }
 
 /** An inline extent's bytes behind the BlobStore reads (the reads of sealed blobs work on either). */
-export function inlineBlobs(bytes: Buffer): { read: BlobStore['read']; readBuffer: NonNullable<BlobStore['readBuffer']> } {
+function inlineBlobs(bytes: Buffer): Pick<BlobStore, 'read' | 'readChunks'> {
   return {
-    read: (_blobId, start, end, options) => Readable.from(chunked(bytes.subarray(start, end), options?.chunkBytes ?? (end - start)), { objectMode: false }),
-    readBuffer: async (_blobId, start, end) => bytes.subarray(start, end),
+    read: (_blobId, start, end) => Readable.from([bytes.subarray(start, end)], { objectMode: false }),
+    readChunks: (_blobId, start, end) => {
+      let at = start;
+      return {
+        next: (callback, count = end - at) => {
+          const chunk = bytes.subarray(at, Math.min(end, at + count));
+          at += chunk.length;
+          callback(null, chunk);
+        },
+        unread: (count) => {
+          at -= count;
+        },
+        close: () => {},
+      };
+    },
   };
-}
-
-function* chunked(bytes: Buffer, chunkBytes: number): Generator<Buffer> {
-  for (let at = 0; at < bytes.length; at += chunkBytes) yield bytes.subarray(at, at + chunkBytes);
 }
 
 function layoutOf(sealing: BlobSealing): SegmentLayout {
@@ -214,18 +225,35 @@ function layoutOf(sealing: BlobSealing): SegmentLayout {
 }
 
 /** Plaintext [from, to) of a blob, sealed or (written before encryption at rest) in clear. */
-export function readBlob(blobs: Pick<BlobStore, 'read'>, blobId: string, from: number, to: number, sealing: BlobSealing | undefined, keys: DataKeys): Readable {
+export function readBlob(blobs: Pick<BlobStore, 'read' | 'readChunks'>, blobId: string, from: number, to: number, sealing: BlobSealing | undefined, keys: DataKeys): Readable {
   if (!sealing) return blobs.read(blobId, from, to);
   const key = keys.open(sealing);
+  const layout = layoutOf(sealing);
   const range = sealedRange(from, to, sealing.blobBytes, sealing.segmentBytes);
-  if (!sealing.outer) {
-    // One chunk per segment: each is opened where it lies, none is copied or held across chunks.
-    const sealed = blobs.read(blobId, range.start, range.end, { chunkBytes: sealing.segmentBytes + TAG_BYTES }) as AsyncIterable<Buffer>;
-    return Readable.from(openSegments(sealed, key, layoutOf(sealing), from, to), { objectMode: false });
-  }
-  const outer = outerRead(sealing as BlobSealing & { outer: OuterLayer }, range, keys);
-  const stored = blobs.read(blobId, outer.start, outer.end, { chunkBytes: outer.layout.segmentBytes + TAG_BYTES }) as AsyncIterable<Buffer>;
-  return Readable.from(openSegments(outer.open(stored), key, layoutOf(sealing), from, to), { objectMode: false });
+  const chunkBytes = SealedReadStream.chunkBytes(layout);
+  const reader = sealing.outer
+    ? new OuterLayerReader(blobs, blobId, outerRead(sealing as BlobSealing & { outer: OuterLayer }, range, keys), chunkBytes)
+    : blobs.readChunks(blobId, range.start, range.end, chunkBytes);
+  return new SealedReadStream(reader, key, layout, range.firstSegment, from, to);
+}
+
+/** Plaintext [from, to) of an inline extent (`inline` set), opened synchronously. */
+export function openInline(piece: { readonly extent: Extent; readonly from: number; readonly to: number }, keys: DataKeys): Buffer {
+  const { extent, from, to } = piece;
+  const bytes = extent.inline!;
+  if (!extent.sealing) return bytes.subarray(from, to);
+  return openStored(extent.sealing, from, to, keys, (start, end) => bytes.subarray(start, end));
+}
+
+/**
+ * Plaintext [from, to) of a sealed blob from its stored bytes, read with `read` (synchronously
+ * opened): the inner layer's segments, or for a dual-layer blob the outer layer's opened first.
+ */
+function openStored(sealing: BlobSealing, from: number, to: number, keys: DataKeys, read: (start: number, end: number) => Buffer): Buffer {
+  const key = keys.open(sealing);
+  const range = sealedRange(from, to, sealing.blobBytes, sealing.segmentBytes);
+  const sealed = sealing.outer ? outerRead(sealing as BlobSealing & { outer: OuterLayer }, range, keys).openBuffer(read) : read(range.start, range.end);
+  return openSealedBuffer(sealed, key, layoutOf(sealing), from, to);
 }
 
 /**
@@ -236,7 +264,61 @@ function outerRead(sealing: BlobSealing & { outer: OuterLayer }, inner: { start:
   const key = keys.openOuter(sealing);
   const layout = outerLayoutOf(sealing.segmentBytes, Buffer.from(sealing.outer.nonceBase, 'base64'));
   const range = sealedRange(inner.start, inner.end, sealedSize(sealing.blobBytes, sealing.segmentBytes), layout.segmentBytes);
-  return { ...range, layout, open: (stored: AsyncIterable<Buffer> | Iterable<Buffer>) => openSegments(stored, key, layout, inner.start, inner.end) };
+  return {
+    ...range,
+    key,
+    layout,
+    openBuffer: (read: (start: number, end: number) => Buffer) => openSealedBuffer(read(range.start, range.end), key, layout, inner.start, inner.end),
+  };
+}
+
+/**
+ * The inner layer's sealed bytes of a dual-layer blob, chunk by chunk: each chunk of the stored
+ * (outer) bytes is read whole segments at a time and opened here, so SealedReadStream opens the
+ * inner layer as it does a single-layer blob. An inner segment (with its tag) is one outer
+ * segment's plaintext; the outer one adds a tag of its own.
+ */
+class OuterLayerReader implements BlobChunkReader {
+  private readonly stored: BlobChunkReader;
+  /** The outer segment the next stored chunk starts with (its nonce). */
+  private segment: number;
+
+  constructor(blobs: Pick<BlobStore, 'readChunks'>, blobId: string, private readonly outer: ReturnType<typeof outerRead>, innerChunkBytes: number) {
+    this.segment = outer.firstSegment;
+    const innerStride = outer.layout.segmentBytes;
+    this.stored = blobs.readChunks(blobId, outer.start, outer.end, (innerChunkBytes / innerStride) * (innerStride + TAG_BYTES));
+  }
+
+  next(callback: (error: Error | null, chunk: Buffer) => void, bytes?: number): void {
+    const innerStride = this.outer.layout.segmentBytes;
+    const storedBytes = bytes === undefined ? undefined : Math.ceil(bytes / innerStride) * (innerStride + TAG_BYTES);
+    this.stored.next((error, chunk) => {
+      if (error || chunk.length === 0) return callback(error, chunk);
+      const pieces: Buffer[] = [];
+      let opened: Buffer;
+      try {
+        // The whole segments of the chunk, from the plaintext start of its first one.
+        const from = this.segment * innerStride;
+        openSegmentsOf(chunk, this.outer.key, this.outer.layout, this.segment, from, Number.MAX_SAFE_INTEGER, (plain) => pieces.push(plain));
+        this.segment += pieces.length;
+        opened = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+      } catch (failure) {
+        return callback(failure as Error, chunk);
+      }
+      callback(null, opened);
+    }, storedBytes);
+  }
+
+  unread(bytes: number): void {
+    // Whole inner segments (the last maybe short), each one outer segment.
+    const segments = Math.ceil(bytes / this.outer.layout.segmentBytes);
+    this.segment -= segments;
+    this.stored.unread(bytes + segments * TAG_BYTES);
+  }
+
+  close(): void {
+    this.stored.close();
+  }
 }
 
 /** The same in one buffer, read with BlobStore.readBuffer (small reads). */
@@ -249,16 +331,14 @@ export async function readBlobBuffer(
   keys: DataKeys,
 ): Promise<Buffer> {
   if (!sealing) return readBuffer(blobId, from, to);
-  const key = keys.open(sealing);
+  // The stored range first (the outer layer's for a dual-layer blob), then opened synchronously.
+  const range = storedRange(sealing, from, to, keys);
+  const stored = await readBuffer(blobId, range.start, range.end);
+  return openStored(sealing, from, to, keys, (start, end) => stored.subarray(start - range.start, end - range.start));
+}
+
+/** The bytes of a sealed blob's stored form that hold plaintext [from, to). */
+function storedRange(sealing: BlobSealing, from: number, to: number, keys: DataKeys): { start: number; end: number } {
   const range = sealedRange(from, to, sealing.blobBytes, sealing.segmentBytes);
-  let sealed: AsyncIterable<Buffer> | Iterable<Buffer>;
-  if (sealing.outer) {
-    const outer = outerRead(sealing as BlobSealing & { outer: OuterLayer }, range, keys);
-    sealed = outer.open([await readBuffer(blobId, outer.start, outer.end)]);
-  } else {
-    sealed = [await readBuffer(blobId, range.start, range.end)];
-  }
-  const pieces: Buffer[] = [];
-  for await (const piece of openSegments(sealed, key, layoutOf(sealing), from, to)) pieces.push(piece);
-  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+  return sealing.outer ? outerRead(sealing as BlobSealing & { outer: OuterLayer }, range, keys) : range;
 }

@@ -89,56 +89,43 @@ export class SegmentAuthenticationError extends Error {
 }
 
 /**
- * Decrypts the sealed stream of `sealedRange(from, to, …)` and yields exactly plaintext [from, to).
- * A segment is yielded only once its tag has been checked. Chunks are copied into one segment
- * buffer (never concatenated), so a reader that stalls holds about one segment of each.
+ * Plaintext of sealed segment `index` (its ciphertext followed by its tag); throws
+ * SegmentAuthenticationError when the tag does not verify, so nothing unauthenticated is returned.
  */
-export async function* openSegments(sealed: AsyncIterable<Buffer> | Iterable<Buffer>, key: Buffer, layout: SegmentLayout, from: number, to: number): AsyncGenerator<Buffer> {
+export function openSegment(sealedSegment: Buffer, key: Buffer, nonceBase: Buffer, index: number): Buffer {
+  if (sealedSegment.length <= TAG_BYTES) throw new SegmentAuthenticationError();
+  const decipher = createDecipheriv('aes-256-gcm', key, nonceFor(nonceBase, index));
+  decipher.setAuthTag(sealedSegment.subarray(sealedSegment.length - TAG_BYTES));
+  try {
+    const plain = decipher.update(sealedSegment.subarray(0, sealedSegment.length - TAG_BYTES));
+    decipher.final();
+    return plain;
+  } catch {
+    throw new SegmentAuthenticationError();
+  }
+}
+
+/**
+ * Opens the whole segments held by `sealed` (its first is segment `firstSegment`, the last may be
+ * a blob's short final one) and hands `deliver` the part of each that lies in plaintext
+ * [from, to), in order. Synchronous: the caller may reuse `sealed` once this returns.
+ */
+export function openSegmentsOf(sealed: Buffer, key: Buffer, layout: SegmentLayout, firstSegment: number, from: number, to: number, deliver: (plain: Buffer) => void): void {
   const { segmentBytes, nonceBase } = layout;
   const stride = segmentBytes + TAG_BYTES;
-  let index = Math.floor(from / segmentBytes);
-  let position = index * segmentBytes; // plaintext offset of the segment being assembled
-  let segment: Buffer | undefined;
-  let filled = 0;
-
-  const open = (sealedSegment: Buffer): Buffer => {
-    const decipher = createDecipheriv('aes-256-gcm', key, nonceFor(nonceBase, index));
-    decipher.setAuthTag(sealedSegment.subarray(sealedSegment.length - TAG_BYTES));
-    let plain: Buffer;
-    try {
-      plain = decipher.update(sealedSegment.subarray(0, sealedSegment.length - TAG_BYTES));
-      decipher.final();
-    } catch {
-      throw new SegmentAuthenticationError();
-    }
+  let index = firstSegment;
+  for (let at = 0; at < sealed.length; at += stride, index++) {
+    const plain = openSegment(sealed.subarray(at, Math.min(at + stride, sealed.length)), key, nonceBase, index);
+    const position = index * segmentBytes;
     const start = Math.max(from - position, 0);
     const end = Math.min(to - position, plain.length);
-    position += plain.length;
-    index++;
-    return start === 0 && end === plain.length ? plain : plain.subarray(start, end);
-  };
+    if (end > start) deliver(start === 0 && end === plain.length ? plain : plain.subarray(start, end));
+  }
+}
 
-  for await (const chunk of sealed) {
-    let at = 0;
-    // A chunk that holds whole segments at a segment boundary is opened in place, without a copy.
-    while (filled === 0 && chunk.length - at >= stride) {
-      yield open(chunk.subarray(at, at + stride));
-      at += stride;
-    }
-    while (at < chunk.length) {
-      segment ??= Buffer.allocUnsafe(stride);
-      const take = Math.min(stride - filled, chunk.length - at);
-      chunk.copy(segment, filled, at, at + take);
-      filled += take;
-      at += take;
-      if (filled === stride) {
-        yield open(segment);
-        filled = 0;
-      }
-    }
-  }
-  if (filled > 0) {
-    if (filled <= TAG_BYTES) throw new SegmentAuthenticationError();
-    yield open(segment!.subarray(0, filled));
-  }
+/** Plaintext [from, to) of the sealed bytes `sealedRange(from, to, …)` read into one buffer. */
+export function openSealedBuffer(sealed: Buffer, key: Buffer, layout: SegmentLayout, from: number, to: number): Buffer {
+  const pieces: Buffer[] = [];
+  openSegmentsOf(sealed, key, layout, Math.floor(from / layout.segmentBytes), from, to, (plain) => pieces.push(plain));
+  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
 }

@@ -20,7 +20,7 @@ import { resolveTarget } from './addressing.js';
 import { trustConnection } from './client-fairness.js';
 import { sendDeferred } from './keep-alive.js';
 import { HOST_ID, nextRequestId } from './request-ids.js';
-import { sendError, sendResult } from './respond.js';
+import { sendError, sendResult, setRequestIds } from './respond.js';
 import { failureResponse, toS3Error } from '../ops/translate-error.js';
 import { route, type Route } from '../api/router.js';
 import { objectTags } from '../access/object-tags.js';
@@ -56,9 +56,9 @@ export function createPipeline(options: PipelineOptions): (req: IncomingMessage,
 
 async function handle(options: PipelineOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = nextRequestId();
-  res.setHeader('x-amz-request-id', requestId);
-  res.setHeader('x-amz-id-2', HOST_ID);
-  res.setHeader('server', 'Coffer');
+  // Success responses carry the request ids in sendResult's one writeHead; every other answer
+  // has them set first (setRequestIds).
+  const stampIds = () => setRequestIds(res, requestId, HOST_ID);
   const trace = options.observe?.(req, res, requestId);
   let routed: Partial<Route> | undefined;
   let resourcePath: string | undefined;
@@ -73,6 +73,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     const websiteBucket = websiteBucketOf(req.headers.host, options.domain, options.websiteOnly === true);
     if (websiteBucket !== undefined) {
       if (trace) trace.operation = 'Website';
+      stampIds();
       await serveWebsite({
         req,
         res,
@@ -100,6 +101,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     if (req.method === 'OPTIONS') {
       if (trace) trace.operation = 'OptionsPreflight';
       routed = { bucket: target.bucket, key: target.key };
+      stampIds();
       await answerPreflight(options.services.meta, res, target.bucket, target.key, headers);
       return;
     }
@@ -114,7 +116,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
         rawQuery,
         headers,
         virtualHostBucket: target.virtualHost ? target.bucket : undefined,
-        authorizationHeaderCount: countHeader(req.rawHeaders, 'authorization'),
+        authorizationHeaderCount: headers['authorization'] === undefined ? 0 : countHeader(req.rawHeaders, 'authorization'),
         now,
       },
       options.services.credentials,
@@ -136,20 +138,24 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     }
     if (bucket) {
       corsBucket = bucket;
+      // A CORS answer's headers are set on the response: the ids go first, as on any other.
+      if (headers.origin !== undefined) stampIds();
       applyCorsHeaders(res, bucket, req.method ?? '', headers);
     }
     const result = await runOperation(options, req, res, requestId, { route: { ...decision, operation }, query, headers, auth, now, bucket, trace });
     if (trace) trace.respondingAt = performance.now();
     if (result.deferred) {
+      stampIds();
       await sendDeferred(req, res, result.deferred, (failure) => {
         const known = toS3Error(failure);
         if (!known) options.logError(requestId, failure);
         return { error: known ?? failureResponse(failure), requestId, hostId: HOST_ID };
       });
     } else {
-      await sendResult(req, res, result);
+      await sendResult(req, res, result, res.hasHeader('x-amz-request-id') ? undefined : { requestId, hostId: HOST_ID });
     }
   } catch (error) {
+    stampIds();
     if (!corsBucket && req.headers.origin !== undefined && routed?.bucket) await corsForEarlyError(options.services.meta, req, res, routed.bucket);
     const s3Error = toS3Error(error);
     if (trace && !isClientGone(req, error)) {
@@ -299,7 +305,8 @@ async function objectAclContext(meta: MetadataStore, bucket: string, key: string
 
 function countHeader(rawHeaders: readonly string[], name: string): number {
   let count = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) count++;
+  // Only a name of the same length can match: most are passed over without lowercasing them.
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.length === name.length && rawHeaders[i]!.toLowerCase() === name) count++;
   return count;
 }
 

@@ -4,14 +4,55 @@ import type { S3Error } from '../errors.js';
 import type { OperationResult } from '../ops/types.js';
 import { buildXml } from '../xml/codec.js';
 import type { Route } from '../api/router.js';
+import { rememberSentHeaders } from '../observe/sent-headers.js';
 
-/** The one writer of successful responses. */
-export async function sendResult(req: IncomingMessage, res: ServerResponse, result: OperationResult): Promise<void> {
-  res.statusCode = result.status ?? 200;
-  if (result.headers) {
-    for (const [name, value] of Object.entries(result.headers)) if (value !== undefined) res.setHeader(name, value);
+/**
+ * The headers every S3 response starts with. The pipeline's own success responses carry them in
+ * sendResult's single writeHead; every other writer (errors, website pages, preflights, deferred
+ * answers) has them set on the response first, with this.
+ */
+export function setRequestIds(res: ServerResponse, requestId: string, hostId: string): void {
+  if (res.headersSent || res.hasHeader('x-amz-request-id')) return;
+  res.setHeader('x-amz-request-id', requestId);
+  res.setHeader('x-amz-id-2', hostId);
+  res.setHeader('server', 'Coffer');
+}
+
+/**
+ * The one writer of successful responses. Status and headers go out in one `writeHead` with a
+ * flat array (no setHeader per header: Node then stores no header object of its own); `ids`
+ * puts the request ids first, for a response that setRequestIds has not already stamped.
+ */
+export async function sendResult(req: IncomingMessage, res: ServerResponse, result: OperationResult, ids?: { readonly requestId: string; readonly hostId: string }): Promise<void> {
+  const status = result.status ?? 200;
+  const bodyless = req.method === 'HEAD' || status === 204 || status === 304;
+  const payload = result.stream ? undefined : result.xml ? buildXml(result.xml.root, result.xml.body, result.xml.namespace) : result.payload;
+  const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  const head: Array<string | number> = ids ? ['x-amz-request-id', ids.requestId, 'x-amz-id-2', ids.hostId, 'server', 'Coffer'] : [];
+  let contentLength: string | number | undefined;
+  let contentType = false;
+  const headers = result.headers;
+  if (headers) {
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined) continue;
+      if (name === 'content-length') {
+        contentLength = value; // written below, once: a payload's own length wins
+        continue;
+      }
+      if (name === 'content-type') contentType = true;
+      head.push(name, value);
+    }
   }
-  const bodyless = req.method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304;
+  if (bytes !== undefined) {
+    if (result.xml && !contentType && !res.hasHeader('content-type')) head.push('content-type', 'application/xml');
+    contentLength = bytes.length;
+  } else if (contentLength === undefined && !result.stream && !bodyless && !res.hasHeader('content-length')) {
+    contentLength = 0;
+  }
+  if (contentLength !== undefined) head.push('content-length', contentLength);
+  res.writeHead(status, head);
+  rememberSentHeaders(res, headers, contentLength);
   if (result.stream) {
     if (bodyless) {
       result.stream.destroy();
@@ -23,15 +64,6 @@ export async function sendResult(req: IncomingMessage, res: ServerResponse, resu
     await pipeline(result.stream, res);
     return;
   }
-  const payload = result.xml ? buildXml(result.xml.root, result.xml.body, result.xml.namespace) : result.payload;
-  if (payload === undefined) {
-    if (!res.hasHeader('content-length') && !bodyless) res.setHeader('content-length', 0);
-    res.end();
-    return;
-  }
-  const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
-  if (result.xml && !res.hasHeader('content-type')) res.setHeader('content-type', 'application/xml');
-  res.setHeader('content-length', bytes.length);
   res.end(bodyless ? undefined : bytes);
 }
 

@@ -20,10 +20,22 @@ import { sendResult } from './respond.js';
 /** The bucket a website request names, or undefined for a request to the REST endpoint. */
 export function websiteBucketOf(hostHeader: string | undefined, domain: string, websiteListener: boolean): string | undefined {
   const host = (hostHeader ?? '').toLowerCase().replace(/:\d+$/, '');
-  const escaped = domain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const match = new RegExp(`^(.+?)\\.s3-website(?:[.-][a-z0-9-]+)?\\.${escaped}$`).exec(host);
+  const match = websiteHostPattern(domain).exec(host);
   if (match) return match[1];
   return websiteListener && host !== '' ? host : undefined;
+}
+
+/** The pattern of website hosts under each domain, compiled once (it was a RegExp per request). */
+const websiteHostPatterns = new Map<string, RegExp>();
+
+function websiteHostPattern(domain: string): RegExp {
+  let pattern = websiteHostPatterns.get(domain);
+  if (!pattern) {
+    const escaped = domain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    pattern = new RegExp(`^(.+?)\\.s3-website(?:[.-][a-z0-9-]+)?\\.${escaped}$`);
+    websiteHostPatterns.set(domain, pattern);
+  }
+  return pattern;
 }
 
 /** Request headers a website read passes on: conditional GETs and ranges work as on the REST endpoint. */

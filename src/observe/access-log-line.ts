@@ -9,6 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { OPERATIONS, type OperationName } from '../api/operations.js';
 import { urlEncode } from '../api/parameters.js';
 import { pathAndQuery, type RequestTrace } from './request-observer.js';
+import { sentHeader } from './sent-headers.js';
 
 export interface LoggedRequest {
   readonly req: IncomingMessage;
@@ -79,7 +80,7 @@ export function formatAccessLogLine(request: LoggedRequest): string {
     String(Math.max(0, Math.round(turnAround))),
     quoted(req.headers.referer ?? '-'),
     quoted(req.headers['user-agent'] ?? '-'),
-    header(res, 'x-amz-version-id') ?? '-',
+    sentHeader(res, 'x-amz-version-id') ?? '-',
     request.hostId,
     auth.signatureVersion,
     tls?.cipher ?? '-',
@@ -103,14 +104,14 @@ function operationName(operation: string | undefined, method: string, isObject: 
 /** Response body bytes (headers not counted, as AWS counts them); none for HEAD. */
 function bytesSent(method: string, res: ServerResponse): number {
   if (method === 'HEAD') return 0;
-  return Number(res.getHeader('content-length') ?? 0);
+  return Number(sentHeader(res, 'content-length') ?? 0);
 }
 
 /** The whole object's size for object reads and writes. */
 function objectSize(operation: string | undefined, req: IncomingMessage, res: ServerResponse): number {
   if (operation === 'GetObject' || operation === 'HeadObject' || operation === 'Website') {
-    const range = /\/(\d+)$/.exec(header(res, 'content-range') ?? '');
-    return range ? Number(range[1]) : Number(res.getHeader('content-length') ?? 0);
+    const range = /\/(\d+)$/.exec(sentHeader(res, 'content-range') ?? '');
+    return range ? Number(range[1]) : Number(sentHeader(res, 'content-length') ?? 0);
   }
   if (operation === 'PutObject' || operation === 'UploadPart') {
     return Number(req.headers['x-amz-decoded-content-length'] ?? req.headers['content-length'] ?? 0);
@@ -133,11 +134,6 @@ function tlsOf(req: IncomingMessage): { cipher: string; version: string } | unde
   if (socket.encrypted !== true) return undefined;
   const cipher = socket.getCipher();
   return { cipher: cipher.name, version: socket.getProtocol() ?? '-' };
-}
-
-function header(res: ServerResponse, name: string): string | undefined {
-  const value = res.getHeader(name);
-  return value === undefined ? undefined : String(value);
 }
 
 function dash(count: number): string {

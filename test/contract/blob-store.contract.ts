@@ -90,6 +90,28 @@ export function blobStoreContract(name: string, factory: () => Promise<BlobStore
       assert.deepEqual(await readAll(h.store.read(blobId, 0, data.length)), data);
     });
 
+    test('readChunks.a range in chunks of the size asked for; unread gives the tail of a chunk back; a missing blob fails with BlobNotFoundError', async () => {
+      const data = randomBytes(300_000);
+      const { blobId } = await h.store.write(chunks(data));
+      const reader = h.store.readChunks(blobId, 5, 250_005, 100_000);
+      // A chunk is valid during its callback only: it is copied there.
+      const next = () => new Promise<Buffer>((resolve, reject) => reader.next((error, chunk) => (error ? reject(error) : resolve(Buffer.from(chunk)))));
+      const first = await next();
+      reader.unread(30_000);
+      const read = [first.subarray(0, 70_000)];
+      const sizes = [first.length];
+      for (let chunk = await next(); chunk.length > 0; chunk = await next()) {
+        sizes.push(chunk.length);
+        read.push(chunk);
+      }
+      reader.close();
+      assert.deepEqual(sizes, [100_000, 100_000, 80_000]);
+      assert.deepEqual(Buffer.concat(read), data.subarray(5, 250_005));
+      const missing = h.store.readChunks('0'.repeat(32), 0, 10, 10);
+      await assert.rejects(new Promise((resolve, reject) => missing.next((error, chunk) => (error ? reject(error) : resolve(chunk)))), BlobNotFoundError);
+      missing.close();
+    });
+
     test('read.a missing blob errors the stream with BlobNotFoundError', async () => {
       await assert.rejects(readAll(h.store.read('0'.repeat(32), 0, 10)), BlobNotFoundError);
       await assert.rejects(readAll(h.store.read('not-an-id/../../etc/passwd', 0, 10)), BlobNotFoundError);

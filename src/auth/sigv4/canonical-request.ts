@@ -57,9 +57,13 @@ export function uriEncodeBytes(bytes: Uint8Array, keepSlash = false): string {
   return out;
 }
 
+/** A path of unreserved characters and slashes only: decoding then encoding it changes nothing. */
+const CANONICAL_AS_IS = /^[A-Za-z0-9\-_.~/]+$/;
+
 /** The canonical URI: each '/'-separated segment of the raw path decoded then encoded once. */
 export function canonicalUri(rawPath: string): string {
   if (rawPath === '') return '/';
+  if (CANONICAL_AS_IS.test(rawPath)) return rawPath;
   return rawPath
     .split('/')
     .map((segment) => uriEncodeBytes(percentDecode(segment)))

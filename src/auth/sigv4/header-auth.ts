@@ -103,6 +103,8 @@ export interface VerifyInput {
   readonly payloadHash: string;
   readonly signatureProvided: string;
   readonly excludeQuery?: ReadonlySet<string>;
+  /** The signing key when the caller already derived it (derived here otherwise). */
+  readonly signingKey?: Buffer;
 }
 
 /**
@@ -120,7 +122,7 @@ export function verifySignature(v: VerifyInput): Buffer {
     excludeQuery: v.excludeQuery,
   });
   const stringToSign = buildStringToSign(v.amzDate, v.credential.scope, canonicalRequest);
-  const signingKey = getSigningKey(v.user.secretAccessKey, v.credential.date, v.credential.region, v.credential.service);
+  const signingKey = v.signingKey ?? getSigningKey(v.user.secretAccessKey, v.credential.date, v.credential.region, v.credential.service);
   const expected = signHex(signingKey, stringToSign);
   const matches = safeEqual(expected, v.signatureProvided);
   if (!matches || !v.signedHeaders.includes('host')) {
@@ -216,6 +218,7 @@ export function authenticateSigV4Header(input: AuthInput, credentials: Credentia
     signedHeaders,
     payloadHash: contentSha256,
     signatureProvided: parsed.signature,
+    signingKey,
   });
   requireSignedAmzHeaders(input.headers, signedHeaders);
   return { user, method: 'sigv4-header', payload, signedAt: time.date };

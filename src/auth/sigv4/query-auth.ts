@@ -69,9 +69,10 @@ export function authenticateSigV4Query(input: AuthInput, credentials: Credential
 
   const payloadHash = input.headers['x-amz-content-sha256'] ?? UNSIGNED_PAYLOAD;
   const signature = get('X-Amz-Signature');
+  const signingKey = getSigningKey(user.secretAccessKey, credential.date, credential.region, credential.service);
   const signing: ChunkSigningContext = {
     seedSignature: signature,
-    signingKey: getSigningKey(user.secretAccessKey, credential.date, credential.region, credential.service),
+    signingKey,
     amzDate,
     scope: credential.scope,
   };
@@ -85,6 +86,7 @@ export function authenticateSigV4Query(input: AuthInput, credentials: Credential
     payloadHash,
     signatureProvided: signature,
     excludeQuery: EXCLUDED,
+    signingKey,
   });
   requireSignedAmzHeaders(input.headers, signedHeaders);
   return { user, method: 'sigv4-query', payload, signedAt };

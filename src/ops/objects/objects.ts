@@ -198,9 +198,11 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   checkReadPreconditions(ctx.headers, version);
   const headers = { ...objectResponseHeaders(version, showsVersionIds(bucket)), ...encryptionHeaders(version.encryption, ctx.services.region) };
   Object.assign(headers, restoreHeaders(version));
-  Object.assign(headers, await lockResponseHeaders(ctx, version.lock, version.key));
+  // Each of these answers nothing without its cause (a lock, a requester-pays request): a read
+  // without them does not wait on them.
+  if (version.lock) Object.assign(headers, await lockResponseHeaders(ctx, version.lock, version.key));
   if (version.isLatest) Object.assign(headers, await expirationHeaders(ctx, bucket.name, version));
-  Object.assign(headers, await requestChargedHeader(ctx, bucket.name));
+  if (ctx.headers['x-amz-request-payer'] !== undefined) Object.assign(headers, await requestChargedHeader(ctx, bucket.name));
   applyResponseOverrides(headers, ctx.query, ctx.user === null);
   const part = partRead(ctx.params.partNumber(), ctx.headers, version);
   if (part) Object.assign(headers, part.headers);

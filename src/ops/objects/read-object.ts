@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { inlineBlobs, readBlobBuffer, readExtent, type DataKeys } from '../../crypto/sealed-blobs.js';
+import { openInline, readBlobBuffer, readExtent, type DataKeys } from '../../crypto/sealed-blobs.js';
 import type { BlobStore } from '../../store/blob/blob-store.js';
 import type { Extent } from '../../store/meta/metadata-store.js';
 
@@ -13,10 +13,12 @@ export const BUFFERED_READ_BYTES_MAX = 128 * 1024;
  */
 export async function readManifestBuffer(blobs: BlobStore, manifest: readonly Extent[], start: number, end: number, keys: DataKeys): Promise<Buffer | undefined> {
   if (!blobs.readBuffer || end - start > BUFFERED_READ_BYTES_MAX) return undefined;
-  const fromFiles = blobs.readBuffer.bind(blobs);
   const pieces = piecesOf(manifest, start, end);
+  // The common case, one inline extent, is opened at once: no file, no promise.
+  if (pieces.length === 1 && pieces[0]!.extent.inline) return openInline(pieces[0]!, keys);
+  const fromFiles = blobs.readBuffer.bind(blobs);
   const buffers = await Promise.all(
-    pieces.map((p) => readBlobBuffer(p.extent.inline ? inlineBlobs(p.extent.inline).readBuffer : fromFiles, p.extent.blobId, p.from, p.to, p.extent.sealing, keys)),
+    pieces.map((p) => (p.extent.inline ? openInline(p, keys) : readBlobBuffer(fromFiles, p.extent.blobId, p.from, p.to, p.extent.sealing, keys))),
   );
   return buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers);
 }

@@ -25,6 +25,13 @@ export interface BlobStore {
    * write). Rejects with BlobNotFoundError when the blob is missing.
    */
   readBuffer?(blobId: string, start: number, end: number): Promise<Buffer>;
+  /**
+   * Bytes [start, end) of a blob, `chunkBytes` at a time, each read into a buffer the store lends
+   * for the time of the callback (large reads without an allocation or a stream per chunk, and
+   * without a buffer held between reads). The file is opened at the first `next`; a missing blob
+   * fails it with BlobNotFoundError.
+   */
+  readChunks(blobId: string, start: number, end: number, chunkBytes: number): BlobChunkReader;
   /** Deletes blobs; ids that do not exist are ignored. */
   delete(blobIds: readonly string[]): Promise<void>;
   /**
@@ -43,6 +50,20 @@ export interface BlobStore {
 /** The writer id a blob id carries: its last 8 characters (FsBlobStore writes them so). */
 export function writerOfBlob(blobId: string): string {
   return blobId.slice(24);
+}
+
+/** A blob read chunk by chunk into lent buffers (BlobStore.readChunks). */
+export interface BlobChunkReader {
+  /**
+   * The next chunk: `chunkBytes`, or `bytes` when smaller (the last one shorter), empty once
+   * [start, end) is read. The chunk is valid only until the callback returns (its buffer is lent
+   * to the next read).
+   */
+  next(callback: (error: Error | null, chunk: Buffer) => void, bytes?: number): void;
+  /** Gives back the last `bytes` of the chunk just read: the next chunk starts with them again. */
+  unread(bytes: number): void;
+  /** Closes the file (after a read in flight completes); `next` is not called again. */
+  close(): void;
 }
 
 export class BlobTooLargeError extends Error {

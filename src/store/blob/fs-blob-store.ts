@@ -4,7 +4,7 @@ import { mkdir, open, opendir, readdir, rename, rm, stat, unlink } from 'node:fs
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { BlobNotFoundError, BlobTooLargeError, writerOfBlob, type BlobStore } from './blob-store.js';
+import { BlobNotFoundError, BlobTooLargeError, writerOfBlob, type BlobChunkReader, type BlobStore } from './blob-store.js';
 import { probeAsync, type IoProbe } from '../io-probe.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
@@ -123,6 +123,10 @@ export class FsBlobStore implements BlobStore {
     if (!BLOB_ID.test(blobId)) return new Readable({ read() { this.destroy(new BlobNotFoundError(blobId)); } });
     if (end <= start) return new Readable({ read() { this.push(null); } });
     return new BlobReadStream(this.pathOf(blobId), blobId, start, end, options.chunkBytes ?? READ_CHUNK_BYTES, this.probe);
+  }
+
+  readChunks(blobId: string, start: number, end: number, chunkBytes: number): BlobChunkReader {
+    return new BlobFileChunks(BLOB_ID.test(blobId) ? this.pathOf(blobId) : undefined, blobId, start, end, chunkBytes, this.probe);
   }
 
   /**
@@ -309,6 +313,115 @@ class BlobReadStream extends Readable {
 export function newWriterId(): string {
   return randomBytes(4).toString('hex');
 }
+
+/**
+ * Buffers lent to chunk reads, by size: a read takes one, the reader gives it back once its
+ * chunk has been used (synchronously, in the callback). A stalled reader thus holds none; the
+ * pool keeps a few for the next reads instead of allocating (and page-faulting) one per read.
+ */
+class ChunkBuffers {
+  private readonly free = new Map<number, Buffer[]>();
+
+  constructor(private readonly keptPerSizeMax: number) {}
+
+  take(bytes: number): Buffer {
+    return this.free.get(bytes)?.pop() ?? Buffer.allocUnsafeSlow(bytes);
+  }
+
+  give(buffer: Buffer): void {
+    let list = this.free.get(buffer.length);
+    if (!list) this.free.set(buffer.length, (list = []));
+    if (list.length < this.keptPerSizeMax) list.push(buffer);
+  }
+}
+
+/** Reads in flight at once are few (the thread pool has 4 threads): a handful of buffers is enough. */
+const chunkBuffers = new ChunkBuffers(8);
+
+/**
+ * A blob file read chunk by chunk into buffers from the pool, each lent for its callback only. A
+ * short read (rare on regular files) is completed before the chunk is handed out, so chunks keep
+ * the size the reader asked for (a sealed blob's whole segments).
+ */
+class BlobFileChunks implements BlobChunkReader {
+  private fd: number | undefined;
+  private position: number;
+  /** An open or a read is in flight: the descriptor may not be closed before it completes. */
+  private busy = false;
+  private closed = false;
+
+  constructor(
+    private readonly path: string | undefined,
+    private readonly blobId: string,
+    start: number,
+    private readonly end: number,
+    private readonly chunkBytes: number,
+    private readonly probe: IoProbe | undefined,
+  ) {
+    this.position = start;
+  }
+
+  next(callback: (error: Error | null, chunk: Buffer) => void, bytes = this.chunkBytes): void {
+    if (this.fd !== undefined) return this.readChunk(this.fd, callback, bytes);
+    if (this.position >= this.end) return callback(null, EMPTY);
+    const path = this.path;
+    if (path === undefined) return callback(new BlobNotFoundError(this.blobId), EMPTY);
+    this.busy = true;
+    const opened = (error: NodeJS.ErrnoException | null, fd: number) => {
+      this.busy = false;
+      if (!error) this.fd = fd;
+      if (this.closed) return this.release();
+      if (error) return callback(error.code === 'ENOENT' ? new BlobNotFoundError(this.blobId) : error, EMPTY);
+      this.readChunk(fd, callback, bytes);
+    };
+    probeAsync(this.probe, 'blob.read').then(() => openFd(path, 'r', opened), (error: NodeJS.ErrnoException) => opened(error, -1));
+  }
+
+  unread(bytes: number): void {
+    this.position -= bytes;
+  }
+
+  private readChunk(fd: number, callback: (error: Error | null, chunk: Buffer) => void, bytes: number): void {
+    const length = Math.min(this.chunkBytes, bytes, this.end - this.position);
+    if (length <= 0) return callback(null, EMPTY);
+    const buffer = chunkBuffers.take(this.chunkBytes);
+    let filled = 0;
+    const more = (): void => {
+      this.busy = true;
+      read(fd, buffer, filled, length - filled, this.position + filled, (error, bytes) => {
+        this.busy = false;
+        if (this.closed || error || bytes === 0) {
+          chunkBuffers.give(buffer);
+          if (this.closed) return this.release();
+          // A file shorter than its manifest says is a missing blob.
+          return callback(error ?? new BlobNotFoundError(this.blobId), EMPTY);
+        }
+        filled += bytes;
+        if (filled < length) return more();
+        this.position += length;
+        try {
+          callback(null, length < buffer.length ? buffer.subarray(0, length) : buffer);
+        } finally {
+          chunkBuffers.give(buffer);
+        }
+      });
+    };
+    more();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (!this.busy) this.release();
+  }
+
+  private release(): void {
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd !== undefined) close(fd, () => {});
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
 
 async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');

@@ -23,7 +23,7 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { loadMasterKeyRing } from '../../../src/crypto/key-ring.js';
 import { unwrapKey, wrapKey } from '../../../src/crypto/key-wrap.js';
 import { KmsKeyRing } from '../../../src/crypto/kms-keys.js';
-import { openSegments, SEGMENT_BYTES, storedSize, TAG_BYTES } from '../../../src/crypto/segments.js';
+import { openSealedBuffer, SEGMENT_BYTES, storedSize, TAG_BYTES } from '../../../src/crypto/segments.js';
 import { encryptionContext } from '../../../src/ops/objects/kms.js';
 import type { BlobSealing, MetadataStore, ObjectVersion } from '../../../src/store/meta/metadata-store.js';
 import { layout } from '../../helpers/data-dir.js';
@@ -95,11 +95,8 @@ describe('DSSE-KMS', () => {
     const innerKey = unwrapKey(material, Buffer.from(sealing.wrappedKey, 'base64'), context)!;
     const outerKey = unwrapKey(material, Buffer.from(sealing.outer.wrappedKey, 'base64'), Buffer.concat([Buffer.from('coffer dsse outer layer\0'), context]))!;
     assert.ok(innerKey && outerKey && !innerKey.equals(outerKey));
-    const open = async (bytes: Buffer, key: Buffer, nonceBase: string, segmentBytes: number, plainBytes: number) => {
-      const out: Buffer[] = [];
-      for await (const piece of openSegments([bytes], key, { nonceBase: Buffer.from(nonceBase, 'base64'), segmentBytes }, 0, plainBytes)) out.push(piece);
-      return Buffer.concat(out);
-    };
+    const open = async (bytes: Buffer, key: Buffer, nonceBase: string, segmentBytes: number, plainBytes: number) =>
+      openSealedBuffer(bytes, key, { nonceBase: Buffer.from(nonceBase, 'base64'), segmentBytes }, 0, plainBytes);
     const innerSealed = await open(stored, outerKey, sealing.outer.nonceBase, SEGMENT_BYTES + TAG_BYTES, storedSize(data.length, SEGMENT_BYTES, false));
     assert.equal(innerSealed.includes(MARKER), false);
     assert.ok((await open(innerSealed, innerKey, sealing.nonceBase, SEGMENT_BYTES, data.length)).equals(data));
