@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
-import { BlobTooLargeError, type BlobStore } from '../store/blob/blob-store.js';
+import type { BlobStore } from '../store/blob/blob-store.js';
 import type { BlobSealing, Extent } from '../store/meta/metadata-store.js';
 import { newDataKey, unwrapKey, wrapKey } from './key-wrap.js';
 import type { MasterKeyRing } from './key-ring.js';
-import { newLayout, openSegments, sealedRange, sealedSize, sealSegments, TAG_BYTES, type SegmentLayout } from './segments.js';
+import { newLayout, openSegments, sealBuffer, sealedRange, sealedSize, sealSegments, TAG_BYTES, type SegmentLayout } from './segments.js';
 
 /** A key other than the master key that wraps data keys: the customer's (SSE-C) or a KMS key's material. */
 export interface WrappingKey {
@@ -50,27 +50,24 @@ export async function writeSealedBlob(blobs: BlobStore, plain: AsyncIterable<Buf
 }
 
 /**
- * Seals `plain` (at most `maxPlainBytes`, BlobTooLargeError beyond) into one buffer instead of a
- * blob file: the bytes of an inline extent, made durable by the metadata commit that stores them.
+ * Seals `plain`, a whole small body in memory, into one buffer instead of a blob file: the bytes
+ * of an inline extent, made durable by the metadata commit that stores them.
  */
-export async function sealInline(plain: AsyncIterable<Buffer>, keys: DataKeys, maxPlainBytes: number): Promise<SealedBlob & { readonly inline: Buffer }> {
-  let inline: Buffer = EMPTY;
-  const blob = await seal(plain, keys, async (sealed, layout) => {
-    const maxBytes = sealedSize(maxPlainBytes, layout.segmentBytes);
-    const pieces: Buffer[] = [];
-    let bytes = 0;
-    for await (const piece of sealed) {
-      bytes += piece.length;
-      if (bytes > maxBytes) throw new BlobTooLargeError(maxBytes);
-      pieces.push(piece);
-    }
-    inline = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, bytes);
-    return '';
-  });
-  return { ...blob, inline };
+export function sealInline(plain: Buffer, keys: DataKeys): SealedBlob & { readonly inline: Buffer } {
+  const { dataKey, keyId, wrappedKey } = keys.newKey();
+  const layout = newLayout();
+  return {
+    blobId: '',
+    size: plain.length,
+    dataKey,
+    sealing: sealingOf(keyId, wrappedKey, layout, plain.length),
+    inline: sealBuffer(plain, dataKey, layout),
+  };
 }
 
-const EMPTY = Buffer.alloc(0);
+function sealingOf(keyId: string, wrappedKey: Buffer, layout: SegmentLayout, size: number): BlobSealing {
+  return { keyId, wrappedKey: wrappedKey.toString('base64'), nonceBase: layout.nonceBase.toString('base64'), segmentBytes: layout.segmentBytes, blobBytes: size };
+}
 
 async function seal(plain: AsyncIterable<Buffer>, keys: DataKeys, store: (sealed: AsyncIterable<Buffer>, layout: SegmentLayout) => Promise<string>): Promise<SealedBlob> {
   const { dataKey, keyId, wrappedKey } = keys.newKey();
@@ -87,7 +84,7 @@ async function seal(plain: AsyncIterable<Buffer>, keys: DataKeys, store: (sealed
     blobId,
     size,
     dataKey,
-    sealing: { keyId, wrappedKey: wrappedKey.toString('base64'), nonceBase: layout.nonceBase.toString('base64'), segmentBytes: layout.segmentBytes, blobBytes: size },
+    sealing: sealingOf(keyId, wrappedKey, layout, size),
   };
 }
 
