@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { pooledRandomBytes } from './random-pool.js';
 import { DATA_KEY_BYTES, NONCE_BYTES, TAG_BYTES } from './segments.js';
 
 /**
@@ -7,12 +8,15 @@ import { DATA_KEY_BYTES, NONCE_BYTES, TAG_BYTES } from './segments.js';
  * other authenticated data (`aad`: an SSE-KMS encryption context) than the key was wrapped with.
  */
 export function wrapKey(kek: Buffer, dataKey: Buffer, aad?: Buffer): Buffer {
-  const nonce = randomBytes(NONCE_BYTES);
+  const wrapped = Buffer.allocUnsafe(NONCE_BYTES + DATA_KEY_BYTES + TAG_BYTES);
+  const nonce = pooledRandomBytes(NONCE_BYTES);
+  nonce.copy(wrapped, 0);
   const cipher = createCipheriv('aes-256-gcm', kek, nonce);
   if (aad) cipher.setAAD(aad);
-  const sealed = cipher.update(dataKey);
+  cipher.update(dataKey).copy(wrapped, NONCE_BYTES);
   cipher.final();
-  return Buffer.concat([nonce, sealed, cipher.getAuthTag()]);
+  cipher.getAuthTag().copy(wrapped, NONCE_BYTES + DATA_KEY_BYTES);
+  return wrapped;
 }
 
 /** The data key, or undefined when `kek` (or `aad`) is not the one it was wrapped with. */
@@ -31,7 +35,7 @@ export function unwrapKey(kek: Buffer, wrapped: Buffer, aad?: Buffer): Buffer | 
 }
 
 export function newDataKey(): Buffer {
-  return randomBytes(DATA_KEY_BYTES);
+  return pooledRandomBytes(DATA_KEY_BYTES);
 }
 
 const SALT_BYTES = 16;

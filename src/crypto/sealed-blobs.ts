@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { BlobTooLargeError, type BlobStore } from '../store/blob/blob-store.js';
+import type { BlobChunkReader, BlobStore } from '../store/blob/blob-store.js';
 import type { BlobSealing, Extent, OuterLayer } from '../store/meta/metadata-store.js';
 import { newDataKey, unwrapKey, wrapKey } from './key-wrap.js';
 import type { MasterKeyRing } from './key-ring.js';
-import type { BlobChunkReader } from '../store/blob/blob-store.js';
-import { newLayout, NONCE_BYTES, openSealedBuffer, openSegmentsOf, sealedRange, sealedSize, sealSegments, storedSize, TAG_BYTES, type SegmentLayout } from './segments.js';
+import { pooledRandomBytes } from './random-pool.js';
+import { newLayout, NONCE_BYTES, openSealedBuffer, openSegmentsOf, sealBuffer, sealedRange, sealedSize, sealSegments, storedSize, TAG_BYTES, type SegmentLayout } from './segments.js';
 import { SealedReadStream } from './sealed-read-stream.js';
 
 /** A key other than the master key that wraps data keys: the customer's (SSE-C) or a KMS key's material. */
@@ -129,27 +128,38 @@ export async function writeSealedBlob(blobs: BlobStore, plain: AsyncIterable<Buf
 }
 
 /**
- * Seals `plain` (at most `maxPlainBytes`, BlobTooLargeError beyond) into one buffer instead of a
- * blob file: the bytes of an inline extent, made durable by the metadata commit that stores them.
+ * Seals `plain`, a whole small body in memory, into one buffer instead of a blob file: the bytes
+ * of an inline extent, made durable by the metadata commit that stores them.
  */
-export async function sealInline(plain: AsyncIterable<Buffer>, keys: DataKeys, maxPlainBytes: number): Promise<SealedBlob & { readonly inline: Buffer }> {
-  let inline: Buffer = EMPTY;
-  const blob = await seal(plain, keys, async (sealed, maxStoredBytes) => {
-    const maxBytes = maxStoredBytes(maxPlainBytes);
-    const pieces: Buffer[] = [];
-    let bytes = 0;
-    for await (const piece of sealed) {
-      bytes += piece.length;
-      if (bytes > maxBytes) throw new BlobTooLargeError(maxBytes);
-      pieces.push(piece);
-    }
-    inline = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, bytes);
-    return '';
-  });
-  return { ...blob, inline };
+export function sealInline(plain: Buffer, keys: DataKeys): SealedBlob & { readonly inline: Buffer } {
+  const inner = keys.newKey();
+  const layout = newLayout();
+  let inline = sealBuffer(plain, inner.dataKey, layout);
+  let outer: OuterLayer | undefined;
+  if (keys.dualLayer) {
+    const outerKey = keys.newKey('outer');
+    const outerLayout = outerLayoutOf(layout.segmentBytes, pooledRandomBytes(NONCE_BYTES));
+    inline = sealBuffer(inline, outerKey.dataKey, outerLayout);
+    outer = outerLayerOf(outerKey, outerLayout);
+  }
+  return { blobId: '', size: plain.length, dataKey: inner.dataKey, sealing: sealingOf(inner, layout, plain.length, outer), inline };
 }
 
-const EMPTY = Buffer.alloc(0);
+function sealingOf(inner: NewDataKey, layout: SegmentLayout, size: number, outer: OuterLayer | undefined): BlobSealing {
+  return {
+    keyId: inner.keyId,
+    wrappedKey: inner.wrappedKey.toString('base64'),
+    nonceBase: layout.nonceBase.toString('base64'),
+    segmentBytes: layout.segmentBytes,
+    blobBytes: size,
+    ...(inner.version ? { version: inner.version } : {}),
+    ...(outer ? { outer } : {}),
+  };
+}
+
+function outerLayerOf(outerKey: NewDataKey, outerLayout: SegmentLayout): OuterLayer {
+  return { wrappedKey: outerKey.wrappedKey.toString('base64'), nonceBase: outerLayout.nonceBase.toString('base64') };
+}
 
 async function seal(plain: AsyncIterable<Buffer>, keys: DataKeys, store: (sealed: AsyncIterable<Buffer>, maxStoredBytes: (plainBytes: number) => number) => Promise<string>): Promise<SealedBlob> {
   const inner = keys.newKey();
@@ -165,24 +175,16 @@ async function seal(plain: AsyncIterable<Buffer>, keys: DataKeys, store: (sealed
   let outer: OuterLayer | undefined;
   if (keys.dualLayer) {
     const outerKey = keys.newKey('outer');
-    const outerLayout = outerLayoutOf(layout.segmentBytes, randomBytes(NONCE_BYTES));
+    const outerLayout = outerLayoutOf(layout.segmentBytes, pooledRandomBytes(NONCE_BYTES));
     sealed = sealSegments(sealed, outerKey.dataKey, outerLayout);
-    outer = { wrappedKey: outerKey.wrappedKey.toString('base64'), nonceBase: outerLayout.nonceBase.toString('base64') };
+    outer = outerLayerOf(outerKey, outerLayout);
   }
   const blobId = await store(sealed, (plainBytes) => storedSize(plainBytes, layout.segmentBytes, outer !== undefined));
   return {
     blobId,
     size,
     dataKey: inner.dataKey,
-    sealing: {
-      keyId: inner.keyId,
-      wrappedKey: inner.wrappedKey.toString('base64'),
-      nonceBase: layout.nonceBase.toString('base64'),
-      segmentBytes: layout.segmentBytes,
-      blobBytes: size,
-      ...(inner.version ? { version: inner.version } : {}),
-      ...(outer ? { outer } : {}),
-    },
+    sealing: sealingOf(inner, layout, size, outer),
   };
 }
 

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { pooledRandomBytes } from './random-pool.js';
 
 /**
  * AES-256-GCM in fixed-size segments. A blob is the concatenation of its segments, each the
@@ -18,7 +19,7 @@ export interface SegmentLayout {
 }
 
 export function newLayout(): SegmentLayout {
-  return { nonceBase: randomBytes(NONCE_BYTES), segmentBytes: SEGMENT_BYTES };
+  return { nonceBase: pooledRandomBytes(NONCE_BYTES), segmentBytes: SEGMENT_BYTES };
 }
 
 function nonceFor(base: Buffer, index: number): Buffer {
@@ -67,6 +68,23 @@ export async function* sealSegments(plain: AsyncIterable<Buffer>, key: Buffer, l
     cipher.final();
     yield cipher.getAuthTag();
   }
+}
+
+/**
+ * sealSegments for a plaintext already in memory (a small body): the same bytes, sealed in one
+ * synchronous pass into one buffer, with none of the stream machinery.
+ */
+export function sealBuffer(plain: Buffer, key: Buffer, layout: SegmentLayout): Buffer {
+  const { segmentBytes, nonceBase } = layout;
+  const sealed = Buffer.allocUnsafe(sealedSize(plain.length, segmentBytes));
+  let out = 0;
+  for (let index = 0, at = 0; at < plain.length; index++, at += segmentBytes) {
+    const cipher = createCipheriv('aes-256-gcm', key, nonceFor(nonceBase, index));
+    out += cipher.update(plain.subarray(at, at + segmentBytes)).copy(sealed, out);
+    cipher.final();
+    out += cipher.getAuthTag().copy(sealed, out);
+  }
+  return sealed;
 }
 
 /** The stored byte range holding plaintext [from, to) of a blob of `blobBytes` plaintext bytes. */

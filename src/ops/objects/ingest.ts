@@ -2,7 +2,7 @@ import { MultiHasher, type ChecksumAlgorithm } from '../../checksum/index.js';
 import { sealInline, writeSealedBlob, type DataKeys } from '../../crypto/sealed-blobs.js';
 import { SEGMENT_BYTES } from '../../crypto/segments.js';
 import { S3Error } from '../../errors.js';
-import type { BlobStore } from '../../store/blob/blob-store.js';
+import { BlobTooLargeError, type BlobStore } from '../../store/blob/blob-store.js';
 import { blobIdsOf, CommitUncertainError, type Extent } from '../../store/meta/metadata-store.js';
 import type { OperationContext, RequestBody } from '../types.js';
 
@@ -26,7 +26,7 @@ export const INLINE_BYTES_MAX = SEGMENT_BYTES;
 /**
  * Streams a request body into a new durable blob (inline when short: INLINE_BYTES_MAX), sealed under a new data key from `keys`, while
  * hashing the plaintext (MD5 for the ETag plus the requested checksums, as AWS computes them
- * whatever the encryption). The body is never held whole in memory. If anything fails after the
+ * whatever the encryption). Only an inline body is ever held whole in memory. If anything fails after the
  * blob was written, callers must delete it (see `discard`).
  */
 export async function ingestBody(
@@ -62,7 +62,10 @@ export async function ingestStream(
     size = hasher.bytes;
     if (size > 0) throw new S3Error('InvalidRequest', 'The request body is longer than the declared Content-Length.');
   } else if (declared !== undefined && declared <= INLINE_BYTES_MAX) {
-    const blob = await sealInline(hashed(), options.keys, Math.min(declared, options.maxBytes));
+    // A small body is collected into one buffer, then hashed and sealed in one synchronous pass each.
+    const plain = await collect(stream, Math.min(declared, options.maxBytes));
+    hasher.update(plain);
+    const blob = sealInline(plain, options.keys);
     size = blob.size;
     if (size > 0) {
       manifest = [{ blobId: '', offset: 0, length: size, sealing: blob.sealing, inline: blob.inline }];
@@ -86,6 +89,18 @@ export async function ingestStream(
   return { manifest, size, md5: digests.get('MD5')!, checksums: digests, dataKey };
 }
 
+/** The whole stream in one buffer; BlobTooLargeError past `maxBytes` (it is not read further). */
+async function collect(stream: AsyncIterable<Buffer> | NodeJS.ReadableStream, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > maxBytes) throw new BlobTooLargeError(maxBytes);
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
+}
+
 /**
  * Deletes the blobs of data whose metadata write failed with `failure` — unless that write may have
  * been committed all the same (CommitUncertainError): then a version may reference them, and they
@@ -107,5 +122,6 @@ export function requireDeclaredLength(body: RequestBody): number {
  * is logged and leaves orphans, which the start-up collector removes.
  */
 export async function releaseBlobs(ctx: Pick<OperationContext, 'services' | 'logError'>, released: readonly string[]): Promise<void> {
+  if (released.length === 0) return; // most writes (every inline one) release nothing
   await ctx.services.blobs.delete(released).catch((error: unknown) => ctx.logError(error));
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { customerKeyFingerprint, matchesFingerprint, unwrapKey, wrapKey } from '../../../src/crypto/key-wrap.js';
-import { newLayout, openSealedBuffer, SegmentAuthenticationError, sealedRange, sealedSize, sealSegments, type SegmentLayout } from '../../../src/crypto/segments.js';
+import { pooledRandomBytes } from '../../../src/crypto/random-pool.js';
+import { newLayout, openSealedBuffer, SegmentAuthenticationError, sealBuffer, sealedRange, sealedSize, sealSegments, type SegmentLayout } from '../../../src/crypto/segments.js';
 import { SealedReadStream } from '../../../src/crypto/sealed-read-stream.js';
 import type { BlobChunkReader } from '../../../src/store/blob/blob-store.js';
 
@@ -57,6 +58,29 @@ async function open(sealed: Buffer, key: Buffer, layout: SegmentLayout, from: nu
 }
 
 describe('crypto/segments', () => {
+  it('sealBuffer: the very bytes sealSegments makes of the same plaintext, one segment or several', async () => {
+    const key = randomBytes(32);
+    const layout = newLayout();
+    for (const bytes of [0, 1, 4096, SEG, SEG + 1, 2 * SEG + 7]) {
+      const data = randomBytes(bytes);
+      assert.deepEqual(sealBuffer(data, key, layout), await seal(data, key, layout), `${bytes} bytes`);
+    }
+  });
+
+  it('pooledRandomBytes: no two calls share bytes, across pool refills; a view keeps its bytes', () => {
+    const view = pooledRandomBytes(32);
+    const handedOut = Buffer.from(view);
+    const seen = new Set<string>([handedOut.toString('hex')]);
+    for (let i = 0; i < 1000; i++) {
+      const hex = pooledRandomBytes(i % 2 ? 12 : 32).toString('hex');
+      assert.ok(!seen.has(hex), `draw ${i} repeated an earlier one`);
+      seen.add(hex);
+    }
+    // 1,000 draws of 12–32 bytes take several pools: none was refilled under the first view.
+    assert.deepEqual(view, handedOut);
+    assert.throws(() => pooledRandomBytes(64 * 1024), RangeError);
+  });
+
   it('sealSegments.size: plaintext plus one tag per segment, whatever the chunking', async () => {
     const key = randomBytes(32);
     const layout = newLayout();

@@ -26,7 +26,12 @@ export class GroupCommitter {
   private synced: Promise<void> = Promise.resolve();
   private markSynced: () => void = () => {};
 
-  constructor(private readonly db: Database, private readonly syncer?: WalSyncer, private readonly probe?: IoProbe) {}
+  /** Runs a write in a savepoint of the batch's transaction (made once: better-sqlite3 builds a wrapper per call of `transaction`). */
+  private readonly inSavepoint: (write: () => unknown) => unknown;
+
+  constructor(private readonly db: Database, private readonly syncer?: WalSyncer, private readonly probe?: IoProbe) {
+    this.inSavepoint = db.transaction((write: () => unknown) => write());
+  }
 
   run<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -55,7 +60,7 @@ export class GroupCommitter {
         for (const item of batch) {
           try {
             this.probe?.('meta.write');
-            outcomes.push({ ok: true, value: this.db.transaction(item.write)() });
+            outcomes.push({ ok: true, value: this.inSavepoint(item.write) });
           } catch (error) {
             outcomes.push({ ok: false, error });
           }

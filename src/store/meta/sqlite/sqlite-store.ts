@@ -168,7 +168,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   createBucket(bucket: BucketRecord, ownerBucketsMax = Number.POSITIVE_INFINITY): Promise<void> {
     return this.committer.run(() => {
-      if (this.stmt.getBucket.get(bucket.name)) throw new StoreError('BucketExists');
+      if (this.stmt.bucketExists.get(bucket.name)) throw new StoreError('BucketExists');
       const { owned } = this.stmt.countBucketsOf.get(bucket.ownerId) as { owned: number };
       if (owned >= ownerBucketsMax) throw new StoreError('TooManyBuckets');
       const result = this.stmt.insertBucket.run(
@@ -197,7 +197,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   deleteBucket(name: string): Promise<void> {
     return this.committer.run(() => {
-      if (!this.stmt.getBucket.get(name)) throw new StoreError('BucketNotFound');
+      if (!this.stmt.bucketExists.get(name)) throw new StoreError('BucketNotFound');
       if (this.stmt.anyVersion.get(name) || this.stmt.anyUpload.get(name)) throw new StoreError('BucketNotEmpty');
       this.stmt.deleteCompletedOf.run(name);
       this.stmt.deleteBucket.run(name);
@@ -234,7 +234,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined, events?: readonly OutboxEvent[]): Promise<void> {
     return this.writeWithEvents(events, () => {
-      if (!this.stmt.getBucket.get(bucket)) throw new StoreError('BucketNotFound');
+      if (!this.stmt.bucketExists.get(bucket)) throw new StoreError('BucketNotFound');
       if (document === undefined) this.stmt.deleteConfig.run(bucket, kind);
       else this.stmt.putConfig.run(bucket, kind, document);
       this.appendEvents(events);
@@ -270,7 +270,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   putVersion(version: NewVersion, condition?: WriteCondition, options?: WriteOptions): Promise<ReleaseResult> {
     return this.writeWithEvents(options?.events, () => {
-      if (!this.stmt.getBucket.get(version.bucket)) throw new StoreError('BucketNotFound');
+      if (!this.stmt.bucketExists.get(version.bucket)) throw new StoreError('BucketNotFound');
       this.checkCondition(version.bucket, version.key, condition);
       if (options?.sharedBlobs) this.requireLiveBlobs(version.manifest);
       const released = this.insertVersion(version, true);
@@ -290,7 +290,8 @@ export class SqliteMetadataStore implements MetadataStore {
       this.stmt.deleteVersionRow.run(row.seq);
       if (row.is_latest) this.stmt.promoteLatest.run(bucket, key, bucket, key);
       this.appendEvents(options?.events);
-      return { deleted: rowToVersion(row), released: this.dropRefs(decodeManifest(row.manifest)) };
+      const deleted = rowToVersion(row);
+      return { deleted, released: this.dropRefs(deleted.manifest) };
     });
   }
 
@@ -396,7 +397,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   createUpload(upload: MultipartUpload): Promise<void> {
     return this.committer.run(() => {
-      if (!this.stmt.getBucket.get(upload.bucket)) throw new StoreError('BucketNotFound');
+      if (!this.stmt.bucketExists.get(upload.bucket)) throw new StoreError('BucketNotFound');
       this.stmt.insertUpload.run(
         upload.uploadId, upload.bucket, upload.key, upload.initiated.getTime(), upload.ownerId, JSON.stringify(uploadAttributes(upload)),
       );
@@ -924,6 +925,7 @@ function prepareStatements(db: Db) {
   return {
     insertBucket: p('INSERT INTO buckets (name, owner_id, created_at, region, versioning, object_lock, access) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
     getBucket: p('SELECT * FROM buckets WHERE name = ?'),
+    bucketExists: p('SELECT 1 FROM buckets WHERE name = ?').pluck(),
     getBucketWithConfigs: p(`SELECT b.*, ${BUCKET_CONFIG_COLUMNS} FROM buckets b WHERE b.name = ?`),
     listBuckets: p('SELECT * FROM buckets ORDER BY name'),
     countBucketsOf: p('SELECT count(*) AS owned FROM buckets WHERE owner_id = ?'),
