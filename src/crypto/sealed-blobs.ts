@@ -134,15 +134,10 @@ export async function writeSealedBlob(blobs: BlobStore, plain: AsyncIterable<Buf
 export function sealInline(plain: Buffer, keys: DataKeys): SealedBlob & { readonly inline: Buffer } {
   const inner = keys.newKey();
   const layout = newLayout();
-  let inline = sealBuffer(plain, inner.dataKey, layout);
-  let outer: OuterLayer | undefined;
-  if (keys.dualLayer) {
-    const outerKey = keys.newKey('outer');
-    const outerLayout = outerLayoutOf(layout.segmentBytes, pooledRandomBytes(NONCE_BYTES));
-    inline = sealBuffer(inline, outerKey.dataKey, outerLayout);
-    outer = outerLayerOf(outerKey, outerLayout);
-  }
-  return { blobId: '', size: plain.length, dataKey: inner.dataKey, sealing: sealingOf(inner, layout, plain.length, outer), inline };
+  const outer = keys.dualLayer ? newOuterLayer(keys, layout) : undefined;
+  const sealed = sealBuffer(plain, inner.dataKey, layout);
+  const inline = outer ? sealBuffer(sealed, outer.key, outer.layout) : sealed;
+  return { blobId: '', size: plain.length, dataKey: inner.dataKey, sealing: sealingOf(inner, layout, plain.length, outer?.record), inline };
 }
 
 function sealingOf(inner: NewDataKey, layout: SegmentLayout, size: number, outer: OuterLayer | undefined): BlobSealing {
@@ -157,8 +152,11 @@ function sealingOf(inner: NewDataKey, layout: SegmentLayout, size: number, outer
   };
 }
 
-function outerLayerOf(outerKey: NewDataKey, outerLayout: SegmentLayout): OuterLayer {
-  return { wrappedKey: outerKey.wrappedKey.toString('base64'), nonceBase: outerLayout.nonceBase.toString('base64') };
+/** DSSE's second layer for a blob sealed with `inner`: a data key of its own, segments lined up with the inner ones. */
+function newOuterLayer(keys: DataKeys, inner: SegmentLayout): { key: Buffer; layout: SegmentLayout; record: OuterLayer } {
+  const outerKey = keys.newKey('outer');
+  const layout = outerLayoutOf(inner.segmentBytes, pooledRandomBytes(NONCE_BYTES));
+  return { key: outerKey.dataKey, layout, record: { wrappedKey: outerKey.wrappedKey.toString('base64'), nonceBase: layout.nonceBase.toString('base64') } };
 }
 
 async function seal(plain: AsyncIterable<Buffer>, keys: DataKeys, store: (sealed: AsyncIterable<Buffer>, maxStoredBytes: (plainBytes: number) => number) => Promise<string>): Promise<SealedBlob> {
@@ -171,21 +169,10 @@ async function seal(plain: AsyncIterable<Buffer>, keys: DataKeys, store: (sealed
       yield chunk;
     }
   }
-  let sealed = sealSegments(counted(), inner.dataKey, layout);
-  let outer: OuterLayer | undefined;
-  if (keys.dualLayer) {
-    const outerKey = keys.newKey('outer');
-    const outerLayout = outerLayoutOf(layout.segmentBytes, pooledRandomBytes(NONCE_BYTES));
-    sealed = sealSegments(sealed, outerKey.dataKey, outerLayout);
-    outer = outerLayerOf(outerKey, outerLayout);
-  }
-  const blobId = await store(sealed, (plainBytes) => storedSize(plainBytes, layout.segmentBytes, outer !== undefined));
-  return {
-    blobId,
-    size,
-    dataKey: inner.dataKey,
-    sealing: sealingOf(inner, layout, size, outer),
-  };
+  const outer = keys.dualLayer ? newOuterLayer(keys, layout) : undefined;
+  const sealed = sealSegments(counted(), inner.dataKey, layout);
+  const blobId = await store(outer ? sealSegments(sealed, outer.key, outer.layout) : sealed, (plainBytes) => storedSize(plainBytes, layout.segmentBytes, outer !== undefined));
+  return { blobId, size, dataKey: inner.dataKey, sealing: sealingOf(inner, layout, size, outer?.record) };
 }
 
 /**

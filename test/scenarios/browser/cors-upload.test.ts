@@ -44,7 +44,9 @@ describe('Browser: presigned PUT and fetch through CORS', { skip: chromium.skip 
   let app: PageServer;
   let stranger: PageServer;
   before(async () => {
-    [server, browser, app, stranger] = await Promise.all([startServer(), launchChromium(), servePage({ '/': APP }), servePage({ '/': APP })]);
+    // The browser first: when it cannot start, nothing else is left running to hold the process open.
+    browser = await launchChromium();
+    [server, app, stranger] = await Promise.all([startServer(), servePage({ '/': APP }), servePage({ '/': APP })]);
     s3 = server.client();
     bucket = await server.newBucket('browser');
     await s3.send(

@@ -26,7 +26,9 @@ describe('Browser: a static website', { skip: chromium.skip }, () => {
   let tab: Page;
   let site: string;
   before(async () => {
-    [server, browser] = await Promise.all([startServer({ bucketDefaults: 'legacy', websiteAddress: { host: '127.0.0.1', port: 0 } }), launchChromium()]);
+    // The browser first: when it cannot start, nothing else is left running to hold the process open.
+    browser = await launchChromium();
+    server = await startServer({ bucketDefaults: 'legacy', websiteAddress: { host: '127.0.0.1', port: 0 } });
     s3 = server.client();
     const bucket = `site-${process.pid}.localhost`;
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
