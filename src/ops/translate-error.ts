@@ -17,18 +17,11 @@ const STORE_ERRORS: Record<StoreErrorCode, S3ErrorCode> = {
   WriterFenced: 'ServiceUnavailable',
 };
 
-/**
- * AWS's ServiceUnavailable words (the table's default is SlowDown's): a gateway judged dead may
- * not commit the blob it wrote; the client retries, through it (under its new id) or another.
- */
-const WRITER_FENCED_MESSAGE = 'Service is unable to handle request.';
-
 /** AWS's words when a version's retention or legal hold refuses its deletion or replacement. */
 export const OBJECT_LOCKED_MESSAGE = 'Access Denied because object protected by object lock.';
 
 const STORE_ERROR_MESSAGES: Partial<Record<StoreErrorCode, string>> = {
   ObjectLocked: OBJECT_LOCKED_MESSAGE,
-  WriterFenced: WRITER_FENCED_MESSAGE,
 };
 
 /**
