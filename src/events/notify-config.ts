@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { configEntries } from '../config-entries.js';
 import { amqpTarget, type AmqpTargetConfig } from './targets/amqp.js';
 import { mqttTarget, type MqttTargetConfig } from './targets/mqtt.js';
 import { natsTarget, type NatsTargetConfig } from './targets/nats.js';
@@ -24,19 +25,8 @@ const REQUIRED_FIELDS: Record<TargetConfig['type'], readonly string[]> = {
  * refuse configurations, or drop events, later).
  */
 export function parseNotifyConfig(text: string, source = 'notify config'): TargetConfig[] {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${source}: not JSON (${(error as Error).message})`);
-  }
-  const targets = (document as { targets?: unknown } | null)?.targets;
-  if (!Array.isArray(targets)) throw new Error(`${source}: expected {"targets": [...]}`);
   const arns = new Set<string>();
-  return targets.map((entry: unknown, i) => {
-    const where = `${source}: targets[${i}]`;
-    if (typeof entry !== 'object' || entry === null) throw new Error(`${where}: not an object`);
-    const target = entry as Record<string, unknown>;
+  return configEntries(text, source, 'targets').map(({ where, fields: target }) => {
     if (typeof target.arn !== 'string' || !/^arn:[^:]+:[^:]+:[^:]*:[^:]*:.+$/.test(target.arn)) throw new Error(`${where}: "arn" must be an ARN`);
     if (arns.has(target.arn)) throw new Error(`${where}: ARN ${target.arn} declared twice`);
     arns.add(target.arn);

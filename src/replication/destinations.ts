@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { configEntries } from '../config-entries.js';
 import { bucketOfArn } from './rules.js';
 
 /**
@@ -29,19 +30,8 @@ export interface RemoteDestination {
  * error never repeats a secret.
  */
 export function parseReplicationConfig(text: string, source = 'replication config'): RemoteDestination[] {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${source}: not JSON (${(error as Error).message})`);
-  }
-  const destinations = (document as { destinations?: unknown } | null)?.destinations;
-  if (!Array.isArray(destinations)) throw new Error(`${source}: expected {"destinations": [...]}`);
   const arns = new Set<string>();
-  return destinations.map((entry: unknown, i) => {
-    const where = `${source}: destinations[${i}]`;
-    if (typeof entry !== 'object' || entry === null) throw new Error(`${where}: not an object`);
-    const fields = entry as Record<string, unknown>;
+  return configEntries(text, source, 'destinations').map(({ where, fields }) => {
     for (const field of ['bucketArn', 'endpoint', 'region', 'accessKeyId', 'secretAccessKey']) {
       if (typeof fields[field] !== 'string' || fields[field] === '') throw new Error(`${where}: needs "${field}" (a string)`);
     }

@@ -47,3 +47,10 @@ test('rulesFor.the highest-priority enabled rule per destination; filters by pre
   assert.deepEqual(ids('logs/a', [], true), []);
   assert.deepEqual(ids('other', [], true), ['low']);
 });
+
+test('parseReplicationConfig.a malformed document: not JSON, no destinations list, an entry not an object', () => {
+  assert.throws(() => parseReplicationConfig('{', 'r.json'), /^Error: r\.json: not JSON/);
+  assert.throws(() => parseReplicationConfig('{"destinations": 1}', 'r.json'), /^Error: r\.json: expected \{"destinations": \[\.\.\.\]\}$/);
+  assert.throws(() => parseReplicationConfig('[]', 'r.json'), /^Error: r\.json: expected \{"destinations": \[\.\.\.\]\}$/);
+  assert.throws(() => parseReplicationConfig('{"destinations": [7]}', 'r.json'), /^Error: r\.json: destinations\[0\]: not an object$/);
+});
