@@ -47,7 +47,10 @@ const headerValue = fc.string({ unit: 'binary-ascii', maxLength: 40 }).map((v) =
 const request = fc.record({
   method: fc.constantFrom('GET', 'PUT', 'HEAD', 'DELETE', 'POST'),
   key: text(40),
-  query: fc.dictionary(text(12), fc.string({ unit: 'grapheme', maxLength: 20 }), { maxKeys: 5 }),
+  // Not `__proto__`: the SDK signer gathers the canonical query in a plain object, where that name
+  // sets the prototype, so it signs `[object Object]` instead of `__proto__=` (Coffer signs what
+  // arrived, as AWS does).
+  query: fc.dictionary(text(12).filter((name) => name !== '__proto__'), fc.string({ unit: 'grapheme', maxLength: 20 }), { maxKeys: 5 }),
   headers: fc.dictionary(headerName, headerValue, { maxKeys: 5 }),
 });
 
