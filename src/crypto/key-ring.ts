@@ -3,8 +3,9 @@ import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unwrapKey, wrapKey } from './key-wrap.js';
 import { DATA_KEY_BYTES } from './segments.js';
+import { UnwrappedKeys } from './unwrapped-keys.js';
 
-/** Unwrapped SSE-S3 data keys kept (32 bytes each, ~150 bytes with their entry: ~1.5 MiB at most). */
+/** Unwrapped data keys kept per cache (32 bytes each, ~150–300 bytes with their entry: ~3 MiB at most). */
 export const UNWRAPPED_KEYS_CACHED_MAX = 10_000;
 
 /** Prefix of the key id of blobs whose data key a master key wraps (SSE-S3). */
@@ -18,16 +19,11 @@ export const CUSTOMER_KEY_ID = 'customer';
  */
 export class MasterKeyRing {
   /**
-   * Recently unwrapped data keys, least recently used first, by wrapped key (unique per blob: a
-   * fresh data key and nonce each), with the master key that wrapped them. A hot small GET then
-   * costs one decryption (its data), not two. Safe because only master-key-wrapped (SSE-S3) keys
-   * come here: the master keys sit in this process's memory anyway, so the cache gives a reader
-   * nothing the ring would not. SSE-C keys never do (the customer's key must be presented and
-   * checked each time), nor SSE-KMS ones (DataKeys.open unwraps those with the key's material on
-   * every read, after the key's state was checked). A ring is immutable: a rotated ring
-   * (addMasterKey, dropOldMasterKeys) is a new object with an empty cache.
+   * Recently unwrapped data keys. Safe because the master keys sit in this process's memory
+   * anyway, so the cache gives a reader nothing the ring would not. A ring is immutable: a rotated
+   * ring (addMasterKey, dropOldMasterKeys) is a new object with an empty cache.
    */
-  private readonly unwrapped = new Map<string, { readonly keyId: string; readonly key: Buffer }>();
+  private readonly unwrapped = new UnwrappedKeys(UNWRAPPED_KEYS_CACHED_MAX);
 
   private constructor(private readonly keys: ReadonlyMap<string, Buffer>, readonly currentId: string) {}
 
@@ -46,18 +42,13 @@ export class MasterKeyRing {
 
   /** Throws when the master key is missing from the ring or the wrapped key was altered. */
   unwrap(keyId: string, wrappedBase64: string): Buffer {
-    const cached = this.unwrapped.get(wrappedBase64);
-    if (cached && cached.keyId === keyId) {
-      this.unwrapped.delete(wrappedBase64); // most recently used goes last
-      this.unwrapped.set(wrappedBase64, cached);
-      return cached.key;
-    }
+    const cached = this.unwrapped.get(keyId, wrappedBase64);
+    if (cached) return cached;
     const master = keyId.startsWith(MASTER_KEY_PREFIX) ? this.keys.get(keyId.slice(MASTER_KEY_PREFIX.length)) : undefined;
     if (!master) throw new Error(`master key ${keyId} is not in the key ring`);
     const key = unwrapKey(master, Buffer.from(wrappedBase64, 'base64'));
     if (!key) throw new Error(`a data key wrapped by ${keyId} failed to unwrap`);
-    if (this.unwrapped.size >= UNWRAPPED_KEYS_CACHED_MAX) this.unwrapped.delete(this.unwrapped.keys().next().value!);
-    this.unwrapped.set(wrappedBase64, { keyId, key });
+    this.unwrapped.set(keyId, wrappedBase64, key);
     return key;
   }
 

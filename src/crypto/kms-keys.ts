@@ -1,9 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MasterKeyRing } from './key-ring.js';
+import { UNWRAPPED_KEYS_CACHED_MAX, type MasterKeyRing } from './key-ring.js';
 import { DATA_KEY_BYTES } from './segments.js';
+import { UnwrappedKeys } from './unwrapped-keys.js';
 
 /**
  * The local key ring that stands in for AWS KMS (SSE-KMS): `DATA_DIR/kms-keys.json`, mode 0600.
@@ -86,6 +88,12 @@ export function aliasArn(region: string, alias: string): string {
 export class KmsKeyRing {
   private cached: { mtimeMs: number; size: number; keys: readonly KmsKeyRecord[] } | undefined;
   private readonly unwrapped = new Map<string, Buffer>();
+  /**
+   * The data keys these keys have unwrapped (DataKeys consults it for SSE-KMS and DSSE-KMS reads).
+   * It holds no key's state: every request looks its key up (find, below) and is refused while
+   * the key is disabled, before any data key is asked for, so a disable applies at once.
+   */
+  readonly unwrappedDataKeys = new UnwrappedKeys(UNWRAPPED_KEYS_CACHED_MAX);
 
   constructor(private readonly dataDir: string, private readonly masters: MasterKeyRing) {}
 
@@ -93,14 +101,15 @@ export class KmsKeyRing {
     return join(this.dataDir, KMS_KEYS_FILE);
   }
 
+  /**
+   * The keys, as the file holds them now. Each call looks at the file's size and modification
+   * time — synchronously: a stat of a file whose inode is cached costs a syscall (~µs), where an
+   * asynchronous one costs a thread-pool round trip on every SSE-KMS request — and rereads it
+   * when they changed, so a key another process disabled is seen disabled by the next request.
+   */
   async list(): Promise<readonly KmsKeyRecord[]> {
-    let info;
-    try {
-      info = await stat(this.path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
+    const info = statSync(this.path, { throwIfNoEntry: false });
+    if (!info) return [];
     if (this.cached?.mtimeMs !== info.mtimeMs || this.cached.size !== info.size) {
       const file = JSON.parse(await readFile(this.path, 'utf8')) as KeysFile;
       this.cached = { mtimeMs: info.mtimeMs, size: info.size, keys: file.keys };

@@ -6,6 +6,7 @@ import type { MasterKeyRing } from './key-ring.js';
 import { pooledRandomBytes } from './random-pool.js';
 import { newLayout, NONCE_BYTES, openSealedBuffer, openSegmentsOf, sealBuffer, sealedRange, sealedSize, sealSegments, storedSize, TAG_BYTES, type SegmentLayout } from './segments.js';
 import { SealedReadStream } from './sealed-read-stream.js';
+import type { UnwrappedKeys } from './unwrapped-keys.js';
 
 /** A key other than the master key that wraps data keys: the customer's (SSE-C) or a KMS key's material. */
 export interface WrappingKey {
@@ -17,6 +18,12 @@ export interface WrappingKey {
    * data key this key wraps: a wrapped key moved to another object fails to unwrap.
    */
   readonly context?: Buffer;
+  /**
+   * SSE-KMS: where this key's unwrapped data keys are remembered across requests (the caller
+   * checked the KMS key's state before building this). Never for SSE-C: the customer's key must
+   * be presented and checked each time.
+   */
+  readonly cache?: UnwrappedKeys;
 }
 
 /** A new data key, and how it is stored. */
@@ -103,8 +110,11 @@ export class DataKeys {
     // Version 1 records (written before contexts were bound) were wrapped without authenticated data.
     const aad = sealing.version === 2 ? wrapping.context && layerAad(wrapping.context, layer) : undefined;
     if (sealing.version === 2 && !aad) throw this.unavailable(sealing.keyId);
+    const cached = wrapping.cache?.get(sealing.keyId, wrappedBase64, aad);
+    if (cached) return cached;
     const key = unwrapKey(wrapping.key, Buffer.from(wrappedBase64, 'base64'), aad);
     if (!key) throw this.unavailable(sealing.keyId);
+    wrapping.cache?.set(sealing.keyId, wrappedBase64, key, aad);
     return key;
   }
 }

@@ -34,9 +34,11 @@ export async function kmsDataKeys(services: Pick<Services, 'kms' | 'region' | 'm
   return dataKeysUnder(services, await usableKmsKey(services, encryption.kmsKeyId!), encryption, bucket, key);
 }
 
-/** The same with the KMS key already found. */
-export function dataKeysUnder(services: Pick<Services, 'masterKeys'>, kmsKey: KmsKey, encryption: ObjectEncryption, bucket: string, key: string): DataKeys {
-  const wrapping: WrappingKey = { keyId: KMS_KEY_PREFIX + kmsKey.record.id, key: kmsKey.material, context: encryptionContext(encryption, bucket, key) };
+/** The same with the KMS key already found (and, to decrypt, found enabled). */
+export function dataKeysUnder(services: Pick<Services, 'masterKeys' | 'kms'>, kmsKey: KmsKey, encryption: ObjectEncryption, bucket: string, key: string): DataKeys {
+  const wrapping: WrappingKey = {
+    keyId: KMS_KEY_PREFIX + kmsKey.record.id, key: kmsKey.material, context: encryptionContext(encryption, bucket, key), cache: services.kms.unwrappedDataKeys,
+  };
   return new DataKeys(services.masterKeys, wrapping, encryption.mode === 'aws:kms:dsse', () => new S3Error('KMS.InvalidCiphertextException'));
 }
 

@@ -188,6 +188,9 @@ describe('encryption context', () => {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'c', Body: 'secret of c', ...kms, SSEKMSEncryptionContext: team('x') }));
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((key) => versionOf(bucket, key)));
     assert.equal(a!.manifest[0]!.sealing!.version, 2);
+    // Read first, so that their unwrapped data keys are cached: the cache must not answer for a moved key.
+    assert.equal((await read(bucket, 'a')).toString(), 'secret of a');
+    assert.equal((await read(bucket, 'c')).toString(), 'secret of c');
     // b now names a's data (its blob, sealing and context): the wrapping is bound to a's ARN.
     assert.equal((await meta.resealVersion(bucket, 'b', b!.versionId, b!.manifest, a!.manifest, a!.encryption!)).applied, true);
     await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'b', VersionId: b!.versionId })), 'KMS.InvalidCiphertextException', 400);

@@ -103,6 +103,8 @@ describe('SSE-KMS', () => {
     const bucket = await server.newBucket('kms');
     const id = await newKey();
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'locked away', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: id }));
+    // Read once, so that its data key is held unwrapped: the disable must stop reads all the same.
+    assert.equal((await bytesOf(await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' })))).toString(), 'locked away');
     await kms('disable', arnOf(id));
     const disabled = `${arnOf(id)} is disabled.`;
     await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' })), 'KMS.DisabledException', 400, disabled);
