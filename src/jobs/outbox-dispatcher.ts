@@ -35,6 +35,12 @@ export interface DispatchCounters {
 
 export const OUTBOX_LEASE = 'outbox-dispatcher';
 const WAKE_DELAY_MS = 5;
+/**
+ * Delivered records are deleted this long after the first of a batch was acknowledged: one store
+ * write for every record delivered meanwhile, rather than one beside nearly every PUT's commit.
+ * A crash in between only delivers them again (at least once).
+ */
+const DELETE_DELAY_MS = 50;
 /** How long the cursor waits at a seq not seen (an uncommitted or rolled-back transaction's). */
 const OUTBOX_GAP_MS = 2000;
 /** Every this many polls, the outbox is read from its start (records of gaps given up on). */
@@ -90,6 +96,12 @@ export class OutboxDispatcher {
   private deleted: number[] = [];
   private readonly queues = new Map<string, OutboxRecord[]>();
   private filling = false;
+  /**
+   * The last read stopped because memory was full: records may wait in the outbox that no wake-up
+   * will announce again, so the next drained key reads on. Otherwise a drained key reads nothing:
+   * new records announce themselves (wake) and other gateways' are polled.
+   */
+  private backlogged = false;
   private fillAgain = false;
   private fillFromStart = false;
   private deletions: number[] = [];
@@ -97,6 +109,7 @@ export class OutboxDispatcher {
   private readonly sleepers = new Set<() => void>();
   private timers: NodeJS.Timeout[] = [];
   private wakeTimer: NodeJS.Timeout | undefined;
+  private deleteTimer: NodeJS.Timeout | undefined;
   private unwatch: () => void = () => {};
 
   constructor(private readonly options: OutboxDispatcherOptions) {
@@ -127,6 +140,7 @@ export class OutboxDispatcher {
     this.unwatch();
     for (const timer of this.timers) clearInterval(timer);
     clearTimeout(this.wakeTimer);
+    clearTimeout(this.deleteTimer);
     for (const wake of this.sleepers) wake();
     await this.flushDeletions();
     if (this.leader) await this.meta.releaseLease(OUTBOX_LEASE, this.options.holder).catch((error: unknown) => this.log('releasing the lease failed', error));
@@ -213,6 +227,7 @@ export class OutboxDispatcher {
           if (records.length < limit) break;
           fromStart = false;
         }
+        this.backlogged = this.inMemory >= this.recordsInMemoryMax;
         fromStart = this.fillFromStart;
         this.fillFromStart = false;
       } while (this.fillAgain && this.leader && !this.stopped);
@@ -264,10 +279,10 @@ export class OutboxDispatcher {
       queue.shift();
       this.inMemory--;
       this.deletions.push(record.seq);
-      void this.flushDeletions();
+      this.deleteSoon();
     }
     this.queues.delete(key);
-    if (this.inMemory < this.recordsInMemoryMax) void this.fill();
+    if (this.backlogged && this.inMemory < this.recordsInMemoryMax) void this.fill();
   }
 
   /** Resolves once every delivery of the record was acknowledged, or its epoch ended. */
@@ -315,6 +330,15 @@ export class OutboxDispatcher {
       const timer = setTimeout(wake, ms);
       this.sleepers.add(wake);
     });
+  }
+
+  private deleteSoon(): void {
+    if (this.deleteTimer) return;
+    this.deleteTimer = setTimeout(() => {
+      this.deleteTimer = undefined;
+      void this.flushDeletions();
+    }, DELETE_DELAY_MS);
+    this.deleteTimer.unref();
   }
 
   /** Deletes delivered records, batched: one store write for all the records acknowledged meanwhile. */

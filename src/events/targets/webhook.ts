@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import { TARGET_TIMEOUT_MS, type EventTarget } from './target.js';
 
 export interface WebhookTargetConfig {
@@ -26,21 +27,15 @@ export function webhookTarget(config: WebhookTargetConfig): EventTarget {
     ? new HttpsAgent({ keepAlive: true, maxSockets: WEBHOOK_SOCKETS_MAX })
     : new HttpAgent({ keepAlive: true, maxSockets: WEBHOOK_SOCKETS_MAX });
   const send = secure ? httpsRequest : httpRequest;
+  // Made once: a URL given to request() is turned into options on every call.
+  const target = { ...urlToHttpOptions(url), method: 'POST', agent, timeout: TARGET_TIMEOUT_MS };
+  const authorization = config.authorization ? { authorization: config.authorization } : {};
   return {
     arn: config.arn,
     send(message) {
       const body = Buffer.from(message);
       return new Promise<void>((resolve, reject) => {
-        const req = send(url, {
-          method: 'POST',
-          agent,
-          timeout: TARGET_TIMEOUT_MS,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': body.length,
-            ...(config.authorization ? { authorization: config.authorization } : {}),
-          },
-        }, (res: IncomingMessage) => {
+        const req = send({ ...target, headers: { 'content-type': 'application/json', 'content-length': body.length, ...authorization } }, (res: IncomingMessage) => {
           res.resume();
           res.once('end', () => {
             const status = res.statusCode ?? 0;
