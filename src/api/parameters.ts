@@ -101,7 +101,10 @@ export class RequestParameters {
  * uppercase hex, except letters, digits, `- _ . * /`; a space is `%20` and `+` is `%2B`, so
  * that `decodeURIComponent` and `unquote_plus` both recover the key.
  */
+const UNRESERVED = /^[0-9A-Za-z\-_.*/]*$/;
+
 export function urlEncode(value: string): string {
+  if (UNRESERVED.test(value)) return value; // most keys: nothing to encode, no byte loop
   let out = '';
   for (const byte of Buffer.from(value, 'utf8')) {
     const keep = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) ||

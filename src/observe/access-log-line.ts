@@ -61,35 +61,23 @@ export function formatAccessLogLine(request: LoggedRequest): string {
   const auth = authOf(req, trace);
   const respondingAt = trace.respondingAt ?? request.finished;
   const turnAround = respondingAt - Math.max(request.started, request.bodyEnded ?? request.started);
-  return [
-    trace.bucket?.ownerId ?? '-',
-    trace.bucket?.name ?? '-',
-    `[${logTime(request.receivedAt)}]`,
-    (req.socket.remoteAddress ?? '-').replace(/^::ffff:/, ''),
-    trace.requesterId ?? '-',
-    request.requestId,
-    operationName(trace.operation, method, trace.key !== undefined),
-    trace.key === undefined ? '-' : urlEncode(trace.key),
-    quoted(requestLine),
-    String(request.status),
-    trace.errorCode ?? '-',
-    dash(bytesSent(method, res)),
+  // One template, not an array joined: this runs once per logged request.
+  return `${trace.bucket?.ownerId ?? '-'} ${trace.bucket?.name ?? '-'} [${logTime(request.receivedAt)}] ${remoteAddressOf(req)} ` +
+    `${trace.requesterId ?? '-'} ${request.requestId} ${operationName(trace.operation, method, trace.key !== undefined)} ` +
+    `${trace.key === undefined ? '-' : urlEncode(trace.key)} ${quoted(requestLine)} ${request.status} ${trace.errorCode ?? '-'} ` +
     // An error's body is its error document, not the object.
-    dash(trace.errorCode === undefined ? objectSize(trace.operation, req, res) : 0),
-    String(Math.round(request.finished - request.started)),
-    String(Math.max(0, Math.round(turnAround))),
-    quoted(req.headers.referer ?? '-'),
-    quoted(req.headers['user-agent'] ?? '-'),
-    sentHeader(res, 'x-amz-version-id') ?? '-',
-    request.hostId,
-    auth.signatureVersion,
-    tls?.cipher ?? '-',
-    auth.type,
-    req.headers.host ?? '-',
-    tls?.version ?? '-',
-    '-', // access point ARN: Coffer has no access points
-    '-', // aclRequired: Coffer does not record whether an ACL decided the request
-  ].join(' ');
+    `${dash(bytesSent(method, res))} ${dash(trace.errorCode === undefined ? objectSize(trace.operation, req, res) : 0)} ` +
+    `${Math.round(request.finished - request.started)} ${Math.max(0, Math.round(turnAround))} ` +
+    `${quoted(req.headers.referer ?? '-')} ${quoted(req.headers['user-agent'] ?? '-')} ${sentHeader(res, 'x-amz-version-id') ?? '-'} ` +
+    `${request.hostId} ${auth.signatureVersion} ${tls?.cipher ?? '-'} ${auth.type} ${req.headers.host ?? '-'} ${tls?.version ?? '-'} ` +
+    // Access point ARN (Coffer has no access points), aclRequired (not recorded whether an ACL decided the request).
+    '- -';
+}
+
+function remoteAddressOf(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress;
+  if (address === undefined) return '-';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
 function operationName(operation: string | undefined, method: string, isObject: boolean): string {
@@ -140,15 +128,24 @@ function dash(count: number): string {
   return Number.isFinite(count) && count > 0 ? String(count) : '-';
 }
 
+const NEEDS_ESCAPE = /["\\]/;
+
 function quoted(text: string): string {
-  return `"${text.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+  return NEEDS_ESCAPE.test(text) ? `"${text.replace(/["\\]/g, (c) => `\\${c}`)}"` : `"${text}"`;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+/** The last second formatted: the requests of one second share it. */
+let lastTime = { second: NaN, text: '' };
+
 /** 06/Feb/2019:00:00:38 +0000 */
 export function logTime(time: Date): string {
+  const second = Math.floor(time.getTime() / 1000);
+  if (second === lastTime.second) return lastTime.text;
   const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(time.getUTCDate())}/${MONTHS[time.getUTCMonth()]}/${time.getUTCFullYear()}:` +
+  const text = `${two(time.getUTCDate())}/${MONTHS[time.getUTCMonth()]}/${time.getUTCFullYear()}:` +
     `${two(time.getUTCHours())}:${two(time.getUTCMinutes())}:${two(time.getUTCSeconds())} +0000`;
+  lastTime = { second, text };
+  return text;
 }
