@@ -27,15 +27,19 @@ export function webhookTarget(config: WebhookTargetConfig): EventTarget {
     ? new HttpsAgent({ keepAlive: true, maxSockets: WEBHOOK_SOCKETS_MAX })
     : new HttpAgent({ keepAlive: true, maxSockets: WEBHOOK_SOCKETS_MAX });
   const send = secure ? httpsRequest : httpRequest;
-  // Made once: a URL given to request() is turned into options on every call.
-  const target = { ...urlToHttpOptions(url), method: 'POST', agent, timeout: TARGET_TIMEOUT_MS };
-  const authorization = config.authorization ? { authorization: config.authorization } : {};
+  // Made once: a URL given to request() is turned into options on every call. Headers go as a
+  // list, which Node writes as they are (an object is validated and set header by header): Host
+  // and the URL's user info are then ours to send, as Node would have.
+  const { auth, ...target } = { ...urlToHttpOptions(url), method: 'POST', agent, timeout: TARGET_TIMEOUT_MS };
+  const authorization = config.authorization ?? (auth ? `Basic ${Buffer.from(auth).toString('base64')}` : undefined);
+  // Raw headers: name, value, name, value…
+  const fixedHeaders = ['Host', url.host, 'Content-Type', 'application/json', ...(authorization ? ['Authorization', authorization] : [])];
   return {
     arn: config.arn,
     send(message) {
       const body = Buffer.from(message);
       return new Promise<void>((resolve, reject) => {
-        const req = send({ ...target, headers: { 'content-type': 'application/json', 'content-length': body.length, ...authorization } }, (res: IncomingMessage) => {
+        const req = send({ ...target, headers: [...fixedHeaders, 'Content-Length', String(body.length)] }, (res: IncomingMessage) => {
           res.resume();
           res.once('end', () => {
             const status = res.statusCode ?? 0;
