@@ -3,7 +3,7 @@
  * and the stream that checks the body against it.
  */
 import { createHash } from 'node:crypto';
-import { PassThrough, Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { S3Error } from '../errors.js';
 import type { ChunkSigningContext, PayloadMode } from './types.js';
 import { decodeAwsChunked } from './sigv4/chunked-reader.js';
@@ -78,31 +78,117 @@ export function payloadModeWithoutSigV4(headers: Headers): PayloadMode {
   }
 }
 
-class Sha256Verifier extends Transform {
-  private readonly hash = createHash('sha256');
+/**
+ * The body of a request that signed its payload's SHA-256, checked against it as it is read. It is
+ * a stream of its own over the raw body, not a Transform in a `pipeline` (whose per-request
+ * AbortController, end-of-stream listeners and DOMException at the end were a measurable share of a
+ * small PUT): nothing is attached to the source before the body is read, and `readWhole` takes a
+ * small body into one buffer straight from the source and hashes it there, in the same pass as the
+ * reader's own hashing of that buffer.
+ */
+class Sha256CheckedBody extends Readable {
+  private mode: 'idle' | 'streaming' | 'whole' = 'idle';
+  private sourceEnded = false;
 
-  constructor(private readonly expectedHex: string) {
+  constructor(private readonly source: Readable, private readonly expectedHex: string) {
     super();
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.hash.update(chunk);
-    callback(null, chunk);
-  }
-
-  override _flush(callback: TransformCallback): void {
-    const computed = this.hash.digest('hex');
-    if (computed !== this.expectedHex.toLowerCase()) {
-      callback(
-        new S3Error('XAmzContentSHA256Mismatch', undefined, {
-          ClientComputedContentSHA256: this.expectedHex,
-          S3ComputedContentSHA256: computed,
-        }),
-      );
+  override _read(): void {
+    if (this.mode === 'streaming') {
+      this.source.resume();
       return;
     }
-    callback();
+    if (this.mode === 'whole') {
+      this.destroy(new Error('the request body was already read whole'));
+      return;
+    }
+    this.mode = 'streaming';
+    const hash = createHash('sha256');
+    this.source.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      if (!this.push(chunk)) this.source.pause();
+    });
+    this.source.once('end', () => {
+      this.sourceEnded = true;
+      const mismatch = this.mismatch(hash.digest('hex'));
+      if (mismatch) this.destroy(mismatch);
+      else this.push(null);
+    });
+    this.source.once('error', (error) => this.destroy(error));
+    this.source.once('close', () => {
+      if (!this.sourceEnded) this.destroy(prematureClose());
+    });
   }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // As `pipeline` did: a reader that gives up (or fails) takes the source down with it.
+    if (!this.sourceEnded && !this.source.destroyed) this.source.destroy(error ?? prematureClose());
+    callback(error);
+  }
+
+  /** readWhole for this body: the bytes are hashed once they are all in, then checked. */
+  async readWhole(maxBytes: number): Promise<Buffer | undefined> {
+    if (this.mode !== 'idle') throw new Error('the request body is already being read');
+    this.mode = 'whole';
+    const body = await collectFrom(this.source, maxBytes);
+    if (body) {
+      const mismatch = this.mismatch(createHash('sha256').update(body).digest('hex'));
+      if (mismatch) throw mismatch;
+    }
+    return body;
+  }
+
+  private mismatch(computed: string): S3Error | undefined {
+    if (computed === this.expectedHex.toLowerCase()) return undefined;
+    return new S3Error('XAmzContentSHA256Mismatch', undefined, {
+      ClientComputedContentSHA256: this.expectedHex,
+      S3ComputedContentSHA256: computed,
+    });
+  }
+}
+
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * The whole of a (small) body in one buffer, checked as reading `body` would check it; undefined
+ * when it is longer than `maxBytes` (it is then destroyed, not read further). No async iteration:
+ * a small body usually arrives as one chunk, and is returned as it came.
+ */
+export function readWhole(body: Readable, maxBytes: number): Promise<Buffer | undefined> {
+  return body instanceof Sha256CheckedBody ? body.readWhole(maxBytes) : collectFrom(body, maxBytes);
+}
+
+function collectFrom(stream: Readable, maxBytes: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    let first: Buffer | undefined;
+    let more: Buffer[] | undefined;
+    let bytes = 0;
+    let settled = false;
+    const settle = (act: () => void) => {
+      if (settled) return;
+      settled = true;
+      stream.off('data', onData);
+      act();
+    };
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > maxBytes) {
+        settle(() => resolve(undefined));
+        stream.destroy();
+      } else if (first === undefined) first = chunk;
+      else (more ??= [first]).push(chunk);
+    };
+    stream.on('data', onData);
+    stream.once('end', () => settle(() => resolve(more ? Buffer.concat(more, bytes) : first ?? NO_BYTES)));
+    // Listeners stay until the stream is gone: an error after the end must not go unheard.
+    stream.on('error', (error) => settle(() => reject(error)));
+    stream.once('close', () => settle(() => reject(prematureClose())));
+  });
 }
 
 /**
@@ -121,11 +207,8 @@ export function verifiedBody(
   switch (payload.kind) {
     case 'unsigned':
       return { body: source, trailers: noTrailers };
-    case 'sha256': {
-      const verifier = new Sha256Verifier(payload.expectedHex);
-      pipeline(source, verifier, () => {});
-      return { body: verifier, trailers: noTrailers };
-    }
+    case 'sha256':
+      return { body: new Sha256CheckedBody(source, payload.expectedHex), trailers: noTrailers };
     case 'chunked':
       return decodeAwsChunked(source, payload);
     default: {
