@@ -5,7 +5,7 @@
  * Works on any split of the input; never holds more than one header/trailer line.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import type { ChunkSigningContext, PayloadMode } from '../types.js';
@@ -279,6 +279,29 @@ export function decodeAwsChunked(
     decoder.destroy(new S3Error('InternalError', 'aws-chunked signed mode without a signing context'));
     return { body: decoder, trailers: () => decoder.trailers() };
   }
-  pipeline(source, decoder, () => {});
+  joinSource(source, decoder);
   return { body: decoder, trailers: () => decoder.trailers() };
+}
+
+/**
+ * `source.pipe(decoder)` with failures carried both ways, as `stream.pipeline` would, without its
+ * per-request AbortController and end-of-stream machinery (a measurable share of a small PUT): a
+ * source that fails or closes before its end fails the decoder; a decoder that is given up on
+ * before it finished takes the source down.
+ */
+function joinSource(source: Readable, decoder: Transform): void {
+  let sourceEnded = false;
+  source.once('end', () => (sourceEnded = true));
+  source.once('error', (error) => decoder.destroy(error));
+  source.once('close', () => {
+    if (!sourceEnded) decoder.destroy(prematureClose());
+  });
+  decoder.once('close', () => {
+    if (!sourceEnded && !source.destroyed) source.destroy(decoder.errored ?? prematureClose());
+  });
+  source.pipe(decoder);
+}
+
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
