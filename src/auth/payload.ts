@@ -154,6 +154,10 @@ function prematureClose(): Error {
 
 const NO_BYTES = Buffer.alloc(0);
 
+/** The trailers of a body that has none: one frozen object for every request. */
+const NO_TRAILERS: Readonly<Record<string, string>> = Object.freeze({});
+const noTrailers = (): Readonly<Record<string, string>> => NO_TRAILERS;
+
 /**
  * The whole of a (small) body in one buffer, checked as reading `body` would check it; undefined
  * when it is longer than `maxBytes` (it is then destroyed, not read further). No async iteration:
@@ -201,7 +205,6 @@ export function verifiedBody(
   /** True when the framing says there is no body (no Content-Length or 0, no Transfer-Encoding). */
   knownEmpty = false,
 ): { body: Readable; trailers: () => Readonly<Record<string, string>> } {
-  const noTrailers = (): Readonly<Record<string, string>> => Object.freeze({});
   // Most requests (GET, HEAD, DELETE) have no body and sign the empty hash: nothing to verify.
   if (knownEmpty && payload.kind === 'sha256' && payload.expectedHex === EMPTY_SHA256) return { body: source, trailers: noTrailers };
   switch (payload.kind) {
