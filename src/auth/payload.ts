@@ -2,11 +2,12 @@
  * The request body after authentication: how `x-amz-content-sha256` selects a PayloadMode,
  * and the stream that checks the body against it.
  */
-import { createHash } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
+import { createHash, type Hash } from 'node:crypto';
+import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { S3Error } from '../errors.js';
 import type { ChunkSigningContext, PayloadMode } from './types.js';
 import { decodeAwsChunked } from './sigv4/chunked-reader.js';
+import { joinSource, prematureClose } from './join-source.js';
 
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 export const STREAMING_SIGNED = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD';
@@ -79,52 +80,40 @@ export function payloadModeWithoutSigV4(headers: Headers): PayloadMode {
 }
 
 /**
- * The body of a request that signed its payload's SHA-256, checked against it as it is read. It is
- * a stream of its own over the raw body, not a Transform in a `pipeline` (whose per-request
- * AbortController, end-of-stream listeners and DOMException at the end were a measurable share of a
- * small PUT): nothing is attached to the source before the body is read, and `readWhole` takes a
- * small body into one buffer straight from the source and hashes it there, in the same pass as the
- * reader's own hashing of that buffer.
+ * The body of a request that signed its payload's SHA-256, checked against it as it is read: a
+ * Transform joined to the raw body only when first read, not at once by `stream.pipeline` (whose
+ * per-request AbortController, end-of-stream listeners and DOMException at the end were a
+ * measurable share of a small PUT). `readWhole` takes a small body into one buffer straight from
+ * the raw body instead, and hashes it there, in the same pass as the reader's own hashing of it.
  */
-class Sha256CheckedBody extends Readable {
+class Sha256CheckedBody extends Transform {
   private mode: 'idle' | 'streaming' | 'whole' = 'idle';
-  private sourceEnded = false;
+  private hash: Hash | undefined;
 
   constructor(private readonly source: Readable, private readonly expectedHex: string) {
     super();
   }
 
-  override _read(): void {
-    if (this.mode === 'streaming') {
-      this.source.resume();
-      return;
-    }
+  override _read(size: number): void {
     if (this.mode === 'whole') {
       this.destroy(new Error('the request body was already read whole'));
       return;
     }
-    this.mode = 'streaming';
-    const hash = createHash('sha256');
-    this.source.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
-      if (!this.push(chunk)) this.source.pause();
-    });
-    this.source.once('end', () => {
-      this.sourceEnded = true;
-      const mismatch = this.mismatch(hash.digest('hex'));
-      if (mismatch) this.destroy(mismatch);
-      else this.push(null);
-    });
-    this.source.once('error', (error) => this.destroy(error));
-    this.source.once('close', () => {
-      if (!this.sourceEnded) this.destroy(prematureClose());
-    });
+    if (this.mode === 'idle') {
+      this.mode = 'streaming';
+      this.hash = createHash('sha256');
+      joinSource(this.source, this);
+    }
+    super._read(size);
   }
 
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    // As `pipeline` did: a reader that gives up (or fails) takes the source down with it.
-    if (!this.sourceEnded && !this.source.destroyed) this.source.destroy(error ?? prematureClose());
-    callback(error);
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.hash!.update(chunk);
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    callback(this.mismatch(this.hash!.digest('hex')));
   }
 
   /** readWhole for this body: the bytes are hashed once they are all in, then checked. */
@@ -146,10 +135,6 @@ class Sha256CheckedBody extends Readable {
       S3ComputedContentSHA256: computed,
     });
   }
-}
-
-function prematureClose(): Error {
-  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
 const NO_BYTES = Buffer.alloc(0);

@@ -11,6 +11,7 @@ import { limits } from '../../limits.js';
 import type { ChunkSigningContext, PayloadMode } from '../types.js';
 import { safeEqual } from './canonical-request.js';
 import { signHex } from './signing-key.js';
+import { joinSource } from '../join-source.js';
 import { EMPTY_SHA256, chunkStringToSign, sha256Hex, trailerStringToSign } from './string-to-sign.js';
 
 type ChunkedMode = Extract<PayloadMode, { kind: 'chunked' }>;
@@ -281,27 +282,4 @@ export function decodeAwsChunked(
   }
   joinSource(source, decoder);
   return { body: decoder, trailers: () => decoder.trailers() };
-}
-
-/**
- * `source.pipe(decoder)` with failures carried both ways, as `stream.pipeline` would, without its
- * per-request AbortController and end-of-stream machinery (a measurable share of a small PUT): a
- * source that fails or closes before its end fails the decoder; a decoder that is given up on
- * before it finished takes the source down.
- */
-function joinSource(source: Readable, decoder: Transform): void {
-  let sourceEnded = false;
-  source.once('end', () => (sourceEnded = true));
-  source.once('error', (error) => decoder.destroy(error));
-  source.once('close', () => {
-    if (!sourceEnded) decoder.destroy(prematureClose());
-  });
-  decoder.once('close', () => {
-    if (!sourceEnded && !source.destroyed) source.destroy(decoder.errored ?? prematureClose());
-  });
-  source.pipe(decoder);
-}
-
-function prematureClose(): Error {
-  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }

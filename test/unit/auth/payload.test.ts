@@ -90,6 +90,7 @@ describe('verifiedBody sha256 read as a stream', () => {
     const source = trickle([bytes(10), bytes(10), bytes(10)]);
     const { body: abandoned } = verifiedBody(source, { kind: 'sha256', expectedHex: sha(bytes(30)) });
     for await (const _ of abandoned) break;
+    await new Promise((r) => setImmediate(r)); // taken down on the body's 'close', as by pipeline
     assert.equal(source.destroyed, true);
   });
 
