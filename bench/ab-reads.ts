@@ -1,12 +1,16 @@
 /**
- * Reads from two Coffer builds at once, interleaved (A B A B …): this tree's dist/main.js and
- * another build's (BENCH_COFFER_MAIN, e.g. /work/main/dist/main.js). Each repetition sends
- * AB_N requests (AB_METHOD, default GET) for objects of AB_BYTES (default 4096) over
- * AB_CONNECTIONS connections (default 8 for objects up to 64 KiB, else 1), and takes each
- * server's CPU time (utime + stime) over it: medians of AB_REPS (default 6) repetitions. On a
- * shared machine this is steadier than two bench runs one after the other, whose baselines move.
+ * Two Coffer builds at once, interleaved (A B A B …): this tree's dist/main.js and another
+ * build's (BENCH_COFFER_MAIN, e.g. /work/main/dist/main.js). Each repetition sends AB_N requests
+ * (AB_METHOD: GET (default), HEAD, PUT, or MIX — 70 % GET, 30 % PUT) for objects of AB_BYTES
+ * (default 4096) over AB_CONNECTIONS connections (default 8 for objects up to 64 KiB, else 1; 32
+ * for PUT and MIX, whose throughput depends on how many writes a group commit gathers), and takes
+ * each server's CPU time (utime + stime) over it, and the requests' 99th percentile and longest
+ * latency: medians of AB_REPS (default 6) repetitions. PUTs
+ * sign their payload's SHA-256 (as the bench's PUT 4KiB) and each writes a new key. On a shared
+ * machine this is steadier than two bench runs one after the other, whose baselines move.
  * Run: npm run build && BENCH_COFFER_MAIN=… node --import tsx bench/ab-reads.ts
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,15 +22,21 @@ import { cpuMs, startCofferProcess, type ServerProcess } from './lib/servers.js'
 const other = process.env.BENCH_COFFER_MAIN;
 if (!other) throw new Error('BENCH_COFFER_MAIN: the other build\'s dist/main.js');
 const BYTES = Number(process.env.AB_BYTES ?? 4096);
-const CONNECTIONS = Number(process.env.AB_CONNECTIONS ?? (BYTES <= 64 * 1024 ? 8 : 1));
+const METHOD = process.env.AB_METHOD ?? 'GET';
+const WRITES = METHOD === 'PUT' || METHOD === 'MIX';
+const CONNECTIONS = Number(process.env.AB_CONNECTIONS ?? (WRITES ? 32 : BYTES <= 64 * 1024 ? 8 : 1));
 const N = Number(process.env.AB_N ?? (BYTES <= 64 * 1024 ? 3000 : 4));
 const REPS = Number(process.env.AB_REPS ?? 6);
-const METHOD = process.env.AB_METHOD ?? 'GET';
 const KEYS = BYTES <= 64 * 1024 ? 64 : 1;
 
-async function send(s: ServerProcess, c: RawConnection, method: string, path: string, body?: Buffer): Promise<void> {
-  const head = signedHead({ method, path, bodyBytes: body?.length ?? 0, payloadHash: UNSIGNED }, `${s.host}:${s.port}`, BENCH_CREDENTIALS);
+/** Latencies (ms) of the requests of the repetition being measured. */
+let latencies: number[] = [];
+
+async function send(s: ServerProcess, c: RawConnection, method: string, path: string, body?: Buffer, payloadHash = UNSIGNED): Promise<void> {
+  const head = signedHead({ method, path, bodyBytes: body?.length ?? 0, payloadHash }, `${s.host}:${s.port}`, BENCH_CREDENTIALS);
+  const started = performance.now();
   const response = await c.request(head, body, method === 'HEAD');
+  latencies.push(performance.now() - started);
   if (response.status >= 300) throw new Error(`${s.name} ${method} ${path}: ${response.status} ${response.snippet}`);
 }
 
@@ -36,6 +46,12 @@ const servers = await Promise.all(Object.entries(builds).map(([name, main]) => s
 const connections = new Map<ServerProcess, RawConnection[]>();
 try {
   const body = Buffer.alloc(BYTES, 7);
+  const bodySha256 = createHash('sha256').update(body).digest('hex');
+  /** Request `i` of repetition `rep`: a read of an existing object, or a write of a new key. */
+  const one = (s: ServerProcess, c: RawConnection, rep: number, i: number) =>
+    METHOD === 'PUT' || (METHOD === 'MIX' && i % 10 >= 7)
+      ? send(s, c, 'PUT', `/ab-reads/put-${rep}-${i}`, body, bodySha256)
+      : send(s, c, METHOD === 'MIX' ? 'GET' : METHOD, `/ab-reads/object-${i % KEYS}`);
   for (const s of servers) {
     const cs = await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
       const c = new RawConnection(s.host, s.port);
@@ -46,24 +62,28 @@ try {
     await send(s, cs[0]!, 'PUT', '/ab-reads');
     for (let i = 0; i < KEYS; i++) await send(s, cs[0]!, 'PUT', `/ab-reads/object-${i}`, body);
   }
-  const results = new Map<string, { rate: number[]; cpuUs: number[] }>(servers.map((s) => [s.name, { rate: [], cpuUs: [] }]));
+  const results = new Map<string, { rate: number[]; cpuUs: number[]; p99Ms: number[]; maxMs: number[] }>(servers.map((s) => [s.name, { rate: [], cpuUs: [], p99Ms: [], maxMs: [] }]));
   for (let rep = 0; rep < REPS; rep++) {
     for (const s of rep % 2 === 0 ? servers : [...servers].reverse()) {
       let next = 0;
+      latencies = [];
       const cpuBefore = cpuMs(s.pid);
       const started = performance.now();
       await Promise.all(connections.get(s)!.map(async (c) => {
-        while (next < N) await send(s, c, METHOD, `/ab-reads/object-${next++ % KEYS}`);
+        while (next < N) await one(s, c, rep, next++);
       }));
       const seconds = (performance.now() - started) / 1000;
       results.get(s.name)!.rate.push(N / seconds);
       results.get(s.name)!.cpuUs.push(((cpuMs(s.pid) - cpuBefore) * 1000) / N);
+      latencies.sort((a, b) => a - b);
+      results.get(s.name)!.p99Ms.push(latencies[Math.floor(latencies.length * 0.99)]!);
+      results.get(s.name)!.maxMs.push(latencies[latencies.length - 1]!);
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  console.log(`${METHOD} of ${BYTES} bytes, ${CONNECTIONS} connection(s), ${N} requests × ${REPS} interleaved repetitions; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`${METHOD === 'MIX' ? 'MIX 70/30 GET/PUT' : METHOD} of ${BYTES} bytes, ${CONNECTIONS} connection(s), ${N} requests × ${REPS} interleaved repetitions; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   for (const [name, r] of results) {
-    console.log(`${name.padEnd(6)} ${median(r.rate).toFixed(1).padStart(9)} req/s  ${(median(r.rate) * BYTES / 1048576).toFixed(1).padStart(8)} MiB/s  CPU ${median(r.cpuUs).toFixed(0).padStart(8)} µs/req`);
+    console.log(`${name.padEnd(6)} ${median(r.rate).toFixed(1).padStart(9)} req/s  ${(median(r.rate) * BYTES / 1048576).toFixed(1).padStart(8)} MiB/s  CPU ${median(r.cpuUs).toFixed(0).padStart(8)} µs/req  p99 ${median(r.p99Ms).toFixed(1).padStart(6)} ms  max ${median(r.maxMs).toFixed(1).padStart(6)} ms`);
   }
 } finally {
   for (const cs of connections.values()) for (const c of cs) c.close();

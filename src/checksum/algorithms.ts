@@ -43,8 +43,11 @@ export function isCrcAlgorithm(a: string): a is CrcAlgorithm {
 
 /** e.g. 'CRC32' -> 'x-amz-checksum-crc32' (lowercase, as Node exposes headers). */
 export function checksumHeaderName(a: ChecksumAlgorithm): string {
-  return `x-amz-checksum-${a.toLowerCase()}`;
+  return HEADER_NAMES.get(a) ?? `x-amz-checksum-${a.toLowerCase()}`;
 }
+
+/** Made once: every write looks up each algorithm's header (checksumRequestFrom). */
+const HEADER_NAMES: ReadonlyMap<string, string> = new Map(CHECKSUM_ALGORITHMS.map((a) => [a, `x-amz-checksum-${a.toLowerCase()}`]));
 
 /** Length in bytes of the raw digest. */
 export function checksumByteLength(a: ChecksumAlgorithm): number {

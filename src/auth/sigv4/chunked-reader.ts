@@ -5,12 +5,13 @@
  * Works on any split of the input; never holds more than one header/trailer line.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import type { ChunkSigningContext, PayloadMode } from '../types.js';
 import { safeEqual } from './canonical-request.js';
 import { signHex } from './signing-key.js';
+import { joinSource } from '../join-source.js';
 import { EMPTY_SHA256, chunkStringToSign, sha256Hex, trailerStringToSign } from './string-to-sign.js';
 
 type ChunkedMode = Extract<PayloadMode, { kind: 'chunked' }>;
@@ -279,6 +280,6 @@ export function decodeAwsChunked(
     decoder.destroy(new S3Error('InternalError', 'aws-chunked signed mode without a signing context'));
     return { body: decoder, trailers: () => decoder.trailers() };
   }
-  pipeline(source, decoder, () => {});
+  joinSource(source, decoder);
   return { body: decoder, trailers: () => decoder.trailers() };
 }

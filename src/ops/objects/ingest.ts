@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { readWhole } from '../../auth/payload.js';
 import { MultiHasher, type ChecksumAlgorithm } from '../../checksum/index.js';
 import { sealInline, writeSealedBlob, type DataKeys } from '../../crypto/sealed-blobs.js';
 import { SEGMENT_BYTES } from '../../crypto/segments.js';
@@ -91,6 +93,11 @@ export async function ingestStream(
 
 /** The whole stream in one buffer; BlobTooLargeError past `maxBytes` (it is not read further). */
 async function collect(stream: AsyncIterable<Buffer> | NodeJS.ReadableStream, maxBytes: number): Promise<Buffer> {
+  if (stream instanceof Readable) {
+    const whole = await readWhole(stream, maxBytes);
+    if (!whole) throw new BlobTooLargeError(maxBytes);
+    return whole;
+  }
   const chunks: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {

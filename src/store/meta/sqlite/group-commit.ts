@@ -29,7 +29,18 @@ export class GroupCommitter {
   /** Runs a write in a savepoint of the batch's transaction (made once: better-sqlite3 builds a wrapper per call of `transaction`). */
   private readonly inSavepoint: (write: () => unknown) => unknown;
 
-  constructor(private readonly db: Database, private readonly syncer?: WalSyncer, private readonly probe?: IoProbe) {
+  /** `hold` calls in progress: batches wait (in memory, the loop free) until none is left. */
+  private holds = 0;
+  /** A flush came due while held. */
+  private deferred = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly syncer?: WalSyncer,
+    private readonly probe?: IoProbe,
+    /** Told the number of writes of each committed batch (the WAL checkpointer counts them). */
+    private readonly onCommit?: (writes: number) => void,
+  ) {
     this.inSavepoint = db.transaction((write: () => unknown) => write());
   }
 
@@ -44,6 +55,22 @@ export class GroupCommitter {
     });
   }
 
+  /**
+   * Runs `work` with no batch committed meanwhile (writes queue up and are committed together
+   * afterwards): the WAL checkpointer's last pass, which must find no frame being added.
+   */
+  async hold<T>(work: () => Promise<T>): Promise<T> {
+    this.holds++;
+    try {
+      return await work();
+    } finally {
+      if (--this.holds === 0 && this.deferred) {
+        this.deferred = false;
+        setImmediate(() => this.flush());
+      }
+    }
+  }
+
   /** Resolves once every queued write has been committed. */
   async drain(): Promise<void> {
     if (this.scheduled) await this.idle;
@@ -51,6 +78,10 @@ export class GroupCommitter {
   }
 
   private flush(): void {
+    if (this.holds > 0) {
+      this.deferred = true;
+      return;
+    }
     const batch = this.pending;
     this.pending = [];
     this.scheduled = false;
@@ -80,6 +111,7 @@ export class GroupCommitter {
         else item.reject(outcome.error);
       });
     this.markIdle();
+    this.onCommit?.(batch.length);
     if (!this.syncer) {
       settle();
       return;

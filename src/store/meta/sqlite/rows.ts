@@ -261,19 +261,27 @@ type EncodedExtent =
  * and a sealing of version 2 or with an outer layer (SSE-KMS, DSSE-KMS) by {version, outer} last.
  */
 export function encodeManifest(manifest: readonly Extent[]): string {
-  return JSON.stringify(
-    manifest.map((e): EncodedExtent => {
-      const s = e.sealing;
-      if (!s) {
-        if (e.inline) throw new Error('an inline extent must be sealed');
-        return [e.blobId, e.offset, e.length];
-      }
-      const sealed: EncodedExtent = [e.blobId, e.offset, e.length, s.keyId, s.wrappedKey, s.nonceBase, s.segmentBytes, s.blobBytes];
-      const inline = e.inline ? e.inline.toString('base64') : null;
-      if (s.version !== undefined || s.outer !== undefined) return [...sealed, inline, { ...(s.version ? { version: s.version } : {}), ...(s.outer ? { outer: s.outer } : {}) }];
-      return inline === null ? sealed : [...sealed, inline];
-    }),
-  );
+  return `[${manifest.map(encodeExtent).join(',')}]`;
+}
+
+/**
+ * One extent as JSON.stringify would write it, except that inline bytes are spliced in as their
+ * base64 text rather than passed through JSON.stringify: base64 never needs escaping, and scanning
+ * the ~5.5 KiB of a 4 KiB object's bytes for it was most of the encoding's cost (~9 of 11 µs).
+ */
+function encodeExtent(e: Extent): string {
+  const s = e.sealing;
+  if (!s) {
+    if (e.inline) throw new Error('an inline extent must be sealed');
+    return JSON.stringify([e.blobId, e.offset, e.length]);
+  }
+  const sealed = JSON.stringify([e.blobId, e.offset, e.length, s.keyId, s.wrappedKey, s.nonceBase, s.segmentBytes, s.blobBytes]);
+  const inline = e.inline ? `"${e.inline.toString('base64')}"` : null;
+  if (s.version !== undefined || s.outer !== undefined) {
+    const extras = JSON.stringify({ ...(s.version ? { version: s.version } : {}), ...(s.outer ? { outer: s.outer } : {}) });
+    return `${sealed.slice(0, -1)},${inline ?? 'null'},${extras}]`;
+  }
+  return inline === null ? sealed : `${sealed.slice(0, -1)},${inline}]`;
 }
 
 export function decodeManifest(text: string): Extent[] {
