@@ -5,6 +5,8 @@
  * AB_CONNECTIONS connections (default 8 for objects up to 64 KiB, else 1), and takes each
  * server's CPU time (utime + stime) over it: medians of AB_REPS (default 6) repetitions. On a
  * shared machine this is steadier than two bench runs one after the other, whose baselines move.
+ * AB_METHOD=DELETE deletes AB_N objects written before each repetition (the writes are not timed).
+ * AB_PROFILE=<dir> runs this tree's build with --cpu-prof, its profile left in <dir>.
  * Run: npm run build && BENCH_COFFER_MAIN=… node --import tsx bench/ab-reads.ts
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,6 +25,7 @@ const N = Number(process.env.AB_N ?? (BYTES <= 64 * 1024 ? 3000 : 4));
 const REPS = Number(process.env.AB_REPS ?? 6);
 const METHOD = process.env.AB_METHOD ?? 'GET';
 const KEYS = BYTES <= 64 * 1024 ? 64 : 1;
+const PROFILE = process.env.AB_PROFILE;
 
 async function send(s: ServerProcess, c: RawConnection, method: string, path: string, body?: Buffer): Promise<void> {
   const head = signedHead({ method, path, bodyBytes: body?.length ?? 0, payloadHash: UNSIGNED }, `${s.host}:${s.port}`, BENCH_CREDENTIALS);
@@ -32,7 +35,8 @@ async function send(s: ServerProcess, c: RawConnection, method: string, path: st
 
 const root = await mkdtemp(join(tmpdir(), 'coffer-ab-'));
 const builds = { other, this: fileURLToPath(new URL('../dist/main.js', import.meta.url)) };
-const servers = await Promise.all(Object.entries(builds).map(([name, main]) => startCofferProcess(join(root, name), [], { name, main })));
+const servers = await Promise.all(Object.entries(builds).map(([name, main]) =>
+  startCofferProcess(join(root, name), PROFILE && name === 'this' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [], { name, main })));
 const connections = new Map<ServerProcess, RawConnection[]>();
 try {
   const body = Buffer.alloc(BYTES, 7);
@@ -50,10 +54,18 @@ try {
   for (let rep = 0; rep < REPS; rep++) {
     for (const s of rep % 2 === 0 ? servers : [...servers].reverse()) {
       let next = 0;
+      // A DELETE removes an object of its own, written first (not timed).
+      const path = (i: number) => (METHOD === 'DELETE' ? `/ab-reads/delete-${rep}-${i}` : `/ab-reads/object-${i % KEYS}`);
+      if (METHOD === 'DELETE') {
+        await Promise.all(connections.get(s)!.map(async (c) => {
+          while (next < N) await send(s, c, 'PUT', path(next++), body);
+        }));
+        next = 0;
+      }
       const cpuBefore = cpuMs(s.pid);
       const started = performance.now();
       await Promise.all(connections.get(s)!.map(async (c) => {
-        while (next < N) await send(s, c, METHOD, `/ab-reads/object-${next++ % KEYS}`);
+        while (next < N) await send(s, c, METHOD, path(next++));
       }));
       const seconds = (performance.now() - started) / 1000;
       results.get(s.name)!.rate.push(N / seconds);
