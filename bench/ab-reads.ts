@@ -6,7 +6,9 @@
  * server's CPU time (utime + stime) over it: medians of AB_REPS (default 6) repetitions. On a
  * shared machine this is steadier than two bench runs one after the other, whose baselines move.
  * AB_METHOD=DELETE deletes AB_N objects written before each repetition (the writes are not timed).
- * AB_PROFILE=<dir> runs this tree's build with --cpu-prof, its profile left in <dir>.
+ * AB_PROFILE=<dir> runs this tree's build with --cpu-prof, its profile left in <dir>;
+ * AB_THIS_ENV='NAME=value …' adds environment variables to this build only (e.g. the same build on
+ * both sides, one with COFFER_LOG_LEVEL=warn, to price the request log line).
  * Run: npm run build && BENCH_COFFER_MAIN=… node --import tsx bench/ab-reads.ts
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -26,6 +28,7 @@ const REPS = Number(process.env.AB_REPS ?? 6);
 const METHOD = process.env.AB_METHOD ?? 'GET';
 const KEYS = BYTES <= 64 * 1024 ? 64 : 1;
 const PROFILE = process.env.AB_PROFILE;
+const THIS_ENV = Object.fromEntries((process.env.AB_THIS_ENV ?? '').split(/\s+/).filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]));
 
 async function send(s: ServerProcess, c: RawConnection, method: string, path: string, body?: Buffer): Promise<void> {
   const head = signedHead({ method, path, bodyBytes: body?.length ?? 0, payloadHash: UNSIGNED }, `${s.host}:${s.port}`, BENCH_CREDENTIALS);
@@ -36,7 +39,7 @@ async function send(s: ServerProcess, c: RawConnection, method: string, path: st
 const root = await mkdtemp(join(tmpdir(), 'coffer-ab-'));
 const builds = { other, this: fileURLToPath(new URL('../dist/main.js', import.meta.url)) };
 const servers = await Promise.all(Object.entries(builds).map(([name, main]) =>
-  startCofferProcess(join(root, name), PROFILE && name === 'this' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [], { name, main })));
+  startCofferProcess(join(root, name), PROFILE && name === 'this' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [], { name, main, env: name === 'this' ? THIS_ENV : {} })));
 const connections = new Map<ServerProcess, RawConnection[]>();
 try {
   const body = Buffer.alloc(BYTES, 7);
