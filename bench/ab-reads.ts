@@ -47,6 +47,9 @@ try {
     const cs = await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
       const c = new RawConnection(s.host, s.port);
       await c.open();
+      // Authenticated at once (ListBuckets): a connection left unauthenticated for 10 s while the
+      // objects are written (slow on a loaded machine) is closed by the server, and the run hung.
+      await send(s, c, 'GET', '/');
       return c;
     }));
     connections.set(s, cs);
