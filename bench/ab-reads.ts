@@ -8,6 +8,10 @@
  * latency: medians of AB_REPS (default 6) repetitions. PUTs
  * sign their payload's SHA-256 (as the bench's PUT 4KiB) and each writes a new key. On a shared
  * machine this is steadier than two bench runs one after the other, whose baselines move.
+ * AB_METHOD=DELETE deletes AB_N objects written before each repetition (the writes are not timed).
+ * AB_PROFILE=<dir> runs this tree's build with --cpu-prof, its profile left in <dir>;
+ * AB_THIS_ENV='NAME=value …' adds environment variables to this build only (e.g. the same build on
+ * both sides, one with COFFER_LOG_LEVEL=warn, to price the request log line).
  * Run: npm run build && BENCH_COFFER_MAIN=… node --import tsx bench/ab-reads.ts
  */
 import { createHash } from 'node:crypto';
@@ -28,6 +32,8 @@ const CONNECTIONS = Number(process.env.AB_CONNECTIONS ?? (WRITES ? 32 : BYTES <=
 const N = Number(process.env.AB_N ?? (BYTES <= 64 * 1024 ? 3000 : 4));
 const REPS = Number(process.env.AB_REPS ?? 6);
 const KEYS = BYTES <= 64 * 1024 ? 64 : 1;
+const PROFILE = process.env.AB_PROFILE;
+const THIS_ENV = Object.fromEntries((process.env.AB_THIS_ENV ?? '').split(/\s+/).filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]));
 
 /** Latencies (ms) of the requests of the repetition being measured. */
 let latencies: number[] = [];
@@ -42,7 +48,8 @@ async function send(s: ServerProcess, c: RawConnection, method: string, path: st
 
 const root = await mkdtemp(join(tmpdir(), 'coffer-ab-'));
 const builds = { other, this: fileURLToPath(new URL('../dist/main.js', import.meta.url)) };
-const servers = await Promise.all(Object.entries(builds).map(([name, main]) => startCofferProcess(join(root, name), [], { name, main })));
+const servers = await Promise.all(Object.entries(builds).map(([name, main]) =>
+  startCofferProcess(join(root, name), PROFILE && name === 'this' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [], { name, main, env: name === 'this' ? THIS_ENV : {} })));
 const connections = new Map<ServerProcess, RawConnection[]>();
 try {
   const body = Buffer.alloc(BYTES, 7);
@@ -51,11 +58,16 @@ try {
   const one = (s: ServerProcess, c: RawConnection, rep: number, i: number) =>
     METHOD === 'PUT' || (METHOD === 'MIX' && i % 10 >= 7)
       ? send(s, c, 'PUT', `/ab-reads/put-${rep}-${i}`, body, bodySha256)
-      : send(s, c, METHOD === 'MIX' ? 'GET' : METHOD, `/ab-reads/object-${i % KEYS}`);
+      : METHOD === 'DELETE'
+        ? send(s, c, 'DELETE', `/ab-reads/delete-${rep}-${i}`)
+        : send(s, c, METHOD === 'MIX' ? 'GET' : METHOD, `/ab-reads/object-${i % KEYS}`);
   for (const s of servers) {
     const cs = await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
       const c = new RawConnection(s.host, s.port);
       await c.open();
+      // Authenticated at once (ListBuckets): a connection left unauthenticated for 10 s while the
+      // objects are written (slow on a loaded machine) is closed by the server, and the run hung.
+      await send(s, c, 'GET', '/');
       return c;
     }));
     connections.set(s, cs);
@@ -66,6 +78,13 @@ try {
   for (let rep = 0; rep < REPS; rep++) {
     for (const s of rep % 2 === 0 ? servers : [...servers].reverse()) {
       let next = 0;
+      // A DELETE removes an object of its own, written first (not timed).
+      if (METHOD === 'DELETE') {
+        await Promise.all(connections.get(s)!.map(async (c) => {
+          while (next < N) await send(s, c, 'PUT', `/ab-reads/delete-${rep}-${next++}`, body);
+        }));
+        next = 0;
+      }
       latencies = [];
       const cpuBefore = cpuMs(s.pid);
       const started = performance.now();

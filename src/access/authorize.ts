@@ -66,9 +66,17 @@ export function createAuthorizer(sources: readonly PolicySource[]): Authorize {
     }
     let asked = false;
     let tags: TagSet | undefined;
+    // The values with the tags' getter are copied only for a source that reads them (a policy):
+    // the owner of a bucket without one is decided without the copy.
+    let values: ConditionValues | undefined;
     const withTags: RequestContext = {
-      ...context,
-      values: { ...context.values, [EXISTING_OBJECT_TAG]: () => ((asked = true), tags) },
+      bucket: context.bucket,
+      object: context.object,
+      time: context.time,
+      loadObjectTags: load,
+      get values() {
+        return (values ??= { ...context.values, [EXISTING_OBJECT_TAG]: () => ((asked = true), tags) });
+      },
     };
     let allowed = decide(principal, action, resource, withTags);
     if (asked) {

@@ -11,9 +11,10 @@ import { authenticateSigV2Query } from './sigv2/query-auth.js';
 
 function dispatch(input: AuthInput, credentials: CredentialStore, region: string): AuthResult {
   const authorization = input.headers['authorization'];
-  const names = new Set(parseRawQuery(input.rawQuery).map((p) => p.name));
-  const v4Query = names.has('X-Amz-Algorithm');
-  const v2Query = names.has('Signature');
+  // Most requests have no query: nothing to parse then.
+  const names = input.rawQuery === '' ? undefined : new Set(parseRawQuery(input.rawQuery).map((p) => p.name));
+  const v4Query = names?.has('X-Amz-Algorithm') === true;
+  const v2Query = names?.has('Signature') === true;
   const mechanisms = (authorization !== undefined ? Math.max(1, input.authorizationHeaderCount ?? 1) : 0) + (v4Query ? 1 : 0) + (v2Query ? 1 : 0);
   if (mechanisms > 1) {
     throw new S3Error(

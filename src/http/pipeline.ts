@@ -25,6 +25,7 @@ import { failureResponse, toS3Error } from '../ops/translate-error.js';
 import { route, type Route } from '../api/router.js';
 import { objectTags } from '../access/object-tags.js';
 import { conditionValues } from './condition-values.js';
+import type { ConditionValues } from '../access/policy/index.js';
 import type { RequestObserver, RequestTrace } from '../observe/request-observer.js';
 import { applyCorsHeaders, preflightHeaders } from './cors.js';
 import { serveWebsite, websiteBucketOf } from './website.js';
@@ -61,7 +62,8 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
   const stampIds = () => setRequestIds(res, requestId, HOST_ID);
   const trace = options.observe?.(req, res, requestId);
   let routed: Partial<Route> | undefined;
-  let resourcePath: string | undefined;
+  // What error documents name as the Resource: decoded only when an error is answered.
+  let resourceOf: (() => string) | undefined;
   // The bucket whose CORS rules decorated the response (undefined: not loaded yet).
   let corsBucket: BucketRecord | undefined;
   try {
@@ -95,7 +97,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       return;
     }
     const target = resolveTarget(rawPath, req.headers.host, options.domain);
-    resourcePath = target.virtualHost ? `/${target.bucket}/${target.key ?? ''}` : safeDecode(rawPath);
+    resourceOf = () => (target.virtualHost ? `/${target.bucket}/${target.key ?? ''}` : safeDecode(rawPath));
     const query = new URLSearchParams(rawQuery);
     const headers = req.headers as Record<string, string | undefined>;
     if (req.method === 'OPTIONS') {
@@ -142,7 +144,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       if (headers.origin !== undefined) stampIds();
       applyCorsHeaders(res, bucket, req.method ?? '', headers);
     }
-    const result = await runOperation(options, req, res, requestId, { route: { ...decision, operation }, query, headers, auth, now, bucket, trace });
+    const result = await runOperation(options, req, res, requestId, { route: decision as Route, query, headers, auth, now, bucket, trace });
     if (trace) trace.respondingAt = performance.now();
     if (result.deferred) {
       stampIds();
@@ -163,12 +165,12 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
       trace.respondingAt ??= performance.now();
     }
     if (s3Error) {
-      sendError(req, res, s3Error, requestId, HOST_ID, routed, resourcePath);
+      sendError(req, res, s3Error, requestId, HOST_ID, routed, resourceOf?.());
     } else if (isClientGone(req, error)) {
       res.destroy();
     } else {
       options.logError(requestId, error);
-      sendError(req, res, failureResponse(error), requestId, HOST_ID, routed, resourcePath);
+      sendError(req, res, failureResponse(error), requestId, HOST_ID, routed, resourceOf?.());
     }
   } finally {
     // A body the operation did not read to its end (it failed, or never needed it) is drained, so
@@ -204,7 +206,9 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
   const { authorize } = options.services;
     const resource = { bucket: decision.bucket || undefined, key: spec.scope === 'object' ? decision.key : undefined };
     const action = actionFor(operation, query);
-    const values = conditionValues(req, headers, query, operation, auth, now);
+    // Condition values are read only by policies: made when one asks (a getter, not a field).
+    let values: ConditionValues | undefined;
+    const valuesOf = () => (values ??= conditionValues(req, headers, query, operation, auth, now));
     const { meta } = options.services;
     const versionId = query.get('versionId') ?? undefined;
     const object = bucket && spec.scope === 'object' && needsObjectAcl(auth.user, action, bucket)
@@ -215,9 +219,9 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
     // A read of a missing object answers 404 only to a caller allowed to list the bucket
     // (access/missing-object.ts): asked when the read is refused or its handler finds nothing.
     const hidesMissing = bucket && 'hidesMissingObject' in spec;
-    const mayList = () => authorize(auth.user, 's3:ListBucket', { bucket: decision.bucket }, { bucket, values, time: now });
+    const mayList = () => authorize(auth.user, 's3:ListBucket', { bucket: decision.bucket }, { bucket, get values() { return valuesOf(); }, time: now });
     try {
-      if (!spec.authenticatedByForm) await authorize(auth.user, action, resource, { bucket, object, values, time: now, loadObjectTags });
+      if (!spec.authenticatedByForm) await authorize(auth.user, action, resource, { bucket, object, get values() { return valuesOf(); }, time: now, loadObjectTags });
     } catch (denied) {
       const notFound = hidesMissing && isAccessDenied(denied)
         ? missingObjectError(await meta.getVersion(decision.bucket, decision.key, versionId), decision.key, versionId)
@@ -234,13 +238,14 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
     // `Expect: 100-continue`: the client sends its body only once told to, and only a request that
     // proved who it is is told to (an anonymous or failed one gets its error without the body) —
     // or one whose body says who it is (a form upload).
-    if ((auth.user !== null || spec.authenticatedByForm) && /^\s*100-continue\s*$/i.test(headers['expect'] ?? '')) res.writeContinue();
+    const expect = headers['expect'];
+    if (expect !== undefined && (auth.user !== null || spec.authenticatedByForm) && /^\s*100-continue\s*$/i.test(expect)) res.writeContinue();
     const knownEmpty = (contentLength === undefined || contentLength === '0') && headers['transfer-encoding'] === undefined;
     const body = verifiedBody(knownEmpty ? req : shielded(req), auth.payload, knownEmpty);
     const ctx: ServiceOperationContext = {
       requestId,
       hostId: HOST_ID,
-      sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+      sourceIp: withoutV4Mapping(req.socket.remoteAddress ?? ''),
       route: decision,
       query,
       params: new RequestParameters(query),
@@ -250,7 +255,7 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
       secure: (req.socket as TLSSocket).encrypted === true,
       services: options.services,
       logError: (error) => options.logError(requestId, error),
-      authorize: (action, resource, context) => authorize(auth.user, action, resource, { values, time: now, ...context }),
+      authorize: (action, resource, context) => authorize(auth.user, action, resource, { get values() { return valuesOf(); }, time: now, ...context }),
       authenticateForm: spec.authenticatedByForm
         ? (fields, objectHeaders): FormCaller => {
             const form = authenticatePostForm(fields, options.services.credentials, options.services.region);
@@ -268,12 +273,17 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
           }
         : undefined,
     };
-    return bucketHandler && bucket
-      ? bucketHandler({ ...ctx, bucket }).catch(async (error: unknown) => {
-        if (hidesMissing && isMissingObject(error)) await mayList();
+    if (!bucketHandler || !bucket) return serviceHandler!(ctx);
+    // The context with its bucket made in one literal above would need a second type; a spread
+    // copy of it costs every request an object of twenty fields.
+    (ctx as { bucket?: BucketRecord }).bucket = bucket;
+    const handled = bucketHandler(ctx as ServiceOperationContext & { bucket: BucketRecord });
+    return hidesMissing
+      ? handled.catch(async (error: unknown) => {
+        if (isMissingObject(error)) await mayList();
         throw error;
       })
-      : serviceHandler!(ctx);
+      : handled;
 }
 
 /** OPTIONS: a CORS preflight, unauthenticated, answered from the bucket's CORS rules. */
@@ -335,6 +345,11 @@ function shielded(req: IncomingMessage): Readable {
 function declaredLength(payload: PayloadMode, contentLength: string | undefined): number | undefined {
   if (payload.kind === 'chunked') return payload.decodedLength;
   return contentLength !== undefined && /^\d+$/.test(contentLength) ? Number(contentLength) : undefined;
+}
+
+/** A peer address without the `::ffff:` of an IPv4 client on a dual-stack socket. */
+function withoutV4Mapping(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
 /** `GET http://host/path HTTP/1.1` (absolute form, sent through proxies): keep only the path. */

@@ -46,19 +46,24 @@ export function createRequestObserver(metrics: CofferMetrics, logger: Logger, ac
     res.once('close', () => {
       const finished = performance.now();
       const durationMs = finished - started;
-      const before = accounted.get(socket) ?? { read: 0, written: 0 };
-      const now = { read: socket.bytesRead, written: socket.bytesWritten };
-      accounted.set(socket, now);
+      // One record per connection, updated in place (not a new one in the map per request).
+      let counted = accounted.get(socket);
+      if (!counted) accounted.set(socket, (counted = { read: 0, written: 0 }));
+      const read = socket.bytesRead;
+      const written = socket.bytesWritten;
+      const bytesIn = read - counted.read;
+      const bytesOut = written - counted.written;
+      counted.read = read;
+      counted.written = written;
       const operation = trace.operation ?? 'Unknown';
-      const bytesIn = now.read - before.read;
-      const bytesOut = now.written - before.written;
       // A response cut short (client gone) has no status of its own: 499 as nginx logs it.
       const status = res.writableFinished ? res.statusCode : 499;
       metrics.requestFinished({ operation, status, bytesIn, bytesOut, durationMs });
       if (accessLog && trace.bucket) accessLog.record({ req, res, trace, requestId, hostId, receivedAt: receivedAt!, started, bodyEnded, finished, status });
       if (logRequests) {
+        const target = pathAndQuery(req.url ?? '/');
         logger.info({
-          requestId, method: req.method, ...pathAndQuery(req.url ?? '/'), host: req.headers.host, operation, status,
+          requestId, method: req.method, path: target.path, query: target.query, host: req.headers.host, operation, status,
           errorCode: trace.errorCode, bytesIn, bytesOut, ms: Math.round(durationMs * 10) / 10,
           accessKeyId: trace.accessKeyId, remote: socket.remoteAddress,
         }, 'request');

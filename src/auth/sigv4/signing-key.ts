@@ -1,5 +1,5 @@
 /** The SigV4 signing key (HMAC chain), cached per (secret, date, region, service). */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 const CACHE_ENTRIES_MAX = 256;
 const cache = new Map<string, Buffer>();
@@ -10,8 +10,9 @@ function hmac(key: string | Buffer, data: string): Buffer {
 
 /** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request"). */
 export function getSigningKey(secretAccessKey: string, date: string, region: string, service: string): Buffer {
-  // The secret is hashed so that the cache does not keep secrets as plain map keys.
-  const cacheKey = `${createHash('sha256').update(secretAccessKey).digest('base64')}\n${date}\n${region}\n${service}`;
+  // The secret is hashed so that the cache does not keep secrets as plain map keys (one-shot
+  // `hash`: no Hash object per request).
+  const cacheKey = `${hash('sha256', secretAccessKey, 'base64')}\n${date}\n${region}\n${service}`;
   const hit = cache.get(cacheKey);
   if (hit) {
     cache.delete(cacheKey); // refresh recency

@@ -1,11 +1,12 @@
 /** SigV4 strings to sign (request, chunk, trailer) and the date formats they use. */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  // One-shot: a canonical request is hashed on every request, and a Hash object costs more than the hash.
+  return hash('sha256', data, 'hex');
 }
 
 /** `AWS4-HMAC-SHA256\n<amzDate>\n<scope>\n<hex sha256(canonical request)>`. */
@@ -28,8 +29,18 @@ export function credentialScope(date: string, region: string, service: string): 
   return `${date}/${region}/${service}/aws4_request`;
 }
 
+/** The last `x-amz-date` parsed: a client signs every request of a second with the same one. */
+let lastAmzDate: { readonly value: string; readonly ms: number | undefined } = { value: '', ms: undefined };
+
 /** Parses the ISO 8601 basic format `yyyyMMddTHHmmssZ` strictly; undefined when invalid. */
 export function parseAmzDate(value: string): Date | undefined {
+  if (value !== lastAmzDate.value) lastAmzDate = { value, ms: parseAmzDateMs(value) };
+  const ms = lastAmzDate.ms;
+  // A new Date each time: callers own what they are given.
+  return ms === undefined ? undefined : new Date(ms);
+}
+
+function parseAmzDateMs(value: string): number | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number);
@@ -41,7 +52,7 @@ export function parseAmzDate(value: string): Date | undefined {
   ) {
     return undefined;
   }
-  return date;
+  return t;
 }
 
 /** Formats a date as `yyyyMMddTHHmmssZ`. */

@@ -119,7 +119,9 @@ type EncryptedObject = Pick<ObjectVersion, 'bucket' | 'key' | 'encryption'>;
  * headers on an object that was not written with them are refused. `decrypts` false (HEAD,
  * GetObjectAttributes): only the SSE-C checks, as no data is read.
  */
-export async function readKeysFor(ctx: OperationContext, object: EncryptedObject, options: { copySource?: boolean; decrypts?: boolean } = {}): Promise<DataKeys> {
+// Not async: only SSE-KMS keys are looked up asynchronously, and a read of any other object
+// should not pay a promise for its keys.
+export function readKeysFor(ctx: OperationContext, object: EncryptedObject, options: { copySource?: boolean; decrypts?: boolean } = {}): DataKeys | Promise<DataKeys> {
   const { encryption } = object;
   const customer = customerKeyFrom(ctx, options.copySource ? COPY_SOURCE_CUSTOMER : CUSTOMER);
   if (encryption?.mode === 'SSE-C') {

@@ -194,16 +194,19 @@ export async function findVersion(ctx: OperationContext, bucket: BucketRecord): 
 export async function getObject(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
   const version = await findVersion(ctx, bucket);
-  const keys = await readKeysFor(ctx, version, { decrypts: ctx.route.operation !== 'HeadObject' });
+  const found = readKeysFor(ctx, version, { decrypts: ctx.route.operation !== 'HeadObject' });
+  const keys = found instanceof Promise ? await found : found;
   checkReadPreconditions(ctx.headers, version);
-  const headers = { ...objectResponseHeaders(version, showsVersionIds(bucket)), ...encryptionHeaders(version.encryption, ctx.services.region) };
+  // One object, added to in place (the same names in the same order as spreading them).
+  const headers = objectResponseHeaders(version, showsVersionIds(bucket));
+  if (version.encryption) Object.assign(headers, encryptionHeaders(version.encryption, ctx.services.region));
   Object.assign(headers, restoreHeaders(version));
-  // Each of these answers nothing without its cause (a lock, a requester-pays request): a read
-  // without them does not wait on them.
+  // Each of these answers nothing without its cause (a lock, a lifecycle configuration, a
+  // requester-pays request): a read without them does not wait on them.
   if (version.lock) Object.assign(headers, await lockResponseHeaders(ctx, version.lock, version.key));
-  if (version.isLatest) Object.assign(headers, await expirationHeaders(ctx, bucket.name, version));
+  if (version.isLatest && mayHaveLifecycle(bucket)) Object.assign(headers, await expirationHeaders(ctx, bucket.name, version));
   if (ctx.headers['x-amz-request-payer'] !== undefined) Object.assign(headers, await requestChargedHeader(ctx, bucket.name));
-  applyResponseOverrides(headers, ctx.query, ctx.user === null);
+  if (ctx.query.size > 0) applyResponseOverrides(headers, ctx.query, ctx.user === null);
   const part = partRead(ctx.params.partNumber(), ctx.headers, version);
   if (part) Object.assign(headers, part.headers);
   const range = part ? part.range : parseRange(ctx.headers['range'], version.size);
@@ -226,6 +229,11 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   const payload = await readManifestBuffer(ctx.services.blobs, version.manifest, start, end, keys);
   if (payload) return { status, headers, payload };
   return { status, headers, stream: await whenReadable(readManifest(ctx.services.blobs, version.manifest, start, end, keys)) };
+}
+
+/** False when the bucket record says it has no lifecycle configuration (its request configs are loaded with it). */
+function mayHaveLifecycle(bucket: BucketRecord): boolean {
+  return bucket.requestConfigs === undefined || bucket.requestConfigs.lifecycle !== undefined;
 }
 
 export async function deleteObject(ctx: OperationContext): Promise<OperationResult> {
