@@ -9,6 +9,8 @@
  * sign their payload's SHA-256 (as the bench's PUT 4KiB) and each writes a new key. On a shared
  * machine this is steadier than two bench runs one after the other, whose baselines move.
  * AB_METHOD=DELETE deletes AB_N objects written before each repetition (the writes are not timed).
+ * AB_METHOD=LIST asks for one ListObjectsV2 page (delimiter '/', max-keys 1000) of AB_LIST_KEYS
+ * (default 1000) empty objects, named as bench/run.ts names its listing keys, on one connection.
  * AB_PROFILE=<dir> runs this tree's build with --cpu-prof, its profile left in <dir>;
  * AB_THIS_ENV='NAME=value …' adds environment variables to this build only (e.g. the same build on
  * both sides, one with COFFER_LOG_LEVEL=warn, to price the request log line).
@@ -28,18 +30,21 @@ if (!other) throw new Error('BENCH_COFFER_MAIN: the other build\'s dist/main.js'
 const BYTES = Number(process.env.AB_BYTES ?? 4096);
 const METHOD = process.env.AB_METHOD ?? 'GET';
 const WRITES = METHOD === 'PUT' || METHOD === 'MIX';
-const CONNECTIONS = Number(process.env.AB_CONNECTIONS ?? (WRITES ? 32 : BYTES <= 64 * 1024 ? 8 : 1));
-const N = Number(process.env.AB_N ?? (BYTES <= 64 * 1024 ? 3000 : 4));
+const LIST = METHOD === 'LIST';
+const CONNECTIONS = Number(process.env.AB_CONNECTIONS ?? (WRITES ? 32 : !LIST && BYTES <= 64 * 1024 ? 8 : 1));
+const N = Number(process.env.AB_N ?? (LIST ? 200 : BYTES <= 64 * 1024 ? 3000 : 4));
 const REPS = Number(process.env.AB_REPS ?? 6);
-const KEYS = BYTES <= 64 * 1024 ? 64 : 1;
+const LIST_KEYS = Number(process.env.AB_LIST_KEYS ?? 1000);
+const LIST_QUERY = 'list-type=2&delimiter=%2F&max-keys=1000&prefix=list%2Fd3%2F';
+const KEYS = LIST ? 0 : BYTES <= 64 * 1024 ? 64 : 1;
 const PROFILE = process.env.AB_PROFILE;
 const THIS_ENV = Object.fromEntries((process.env.AB_THIS_ENV ?? '').split(/\s+/).filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]));
 
 /** Latencies (ms) of the requests of the repetition being measured. */
 let latencies: number[] = [];
 
-async function send(s: ServerProcess, c: RawConnection, method: string, path: string, body?: Buffer, payloadHash = UNSIGNED): Promise<void> {
-  const head = signedHead({ method, path, bodyBytes: body?.length ?? 0, payloadHash }, `${s.host}:${s.port}`, BENCH_CREDENTIALS);
+async function send(s: ServerProcess, c: RawConnection, method: string, path: string, body?: Buffer, payloadHash = UNSIGNED, query?: string): Promise<void> {
+  const head = signedHead({ method, path, query, bodyBytes: body?.length ?? 0, payloadHash }, `${s.host}:${s.port}`, BENCH_CREDENTIALS);
   const started = performance.now();
   const response = await c.request(head, body, method === 'HEAD');
   latencies.push(performance.now() - started);
@@ -58,7 +63,9 @@ try {
   const one = (s: ServerProcess, c: RawConnection, rep: number, i: number) =>
     METHOD === 'PUT' || (METHOD === 'MIX' && i % 10 >= 7)
       ? send(s, c, 'PUT', `/ab-reads/put-${rep}-${i}`, body, bodySha256)
-      : METHOD === 'DELETE'
+      : LIST
+        ? send(s, c, 'GET', '/ab-reads', undefined, UNSIGNED, LIST_QUERY)
+        : METHOD === 'DELETE'
         ? send(s, c, 'DELETE', `/ab-reads/delete-${rep}-${i}`)
         : send(s, c, METHOD === 'MIX' ? 'GET' : METHOD, `/ab-reads/object-${i % KEYS}`);
   for (const s of servers) {
@@ -73,6 +80,17 @@ try {
     connections.set(s, cs);
     await send(s, cs[0]!, 'PUT', '/ab-reads');
     for (let i = 0; i < KEYS; i++) await send(s, cs[0]!, 'PUT', `/ab-reads/object-${i}`, body);
+    // bench/run.ts's listing keys: list/d<n % 10>/k<n>; the page lists list/d3/.
+    if (LIST) {
+      let n = 0;
+      await Promise.all(cs.map(async (c) => {
+        while (n < LIST_KEYS * 10) {
+          const key = `list/d${n % 10}/k${n}`;
+          n++;
+          await send(s, c, 'PUT', `/ab-reads/${key}`, Buffer.alloc(0));
+        }
+      }));
+    }
   }
   const results = new Map<string, { rate: number[]; cpuUs: number[]; p99Ms: number[]; maxMs: number[] }>(servers.map((s) => [s.name, { rate: [], cpuUs: [], p99Ms: [], maxMs: [] }]));
   for (let rep = 0; rep < REPS; rep++) {
@@ -100,7 +118,7 @@ try {
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  console.log(`${METHOD === 'MIX' ? 'MIX 70/30 GET/PUT' : METHOD} of ${BYTES} bytes, ${CONNECTIONS} connection(s), ${N} requests × ${REPS} interleaved repetitions; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`${METHOD === 'MIX' ? 'MIX 70/30 GET/PUT' : LIST ? `LIST of ${LIST_QUERY}` : METHOD} of ${BYTES} bytes, ${CONNECTIONS} connection(s), ${N} requests × ${REPS} interleaved repetitions; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   for (const [name, r] of results) {
     console.log(`${name.padEnd(6)} ${median(r.rate).toFixed(1).padStart(9)} req/s  ${(median(r.rate) * BYTES / 1048576).toFixed(1).padStart(8)} MiB/s  CPU ${median(r.cpuUs).toFixed(0).padStart(8)} µs/req  p99 ${median(r.p99Ms).toFixed(1).padStart(6)} ms  max ${median(r.maxMs).toFixed(1).padStart(6)} ms`);
   }

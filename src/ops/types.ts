@@ -8,9 +8,9 @@ import type { Route } from '../api/router.js';
 import type { RemoteDestination } from '../replication/destinations.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { BucketRecord, MetadataStore } from '../store/meta/metadata-store.js';
-import type { XmlObject, XmlValue } from '../xml/codec.js';
+import type { ListedObject, XmlObject, XmlValue } from '../xml/codec.js';
 
-export type { XmlObject, XmlValue };
+export type { ListedObject, XmlObject, XmlValue };
 
 export type BucketDefaults = 'current' | 'legacy';
 

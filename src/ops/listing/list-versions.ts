@@ -3,6 +3,7 @@ import type { VersionSummary } from '../../store/meta/metadata-store.js';
 import type { XmlObject } from '../types.js';
 import { listingEncoder } from '../../api/parameters.js';
 import { quoteEtag } from '../objects/object-headers.js';
+import { isoTimestamp } from './timestamps.js';
 import type { OperationContext, OperationResult } from '../types.js';
 
 /**
@@ -69,7 +70,7 @@ function versionXml(v: VersionSummary, encode: Encode, owner: Owner): XmlObject 
     Key: encode(v.key),
     VersionId: v.versionId,
     IsLatest: v.isLatest,
-    LastModified: v.lastModified.toISOString(),
+    LastModified: isoTimestamp(v.lastModified),
     ETag: quoteEtag(v.etag),
     ChecksumAlgorithm: v.checksum?.algorithm,
     ChecksumType: v.checksum?.type,
@@ -85,6 +86,6 @@ function markerXml(v: VersionSummary, encode: Encode, owner: Owner): XmlObject {
     Key: encode(v.key),
     VersionId: v.versionId,
     IsLatest: v.isLatest,
-    LastModified: v.lastModified.toISOString(),
+    LastModified: isoTimestamp(v.lastModified),
   };
 }

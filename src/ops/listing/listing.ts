@@ -1,9 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { S3Error } from '../../errors.js';
 import type { BucketRecord, ListEntry, VersionSummary } from '../../store/meta/metadata-store.js';
-import type { XmlObject } from '../types.js';
+import type { ListedObject, XmlObject } from '../types.js';
 import { listingEncoder } from '../../api/parameters.js';
 import { quoteEtag } from '../objects/object-headers.js';
+import { isoTimestamp } from './timestamps.js';
 import type { OperationContext, OperationResult } from '../types.js';
 
 /** ListObjects (v1): `marker`, NextMarker only with a delimiter, Owner always. */
@@ -38,11 +39,12 @@ async function list(ctx: OperationContext, apiVersion: 1 | 2): Promise<Operation
     : await ctx.services.meta.listObjects(bucket.name, { prefix, delimiter, after, limit: maxKeys });
 
   const withOwner = apiVersion === 1 || query.get('fetch-owner')?.toLowerCase() === 'true';
-  const contents: XmlObject[] = [];
+  const contents: ListedObject[] = [];
   const commonPrefixes: XmlObject[] = [];
+  const owner = withOwner ? ownerOf(ctx) : undefined;
   for (const entry of page.entries) {
     if (entry.kind === 'prefix') commonPrefixes.push({ Prefix: encode(entry.prefix) });
-    else contents.push(contentsOf(ctx, entry.version, withOwner, encode));
+    else contents.push(contentsOf(entry.version, owner, encode));
   }
   const last = page.entries[page.entries.length - 1];
   const lastName = last === undefined ? undefined : last.kind === 'prefix' ? last.prefix : last.version.key;
@@ -60,7 +62,7 @@ async function list(ctx: OperationContext, apiVersion: 1 | 2): Promise<Operation
           Delimiter: delimiter !== '' ? encode(delimiter) : undefined,
           IsTruncated: page.isTruncated,
           EncodingType: encodingType,
-          Contents: contents,
+          Contents: { '#objects': contents },
           CommonPrefixes: commonPrefixes,
         },
       },
@@ -80,23 +82,38 @@ async function list(ctx: OperationContext, apiVersion: 1 | 2): Promise<Operation
         NextContinuationToken: page.isTruncated && lastName !== undefined ? encodeContinuationToken(bucket, lastName) : undefined,
         StartAfter: query.has('start-after') ? encode(startAfter) : undefined,
         EncodingType: encodingType,
-        Contents: contents,
+        Contents: { '#objects': contents },
         CommonPrefixes: commonPrefixes,
       },
     },
   };
 }
 
-function contentsOf(ctx: OperationContext, version: VersionSummary, withOwner: boolean, encode: (s: string) => string): XmlObject {
+function contentsOf(version: VersionSummary, owner: Owner | undefined, encode: (s: string) => string): ListedObject {
   return {
     Key: encode(version.key),
-    LastModified: version.lastModified.toISOString(),
+    LastModified: isoTimestamp(version.lastModified),
     ETag: quoteEtag(version.etag),
     ChecksumAlgorithm: version.checksum?.algorithm,
     ChecksumType: version.checksum?.type,
     Size: version.size,
-    Owner: withOwner ? { ID: version.ownerId, DisplayName: ctx.services.credentials.byId(version.ownerId)?.displayName ?? '' } : undefined,
+    Owner: owner?.(version.ownerId),
     StorageClass: version.storageClass,
+  };
+}
+
+type Owner = (id: string) => { readonly ID: string; readonly DisplayName: string };
+
+/** An Owner element per owner id, looked up once per page: a page's objects mostly share one owner. */
+function ownerOf(ctx: OperationContext): Owner {
+  const owners = new Map<string, ReturnType<Owner>>();
+  return (id) => {
+    let owner = owners.get(id);
+    if (owner === undefined) {
+      owner = { ID: id, DisplayName: ctx.services.credentials.byId(id)?.displayName ?? '' };
+      owners.set(id, owner);
+    }
+    return owner;
   };
 }
 

@@ -51,6 +51,7 @@ import type { OperationContext, OperationResult } from '../types.js';
 import { writtenVersionIdHeader } from '../versioning/version-ids.js';
 import { eventsFor } from '../notification/events.js';
 import { withReplication, writeIdentity } from '../replication/work-items.js';
+import { isoTimestamp } from '../listing/timestamps.js';
 
 /** CompleteMultipartUpload's keep-alive (http/keep-alive.ts); tests may shorten it. */
 export const completeKeepAlive = { firstByteMs: 1000, intervalMs: 2000 };
@@ -509,7 +510,7 @@ export async function listParts(ctx: OperationContext): Promise<OperationResult>
         IsTruncated: page.isTruncated,
         Part: page.entries.map((part) => ({
           PartNumber: part.partNumber,
-          LastModified: part.lastModified.toISOString(),
+          LastModified: isoTimestamp(part.lastModified),
           ETag: quoteEtag(part.etag),
           Size: part.size,
           ...(checksum && part.checksum ? { [checksumElement(checksum.algorithm)]: part.checksum } : {}),
@@ -560,7 +561,7 @@ export async function listMultipartUploads(ctx: OperationContext): Promise<Opera
           Initiator: owner(ctx, upload.ownerId),
           Owner: owner(ctx, upload.ownerId),
           StorageClass: upload.storageClass,
-          Initiated: upload.initiated.toISOString(),
+          Initiated: isoTimestamp(upload.initiated),
           ChecksumAlgorithm: upload.checksumAlgorithm,
           ChecksumType: upload.checksumType,
         })),

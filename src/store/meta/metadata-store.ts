@@ -303,6 +303,9 @@ export interface ReleaseResult {
   readonly released: readonly string[];
 }
 
+/** What deleteVersion reports of the version it removed: which one, and whether it was a delete marker. */
+export type DeletedVersion = Pick<ObjectVersion, 'bucket' | 'key' | 'versionId' | 'isDeleteMarker'>;
+
 export interface ListObjectsQuery {
   readonly prefix: string;
   readonly delimiter: string;
@@ -629,10 +632,13 @@ export interface MetadataStore {
    * Permanently removes one version; the next newest becomes latest. Throws 'VersionNotFound',
    * 'ObjectLocked' if its lock protects it (object-lock.ts: GOVERNANCE retention yields to
    * `bypassGovernance`), or what `condition` (checked first, against the key's current version) fails with.
+   * Of the removed version it tells which it was and whether it was a delete marker (all that
+   * DeleteObject answers with): decoding the whole row — attributes, tags, an inline object's
+   * bytes — was a tenth of a DELETE's work below the HTTP edge.
    */
   deleteVersion(
     bucket: string, key: string, versionId: string, condition?: WriteCondition, options?: DeleteOptions,
-  ): Promise<ReleaseResult & { deleted: ObjectVersion }>;
+  ): Promise<ReleaseResult & { deleted: DeletedVersion }>;
   /**
    * Sets one version's object lock (latest when versionId is omitted) to what `change` makes of the
    * version, read and written in one transaction so that the rules `change` applies (object-lock.ts)

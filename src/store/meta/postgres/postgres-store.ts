@@ -22,6 +22,7 @@ import {
   type LifecycleScan,
   type CompletedUpload,
   type CompletionRecordRequest,
+  type DeletedVersion,
   blobIdsOf,
   type Extent,
   type ListEntry,
@@ -59,6 +60,7 @@ import { REWRAP_BATCH_ROWS, rewrapManifest, sameManifest } from '../sealings.js'
 import { decideCondition, isConditional } from '../write-condition.js';
 import {
   decodeEvent,
+  blobIdsOfEncoded,
   decodeManifest,
   encodeManifest,
   gatewayRecord,
@@ -69,7 +71,7 @@ import {
   rowToPart,
   rowToUpload,
   rowToVersion,
-  summaryRowToVersion,
+  summaryRowReader,
   uploadAttributes,
   versionAttributes,
   type BucketRow,
@@ -256,17 +258,18 @@ export class PostgresMetadataStore implements MetadataStore {
 
   deleteVersion(
     bucket: string, key: string, versionId: string, condition?: WriteCondition, options?: DeleteOptions,
-  ): Promise<ReleaseResult & { deleted: ObjectVersion }> {
+  ): Promise<ReleaseResult & { deleted: DeletedVersion }> {
     return this.notifyAfter(options?.events, this.keyWrite(bucket, key, async (c) => {
       await checkCondition(c, bucket, key, condition);
-      const row = (await run<PgVersionRow>(c, 'deleteVersion', [bucket, keyBytes(key), versionId])).rows[0];
+      type Deleted = Pick<PgVersionRow, 'is_latest' | 'is_delete_marker' | 'object_lock' | 'manifest'>;
+      const row = (await run<Deleted>(c, 'deleteVersion', [bucket, keyBytes(key), versionId])).rows[0];
       if (!row) throw new StoreError('VersionNotFound');
       // Deleted first, checked after: a protected version's deletion rolls back with the throw.
       if (lockProtects(decodeVersionLock(row.object_lock), new Date(), options?.bypassGovernance)) throw new StoreError('ObjectLocked');
       if (row.is_latest) await run(c, 'promoteLatest', [bucket, keyBytes(key)]);
-      const released = await dropRefs(c, decodeManifest(row.manifest));
+      const released = await dropBlobRefs(c, blobIdsOfEncoded(row.manifest));
       await appendEvents(c, options?.events);
-      return { deleted: toVersion(row), released };
+      return { deleted: { bucket, key, versionId, isDeleteMarker: Boolean(row.is_delete_marker) }, released };
     }));
   }
 
@@ -325,9 +328,10 @@ export class PostgresMetadataStore implements MetadataStore {
       after: (row) => ({ key: row[1], inclusive: false }),
     };
     const { entries, isTruncated } = await walkListing(scanner, { prefix: query.prefix, delimiter: query.delimiter, marker: query.after, limit: query.limit });
+    const summary = summaryRowReader(bucket);
     return {
       isTruncated,
-      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'object', version: summaryRowToVersion(bucket, e.row) })),
+      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'object', version: summary(e.row) })),
     };
   }
 
@@ -353,9 +357,10 @@ export class PostgresMetadataStore implements MetadataStore {
     const { entries, isTruncated } = await walkListing(scanner, {
       prefix: query.prefix, delimiter: query.delimiter, marker: query.keyMarker, within, limit: query.limit,
     });
+    const summary = summaryRowReader(bucket);
     return {
       isTruncated,
-      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'version', version: summaryRowToVersion(bucket, e.row) })),
+      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'version', version: summary(e.row) })),
     };
   }
 
@@ -896,7 +901,10 @@ async function requireLiveWriters(c: PoolClient, blobIds: readonly string[]): Pr
 
 /** Drops one reference per file-backed extent; returns the blobs that reached zero (their rows deleted). */
 async function dropRefs(c: PoolClient, manifest: readonly Extent[]): Promise<string[]> {
-  const ids = blobIdsOf(manifest);
+  return dropBlobRefs(c, blobIdsOf(manifest));
+}
+
+async function dropBlobRefs(c: PoolClient, ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) return [];
   const { rows } = await run<{ id: string; refs: number }>(c, 'dropRefs', [ids]);
   const released = rows.filter((row) => row.refs <= 0).map((row) => row.id);

@@ -7,7 +7,8 @@ import { BUCKET_CONFIG_COLUMNS } from '../sqlite/rows.js';
 
 const VERSION_COLUMNS = 'seq, bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest, object_lock';
 /** What listings read, in the order of SummaryRow (sqlite/rows.ts), fetched as arrays. */
-const LIST_COLUMNS = 'seq, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes';
+const LIST_COLUMNS = `seq, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id,
+  attributes::jsonb ->> 'storageClass', (attributes::jsonb -> 'checksum')::text, (attributes::jsonb -> 'encryption')::text`;
 const BUCKET_COLUMNS = 'name, owner_id, created_at, region, versioning, object_lock, access';
 const UPLOAD_COLUMNS = 'upload_id, bucket, key, initiated, owner_id, attributes';
 const CANDIDATE_COLUMNS = 'seq, key, version_id, is_delete_marker, size, etag, last_modified, attributes, tags, noncurrent_since, object_lock';
@@ -54,7 +55,7 @@ export const SQL = {
   lockVersion: `SELECT ${VERSION_COLUMNS} FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3 FOR UPDATE`,
   insertVersion: `INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest, object_lock)
     VALUES ($1, $2, $3, true, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-  deleteVersion: `DELETE FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3 RETURNING ${VERSION_COLUMNS}`,
+  deleteVersion: 'DELETE FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3 RETURNING is_latest, is_delete_marker, object_lock, manifest',
   deleteVersionRow: 'DELETE FROM versions WHERE seq = $1',
   deleteVersionReturning: 'DELETE FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3 RETURNING manifest, object_lock',
   clearLatest: 'UPDATE versions SET is_latest = false, noncurrent_since = $3 WHERE bucket = $1 AND key = $2 AND is_latest',

@@ -204,6 +204,21 @@ CREATE TABLE gateway_heartbeats (
 );
 `;
 
+/**
+ * The index ListObjects scans (`visible_objects`, forced with INDEXED BY) made wide: besides
+ * (bucket, key) it holds the other columns a listing shows and the three fields of the JSON
+ * attributes it shows (storage class, checksum, encryption; the same expressions as
+ * LIST_COLUMNS in sqlite-store.ts, so SQLite reads their values from the index instead of
+ * parsing each row's attributes). Parsing them per row was ~40 % of a 1,000-key page's SQL time.
+ * Still partial: only the latest, non-deleted versions are in it.
+ */
+const WIDE_VISIBLE_INDEX = `
+DROP INDEX visible_objects;
+CREATE INDEX visible_objects ON versions (bucket, key, size, etag, last_modified, owner_id, version_id,
+  json_extract(attributes, '$.storageClass'), json_extract(attributes, '$.checksum'), json_extract(attributes, '$.encryption'))
+  WHERE is_latest = 1 AND is_delete_marker = 0;
+`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'buckets, configurations, versions, uploads, parts, completions, blob references', sql: SCHEMA_V1 },
   // listBuckets(owner) and createBucket's per-owner count read every bucket without it.
@@ -218,6 +233,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 8, description: 'object lock of a version: retention and legal hold (JSON)', sql: 'ALTER TABLE versions ADD COLUMN object_lock TEXT;' },
   { version: 9, description: 'server access log spool', sql: ACCESS_LOG },
   { version: 10, description: 'registry of gateways writing blobs (heartbeats)', sql: GATEWAYS },
+  { version: 11, description: 'listing index holds what a listing shows (no JSON parsing per listed row)', sql: WIDE_VISIBLE_INDEX },
 ];
 
 export const SCHEMA_VERSION = schemaVersionOf(SQLITE_MIGRATIONS);

@@ -21,6 +21,7 @@ import {
   type LifecycleScan,
   type CompletedUpload,
   type CompletionRecordRequest,
+  type DeletedVersion,
   blobIdsOf,
   type Extent,
   type ListEntry,
@@ -65,6 +66,7 @@ import { WalSyncer } from './wal-sync.js';
 import { WalCheckpointer } from './checkpointer.js';
 import {
   decodeEvent,
+  blobIdsOfEncoded,
   decodeManifest,
   encodeManifest,
   gatewayRecord,
@@ -75,7 +77,7 @@ import {
   rowToPart,
   rowToUpload,
   rowToVersion,
-  summaryRowToVersion,
+  summaryRowReader,
   uploadAttributes,
   versionAttributes,
   type BucketRow,
@@ -293,17 +295,19 @@ export class SqliteMetadataStore implements MetadataStore {
 
   deleteVersion(
     bucket: string, key: string, versionId: string, condition?: WriteCondition, options?: DeleteOptions,
-  ): Promise<ReleaseResult & { deleted: ObjectVersion }> {
+  ): Promise<ReleaseResult & { deleted: DeletedVersion }> {
     return this.writeWithEvents(options?.events, () => {
       this.checkCondition(bucket, key, condition);
-      const row = this.stmt.getVersion.get(bucket, key, versionId) as VersionRow | undefined;
+      // Deleted first, checked after (one statement, not a read and a delete): a protected
+      // version's deletion rolls back with the throw, in the write's savepoint.
+      const row = this.stmt.deleteVersionReturning.get(bucket, key, versionId) as DeletedRow | undefined;
       if (!row) throw new StoreError('VersionNotFound');
-      if (lockProtects(decodeVersionLock(row.object_lock), new Date(), options?.bypassGovernance)) throw new StoreError('ObjectLocked');
-      this.stmt.deleteVersionRow.run(row.seq);
+      if (row.object_lock !== null && lockProtects(decodeVersionLock(row.object_lock), new Date(), options?.bypassGovernance)) {
+        throw new StoreError('ObjectLocked');
+      }
       if (row.is_latest) this.stmt.promoteLatest.run(bucket, key, bucket, key);
       this.appendEvents(options?.events);
-      const deleted = rowToVersion(row);
-      return { deleted, released: this.dropRefs(deleted.manifest) };
+      return { deleted: { bucket, key, versionId, isDeleteMarker: Boolean(row.is_delete_marker) }, released: this.dropBlobRefs(blobIdsOfEncoded(row.manifest)) };
     });
   }
 
@@ -366,9 +370,10 @@ export class SqliteMetadataStore implements MetadataStore {
       marker: query.after,
       limit: query.limit,
     });
+    const summary = summaryRowReader(bucket);
     return {
       isTruncated,
-      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'object', version: summaryRowToVersion(bucket, e.row) })),
+      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'object', version: summary(e.row) })),
     };
   }
 
@@ -399,9 +404,10 @@ export class SqliteMetadataStore implements MetadataStore {
       within,
       limit: query.limit,
     });
+    const summary = summaryRowReader(bucket);
     return {
       isTruncated,
-      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'version', version: summaryRowToVersion(bucket, e.row) })),
+      entries: entries.map((e) => (e.kind === 'prefix' ? e : { kind: 'version', version: summary(e.row) })),
     };
   }
 
@@ -839,8 +845,12 @@ export class SqliteMetadataStore implements MetadataStore {
 
   /** Drops one reference per file-backed extent; returns the blobs that reached zero. */
   private dropRefs(manifest: readonly Extent[]): string[] {
+    return this.dropBlobRefs(blobIdsOf(manifest));
+  }
+
+  private dropBlobRefs(blobIds: readonly string[]): string[] {
     const released: string[] = [];
-    for (const blobId of blobIdsOf(manifest)) {
+    for (const blobId of blobIds) {
       const row = this.stmt.dropRef.get(blobId) as { refs: number } | undefined;
       if (row && row.refs <= 0) {
         this.stmt.deleteBlob.run(blobId);
@@ -919,6 +929,14 @@ function watchVersions(db: Db, changed: (bucket: string, key: string) => void): 
   }
 }
 
+/** What deleteVersion reads of the row it deletes. */
+interface DeletedRow {
+  is_latest: number;
+  is_delete_marker: number;
+  object_lock: string | null;
+  manifest: string;
+}
+
 /** A cached version is shared by every request that reads it: nothing in it may change. */
 function freezeVersion(version: ObjectVersion): ObjectVersion {
   for (const value of Object.values(version)) {
@@ -930,8 +948,13 @@ function freezeVersion(version: ObjectVersion): ObjectVersion {
 }
 
 const VERSION_COLUMNS = 'seq, bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest, object_lock';
-/** What listings read, in the order of SummaryRow (statements in raw mode). */
-const LIST_COLUMNS = 'seq, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes';
+/**
+ * What listings read, in the order of SummaryRow (statements in raw mode). The attributes'
+ * expressions are exactly those of the visible_objects index (migration 11), whose stored values
+ * SQLite then reads instead of evaluating them.
+ */
+const LIST_COLUMNS = `seq, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id,
+  json_extract(attributes, '$.storageClass'), json_extract(attributes, '$.checksum'), json_extract(attributes, '$.encryption')`;
 
 function prepareStatements(db: Db) {
   const p = (sql: string): Statement => db.prepare(sql);
@@ -960,6 +983,7 @@ function prepareStatements(db: Db) {
     insertVersion: p(`INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, attributes, tags, manifest, object_lock)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     deleteVersionRow: p('DELETE FROM versions WHERE seq = ?'),
+    deleteVersionReturning: p('DELETE FROM versions WHERE bucket = ? AND key = ? AND version_id = ? RETURNING is_latest, is_delete_marker, object_lock, manifest'),
     clearLatest: p('UPDATE versions SET is_latest = 0, noncurrent_since = ? WHERE bucket = ? AND key = ? AND is_latest = 1'),
     promoteLatest: p(`UPDATE versions SET is_latest = 1, noncurrent_since = NULL WHERE seq = (SELECT seq FROM versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1)
       AND bucket = ? AND key = ?`),
