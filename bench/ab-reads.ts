@@ -5,6 +5,7 @@
  * AB_CONNECTIONS connections (default 8 for objects up to 64 KiB, else 1), and takes each
  * server's CPU time (utime + stime) over it: medians of AB_REPS (default 6) repetitions. On a
  * shared machine this is steadier than two bench runs one after the other, whose baselines move.
+ * AB_METHOD=PUT writes objects of AB_BYTES instead (unsigned payload, a new key each time).
  * Run: npm run build && BENCH_COFFER_MAIN=… node --import tsx bench/ab-reads.ts
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -53,7 +54,11 @@ try {
       const cpuBefore = cpuMs(s.pid);
       const started = performance.now();
       await Promise.all(connections.get(s)!.map(async (c) => {
-        while (next < N) await send(s, c, METHOD, `/ab-reads/object-${next++ % KEYS}`);
+        while (next < N) {
+          const n = next++;
+          if (METHOD === 'PUT') await send(s, c, 'PUT', `/ab-reads/put-${rep}-${n}`, body);
+          else await send(s, c, METHOD, `/ab-reads/object-${n % KEYS}`);
+        }
       }));
       const seconds = (performance.now() - started) / 1000;
       results.get(s.name)!.rate.push(N / seconds);
