@@ -78,7 +78,9 @@ export class SealedReadStream extends Readable {
   }
 
   override _read(): void {
+    // The consumer is back: nothing is to be given back, not even after a read in flight.
     this.clearStallTimer();
+    this.giveBackAfterRead = false;
     this.flush();
   }
 
@@ -141,12 +143,13 @@ export class SealedReadStream extends Readable {
     this.reader.next((error, sealed) => {
       if (this.destroyed) return;
       if (error) return void this.destroy(error);
-      if (sealed.length === 0) {
-        this.reading = false;
-        this.ended = true;
-        return this.flush();
-      }
       this.reading = false;
+      if (sealed.length === 0) {
+        this.ended = true;
+        if (!this.giveBackAfterRead) return this.flush();
+        this.giveBackAfterRead = false;
+        return this.giveBack();
+      }
       // The whole read is opened now (decryption writes fresh buffers: the lent one is free
       // once this returns), queued (trimmed to [from, to)) and pushed as far as the consumer takes it.
       const segmentBytes = this.layout.segmentBytes;

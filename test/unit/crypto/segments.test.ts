@@ -45,7 +45,7 @@ function chunksOf(bytes: Buffer, chunkBytes: number): BlobChunkReader {
 }
 
 /** chunksOf, counting the bytes it hands out and telling where it is. */
-function countingChunksOf(bytes: Buffer, chunkBytes: number): BlobChunkReader & { handedOut(): number; position(): number } {
+function countingChunksOf(bytes: Buffer, chunkBytes: number, delayMs = 0): BlobChunkReader & { handedOut(): number; position(): number } {
   let at = 0;
   let handedOut = 0;
   return {
@@ -53,7 +53,8 @@ function countingChunksOf(bytes: Buffer, chunkBytes: number): BlobChunkReader & 
       const chunk = bytes.subarray(at, at + Math.min(count, chunkBytes));
       at += chunk.length;
       handedOut += chunk.length;
-      setImmediate(() => callback(null, chunk));
+      if (delayMs > 0) setTimeout(() => callback(null, chunk), delayMs);
+      else setImmediate(() => callback(null, chunk));
     },
     unread: (count) => {
       at -= count;
@@ -159,6 +160,21 @@ describe('crypto/segments', () => {
     for (let next = await chunks.next(); !next.done; next = await chunks.next()) out.push(next.value as Buffer);
     assert.deepEqual(Buffer.concat(out), data);
     assert.ok(reader.handedOut() > sealed.length, 'the segments given back were read again');
+  });
+
+  it('SealedReadStream.resumed: a consumer back after the stall time while a read is in flight gets the rest (nothing given back under it)', { timeout: 10_000 }, async () => {
+    const key = randomBytes(32);
+    const layout = newLayout();
+    const data = randomBytes(40 * SEG);
+    const sealed = await seal(data, key, layout, [SEG]);
+    // Slow reads: the next one is in flight when the consumer pauses past the stall time and returns.
+    const stream = new SealedReadStream(countingChunksOf(sealed, 16 * (SEG + 16), 150), key, layout, 0, 0, data.length);
+    const chunks = stream[Symbol.asyncIterator]();
+    const out: Buffer[] = [];
+    for (let i = 0; i < 10; i++) out.push((await chunks.next()).value as Buffer);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) out.push(next.value as Buffer);
+    assert.deepEqual(Buffer.concat(out), data);
   });
 
   it('openSealedBuffer.tampered: a flipped bit, a wrong key or a wrong nonce base fails authentication', async () => {
