@@ -1,5 +1,4 @@
 import { MultiHasher, type ChecksumAlgorithm } from '../../checksum/index.js';
-import { OffThreadMd5 } from '../../checksum/md5-worker.js';
 import { sealInline, writeSealedBlob, type DataKeys } from '../../crypto/sealed-blobs.js';
 import { SEGMENT_BYTES } from '../../crypto/segments.js';
 import { S3Error } from '../../errors.js';
@@ -24,9 +23,6 @@ export interface Ingested {
  */
 export const INLINE_BYTES_MAX = SEGMENT_BYTES;
 
-/** Bodies declared this long or longer have their MD5 computed on a worker thread (checksum/md5-worker.ts). */
-const OFF_THREAD_MD5_BYTES_MIN = 1024 * 1024;
-
 /**
  * Streams a request body into a new durable blob (inline when short: INLINE_BYTES_MAX), sealed under a new data key from `keys`, while
  * hashing the plaintext (MD5 for the ETag plus the requested checksums, as AWS computes them
@@ -48,29 +44,12 @@ export async function ingestStream(
   declared: number | undefined,
   options: { maxBytes: number; algorithms: readonly ChecksumAlgorithm[]; keys: DataKeys },
 ): Promise<Ingested> {
+  const hasher = new MultiHasher(options.algorithms);
   if (declared !== undefined && declared > options.maxBytes) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: declared, MaxSizeAllowed: options.maxBytes });
-  const offThreadMd5 = declared !== undefined && declared >= OFF_THREAD_MD5_BYTES_MIN && declared <= options.maxBytes ? new OffThreadMd5() : undefined;
-  try {
-    return await ingest(blobs, stream, declared, options, offThreadMd5);
-  } finally {
-    offThreadMd5?.close();
-  }
-}
-
-async function ingest(
-  blobs: BlobStore,
-  stream: AsyncIterable<Buffer> | NodeJS.ReadableStream,
-  declared: number | undefined,
-  options: { maxBytes: number; algorithms: readonly ChecksumAlgorithm[]; keys: DataKeys },
-  offThreadMd5: OffThreadMd5 | undefined,
-): Promise<Ingested> {
-  const hasher = new MultiHasher(options.algorithms, { md5: offThreadMd5 === undefined });
 
   async function* hashed(): AsyncGenerator<Buffer> {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       hasher.update(chunk);
-      const behind = offThreadMd5?.update(chunk);
-      if (behind) await behind;
       yield chunk;
     }
   }
@@ -107,14 +86,6 @@ async function ingest(
     throw new S3Error('IncompleteBody');
   }
   const digests = hasher.finish();
-  if (offThreadMd5) {
-    try {
-      digests.set('MD5', await offThreadMd5.digest());
-    } catch (error) {
-      await discard(blobs, manifest);
-      throw error;
-    }
-  }
   return { manifest, size, md5: digests.get('MD5')!, checksums: digests, dataKey };
 }
 
