@@ -2,6 +2,11 @@
  * A minimal keep-alive HTTP/1.1 client on a raw socket: writes a precomputed head (+ body),
  * parses just the status line and Content-Length of the answer, and discards the body. Far
  * cheaper per request than node:http's client, so the load generator is not the bottleneck.
+ *
+ * Answers are read into one buffer per connection, reused for every read (net's `onread`),
+ * instead of a fresh 64 KiB buffer and a 'data' event per read: receiving a 64 MiB body cost
+ * the client 17–40 ms of CPU that way, more than a bare Node server spent sending it from memory
+ * (8–12 ms), and 10–15 ms this way (same run, load ~15).
  */
 import { connect, type Socket } from 'node:net';
 
@@ -14,6 +19,8 @@ export interface Response {
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const BODY_WRITE_BYTES = 1 << 20;
+/** The reused read buffer of a connection: reads of up to this much (large bodies arrive in few reads). */
+const READ_BUFFER_BYTES = 1 << 20;
 
 export class RawConnection {
   private socket!: Socket;
@@ -31,12 +38,15 @@ export class RawConnection {
 
   async open(): Promise<void> {
     await new Promise<void>((done, fail) => {
-      this.socket = connect({ host: this.host, port: this.port, noDelay: true }, () => done());
+      const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+      this.socket = connect({
+        host: this.host, port: this.port, noDelay: true,
+        onread: { buffer, callback: (bytes: number) => { this.onData(buffer.subarray(0, bytes)); return true; } },
+      }, () => done());
       this.socket.once('error', fail);
     });
     this.socket.on('error', (e) => this.fail(e));
     this.socket.on('close', () => this.fail(new Error('connection closed')));
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
   }
 
   close(): void {
@@ -80,12 +90,13 @@ export class RawConnection {
     reject?.(error);
   }
 
+  /** `chunk` is a view of the reused read buffer: only copies of it may be kept. */
   private onData(chunk: Buffer): void {
     if (!this.headDone) {
       const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
       const end = buf.indexOf(CRLFCRLF);
       if (end < 0) {
-        this.pending = buf;
+        this.pending = Buffer.from(buf);
         return;
       }
       this.pending = null;

@@ -44,6 +44,27 @@ function chunksOf(bytes: Buffer, chunkBytes: number): BlobChunkReader {
   };
 }
 
+/** chunksOf, counting the bytes it hands out and telling where it is. */
+function countingChunksOf(bytes: Buffer, chunkBytes: number, delayMs = 0): BlobChunkReader & { handedOut(): number; position(): number } {
+  let at = 0;
+  let handedOut = 0;
+  return {
+    next: (callback, count = chunkBytes) => {
+      const chunk = bytes.subarray(at, at + Math.min(count, chunkBytes));
+      at += chunk.length;
+      handedOut += chunk.length;
+      if (delayMs > 0) setTimeout(() => callback(null, chunk), delayMs);
+      else setImmediate(() => callback(null, chunk));
+    },
+    unread: (count) => {
+      at -= count;
+    },
+    close: () => {},
+    handedOut: () => handedOut,
+    position: () => at,
+  };
+}
+
 /**
  * Plaintext [from, to) opened both ways: in one buffer, and streamed from reads of
  * `segmentsPerRead` whole segments; the two must agree.
@@ -104,6 +125,56 @@ describe('crypto/segments', () => {
         assert.deepEqual(await open(sealed, key, layout, from, to, data.length, segments), data.subarray(from, to), `[${from}, ${to}) in reads of ${segments} segments`);
       }
     }
+  });
+
+  it('SealedReadStream.backPressure: a consumer pausing now and then gets every byte, and no segment is read twice', async () => {
+    const key = randomBytes(32);
+    const layout = newLayout();
+    const data = randomBytes(40 * SEG + 123);
+    const sealed = await seal(data, key, layout, [SEG]);
+    const reader = countingChunksOf(sealed, 16 * (SEG + 16));
+    const stream = new SealedReadStream(reader, key, layout, 0, 0, data.length);
+    const out: Buffer[] = [];
+    // Short pauses (well under the stall time): the queued segments wait for the consumer.
+    for await (const chunk of stream) {
+      out.push(chunk as Buffer);
+      if (out.length % 3 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    assert.deepEqual(Buffer.concat(out), data);
+    assert.equal(reader.handedOut(), sealed.length, 'every sealed byte read once');
+  });
+
+  it('SealedReadStream.stalled: a consumer taking nothing holds about one segment; what was opened for it is read again later', async () => {
+    const key = randomBytes(32);
+    const layout = newLayout();
+    const data = randomBytes(40 * SEG);
+    const sealed = await seal(data, key, layout, [SEG]);
+    const reader = countingChunksOf(sealed, 16 * (SEG + 16));
+    const stream = new SealedReadStream(reader, key, layout, 0, 0, data.length);
+    const chunks = stream[Symbol.asyncIterator]();
+    const first = await chunks.next();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Taken: one segment; waiting in the stream's buffer: about one more. The rest of the read went back.
+    assert.ok(reader.position() <= 3 * (SEG + 16), `reader at ${reader.position()} after a stall`);
+    const out: Buffer[] = [first.value as Buffer];
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) out.push(next.value as Buffer);
+    assert.deepEqual(Buffer.concat(out), data);
+    assert.ok(reader.handedOut() > sealed.length, 'the segments given back were read again');
+  });
+
+  it('SealedReadStream.resumed: a consumer back after the stall time while a read is in flight gets the rest (nothing given back under it)', { timeout: 10_000 }, async () => {
+    const key = randomBytes(32);
+    const layout = newLayout();
+    const data = randomBytes(40 * SEG);
+    const sealed = await seal(data, key, layout, [SEG]);
+    // Slow reads: the next one is in flight when the consumer pauses past the stall time and returns.
+    const stream = new SealedReadStream(countingChunksOf(sealed, 16 * (SEG + 16), 150), key, layout, 0, 0, data.length);
+    const chunks = stream[Symbol.asyncIterator]();
+    const out: Buffer[] = [];
+    for (let i = 0; i < 10; i++) out.push((await chunks.next()).value as Buffer);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) out.push(next.value as Buffer);
+    assert.deepEqual(Buffer.concat(out), data);
   });
 
   it('openSealedBuffer.tampered: a flipped bit, a wrong key or a wrong nonce base fails authentication', async () => {
