@@ -29,6 +29,9 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
     console.error(`coffer: cannot start: ${(error as Error).message}`);
     return 1;
   }
+  // The log is written in batches (observe/logger.ts): the start-up lines (warnings about the data
+  // dir, the gateway id) go out now, before the banner, not up to a batch's wait later.
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
   const reloadTls = () => {
     coffer.reloadTls().then(
       () => logger.info('TLS certificate and key reloaded (new connections use them)'),
