@@ -389,7 +389,7 @@ export class PostgresMetadataStore implements MetadataStore {
       // With no row to lock, a racing writer of the same part number makes this insert fail on
       // the primary key, and the transaction is retried (then finding the row to replace).
       await run(c, old ? 'replacePart' : 'insertPart', values);
-      return { released: old ? await dropRefs(c, decodeManifest(old.manifest)) : [] };
+      return { released: old ? await dropBlobRefs(c, blobIdsOfEncoded(old.manifest)) : [] };
     });
   }
 
@@ -446,7 +446,7 @@ export class PostgresMetadataStore implements MetadataStore {
       // blobs released, and a version must never reference a released blob (insertVersion's
       // references to existing blobs only). The used parts' references then move to the version.
       const released = await insertVersion(c, version, true, false);
-      released.push(...(await dropRefs(c, parts.flatMap((part) => decodeManifest(part.manifest)))));
+      released.push(...(await dropBlobRefs(c, parts.flatMap((part) => blobIdsOfEncoded(part.manifest)))));
       await run(c, 'deleteUpload', [uploadId]);
       if (record) await recordCompletion(c, uploadId, version, record);
       await appendEvents(c, events);
@@ -463,7 +463,7 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.transaction('READ COMMITTED', async (c) => {
       await requireUpload(c, bucket, uploadId, 'lockUpload');
       const parts = (await run<PartRow>(c, 'allParts', [uploadId])).rows;
-      const released = await dropRefs(c, parts.flatMap((part) => decodeManifest(part.manifest)));
+      const released = await dropBlobRefs(c, parts.flatMap((part) => blobIdsOfEncoded(part.manifest)));
       await run(c, 'deleteUpload', [uploadId]);
       return { released };
     });
@@ -539,7 +539,7 @@ export class PostgresMetadataStore implements MetadataStore {
       if (replacement) return { applied: true, released: await insertVersion(c, replacement, false, this.fence) };
       await run(c, 'deleteVersionRow', [row.seq]);
       if (row.is_latest) await run(c, 'promoteLatest', [bucket, keyBytes(key)]);
-      return { applied: true, released: await dropRefs(c, decodeManifest(row.manifest)) };
+      return { applied: true, released: await dropBlobRefs(c, blobIdsOfEncoded(row.manifest)) };
     }));
   }
 
@@ -856,7 +856,7 @@ async function insertVersion(c: PoolClient, version: NewVersion, sharedBlobs: bo
   const replaced = (await run<{ manifest: string; object_lock: string | null }>(c, 'deleteVersionReturning', [version.bucket, key, version.versionId])).rows[0];
   // Rolled back with the transaction: the replaced version stays.
   if (replaced && lockProtects(decodeVersionLock(replaced.object_lock), new Date())) throw new StoreError('ObjectLocked');
-  const released = replaced ? await dropRefs(c, decodeManifest(replaced.manifest)) : [];
+  const released = replaced ? await dropBlobRefs(c, blobIdsOfEncoded(replaced.manifest)) : [];
   await run(c, 'clearLatest', [version.bucket, key, version.lastModified.getTime()]);
   await run(c, 'insertVersion', [
     version.bucket, key, version.versionId, version.isDeleteMarker,

@@ -436,7 +436,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.stmt.putPart.run(
         uploadId, part.partNumber, part.size, part.etag, part.lastModified.getTime(), part.checksum ?? null, encodeManifest(part.manifest),
       );
-      return { released: old ? this.dropRefs(decodeManifest(old.manifest)) : [] };
+      return { released: old ? this.dropBlobRefs(blobIdsOfEncoded(old.manifest)) : [] };
     });
   }
 
@@ -497,7 +497,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.requireLiveBlobs(version.manifest);
       // The used parts' references move to the new version: add the version's, drop all the parts'.
       const released = this.insertVersion(version, true);
-      for (const part of parts) released.push(...this.dropRefs(decodeManifest(part.manifest)));
+      for (const part of parts) released.push(...this.dropBlobRefs(blobIdsOfEncoded(part.manifest)));
       this.stmt.deleteUpload.run(uploadId);
       if (record) this.recordCompletion(uploadId, version, record);
       this.appendEvents(events);
@@ -514,7 +514,7 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.committer.run(() => {
       this.requireUpload(bucket, uploadId);
       const released: string[] = [];
-      for (const part of this.stmt.allParts.all(uploadId) as PartRow[]) released.push(...this.dropRefs(decodeManifest(part.manifest)));
+      for (const part of this.stmt.allParts.all(uploadId) as PartRow[]) released.push(...this.dropBlobRefs(blobIdsOfEncoded(part.manifest)));
       this.stmt.deleteUpload.run(uploadId);
       return { released };
     });
@@ -595,7 +595,7 @@ export class SqliteMetadataStore implements MetadataStore {
       if (replacement) return { applied: true, released: this.insertVersion(replacement, true) };
       this.stmt.deleteVersionRow.run(row.seq);
       if (row.is_latest) this.stmt.promoteLatest.run(bucket, key, bucket, key);
-      return { applied: true, released: this.dropRefs(decodeManifest(row.manifest)) };
+      return { applied: true, released: this.dropBlobRefs(blobIdsOfEncoded(row.manifest)) };
     });
   }
 
@@ -820,7 +820,7 @@ export class SqliteMetadataStore implements MetadataStore {
     if (existing && lockProtects(decodeVersionLock(existing.object_lock), new Date())) throw new StoreError('ObjectLocked');
     if (existing) {
       this.stmt.deleteVersionRow.run(existing.seq);
-      released = this.dropRefs(decodeManifest(existing.manifest));
+      released = this.dropBlobRefs(blobIdsOfEncoded(existing.manifest));
     }
     if (asLatest) this.stmt.clearLatest.run(version.lastModified.getTime(), version.bucket, version.key);
     this.stmt.insertVersion.run(
