@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AccessLogRecorder } from './access-log.js';
-import type { Logger } from './logger.js';
+import { requestLineWriter, type Logger } from './logger.js';
 import type { CofferMetrics } from './metrics.js';
 
 /** What the pipeline learns about a request as it goes; read when the response closes. */
@@ -35,6 +35,7 @@ const SECRET_QUERY_PARAMS = new Set(['x-amz-signature', 'x-amz-credential', 'x-a
 export function createRequestObserver(metrics: CofferMetrics, logger: Logger, accessLog?: AccessLogRecorder, hostId = '-'): RequestObserver {
   const accounted = new WeakMap<Socket, { read: number; written: number }>();
   const logRequests = logger.isLevelEnabled('info');
+  const writeLine = requestLineWriter(logger);
   return (req, res, requestId) => {
     const started = performance.now();
     const receivedAt = accessLog && new Date();
@@ -62,11 +63,11 @@ export function createRequestObserver(metrics: CofferMetrics, logger: Logger, ac
       if (accessLog && trace.bucket) accessLog.record({ req, res, trace, requestId, hostId, receivedAt: receivedAt!, started, bodyEnded, finished, status });
       if (logRequests) {
         const target = pathAndQuery(req.url ?? '/');
-        logger.info({
+        writeLine({
           requestId, method: req.method, path: target.path, query: target.query, host: req.headers.host, operation, status,
           errorCode: trace.errorCode, bytesIn, bytesOut, ms: Math.round(durationMs * 10) / 10,
           accessKeyId: trace.accessKeyId, remote: socket.remoteAddress,
-        }, 'request');
+        });
       }
     });
     return trace;
