@@ -21,6 +21,16 @@ const CUSTOMER = 'x-amz-server-side-encryption-customer-';
 const COPY_SOURCE_CUSTOMER = 'x-amz-copy-source-server-side-encryption-customer-';
 const KMS_KEY_ID = `${SSE}-aws-kms-key-id`;
 const KMS_CONTEXT = `${SSE}-context`;
+const BUCKET_KEY_ENABLED = `${SSE}-bucket-key-enabled`;
+/** A customer key's three headers under one prefix, named once (not built for every request). */
+interface CustomerKeyHeaders {
+  readonly algorithm: string;
+  readonly key: string;
+  readonly keyMd5: string;
+}
+const customerKeyHeaders = (prefix: string): CustomerKeyHeaders => ({ algorithm: `${prefix}algorithm`, key: `${prefix}key`, keyMd5: `${prefix}key-md5` });
+const CUSTOMER_HEADERS = customerKeyHeaders(CUSTOMER);
+const COPY_SOURCE_CUSTOMER_HEADERS = customerKeyHeaders(COPY_SOURCE_CUSTOMER);
 const SSE_C_PREFIX = 'Requests specifying Server Side Encryption with Customer provided keys must';
 
 /** What a write seals its data with. */
@@ -30,35 +40,35 @@ export interface WriteEncryption {
 }
 
 /**
- * The customer key of `prefix`'s three headers (algorithm, key, key-MD5), checked as AWS checks
+ * The customer key of the three headers `names` names (algorithm, key, key-MD5), checked as AWS checks
  * them; undefined when none is given.
  */
-function customerKeyFrom(ctx: OperationContext, prefix: string): { key: Buffer; md5: string } | undefined {
+function customerKeyFrom(ctx: OperationContext, names: CustomerKeyHeaders): { key: Buffer; md5: string } | undefined {
   const h = ctx.headers;
-  const algorithm = h[`${prefix}algorithm`];
-  const key = h[`${prefix}key`];
-  const md5 = h[`${prefix}key-md5`];
+  const algorithm = h[names.algorithm];
+  const key = h[names.key];
+  const md5 = h[names.keyMd5];
   if (algorithm === undefined && key === undefined && md5 === undefined) return undefined;
   if (!ctx.secure && !ctx.services.allowInsecureSseC) throw new S3Error('InvalidRequest', `${SSE_C_PREFIX} be made over a secure connection.`);
-  if (algorithm === undefined) throw new S3Error('InvalidArgument', `${SSE_C_PREFIX} provide a valid encryption algorithm.`, { ArgumentName: `${prefix}algorithm` });
-  if (algorithm !== 'AES256') throw new S3Error('InvalidEncryptionAlgorithmError', undefined, { ArgumentName: `${prefix}algorithm`, ArgumentValue: algorithm });
-  if (key === undefined) throw new S3Error('InvalidArgument', `${SSE_C_PREFIX} provide an appropriate secret key.`, { ArgumentName: `${prefix}key` });
-  if (md5 === undefined) throw new S3Error('InvalidArgument', `${SSE_C_PREFIX} provide the client calculated MD5 of the secret key.`, { ArgumentName: `${prefix}key-MD5` });
+  if (algorithm === undefined) throw new S3Error('InvalidArgument', `${SSE_C_PREFIX} provide a valid encryption algorithm.`, { ArgumentName: names.algorithm });
+  if (algorithm !== 'AES256') throw new S3Error('InvalidEncryptionAlgorithmError', undefined, { ArgumentName: names.algorithm, ArgumentValue: algorithm });
+  if (key === undefined) throw new S3Error('InvalidArgument', `${SSE_C_PREFIX} provide an appropriate secret key.`, { ArgumentName: names.key });
+  if (md5 === undefined) throw new S3Error('InvalidArgument', `${SSE_C_PREFIX} provide the client calculated MD5 of the secret key.`, { ArgumentName: `${names.key}-MD5` });
   const raw = /^[A-Za-z0-9+/]*={0,2}$/.test(key.trim()) ? Buffer.from(key.trim(), 'base64') : Buffer.alloc(0);
-  if (raw.length !== 32) throw new S3Error('InvalidArgument', 'The secret key was invalid for the specified algorithm.', { ArgumentName: `${prefix}key` });
+  if (raw.length !== 32) throw new S3Error('InvalidArgument', 'The secret key was invalid for the specified algorithm.', { ArgumentName: names.key });
   if (createHash('md5').update(raw).digest('base64') !== md5.trim()) {
-    throw new S3Error('InvalidArgument', 'The calculated MD5 hash of the key did not match the hash that was provided.', { ArgumentName: `${prefix}key-MD5` });
+    throw new S3Error('InvalidArgument', 'The calculated MD5 hash of the key did not match the hash that was provided.', { ArgumentName: `${names.key}-MD5` });
   }
   return { key: raw, md5: md5.trim() };
 }
 
 /** `x-amz-server-side-encryption-bucket-key-enabled`: true, false or absent. */
 function bucketKeyEnabledFrom(headers: Headers): boolean | undefined {
-  const value = headers[`${SSE}-bucket-key-enabled`];
+  const value = headers[BUCKET_KEY_ENABLED];
   if (value === undefined) return undefined;
   if (value.toLowerCase() === 'true') return true;
   if (value.toLowerCase() === 'false') return false;
-  throw new S3Error('InvalidArgument', 'Bucket Key Enabled must be a boolean value', { ArgumentName: `${SSE}-bucket-key-enabled`, ArgumentValue: value });
+  throw new S3Error('InvalidArgument', 'Bucket Key Enabled must be a boolean value', { ArgumentName: BUCKET_KEY_ENABLED, ArgumentValue: value });
 }
 
 /**
@@ -71,7 +81,7 @@ function bucketKeyEnabledFrom(headers: Headers): boolean | undefined {
  */
 export async function writeEncryptionFrom(ctx: OperationContext, bucket: BucketRecord): Promise<WriteEncryption> {
   const requested = ctx.headers[SSE];
-  const customer = customerKeyFrom(ctx, CUSTOMER);
+  const customer = customerKeyFrom(ctx, CUSTOMER_HEADERS);
   if (customer) {
     if (requested !== undefined) throw new S3Error('InvalidArgument', 'Server Side Encryption with Customer provided key is incompatible with the encryption method specified', { ArgumentName: SSE, ArgumentValue: requested });
     // A KMS key or context beside a customer key would be ignored: refused instead.
@@ -123,7 +133,7 @@ type EncryptedObject = Pick<ObjectVersion, 'bucket' | 'key' | 'encryption'>;
 // should not pay a promise for its keys.
 export function readKeysFor(ctx: OperationContext, object: EncryptedObject, options: { copySource?: boolean; decrypts?: boolean } = {}): DataKeys | Promise<DataKeys> {
   const { encryption } = object;
-  const customer = customerKeyFrom(ctx, options.copySource ? COPY_SOURCE_CUSTOMER : CUSTOMER);
+  const customer = customerKeyFrom(ctx, options.copySource ? COPY_SOURCE_CUSTOMER_HEADERS : CUSTOMER_HEADERS);
   if (encryption?.mode === 'SSE-C') {
     if (!customer) throw new S3Error('InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
     if (!matchesFingerprint(customer.key, encryption.customerKeyFingerprint!)) throw new S3Error('AccessDenied');
@@ -143,7 +153,7 @@ const PART_KEY_MISSING = 'The multipart upload initiate requested encryption. Su
  */
 export async function uploadKeysFor(ctx: OperationContext, upload: EncryptedObject): Promise<DataKeys> {
   const { encryption } = upload;
-  const customer = customerKeyFrom(ctx, CUSTOMER);
+  const customer = customerKeyFrom(ctx, CUSTOMER_HEADERS);
   if (encryption?.mode !== 'SSE-C') {
     if (customer) throw new S3Error('InvalidRequest', PART_KEY_MISSING);
     if (isKms(encryption)) return kmsDataKeys(ctx.services, encryption!, upload.bucket, upload.key);
@@ -178,9 +188,9 @@ export function encryptionHeaders(encryption: ObjectEncryption | undefined, regi
   if (encryption.mode === 'SSE-C') {
     return { [`${CUSTOMER}algorithm`]: 'AES256', [`${CUSTOMER}key-MD5`]: encryption.customerKeyMd5 };
   }
-  const bucketKey = { [`${SSE}-bucket-key-enabled`]: encryption.bucketKeyEnabled ? 'true' : undefined };
-  if (encryption.mode === 'AES256') return { [SSE]: 'AES256', ...bucketKey };
-  return { [SSE]: encryption.mode, [KMS_KEY_ID]: keyArn(region, encryption.kmsKeyId!), [KMS_CONTEXT]: written ? encryption.kmsContext : undefined, ...bucketKey };
+  const bucketKey = encryption.bucketKeyEnabled ? 'true' : undefined;
+  if (encryption.mode === 'AES256') return { [SSE]: 'AES256', [BUCKET_KEY_ENABLED]: bucketKey };
+  return { [SSE]: encryption.mode, [KMS_KEY_ID]: keyArn(region, encryption.kmsKeyId!), [KMS_CONTEXT]: written ? encryption.kmsContext : undefined, [BUCKET_KEY_ENABLED]: bucketKey };
 }
 
 /**
