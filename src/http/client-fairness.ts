@@ -64,7 +64,7 @@ export class ClientFairness {
     const serving = (this.inFlight.get(address) ?? 0) + 1;
     if (serving > this.options.requestsInFlightPerClientMax) return false;
     this.inFlight.set(address, serving);
-    res.once('close', () => {
+    res.on('close', () => { // a response closes once
       decrement(this.inFlight, address);
       if (!socket.destroyed) this.armDeadline(socket);
     });

@@ -53,7 +53,8 @@ export function createHttpServer(handler: Listener, options: HttpServerOptions =
       return;
     }
     current.set(socket, res);
-    res.once('finish', () => {
+    // A response finishes and closes once: `on` spares each listener `once`'s wrapper.
+    res.on('finish', () => {
       const done = () => current.get(socket) === res && current.delete(socket);
       if (req.complete) done();
       else req.once('end', done);
@@ -145,7 +146,7 @@ function inOrder(start: (req: IncomingMessage, res: ServerResponse) => void): (r
   return (req, res) => {
     const socket = req.socket;
     const run = () => {
-      res.once('close', () => {
+      res.on('close', () => {
         const next = waiting.get(socket)?.shift();
         if (next) next();
         else busy.delete(socket);

@@ -44,7 +44,7 @@ export function createRequestObserver(metrics: CofferMetrics, logger: Logger, ac
     const trace: RequestTrace = {};
     const socket = req.socket;
     metrics.requestStarted();
-    res.once('close', () => {
+    res.on('close', () => { // a response closes once
       const finished = performance.now();
       const durationMs = finished - started;
       // One record per connection, updated in place (not a new one in the map per request).

@@ -28,16 +28,40 @@ function seconds(ms: number): number {
   return Math.floor(ms / 1000);
 }
 
+interface ConditionHeaders {
+  readonly ifMatch: string;
+  readonly ifNoneMatch: string;
+  readonly ifModifiedSince: string;
+  readonly ifUnmodifiedSince: string;
+}
+
+/** The four condition headers' names under each prefix, made once (not four strings per read). */
+const conditionHeaderNames = new Map<string, ConditionHeaders>();
+
+function conditionHeaders(prefix: string): ConditionHeaders {
+  let names = conditionHeaderNames.get(prefix);
+  if (!names) {
+    names = { ifMatch: `${prefix}if-match`, ifNoneMatch: `${prefix}if-none-match`, ifModifiedSince: `${prefix}if-modified-since`, ifUnmodifiedSince: `${prefix}if-unmodified-since` };
+    conditionHeaderNames.set(prefix, names);
+  }
+  return names;
+}
+
 /**
  * GET/HEAD preconditions with S3's precedence: If-Match decides alone over If-Unmodified-Since,
  * If-None-Match decides alone over If-Modified-Since. Failures: 412 PreconditionFailed, or
  * 304 NotModified (which carries ETag and Last-Modified).
  */
 export function checkReadPreconditions(headers: Headers, object: Validators, prefix = ''): void {
-  const ifMatch = headers[`${prefix}if-match`];
-  const ifNoneMatch = headers[`${prefix}if-none-match`];
-  const ifModifiedSince = parseHttpDate(headers[`${prefix}if-modified-since`]);
-  const ifUnmodifiedSince = parseHttpDate(headers[`${prefix}if-unmodified-since`]);
+  const names = conditionHeaders(prefix);
+  const ifMatch = headers[names.ifMatch];
+  const ifNoneMatch = headers[names.ifNoneMatch];
+  const ifModifiedSinceText = headers[names.ifModifiedSince];
+  const ifUnmodifiedSinceText = headers[names.ifUnmodifiedSince];
+  // Most reads carry no condition.
+  if (ifMatch === undefined && ifNoneMatch === undefined && ifModifiedSinceText === undefined && ifUnmodifiedSinceText === undefined) return;
+  const ifModifiedSince = parseHttpDate(ifModifiedSinceText);
+  const ifUnmodifiedSince = parseHttpDate(ifUnmodifiedSinceText);
   const modified = seconds(object.lastModified.getTime());
 
   if (ifMatch !== undefined) {

@@ -189,7 +189,8 @@ export function encryptionHeaders(encryption: ObjectEncryption | undefined, regi
     return { [`${CUSTOMER}algorithm`]: 'AES256', [`${CUSTOMER}key-MD5`]: encryption.customerKeyMd5 };
   }
   const bucketKey = encryption.bucketKeyEnabled ? 'true' : undefined;
-  if (encryption.mode === 'AES256') return { [SSE]: 'AES256', [BUCKET_KEY_ENABLED]: bucketKey };
+  // Written out, not [SSE]: a literal of constant names is made from a template, computed names one by one.
+  if (encryption.mode === 'AES256') return { 'x-amz-server-side-encryption': 'AES256', 'x-amz-server-side-encryption-bucket-key-enabled': bucketKey };
   return { [SSE]: encryption.mode, [KMS_KEY_ID]: keyArn(region, encryption.kmsKeyId!), [KMS_CONTEXT]: written ? encryption.kmsContext : undefined, [BUCKET_KEY_ENABLED]: bucketKey };
 }
 

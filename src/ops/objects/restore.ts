@@ -28,8 +28,11 @@ export function requireReadable(version: ObjectVersion): void {
 }
 
 /** `x-amz-restore` on GET/HEAD of a restored archived version. */
-export function restoreHeaders(version: ObjectVersion): Record<string, string> {
-  if (!ARCHIVED.has(version.storageClass) || !restoredNow(version)) return {};
+/** What most versions answer: shared, as callers only copy from it. */
+const NONE: Readonly<Record<string, string>> = Object.freeze({});
+
+export function restoreHeaders(version: ObjectVersion): Readonly<Record<string, string>> {
+  if (!ARCHIVED.has(version.storageClass) || !restoredNow(version)) return NONE;
   return { 'x-amz-restore': `ongoing-request="false", expiry-date="${version.restoredUntil!.toUTCString()}"` };
 }
 
