@@ -34,6 +34,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 export function withConsole(dir: string, isVirtualHost: (host: string | undefined) => boolean, next: Handler): Handler {
   return (req, res) => {
     const url = req.url ?? '/';
+    // Every S3 request passes here: no path is cut out of a URL that cannot be the console's.
+    if (!url.startsWith('/_console')) return next(req, res);
     const path = url.split('?', 1)[0]!;
     if ((path !== '/_console' && !path.startsWith(CONSOLE_PREFIX)) || isVirtualHost(req.headers.host)) return next(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'The console is read with GET.\n', { allow: 'GET, HEAD' });

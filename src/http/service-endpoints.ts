@@ -37,10 +37,14 @@ export function withServiceEndpoints(options: ServiceEndpointOptions, isVirtualH
 
 type Endpoint = keyof typeof SERVICE_PATHS;
 
+const SERVICE_ENDPOINTS = Object.entries(SERVICE_PATHS) as [Endpoint, string][];
+
 function serviceEndpoint(url: string, bareAliases: boolean): Endpoint | undefined {
+  // Every S3 request passes here: most are told apart by their first two characters.
+  if (!bareAliases && !url.startsWith('/_')) return undefined;
   const queryAt = url.indexOf('?');
   const path = queryAt < 0 ? url : url.slice(0, queryAt);
-  for (const [endpoint, servicePath] of Object.entries(SERVICE_PATHS) as [Endpoint, string][]) {
+  for (const [endpoint, servicePath] of SERVICE_ENDPOINTS) {
     if (path === servicePath || (bareAliases && path === servicePath.replace('/_', '/'))) return endpoint;
   }
   return undefined;
