@@ -157,18 +157,21 @@ export async function writeObject(ctx: OperationContext, write: ObjectWrite): Pr
     throw error;
   }
   await releaseBlobs(ctx, released);
-  return {
-    etag,
-    versionId,
-    headers: {
-      etag: quoteEtag(etag),
-      'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
-      ...encryptionHeaders(encryption, ctx.services.region, true),
-      ...(checksum ? { [checksumHeaderName(parseChecksumAlgorithm(checksum.algorithm)!)]: checksum.value, 'x-amz-checksum-type': checksum.type } : {}),
-      ...(await expirationHeaders(ctx, bucket.name, { key, size: data.size, tags, lastModified })),
-      ...(await requestChargedHeader(ctx, bucket.name)),
-    },
+  // One object, added to in place (the same names in the same order as spreading them).
+  const responseHeaders: Record<string, string | number | undefined> = {
+    etag: quoteEtag(etag),
+    'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
+    ...encryptionHeaders(encryption, ctx.services.region, true),
   };
+  if (checksum) {
+    responseHeaders[checksumHeaderName(parseChecksumAlgorithm(checksum.algorithm)!)] = checksum.value;
+    responseHeaders['x-amz-checksum-type'] = checksum.type;
+  }
+  // Each of these answers nothing without its cause (a lifecycle configuration, a requester-pays
+  // request): a write without them does not wait on them, as a read does not.
+  if (mayHaveLifecycle(bucket)) Object.assign(responseHeaders, await expirationHeaders(ctx, bucket.name, { key, size: data.size, tags, lastModified }));
+  if (ctx.headers['x-amz-request-payer'] !== undefined) Object.assign(responseHeaders, await requestChargedHeader(ctx, bucket.name));
+  return { etag, versionId, headers: responseHeaders };
 }
 
 /** The version a GET/HEAD/… names: latest, or `?versionId=`; 404s as S3 words them. */

@@ -287,7 +287,7 @@ export class SqliteMetadataStore implements MetadataStore {
       if (!this.stmt.bucketExists.get(version.bucket)) throw new StoreError('BucketNotFound');
       this.checkCondition(version.bucket, version.key, condition);
       if (options?.sharedBlobs) this.requireLiveBlobs(version.manifest);
-      const released = this.insertVersion(version, true);
+      const released = this.insertVersion(version);
       this.appendEvents(options?.events);
       return { released };
     });
@@ -496,7 +496,7 @@ export class SqliteMetadataStore implements MetadataStore {
       // blobs released, and a version must never reference a released blob.
       this.requireLiveBlobs(version.manifest);
       // The used parts' references move to the new version: add the version's, drop all the parts'.
-      const released = this.insertVersion(version, true);
+      const released = this.insertVersion(version);
       for (const part of parts) released.push(...this.dropBlobRefs(blobIdsOfEncoded(part.manifest)));
       this.stmt.deleteUpload.run(uploadId);
       if (record) this.recordCompletion(uploadId, version, record);
@@ -592,7 +592,7 @@ export class SqliteMetadataStore implements MetadataStore {
       }
       if (lockProtects(decodeVersionLock(row.object_lock), new Date())) return { applied: false, released: [] };
       this.appendEvents(options?.events);
-      if (replacement) return { applied: true, released: this.insertVersion(replacement, true) };
+      if (replacement) return { applied: true, released: this.insertVersion(replacement) };
       this.stmt.deleteVersionRow.run(row.seq);
       if (row.is_latest) this.stmt.promoteLatest.run(bucket, key, bucket, key);
       return { applied: true, released: this.dropBlobRefs(blobIdsOfEncoded(row.manifest)) };
@@ -811,20 +811,26 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   /** Inserts a version as the latest; returns blobs released by the version it replaced. */
-  private insertVersion(version: NewVersion, asLatest: boolean): string[] {
+  /** Inserts `version` as its key's latest: the version it replaces (same id) goes, the latest before it becomes noncurrent. */
+  private insertVersion(version: NewVersion): string[] {
     let released: string[] = [];
     // References are added before the replaced version's are dropped: a blob both share (a copy
     // onto itself, a part copied from the key it completes) never passes through zero.
     this.addRefs(version.manifest);
-    const existing = this.stmt.getVersion.get(version.bucket, version.key, version.versionId) as VersionRow | undefined;
+    // One read finds both the row replaced and the latest (usually one row, or none for a new key):
+    // an UPDATE that finds nothing to clear cost ~9 µs of a PUT, a SELECT finding nothing ~2.
+    const rows = this.stmt.replacedOrLatest.all(version.bucket, version.key, version.versionId) as ReplacedOrLatestRow[];
+    const existing = rows.find((row) => row.version_id === version.versionId);
     if (existing && lockProtects(decodeVersionLock(existing.object_lock), new Date())) throw new StoreError('ObjectLocked');
     if (existing) {
       this.stmt.deleteVersionRow.run(existing.seq);
       released = this.dropBlobRefs(blobIdsOfEncoded(existing.manifest));
     }
-    if (asLatest) this.stmt.clearLatest.run(version.lastModified.getTime(), version.bucket, version.key);
+    for (const row of rows) {
+      if (row !== existing && row.is_latest) this.stmt.clearLatestRow.run(version.lastModified.getTime(), row.seq);
+    }
     this.stmt.insertVersion.run(
-      version.bucket, version.key, version.versionId, asLatest ? 1 : 0, version.isDeleteMarker ? 1 : 0,
+      version.bucket, version.key, version.versionId, 1, version.isDeleteMarker ? 1 : 0,
       version.size, version.etag, version.lastModified.getTime(), version.ownerId,
       JSON.stringify(versionAttributes(version)), JSON.stringify(version.tags.map((t) => [t.key, t.value])), encodeManifest(version.manifest),
       encodeVersionLock(version.lock),
@@ -929,6 +935,15 @@ function watchVersions(db: Db, changed: (bucket: string, key: string) => void): 
   }
 }
 
+/** What insertVersion reads of the row it replaces and of the key's latest version. */
+interface ReplacedOrLatestRow {
+  seq: number;
+  version_id: string;
+  is_latest: number;
+  object_lock: string | null;
+  manifest: string;
+}
+
 /** What deleteVersion reads of the row it deletes. */
 interface DeletedRow {
   is_latest: number;
@@ -984,7 +999,8 @@ function prepareStatements(db: Db) {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     deleteVersionRow: p('DELETE FROM versions WHERE seq = ?'),
     deleteVersionReturning: p('DELETE FROM versions WHERE bucket = ? AND key = ? AND version_id = ? RETURNING is_latest, is_delete_marker, object_lock, manifest'),
-    clearLatest: p('UPDATE versions SET is_latest = 0, noncurrent_since = ? WHERE bucket = ? AND key = ? AND is_latest = 1'),
+    replacedOrLatest: p('SELECT seq, version_id, is_latest, object_lock, manifest FROM versions WHERE bucket = ? AND key = ? AND (version_id = ? OR is_latest = 1)'),
+    clearLatestRow: p('UPDATE versions SET is_latest = 0, noncurrent_since = ? WHERE seq = ?'),
     promoteLatest: p(`UPDATE versions SET is_latest = 1, noncurrent_since = NULL WHERE seq = (SELECT seq FROM versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1)
       AND bucket = ? AND key = ?`),
     setTags: p('UPDATE versions SET tags = ? WHERE seq = ?'),
