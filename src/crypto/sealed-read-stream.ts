@@ -2,7 +2,12 @@ import { Readable } from 'node:stream';
 import type { BlobChunkReader } from '../store/blob/blob-store.js';
 import { openSegment, TAG_BYTES, type SegmentLayout } from './segments.js';
 
-/** Sealed blobs are read up to this much at a time (whole segments): one read per ~1 MiB, not per segment. */
+/**
+ * Sealed blobs are read this much plaintext at a time, in whole segments with their tags: one read
+ * per 1 MiB, not per segment. Counted in plaintext, not in stored bytes: 1 MiB of stored bytes held
+ * only 15 sealed 64 KiB segments, so a 1 MiB object took two reads (and two trips through the
+ * thread pool), and a 64 MiB one 69.
+ */
 export const SEALED_READ_BYTES = 1024 * 1024;
 
 /**
@@ -18,8 +23,8 @@ let keptBytes = 0;
 
 /**
  * Plaintext [from, to) of a sealed blob as a stream. Each read fetches whole segments (up to
- * SEALED_READ_BYTES) into a buffer the blob store lends, opens them there one after another and
- * pushes each segment's plaintext (decryption writes a fresh buffer anyway): no stream, async
+ * SEALED_READ_BYTES of plaintext) into a buffer the blob store lends, opens them there one after
+ * another and pushes each segment's plaintext (decryption writes a fresh buffer anyway): no stream, async
  * generator or promise per segment, no buffer allocated per read.
  *
  * Back-pressure: segments opened and not yet taken wait in a queue, so the consumer's next
@@ -71,10 +76,9 @@ export class SealedReadStream extends Readable {
     this.segmentsPerRead = this.segmentsPerReadMax;
   }
 
-  /** The read size for a layout: the most whole sealed segments that fit SEALED_READ_BYTES (one at least). */
+  /** The read size for a layout: the sealed bytes of the most whole segments whose plaintext fits SEALED_READ_BYTES (one at least). */
   static chunkBytes(layout: SegmentLayout): number {
-    const stride = layout.segmentBytes + TAG_BYTES;
-    return Math.max(1, Math.floor(SEALED_READ_BYTES / stride)) * stride;
+    return Math.max(1, Math.floor(SEALED_READ_BYTES / layout.segmentBytes)) * (layout.segmentBytes + TAG_BYTES);
   }
 
   override _read(): void {

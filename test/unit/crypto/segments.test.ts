@@ -127,6 +127,12 @@ describe('crypto/segments', () => {
     }
   });
 
+  it('SealedReadStream.chunkBytes: a read holds 1 MiB of plaintext in whole segments, so a 1 MiB object is read at once', () => {
+    const layout = newLayout();
+    assert.equal(SealedReadStream.chunkBytes(layout), sealedSize(1024 * 1024, SEG));
+    assert.equal(SealedReadStream.chunkBytes({ ...layout, segmentBytes: 3 * 1024 * 1024 }), 3 * 1024 * 1024 + 16, 'one segment at least');
+  });
+
   it('SealedReadStream.backPressure: a consumer pausing now and then gets every byte, and no segment is read twice', async () => {
     const key = randomBytes(32);
     const layout = newLayout();
