@@ -27,10 +27,10 @@ export function requireReadable(version: ObjectVersion): void {
   }
 }
 
-/** `x-amz-restore` on GET/HEAD of a restored archived version. */
 /** What most versions answer: shared, as callers only copy from it. */
 const NONE: Readonly<Record<string, string>> = Object.freeze({});
 
+/** `x-amz-restore` on GET/HEAD of a restored archived version. */
 export function restoreHeaders(version: ObjectVersion): Readonly<Record<string, string>> {
   if (!ARCHIVED.has(version.storageClass) || !restoredNow(version)) return NONE;
   return { 'x-amz-restore': `ongoing-request="false", expiry-date="${version.restoredUntil!.toUTCString()}"` };

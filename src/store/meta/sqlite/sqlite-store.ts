@@ -810,8 +810,10 @@ export class SqliteMetadataStore implements MetadataStore {
     decideCondition(condition, latest && { etag: latest.etag, size: Number(latest.size), lastModified: new Date(latest.last_modified), isDeleteMarker: Boolean(latest.is_delete_marker) });
   }
 
-  /** Inserts a version as the latest; returns blobs released by the version it replaced. */
-  /** Inserts `version` as its key's latest: the version it replaces (same id) goes, the latest before it becomes noncurrent. */
+  /**
+   * Inserts `version` as its key's latest: the version it replaces (same id) goes, the latest
+   * before it becomes noncurrent. Returns the blobs released by the version it replaced.
+   */
   private insertVersion(version: NewVersion): string[] {
     let released: string[] = [];
     // References are added before the replaced version's are dropped: a blob both share (a copy
