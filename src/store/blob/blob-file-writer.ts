@@ -40,6 +40,8 @@ export class BlobFileWriter {
   /** Bytes written (completed) since the last background flush started. */
   private unflushedBytes = 0;
   private failure: { error: unknown } | undefined;
+  /** Set by `finish` and `settle`: no flush starts after it (one that did could fail unseen after the final fsync). */
+  private finishing = false;
 
   constructor(private readonly file: FileHandle, private readonly probe: IoProbe | undefined) {}
 
@@ -58,6 +60,7 @@ export class BlobFileWriter {
 
   /** Writes what is left, waits for every write and flush, and fsyncs the file. */
   async finish(): Promise<void> {
+    this.finishing = true;
     if (this.batch.length > 0) await this.writeBatch();
     while (this.writes.size > 0) await Promise.race(this.writes);
     await this.flushing;
@@ -68,6 +71,7 @@ export class BlobFileWriter {
 
   /** Waits for whatever is still running (after a failure, before the file is closed). */
   async settle(): Promise<void> {
+    this.finishing = true;
     await Promise.allSettled([...this.writes, this.flushing]);
   }
 
@@ -84,7 +88,7 @@ export class BlobFileWriter {
       () => {
         this.writes.delete(write);
         this.unflushedBytes += bytes;
-        if (this.unflushedBytes >= FLUSH_EVERY_BYTES && !this.flushing) this.flushInBackground();
+        if (this.unflushedBytes >= FLUSH_EVERY_BYTES && !this.flushing && !this.finishing) this.flushInBackground();
       },
       (error: unknown) => {
         this.writes.delete(write);
@@ -101,7 +105,7 @@ export class BlobFileWriter {
       .then(
         () => {
           this.flushing = undefined;
-          if (this.unflushedBytes >= FLUSH_EVERY_BYTES) this.flushInBackground();
+          if (this.unflushedBytes >= FLUSH_EVERY_BYTES && !this.finishing) this.flushInBackground();
         },
         (error: unknown) => {
           this.failure ??= { error };
