@@ -1,11 +1,11 @@
 import { close, closeSync, open as openFd, openSync, read, readSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, opendir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { BlobNotFoundError, BlobTooLargeError, writerOfBlob, type BlobChunkReader, type BlobStore } from './blob-store.js';
 import { probeAsync, type IoProbe } from '../io-probe.js';
+import { BlobFileWriter } from './blob-file-writer.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
 /** A writer id: 8 hex characters, the last 8 of each blob id it writes (the first 24 are random). */
@@ -13,18 +13,11 @@ export const WRITER_ID = /^[0-9a-f]{8}$/;
 const TEMPORARY_FILE = /^([0-9a-f]{32})\.part$/;
 /** Blob reads go in chunks of this size; a stalled client holds about one (plus its socket's buffer). */
 const READ_CHUNK_BYTES = 64 * 1024;
-/** Request bodies arrive in ~64 KiB chunks; they are written in batches of about this size… */
-const WRITE_BATCH_BYTES = 1024 * 1024;
-/**
- * …or once the batch's first chunk has waited this long: a client trickling its body holds no
- * more than what it sent in this time (plus one chunk), instead of up to a whole batch.
- */
-const WRITE_BATCH_WAIT_MS = 50;
 
 /**
  * Blobs as files under `<root>/blobs/ab/cd/<id>`. Ids are random hex chosen here, so no client
- * input ever reaches a path. A write goes to `<root>/tmp`, is fsynced, renamed into place, and
- * the folder fsynced: a crash leaves either no blob or a complete one (maybe an orphan, which the
+ * input ever reaches a path. A write goes to `<root>/tmp` (BlobFileWriter: batched, flushed in the
+ * background as it arrives), is fsynced, renamed into place, and the folder fsynced: a crash leaves either no blob or a complete one (maybe an orphan, which the
  * collector removes), never a partial file under `blobs/`.
  */
 export class FsBlobStore implements BlobStore {
@@ -73,31 +66,17 @@ export class FsBlobStore implements BlobStore {
     const file = await open(tmpPath, 'wx', 0o600);
     let size = 0;
     try {
+      const writer = new BlobFileWriter(file, this.probe);
       try {
-        // One batch is written while the next is received (and hashed, upstream).
-        let batch: Buffer[] = [];
-        let batchBytes = 0;
-        let batchStartedMs = 0;
-        let writing: Promise<void> | undefined;
         for await (const chunk of source) {
           size += chunk.length;
           if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
-          if (batch.length === 0) batchStartedMs = performance.now();
-          batch.push(chunk);
-          batchBytes += chunk.length;
-          if (batchBytes >= WRITE_BATCH_BYTES || performance.now() - batchStartedMs >= WRITE_BATCH_WAIT_MS) {
-            if (writing) await writing;
-            writing = this.writeAll(file, batch);
-            writing.catch(() => {}); // awaited below; this only avoids an unhandled rejection meanwhile
-            batch = [];
-            batchBytes = 0;
-          }
+          const writing = writer.add(chunk);
+          if (writing) await writing;
         }
-        if (writing) await writing;
-        if (batch.length > 0) await this.writeAll(file, batch);
-        await probeAsync(this.probe, 'blob.fsync');
-        await file.sync();
+        await writer.finish();
       } finally {
+        await writer.settle();
         await file.close();
       }
       await probeAsync(this.probe, 'blob.rename');
@@ -202,22 +181,6 @@ export class FsBlobStore implements BlobStore {
     await rename(this.pathOf(blobId), join(dir, blobId));
     await syncDirectory(dir);
     await syncDirectory(dirname(this.pathOf(blobId)));
-  }
-
-  private async writeAll(file: FileHandle, buffers: Buffer[]): Promise<void> {
-    let total = 0;
-    for (const b of buffers) total += b.length;
-    let bytesWritten = 0;
-    if ((await probeAsync(this.probe, 'blob.write')) === 'short-write') {
-      bytesWritten = (await file.write(buffers[0]!, 0, Math.ceil(buffers[0]!.length / 2))).bytesWritten;
-    } else {
-      bytesWritten = (await file.writev(buffers)).bytesWritten;
-    }
-    while (bytesWritten < total) {
-      // A short write (rare on regular files): write what is left.
-      const rest = Buffer.concat(buffers).subarray(bytesWritten);
-      bytesWritten += (await file.write(rest)).bytesWritten;
-    }
   }
 
   private pathOf(blobId: string): string {
