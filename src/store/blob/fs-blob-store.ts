@@ -17,8 +17,9 @@ const READ_CHUNK_BYTES = 64 * 1024;
 /**
  * Blobs as files under `<root>/blobs/ab/cd/<id>`. Ids are random hex chosen here, so no client
  * input ever reaches a path. A write goes to `<root>/tmp` (BlobFileWriter: batched, flushed in the
- * background as it arrives), is fsynced, renamed into place, and the folder fsynced: a crash leaves either no blob or a complete one (maybe an orphan, which the
- * collector removes), never a partial file under `blobs/`.
+ * background as it arrives), is fsynced, renamed into place, and the folder fsynced: a crash
+ * leaves either no blob or a complete one (maybe an orphan, which the collector removes), never a
+ * partial file under `blobs/`.
  */
 export class FsBlobStore implements BlobStore {
   private readonly blobsDir: string;
