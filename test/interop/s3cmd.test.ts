@@ -13,6 +13,9 @@ const s3cmd = locateTool('s3cmd', '/usr/bin/s3cmd', { probe: ['--version'], debi
 
 type Signature = 'v4' | 'v2';
 
+/** Tests run two at a time: each gets its own home, so one never rewrites a config another is reading. */
+let homes = 0;
+
 class S3cmd {
   constructor(
     private readonly context: InteropContext,
@@ -21,7 +24,7 @@ class S3cmd {
   ) {}
 
   static async create(context: InteropContext, signature: Signature): Promise<S3cmd> {
-    const home = join(context.scratch, `home-${signature}`);
+    const home = join(context.scratch, `home-${signature}-${++homes}`);
     await mkdir(home, { recursive: true });
     const { server } = context;
     const address = `${server.host}:${server.port}`;
