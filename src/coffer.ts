@@ -39,7 +39,6 @@ import { collectOrphans } from './store/collector.js';
 import type { IoProbe } from './store/io-probe.js';
 import type { MetadataStore } from './store/meta/metadata-store.js';
 import { SqliteMetadataStore } from './store/meta/sqlite/sqlite-store.js';
-import { PostgresMetadataStore } from './store/meta/postgres/postgres-store.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { redactUrl } from './config.js';
 
@@ -370,6 +369,8 @@ export async function openMetadataStore(spec: string, dataDir: string, probe?: I
   if (spec === 'sqlite') return new SqliteMetadataStore({ path: join(dataDir, 'metadata.sqlite'), probe });
   if (spec === 'memory') return new SqliteMetadataStore({ path: ':memory:' });
   if (isPostgresUrl(spec)) {
+    // The PostgreSQL store (and pg) is loaded only when named: a SQLite server never pays for it.
+    const { PostgresMetadataStore } = await import('./store/meta/postgres/postgres-store.js');
     try {
       return await PostgresMetadataStore.open({ url: spec, fenceBlobWriters: shared.fenceBlobWriters });
     } catch (error) {

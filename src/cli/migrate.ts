@@ -7,7 +7,6 @@ import { parseArgs } from 'node:util';
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { isPostgresUrl } from '../coffer.js';
 import { lockDataDir } from '../data-dir-lock.js';
 import { copyTables, digestTables, MigrationRefused, planMigration } from '../store/meta/sqlite-to-postgres.js';
@@ -65,6 +64,7 @@ export async function runMigrate(argv: readonly string[]): Promise<number> {
     console.error(`coffer migrate: ${(error as Error).message}`);
     return 1;
   }
+  const { default: pg } = await import('pg'); // loaded by the commands that need it only
   const pool = new pg.Pool({ connectionString: values.to, max: 1 });
   const bar = new ProgressBar();
   const progress = (table: string, done: number, expected: number) => bar.update(table, done, expected);

@@ -1,4 +1,3 @@
-import amqp from 'amqplib';
 import { LazyConnection, TARGET_TIMEOUT_MS, withTimeout, type EventTarget } from './target.js';
 
 export interface AmqpTargetConfig {
@@ -15,6 +14,8 @@ export interface AmqpTargetConfig {
 export function amqpTarget(config: AmqpTargetConfig): EventTarget {
   const connection = new LazyConnection(
     async (forget) => {
+      // Loaded on first use: a server without AMQP targets never pays for the client library.
+      const { default: amqp } = await import('amqplib');
       const model = await withTimeout(amqp.connect(config.url), TARGET_TIMEOUT_MS, `amqp ${config.arn}`);
       model.on('error', forget);
       model.on('close', forget);

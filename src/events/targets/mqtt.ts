@@ -1,4 +1,3 @@
-import mqtt from 'mqtt';
 import { LazyConnection, TARGET_TIMEOUT_MS, withTimeout, type EventTarget } from './target.js';
 
 export interface MqttTargetConfig {
@@ -15,6 +14,8 @@ export interface MqttTargetConfig {
 export function mqttTarget(config: MqttTargetConfig): EventTarget {
   const connection = new LazyConnection(
     async (forget) => {
+      // Loaded on first use: a server without MQTT targets never pays for the client library.
+      const { default: mqtt } = await import('mqtt');
       const client = await withTimeout(
         mqtt.connectAsync(config.url, { username: config.username, password: config.password, connectTimeout: TARGET_TIMEOUT_MS, reconnectPeriod: 0 }),
         TARGET_TIMEOUT_MS,

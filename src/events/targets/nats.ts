@@ -1,4 +1,3 @@
-import { connect } from 'nats';
 import { LazyConnection, TARGET_TIMEOUT_MS, type EventTarget } from './target.js';
 
 export interface NatsTargetConfig {
@@ -14,6 +13,8 @@ export interface NatsTargetConfig {
 export function natsTarget(config: NatsTargetConfig): EventTarget {
   const connection = new LazyConnection(
     async (forget) => {
+      // Loaded on first use: a server without NATS targets never pays for the client library.
+      const { connect } = await import('nats');
       const nc = await connect({ servers: config.url, timeout: TARGET_TIMEOUT_MS, reconnect: false });
       void nc.closed().then(forget);
       return nc;

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { TARGET_TIMEOUT_MS, type EventTarget } from './target.js';
 
 export interface RedisTargetConfig {
@@ -14,24 +14,32 @@ export interface RedisTargetConfig {
 
 /** Redis: the command's reply acknowledges. No offline queue: a down server fails the attempt. */
 export function redisTarget(config: RedisTargetConfig): EventTarget {
-  const client = new Redis(config.url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: TARGET_TIMEOUT_MS,
-    commandTimeout: TARGET_TIMEOUT_MS,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => {}); // a failed send reports it; the dispatcher retries
+  // The client library is loaded (and the client made) on first use: a server without Redis
+  // targets never pays for it.
+  let made: Promise<Redis> | undefined;
+  const client = (): Promise<Redis> =>
+    (made ??= import('ioredis').then(({ Redis }) => {
+      const redis = new Redis(config.url, {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        connectTimeout: TARGET_TIMEOUT_MS,
+        commandTimeout: TARGET_TIMEOUT_MS,
+        retryStrategy: () => null,
+      });
+      redis.on('error', () => {}); // a failed send reports it; the dispatcher retries
+      return redis;
+    }));
   return {
     arn: config.arn,
     async send(message) {
-      if (client.status === 'wait' || client.status === 'end') await client.connect();
-      if (config.mode === 'stream') await client.xadd(config.key, '*', 'event', message);
-      else await client.rpush(config.key, message);
+      const redis = await client();
+      if (redis.status === 'wait' || redis.status === 'end') await redis.connect();
+      if (config.mode === 'stream') await redis.xadd(config.key, '*', 'event', message);
+      else await redis.rpush(config.key, message);
     },
     async close() {
-      client.disconnect();
+      (await made)?.disconnect();
     },
   };
 }
