@@ -115,6 +115,11 @@ export function setReadWorkers(count: number): void {
   workerCount = count;
 }
 
+/** Stops every worker thread, as if it had died (for tests: its reads fail, the next read starts a new one). */
+export async function terminateReadWorkers(): Promise<void> {
+  await Promise.all(workers.map((read) => read.worker.terminate()));
+}
+
 /** A worker and a free lane of it (the worker started if there are fewer than allowed), or undefined when all are busy. */
 function workerWithLane(): { worker: ReadWorker; lane: SharedArrayBuffer } | undefined {
   for (let i = 0; i < Math.min(workers.length, workerCount); i++) {

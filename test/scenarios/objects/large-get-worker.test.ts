@@ -17,7 +17,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { setReadWorkers, workerReadCounts } from '../../../src/crypto/worker-reads.js';
+import { setReadWorkers, terminateReadWorkers, workerReadCounts } from '../../../src/crypto/worker-reads.js';
 import { prng } from '../../helpers/prng.js';
 import { NEEDS_INTERNALS, startServer, type TestServer } from '../../helpers/start-server.js';
 
@@ -174,6 +174,21 @@ describe('large GETs on a worker thread', { skip: NEEDS_INTERNALS }, () => {
     } finally {
       setReadWorkers(1);
     }
+  });
+
+  it('a worker that dies cuts its bodies off; the next read starts another', async () => {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'big' }));
+    let received = 0;
+    await assert.rejects(async () => {
+      for await (const chunk of out.Body as Readable) {
+        received += (chunk as Buffer).length;
+        if (received > MiB && received - (chunk as Buffer).length <= MiB) await terminateReadWorkers();
+      }
+    });
+    assert.ok(received < BODY.length, `cut off after ${received} bytes`);
+    const { result, onWorker } = await counted(() => getBody('big'));
+    assert.equal(onWorker, 1);
+    assert.ok(result.body.equals(BODY));
   });
 
   it('an altered segment cuts the body off, as on the loop', async () => {
