@@ -18,8 +18,12 @@ import { readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { openSegment, TAG_BYTES } from './segments.js';
 
-/** Slots (8 bytes each) of the short-lived array allocated per opened segment. */
-const SCAVENGE_NUDGE_SLOTS = Number(process.env.COFFER_GET_WORKER_NUDGE ?? 4096);
+/**
+ * Slots (8 bytes each: 32 KiB) of the short-lived array allocated per opened segment. Measured
+ * (docs/performance.md, session 7): 1,024–4,096 hold the worker's growth alike; 16,384 (128 KiB)
+ * goes to large-object space, which no scavenge empties, and cost 4× the CPU.
+ */
+const SCAVENGE_NUDGE_SLOTS = 4096;
 
 export type WorkerReadRequest =
   | {

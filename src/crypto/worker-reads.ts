@@ -32,7 +32,7 @@ const READS_PER_WORKER = 2;
  * The worker's young generation: small, so that the scavenges that free its dead segment buffers
  * come every few MiB opened (sealed-read-worker.ts). V8 sizes the semi-spaces from it.
  */
-const WORKER_YOUNG_MB = Number(process.env.COFFER_GET_WORKER_YOUNG_MB ?? 1);
+const WORKER_YOUNG_MB = 1;
 /** A read whose slots are all still being sent checks again this soon (a response that did not ask to be drained). */
 const SENT_POLL_MS = 2;
 
@@ -107,7 +107,8 @@ function spawnReadWorker(): Worker {
 }
 
 const workers: ReadWorker[] = [];
-let workerCount = Math.max(1, availableParallelism() - 1);
+/** One core is the loop's. COFFER_READ_WORKERS overrides it (0: every read on the loop), for A/B runs of one build. */
+let workerCount = Number(process.env.COFFER_READ_WORKERS ?? Math.max(1, availableParallelism() - 1));
 let nextReadId = 0;
 
 /** Sets how many worker threads may serve reads (0: none, every read on the loop); for tests and benchmarks. */
