@@ -144,8 +144,11 @@ export interface WorkerRead {
   readonly to: number;
 }
 
-/** Large reads opened on a worker, and left to the loop because every worker was busy (for tests). */
-export const workerReadCounts = { onWorker: 0, busy: 0 };
+/**
+ * Large reads opened on a worker, left to the loop because every worker was busy, and slots lent
+ * to a response as views (not copied): for tests.
+ */
+export const workerReadCounts = { onWorker: 0, busy: 0, lentSlots: 0 };
 
 /** Plaintext [from, to) of a sealed single-layer blob opened on a worker, or undefined when every worker is busy. */
 export function readOnWorker(read: WorkerRead): Readable | undefined {
@@ -245,8 +248,12 @@ class WorkerReadStream extends Readable {
       const { slot, bytes } = this.ready.shift()!;
       const view = this.slots.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES + bytes);
       this.pushedBytes += bytes;
-      if (this.destination) this.slotState[slot] = this.pushedBytes;
-      else this.slotState[slot] = undefined;
+      if (this.destination) {
+        this.slotState[slot] = this.pushedBytes;
+        workerReadCounts.lentSlots++;
+      } else {
+        this.slotState[slot] = undefined;
+      }
       this.wanting = this.push(this.destination ? view : Buffer.from(view));
     }
     this.reclaimSent();
