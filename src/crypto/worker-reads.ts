@@ -301,8 +301,10 @@ class WorkerReadStream extends Readable {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     if (this.pollTimer) clearTimeout(this.pollTimer);
     // The worker may be filling a slot: the file is closed once it says it has let go of the read.
+    // (A worker that died while the file was being opened: closed here.)
     if (this.workerClosed || this.fd === undefined) {
       this.workerClosed = true;
+      this.closeFile();
       this.worker.detach(this.id);
       this.releaseLane();
     } else {
