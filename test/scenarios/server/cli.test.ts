@@ -124,6 +124,31 @@ describe('server: the CLI as a child process', () => {
     }
   });
 
+  test('CLI.footprint: a SQLite server without notification targets loads no broker client and no PostgreSQL driver', async () => {
+    const dir = await tempDir();
+    const modulesFile = join(dir, 'modules.txt');
+    const preload = join(dir, 'list-modules.cjs');
+    // Written as the process exits: every CommonJS module it loaded (node_modules packages are CommonJS here).
+    await writeFile(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(modulesFile)}, Object.keys(require.cache).join('\\n')));\n`);
+    const server = await startChildServer(['--address', '127.0.0.1:0', '--data-dir', join(dir, 'data')], {
+      COFFER_ACCESS_KEY_ID: 'FOOTPRINTROOTKEY', COFFER_SECRET_ACCESS_KEY: 'footprint-root-secret-0123456789',
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${preload}`,
+    });
+    try {
+      const s3 = client(server.endpoint, 'FOOTPRINTROOTKEY', 'footprint-root-secret-0123456789');
+      const bucket = uniqueBucket('footprint');
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'footprint' }));
+      assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' }))).Body!.transformToString(), 'footprint');
+      s3.destroy();
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+    const packages = new Set((await readFile(modulesFile, 'utf8')).split('\n').map((path) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1]).filter(Boolean));
+    assert.ok(packages.has('better-sqlite3'), `the list holds what the server loaded: ${[...packages].join(' ')}`);
+    assert.deepEqual(['pg', 'nats', 'mqtt', 'ioredis', 'amqplib'].filter((name) => packages.has(name)), []);
+  });
+
   test('CLI.startupFailure: a malformed users file ends the process with one line and exit code 1', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'coffer-cli-bad-users-'));
     const usersFile = join(dataDir, 'users.json');
