@@ -14,6 +14,7 @@
  * AB_PROFILE=<dir> runs this tree's build with --cpu-prof, its profile left in <dir>;
  * AB_THIS_ENV='NAME=value …' adds environment variables to this build only (e.g. the same build on
  * both sides, one with COFFER_LOG_LEVEL=warn, to price the request log line).
+ * AB_PER_REP=1 also prints each repetition's this/other rate (is a median's gain in every run?).
  * Run: npm run build && BENCH_COFFER_MAIN=… node --import tsx bench/ab-reads.ts
  */
 import { createHash } from 'node:crypto';
@@ -121,6 +122,12 @@ try {
   console.log(`${METHOD === 'MIX' ? 'MIX 70/30 GET/PUT' : LIST ? `LIST of ${LIST_QUERY}` : METHOD} of ${BYTES} bytes, ${CONNECTIONS} connection(s), ${N} requests × ${REPS} interleaved repetitions; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   for (const [name, r] of results) {
     console.log(`${name.padEnd(6)} ${median(r.rate).toFixed(1).padStart(9)} req/s  ${(median(r.rate) * BYTES / 1048576).toFixed(1).padStart(8)} MiB/s  CPU ${median(r.cpuUs).toFixed(0).padStart(8)} µs/req  p99 ${median(r.p99Ms).toFixed(1).padStart(6)} ms  max ${median(r.maxMs).toFixed(1).padStart(6)} ms`);
+  }
+  // Each repetition's this/other rate: whether a median's gain holds in every run, or hides slower ones.
+  if (process.env.AB_PER_REP === '1') {
+    const mine = results.get('this')!.rate;
+    const theirs = results.get('other')!.rate;
+    console.log(`this/other rate per repetition: ${mine.map((rate, i) => (rate / theirs[i]!).toFixed(2)).join(' ')}`);
   }
 } finally {
   for (const cs of connections.values()) for (const c of cs) c.close();

@@ -6,6 +6,7 @@ import type { MasterKeyRing } from './key-ring.js';
 import { pooledRandomBytes } from './random-pool.js';
 import { newLayout, NONCE_BYTES, openSealedBuffer, openSegmentsOf, sealBuffer, sealedRange, sealedSize, sealSegments, storedSize, TAG_BYTES, type SegmentLayout } from './segments.js';
 import { SealedReadStream } from './sealed-read-stream.js';
+import { readOnWorker, WORKER_READ_BYTES_MIN } from './worker-reads.js';
 import type { UnwrappedKeys } from './unwrapped-keys.js';
 
 /** A key other than the master key that wraps data keys: the customer's (SSE-C) or a KMS key's material. */
@@ -193,9 +194,17 @@ function outerLayoutOf(segmentBytes: number, nonceBase: Buffer): SegmentLayout {
   return { nonceBase, segmentBytes: segmentBytes + TAG_BYTES };
 }
 
+/**
+ * How a read's stream is consumed. `offLoop`: it goes straight into a response (a GET's single
+ * extent), so a large one may be opened on a worker thread (./worker-reads.ts).
+ */
+export interface ReadOptions {
+  readonly offLoop?: boolean;
+}
+
 /** Plaintext [from, to) of an extent's blob, kept inline or in a blob file. */
-export function readExtent(blobs: BlobStore, extent: Extent, from: number, to: number, keys: DataKeys): Readable {
-  return readBlob(extent.inline ? inlineBlobs(extent.inline) : blobs, extent.blobId, from, to, extent.sealing, keys);
+export function readExtent(blobs: BlobStore, extent: Extent, from: number, to: number, keys: DataKeys, options?: ReadOptions): Readable {
+  return readBlob(extent.inline ? inlineBlobs(extent.inline) : blobs, extent.blobId, from, to, extent.sealing, keys, options);
 }
 
 /** An inline extent's bytes behind the BlobStore reads (the reads of sealed blobs work on either). */
@@ -224,11 +233,24 @@ function layoutOf(sealing: BlobSealing): SegmentLayout {
 }
 
 /** Plaintext [from, to) of a blob, sealed or (written before encryption at rest) in clear. */
-export function readBlob(blobs: Pick<BlobStore, 'read' | 'readChunks'>, blobId: string, from: number, to: number, sealing: BlobSealing | undefined, keys: DataKeys): Readable {
+export function readBlob(
+  blobs: Pick<BlobStore, 'read' | 'readChunks' | 'openForReading'>,
+  blobId: string,
+  from: number,
+  to: number,
+  sealing: BlobSealing | undefined,
+  keys: DataKeys,
+  options?: ReadOptions,
+): Readable {
   if (!sealing) return blobs.read(blobId, from, to);
   const key = keys.open(sealing);
   const layout = layoutOf(sealing);
   const range = sealedRange(from, to, sealing.blobBytes, sealing.segmentBytes);
+  if (options?.offLoop && !sealing.outer && blobs.openForReading && to - from >= WORKER_READ_BYTES_MIN) {
+    const open = blobs.openForReading.bind(blobs, blobId);
+    const offLoop = readOnWorker({ blobId, open, key, layout, range, from, to });
+    if (offLoop) return offLoop;
+  }
   const chunkBytes = SealedReadStream.chunkBytes(layout);
   const reader = sealing.outer
     ? new OuterLayerReader(blobs, blobId, outerRead(sealing as BlobSealing & { outer: OuterLayer }, range, keys), chunkBytes)

@@ -231,7 +231,7 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   // Small objects: one read, then headers and body in a single write.
   const payload = await readManifestBuffer(ctx.services.blobs, version.manifest, start, end, keys);
   if (payload) return { status, headers, payload };
-  return { status, headers, stream: await whenReadable(readManifest(ctx.services.blobs, version.manifest, start, end, keys)) };
+  return { status, headers, stream: await whenReadable(readManifest(ctx.services.blobs, version.manifest, start, end, keys, { offLoop: true })) };
 }
 
 /** False when the bucket record says it has no lifecycle configuration (its request configs are loaded with it). */

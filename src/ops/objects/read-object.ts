@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { openInline, readBlobBuffer, readExtent, type DataKeys } from '../../crypto/sealed-blobs.js';
+import { openInline, readBlobBuffer, readExtent, type DataKeys, type ReadOptions } from '../../crypto/sealed-blobs.js';
 import type { BlobStore } from '../../store/blob/blob-store.js';
 import type { Extent } from '../../store/meta/metadata-store.js';
 
@@ -43,12 +43,14 @@ function piecesOf(manifest: readonly Extent[], start: number, end: number): Arra
 /**
  * Bytes [start, end) of an object made of extents, as one stream — a range may span several
  * parts' blobs. Blobs are opened one after another, only when reached; sealed ones are decrypted
- * with `keys`, segment by segment.
+ * with `keys`, segment by segment. `options.offLoop`: the stream goes straight into a response, and
+ * a large single-extent read may be opened on a worker thread (several extents are read on the
+ * loop: their stream is an async generator's, which would take copies).
  */
-export function readManifest(blobs: BlobStore, manifest: readonly Extent[], start: number, end: number, keys: DataKeys): Readable {
+export function readManifest(blobs: BlobStore, manifest: readonly Extent[], start: number, end: number, keys: DataKeys, options?: ReadOptions): Readable {
   const pieces = piecesOf(manifest, start, end);
   const read = (p: (typeof pieces)[number]) => readExtent(blobs, p.extent, p.from, p.to, keys);
-  if (pieces.length === 1) return read(pieces[0]!);
+  if (pieces.length === 1) return readExtent(blobs, pieces[0]!.extent, pieces[0]!.from, pieces[0]!.to, keys, options);
   return Readable.from(
     (async function* () {
       for (const piece of pieces) yield* read(piece) as AsyncIterable<Buffer>;

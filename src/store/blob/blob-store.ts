@@ -32,6 +32,11 @@ export interface BlobStore {
    * fails it with BlobNotFoundError.
    */
   readChunks(blobId: string, start: number, end: number, chunkBytes: number): BlobChunkReader;
+  /**
+   * Optional: the blob's file opened for reading, as a descriptor the caller closes (a large read
+   * opened on a worker thread reads it there). Rejects with BlobNotFoundError when it is missing.
+   */
+  openForReading?(blobId: string): Promise<number>;
   /** Deletes blobs; ids that do not exist are ignored. */
   delete(blobIds: readonly string[]): Promise<void>;
   /**

@@ -109,6 +109,16 @@ export class FsBlobStore implements BlobStore {
     return new BlobFileChunks(BLOB_ID.test(blobId) ? this.pathOf(blobId) : undefined, blobId, start, end, chunkBytes, this.probe);
   }
 
+  async openForReading(blobId: string): Promise<number> {
+    const path = this.pathOf(blobId);
+    await probeAsync(this.probe, 'blob.read');
+    try {
+      return openSync(path, 'r'); // synchronously, as BlobFileChunks does
+    } catch (error) {
+      throw (error as NodeJS.ErrnoException).code === 'ENOENT' ? new BlobNotFoundError(blobId) : error;
+    }
+  }
+
   /**
    * Bytes [start, end) in one buffer, for small reads answered in one write. Synchronous
    * open/read/close on the event loop: for the small reads this is used for (≤ 128 KiB, usually in
