@@ -33,6 +33,11 @@ const READS_PER_WORKER = 2;
  * come every few MiB opened (sealed-read-worker.ts). V8 sizes the semi-spaces from it.
  */
 const WORKER_YOUNG_MB = 1;
+/**
+ * A worker that has served no read for this long is stopped: its isolate, lanes and read buffer
+ * (~28 MiB resident) are given back, and the next large read starts another (a few ms).
+ */
+let workerIdleMs = 30_000;
 /** A read whose slots are all still being sent checks again this soon (a response that did not ask to be drained). */
 const SENT_POLL_MS = 2;
 
@@ -50,8 +55,9 @@ class ReadWorker {
    */
   readonly lentLanes: Array<{ lane: SharedArrayBuffer; holder: Writable }> = [];
   dead = false;
+  private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(onExit: (self: ReadWorker) => void) {
+  constructor(private readonly onExit: (self: ReadWorker) => void) {
     for (let i = 0; i < READS_PER_WORKER; i++) this.freeLanes.push(new SharedArrayBuffer(SLOTS * SLOT_BYTES));
     this.worker = spawnReadWorker();
     this.worker.unref();
@@ -86,12 +92,25 @@ class ReadWorker {
 
   attach(id: number, read: WorkerReadStream): void {
     if (this.reads.size === 0) this.worker.ref();
+    clearTimeout(this.idleTimer);
     this.reads.set(id, read);
   }
 
   detach(id: number): void {
     this.reads.delete(id);
-    if (this.reads.size === 0) this.worker.unref();
+    if (this.reads.size > 0) return;
+    this.worker.unref();
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.retire(), workerIdleMs).unref();
+  }
+
+  /** Stops an idle worker; it is taken out of the pool first, so that no read is handed to it meanwhile. */
+  private retire(): void {
+    if (this.dead || this.reads.size > 0) return;
+    this.dead = true;
+    this.onExit(this);
+    workerReadCounts.retired++;
+    void this.worker.terminate();
   }
 }
 
@@ -114,6 +133,11 @@ let nextReadId = 0;
 /** Sets how many worker threads may serve reads (0: none, every read on the loop); for tests and benchmarks. */
 export function setReadWorkers(count: number): void {
   workerCount = count;
+}
+
+/** Sets how long a worker may stay idle before it is stopped; for tests. */
+export function setReadWorkerIdleMs(ms: number): void {
+  workerIdleMs = ms;
 }
 
 /** Stops every worker thread, as if it had died (for tests: its reads fail, the next read starts a new one). */
@@ -145,10 +169,10 @@ export interface WorkerRead {
 }
 
 /**
- * Large reads opened on a worker, left to the loop because every worker was busy, and slots lent
- * to a response as views (not copied): for tests.
+ * Large reads opened on a worker, left to the loop because every worker was busy, slots lent to
+ * a response as views (not copied), and workers stopped for being idle: for tests.
  */
-export const workerReadCounts = { onWorker: 0, busy: 0, lentSlots: 0 };
+export const workerReadCounts = { onWorker: 0, busy: 0, lentSlots: 0, retired: 0 };
 
 /** Plaintext [from, to) of a sealed single-layer blob opened on a worker, or undefined when every worker is busy. */
 export function readOnWorker(read: WorkerRead): Readable | undefined {

@@ -17,7 +17,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { setReadWorkers, terminateReadWorkers, workerReadCounts } from '../../../src/crypto/worker-reads.js';
+import { setReadWorkerIdleMs, setReadWorkers, terminateReadWorkers, workerReadCounts } from '../../../src/crypto/worker-reads.js';
 import { prng } from '../../helpers/prng.js';
 import { NEEDS_INTERNALS, startServer, type TestServer } from '../../helpers/start-server.js';
 
@@ -192,6 +192,21 @@ describe('large GETs on a worker thread', { skip: NEEDS_INTERNALS }, () => {
     const { result, onWorker } = await counted(() => getBody('big'));
     assert.equal(onWorker, 1);
     assert.ok(result.body.equals(BODY));
+  });
+
+  it('an idle worker is stopped; the next large GET starts another and reads the same bytes', async () => {
+    setReadWorkerIdleMs(50);
+    try {
+      const retiredBefore = workerReadCounts.retired;
+      assert.ok((await getBody('big')).body.equals(BODY));
+      for (let i = 0; i < 100 && workerReadCounts.retired === retiredBefore; i++) await sleep(20);
+      assert.equal(workerReadCounts.retired, retiredBefore + 1, 'the worker was stopped once idle');
+      const { result, onWorker } = await counted(() => getBody('big'));
+      assert.equal(onWorker, 1, 'a new worker took the read');
+      assert.ok(result.body.equals(BODY));
+    } finally {
+      setReadWorkerIdleMs(30_000);
+    }
   });
 
   it('an altered segment cuts the body off, as on the loop', async () => {
