@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { workerReadCounts } from '../../../src/crypto/worker-reads.js';
 import { startChildServer } from '../../helpers/child-server.js';
 import { awscli, AWS_CLI } from '../../helpers/external-tools.js';
 import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
@@ -113,6 +114,27 @@ describe('server: TLS', () => {
     const answer = await httpsGet(url, new Agent({ ca }));
     assert.equal(answer.status, 200);
     assert.equal(answer.body, 'presigned');
+  });
+
+  test('GetObject.largeOverTls: 12 MiB objects (read on a worker thread), plain and SSE-C, reach a slow reader byte for byte', async () => {
+    const bucket = await newBucket('tlslarge');
+    const body = randomBytes(12 * 1024 * 1024 + 777);
+    const key = randomBytes(32);
+    const sse = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: key.toString('base64'), SSECustomerKeyMD5: createHash('md5').update(key).digest('base64') };
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'plain', Body: body }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'customer', Body: body, ...sse }));
+    for (const [name, extra] of [['plain', {}], ['customer', sse]] as const) {
+      const onWorker = workerReadCounts.onWorker;
+      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: name, ...extra }));
+      const chunks: Buffer[] = [];
+      // Slow at first: the response's TLS writes fall behind while the worker's slots are refilled.
+      for await (const chunk of got.Body as Readable) {
+        chunks.push(chunk as Buffer);
+        if (chunks.length < 40) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.ok(Buffer.concat(chunks).equals(body), `${name}: the same bytes`);
+      assert.equal(workerReadCounts.onWorker, onWorker + 1, `${name}: read on the worker`);
+    }
   });
 
   test('awscli.s3 ls over https with --ca-bundle', { skip: awscli.skip }, async () => {
