@@ -1,4 +1,5 @@
 import { closeSync } from 'node:fs';
+import { ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
@@ -218,12 +219,12 @@ class WorkerReadStream extends Readable {
   }
 
   override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
-    // Views are lent only to the one consumer, and only when it reports what it has not yet sent
-    // (a response: its writableLength counts the socket's queued and in-flight bytes). A slot
-    // pushed before, to the first 'readable' listener, was a copy.
-    if (this.destination === undefined && typeof (destination as unknown as Writable).writableLength === 'number') {
-      this.destination = destination as unknown as Writable;
-    }
+    // Views are lent only to an HTTP response piped from this stream: its writableLength counts
+    // its socket's queued and in-flight bytes, so a slot is refilled only once the socket has
+    // taken it. Any other writable (a transform, say) could hold a view on past its own
+    // writableLength, and gets copies. A slot pushed before, to the first 'readable' listener,
+    // was a copy too.
+    if (this.destination === undefined && destination instanceof ServerResponse) this.destination = destination;
     return super.pipe(destination, options);
   }
 
