@@ -49,8 +49,8 @@ function piecesOf(manifest: readonly Extent[], start: number, end: number): Arra
  */
 export function readManifest(blobs: BlobStore, manifest: readonly Extent[], start: number, end: number, keys: DataKeys, options?: ReadOptions): Readable {
   const pieces = piecesOf(manifest, start, end);
-  const read = (p: (typeof pieces)[number]) => readExtent(blobs, p.extent, p.from, p.to, keys);
-  if (pieces.length === 1) return readExtent(blobs, pieces[0]!.extent, pieces[0]!.from, pieces[0]!.to, keys, options);
+  const read = (p: (typeof pieces)[number], readOptions?: ReadOptions) => readExtent(blobs, p.extent, p.from, p.to, keys, readOptions);
+  if (pieces.length === 1) return read(pieces[0]!, options);
   return Readable.from(
     (async function* () {
       for (const piece of pieces) yield* read(piece) as AsyncIterable<Buffer>;
