@@ -78,13 +78,13 @@ export class OutboxDispatcher {
    * had not committed when read (PostgreSQL assigns seqs before commit), or rolled back: the
    * cursor waits for it up to OUTBOX_GAP_MS, so that a key's later record is never taken before
    * its earlier one. Records of a gap given up on are found by the periodic sweep from seq 0.
+   * A new leader starts at 0: the seqs below the first record it reads were delivered (deleted)
+   * or are still in flight, which it cannot tell apart, so it waits at them as at any gap.
    */
   private cursor = 0;
   /** Seqs above the cursor already taken. */
   private readonly takenAbove = new Set<number>();
   private gap: { seq: number; since: number } | undefined;
-  /** No read since becoming leader: the first record read places the cursor. */
-  private cursorPlaced = false;
   private polls = 0;
   private inMemory = 0;
   /** Seqs in memory or delivered and awaiting deletion: never taken twice. */
@@ -183,7 +183,6 @@ export class OutboxDispatcher {
       this.takenAbove.clear();
       this.deleted = [];
       this.gap = undefined;
-      this.cursorPlaced = false;
     }
   }
 
@@ -213,11 +212,6 @@ export class OutboxDispatcher {
           const limit = wanted + (fromStart ? this.known.size : this.takenAbove.size);
           const records = await this.meta.listOutbox(after, limit);
           if (epoch !== this.epoch) break;
-          if (!this.cursorPlaced && records.length > 0) {
-            // Below the first record of the first read: records delivered before (deleted).
-            this.cursor = Math.max(this.cursor, records[0]!.seq - 1);
-            this.cursorPlaced = true;
-          }
           for (const record of records) {
             if (record.seq <= this.cursor && !fromStart) continue;
             if (!this.known.has(record.seq)) this.enqueue(record);

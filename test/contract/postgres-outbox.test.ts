@@ -6,9 +6,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import type { EventTarget } from '../../src/events/targets/target.js';
 import { OutboxDispatcher } from '../../src/jobs/outbox-dispatcher.js';
-import type { MetadataStore } from '../../src/store/meta/metadata-store.js';
+import type { MetadataStore, OutboxEvent } from '../../src/store/meta/metadata-store.js';
 import { PostgresMetadataStore } from '../../src/store/meta/postgres/postgres-store.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../helpers/postgres.js';
 
@@ -36,13 +37,15 @@ async function put(store: MetadataStore, key: string, etag: string): Promise<voi
       headers: {}, userMetadata: {}, storageClass: 'STANDARD', tags: [], manifest: [],
     },
     undefined,
-    {
-      events: [{
-        name: 'ObjectCreated:Put', bucket: 'bkt', key, time: new Date(), region: 'us-east-1', bucketOwnerId: OWNER, object: { size: 1, etag },
-        request: { requestId: 'R', hostId: 'H', principalId: OWNER, sourceIp: '127.0.0.1' }, deliveries: [{ configurationId: 'c', targetArn: ARN }],
-      }],
-    },
+    { events: [createdEvent(key, etag)] },
   );
+}
+
+function createdEvent(key: string, etag: string): OutboxEvent {
+  return {
+    name: 'ObjectCreated:Put', bucket: 'bkt', key, time: new Date(), region: 'us-east-1', bucketOwnerId: OWNER, object: { size: 1, etag },
+    request: { requestId: 'R', hostId: 'H', principalId: OWNER, sourceIp: '127.0.0.1' }, deliveries: [{ configurationId: 'c', targetArn: ARN }],
+  };
 }
 
 async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -103,3 +106,43 @@ describe('PostgreSQL: the outbox dispatched by one of several gateways', { skip 
     await until(async () => (await stores[0]!.listOutbox(0, 100)).length === 0);
   });
 });
+
+describe('PostgreSQL: a new leader and a transaction still in flight', { skip }, () => {
+  let db: TestDatabase;
+  let store: PostgresMetadataStore;
+  before(async () => {
+    db = await createTestDatabase();
+    store = await PostgresMetadataStore.open({ url: db.url });
+    await store.createBucket({ name: 'bkt', ownerId: OWNER, createdAt: new Date(), region: 'us-east-1', versioning: 'Unversioned', objectLockEnabled: false });
+  });
+  after(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+
+  test('outbox.a seq below the first record a new leader reads, committed later, is taken before the key\'s next record', async () => {
+    delivered.length = 0;
+    // The key's first event takes its seq in a transaction that has not committed yet (as a
+    // write through another gateway would), and another key's later seq commits.
+    const inFlight = new pg.Client({ connectionString: db.url });
+    await inFlight.connect();
+    await inFlight.query('BEGIN');
+    await inFlight.query('INSERT INTO outbox (event) VALUES ($1)', [JSON.stringify(createdEvent('slow', 'r0'))]);
+    await put(store, 'other', 'x');
+    // A slow poll, so that only the gap wait (not the periodic sweep) can take the late record.
+    const dispatcher = new OutboxDispatcher({ meta: store, targets: new Map([[ARN, target('a')]]), holder: 'a', pollMs: 60_000, log: () => {} });
+    dispatcher.start();
+    try {
+      await until(() => delivered.some((d) => d.key === 'other'));
+      await inFlight.query('COMMIT');
+      // The key's next write commits after its first one, as a key's writes do.
+      await put(store, 'slow', 'r1');
+      await until(() => delivered.filter((d) => d.key === 'slow').length >= 2);
+      assert.deepEqual(delivered.filter((d) => d.key === 'slow').map((d) => d.etag), ['r0', 'r1']);
+    } finally {
+      await inFlight.end();
+      await dispatcher.stop();
+    }
+  });
+});
+
