@@ -41,8 +41,14 @@ const WAKE_DELAY_MS = 5;
  * A crash in between only delivers them again (at least once).
  */
 const DELETE_DELAY_MS = 50;
-/** How long the cursor waits at a seq not seen (an uncommitted or rolled-back transaction's). */
-const OUTBOX_GAP_MS = 2000;
+/**
+ * How long the cursor waits at a seq not seen (an uncommitted or rolled-back transaction's).
+ * Waiting delays no delivery (records are taken as they are read), it only keeps rereading from
+ * the gap, so it is long enough for a write stalled on a loaded machine to commit.
+ */
+const OUTBOX_GAP_MS = 10_000;
+/** An expired gap this long or shorter is stepped over seq by seq; a longer one by a set scan. */
+const GAP_STEP_MAX = 1024;
 /** Every this many polls, the outbox is read from its start (records of gaps given up on). */
 const SWEEP_EVERY_POLLS = 10;
 
@@ -76,15 +82,23 @@ export class OutboxDispatcher {
    * Reads start after this seq: every record at or below it was taken, or belongs to a gap given
    * up on. A gap (a seq not seen while higher ones were) is a transaction that took its seq but
    * had not committed when read (PostgreSQL assigns seqs before commit), or rolled back: the
-   * cursor waits for it up to OUTBOX_GAP_MS, so that a key's later record is never taken before
-   * its earlier one. Records of a gap given up on are found by the periodic sweep from seq 0.
-   * A new leader starts at 0: the seqs below the first record it reads were delivered (deleted)
-   * or are still in flight, which it cannot tell apart, so it waits at them as at any gap.
+   * cursor waits for it up to OUTBOX_GAP_MS after it was first seen missing, so that a key's
+   * later record is never taken before its earlier one. Records of a gap given up on are found by
+   * the periodic sweep from seq 0. A new leader starts at 0: the seqs below the first record it
+   * reads were delivered (deleted) or are still in flight, which it cannot tell apart, so it
+   * waits at them as at any gap.
    */
   private cursor = 0;
   /** Seqs above the cursor already taken. */
   private readonly takenAbove = new Set<number>();
-  private gap: { seq: number; since: number } | undefined;
+  /**
+   * Runs of seqs seen missing (higher ones were read), in seq order, each with the time it was
+   * first seen missing: every gap waits from its own first sighting, so gaps one after another
+   * do not add up their waits.
+   */
+  private gaps: Array<{ from: number; to: number; since: number }> = [];
+  /** Every seq up to this one was read or recorded in a gap. */
+  private scannedUpTo = 0;
   private polls = 0;
   private inMemory = 0;
   /** Seqs in memory or delivered and awaiting deletion: never taken twice. */
@@ -182,7 +196,8 @@ export class OutboxDispatcher {
       this.cursor = 0;
       this.takenAbove.clear();
       this.deleted = [];
-      this.gap = undefined;
+      this.gaps = [];
+      this.scannedUpTo = 0;
     }
   }
 
@@ -217,6 +232,7 @@ export class OutboxDispatcher {
             if (!this.known.has(record.seq)) this.enqueue(record);
             if (record.seq > this.cursor) this.takenAbove.add(record.seq);
           }
+          this.recordGaps(records);
           this.advanceCursor();
           if (records.length < limit) break;
           fromStart = false;
@@ -232,21 +248,35 @@ export class OutboxDispatcher {
     }
   }
 
-  /** Moves the cursor over taken seqs; over a gap only once it has waited OUTBOX_GAP_MS. */
+  /** Records the seqs a read (in seq order) skipped above those already scanned as gaps. */
+  private recordGaps(records: readonly OutboxRecord[]): void {
+    const now = Date.now();
+    for (const { seq } of records) {
+      if (seq <= this.scannedUpTo) continue;
+      if (seq > this.scannedUpTo + 1) this.gaps.push({ from: this.scannedUpTo + 1, to: seq - 1, since: now });
+      this.scannedUpTo = seq;
+    }
+  }
+
+  /** Moves the cursor over taken seqs; over a gap's seqs only once it has waited OUTBOX_GAP_MS. */
   private advanceCursor(): void {
+    const now = Date.now();
     for (;;) {
+      while (this.gaps.length > 0 && this.gaps[0]!.to <= this.cursor) this.gaps.shift();
       const next = this.cursor + 1;
       if (this.takenAbove.delete(next)) {
         this.cursor = next;
         continue;
       }
-      if (this.takenAbove.size === 0) return;
-      if (this.gap?.seq !== next) {
-        this.gap = { seq: next, since: Date.now() };
-        return;
+      const gap = this.gaps[0];
+      if (!gap || gap.from > next || now - gap.since < OUTBOX_GAP_MS) return;
+      // Given up on: what of it was taken meanwhile is below the cursor now.
+      if (gap.to - next < GAP_STEP_MAX) {
+        for (let seq = next; seq <= gap.to; seq++) this.takenAbove.delete(seq);
+      } else {
+        for (const seq of this.takenAbove) if (seq <= gap.to) this.takenAbove.delete(seq);
       }
-      if (Date.now() - this.gap.since < OUTBOX_GAP_MS) return;
-      this.cursor = Math.min(...this.takenAbove) - 1;
+      this.cursor = gap.to;
     }
   }
 
