@@ -66,6 +66,10 @@ export async function runMigrate(argv: readonly string[]): Promise<number> {
   }
   const { default: pg } = await import('pg'); // loaded by the commands that need it only
   const pool = new pg.Pool({ connectionString: values.to, max: 1 });
+  // A connection the server ends makes the next statement fail, reported as below; the error
+  // event itself must not end the command with a stack trace.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const bar = new ProgressBar();
   const progress = (table: string, done: number, expected: number) => bar.update(table, done, expected);
   try {

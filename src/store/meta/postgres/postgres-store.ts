@@ -150,9 +150,13 @@ export class PostgresMetadataStore implements MetadataStore {
   /** Connects and applies the pending schema migrations (one gateway at a time). */
   static async open(options: PostgresStoreOptions): Promise<PostgresMetadataStore> {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? POOL_SIZE_DEFAULT, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types });
-    // An idle connection dropped by the server (restart, failover) must not crash the process:
-    // the pool discards it and the next query opens another.
+    // A connection dropped by the server (restart, failover, a dropped database) must not crash
+    // the process. Idle, the pool discards it and the next query opens another. Checked out
+    // between two statements of a transaction, the pool no longer listens to it: the client's own
+    // listener takes the error, the transaction's next statement fails with it (answered as any
+    // database fault), and the pool discards the client when it is released.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     let notifies: boolean;
     try {
       const client = await pool.connect();
