@@ -224,17 +224,24 @@ export class OutboxDispatcher {
           for (const seq of this.deleted) this.known.delete(seq);
           this.deleted = [];
           const after = fromStart ? 0 : this.cursor;
-          const limit = wanted + (fromStart ? this.known.size : this.takenAbove.size);
+          // The records a read returns that were taken already are all in `known` (a deleted
+          // record leaves it only before the next read): at most that many beside the new ones.
+          const limit = wanted + (fromStart ? this.known.size : Math.min(this.takenAbove.size, this.known.size));
           const records = await this.meta.listOutbox(after, limit);
           if (epoch !== this.epoch) break;
+          // Taken in seq order up to the memory bound; the rest is read again later.
+          let read = 0;
           for (const record of records) {
-            if (record.seq <= this.cursor && !fromStart) continue;
-            if (!this.known.has(record.seq)) this.enqueue(record);
+            if (!this.known.has(record.seq)) {
+              if (this.inMemory >= this.recordsInMemoryMax) break;
+              if (record.seq > this.cursor || fromStart) this.enqueue(record);
+            }
             if (record.seq > this.cursor) this.takenAbove.add(record.seq);
+            read++;
           }
-          this.recordGaps(records);
+          this.recordGaps(read === records.length ? records : records.slice(0, read));
           this.advanceCursor();
-          if (records.length < limit) break;
+          if (read < records.length || records.length < limit) break;
           fromStart = false;
         }
         this.backlogged = this.inMemory >= this.recordsInMemoryMax;

@@ -85,6 +85,28 @@ describe('OutboxDispatcher', () => {
     assert.deepEqual({ ...dispatcher.counters }, { queued: 10, delivered: 10, retried: 0, failed: 0 });
   });
 
+  test('dispatch.a backlog larger than the memory bound: never more records in memory than the bound; all delivered, in order per key', async () => {
+    const target = new RecordingTarget('arn:t');
+    target.delayMs = () => 2;
+    for (let i = 0; i < 5; i++) {
+      for (let k = 0; k < 8; k++) await appendEvent(store, `k${k}`, i % 2 === 0 ? 'ObjectCreated:Put' : 'ObjectRemoved:Delete', [{ configurationId: 'c', targetArn: 'arn:t' }]);
+    }
+    let inMemoryMax = 0;
+    const send = target.send.bind(target);
+    target.send = async (message, envelope) => {
+      // The record being sent is in memory until its delivery is counted.
+      inMemoryMax = Math.max(inMemoryMax, dispatcher.counters.queued - dispatcher.counters.delivered);
+      return send(message, envelope);
+    };
+    const dispatcher = start([target], 'g1', { recordsInMemoryMax: 5 });
+    await until(() => target.acked.length === 40);
+    assert.ok(inMemoryMax <= 5, `at most 5 records in memory, saw ${inMemoryMax}`);
+    assert.ok(inMemoryMax >= 2, `keys delivered side by side (saw ${inMemoryMax} in memory)`);
+    for (let k = 0; k < 8; k++) {
+      assert.deepEqual(target.acked.filter((a) => a.key === `k${k}`).map((a) => a.name), ['ObjectCreated:Put', 'ObjectRemoved:Delete', 'ObjectCreated:Put', 'ObjectRemoved:Delete', 'ObjectCreated:Put']);
+    }
+  });
+
   test('dispatch.a failing target: retried with back-off; the key\'s later events wait for it', async () => {
     const target = new RecordingTarget('arn:t');
     const dispatcher = start([target]);
