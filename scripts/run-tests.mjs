@@ -22,6 +22,14 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// Tests run the CLI compiled (test/helpers/coffer-entry.ts): built here, once, when stale, rather
+// than by test files running side by side.
+const build = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--input-type=module', '-e', "(await import('./test/helpers/coffer-entry.ts')).buildIfStale()"],
+  { stdio: 'inherit' },
+);
+if (build.status !== 0) process.exit(build.status ?? 1);
 const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(2, availableParallelism()));
 const result = spawnSync(
   process.execPath,

@@ -1,9 +1,5 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cofferEntry, REPO_ROOT } from './coffer-entry.js';
 
 export interface ChildServer {
   readonly process: ChildProcess;
@@ -17,18 +13,14 @@ export interface ChildServer {
 }
 
 /**
- * Starts the real CLI (`node --import tsx src/main.ts …`) and waits for its endpoint line (by
- * default 20 s: long runs on a loaded machine may allow more). `built`: the compiled server
- * (`node dist/main.js`, as `npm start` runs it) instead, for measurements tsx's loader would
- * distort (memory); dist is rebuilt first when a source file is newer.
+ * Starts the real CLI (`node dist/main.js …`, compiled first if stale: coffer-entry.ts) and waits
+ * for its endpoint line (by default 20 s: long runs on a loaded machine may allow more).
  */
 export async function startChildServer(
-  args: string[], env: Record<string, string | undefined> = {}, options: { startTimeoutMs?: number; built?: boolean } = {},
+  args: string[], env: Record<string, string | undefined> = {}, options: { startTimeoutMs?: number } = {},
 ): Promise<ChildServer> {
-  if (options.built) buildIfStale();
-  const entry = options.built ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
-  const child = spawn(process.execPath, [...entry, ...args], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [...cofferEntry(), ...args], {
+    cwd: REPO_ROOT,
     env: { ...process.env, COFFER_ACCESS_KEY_ID: '', COFFER_SECRET_ACCESS_KEY: '', COFFER_ADDRESS: '', COFFER_DATA_DIR: '', COFFER_REGION: '', COFFER_USERS_FILE: '',
       COFFER_TLS_CERT: '', COFFER_TLS_KEY: '', COFFER_METRICS_ADDRESS: '', COFFER_METRICS_PUBLIC: '', COFFER_LOG_LEVEL: '', COFFER_METADATA_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,21 +59,4 @@ export async function startChildServer(
       return exited;
     },
   };
-}
-
-/** Compiles src/ into dist/ (tsc only: the console is not needed) unless dist/main.js is newer than every source file. */
-export function buildIfStale(): void {
-  const built = (() => {
-    try {
-      return statSync(join(ROOT, 'dist/main.js')).mtimeMs;
-    } catch {
-      return 0;
-    }
-  })();
-  const newestSource = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
-    const path = join(dir, entry.name);
-    return entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs;
-  }));
-  if (built > newestSource(join(ROOT, 'src'))) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
 }

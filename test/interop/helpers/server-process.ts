@@ -1,8 +1,9 @@
 /**
- * A real Coffer process for the interop suite: `node --import tsx src/main.ts` on an ephemeral port
- * with a temporary data dir, exactly as a user starts it. The endpoint is read from what the server
- * prints; stop() sends SIGTERM and waits for a clean exit. With COFFER_TEST_METADATA=postgres it
- * runs on a PostgreSQL database of its own (dropped at stop).
+ * A real Coffer process for the interop suite: `node dist/main.js` (compiled first if stale:
+ * helpers/coffer-entry.ts) on an ephemeral port with a temporary data dir, as `npm start` runs
+ * it. The endpoint is read from what the server prints; stop() sends SIGTERM and waits for a
+ * clean exit. With COFFER_TEST_METADATA=postgres it runs on a PostgreSQL database of its own
+ * (dropped at stop).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 import { TEST_METADATA } from '../../helpers/start-server.js';
+import { cofferEntry } from '../../helpers/coffer-entry.js';
 
 /** The repository root (test/interop/helpers → ../../..). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -66,7 +68,7 @@ export async function startCofferProcess(options: StartOptions = {}): Promise<Co
 
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/main.ts', '--address', '127.0.0.1:0', '--data-dir', dataDir, ...(options.args ?? [])],
+    [...cofferEntry(), '--address', '127.0.0.1:0', '--data-dir', dataDir, ...(options.args ?? [])],
     { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   live.add(child);

@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
+import { cofferEntry } from '../../helpers/coffer-entry.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const INVALID_KEY = 'The AWS Access Key Id you provided does not exist in our records.';
@@ -29,7 +30,7 @@ const INVALID_KEY = 'The AWS Access Key Id you provided does not exist in our re
 /** `coffer ARGS…` as a child process (never blocking this process, which may be serving). */
 async function coffer(args: string[], rootKeys?: typeof ROOT_KEYS): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...cofferEntry(), ...args], {
       cwd: ROOT,
       env: { ...process.env, COFFER_ACCESS_KEY_ID: rootKeys?.accessKeyId ?? '', COFFER_SECRET_ACCESS_KEY: rootKeys?.secretAccessKey ?? '', COFFER_DATA_DIR: '', COFFER_METADATA_URL: '' },
     });

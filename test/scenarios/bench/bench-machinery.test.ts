@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
-import { buildIfStale } from '../../helpers/child-server.js';
+import { buildIfStale } from '../../helpers/coffer-entry.js';
 
 const run = promisify(execFile);
 

@@ -15,13 +15,14 @@ import { SqliteMetadataStore } from '../../../src/store/meta/sqlite/sqlite-store
 import { layout } from '../../helpers/data-dir.js';
 import { assertNoPlaintextAtRest, body, bytesOf, md5Hex } from '../../helpers/encryption.js';
 import { startServer } from '../../helpers/start-server.js';
+import { cofferEntry } from '../../helpers/coffer-entry.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const OBJECTS = 150;
 
 /** `coffer encrypt --all` as a child process. */
 function encryptRun(dataDir: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'encrypt', '--all', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [...cofferEntry(), 'encrypt', '--all', '--data-dir', dataDir], {
     cwd: ROOT, env: { ...process.env, COFFER_MASTER_KEY_FILE: '', COFFER_METADATA_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

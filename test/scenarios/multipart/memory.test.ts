@@ -63,11 +63,10 @@ describe('multipart at scale, server in its own process', { skip: existsSync('/p
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'coffer-mp-rss-'));
-    // The compiled server, as `npm start` runs it: tsx's loader would add its own memory to the figures.
     server = await startChildServer(['--address', '127.0.0.1:0', '--data-dir', dataDir], {
       COFFER_ACCESS_KEY_ID: ROOT_KEYS.accessKeyId,
       COFFER_SECRET_ACCESS_KEY: ROOT_KEYS.secretAccessKey,
-    }, { built: true });
+    });
     s3 = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: ROOT_KEYS, maxAttempts: 1, requestChecksumCalculation: process.env.MP_CRC === '1' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED' });
     sampler = setInterval(() => {
       peakRss = Math.max(peakRss, memoryOf(server.process.pid!).rss);

@@ -11,6 +11,7 @@ import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { signV4 } from '../../helpers/raw-request.js';
 import { startChildServer } from '../../helpers/child-server.js';
 import { uniqueBucket } from '../../helpers/start-server.js';
+import { cofferEntry } from '../../helpers/coffer-entry.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -153,7 +154,7 @@ describe('server: the CLI as a child process', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'coffer-cli-bad-users-'));
     const usersFile = join(dataDir, 'users.json');
     await writeFile(usersFile, '{"users": 3}');
-    const child = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--address', '127.0.0.1:0', '--data-dir', dataDir, '--users', usersFile], {
+    const child = spawnSync(process.execPath, [...cofferEntry(), '--address', '127.0.0.1:0', '--data-dir', dataDir, '--users', usersFile], {
       cwd: fileURLToPath(new URL('../../..', import.meta.url)),
       encoding: 'utf8',
       timeout: 30_000,
@@ -172,7 +173,7 @@ describe('server: the CLI as a child process', () => {
     }
     try {
       const dataDir = join(mountPoint, 'data');
-      const child = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--address', '127.0.0.1:0', '--data-dir', dataDir], {
+      const child = spawnSync(process.execPath, [...cofferEntry(), '--address', '127.0.0.1:0', '--data-dir', dataDir], {
         cwd: fileURLToPath(new URL('../../..', import.meta.url)),
         env: { ...process.env, COFFER_ACCESS_KEY_ID: '', COFFER_SECRET_ACCESS_KEY: '' },
         encoding: 'utf8',

@@ -11,6 +11,7 @@ import { LOCK_FILE } from '../../../src/data-dir-lock.js';
 import { startChildServer } from '../../helpers/child-server.js';
 import { createTestDatabase, postgresSkipReason } from '../../helpers/postgres.js';
 import { ROOT_KEYS, uniqueBucket } from '../../helpers/start-server.js';
+import { cofferEntry } from '../../helpers/coffer-entry.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const dirs: string[] = [];
@@ -42,7 +43,7 @@ describe('server: one owner per embedded data dir', () => {
     const dataDir = await tempDir();
     const first = await startChildServer(['--address', '127.0.0.1:0', '--data-dir', dataDir]);
     try {
-      const second = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--address', '127.0.0.1:0', '--data-dir', dataDir], {
+      const second = spawnSync(process.execPath, [...cofferEntry(), '--address', '127.0.0.1:0', '--data-dir', dataDir], {
         cwd: ROOT, encoding: 'utf8', timeout: 30_000,
       });
       assert.equal(second.status, 1);

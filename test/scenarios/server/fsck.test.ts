@@ -9,12 +9,13 @@ import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObject
 import { SqliteMetadataStore } from '../../../src/store/meta/sqlite/sqlite-store.js';
 import { layout } from '../../helpers/data-dir.js';
 import { startServer } from '../../helpers/start-server.js';
+import { cofferEntry } from '../../helpers/coffer-entry.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** Runs the real CLI: `coffer …args`. */
 function coffer(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, COFFER_DATA_DIR: '' } });
+  const child = spawnSync(process.execPath, [...cofferEntry(), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, COFFER_DATA_DIR: '' } });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
 
