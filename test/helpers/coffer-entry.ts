@@ -1,8 +1,8 @@
 /**
  * How tests run the real CLI as a child process: `node dist/main.js …`, as `npm start` runs it,
  * compiled from src/ first whenever a source file changed since the last build. Compiled, a
- * child starts on about half the CPU it takes through tsx's loader, and the suite starts a
- * hundred-odd of them. `npm test` builds before any test file runs (scripts/run-tests.mjs), so
+ * child starts on about half the CPU it takes through tsx's loader, and the suite starts
+ * dozens of them. `npm test` builds before any test file runs (scripts/run-tests.mjs), so
  * test files running side by side never build at once; a file run alone builds for itself.
  */
 import { execFileSync } from 'node:child_process';
