@@ -22,12 +22,17 @@ export type EventRequest = OutboxEvent['request'];
  * them to the outbox in the same transaction. Undefined (nothing to append, no cost) unless the
  * bucket has a notification configuration that this event type and key match.
  */
-export async function eventsFor(
+export function eventsFor(
   ctx: OperationContext, bucket: BucketRecord, type: EventType, key: string, object: EventObject, time = new Date(), detail?: EventDetail,
 ): Promise<OutboxEvent[] | undefined> {
+  // Most buckets have no notification configuration, and their record says so: every PUT and
+  // DELETE asks, and is answered without the three nested async calls below.
+  if (bucket.requestConfigs && bucket.requestConfigs.notification === undefined) return NO_EVENTS;
   const request = { requestId: ctx.requestId, hostId: ctx.hostId, principalId: ctx.user?.id ?? 'Anonymous', sourceIp: ctx.sourceIp };
   return bucketEvents(ctx.services.meta, bucket, type, key, object, request, time, detail);
 }
+
+const NO_EVENTS: Promise<undefined> = Promise.resolve(undefined);
 
 /** S3's own actions (lifecycle, replication): AWS names s3.amazonaws.com as the principal and the source. */
 export function s3ServiceRequest(): EventRequest {
