@@ -8,6 +8,7 @@ import { newLayout, NONCE_BYTES, openSealedBuffer, openSegmentsOf, sealBuffer, s
 import { SealedReadStream } from './sealed-read-stream.js';
 import { readOnWorker, WORKER_READ_BYTES_MIN } from './worker-reads.js';
 import type { UnwrappedKeys } from './unwrapped-keys.js';
+import { OPENED_INLINE_BYTES_MAX, OpenedInlineCache } from './opened-inline.js';
 
 /** A key other than the master key that wraps data keys: the customer's (SSE-C) or a KMS key's material. */
 export interface WrappingKey {
@@ -79,6 +80,15 @@ export class DataKeys {
   /** The data key of a dual-layer blob's outer layer. */
   openOuter(sealing: BlobSealing & { outer: OuterLayer }): Buffer {
     return this.unwrap(sealing, sealing.outer.wrappedKey, 'outer');
+  }
+
+  /**
+   * Whether the data keys of `sealing` are ones the server keeps in memory once unwrapped: a
+   * master key's (SSE-S3) or a KMS key's. Never the customer's (SSE-C), whose key each read must
+   * present and whose data keys are not kept.
+   */
+  keptInMemory(sealing: BlobSealing): boolean {
+    return this.masters.has(sealing.keyId) || (this.wrapping?.keyId === sealing.keyId && this.wrapping.cache !== undefined);
   }
 
   /**
@@ -262,9 +272,26 @@ export function readBlob(
 export function openInline(piece: { readonly extent: Extent; readonly from: number; readonly to: number }, keys: DataKeys): Buffer {
   const { extent, from, to } = piece;
   const bytes = extent.inline!;
-  if (!extent.sealing) return bytes.subarray(from, to);
-  return openStored(extent.sealing, from, to, keys, (start, end) => bytes.subarray(start, end));
+  const sealing = extent.sealing;
+  if (!sealing) return bytes.subarray(from, to);
+  const read = (start: number, end: number) => bytes.subarray(start, end);
+  // SSE-C plaintext is never kept: memory holds nothing that opens it once the request is over.
+  if (!keys.keptInMemory(sealing)) return openStored(sealing, from, to, keys, read);
+  const opened = openedInline.get(bytes);
+  if (opened === undefined) {
+    // The whole blob: an inline one is a single segment, opened whole for any range of it.
+    const plain = openStored(sealing, 0, sealing.blobBytes, keys, read);
+    openedInline.opened(bytes, plain);
+    return plain.subarray(from, to);
+  }
+  // This request's keys must open the data keys, as opening the bytes would (opened-inline.ts).
+  keys.open(sealing);
+  if (sealing.outer) keys.openOuter(sealing as BlobSealing & { outer: OuterLayer });
+  return opened.subarray(from, to);
 }
+
+/** Small objects' plaintext, by their sealed bytes (opened-inline.ts); callers never write to what openInline returns. */
+const openedInline = new OpenedInlineCache(OPENED_INLINE_BYTES_MAX);
 
 /**
  * Plaintext [from, to) of a sealed blob from its stored bytes, read with `read` (synchronously
