@@ -39,7 +39,7 @@ const LIST_KEYS = Number(process.env.AB_LIST_KEYS ?? 1000);
 const LIST_QUERY = 'list-type=2&delimiter=%2F&max-keys=1000&prefix=list%2Fd3%2F';
 const KEYS = LIST ? 0 : BYTES <= 64 * 1024 ? 64 : 1;
 const PROFILE = process.env.AB_PROFILE;
-const THIS_ENV = Object.fromEntries((process.env.AB_THIS_ENV ?? '').split(/\s+/).filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]));
+const THIS_ENV = Object.fromEntries((process.env.AB_THIS_ENV ?? '').split(/\s+/).filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 
 /** Latencies (ms) of the requests of the repetition being measured. */
 let latencies: number[] = [];
