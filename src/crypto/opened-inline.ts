@@ -1,25 +1,25 @@
+/** 16 MiB: a few thousand hot 4 KiB objects, within the process's memory bounds (docs/performance.md). */
+export const OPENED_INLINE_BYTES_MAX = 16 * 1024 * 1024;
+
 /**
  * Plaintext of small objects recently opened, by the very Buffer of sealed bytes they were opened
  * from (an inline extent's `inline`, which the metadata store's latest-version cache hands out
- * again while that version is current). A hot 4 KiB GET then skips AES-GCM's set-up and pass:
- * about a tenth of its CPU time.
+ * again while that version is current). A hot 4 KiB GET then skips AES-GCM's set-up and pass: a
+ * sixth to a third of its CPU time in A/B runs (docs/performance.md, session 9).
  *
  * Why a hit is what opening would return: the key is the sealed bytes' identity, not a name, so a
  * new version, an overwrite or a re-encryption (new bytes, a new Buffer) can never find another's
  * plaintext; and a hit is used only once the request's own keys have opened the blob's data key
  * (openInline in sealed-blobs.ts: a record moved to another object, or a master key no longer in
- * the ring, fails there as before; a disabled KMS key was refused earlier still). Only objects whose
- * data keys the server keeps in memory anyway come here (SSE-S3, SSE-KMS, DSSE-KMS): what this holds
- * could be decrypted from that memory already. SSE-C plaintext is never kept. A Buffer that is no longer reachable otherwise (a replaced version) stays here until
- * it is the least recently used: the bound counts sealed and plain bytes both.
+ * the ring, fails there as before; a disabled KMS key was refused earlier still). Only objects
+ * whose data keys the server keeps in memory anyway come here (SSE-S3, SSE-KMS, DSSE-KMS): what
+ * this holds could be decrypted from that memory already. SSE-C plaintext is never kept.
  *
- * Only bytes opened a second time are kept: a store without a version cache (PostgreSQL, a read
- * by version id) hands out new Buffers on every read, which would only fill this with plaintext
- * that no read can find.
+ * A Buffer that is no longer reachable otherwise (a replaced version) stays here until it is the
+ * least recently used: the bound counts sealed and plain bytes both. Only bytes opened a second
+ * time are kept: a store without a version cache (PostgreSQL, a read by version id) hands out new
+ * Buffers on every read, which would only fill this with plaintext that no read can find.
  */
-/** 16 MiB: a few thousand hot 4 KiB objects, within the process's memory bounds (docs/performance.md). */
-export const OPENED_INLINE_BYTES_MAX = 16 * 1024 * 1024;
-
 export class OpenedInlineCache {
   private readonly entries = new Map<Buffer, Buffer>();
   /** Sealed bytes opened once (not held by this: a WeakSet). */

@@ -268,7 +268,10 @@ export function readBlob(
   return new SealedReadStream(reader, key, layout, range.firstSegment, from, to);
 }
 
-/** Plaintext [from, to) of an inline extent (`inline` set), opened synchronously. */
+/**
+ * Plaintext [from, to) of an inline extent (`inline` set), opened synchronously. The Buffer may be
+ * shared with later reads of the same object (opened-inline.ts): callers must not write to it.
+ */
 export function openInline(piece: { readonly extent: Extent; readonly from: number; readonly to: number }, keys: DataKeys): Buffer {
   const { extent, from, to } = piece;
   const bytes = extent.inline!;
@@ -290,7 +293,7 @@ export function openInline(piece: { readonly extent: Extent; readonly from: numb
   return opened.subarray(from, to);
 }
 
-/** Small objects' plaintext, by their sealed bytes (opened-inline.ts); callers never write to what openInline returns. */
+/** Small objects' plaintext, by their sealed bytes (opened-inline.ts). */
 const openedInline = new OpenedInlineCache(OPENED_INLINE_BYTES_MAX);
 
 /**
