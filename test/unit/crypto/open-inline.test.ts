@@ -40,6 +40,19 @@ describe('crypto/open-inline', () => {
     assert.throws(() => openInline({ extent, from: 0, to: plain.length }, anotherObject), DataKeyUnavailableError);
   });
 
+  it('openInline: a DSSE-KMS object (two layers) opened again gives its plaintext; another context still fails', () => {
+    const master = randomBytes(32);
+    const ring = MasterKeyRing.of([master], master);
+    const kmsKey = { keyId: 'kms:1234abcd-12ab-34cd-56ef-1234567890ac', key: randomBytes(32), cache: new UnwrappedKeys(10) };
+    const keys = new DataKeys(ring, { ...kmsKey, context: Buffer.from('[["aws:s3:arn","arn:aws:s3:::b/d"]]') }, true);
+    const plain = randomBytes(3000);
+    const extent = inlineExtent(plain, keys);
+    assert.ok(extent.sealing!.outer, 'two layers');
+    for (let i = 0; i < 3; i++) assert.deepEqual(openInline({ extent, from: 7, to: 2900 }, keys), plain.subarray(7, 2900));
+    const anotherObject = new DataKeys(ring, { ...kmsKey, context: Buffer.from('[["aws:s3:arn","arn:aws:s3:::b/e"]]') }, true);
+    assert.throws(() => openInline({ extent, from: 0, to: plain.length }, anotherObject), DataKeyUnavailableError);
+  });
+
   it('DataKeys.keptInMemory: a master key\'s data keys, not a customer key\'s (SSE-C plaintext is never kept)', () => {
     const master = randomBytes(32);
     const ring = MasterKeyRing.of([master], master);
