@@ -1,4 +1,4 @@
-/** 16 MiB: a few thousand hot 4 KiB objects, within the process's memory bounds (docs/performance.md). */
+/** 16 MiB: about two thousand hot 4 KiB objects (each ~8 KiB sealed and plain), within the process's memory bounds. */
 export const OPENED_INLINE_BYTES_MAX = 16 * 1024 * 1024;
 
 /**
@@ -16,12 +16,24 @@ export const OPENED_INLINE_BYTES_MAX = 16 * 1024 * 1024;
  * this holds could be decrypted from that memory already. SSE-C plaintext is never kept.
  *
  * A Buffer that is no longer reachable otherwise (a replaced version) stays here until it is the
- * least recently used: the bound counts sealed and plain bytes both. Only bytes opened a second
+ * least recently used: the bound counts all the memory an entry keeps alive (entryCost). Only bytes opened a second
  * time are kept: a store without a version cache (PostgreSQL, a read by version id) hands out new
  * Buffers on every read, which would only fill this with plaintext that no read can find.
  */
+/** A Map entry's own bookkeeping, counted with the bytes it keeps alive. */
+const ENTRY_BYTES = 128;
+
+/**
+ * What keeping `sealed` and `plain` holds in memory: their whole backing stores, not their
+ * lengths — a small Buffer is often a slice of an 8 KiB pool slab (Buffer.from of a short base64
+ * text is), which it keeps alive whole.
+ */
+export function entryCost(sealed: Buffer, plain: Buffer): number {
+  return sealed.buffer.byteLength + plain.buffer.byteLength + ENTRY_BYTES;
+}
+
 export class OpenedInlineCache {
-  private readonly entries = new Map<Buffer, Buffer>();
+  private readonly entries = new Map<Buffer, { readonly plain: Buffer; readonly cost: number }>();
   /** Sealed bytes opened once (not held by this: a WeakSet). */
   private readonly openedOnce = new WeakSet<Buffer>();
   private bytes = 0;
@@ -29,11 +41,11 @@ export class OpenedInlineCache {
   constructor(private readonly bytesMax: number) {}
 
   get(sealed: Buffer): Buffer | undefined {
-    const plain = this.entries.get(sealed);
-    if (plain === undefined) return undefined;
+    const entry = this.entries.get(sealed);
+    if (entry === undefined) return undefined;
     this.entries.delete(sealed); // most recently used goes last
-    this.entries.set(sealed, plain);
-    return plain;
+    this.entries.set(sealed, entry);
+    return entry.plain;
   }
 
   /** `plain` was just opened from `sealed`: kept if these bytes were opened before. */
@@ -42,22 +54,22 @@ export class OpenedInlineCache {
       this.openedOnce.add(sealed);
       return;
     }
-    const cost = sealed.length + plain.length;
+    const cost = entryCost(sealed, plain);
     if (cost > this.bytesMax || this.entries.has(sealed)) return;
     this.bytes += cost;
-    for (const [oldSealed, oldPlain] of this.entries) {
+    for (const [oldSealed, old] of this.entries) {
       if (this.bytes <= this.bytesMax) break;
       this.entries.delete(oldSealed);
-      this.bytes -= oldSealed.length + oldPlain.length;
+      this.bytes -= old.cost;
     }
-    this.entries.set(sealed, plain);
+    this.entries.set(sealed, { plain, cost });
   }
 
   get size(): number {
     return this.entries.size;
   }
 
-  /** Sealed and plain bytes held. */
+  /** The memory the entries keep alive (entryCost of each). */
   get heldBytes(): number {
     return this.bytes;
   }
