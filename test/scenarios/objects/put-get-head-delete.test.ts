@@ -182,6 +182,25 @@ describe('objects: put, get, head, delete', () => {
     assert.deepEqual(got.Metadata, {});
   });
 
+  test('GetObject.a small object read again and again (its plaintext then kept in memory) answers its own bytes, whole and by range; overwritten with as many bytes, the new ones; deleted, NoSuchKey', async () => {
+    const bucket = await server.newBucket('hot-small');
+    const read = async (range?: string) => (await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', Range: range }))).Body!.transformToString());
+    const first = 'a'.repeat(2000) + 'first';
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: first }));
+    for (let i = 0; i < 4; i++) {
+      assert.equal(await read(), first);
+      assert.equal(await read('bytes=2000-2004'), 'first');
+    }
+    const second = 'b'.repeat(2000) + 'other';
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: second }));
+    for (let i = 0; i < 4; i++) {
+      assert.equal(await read(), second);
+      assert.equal(await read('bytes=1998-2004'), 'bbother');
+    }
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'k' }));
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' })), 'NoSuchKey', 404, 'The specified key does not exist.');
+  });
+
   test("PutObject.another user's bucket → AccessDenied; missing bucket → NoSuchBucket", async () => {
     const bucket = await server.newBucket('put-other');
     await expectS3Error(other.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' })), 'AccessDenied', 403, 'Access Denied');
