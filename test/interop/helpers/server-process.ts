@@ -9,13 +9,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 import { TEST_METADATA } from '../../helpers/start-server.js';
-import { cofferEntry } from '../../helpers/coffer-entry.js';
+import { cofferEntry, REPO_ROOT } from '../../helpers/coffer-entry.js';
 
-/** The repository root (test/interop/helpers → ../../..). */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export { REPO_ROOT };
 
 /** Keys the interop servers run with (set through COFFER_ACCESS_KEY_ID / COFFER_SECRET_ACCESS_KEY). */
 export const INTEROP_KEYS = {

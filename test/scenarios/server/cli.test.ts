@@ -5,13 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { signV4 } from '../../helpers/raw-request.js';
 import { startChildServer } from '../../helpers/child-server.js';
 import { uniqueBucket } from '../../helpers/start-server.js';
-import { cofferEntry } from '../../helpers/coffer-entry.js';
+import { cofferEntry, REPO_ROOT } from '../../helpers/coffer-entry.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -155,7 +154,7 @@ describe('server: the CLI as a child process', () => {
     const usersFile = join(dataDir, 'users.json');
     await writeFile(usersFile, '{"users": 3}');
     const child = spawnSync(process.execPath, [...cofferEntry(), '--address', '127.0.0.1:0', '--data-dir', dataDir, '--users', usersFile], {
-      cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+      cwd: REPO_ROOT,
       encoding: 'utf8',
       timeout: 30_000,
     });
@@ -174,7 +173,7 @@ describe('server: the CLI as a child process', () => {
     try {
       const dataDir = join(mountPoint, 'data');
       const child = spawnSync(process.execPath, [...cofferEntry(), '--address', '127.0.0.1:0', '--data-dir', dataDir], {
-        cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+        cwd: REPO_ROOT,
         env: { ...process.env, COFFER_ACCESS_KEY_ID: '', COFFER_SECRET_ACCESS_KEY: '' },
         encoding: 'utf8',
         timeout: 30_000,
