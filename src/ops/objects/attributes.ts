@@ -4,6 +4,7 @@ import type { XmlObject } from '../types.js';
 import { checksumElement } from '../multipart/multipart-checksums.js';
 import { findVersion } from './objects.js';
 import { readKeysFor } from './encryption.js';
+import { httpDate } from './object-headers.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { showsVersionIds } from '../versioning/version-ids.js';
 
@@ -62,7 +63,7 @@ export async function getObjectAttributes(ctx: OperationContext): Promise<Operat
   if (has('ObjectSize')) body.ObjectSize = version.size;
   return {
     headers: {
-      'last-modified': version.lastModified.toUTCString(),
+      'last-modified': httpDate(version.lastModified),
       'x-amz-version-id': showsVersionIds(bucket) ? version.versionId : undefined,
     },
     xml: { root: 'GetObjectAttributesResponse', body },

@@ -1,4 +1,5 @@
 import { S3Error } from '../../errors.js';
+import { httpDate } from './object-headers.js';
 
 type Headers = Readonly<Record<string, string | undefined>>;
 
@@ -83,5 +84,5 @@ function preconditionFailed(condition: string): S3Error {
 function notModified(object: Validators, prefix: string): S3Error {
   // Copy-source conditions answer 412 where a plain read answers 304.
   if (prefix) return preconditionFailed(`${prefix}If-None-Match`);
-  return new S3Error('NotModified', undefined, {}, { etag: `"${object.etag}"`, 'last-modified': object.lastModified.toUTCString() });
+  return new S3Error('NotModified', undefined, {}, { etag: `"${object.etag}"`, 'last-modified': httpDate(object.lastModified) });
 }

@@ -11,6 +11,7 @@ import { discard, ingestBody, releaseBlobs, requireDeclaredLength } from './inge
 import { encryptionHeaders, etagFor, readKeysFor, writeEncryptionFrom } from './encryption.js';
 import {
   applyResponseOverrides,
+  httpDate,
   objectHeadersFrom,
   objectResponseHeaders,
   quoteEtag,
@@ -187,7 +188,7 @@ export async function findVersion(ctx: OperationContext, bucket: BucketRecord): 
   if (version.isDeleteMarker) {
     const headers = { 'x-amz-delete-marker': 'true', 'x-amz-version-id': version.versionId };
     if (versionId !== undefined) {
-      throw new S3Error('MethodNotAllowed', undefined, { Method: ctx.route.operation === 'HeadObject' ? 'HEAD' : 'GET', ResourceType: 'DeleteMarker' }, { ...headers, 'last-modified': version.lastModified.toUTCString() });
+      throw new S3Error('MethodNotAllowed', undefined, { Method: ctx.route.operation === 'HeadObject' ? 'HEAD' : 'GET', ResourceType: 'DeleteMarker' }, { ...headers, 'last-modified': httpDate(version.lastModified) });
     }
     throw new S3Error('NoSuchKey', undefined, { Key: ctx.route.key }, headers);
   }
