@@ -24,12 +24,90 @@ const plainLoggers = new WeakSet<Logger>();
  * synchronously when the process exits (a SIGKILL loses at most that much).
  */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  const logger = pino(
-    { level, base: { service: 'coffer' }, timestamp: isoTime },
-    destination ?? pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }),
-  );
+  const logger = pino({ level, base: { service: 'coffer' }, timestamp: isoTime }, destination ?? stdoutInTurns());
   plainLoggers.add(logger);
   return logger;
+}
+
+/** sonic-boom (what pino.destination makes) in its buffer mode, as far as it is used here. */
+interface ByteWriter {
+  write(bytes: Buffer): boolean;
+  flush(callback: (error?: Error) => void): void;
+  flushSync(): void;
+}
+
+/**
+ * stdout, a turn of the event loop's lines at a time: they are gathered as text and handed to the
+ * file writer (sonic-boom) as one buffer when the turn ends, or at LOG_BATCH_BYTES. Given each
+ * line as text, sonic-boom measured the UTF-8 length of all it held on every write: ~10 µs per
+ * request line on a busy server (docs/performance.md). Every line goes through here, request
+ * lines and pino's own, so their order is kept.
+ */
+class StdoutInTurns implements DestinationStream {
+  private readonly out = pino.destination({
+    dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS, contentMode: 'buffer',
+  }) as unknown as ByteWriter; // sonic-boom's types know only its text mode
+  private pending = '';
+  private scheduled = false;
+
+  write(line: string): void {
+    this.pending += line;
+    if (this.pending.length >= LOG_BATCH_BYTES) this.drain();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.drainAtTurnEnd);
+    }
+  }
+
+  /** pino's logger.flush(callback). */
+  flush(callback: (error?: Error) => void): void {
+    this.drain();
+    this.out.flush(callback);
+  }
+
+  flushSync(): void {
+    this.drain();
+    this.out.flushSync();
+  }
+
+  private readonly drainAtTurnEnd = (): void => {
+    this.scheduled = false;
+    this.drain();
+  };
+
+  private drain(): void {
+    if (this.pending === '') return;
+    const bytes = Buffer.from(this.pending);
+    this.pending = '';
+    this.out.write(bytes);
+  }
+}
+
+/** Writers whose last lines are written out when the process exits (a turn's may be pending). */
+const liveWriters = new Set<WeakRef<StdoutInTurns>>();
+let writesOutAtExit = false;
+
+function stdoutInTurns(): StdoutInTurns {
+  // Installed before the first file writer is made: pino ends that writer in an exit listener of
+  // its own, and this one must hand it the last lines first.
+  if (!writesOutAtExit) {
+    process.on('exit', writeOutAtExit);
+    writesOutAtExit = true;
+  }
+  const writer = new StdoutInTurns();
+  for (const ref of liveWriters) if (ref.deref() === undefined) liveWriters.delete(ref);
+  liveWriters.add(new WeakRef(writer));
+  return writer;
+}
+
+function writeOutAtExit(): void {
+  for (const ref of liveWriters) {
+    try {
+      ref.deref()?.flushSync();
+    } catch {
+      // Its writer already ended (stdout closed): nothing more can be written.
+    }
+  }
 }
 
 let isoSecond = Number.NaN;

@@ -215,4 +215,35 @@ describe('server: the CLI as a child process', () => {
       assert.equal(await server.stop(), 0);
     }
   });
+
+  test('CLI.request log: at info, one JSON line per request on stdout, in the order answered, within the batch wait; the last ones written when the process exits', async () => {
+    const server = await startChildServer(['--address', '127.0.0.1:0', '--data-dir', await tempDir()], { COFFER_LOG_LEVEL: 'info' });
+    let ids: string[] = [];
+    const requestLines = () => server.stdout().split('\n').filter((line) => line.includes('"msg":"request"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    try {
+      // One at a time: the order answered is the order sent. 404 NoSuchBucket each.
+      for (let i = 0; i < 40; i++) {
+        const response = await fetch(`${server.endpoint}/no-such-bucket-${i}/key`);
+        assert.equal(response.status, 404);
+        await response.arrayBuffer();
+        ids.push(response.headers.get('x-amz-request-id')!);
+      }
+      // Lines wait for a batch (8 KiB) or 200 ms (observe/logger.ts).
+      for (let i = 0; i < 100 && requestLines().length < ids.length; i++) await new Promise((r) => setTimeout(r, 20));
+      const lines = requestLines();
+      assert.deepEqual(lines.map((line) => line.requestId), ids);
+      assert.deepEqual(lines.map((line) => line.path), ids.map((_, i) => `/no-such-bucket-${i}/key`));
+      assert.ok(lines.every((line) => line.status === 404 && line.errorCode === 'NoSuchBucket' && line.level === 30), JSON.stringify(lines[0]));
+      // Answered, then the process told to stop at once: their lines are out when it has exited.
+      ids = [];
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(`${server.endpoint}/last-${i}`);
+        await response.arrayBuffer();
+        ids.push(response.headers.get('x-amz-request-id')!);
+      }
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+    assert.deepEqual(requestLines().slice(-3).map((line) => line.requestId), ids);
+  });
 });

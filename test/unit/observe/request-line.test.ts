@@ -57,3 +57,21 @@ test('isoTime: pino\'s isoTime text, for times across seconds, days and years', 
     Date.now = realNow;
   }
 });
+
+test('createLogger on stdout: the lines of the turn the process exits in are written, in order (process.exit, and an uncaught throw)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { pathToFileURL } = await import('node:url');
+  const logger = pathToFileURL(new URL('../../../src/observe/logger.ts', import.meta.url).pathname).href;
+  for (const [ending, code] of [['process.exit(3)', 3], ["throw new Error('boom')", 1]] as const) {
+    const script = `const { createLogger } = await import(${JSON.stringify(logger)});
+      const logger = createLogger('info');
+      for (let i = 0; i < 5; i++) logger.info({ i }, 'line');
+      logger.error('last words'); // not fatal: pino flushes after a fatal line itself
+      ${ending};`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(child.status, code, child.stderr);
+    const lines = child.stdout.trim().split('\n').map((line) => JSON.parse(line) as { msg: string; i?: number });
+    assert.deepEqual(lines.map((line) => line.msg), ['line', 'line', 'line', 'line', 'line', 'last words'], ending);
+    assert.deepEqual(lines.slice(0, 5).map((line) => line.i), [0, 1, 2, 3, 4]);
+  }
+});
