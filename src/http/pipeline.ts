@@ -26,6 +26,7 @@ import { route, type Route } from '../api/router.js';
 import { objectTags } from '../access/object-tags.js';
 import { conditionValues } from './condition-values.js';
 import type { ConditionValues } from '../access/policy/index.js';
+import { LazyValuesContext } from '../access/authorize.js';
 import type { RequestObserver, RequestTrace } from '../observe/request-observer.js';
 import { applyCorsHeaders, preflightHeaders } from './cors.js';
 import { serveWebsite, websiteBucketOf } from './website.js';
@@ -219,9 +220,9 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
     // A read of a missing object answers 404 only to a caller allowed to list the bucket
     // (access/missing-object.ts): asked when the read is refused or its handler finds nothing.
     const hidesMissing = bucket && 'hidesMissingObject' in spec;
-    const mayList = () => authorize(auth.user, 's3:ListBucket', { bucket: decision.bucket }, { bucket, get values() { return valuesOf(); }, time: now });
+    const mayList = () => authorize(auth.user, 's3:ListBucket', { bucket: decision.bucket }, new LazyValuesContext(valuesOf, { bucket, time: now }));
     try {
-      if (!spec.authenticatedByForm) await authorize(auth.user, action, resource, { bucket, object, get values() { return valuesOf(); }, time: now, loadObjectTags });
+      if (!spec.authenticatedByForm) await authorize(auth.user, action, resource, new LazyValuesContext(valuesOf, { bucket, object, time: now, loadObjectTags }));
     } catch (denied) {
       const notFound = hidesMissing && isAccessDenied(denied)
         ? missingObjectError(await meta.getVersion(decision.bucket, decision.key, versionId), decision.key, versionId)
@@ -255,7 +256,7 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
       secure: (req.socket as TLSSocket).encrypted === true,
       services: options.services,
       logError: (error) => options.logError(requestId, error),
-      authorize: (action, resource, context) => authorize(auth.user, action, resource, { get values() { return valuesOf(); }, time: now, ...context }),
+      authorize: (action, resource, context) => authorize(auth.user, action, resource, context.values ? { time: now, ...context } : new LazyValuesContext(valuesOf, { time: now, ...context })),
       authenticateForm: spec.authenticatedByForm
         ? (fields, objectHeaders): FormCaller => {
             const form = authenticatePostForm(fields, options.services.credentials, options.services.region);

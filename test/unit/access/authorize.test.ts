@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAuthorizer, ownershipRule, type PolicySource, type Verdict } from '../../../src/access/authorize.js';
+import { createAuthorizer, LazyValuesContext, ownershipRule, type PolicySource, type Verdict } from '../../../src/access/authorize.js';
 import type { User } from '../../../src/auth/credentials.js';
 import type { BucketRecord } from '../../../src/store/meta/metadata-store.js';
 
@@ -66,4 +66,26 @@ test('authorize.object tags are read only when a source asks for s3:ExistingObje
   assert.equal(reads, 1);
   await createAuthorizer([fixed('Allow')])(stranger, 's3:GetObject', { bucket: 'b', key: 'k' }, { bucket, loadObjectTags });
   assert.equal(reads, 1);
+});
+
+test('LazyValuesContext: condition values are made only when a source reads them, and reach it beside the object tags', async () => {
+  let made = 0;
+  const loadObjectTags = async () => ({ class: 'public' });
+  const time = new Date(0);
+  const context = () => new LazyValuesContext(() => (made++, { 'aws:SourceIp': '10.0.0.1' }), { bucket, time, loadObjectTags });
+  const made0 = context();
+  assert.equal(made, 0);
+  assert.equal(made0.bucket, bucket);
+  assert.equal(made0.time, time);
+  assert.equal(made0.loadObjectTags, loadObjectTags);
+  await createAuthorizer([fixed('Allow')])(stranger, 's3:GetObject', { bucket: 'b', key: 'k' }, context());
+  assert.equal(made, 0, 'a source that reads no condition makes no values');
+  const readsBoth: PolicySource = { evaluate: (_p, _a, _r, request) => {
+    const values = request.values;
+    const getter = values?.['s3:ExistingObjectTag'];
+    const tags = typeof getter === 'function' ? (getter() as Record<string, string> | undefined) : undefined;
+    return values?.['aws:SourceIp'] === '10.0.0.1' && tags?.['class'] === 'public' ? 'Allow' : 'NotApplicable';
+  } };
+  await createAuthorizer([readsBoth])(stranger, 's3:GetObject', { bucket: 'b', key: 'k' }, context());
+  assert.ok(made >= 1);
 });
