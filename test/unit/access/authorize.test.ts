@@ -73,11 +73,11 @@ test('LazyValuesContext: condition values are made only when a source reads them
   const loadObjectTags = async () => ({ class: 'public' });
   const time = new Date(0);
   const context = () => new LazyValuesContext(() => (made++, { 'aws:SourceIp': '10.0.0.1' }), { bucket, time, loadObjectTags });
-  const made0 = context();
+  const fresh = context();
   assert.equal(made, 0);
-  assert.equal(made0.bucket, bucket);
-  assert.equal(made0.time, time);
-  assert.equal(made0.loadObjectTags, loadObjectTags);
+  assert.equal(fresh.bucket, bucket);
+  assert.equal(fresh.time, time);
+  assert.equal(fresh.loadObjectTags, loadObjectTags);
   await createAuthorizer([fixed('Allow')])(stranger, 's3:GetObject', { bucket: 'b', key: 'k' }, context());
   assert.equal(made, 0, 'a source that reads no condition makes no values');
   const readsBoth: PolicySource = { evaluate: (_p, _a, _r, request) => {
