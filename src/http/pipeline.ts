@@ -256,7 +256,7 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
       secure: (req.socket as TLSSocket).encrypted === true,
       services: options.services,
       logError: (error) => options.logError(requestId, error),
-      authorize: (action, resource, context) => authorize(auth.user, action, resource, context.values ? { time: now, ...context } : new LazyValuesContext(valuesOf, { time: now, ...context })),
+      authorize: (action, resource, context) => authorize(auth.user, action, resource, new LazyValuesContext(valuesOf, { ...context, time: now })),
       authenticateForm: spec.authenticatedByForm
         ? (fields, objectHeaders): FormCaller => {
             const form = authenticatePostForm(fields, options.services.credentials, options.services.region);
@@ -269,7 +269,7 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
             return {
               user: form.user,
               policy: form.policy,
-              authorize: (action, resource, context) => authorize(form.user, action, resource, { values: formValues, time: now, ...context }),
+              authorize: (action, resource, context) => authorize(form.user, action, resource, { ...context, values: formValues, time: now }),
             };
           }
         : undefined,

@@ -82,7 +82,7 @@ export interface ServiceOperationContext {
    * Authorizes the caller for a further action (CopyObject's source read): AccessDenied unless
    * allowed. The request's own operation was authorized before the handler ran.
    */
-  authorize(action: string, resource: Resource, context: RequestContext): Promise<void>;
+  authorize(action: string, resource: Resource, context: HandlerRequestContext): Promise<void>;
   /**
    * Operations authenticated by their form (PostObject, `authenticatedByForm` in the operation
    * table): authenticates the form's signature fields (lowercased names) — SignatureDoesNotMatch,
@@ -99,8 +99,11 @@ export interface FormCaller {
   /** The base64 policy document the signature covers; absent for an anonymous form. */
   readonly policy?: string;
   /** ctx.authorize for this caller, with the form's condition keys (s3:x-amz-acl from its `acl` field…). */
-  authorize(action: string, resource: Resource, context: RequestContext): Promise<void>;
+  authorize(action: string, resource: Resource, context: HandlerRequestContext): Promise<void>;
 }
+
+/** What a handler tells the authorizer of a further action: the request's condition values and time are the pipeline's. */
+export type HandlerRequestContext = Omit<RequestContext, 'values' | 'time'>;
 
 /** One request on a bucket or object: the bucket was loaded (once) and access to it authorized. */
 export interface OperationContext extends ServiceOperationContext {
