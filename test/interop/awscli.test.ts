@@ -8,6 +8,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { md5, multipartEtag, payload, readTree, removeDir, sampleTree, tempDir, treeSummary, writeTree, type Tree } from './helpers/files.js';
+import { ForkedAws } from './helpers/forked-aws.js';
 import { bucketName, finishInterop, startInterop, type InteropContext } from './helpers/suite.js';
 import { describeRun, expectSame, expectSuccess, expectThat, InteropFailure, locateTool, minimalEnv, runTool, type ToolRun } from './helpers/tool.js';
 
@@ -15,18 +16,10 @@ const aws = locateTool('awscli', '/usr/bin/aws', { probe: ['--version'], debianP
 const CURL = locateTool('curl', '/usr/bin/curl', { probe: ['--version'], debianPackage: 'curl' });
 
 class AwsCli {
-  private readonly env: Record<string, string>;
-  constructor(
+  private constructor(
     private readonly context: InteropContext,
-    home: string,
-  ) {
-    this.env = minimalEnv(home, {
-      AWS_CONFIG_FILE: join(home, 'config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_PAGER: '',
-    });
-  }
+    private readonly forked: ForkedAws,
+  ) {}
 
   static async create(context: InteropContext): Promise<AwsCli> {
     const home = join(context.scratch, 'home');
@@ -34,13 +27,23 @@ class AwsCli {
     const { server } = context;
     await writeFile(join(home, 'config'), `[default]\nregion = ${server.region}\noutput = json\ncli_pager =\n`);
     await writeFile(join(home, 'credentials'), `[default]\naws_access_key_id = ${server.accessKeyId}\naws_secret_access_key = ${server.secretAccessKey}\n`);
-    return new AwsCli(context, home);
+    const env = minimalEnv(home, {
+      AWS_CONFIG_FILE: join(home, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_PAGER: '',
+    });
+    return new AwsCli(context, await ForkedAws.start(aws, env, join(context.scratch, 'aws-io')));
+  }
+
+  close(): Promise<void> {
+    return this.forked.close();
   }
 
   run(args: readonly string[], options: { cwd?: string; input?: Buffer | string } = {}): Promise<ToolRun> {
     // Transfer commands print \r-separated progress between their result lines unless told not to.
     const quiet = args[0] === 's3' && ['cp', 'mv', 'sync'].includes(args[1]) ? ['--no-progress'] : [];
-    return runTool(aws, ['--endpoint-url', this.context.server.endpoint, ...args, ...quiet], { env: this.env, ...options }, this.context.server);
+    return this.forked.run(['--endpoint-url', this.context.server.endpoint, ...args, ...quiet], options, this.context.server);
   }
 
   /** Runs and requires exit 0. */
@@ -100,7 +103,10 @@ describe('awscli', { skip: aws.skip, concurrency: 4 }, () => {
     context = await startInterop(aws);
     cli = await AwsCli.create(context);
   });
-  after(() => finishInterop(aws, context));
+  after(async () => {
+    await cli?.close();
+    await finishInterop(aws, context);
+  });
 
   test('aws s3 mb / ls / rb', async () => {
     const bucket = bucketName('awscli', 'mb');
