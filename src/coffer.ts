@@ -41,6 +41,7 @@ import type { MetadataStore } from './store/meta/metadata-store.js';
 import { SqliteMetadataStore } from './store/meta/sqlite/sqlite-store.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { redactUrl } from './config.js';
+import { PACKAGE_ROOT } from './package-root.js';
 
 const CLOSE_SWEEP_MS = 50;
 /** Identity changes another process makes (`coffer key disable` on a running server) apply within this interval… */
@@ -350,10 +351,10 @@ function gatewayTimings(options: CofferOptions): { heartbeatMs: number; expiryMs
   return { heartbeatMs, expiryMs };
 }
 
-/** Coffer's version, from its package.json (beside src/ and dist/ alike). */
+/** Coffer's version, from its package.json. */
 async function packageVersion(): Promise<string> {
   try {
-    const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    const manifest = JSON.parse(await readFile(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: unknown };
     return typeof manifest.version === 'string' ? manifest.version : 'unknown';
   } catch {
     return 'unknown';

@@ -9,12 +9,12 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 export const CONSOLE_PREFIX = '/_console/';
 
-/** dist/console, from src/http (tsx) and dist/http (built) alike. */
-export const CONSOLE_DIR = fileURLToPath(new URL('../../dist/console/', import.meta.url));
+/** dist/console, whether this module runs from src/ (tsx), dist/ (built) or a test build. */
+export const CONSOLE_DIR = join(PACKAGE_ROOT, 'dist/console/');
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',

@@ -8,9 +8,10 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../../src/package-root.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The repository (run from test/ through tsx, or compiled in .test-dist/test). */
+export const REPO_ROOT = PACKAGE_ROOT;
 /** Written after each build (tsc's incremental build does not rewrite unchanged outputs). */
 const BUILT_STAMP = join(REPO_ROOT, 'dist/.built-for-tests');
 const ENTRY = join(REPO_ROOT, 'dist/main.js');

@@ -11,9 +11,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../helpers/coffer-entry.js';
 
-const SRC = fileURLToPath(new URL('../../src', import.meta.url));
+const SRC = join(REPO_ROOT, 'src');
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../helpers/coffer-entry.js';
 import { S3_ERRORS, S3Error, type S3ErrorCode } from '../../src/errors.js';
 
-const SRC = fileURLToPath(new URL('../../src', import.meta.url));
+const SRC = join(REPO_ROOT, 'src');
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);

@@ -8,11 +8,11 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../../helpers/coffer-entry.js';
 import type { CofferProcess } from './server-process.js';
 import type { RunOptions, Tool, ToolRun } from './tool.js';
 
-const ZYGOTE = fileURLToPath(new URL('../python/aws_zygote.py', import.meta.url));
+const ZYGOTE = join(REPO_ROOT, 'test/interop/python/aws_zygote.py');
 /** The interpreter /usr/bin/aws names on its #! line. */
 const PYTHON = '/usr/bin/python3';
 

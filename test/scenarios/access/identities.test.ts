@@ -9,7 +9,6 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
   CreateBucketCommand,
@@ -22,16 +21,15 @@ import {
 } from '@aws-sdk/client-s3';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
-import { cofferEntry } from '../../helpers/coffer-entry.js';
+import { cofferEntry, REPO_ROOT } from '../../helpers/coffer-entry.js';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const INVALID_KEY = 'The AWS Access Key Id you provided does not exist in our records.';
 
 /** `coffer ARGS…` as a child process (never blocking this process, which may be serving). */
 async function coffer(args: string[], rootKeys?: typeof ROOT_KEYS): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [...cofferEntry(), ...args], {
-      cwd: ROOT,
+      cwd: REPO_ROOT,
       env: { ...process.env, COFFER_ACCESS_KEY_ID: rootKeys?.accessKeyId ?? '', COFFER_SECRET_ACCESS_KEY: rootKeys?.secretAccessKey ?? '', COFFER_DATA_DIR: '', COFFER_METADATA_URL: '' },
     });
     return { code: 0, stdout, stderr };

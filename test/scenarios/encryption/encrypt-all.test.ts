@@ -4,7 +4,6 @@ import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { CompleteMultipartUploadCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { loadMasterKeyRing, MasterKeyRing } from '../../../src/crypto/key-ring.js';
@@ -15,15 +14,14 @@ import { SqliteMetadataStore } from '../../../src/store/meta/sqlite/sqlite-store
 import { layout } from '../../helpers/data-dir.js';
 import { assertNoPlaintextAtRest, body, bytesOf, md5Hex } from '../../helpers/encryption.js';
 import { startServer } from '../../helpers/start-server.js';
-import { cofferEntry } from '../../helpers/coffer-entry.js';
+import { cofferEntry, REPO_ROOT } from '../../helpers/coffer-entry.js';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const OBJECTS = 150;
 
 /** `coffer encrypt --all` as a child process. */
 function encryptRun(dataDir: string) {
   const child = spawn(process.execPath, [...cofferEntry(), 'encrypt', '--all', '--data-dir', dataDir], {
-    cwd: ROOT, env: { ...process.env, COFFER_MASTER_KEY_FILE: '', COFFER_METADATA_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: REPO_ROOT, env: { ...process.env, COFFER_MASTER_KEY_FILE: '', COFFER_METADATA_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -3,17 +3,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { ListObjectsV2Command, PutBucketLifecycleConfigurationCommand } from '@aws-sdk/client-s3';
 import { startServer } from '../../helpers/start-server.js';
-import { cofferEntry } from '../../helpers/coffer-entry.js';
-
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+import { cofferEntry, REPO_ROOT } from '../../helpers/coffer-entry.js';
 
 function lifecycleRun(dataDir: string, daySeconds: number): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [...cofferEntry(), 'lifecycle', 'run', '--data-dir', dataDir], {
-    cwd: ROOT,
+    cwd: REPO_ROOT,
     env: { ...process.env, COFFER_LIFECYCLE_DAY_SECONDS: String(daySeconds), COFFER_DATA_DIR: '', COFFER_METADATA: '' },
     encoding: 'utf8',
     timeout: 60_000,
@@ -51,7 +48,7 @@ test('CLI.lifecycleRun runs a pass itself when no server runs, and asks a runnin
       await server.stop();
     }
     assert.equal(lifecycleRun(dataDir, 1).status, 0);
-    const usage = spawnSync(process.execPath, [...cofferEntry(), 'lifecycle', 'go'], { cwd: ROOT, encoding: 'utf8' });
+    const usage = spawnSync(process.execPath, [...cofferEntry(), 'lifecycle', 'go'], { cwd: REPO_ROOT, encoding: 'utf8' });
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /^Usage: coffer lifecycle run/);
   } finally {

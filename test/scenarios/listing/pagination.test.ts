@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, ListObjectsCommand, PutObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { populateKeys } from './populate.js';
+import { REPO_ROOT } from '../../helpers/coffer-entry.js';
 import { boto3, PYTHON } from '../../helpers/external-tools.js';
 import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 
@@ -109,7 +110,7 @@ describe('ListObjects pagination over 10,000 keys', () => {
   }
 
   it('ListObjectsV2.boto3Paginators', { skip: boto3.skip }, async () => {
-    const script = fileURLToPath(new URL('./fixtures/boto3_pages.py', import.meta.url));
+    const script = join(REPO_ROOT, 'test/scenarios/listing/fixtures/boto3_pages.py');
     const { stdout } = await promisify(execFile)(PYTHON, [script, server.endpoint, ROOT_KEYS.accessKeyId, ROOT_KEYS.secretAccessKey, bucket, '500'], {
       maxBuffer: 64 * 1024 * 1024,
     });

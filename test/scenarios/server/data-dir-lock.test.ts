@@ -4,16 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startCoffer } from '../../../src/coffer.js';
 import { LOCK_FILE } from '../../../src/data-dir-lock.js';
 import { startChildServer } from '../../helpers/child-server.js';
 import { createTestDatabase, postgresSkipReason } from '../../helpers/postgres.js';
 import { ROOT_KEYS, uniqueBucket } from '../../helpers/start-server.js';
-import { cofferEntry } from '../../helpers/coffer-entry.js';
+import { cofferEntry, REPO_ROOT } from '../../helpers/coffer-entry.js';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'coffer-lock-'));
@@ -44,7 +42,7 @@ describe('server: one owner per embedded data dir', () => {
     const first = await startChildServer(['--address', '127.0.0.1:0', '--data-dir', dataDir]);
     try {
       const second = spawnSync(process.execPath, [...cofferEntry(), '--address', '127.0.0.1:0', '--data-dir', dataDir], {
-        cwd: ROOT, encoding: 'utf8', timeout: 30_000,
+        cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000,
       });
       assert.equal(second.status, 1);
       assert.equal(

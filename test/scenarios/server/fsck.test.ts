@@ -4,18 +4,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { SqliteMetadataStore } from '../../../src/store/meta/sqlite/sqlite-store.js';
 import { layout } from '../../helpers/data-dir.js';
 import { startServer } from '../../helpers/start-server.js';
-import { cofferEntry } from '../../helpers/coffer-entry.js';
-
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+import { cofferEntry, REPO_ROOT } from '../../helpers/coffer-entry.js';
 
 /** Runs the real CLI: `coffer …args`. */
 function coffer(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const child = spawnSync(process.execPath, [...cofferEntry(), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, COFFER_DATA_DIR: '' } });
+  const child = spawnSync(process.execPath, [...cofferEntry(), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, COFFER_DATA_DIR: '' } });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
 

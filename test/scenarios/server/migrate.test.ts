@@ -9,7 +9,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import {
   CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetBucketPolicyCommand, GetBucketTaggingCommand,
@@ -20,13 +19,12 @@ import {
 import { OTHER_USER, startServer, type TestServer } from '../../helpers/start-server.js';
 import { createTestDatabase, postgresSkipReason } from '../../helpers/postgres.js';
 import { runMigrate } from '../../../src/cli/migrate.js';
-import { cofferEntry } from '../../helpers/coffer-entry.js';
+import { cofferEntry, REPO_ROOT } from '../../helpers/coffer-entry.js';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const skip = await postgresSkipReason();
 
 function migrate(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [...cofferEntry(), 'migrate', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [...cofferEntry(), 'migrate', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

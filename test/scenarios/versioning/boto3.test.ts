@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { REPO_ROOT } from '../../helpers/coffer-entry.js';
 import { boto3, PYTHON } from '../../helpers/external-tools.js';
 import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 
-const SCRIPT = fileURLToPath(new URL('./boto3_versions.py', import.meta.url));
+const SCRIPT = join(REPO_ROOT, 'test/scenarios/versioning/boto3_versions.py');
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createLogger, isoTime, requestLineWriter, type RequestLine } from '../../../src/observe/logger.js';
+import { REPO_ROOT } from '../../helpers/coffer-entry.js';
 
 const base: RequestLine = {
   requestId: '18A2B3C4D5E6F7A8', method: 'GET', path: '/bucket/key', query: undefined, host: '127.0.0.1:9000', operation: 'GetObject',
@@ -60,8 +63,7 @@ test('isoTime: pino\'s isoTime text, for times across seconds, days and years', 
 
 test('createLogger on stdout: the lines of the turn the process exits in are written, in order (process.exit, and an uncaught throw)', async () => {
   const { spawnSync } = await import('node:child_process');
-  const { pathToFileURL } = await import('node:url');
-  const logger = pathToFileURL(new URL('../../../src/observe/logger.ts', import.meta.url).pathname).href;
+  const logger = pathToFileURL(join(REPO_ROOT, 'src/observe/logger.ts')).href;
   for (const [ending, code] of [['process.exit(3)', 3], ["throw new Error('boom')", 1]] as const) {
     const script = `const { createLogger } = await import(${JSON.stringify(logger)});
       const logger = createLogger('info');
