@@ -1,6 +1,7 @@
 /**
  * AWS CLI v2 (Debian's awscli, /usr/bin/aws) against a real Coffer process: the high-level `s3`
- * commands users type, and `s3api` calls for each implemented operation family.
+ * commands users type, and `s3api` calls for each implemented operation family. Each command is
+ * forked from one interpreter that has loaded the CLI already (helpers/forked-aws.ts).
  */
 import { after, before, describe, test } from 'node:test';
 import { createHash } from 'node:crypto';
