@@ -28,11 +28,14 @@ if os.environ.get('LC_CTYPE', '') == 'UTF-8':
 import awscli.clidriver as clidriver  # noqa: E402
 
 # What every command would otherwise build first: the session, the plugins, the command tables of
-# `aws s3` and `aws s3api`, and the S3 service model.
+# `aws s3` and `aws s3api`, and the S3 service model. The command tables are the CLI's private
+# methods: if another awscli lacks them, the children build what is missing, as /usr/bin/aws would.
 driver = clidriver.create_clidriver()
-commands = driver._get_command_table()
-commands['s3api']._get_command_table()
-driver.session.get_service_model('s3')
+try:
+    driver._get_command_table()['s3api']._get_command_table()
+    driver.session.get_service_model('s3')
+except Exception as error:  # noqa: BLE001 — only a warm-up
+    sys.stderr.write(f'aws_zygote: warm-up skipped ({error!r})\n')
 
 STD_ENCODINGS = [(stream.encoding, stream.errors) for stream in (sys.__stdin__, sys.__stdout__, sys.__stderr__)]
 
