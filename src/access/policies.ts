@@ -4,9 +4,12 @@
  *
  * Coffer is one account: its root (the configured root user) is the account root, other users
  * are its IAM users, `arn:aws:iam::ACCOUNT:user/NAME`. Same-account semantics: an Allow in either
- * the identity policies or the bucket policy suffices; an explicit Deny in either wins (except
- * for the root, which policies do not bind, and for a bucket owner's Put/Get/DeleteBucketPolicy,
- * so that an owner cannot lock itself out of its own bucket's policy).
+ * the identity policies or the bucket policy suffices; an explicit Deny in either wins. The root
+ * has no identity policies, but a bucket policy's Deny binds it as on AWS — except on
+ * Put/Get/DeleteBucketPolicy, which the account's root may always call, so that no policy can
+ * lock the account out of its own bucket ("the root principal of the account that owns a bucket
+ * can always use" them, PutBucketPolicy's reference). Other users, the bucket's owner among
+ * them, can be locked out; the root can then undo the policy.
  */
 import type { User } from '../auth/credentials.js';
 import type { BucketRecord } from '../store/meta/metadata-store.js';
@@ -22,8 +25,8 @@ export interface PolicyIdentities {
   identityPolicies(user: User): readonly Policy[] | undefined;
 }
 
-/** Actions whose explicit denial would lock a bucket's owner out of its own policy. */
-const OWNER_POLICY_ACTIONS: ReadonlySet<string> = new Set(['s3:PutBucketPolicy', 's3:GetBucketPolicy', 's3:DeleteBucketPolicy']);
+/** Actions a bucket policy cannot deny the account's root: those that manage the policy itself. */
+const ROOT_POLICY_ACTIONS: ReadonlySet<string> = new Set(['s3:PutBucketPolicy', 's3:GetBucketPolicy', 's3:DeleteBucketPolicy']);
 
 const COMPILED_ENTRIES_MAX = 10_000;
 
@@ -70,11 +73,10 @@ export function requestPrincipal(user: User | null, identities: Pick<PolicyIdent
 export function documentPolicies(identities: PolicyIdentities, compiled = new CompiledBucketPolicies()): PolicySource {
   return {
     evaluate(principal, action, resource, context) {
-      if (principal !== null && principal.id === identities.rootUserId) return 'NotApplicable';
+      const root = principal !== null && principal.id === identities.rootUserId;
       const bucket = context.bucket;
-      const ownsPolicy = bucket !== undefined && principal !== null && bucket.ownerId === principal.id && OWNER_POLICY_ACTIONS.has(action);
-      const bucketPolicy = bucket === undefined || ownsPolicy ? undefined : compiled.of(bucket);
-      const identity = principal === null ? undefined : identities.identityPolicies(principal);
+      const bucketPolicy = bucket === undefined || (root && ROOT_POLICY_ACTIONS.has(action)) ? undefined : compiled.of(bucket);
+      const identity = principal === null || root ? undefined : identities.identityPolicies(principal);
       if (bucketPolicy === undefined && identity === undefined) return 'NotApplicable';
       const decision = evaluate(
         { principal: requestPrincipal(principal, identities), action, resource: resourceArn(resource), values: context.values ?? {}, time: context.time },

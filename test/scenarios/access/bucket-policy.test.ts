@@ -100,18 +100,23 @@ describe('access.bucket policies', () => {
     assert.equal(good.status, 204, good.text);
   });
 
-  it('PutBucketPolicy.the owner keeps its policy rights even when the policy denies it everything', async () => {
+  it('PutBucketPolicy.a policy that denies everything binds its bucket\'s owner and the root, but the root keeps the policy actions', async () => {
     const bucket = await server.newBucket('pol');
     const owned = await other.send(new PutObjectCommand({ Bucket: bucket, Key: 'x', Body: 'x' })).catch((e) => e);
     assert.equal(owned.name, 'AccessDenied');
-    // The other user's own bucket: it denies itself everything, then still reads and deletes the policy.
+    // The other user's own bucket: it denies everyone everything, itself included.
     const ownBucket = `own-${bucket}`.slice(0, 63);
     await send({ method: 'PUT', path: `/${ownBucket}` });
     await other.send(new PutBucketPolicyCommand({ Bucket: ownBucket, Policy: policy({ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [`arn:aws:s3:::${ownBucket}`, `arn:aws:s3:::${ownBucket}/*`] }) }));
     await expectS3Error(other.send(new PutObjectCommand({ Bucket: ownBucket, Key: 'k', Body: 'k' })), 'AccessDenied', 403, 'Access Denied');
-    assert.ok((await other.send(new GetBucketPolicyCommand({ Bucket: ownBucket }))).Policy);
-    await other.send(new DeleteBucketPolicyCommand({ Bucket: ownBucket }));
+    // Only the account's root is exempt, and only from the policy's own actions (as on AWS).
+    await expectS3Error(other.send(new GetBucketPolicyCommand({ Bucket: ownBucket })), 'AccessDenied', 403, 'Access Denied');
+    await expectS3Error(other.send(new DeleteBucketPolicyCommand({ Bucket: ownBucket })), 'AccessDenied', 403, 'Access Denied');
+    await expectS3Error(root.send(new PutObjectCommand({ Bucket: ownBucket, Key: 'k', Body: 'k' })), 'AccessDenied', 403, 'Access Denied');
+    assert.ok((await root.send(new GetBucketPolicyCommand({ Bucket: ownBucket }))).Policy);
+    await root.send(new DeleteBucketPolicyCommand({ Bucket: ownBucket }));
     await other.send(new PutObjectCommand({ Bucket: ownBucket, Key: 'k', Body: 'k' }));
+    await root.send(new PutObjectCommand({ Bucket: ownBucket, Key: 'k', Body: 'k' }));
   });
 
   it('GetObject.a second user gets read-only access to one prefix and is refused everything else', async () => {
@@ -164,7 +169,7 @@ describe('access.bucket policies', () => {
     assert.equal((await send({ path: `/${bucket}/hello.txt`, signed: false })).status, 200);
   });
 
-  it('GetObject.an explicit Deny in the bucket policy wins over the owner rule for other users, not for root', async () => {
+  it('GetObject.an explicit Deny in the bucket policy wins over ownership, the root\'s included', async () => {
     const bucket = await server.newBucket('deny', { keys: ['k'] });
     await put(bucket, policy(
       { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` },
@@ -172,6 +177,12 @@ describe('access.bucket policies', () => {
     ));
     assertDenied(await send({ path: `/${bucket}/k` }), 'denied user');
     assert.equal((await send({ path: `/${bucket}/k`, signed: false })).status, 200);
+    await root.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' }));
+    // A Deny that names the account (or everyone) binds the root too: a common guard, such as
+    // refusing requests over plain HTTP, must hold for every caller.
+    await put(bucket, policy({ Effect: 'Deny', Principal: { AWS: `arn:aws:iam::${server.coffer.accountId}:root` }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*`, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    await expectS3Error(root.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' })), 'AccessDenied', 403, 'Access Denied');
+    await root.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
     await root.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' }));
   });
 
