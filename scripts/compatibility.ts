@@ -20,7 +20,7 @@ const PARTIAL: Partial<Record<OperationName, string>> = {
   PutBucketMetricsConfiguration: 'stored and listed; CloudWatch request metrics are not produced (see /_metrics)',
   PutBucketIntelligentTieringConfiguration: 'stored and listed; objects are not moved between tiers',
   PutBucketAccelerateConfiguration: 'the state is stored; there is no accelerated endpoint',
-  PutBucketRequestPayment: 'the payer is stored and the charge acknowledged; nobody is billed',
+  PutBucketRequestPayment: 'the payer is stored, the charge acknowledged and anonymous requests refused; nobody is billed',
   RestoreObject: 'archived classes live on the same disk: a restore completes at once',
 };
 

@@ -231,6 +231,8 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
       await mayList();
       throw notFound;
     }
+    // Requester Pays buckets take no anonymous requests (nobody could be charged for them).
+    if (auth.user === null && !spec.authenticatedByForm && bucket?.requestConfigs?.['request-payment'] === 'Requester') throw new S3Error('AccessDenied');
     if (bucket) checkExpectedOwner(headers['x-amz-expected-bucket-owner'], bucket);
     const bucketHandler = bucket ? handlers[operation] : undefined;
     const serviceHandler = bucket ? undefined : serviceHandlers[operation];

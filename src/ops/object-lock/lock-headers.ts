@@ -128,8 +128,9 @@ async function allowed(ctx: OperationContext, action: string, key: string): Prom
 /**
  * PutObjectRetention's rule, decided on the version as stored: COMPLIANCE retention in force can
  * be extended (same mode, later date) but never shortened, changed or removed, by anyone;
- * GOVERNANCE retention in force can be extended or made COMPLIANCE, and shortened or removed only
- * with `bypassGovernance`. Expired retention no longer binds.
+ * GOVERNANCE retention in force can be extended, and shortened, removed or made COMPLIANCE only
+ * with `bypassGovernance` (a change of mode alters the lock's settings, which governance mode
+ * keeps to the callers allowed to bypass it). Expired retention no longer binds.
  */
 export function checkRetentionChange(current: VersionLock | undefined, next: VersionLock['retention'], now: Date, bypassGovernance: boolean): void {
   const existing = current?.retention;
@@ -139,5 +140,5 @@ export function checkRetentionChange(current: VersionLock | undefined, next: Ver
     if (!extends_ || next.mode !== 'COMPLIANCE') throw objectLocked();
     return;
   }
-  if (!extends_ && !bypassGovernance) throw objectLocked();
+  if ((!extends_ || next.mode !== 'GOVERNANCE') && !bypassGovernance) throw objectLocked();
 }

@@ -5,6 +5,7 @@ import {
   DeleteBucketAnalyticsConfigurationCommand,
   DeleteBucketIntelligentTieringConfigurationCommand,
   DeleteBucketMetricsConfigurationCommand,
+  DeletePublicAccessBlockCommand,
   GetBucketAccelerateConfigurationCommand,
   GetBucketAnalyticsConfigurationCommand,
   GetBucketIntelligentTieringConfigurationCommand,
@@ -19,6 +20,7 @@ import {
   PutBucketAnalyticsConfigurationCommand,
   PutBucketIntelligentTieringConfigurationCommand,
   PutBucketMetricsConfigurationCommand,
+  PutBucketPolicyCommand,
   PutBucketRequestPaymentCommand,
   PutObjectCommand,
   RestoreObjectCommand,
@@ -90,6 +92,22 @@ describe('bucket configuration families', { concurrency: true }, () => {
     assert.equal(put.RequestCharged, 'requester');
     const plain = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k' }));
     assert.equal(plain.RequestCharged, undefined);
+  });
+
+  test('PutBucketRequestPayment.aRequesterPaysBucketRefusesAnonymousRequests', async () => {
+    const bucket = await server.newBucket('pay', { keys: ['k'] });
+    await s3.send(new DeletePublicAccessBlockCommand({ Bucket: bucket }));
+    await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }] }) }));
+    const anonymous = () => fetch(`${server.endpoint}/${bucket}/k`);
+    assert.equal((await anonymous()).status, 200);
+    await s3.send(new PutBucketRequestPaymentCommand({ Bucket: bucket, RequestPaymentConfiguration: { Payer: 'Requester' } }));
+    const refused = await anonymous();
+    assert.equal(refused.status, 403);
+    assert.match(await refused.text(), /<Code>AccessDenied<\/Code><Message>Access Denied<\/Message>/);
+    // The owner's own requests need no acknowledgement of the charge.
+    await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' }));
+    await s3.send(new PutBucketRequestPaymentCommand({ Bucket: bucket, RequestPaymentConfiguration: { Payer: 'BucketOwner' } }));
+    assert.equal((await anonymous()).status, 200);
   });
 
   test('PutBucketRequestPayment.invalidPayer', async () => {

@@ -148,10 +148,19 @@ describe('object lock', () => {
       client.send(new PutObjectRetentionCommand({ Bucket, Key: 'k', VersionId: second, Retention: { Mode: 'GOVERNANCE', RetainUntilDate: inDays(1) }, BypassGovernanceRetention: true }));
     await expectS3Error(shorten(operator), 'AccessDenied', 403, LOCKED);
     await operator.send(new PutObjectRetentionCommand({ Bucket, Key: 'k', VersionId: second, Retention: { Mode: 'GOVERNANCE', RetainUntilDate: inDays(4) } }));
+    // Making it COMPLIANCE changes the lock's settings: a bypass too, even for a later date.
+    const harden = (client: S3Client, bypass: boolean) =>
+      client.send(new PutObjectRetentionCommand({ Bucket, Key: 'k', VersionId: second, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: inDays(5) }, BypassGovernanceRetention: bypass }));
+    await expectS3Error(harden(operator, false), 'AccessDenied', 403, LOCKED);
+    await expectS3Error(harden(operator, true), 'AccessDenied', 403, LOCKED);
+    await expectS3Error(harden(admin, false), 'AccessDenied', 403, LOCKED);
     await shorten(admin);
     await s3.send(new PutObjectRetentionCommand({ Bucket, Key: 'k', VersionId: second, Retention: {}, BypassGovernanceRetention: true }));
     await expectS3Error(s3.send(new GetObjectRetentionCommand({ Bucket, Key: 'k', VersionId: second })), 'NoSuchObjectLockConfiguration', 404, NO_OBJECT_LOCK);
     await s3.send(new DeleteObjectCommand({ Bucket, Key: 'k', VersionId: second }));
+    const third = await putLocked(Bucket, 'k', 'GOVERNANCE');
+    await admin.send(new PutObjectRetentionCommand({ Bucket, Key: 'k', VersionId: third, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: inDays(2) }, BypassGovernanceRetention: true }));
+    assert.equal((await s3.send(new GetObjectRetentionCommand({ Bucket, Key: 'k', VersionId: third }))).Retention?.Mode, 'COMPLIANCE');
   });
 
   test('PutObjectLegalHold.a legal hold blocks deletion, even with a governance bypass, until it is removed', async () => {
