@@ -5,6 +5,7 @@ import { objectTags } from '../../access/object-tags.js';
 import { S3Error } from '../../errors.js';
 import type { BucketRecord, ObjectVersion } from '../../store/meta/metadata-store.js';
 import { checkReadPreconditions } from './conditionals.js';
+import { requireReadable } from './restore.js';
 import type { OperationContext } from '../types.js';
 import { NULL_VERSION_ID } from '../versioning/version-ids.js';
 
@@ -16,7 +17,8 @@ export interface CopySource {
 /**
  * `x-amz-copy-source: [/]bucket/key[?versionId=id]`, URL-encoded — resolved to the version to
  * copy, with access checked and the `x-amz-copy-source-if-*` conditions applied (a failed
- * condition is 412 PreconditionFailed, never 304). Shared by CopyObject and UploadPartCopy.
+ * condition is 412 PreconditionFailed, never 304) and an archived source readable only once
+ * restored. Shared by CopyObject and UploadPartCopy.
  */
 export async function resolveCopySource(ctx: OperationContext): Promise<CopySource> {
   const header = ctx.headers['x-amz-copy-source'];
@@ -40,6 +42,8 @@ export async function resolveCopySource(ctx: OperationContext): Promise<CopySour
   });
   if (version.isDeleteMarker) throw new S3Error('InvalidRequest', 'The source of a copy request may not specifically refer to a delete marker by version id.');
   checkReadPreconditions(ctx.headers, version, 'x-amz-copy-source-');
+  // An archived source is read only once restored, by a copy as by a GET.
+  requireReadable(version);
   return { bucket, version };
 }
 

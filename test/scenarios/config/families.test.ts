@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteBucketAnalyticsConfigurationCommand,
   DeleteBucketIntelligentTieringConfigurationCommand,
   DeleteBucketMetricsConfigurationCommand,
@@ -24,6 +26,7 @@ import {
   PutBucketRequestPaymentCommand,
   PutObjectCommand,
   RestoreObjectCommand,
+  UploadPartCopyCommand,
   type AnalyticsConfiguration,
   type IntelligentTieringConfiguration,
   type MetricsConfiguration,
@@ -226,6 +229,12 @@ describe('bucket configuration families', { concurrency: true }, () => {
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'cold' }));
     assert.equal(head.StorageClass, 'GLACIER');
     assert.equal(head.Restore, undefined);
+    // A copy reads the source as a GET does: not before the restore.
+    const copy = () => s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'warm', CopySource: `${bucket}/cold` }));
+    await expectS3Error(copy(), 'InvalidObjectState', 403, "The operation is not valid for the object's storage class");
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'warm-parts' }));
+    const partCopy = () => s3.send(new UploadPartCopyCommand({ Bucket: bucket, Key: 'warm-parts', UploadId, PartNumber: 1, CopySource: `${bucket}/cold` }));
+    await expectS3Error(partCopy(), 'InvalidObjectState', 403, "The operation is not valid for the object's storage class");
     const restored = await s3.send(new RestoreObjectCommand({ Bucket: bucket, Key: 'cold', RestoreRequest: { Days: 2, GlacierJobParameters: { Tier: 'Standard' } } }));
     assert.equal(restored.$metadata.httpStatusCode, 202);
     const again = await s3.send(new RestoreObjectCommand({ Bucket: bucket, Key: 'cold', RestoreRequest: { Days: 3 } }));
@@ -233,5 +242,8 @@ describe('bucket configuration families', { concurrency: true }, () => {
     const get = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cold' }));
     assert.equal(await get.Body!.transformToString(), 'frozen');
     assert.match(get.Restore ?? '', /^ongoing-request="false", expiry-date="[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} 00:00:00 GMT"$/);
+    await copy();
+    assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'warm' }))).Body!.transformToString(), 'frozen');
+    await partCopy();
   });
 });
