@@ -10,7 +10,10 @@ import { authenticateSigV2Header } from './sigv2/header-auth.js';
 import { authenticateSigV2Query } from './sigv2/query-auth.js';
 
 function dispatch(input: AuthInput, credentials: CredentialStore, region: string): AuthResult {
-  const authorization = input.headers['authorization'];
+  // An empty Authorization header signs nothing: the request is anonymous (AWS then answers 403
+  // where anonymous callers may not act, not 400 for an unknown scheme).
+  const header = input.headers['authorization'];
+  const authorization = header === undefined || header.trim() === '' ? undefined : header;
   // Most requests have no query: nothing to parse then.
   const names = input.rawQuery === '' ? undefined : new Set(parseRawQuery(input.rawQuery).map((p) => p.name));
   const v4Query = names?.has('X-Amz-Algorithm') === true;

@@ -52,7 +52,8 @@ export function authenticateSigV2Header(input: AuthInput, credentials: Credentia
   const httpDate = input.headers['date'];
   const rawTime = amzDate ?? httpDate;
   const ms = rawTime === undefined ? NaN : Date.parse(rawTime);
-  if (rawTime === undefined || Number.isNaN(ms)) {
+  // A date before the epoch is no valid date to AWS (AccessDenied, not RequestTimeTooSkewed).
+  if (rawTime === undefined || Number.isNaN(ms) || ms < 0) {
     throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
   }
   checkSkew(new Date(ms), rawTime, input.now);

@@ -24,7 +24,7 @@ import {
   type StoredChecksum,
   type UploadPart,
 } from '../../store/meta/metadata-store.js';
-import { checkKey } from '../objects/keys.js';
+import { checkKey, objectUrl } from '../objects/keys.js';
 import { checksumRequestFrom, verifyChecksums } from '../objects/checksums.js';
 import { resolveCopySource } from '../objects/copy-source.js';
 import { discard, ingestBody, ingestStream, releaseBlobs, requireDeclaredLength } from '../objects/ingest.js';
@@ -311,7 +311,7 @@ async function repeatedCompletion(ctx: OperationContext, bucket: BucketRecord, u
   const done = uploadId === '' ? undefined : await ctx.services.meta.getCompletedUpload(bucket.name, uploadId);
   if (!done || !stillRemembered(done) || done.key !== ctx.route.key) throw new S3Error('NoSuchUpload', undefined, { UploadId: uploadId });
   const requested = await requestedParts(ctx);
-  return sameCompletion(bucket, done, partsDigest(requested));
+  return sameCompletion(ctx, bucket, done, partsDigest(requested));
 }
 
 function stillRemembered(done: CompletedUpload): boolean {
@@ -319,9 +319,9 @@ function stillRemembered(done: CompletedUpload): boolean {
 }
 
 /** The remembered result, if the request names the part list the completion used. */
-function sameCompletion(bucket: BucketRecord, done: CompletedUpload, digest: string): OperationResult {
+function sameCompletion(ctx: OperationContext, bucket: BucketRecord, done: CompletedUpload, digest: string): OperationResult {
   if (digest !== done.partsDigest) throw new S3Error('NoSuchUpload', undefined, { UploadId: done.uploadId });
-  return completionResult(bucket, done.key, done.versionId, done.etag, done.checksum);
+  return completionResult(ctx, bucket, done.key, done.versionId, done.etag, done.checksum);
 }
 
 /** Identifies a requested part list (numbers and ETags, in order) in a completion record. */
@@ -331,14 +331,14 @@ function partsDigest(requested: readonly RequestedPart[]): string {
   return hash.digest('base64url');
 }
 
-function completionResult(bucket: BucketRecord, key: string, versionId: string, etag: string, checksum: StoredChecksum | undefined): OperationResult {
+function completionResult(ctx: OperationContext, bucket: BucketRecord, key: string, versionId: string, etag: string, checksum: StoredChecksum | undefined): OperationResult {
   const algorithm = checksum ? parseChecksumAlgorithm(checksum.algorithm) : undefined;
   return {
     headers: { 'x-amz-version-id': writtenVersionIdHeader(bucket, versionId), ...checksumResponseHeaders(checksum) },
     xml: {
       root: 'CompleteMultipartUploadResult',
       body: {
-        Location: `/${bucket.name}/${encodeURIComponent(key).replace(/%2F/g, '/')}`,
+        Location: objectUrl(ctx, key),
         Bucket: bucket.name,
         Key: key,
         ETag: quoteEtag(etag),
@@ -364,7 +364,7 @@ async function complete(
     if (!(error instanceof StoreError) || error.code !== 'UploadNotFound') throw error;
     const done = await ctx.services.meta.getCompletedUpload(bucket.name, upload.uploadId);
     if (!done || done.key !== upload.key) throw new S3Error('NoSuchUpload', undefined, { UploadId: upload.uploadId });
-    return sameCompletion(bucket, done, digest);
+    return sameCompletion(ctx, bucket, done, digest);
   }
 }
 
@@ -448,7 +448,7 @@ async function completeOnce(
     written.events,
   );
   await releaseBlobs(ctx, released);
-  const result = completionResult(bucket, upload.key, versionId, etag, checksum);
+  const result = completionResult(ctx, bucket, upload.key, versionId, etag, checksum);
   // Sent when the completion is fast; once keep-alive has begun, the early 200's headers stand.
   const expiration = await expirationHeaders(ctx, bucket.name, { key: upload.key, size, tags: upload.tags, lastModified });
   return { ...result, headers: { ...result.headers, ...encryptionHeaders(upload.encryption, ctx.services.region), ...expiration } };

@@ -9,7 +9,7 @@ import { refuseUnimplementedHeaders } from '../../api/unimplemented-headers.js';
 import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import type { Tag } from '../../store/meta/metadata-store.js';
-import { checkKey } from '../objects/keys.js';
+import { checkKey, objectUrl } from '../objects/keys.js';
 import { quoteEtag } from '../objects/object-headers.js';
 import { writeObject } from '../objects/objects.js';
 import { tagsOf } from '../tagging/tagging.js';
@@ -42,6 +42,8 @@ export async function postObject(ctx: OperationContext): Promise<OperationResult
   const caller = ctx.authenticateForm!(fields, objectHeaders);
   const sizeRange = caller.policy === undefined ? undefined : checkPolicy(ctx, form, caller.policy);
   const key = submittedKey.replaceAll('${filename}', form.filename);
+  // An empty key (given so, or a file without a name for ${filename}) names no object a request could address.
+  if (key === '') throw new S3Error('InvalidArgument', 'User key must have a length greater than 0.', { ArgumentName: 'key', ArgumentValue: '' });
   checkKey(key);
   refuseUnimplementedHeaders(objectHeaders, 'PutObject');
   const tags = await tagsFromField(ctx, fields.get('tagging'));
@@ -58,7 +60,7 @@ export async function postObject(ctx: OperationContext): Promise<OperationResult
     },
     { event: 'ObjectCreated:Post', tags, sizeRange },
   );
-  const location = locationOf(ctx, key);
+  const location = objectUrl(ctx, key);
   const headers = { ...written.headers, location };
   const redirect = fields.get('success_action_redirect') ?? fields.get('redirect');
   if (redirect !== undefined && /^https?:\/\/[^\s]+$/i.test(redirect)) {
@@ -104,10 +106,3 @@ async function tagsFromField(ctx: OperationContext, document: string | undefined
   return tagsOf(tagging as Record<string, unknown>);
 }
 
-/** The new object's URL, as the client addressed the bucket. */
-function locationOf(ctx: OperationContext, key: string): string {
-  const host = ctx.headers['host'] ?? '';
-  const scheme = ctx.secure ? 'https' : 'http';
-  const path = key.split('/').map(encodeURIComponent).join('/');
-  return host.startsWith(`${ctx.bucket.name}.`) ? `${scheme}://${host}/${path}` : `${scheme}://${host}/${ctx.bucket.name}/${path}`;
-}

@@ -60,6 +60,8 @@ describe('multipart uploads', () => {
     const expectedEtag = `"${createHash('md5').update(Buffer.concat([md5(part1), md5(part2)])).digest('hex')}-2"`;
     assert.equal(done.ETag, expectedEtag);
     assert.equal(done.Key, 'dir/obj');
+    // Absolute, as the client addressed the bucket (path style here), as on AWS.
+    assert.equal(done.Location, `${server.endpoint}/${target.Bucket}/dir/obj`);
     assert.equal(await countBlobs(server.dataDir), blobsBefore + 2);
 
     const got = await s3.send(new GetObjectCommand({ Bucket: target.Bucket, Key: target.Key }));

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { request } from 'node:http';
 import { promisify } from 'node:util';
 import {
-  GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutBucketNotificationConfigurationCommand, PutBucketPolicyCommand, PutBucketVersioningCommand, type S3Client,
+  GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketNotificationConfigurationCommand, PutBucketPolicyCommand, PutBucketVersioningCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { ROOT_KEYS, startServer, type TestServer } from '../../helpers/start-server.js';
@@ -278,6 +278,13 @@ describe('PostObject', () => {
     });
     test('PostObject.no key field → 400 InvalidArgument', async () => {
       expectError(await post(formBody(signedV4Fields(bucket, []), content)), 'InvalidArgument', 400, "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.");
+    });
+    test('PostObject.an empty key, given or made of a nameless file\'s ${filename} → 400 InvalidArgument, nothing stored', async () => {
+      const empty = [['key', ''] as Field, ...signedV4Fields(bucket, [['eq', '$key', '']])];
+      expectError(await post(formBody(empty, content)), 'InvalidArgument', 400, 'User key must have a length greater than 0.');
+      const nameless = [['key', '${filename}'] as Field, ...signedV4Fields(bucket, [['starts-with', '$key', '']])];
+      expectError(await post(formBody(nameless, { ...content, filename: '' })), 'InvalidArgument', 400, 'User key must have a length greater than 0.');
+      assert.ok(!((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).some((o) => o.Key === ''));
     });
     test('PostObject.no file part → 400 IncorrectNumberOfFilesInPostRequest', async () => {
       expectError(await post(formBody(keyed(), undefined)), 'IncorrectNumberOfFilesInPostRequest', 400, 'POST requires exactly one file upload per request.');

@@ -58,6 +58,16 @@ describe('robustness', () => {
     }
   });
 
+  test('PutObject.an empty Authorization header is an anonymous request: 403 AccessDenied, as for CreateBucket', async () => {
+    const bucket = await server.newBucket('empty-auth');
+    for (const path of [`/${bucket}/k`, `/${bucket}-new`]) {
+      const res = await rawRequest(server.endpoint, { method: 'PUT', path, headers: { authorization: '' }, body: 'bar' });
+      assert.equal(res.status, 403, path);
+      assert.equal(errorCode(res.text), 'AccessDenied', path);
+      assert.equal(messageOf(res.text), 'Access Denied');
+    }
+  });
+
   test('ListBuckets.garbage x-amz-date → AccessDenied; several auth mechanisms → InvalidArgument', async () => {
     const headers = signV4({ method: 'GET', path: '/', host, ...ROOT_KEYS });
     const res = await rawRequest(server.endpoint, { method: 'GET', path: '/', headers: { ...headers, 'x-amz-date': 'yesterday' } });

@@ -148,6 +148,7 @@ describe('SigV2: failures', () => {
     expectS3(() => authenticate(withAuth('AWS NOPE:abc'), store, 'us-east-1'), 'InvalidAccessKeyId', undefined, { AWSAccessKeyId: 'NOPE' });
     expectS3(() => authenticate(withAuth(`AWS ${AKID}:abc`, { date: undefined }), store, 'us-east-1'), 'AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
     expectS3(() => authenticate(withAuth(`AWS ${AKID}:abc`, { date: 'not a date' }), store, 'us-east-1'), 'AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
+    expectS3(() => authenticate(withAuth(`AWS ${AKID}:abc`, { date: 'Tue, 07 Jul 1950 21:53:04 GMT' }), store, 'us-east-1'), 'AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
     expectS3(() => authenticate({ ...withAuth(`AWS ${AKID}:abc`), now: new Date('2007-03-27T20:00:00Z') }, store, 'us-east-1'), 'RequestTimeTooSkewed', undefined,
       { RequestTime: 'Tue, 27 Mar 2007 19:36:42 +0000', ServerTime: '2007-03-27T20:00:00Z', MaxAllowedSkewMilliseconds: 900000 });
   });

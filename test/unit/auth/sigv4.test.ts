@@ -331,9 +331,17 @@ describe('dispatch', () => {
   });
 
   test('unsupported Authorization type', () => {
-    for (const value of ['', 'Bearer abc', 'AWS4-HMAC-SHA512 Credential=x', 'aws AKID:sig', 'AWS4-HMAC-SHA256']) {
+    for (const value of ['Bearer abc', 'AWS4-HMAC-SHA512 Credential=x', 'aws AKID:sig', 'AWS4-HMAC-SHA256']) {
       expectS3(() => authenticate(req({ headers: { authorization: value } }), store, REGION), 'InvalidArgument', 'Unsupported Authorization Type',
         { ArgumentName: 'Authorization', ArgumentValue: value });
+    }
+  });
+
+  test('an empty Authorization header is no signature: the request is anonymous', () => {
+    for (const value of ['', '  ']) {
+      const result = authenticate(req({ headers: { authorization: value } }), store, REGION);
+      assert.equal(result.user, null);
+      assert.equal(result.method, 'anonymous');
     }
   });
 
