@@ -178,7 +178,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   ]);
   const lifecycleDayMs = (options.lifecycleDaySeconds ?? 86_400) * 1000;
   const services: Services = {
-    meta, blobs, credentials: identities, region, authorize, bucketsPerUserMax: options.bucketsPerUserMax,
+    meta, blobs, credentials: identities, region, accountId, authorize, bucketsPerUserMax: options.bucketsPerUserMax,
     masterKeys, kms, allowInsecureSseC: options.allowInsecureSseC ?? false, lifecycleDayMs,
     notificationTargets: new Set(targets.keys()), replicationDestinations, bucketDefaults: options.bucketDefaults ?? 'current',
   };

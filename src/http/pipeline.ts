@@ -233,7 +233,7 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
     }
     // Requester Pays buckets take no anonymous requests (nobody could be charged for them).
     if (auth.user === null && !spec.authenticatedByForm && bucket?.requestConfigs?.['request-payment'] === 'Requester') throw new S3Error('AccessDenied');
-    if (bucket) checkExpectedOwner(headers['x-amz-expected-bucket-owner'], bucket);
+    if (bucket) checkExpectedOwner(headers['x-amz-expected-bucket-owner'], bucket, options.services.accountId);
     const bucketHandler = bucket ? handlers[operation] : undefined;
     const serviceHandler = bucket ? undefined : serviceHandlers[operation];
     if (!bucketHandler && !serviceHandler) throw new S3Error('NotImplemented', `${operation} is not implemented by Coffer yet.`);

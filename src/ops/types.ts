@@ -20,6 +20,8 @@ export interface Services {
   readonly blobs: BlobStore;
   readonly credentials: CredentialStore;
   readonly region: string;
+  /** The 12-digit id of the one account every user belongs to (ARNs, x-amz-expected-bucket-owner). */
+  readonly accountId: string;
   /** The one authorizer (access/authorize.ts); the pipeline asks it before any operation runs. */
   readonly authorize: Authorize;
   /** New buckets' access settings: AWS's of today (`current`) or its pre-2023 ones (`legacy`). */

@@ -26,7 +26,7 @@ export async function resolveCopySource(ctx: OperationContext): Promise<CopySour
   const { bucketName, key, versionId } = parseCopySource(header);
   const bucket = await ctx.services.meta.getBucket(bucketName);
   if (!bucket) throw new S3Error('NoSuchBucket', undefined, { BucketName: bucketName });
-  checkExpectedOwner(ctx.headers['x-amz-source-expected-bucket-owner'], bucket);
+  checkExpectedOwner(ctx.headers['x-amz-source-expected-bucket-owner'], bucket, ctx.services.accountId);
   const version = await ctx.services.meta.getVersion(bucketName, key, versionId);
   // A missing source answers 404 only to a caller allowed to list its bucket, 403 to anyone else.
   const notFound = missingObjectError(version, key, versionId);

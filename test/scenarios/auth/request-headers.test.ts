@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { CopyObjectCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListPartsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListPartsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { errorCode, rawRequest, signV4, type RawResponse } from '../../helpers/raw-request.js';
@@ -50,10 +50,11 @@ describe('request headers that would be dropped are refused', () => {
     await expectS3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'upload' })), 'NotFound', 404);
   });
 
-  it('PutObject.expectedBucketOwner: the owner passes, anyone else → AccessDenied', async () => {
+  it('PutObject.expectedBucketOwner: the owning account (its id, or the owner\'s canonical id) passes, anyone else → AccessDenied', async () => {
     const bucket = await server.newBucket('expected-owner');
-    const owner = server.coffer.rootUser.id;
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ExpectedBucketOwner: owner }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ExpectedBucketOwner: server.coffer.accountId }));
+    await s3.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: server.coffer.accountId }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ExpectedBucketOwner: server.coffer.rootUser.id }));
     await expectS3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'y', ExpectedBucketOwner: '1'.repeat(64) })), 'AccessDenied', 403, 'Access Denied');
     await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', ExpectedBucketOwner: '111122223333' })), 'AccessDenied', 403, 'Access Denied');
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' }));
@@ -67,6 +68,7 @@ describe('request headers that would be dropped are refused', () => {
     await expectS3Error(copy('1'.repeat(64)), 'AccessDenied', 403, 'Access Denied');
     await expectS3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'dst' })), 'NotFound', 404);
     await copy(server.coffer.rootUser.id);
+    await copy(server.coffer.accountId);
   });
 
   it('GetObject.twoAuthorizationHeaders → InvalidArgument', async () => {
