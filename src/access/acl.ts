@@ -56,16 +56,17 @@ export function cannedGrants(name: string, ownerId: string, bucketOwnerId: strin
 export type RequestedGrantee = Grantee | { readonly type: 'AmazonCustomerByEmail'; readonly email: string };
 
 /**
- * One `x-amz-grant-<permission>` header: `id="…", emailAddress="…", uri="…"`, comma-separated.
+ * One `x-amz-grant-<permission>` header: `id="…", emailAddress="…", uri="…"` (quotes optional), comma-separated.
  * A malformed value → 400 InvalidArgument, as AWS answers.
  */
 export function parseGrantHeader(header: string, value: string): RequestedGrantee[] {
   const grantees: RequestedGrantee[] = [];
   for (const item of value.split(',')) {
-    const match = /^\s*(id|emailAddress|uri)\s*=\s*"([^"]*)"\s*$/i.exec(item);
+    // Quoted, as AWS's documentation writes them, or bare, as AWS also takes them (s3-tests, the CLI's users).
+    const match = /^\s*(id|emailAddress|uri)\s*=\s*(?:"([^"]*)"|([^"\s]+))\s*$/i.exec(item);
     if (!match) throw new S3Error('InvalidArgument', undefined, { ArgumentName: header, ArgumentValue: value });
     const kind = match[1]!.toLowerCase();
-    const text = match[2]!;
+    const text = match[2] ?? match[3]!;
     if (kind === 'id') grantees.push({ type: 'CanonicalUser', id: text });
     else if (kind === 'emailaddress') grantees.push({ type: 'AmazonCustomerByEmail', email: text });
     else if (GROUP_URIS.has(text)) grantees.push({ type: 'Group', uri: text });

@@ -106,6 +106,10 @@ describe('ACLs (legacy bucket defaults)', () => {
     await expectS3Error(other.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' })), 'AccessDenied', 403, 'Access Denied');
     const acl = await s3.send(new GetBucketAclCommand({ Bucket: bucket }));
     assert.deepEqual(acl.Grants?.map((g) => [g.Grantee?.ID, g.Grantee?.DisplayName, g.Permission]), [[OTHER_USER.id, 'other-user', 'READ']]);
+    // The grantee may be written without quotes, as s3-tests and many scripts send it.
+    await s3.send(new PutBucketAclCommand({ Bucket: bucket, GrantRead: `id=${OTHER_USER.id}`, GrantWrite: 'uri=http://acs.amazonaws.com/groups/s3/LogDelivery' }));
+    const bare = await s3.send(new GetBucketAclCommand({ Bucket: bucket }));
+    assert.deepEqual(bare.Grants?.map((g) => [g.Grantee?.ID ?? g.Grantee?.URI, g.Permission]), [[OTHER_USER.id, 'READ'], ['http://acs.amazonaws.com/groups/s3/LogDelivery', 'WRITE']]);
     await expectS3Error(
       s3.send(new PutBucketAclCommand({ Bucket: bucket, GrantRead: 'emailAddress="nobody@example.com"' })),
       'UnresolvableGrantByEmailAddress', 400, 'The email address you provided does not match any account on record.',

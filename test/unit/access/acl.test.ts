@@ -22,8 +22,16 @@ describe('access.acl', () => {
     ]);
   });
 
+  it('parseGrantHeader.bare values, as AWS takes them too', () => {
+    assert.deepEqual(parseGrantHeader('x-amz-grant-read', `id=${OWNER}, emailAddress=a@example.com,uri=${ALL_USERS}`), [
+      { type: 'CanonicalUser', id: OWNER },
+      { type: 'AmazonCustomerByEmail', email: 'a@example.com' },
+      { type: 'Group', uri: ALL_USERS },
+    ]);
+  });
+
   it('parseGrantHeader.malformed or unknown group → InvalidArgument', () => {
-    for (const value of ['', 'id=x', 'id="x" uri="y"', 'name="x"']) {
+    for (const value of ['', 'id=', 'id="x" uri="y"', 'id=x uri=y', 'id="x', 'name="x"']) {
       assert.throws(() => parseGrantHeader('x-amz-grant-read', value), (e: unknown) => e instanceof S3Error && e.code === 'InvalidArgument', value);
     }
     assert.throws(() => parseGrantHeader('x-amz-grant-read', 'uri="http://example.com/g"'), (e: unknown) => e instanceof S3Error && e.message === 'Invalid group uri');
