@@ -17,7 +17,8 @@ type Headers = Readonly<Record<string, string | undefined>>;
  */
 export function applyCorsHeaders(res: ServerResponse, bucket: BucketRecord | undefined, method: string, headers: Headers): void {
   const origin = headers['origin'];
-  if (origin === undefined || bucket?.cors === undefined) return;
+  // A preflight's allow headers come only with its 200 (preflightHeaders): a refused one has none.
+  if (origin === undefined || bucket?.cors === undefined || method === 'OPTIONS') return;
   const rule = matchingRule(storedCorsRules(bucket.cors), { origin, method: headers['access-control-request-method'] ?? method, headers: [] });
   if (!rule) return;
   for (const [name, value] of Object.entries(corsResponseHeaders(rule, origin))) res.setHeader(name, value);

@@ -119,6 +119,8 @@ describe('CORS', () => {
     assertError(method, 403, 'AccessForbidden', NOT_ALLOWED, { Method: 'DELETE', ResourceType: 'BUCKET' });
     const header = await options(`/${bucket}/k`, { origin: 'https://app.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' });
     assertError(header, 403, 'AccessForbidden', NOT_ALLOWED, { Method: 'GET', ResourceType: 'OBJECT' });
+    // Refused for its headers alone (origin and method allowed): still no allow headers at all.
+    for (const name of ['access-control-allow-origin', 'access-control-allow-methods', 'access-control-expose-headers']) assert.equal(header.headers[name], undefined, name);
   });
 
   test('Preflight.missing Origin or method, unknown method, missing bucket: AWS errors', async () => {
