@@ -109,7 +109,30 @@ function parseRule(value: unknown): LifecycleRule {
   const hasAction = parsed.expiration || parsed.transitions.length > 0 || parsed.noncurrentVersionExpiration
     || parsed.noncurrentVersionTransitions.length > 0 || parsed.abortIncompleteMultipartUpload;
   if (!hasAction) throw new S3Error('InvalidRequest', 'At least one action needs to be specified in a rule');
+  checkActionTimes(parsed);
   return parsed;
+}
+
+/**
+ * A rule's current-version actions use one unit of time — every Transition and a timed
+ * Expiration all by days or all by date — and the expiration comes after every transition.
+ */
+function checkActionTimes(rule: LifecycleRule): void {
+  const where = `in lifecycle rule for prefix '${rule.filter.prefix ?? ''}'`;
+  const byDays = rule.transitions.filter((t) => t.days !== undefined);
+  if (byDays.length > 0 && byDays.length < rule.transitions.length) throw new S3Error('InvalidRequest', `Found mixed 'Date' and 'Days' based Transition actions ${where}`);
+  const expiration = rule.expiration;
+  if (expiration === undefined || rule.transitions.length === 0 || (expiration.days === undefined && expiration.date === undefined)) return;
+  if ((expiration.days !== undefined) !== (byDays.length > 0)) throw new S3Error('InvalidRequest', `Found mixed 'Date' and 'Days' based Expiration and Transition actions ${where}`);
+  const action = `in the Expiration action for prefix '${rule.filter.prefix ?? ''}'`;
+  for (const transition of rule.transitions) {
+    if (expiration.days !== undefined && expiration.days <= transition.days!) {
+      throw new S3Error('InvalidArgument', `'Days' ${action} must be greater than 'Days' in the Transition action`);
+    }
+    if (expiration.date !== undefined && Date.parse(expiration.date) <= Date.parse(transition.date!)) {
+      throw new S3Error('InvalidArgument', `'Date' ${action} must be later than 'Date' in the Transition action`);
+    }
+  }
 }
 
 function parseRuleFilter(rule: Element): LifecycleFilter {
