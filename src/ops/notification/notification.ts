@@ -27,7 +27,9 @@ export async function putBucketNotificationConfiguration(ctx: OperationContext):
   const document = (await readXmlDocument(ctx.body, 'NotificationConfiguration'))!;
   const rules = parseRules(document);
   checkOverlaps(rules);
-  checkDestinations(ctx, rules);
+  // `x-amz-skip-destination-validation: true`: stored as given, as on AWS; events for an ARN the
+  // notify config does not declare are dropped by the dispatcher (which logs each).
+  if (ctx.headers['x-amz-skip-destination-validation']?.trim().toLowerCase() !== 'true') checkDestinations(ctx, rules);
   if (rules.length === 0) {
     await ctx.services.meta.putBucketConfig(bucket.name, 'notification', undefined);
     return {};
@@ -41,7 +43,7 @@ export async function putBucketNotificationConfiguration(ctx: OperationContext):
     region: bucket.region,
     bucketOwnerId: bucket.ownerId,
     request: { requestId: ctx.requestId, hostId: ctx.hostId, principalId: ctx.user!.id, sourceIp: ctx.sourceIp },
-    deliveries: [...new Set(rules.map((r) => r.arn))].map((targetArn) => ({ configurationId: '', targetArn })),
+    deliveries: [...new Set(rules.map((r) => r.arn))].filter((arn) => ctx.services.notificationTargets.has(arn)).map((targetArn) => ({ configurationId: '', targetArn })),
   };
   await ctx.services.meta.putBucketConfig(bucket.name, 'notification', JSON.stringify(config), [testEvent]);
   return {};

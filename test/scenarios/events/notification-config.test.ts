@@ -81,6 +81,12 @@ describe('bucket notification configuration', () => {
     assert.equal(error.ArgumentValue1, 'The destination queue does not exist');
     const got = await server.client().send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
     assert.equal(got.QueueConfigurations, undefined, 'nothing stored');
+    // x-amz-skip-destination-validation: stored as given.
+    await server.client().send(new PutBucketNotificationConfigurationCommand({
+      Bucket: bucket, SkipDestinationValidation: true, NotificationConfiguration: { QueueConfigurations: [{ QueueArn: unknown, Events: ['s3:ObjectRemoved:*'] }] },
+    }));
+    const skipped = await server.client().send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+    assert.equal(skipped.QueueConfigurations?.[0]?.QueueArn, unknown);
   });
 
   test('PutBucketNotificationConfiguration.unsupported event: InvalidArgument', async () => {
