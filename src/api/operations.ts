@@ -43,6 +43,12 @@ export interface OperationSpec {
    * form through `ctx.authenticateForm` and authorizes that caller.
    */
   readonly authenticatedByForm?: true;
+  /**
+   * DeleteObjects: each key is authorized by the handler (`action`, or `versionAction` for an entry
+   * with a version id) and a refusal is that key's AccessDenied in the result, as AWS reports it;
+   * the request itself is not refused. (A caller allowed one prefix may delete keys under it.)
+   */
+  readonly authorizedPerObject?: true;
 }
 
 const get = (scope: Scope, action: string, extra: Partial<OperationSpec> = {}): OperationSpec => ({ method: 'GET', scope, action, ...extra });
@@ -142,7 +148,7 @@ export const OPERATIONS = {
   UpdateBucketMetadataInventoryTableConfiguration: put('bucket', 's3:UpdateBucketMetadataInventoryTableConfiguration', sub('metadataInventoryTable')),
   UpdateBucketMetadataJournalTableConfiguration: put('bucket', 's3:UpdateBucketMetadataJournalTableConfiguration', sub('metadataJournalTable')),
   UpdateBucketMetadataAnnotationTableConfiguration: put('bucket', 's3:UpdateBucketMetadataAnnotationTableConfiguration', sub('metadataAnnotationTable')),
-  DeleteObjects: post('bucket', 's3:DeleteObject', sub('delete')),
+  DeleteObjects: post('bucket', 's3:DeleteObject', sub('delete', { versionAction: 's3:DeleteObjectVersion', authorizedPerObject: true })),
 
   // objects
   PutObject: put('object', 's3:PutObject'),

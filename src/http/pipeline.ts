@@ -222,7 +222,7 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
     const hidesMissing = bucket && 'hidesMissingObject' in spec;
     const mayList = () => authorize(auth.user, 's3:ListBucket', { bucket: decision.bucket }, new LazyValuesContext(valuesOf, { bucket, time: now }));
     try {
-      if (!spec.authenticatedByForm) await authorize(auth.user, action, resource, new LazyValuesContext(valuesOf, { bucket, object, time: now, loadObjectTags }));
+      if (!spec.authenticatedByForm && !spec.authorizedPerObject) await authorize(auth.user, action, resource, new LazyValuesContext(valuesOf, { bucket, object, time: now, loadObjectTags }));
     } catch (denied) {
       const notFound = hidesMissing && isAccessDenied(denied)
         ? missingObjectError(await meta.getVersion(decision.bucket, decision.key, versionId), decision.key, versionId)

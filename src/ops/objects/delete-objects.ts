@@ -1,3 +1,4 @@
+import { objectTags } from '../../access/object-tags.js';
 import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import type { BucketRecord, WriteCondition } from '../../store/meta/metadata-store.js';
@@ -17,8 +18,9 @@ interface ObjectIdentifier {
 }
 
 /**
- * DeleteObjects (POST ?delete): up to 1000 keys, each deleted with DeleteObject's semantics
- * (`deleteOne`); a failure is reported per key and never fails the request. The body must be
+ * DeleteObjects (POST ?delete): up to 1000 keys, each authorized and deleted with DeleteObject's
+ * semantics (`deleteOne`); a failure, a refusal included, is reported per key and never fails
+ * the request. The body must be
  * protected by Content-MD5 or an x-amz-checksum-* header (or trailer), as AWS requires.
  */
 export async function deleteObjects(ctx: OperationContext): Promise<OperationResult> {
@@ -86,6 +88,11 @@ async function deleteEntry(ctx: OperationContext, bucket: BucketRecord, object: 
     if (versionId !== undefined && versionId !== NULL_VERSION_ID && !/^[A-Za-z0-9_-]{32}$/.test(versionId)) {
       throw new S3Error('NoSuchVersion');
     }
+    // Each key is authorized on its own (the operation table's authorizedPerObject): a refusal is this key's error.
+    await ctx.authorize(versionId === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion', { bucket: bucket.name, key }, {
+      bucket,
+      loadObjectTags: () => objectTags(ctx.services.meta, bucket.name, key, versionId),
+    });
     const outcome = await deleteOne(ctx, bucket, key, versionId, condition);
     if (versionId !== undefined) {
       return {

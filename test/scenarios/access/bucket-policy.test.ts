@@ -10,9 +10,11 @@ import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import {
   DeleteBucketPolicyCommand,
+  DeleteObjectsCommand,
   GetBucketPolicyCommand,
   GetBucketPolicyStatusCommand,
   GetObjectCommand,
+  ListObjectsV2Command,
   PutBucketPolicyCommand,
   PutPublicAccessBlockCommand,
   PutObjectCommand,
@@ -136,6 +138,21 @@ describe('access.bucket policies', () => {
     assertDenied(await send({ method: 'DELETE', path: `/${bucket}/public/a` }), 'DeleteObject in the prefix');
     assertDenied(await send({ path: `/${bucket}`, query: 'policy' }), 'GetBucketPolicy');
     assertDenied(await send({ path: `/${bucket}/public/a` , signed: false }), 'anonymous GetObject');
+  });
+
+  it('DeleteObjects.each key is authorized on its own: a refusal is that key\'s AccessDenied, the others are deleted', async () => {
+    const bucket = await server.newBucket('multi-delete', { keys: ['public/a', 'private/b'] });
+    const batch = () => other.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: 'public/a' }, { Key: 'private/b' }] } }));
+    // Allowed nothing: 200, and every key refused.
+    const none = await batch();
+    assert.equal(none.Deleted, undefined);
+    assert.deepEqual(none.Errors?.map((e) => [e.Key, e.Code, e.Message]), [['public/a', 'AccessDenied', 'Access Denied'], ['private/b', 'AccessDenied', 'Access Denied']]);
+    await put(bucket, policy({ Effect: 'Allow', Principal: { AWS: otherArn }, Action: 's3:DeleteObject', Resource: `arn:aws:s3:::${bucket}/public/*` }));
+    const some = await batch();
+    assert.deepEqual(some.Deleted?.map((d) => d.Key), ['public/a']);
+    assert.deepEqual(some.Errors?.map((e) => [e.Key, e.Code]), [['private/b', 'AccessDenied']]);
+    const left = await root.send(new ListObjectsV2Command({ Bucket: bucket }));
+    assert.deepEqual(left.Contents?.map((o) => o.Key), ['private/b']);
   });
 
   it('GetObject.a public-read bucket policy serves anonymous GETs (fetch and curl)', async () => {

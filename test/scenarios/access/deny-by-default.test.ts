@@ -1,10 +1,12 @@
 /**
  * Generated from the operation table: a user with no grant, and an anonymous caller, get
  * 403 AccessDenied on every operation of every scope — implemented or not, since authorization
- * comes before NotImplemented — on a bucket and object they do not own.
+ * comes before NotImplemented — on a bucket and object they do not own. DeleteObjects, which
+ * AWS authorizes key by key, answers 200 with the key's AccessDenied.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { OPERATION_NAMES, type OperationName } from '../../../src/api/operations.js';
 import { errorCode, rawRequest, signV4, type RawResponse } from '../../helpers/raw-request.js';
@@ -25,6 +27,7 @@ describe('access.deny by default', () => {
 
   async function send(name: OperationName, signed: boolean): Promise<RawResponse> {
     if (name === 'PostObject') return sendForm(signed);
+    if (name === 'DeleteObjects') return sendDelete(signed);
     const example = parseExample(EXAMPLES[name]);
     const path = example.path.replace(/^\/b(?=\/|$)/, `/${bucket}`);
     const headers: Record<string, string> = {};
@@ -48,7 +51,21 @@ describe('access.deny by default', () => {
     return rawRequest(server.endpoint, { method: 'POST', path: `/${bucket}`, headers, body });
   }
 
+  /** DeleteObjects authorizes each key: a well-formed request for the object, its refusal reported for that key. */
+  function sendDelete(signed: boolean): Promise<RawResponse> {
+    const body = '<Delete><Object><Key>k</Key></Object></Delete>';
+    const headers = { 'content-md5': createHash('md5').update(body).digest('base64') };
+    const host = new URL(server.endpoint).host;
+    const all = signed ? signV4({ method: 'POST', path: `/${bucket}`, query: 'delete', host, headers, body, ...OTHER_USER }) : { ...headers, host };
+    return rawRequest(server.endpoint, { method: 'POST', path: `/${bucket}?delete`, headers: all, body });
+  }
+
   function assertDenied(name: OperationName, res: RawResponse): void {
+    if (name === 'DeleteObjects') {
+      assert.equal(res.status, 200, `${name}: HTTP ${res.status} ${res.text}`);
+      assert.match(res.text, /<DeleteResult[^>]*><Error><Key>k<\/Key><Code>AccessDenied<\/Code><Message>Access Denied<\/Message><\/Error><\/DeleteResult>/, name);
+      return;
+    }
     assert.equal(res.status, 403, `${name}: HTTP ${res.status} ${res.text}`);
     if (name === 'HeadBucket' || name === 'HeadObject') return; // HEAD answers carry no body
     assert.equal(errorCode(res.text), 'AccessDenied', `${name}: ${res.text}`);
