@@ -65,7 +65,7 @@ async function answer(options: AdminApiOptions, req: IncomingMessage, routed: { 
   const now = new Date();
   const headers = req.headers as Record<string, string | undefined>;
   const auth = authenticate(
-    { method: req.method ?? 'GET', rawPath, rawQuery: queryAt < 0 ? '' : url.slice(queryAt + 1), headers, now, authorizationHeaderCount: countAuthorization(req) },
+    { method: req.method ?? 'GET', rawPath, rawQuery: queryAt < 0 ? '' : url.slice(queryAt + 1), headers, rawHeaders: req.rawHeaders, now, authorizationHeaderCount: countAuthorization(req) },
     options.services.identities,
     options.services.region,
   );

@@ -7,8 +7,10 @@ export interface AuthInput {
   readonly rawPath: string;
   /** The raw query string as it came on the wire, without the leading '?', ('' when none). */
   readonly rawQuery: string;
-  /** Header names lowercased; repeated headers joined with ',' as Node does. */
+  /** Header names lowercased; repeated headers as Node keeps them (most joined with ', '). */
   readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The header lines as they came (name, value, name, value…): a repeated signed header is canonicalized from them. */
+  readonly rawHeaders?: readonly string[];
   /** The bucket named by a virtual-hosted-style Host header, if any (SigV2's canonical resource needs it). */
   readonly virtualHostBucket?: string;
   /** How many Authorization header lines came (Node keeps only the first of several). */

@@ -118,6 +118,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
         rawPath,
         rawQuery,
         headers,
+        rawHeaders: req.rawHeaders,
         virtualHostBucket: target.virtualHost ? target.bucket : undefined,
         authorizationHeaderCount: headers['authorization'] === undefined ? 0 : countHeader(req.rawHeaders, 'authorization'),
         now,

@@ -75,7 +75,7 @@ export function signedBy(accessKeyId: string, credentials: CredentialStore, regi
     try {
       const auth = authenticate({
         method: req.method ?? 'GET', rawPath: queryAt < 0 ? url : url.slice(0, queryAt), rawQuery: queryAt < 0 ? '' : url.slice(queryAt + 1),
-        headers: req.headers as Record<string, string | undefined>, virtualHostBucket: undefined, now: new Date(),
+        headers: req.headers as Record<string, string | undefined>, rawHeaders: req.rawHeaders, virtualHostBucket: undefined, now: new Date(),
       }, credentials, region);
       return auth.user?.accessKeyId === accessKeyId;
     } catch {

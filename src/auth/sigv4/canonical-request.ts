@@ -123,6 +123,31 @@ export function normalizeHeaderValue(value: string): string {
   return value.trim().replace(/\s+/g, ' ');
 }
 
+/**
+ * The headers as SigV4 reads a name that came more than once: every value, trimmed, joined with
+ * ',' (Node joins most repeats with ', ' and keeps only the first of some, Content-Type among
+ * them). `headers` itself when no name repeats — told by counting, without a scan.
+ */
+export function withRepeatsJoined(
+  headers: Readonly<Record<string, string | undefined>>,
+  rawHeaders: readonly string[],
+  signedHeaders: readonly string[],
+): Readonly<Record<string, string | undefined>> {
+  if (rawHeaders.length / 2 <= Object.keys(headers).length) return headers;
+  const signed = new Set(signedHeaders);
+  const values = new Map<string, string[]>();
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    if (!signed.has(name)) continue;
+    const list = values.get(name);
+    if (list) list.push(rawHeaders[i + 1]!.trim());
+    else values.set(name, [rawHeaders[i + 1]!.trim()]);
+  }
+  const joined: Record<string, string | undefined> = { ...headers };
+  for (const [name, list] of values) if (list.length > 1) joined[name] = list.join(',');
+  return joined;
+}
+
 /** `name:value\n` for each signed header, in the order given (SignedHeaders is sorted by the client). */
 export function canonicalHeaders(
   headers: Readonly<Record<string, string | undefined>>,

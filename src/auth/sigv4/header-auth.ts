@@ -8,7 +8,7 @@ import { limits } from '../../limits.js';
 import type { CredentialStore, User } from '../credentials.js';
 import type { AuthInput, AuthResult, ChunkSigningContext } from '../types.js';
 import { payloadModeForSigV4 } from '../payload.js';
-import { buildCanonicalRequest, hexBytes, safeEqual } from './canonical-request.js';
+import { buildCanonicalRequest, hexBytes, safeEqual, withRepeatsJoined } from './canonical-request.js';
 import { getSigningKey, signHex } from './signing-key.js';
 import { SIGV4_ALGORITHM, buildStringToSign, credentialScope, parseAmzDate, toAmzDate, toIsoSeconds } from './string-to-sign.js';
 
@@ -116,7 +116,7 @@ export function verifySignature(v: VerifyInput): Buffer {
     method: v.input.method,
     rawPath: v.input.rawPath,
     rawQuery: v.input.rawQuery,
-    headers: v.input.headers,
+    headers: v.input.rawHeaders ? withRepeatsJoined(v.input.headers, v.input.rawHeaders, v.signedHeaders) : v.input.headers,
     signedHeaders: v.signedHeaders,
     payloadHash: v.payloadHash,
     excludeQuery: v.excludeQuery,

@@ -45,7 +45,7 @@ export function authenticateSigV4Query(input: AuthInput, credentials: Credential
   const expiresSeconds = Number(expiresText);
   if (expiresSeconds < 0) throw queryError('X-Amz-Expires must be non-negative');
   if (expiresSeconds > limits.presignExpiresSecondsMax) {
-    throw queryError(`X-Amz-Expires must be less than a week (in seconds) that is; ${limits.presignExpiresSecondsMax}`);
+    throw queryError(`X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than ${limits.presignExpiresSecondsMax} seconds`);
   }
   const credential = parseCredential('query', get('X-Amz-Credential'), amzDate.slice(0, 8), region);
   const signedHeaders = parseSignedHeaders('query', get('X-Amz-SignedHeaders'));

@@ -116,7 +116,7 @@ export async function uploadPart(ctx: OperationContext): Promise<OperationResult
   const { bucket } = ctx;
   const partNumber = requiredPartNumber(ctx);
   const upload = await requireUpload(ctx, bucket);
-  const declared = requireDeclaredLength(ctx.body);
+  const declared = requireDeclaredLength(ctx);
   if (declared > limits.partBytesMax) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: declared, MaxSizeAllowed: limits.partBytesMax });
   const request = checksumRequestFrom(ctx.headers);
   requireIntegrityForLock(ctx.headers, withDefaultRetention(upload.lock, bucket, new Date()), 'Put Part');

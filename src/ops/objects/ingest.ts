@@ -118,10 +118,18 @@ export async function discard(blobs: BlobStore, manifest: readonly Extent[], fai
   await blobs.delete(blobIdsOf(manifest));
 }
 
-/** Ensures a write declared its length (S3 does not take bodies of unknown length). */
-export function requireDeclaredLength(body: RequestBody): number {
-  if (body.declaredLength === undefined) throw new S3Error('MissingContentLength');
-  return body.declaredLength;
+/**
+ * Ensures a write declared its length (S3 does not take bodies of unknown length): without one,
+ * `Transfer-Encoding: chunked` is named as the functionality S3 does not implement (aws-chunked
+ * bodies declare their decoded length), and a body without either is 411.
+ */
+export function requireDeclaredLength(ctx: Pick<OperationContext, 'body' | 'headers'>): number {
+  const { body } = ctx;
+  if (body.declaredLength !== undefined) return body.declaredLength;
+  if (ctx.headers['transfer-encoding'] !== undefined) {
+    throw new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented.', { Header: 'Transfer-Encoding' });
+  }
+  throw new S3Error('MissingContentLength');
 }
 
 /**

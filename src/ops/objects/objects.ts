@@ -75,7 +75,7 @@ export function parseConditionSize(text: string, name: string): number {
 
 export async function putObject(ctx: OperationContext): Promise<OperationResult> {
   checkKey(ctx.route.key);
-  const declared = requireDeclaredLength(ctx.body);
+  const declared = requireDeclaredLength(ctx);
   if (declared > limits.putObjectBytesMax) {
     throw new S3Error('EntityTooLarge', undefined, { ProposedSize: declared, MaxSizeAllowed: limits.putObjectBytesMax });
   }

@@ -154,12 +154,12 @@ describe('objects: put, get, head, delete', () => {
     await expectS3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'bad' })), 'NotFound', 404);
   });
 
-  test('PutObject.no Content-Length → MissingContentLength', async () => {
+  test('PutObject.Transfer-Encoding: chunked without Content-Length → 501 NotImplemented naming the header', async () => {
     const bucket = await server.newBucket('no-length');
     const res = await signedRaw('PUT', `/${bucket}/k`, { 'transfer-encoding': 'chunked' }, 'data');
-    assert.equal(res.status, 411);
-    assert.equal(errorCode(res.text), 'MissingContentLength');
-    assert.match(res.text, /<Message>You must provide the Content-Length HTTP header.<\/Message>/);
+    assert.equal(res.status, 501);
+    assert.equal(errorCode(res.text), 'NotImplemented');
+    assert.match(res.text, /<Message>A header you provided implies functionality that is not implemented.<\/Message><Header>Transfer-Encoding<\/Header>/);
   });
 
   test('PutObject.more than 5 GiB → EntityTooLarge before reading the body', async () => {
