@@ -27,6 +27,10 @@ function find(dir) {
 // (the lockfile pins one that runs on Node 20). Printed by each of ~160 test processes, those
 // nine lines would bury the failures in CI's log.
 const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env };
+// A session token left in the environment (an AWS SSO login, say) would ride along with the
+// CLIs' requests to the test servers, which refuse tokens they never issued (InvalidToken).
+delete env.AWS_SESSION_TOKEN;
+delete env.AWS_SECURITY_TOKEN;
 
 function run(args) {
   const result = spawnSync(process.execPath, args, { stdio: 'inherit', env });

@@ -26,6 +26,9 @@ function dispatch(input: AuthInput, credentials: CredentialStore, region: string
       { ArgumentName: 'Authorization', ArgumentValue: authorization ?? 'null' },
     );
   }
+  // Coffer issues no temporary credentials: a session token can only be one it never made, and
+  // accepting the request would ignore it (AWS: 400 InvalidToken for a token it cannot read).
+  if (input.headers['x-amz-security-token'] !== undefined || names?.has('X-Amz-Security-Token') === true) throw new S3Error('InvalidToken');
   if (authorization !== undefined) {
     if (authorization.startsWith('AWS4-HMAC-SHA256 ')) return authenticateSigV4Header(input, credentials, region);
     if (authorization.startsWith('AWS ')) return authenticateSigV2Header(input, credentials);
