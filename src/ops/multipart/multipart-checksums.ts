@@ -34,7 +34,7 @@ export interface UploadChecksum {
   readonly type: ChecksumType;
 }
 
-const UNSUPPORTED_ALGORITHM =
+export const UNSUPPORTED_ALGORITHM =
   'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]';
 
 /** The XML element of a part's / object's checksum, e.g. ChecksumCRC32. */

@@ -1,6 +1,6 @@
 import { objectWriteAcl } from '../acl/request-acl.js';
 import { newVersionLock } from '../object-lock/lock-headers.js';
-import { checksumHeaderName, MultiHasher, parseChecksumAlgorithm } from '../../checksum/index.js';
+import { checksumHeaderName, MultiHasher, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../checksum/index.js';
 import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import { checkKey } from './keys.js';
@@ -15,6 +15,7 @@ import { discard, ingestStream, releaseBlobs } from './ingest.js';
 import { encryptionHeaders, etagFor, readKeysFor, sharesSealedBlobs, writeEncryptionFrom } from './encryption.js';
 import type { DataKeys } from '../../crypto/sealed-blobs.js';
 import { tagsFromHeader } from '../tagging/tag-set.js';
+import { UNSUPPORTED_ALGORITHM } from '../multipart/multipart-checksums.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
 
@@ -60,6 +61,7 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
   const condition = writeConditionFrom(headers);
   const replacedTags = taggingDirective === 'REPLACE' ? tagsFromHeader(headers['x-amz-tagging']) : undefined;
   const replaced = metadataDirective === 'REPLACE' ? { objectHeaders: objectHeadersFrom(headers), userMetadata: userMetadataFrom(headers) } : undefined;
+  const wantedChecksum = copyChecksumAlgorithmFrom(headers);
 
   const target = await writeEncryptionFrom(ctx, bucket);
   const { bucket: sourceBucket, version: source } = await resolveCopySource(ctx);
@@ -74,7 +76,8 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
     headers['x-amz-storage-class'] !== undefined ||
     headers['x-amz-website-redirect-location'] !== undefined ||
     headers['x-amz-server-side-encryption'] !== undefined ||
-    headers['x-amz-server-side-encryption-customer-algorithm'] !== undefined;
+    headers['x-amz-server-side-encryption-customer-algorithm'] !== undefined ||
+    wantedChecksum !== undefined;
   if (ontoItself && !changes) throw new S3Error('InvalidRequest', SELF_COPY_MESSAGE);
 
   // With COPY, the website redirect is not copied: it must be given again (as AWS documents).
@@ -140,11 +143,26 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
     };
   };
 
+  // The checksum the copy computes from its bytes: the one asked for, else a COMPOSITE source's
+  // algorithm made FULL_OBJECT; none when the source's own checksum carries over as it is.
+  const computed = wantedChecksum ?? compositeAlgorithm(source);
   if (!sharesSealedBlobs(source, target.encryption)) {
-    return { deferred: { work: reencrypted(ctx, source, sourceKeys, target).then(write), headers: knownHeaders, ...copyKeepAlive } };
+    return { deferred: { work: reencrypted(ctx, source, sourceKeys, target, computed).then(write), headers: knownHeaders, ...copyKeepAlive } };
   }
-  if (!isMultipart(source)) return write({ etag: source.etag, checksum: source.checksum });
-  return { deferred: { work: rehashed(ctx, source, sourceKeys).then(write), headers: knownHeaders, ...copyKeepAlive } };
+  if (!isMultipart(source) && (wantedChecksum === undefined || wantedChecksum === source.checksum?.algorithm)) return write({ etag: source.etag, checksum: source.checksum });
+  return { deferred: { work: rehashed(ctx, source, sourceKeys, computed).then(write), headers: knownHeaders, ...copyKeepAlive } };
+}
+
+/**
+ * `x-amz-checksum-algorithm` on a copy: the copy gets a FULL_OBJECT checksum in that algorithm,
+ * computed from its bytes (AWS: "specify a different checksum algorithm"); an unknown one → 400.
+ */
+function copyChecksumAlgorithmFrom(headers: OperationContext['headers']): ChecksumAlgorithm | undefined {
+  const text = headers['x-amz-checksum-algorithm'];
+  if (text === undefined) return undefined;
+  const algorithm = parseChecksumAlgorithm(text);
+  if (!algorithm) throw new S3Error('InvalidRequest', UNSUPPORTED_ALGORITHM);
+  return algorithm;
 }
 
 /** What a copy writes: ETag and checksum, and new blobs unless it shares the source's. */
@@ -160,13 +178,14 @@ interface CopiedData {
  * SSE-C, or of an object stored in clear): new blobs, and the ETag and full-object checksum of the
  * bytes as the target's encryption computes them.
  */
-async function reencrypted(ctx: OperationContext, source: ObjectVersion, sourceKeys: DataKeys, target: { encryption: ObjectEncryption; keys: DataKeys }): Promise<CopiedData> {
-  const composite = compositeAlgorithm(source);
+async function reencrypted(
+  ctx: OperationContext, source: ObjectVersion, sourceKeys: DataKeys, target: { encryption: ObjectEncryption; keys: DataKeys }, computed: ChecksumAlgorithm | undefined,
+): Promise<CopiedData> {
   const plain = readManifest(ctx.services.blobs, source.manifest, 0, source.size, sourceKeys);
-  const data = await ingestStream(ctx.services.blobs, plain, source.size, { maxBytes: limits.copySourceBytesMax, algorithms: composite ? [composite] : [], keys: target.keys });
+  const data = await ingestStream(ctx.services.blobs, plain, source.size, { maxBytes: limits.copySourceBytesMax, algorithms: computed ? [computed] : [], keys: target.keys });
   return {
     etag: etagFor(target.encryption, data.md5, data.dataKey),
-    checksum: composite ? { algorithm: composite, type: 'FULL_OBJECT', value: data.checksums.get(composite)!.toString('base64') } : source.checksum,
+    checksum: computed ? { algorithm: computed, type: 'FULL_OBJECT', value: data.checksums.get(computed)!.toString('base64') } : source.checksum,
     manifest: data.manifest,
   };
 }
@@ -180,13 +199,13 @@ function isMultipart(version: ObjectVersion): boolean {
 }
 
 /**
- * A multipart source's ETag and checksum as a single-part object: the MD5 of its bytes, and (for a
- * COMPOSITE checksum) the full-object checksum in the same algorithm. A FULL_OBJECT checksum
- * already is one. Read as a stream: the event loop serves other requests between chunks.
+ * A source's ETag and checksum as a single-part object's: the MD5 of its bytes, and the
+ * full-object checksum in `computed` (a COMPOSITE source's algorithm, or the one the copy asked
+ * for); without it the source's FULL_OBJECT checksum carries over. Read as a stream: the event
+ * loop serves other requests between chunks.
  */
-async function rehashed(ctx: OperationContext, source: ObjectVersion, keys: DataKeys): Promise<CopiedData> {
-  const composite = compositeAlgorithm(source);
-  const hasher = new MultiHasher(composite ? [composite] : []);
+async function rehashed(ctx: OperationContext, source: ObjectVersion, keys: DataKeys, computed: ChecksumAlgorithm | undefined): Promise<CopiedData> {
+  const hasher = new MultiHasher(computed ? [computed] : []);
   try {
     for await (const chunk of readManifest(ctx.services.blobs, source.manifest, 0, source.size, keys) as AsyncIterable<Buffer>) hasher.update(chunk);
   } catch (error) {
@@ -200,6 +219,6 @@ async function rehashed(ctx: OperationContext, source: ObjectVersion, keys: Data
   const digests = hasher.finish();
   return {
     etag: digests.get('MD5')!.toString('hex'),
-    checksum: composite ? { algorithm: composite, type: 'FULL_OBJECT', value: digests.get(composite)!.toString('base64') } : source.checksum,
+    checksum: computed ? { algorithm: computed, type: 'FULL_OBJECT', value: digests.get(computed)!.toString('base64') } : source.checksum,
   };
 }

@@ -221,6 +221,26 @@ describe('CopyObject', () => {
     assert.equal(await get.Body!.transformToString(), 'checksummed');
   });
 
+  it('CopyObject.checksumAlgorithm: the copy gets that checksum, computed from its bytes; an unknown one → 400', async () => {
+    const bucket = await newBucket();
+    const body = 'checksum me again';
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: body, ChecksumAlgorithm: 'CRC32' }));
+    const sha256 = createHash('sha256').update(body).digest('base64');
+    const out = await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/src`, ChecksumAlgorithm: 'SHA256' }));
+    assert.equal(out.CopyObjectResult?.ChecksumSHA256, sha256);
+    assert.equal(out.CopyObjectResult?.ChecksumCRC32, undefined);
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'dst', ChecksumMode: 'ENABLED' }));
+    assert.deepEqual([head.ChecksumSHA256, head.ChecksumCRC32, head.ChecksumType], [sha256, undefined, 'FULL_OBJECT']);
+    // Onto itself, only to change the checksum: a change, so allowed.
+    await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'src', CopySource: `${bucket}/src`, ChecksumAlgorithm: 'SHA256' }));
+    assert.equal((await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'src', ChecksumMode: 'ENABLED' }))).ChecksumSHA256, sha256);
+    const path = `/${bucket}/bad`;
+    const headers = signV4({ method: 'PUT', path, host: new URL(server.endpoint).host, headers: { 'x-amz-copy-source': `/${bucket}/src`, 'x-amz-checksum-algorithm': 'MD5' }, ...ROOT_KEYS });
+    const res = await rawRequest(server.endpoint, { method: 'PUT', path, headers });
+    assert.equal(res.status, 400);
+    assert.match(res.text, /<Code>InvalidRequest<\/Code><Message>Checksum algorithm provided is unsupported\./);
+  });
+
   it('CopyObject.versionedSourceAndDestination', async () => {
     const bucket = await newBucket('ver');
     await setVersioning(server, bucket, 'Enabled');
