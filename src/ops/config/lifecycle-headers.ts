@@ -36,11 +36,14 @@ export interface ExpiringObject {
   readonly lastModified: Date;
 }
 
-/** `x-amz-expiration: expiry-date="…", rule-id="…"` for the current version `object`, if a rule expires it. */
+/**
+ * `x-amz-expiration: expiry-date="…", rule-id="…"` for the current version `object`, if a rule
+ * expires it; the rule id URL-encoded, as AWS sends it.
+ */
 export async function expirationHeaders(ctx: OperationContext, bucket: string, object: ExpiringObject): Promise<Record<string, string>> {
   const config = await lifecycleOf(ctx, bucket);
   const found = config && earliestExpiration(config, object.key, object.size, object.tags, object.lastModified, ctx.services.lifecycleDayMs);
-  return found ? { 'x-amz-expiration': `expiry-date="${found.date.toUTCString()}", rule-id="${found.ruleId}"` } : {};
+  return found ? { 'x-amz-expiration': `expiry-date="${found.date.toUTCString()}", rule-id="${encodeURIComponent(found.ruleId)}"` } : {};
 }
 
 /** `x-amz-abort-date` and `x-amz-abort-rule-id` for an upload of `key` initiated at `initiated`, if a rule aborts it. */

@@ -9,13 +9,14 @@ import { blobIdsOf, StoreError, type Extent, type ObjectEncryption, type ObjectV
 import { objectHeadersFrom, quoteEtag, storageClassFrom, userMetadataFrom, websiteRedirectLocationFrom } from './object-headers.js';
 import { eventsFor } from '../notification/events.js';
 import { withReplication } from '../replication/work-items.js';
-import { writeConditionFrom } from './objects.js';
+import { mayHaveLifecycle, writeConditionFrom } from './objects.js';
 import { readManifest } from './read-object.js';
 import { discard, ingestStream, releaseBlobs } from './ingest.js';
 import { encryptionHeaders, etagFor, readKeysFor, sharesSealedBlobs, writeEncryptionFrom } from './encryption.js';
 import type { DataKeys } from '../../crypto/sealed-blobs.js';
 import { tagsFromHeader } from '../tagging/tag-set.js';
 import { UNSUPPORTED_ALGORITHM } from '../multipart/multipart-checksums.js';
+import { expirationHeaders } from '../config/lifecycle-headers.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { showsVersionIds, versionIdForWrite, writtenVersionIdHeader } from '../versioning/version-ids.js';
 
@@ -92,6 +93,8 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
     'x-amz-copy-source-version-id': showsVersionIds(sourceBucket) ? source.versionId : undefined,
     'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
     ...encryptionHeaders(target.encryption, ctx.services.region, true),
+    // Known before the copy is made (a deferred answer sends its headers first): it is dated now.
+    ...(mayHaveLifecycle(bucket) ? await expirationHeaders(ctx, bucket.name, { key, size: source.size, tags: replacedTags ?? source.tags, lastModified: new Date() }) : {}),
   };
 
   const write = async (data: CopiedData): Promise<OperationResult> => {

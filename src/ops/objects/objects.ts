@@ -236,7 +236,7 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
 }
 
 /** False when the bucket record says it has no lifecycle configuration (its request configs are loaded with it). */
-function mayHaveLifecycle(bucket: BucketRecord): boolean {
+export function mayHaveLifecycle(bucket: BucketRecord): boolean {
   return bucket.requestConfigs === undefined || bucket.requestConfigs.lifecycle !== undefined;
 }
 

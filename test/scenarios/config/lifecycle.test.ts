@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteBucketLifecycleCommand,
   GetBucketLifecycleConfigurationCommand,
@@ -152,6 +153,16 @@ describe('bucket lifecycle configuration', { concurrency: true }, () => {
     }
     const other = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'data/y', Body: 'y' }));
     assert.match(other.Expiration ?? '', /rule-id="far"$/);
+    // A copy is announced too.
+    const copy = await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'logs/copy', CopySource: `${bucket}/logs/x` }));
+    assert.equal(copy.Expiration, `expiry-date="${expected}", rule-id="near"`);
+  });
+
+  test('PutObject.expirationHeader: the rule id URL-encoded, as AWS sends it', async () => {
+    const bucket = await server.newBucket('lc');
+    await putRules(bucket, [{ ID: 'my rule/x&y', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 3 } }]);
+    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'k' }));
+    assert.match(put.Expiration ?? '', /, rule-id="my%20rule%2Fx%26y"$/);
   });
 
   test('CompleteMultipartUpload.expirationHeader', async () => {
