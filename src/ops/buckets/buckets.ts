@@ -83,7 +83,9 @@ export async function listBuckets(ctx: ServiceOperationContext): Promise<Operati
       throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
     }
   }
-  const all = (await ctx.services.meta.listBuckets(user.id)).filter((b) => b.name.startsWith(prefix) && b.name > after);
+  // `bucket-region`: only the buckets of that region (each keeps the region it was created for).
+  const region = ctx.query.get('bucket-region');
+  const all = (await ctx.services.meta.listBuckets(user.id)).filter((b) => b.name.startsWith(prefix) && b.name > after && (region === null || b.region === region));
   const page = all.slice(0, max);
   const truncated = all.length > max;
   return {

@@ -155,6 +155,9 @@ describe('buckets (us-east-1)', () => {
     } while (token);
     assert.deepEqual(seen, [...names].sort());
     assert.equal(pages, 3);
+    // bucket-region: the buckets of that region only (all of them are the server's).
+    assert.equal((await s3.send(new ListBucketsCommand({ Prefix: prefix, BucketRegion: 'us-east-1' }))).Buckets?.length, 5);
+    assert.deepEqual((await s3.send(new ListBucketsCommand({ Prefix: prefix, BucketRegion: 'eu-west-1' }))).Buckets ?? [], []);
   });
 
   test('ListBuckets.invalid max-buckets or token → InvalidArgument', async () => {
