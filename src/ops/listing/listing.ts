@@ -55,7 +55,9 @@ async function list(ctx: OperationContext, apiVersion: 1 | 2): Promise<Operation
         root: 'ListBucketResult',
         body: {
           Name: bucket.name,
-          Prefix: encode(prefix),
+          // Not encoded in version 1, unlike the other elements (AWS's answer, which botocore
+          // and s3-tests' test_bucket_list_prefix_unreadable expect).
+          Prefix: prefix,
           Marker: encode(marker),
           NextMarker: page.isTruncated && delimiter !== '' && lastName !== undefined ? encode(lastName) : undefined,
           MaxKeys: maxKeys,

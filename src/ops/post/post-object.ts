@@ -40,8 +40,9 @@ export async function postObject(ctx: OperationContext): Promise<OperationResult
   }
   const objectHeaders = objectHeadersOf(ctx, fields);
   const caller = ctx.authenticateForm!(fields, objectHeaders);
-  const sizeRange = caller.policy === undefined ? undefined : checkPolicy(ctx, form, caller.policy);
   const key = submittedKey.replaceAll('${filename}', form.filename);
+  // The policy's conditions hold for the key the object gets (`${filename}` replaced).
+  const sizeRange = caller.policy === undefined ? undefined : checkPolicy(ctx, form, key, caller.policy);
   // An empty key (given so, or a file without a name for ${filename}) names no object a request could address.
   if (key === '') throw new S3Error('InvalidArgument', 'User key must have a length greater than 0.', { ArgumentName: 'key', ArgumentValue: '' });
   checkKey(key);
@@ -80,9 +81,10 @@ export async function postObject(ctx: OperationContext): Promise<OperationResult
 }
 
 /** Verifies the signed policy against the form (the bucket counts as a field); returns content-length-range. */
-function checkPolicy(ctx: OperationContext, form: PostForm, policy: string): SizeRange | undefined {
+function checkPolicy(ctx: OperationContext, form: PostForm, key: string, policy: string): SizeRange | undefined {
   const fields = new Map(form.fields);
   fields.set('bucket', ctx.bucket.name);
+  fields.set('key', key);
   return checkPostPolicy(parsePostPolicy(policy), fields, form.spelling, new Date());
 }
 

@@ -37,4 +37,9 @@ describe('listing encoding-type=url', () => {
       assert.match(prefixes, /<CommonPrefixes><Prefix>dir%20one\/<\/Prefix><\/CommonPrefixes>/);
     });
   }
+
+  it('ListObjects.encodingTypeUrl: the Prefix element of version 1 comes as given (AWS encodes it in version 2 only)', async () => {
+    assert.match(await list('encoding-type=url&prefix=dir%20one%2F'), /<Prefix>dir one\/<\/Prefix>/);
+    assert.match(await list('list-type=2&encoding-type=url&prefix=dir%20one%2F'), /<Prefix>dir%20one\/<\/Prefix>/);
+  });
 });

@@ -279,6 +279,13 @@ describe('PostObject', () => {
     test('PostObject.no key field → 400 InvalidArgument', async () => {
       expectError(await post(formBody(signedV4Fields(bucket, []), content)), 'InvalidArgument', 400, "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.");
     });
+    test('PostObject.the policy\'s key conditions hold for the key with ${filename} replaced', async () => {
+      const fields = [['key', '${filename}'] as Field, ...signedV4Fields(bucket, [['starts-with', '$key', 'pho']])];
+      assert.equal((await post(formBody(fields, { ...content, filename: 'photo.txt' }))).status, 204);
+      assert.equal((await getBytes('photo.txt')).toString(), 'body');
+      const literal = [['key', '${filename}'] as Field, ...signedV4Fields(bucket, [['eq', '$key', '${filename}']])];
+      expectError(await post(formBody(literal, { ...content, filename: 'photo.txt' })), 'AccessDenied', 403, 'Invalid according to Policy: Policy Condition failed: ["eq", "$key", "${filename}"]');
+    });
     test('PostObject.an empty key, given or made of a nameless file\'s ${filename} → 400 InvalidArgument, nothing stored', async () => {
       const empty = [['key', ''] as Field, ...signedV4Fields(bucket, [['eq', '$key', '']])];
       expectError(await post(formBody(empty, content)), 'InvalidArgument', 400, 'User key must have a length greater than 0.');
