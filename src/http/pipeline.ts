@@ -239,11 +239,11 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
     const serviceHandler = bucket ? undefined : serviceHandlers[operation];
     if (!bucketHandler && !serviceHandler) throw new S3Error('NotImplemented', `${operation} is not implemented by Coffer yet.`);
     refuseUnimplementedHeaders(headers, operation);
-    // `Expect: 100-continue`: the client sends its body only once told to, and only a request that
-    // proved who it is is told to (an anonymous or failed one gets its error without the body) —
-    // or one whose body says who it is (a form upload) or what each part of it may do (DeleteObjects).
+    // `Expect: 100-continue`: the client sends its body only once told to — here, once the request
+    // is authorized (a refused one got its error above without the body), anonymous ones included
+    // (a public-write bucket's uploads).
     const expect = headers['expect'];
-    if (expect !== undefined && (auth.user !== null || spec.authenticatedByForm || spec.authorizedPerObject) && /^\s*100-continue\s*$/i.test(expect)) res.writeContinue();
+    if (expect !== undefined && /^\s*100-continue\s*$/i.test(expect)) res.writeContinue();
     const knownEmpty = (contentLength === undefined || contentLength === '0') && headers['transfer-encoding'] === undefined;
     const body = verifiedBody(knownEmpty ? req : shielded(req), auth.payload, knownEmpty);
     const ctx: ServiceOperationContext = {

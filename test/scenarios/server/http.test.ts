@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connect } from 'node:net';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeletePublicAccessBlockCommand, GetObjectCommand, PutBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
 import { rawSocket, signedRequestText, splitResponses } from '../../helpers/raw-request.js';
 import { ROOT_KEYS, startServer, type TestServer } from '../../helpers/start-server.js';
 
@@ -90,6 +90,20 @@ describe('Expect', () => {
       socket.write('hello');
     });
     assert.equal(splitResponses(rest)[0]?.status, 200, rest.slice(0, 300));
+  });
+
+  test('PutObject.expect100ContinueForAnAllowedAnonymousRequest', async () => {
+    const bucket = await server.newBucket('expect');
+    await client.send(new DeletePublicAccessBlockCommand({ Bucket: bucket }));
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/*` }] };
+    await client.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
+    const host = new URL(server.endpoint).host;
+    const { text, socket } = await firstAnswer(`PUT /${bucket}/anon HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
+    assert.match(text, /^HTTP\/1\.1 100 Continue\r\n/, text.slice(0, 200));
+    socket.write('hello');
+    await new Promise((resolve) => socket.on('close', resolve));
+    const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'anon' }));
+    assert.equal(await got.Body!.transformToString(), 'hello');
   });
 
   test('PutObject.expect100ContinueUnauthenticatedGets403Without100', async () => {
