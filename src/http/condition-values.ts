@@ -44,7 +44,20 @@ export function conditionValues(
     's3:x-amz-acl': () => headers['x-amz-acl'],
     's3:x-amz-server-side-encryption': () => headers['x-amz-server-side-encryption'],
     's3:x-amz-server-side-encryption-aws-kms-key-id': () => headers['x-amz-server-side-encryption-aws-kms-key-id'],
+    's3:x-amz-server-side-encryption-customer-algorithm': () => headers['x-amz-server-side-encryption-customer-algorithm'],
     's3:x-amz-content-sha256': () => headers['x-amz-content-sha256'],
+    's3:x-amz-copy-source': () => copySource(headers['x-amz-copy-source']),
+    's3:x-amz-metadata-directive': () => headers['x-amz-metadata-directive'],
+    's3:x-amz-storage-class': () => headers['x-amz-storage-class'],
+    's3:x-amz-website-redirect-location': () => headers['x-amz-website-redirect-location'],
+    's3:x-amz-object-ownership': () => headers['x-amz-object-ownership'],
+    's3:x-amz-grant-full-control': () => headers['x-amz-grant-full-control'],
+    's3:x-amz-grant-read': () => headers['x-amz-grant-read'],
+    's3:x-amz-grant-read-acp': () => headers['x-amz-grant-read-acp'],
+    's3:x-amz-grant-write': () => headers['x-amz-grant-write'],
+    's3:x-amz-grant-write-acp': () => headers['x-amz-grant-write-acp'],
+    's3:if-match': () => headers['if-match'],
+    's3:if-none-match': () => headers['if-none-match'],
     's3:VersionId': () => query.get('versionId') ?? undefined,
     's3:RequestObjectTag': () => (writes ? taggingHeader(headers['x-amz-tagging']) : undefined),
     's3:object-lock-mode': () => (writes ? headers['x-amz-object-lock-mode'] : undefined),
@@ -63,6 +76,17 @@ export function conditionValues(
 /** The peer address as AWS reports it: an IPv4 client of a dual-stack socket without its `::ffff:` form. */
 export function sourceIp(address: string | undefined): string | undefined {
   return address?.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
+}
+
+/** `x-amz-copy-source` as `bucket/key[?versionId=…]`: decoded, without a leading slash. */
+function copySource(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const path = value.startsWith('/') ? value.slice(1) : value;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path; // malformed: the operation refuses it
+  }
 }
 
 /** `x-amz-object-lock-retain-until-date` as a date (an invalid one is refused by the operation). */

@@ -155,6 +155,23 @@ describe('access.bucket policies', () => {
     assert.deepEqual(left.Contents?.map((o) => o.Key), ['private/b']);
   });
 
+  it('CopyObject.s3:x-amz-copy-source and s3:x-amz-metadata-directive condition a copy', async () => {
+    const bucket = await server.newBucket('copy-cond', { keys: ['public/a', 'private/b'] });
+    await put(bucket, policy(
+      { Effect: 'Allow', Principal: { AWS: otherArn }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` },
+      {
+        Effect: 'Allow', Principal: { AWS: otherArn }, Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/*`,
+        Condition: { StringLike: { 's3:x-amz-copy-source': `${bucket}/public/*` }, StringEquals: { 's3:x-amz-metadata-directive': 'COPY' } },
+      },
+    ));
+    const copy = (source: string, directive: string) =>
+      send({ method: 'PUT', path: `/${bucket}/copied`, headers: { 'x-amz-copy-source': `/${bucket}/${source}`, 'x-amz-metadata-directive': directive } });
+    const allowed = await copy('public/a', 'COPY');
+    assert.equal(allowed.status, 200, allowed.text);
+    assertDenied(await copy('private/b', 'COPY'), 'a source outside the condition');
+    assertDenied(await copy('public/a', 'REPLACE'), 'another metadata directive');
+  });
+
   it('GetObject.a public-read bucket policy serves anonymous GETs (fetch and curl)', async () => {
     const bucket = await server.newBucket('public', { keys: ['hello.txt'] });
     assert.equal((await fetch(`${server.endpoint}/${bucket}/hello.txt`)).status, 403);
@@ -233,6 +250,8 @@ describe('access.bucket policies', () => {
     { key: 's3:prefix', action: 's3:ListBucket', condition: { StringEquals: { 's3:prefix': 'k' } }, allowed: list('prefix=k'), denied: list('prefix=j') },
     { key: 's3:delimiter', action: 's3:ListBucket', condition: { StringEquals: { 's3:delimiter': '/' } }, allowed: list('delimiter=%2F'), denied: list('delimiter=-') },
     { key: 's3:max-keys', action: 's3:ListBucket', condition: { NumericLessThanEquals: { 's3:max-keys': '10' } }, allowed: list('max-keys=10'), denied: list('max-keys=11') },
+    { key: 's3:x-amz-storage-class', action: 's3:PutObject', condition: { StringEquals: { 's3:x-amz-storage-class': 'STANDARD_IA' } }, allowed: putWith({ 'x-amz-storage-class': 'STANDARD_IA' }), denied: putWith({}) },
+    { key: 's3:x-amz-grant-full-control', action: 's3:PutObject', condition: { StringLike: { 's3:x-amz-grant-full-control': 'id=*' } }, allowed: (b) => putWith({ 'x-amz-grant-full-control': `id=${OTHER_USER.id}` })(b), denied: putWith({}) },
     { key: 's3:x-amz-acl', action: 's3:PutObject', condition: { StringEquals: { 's3:x-amz-acl': 'private' } }, allowed: putWith({ 'x-amz-acl': 'private' }), denied: putWith({}) },
     { key: 's3:x-amz-server-side-encryption', action: 's3:PutObject', condition: { StringEquals: { 's3:x-amz-server-side-encryption': 'AES256' } }, allowed: putWith({ 'x-amz-server-side-encryption': 'AES256' }), denied: putWith({}) },
     {

@@ -13,6 +13,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   PutBucketEncryptionCommand,
+  PutBucketPolicyCommand,
   PutObjectCommand,
   UploadPartCommand,
   UploadPartCopyCommand,
@@ -133,6 +134,17 @@ describe('SSE-C', () => {
     await expectS3Error(client.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: 'k', ObjectAttributes: ['ObjectSize'] })), 'InvalidRequest', 400, 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
     const attributes = await client.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: 'k', ObjectAttributes: ['ObjectSize'], ...key }));
     assert.equal(attributes.ObjectSize, data.length);
+  });
+
+  it('PutBucketPolicy.a policy that requires SSE-C (s3:x-amz-server-side-encryption-customer-algorithm) lets SSE-C uploads in, others not', async () => {
+    const bucket = await server.newBucket('ssec-policy');
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/*`, Condition: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'true' } } }],
+    };
+    await client.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ...customerKey() }));
+    await expectS3Error(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' })), 'AccessDenied', 403, 'Access Denied');
   });
 
   it('GetObject.sseCOnSseS3Object: 400 InvalidRequest', async () => {
