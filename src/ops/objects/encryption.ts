@@ -133,6 +133,13 @@ type EncryptedObject = Pick<ObjectVersion, 'bucket' | 'key' | 'encryption'>;
 // should not pay a promise for its keys.
 export function readKeysFor(ctx: OperationContext, object: EncryptedObject, options: { copySource?: boolean; decrypts?: boolean } = {}): DataKeys | Promise<DataKeys> {
   const { encryption } = object;
+  // How an object is encrypted is chosen when it is written: a read that names it is refused (AWS: 400).
+  if (!options.copySource) {
+    for (const name of [SSE, KMS_KEY_ID]) {
+      const value = ctx.headers[name];
+      if (value !== undefined) throw new S3Error('InvalidArgument', `${name} header is not supported for this operation.`, { ArgumentName: name, ArgumentValue: value });
+    }
+  }
   const customer = customerKeyFrom(ctx, options.copySource ? COPY_SOURCE_CUSTOMER_HEADERS : CUSTOMER_HEADERS);
   if (encryption?.mode === 'SSE-C') {
     if (!customer) throw new S3Error('InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');

@@ -147,6 +147,20 @@ describe('SSE-C', () => {
     await expectS3Error(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' })), 'AccessDenied', 403, 'Access Denied');
   });
 
+  it('GetObject.x-amz-server-side-encryption on a read: 400 InvalidArgument (GET), 400 (HEAD)', async () => {
+    const bucket = await server.newBucket('sse-read');
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' }));
+    const host = new URL(server.endpoint).host;
+    for (const [name, value] of [['x-amz-server-side-encryption', 'AES256'], ['x-amz-server-side-encryption-aws-kms-key-id', 'alias/aws/s3']] as const) {
+      for (const method of ['GET', 'HEAD']) {
+        const path = `/${bucket}/k`;
+        const res = await rawRequest(server.endpoint, { method, path, headers: signV4({ method, path, host, headers: { [name]: value }, ...ROOT_KEYS }) });
+        assert.equal(res.status, 400, `${method} ${name}`);
+        if (method === 'GET') assert.match(res.text, new RegExp(`<Code>InvalidArgument</Code><Message>${name} header is not supported for this operation.</Message>`));
+      }
+    }
+  });
+
   it('GetObject.sseCOnSseS3Object: 400 InvalidRequest', async () => {
     const bucket = await server.newBucket('ssec');
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' }));
