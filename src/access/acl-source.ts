@@ -15,6 +15,9 @@ const BUCKET_PERMISSIONS: Readonly<Record<string, Permission>> = {
   's3:ListBucketMultipartUploads': 'READ',
   's3:PutObject': 'WRITE',
   's3:DeleteObject': 'WRITE',
+  // Whoever may write and delete the bucket's objects may abort an upload into it (an initiator
+  // with a WRITE grant could not abort its own upload otherwise; s3-tests' test_list_multipart_upload_owner).
+  's3:AbortMultipartUpload': 'WRITE',
   's3:GetBucketAcl': 'READ_ACP',
   's3:PutBucketAcl': 'WRITE_ACP',
 };

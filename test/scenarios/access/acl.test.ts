@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import {
+  AbortMultipartUploadCommand,
   CreateBucketCommand,
   DeleteBucketOwnershipControlsCommand,
   DeletePublicAccessBlockCommand,
@@ -95,6 +96,16 @@ describe('ACLs (legacy bucket defaults)', () => {
     const privateBucket = await server.newBucket('acl-closed');
     const refused = await fetch(`${server.endpoint}/${privateBucket}/x`, { method: 'PUT', body: 'x' });
     assert.equal(refused.status, 403);
+  });
+
+  it('AbortMultipartUpload.a WRITE grant on the bucket lets its grantee abort the upload it started', async () => {
+    const bucket = await server.newBucket('acl-abort');
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mine' }));
+    await expectS3Error(other.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'mine', UploadId })), 'AccessDenied', 403, 'Access Denied');
+    await s3.send(new PutBucketAclCommand({ Bucket: bucket, ACL: 'public-read-write' }));
+    const started = await other.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'theirs' }));
+    await other.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'theirs', UploadId: started.UploadId }));
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'mine', UploadId }));
   });
 
   it('PutBucketAcl.grantReadByEmail → the other user may list, not write; unknown email → UnresolvableGrantByEmailAddress', async () => {
