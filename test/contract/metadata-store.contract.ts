@@ -159,19 +159,22 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         await expectStoreError(store.deleteBucket('missing'), 'BucketNotFound');
       });
 
-      test('deleteBucket.with a version or a delete marker or an upload throws BucketNotEmpty', async () => {
+      test('deleteBucket.with a version or a delete marker throws BucketNotEmpty; uploads in progress are aborted with it, their blobs released', async () => {
         await store.createBucket(bucketRecord('alpha'));
         await store.putVersion(version('alpha', 'k'));
+        await store.createUpload(upload('alpha', 'k', 'u1'));
+        const blobId = newBlobId();
+        await store.putPart('alpha', 'u1', part(1, [extent(blobId)]));
         await expectStoreError(store.deleteBucket('alpha'), 'BucketNotEmpty');
+        assert.ok(await store.getUpload('alpha', 'u1'), 'a refused delete aborts nothing');
         await store.deleteVersion('alpha', 'k', 'null');
         await store.putVersion(version('alpha', 'k', { isDeleteMarker: true, manifest: [], size: 0, etag: '' }));
         await expectStoreError(store.deleteBucket('alpha'), 'BucketNotEmpty');
         await store.deleteVersion('alpha', 'k', 'null');
-        await store.createUpload(upload('alpha', 'k', 'u1'));
-        await expectStoreError(store.deleteBucket('alpha'), 'BucketNotEmpty');
-        await store.abortUpload('alpha', 'u1');
-        await store.deleteBucket('alpha');
+        const { released } = await store.deleteBucket('alpha');
+        assert.deepEqual(released, [blobId]);
         assert.equal(await store.getBucket('alpha'), undefined);
+        assert.equal(await store.getUpload('alpha', 'u1'), undefined);
       });
 
       test('deleteBucket.removes its configurations; the name can be re-created', async () => {

@@ -4,6 +4,7 @@ import { StoreError } from '../../store/meta/metadata-store.js';
 import { checkBucketName } from './bucket-names.js';
 import { newBucketAccess } from '../acl/request-acl.js';
 import { readXmlDocument, textOf } from '../request-xml.js';
+import { releaseBlobs } from '../objects/ingest.js';
 import type { User } from '../../auth/credentials.js';
 import type { OperationContext, OperationResult, ServiceOperationContext } from '../types.js';
 
@@ -55,7 +56,9 @@ export async function headBucket(ctx: OperationContext): Promise<OperationResult
 
 export async function deleteBucket(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  await ctx.services.meta.deleteBucket(bucket.name);
+  // Uploads still in progress go with the bucket (as on AWS): their parts' blobs are released.
+  const { released } = await ctx.services.meta.deleteBucket(bucket.name);
+  await releaseBlobs(ctx, released);
   return { status: 204 };
 }
 

@@ -604,8 +604,12 @@ export interface MetadataStore {
   getBucket(name: string): Promise<BucketRecord | undefined>;
   /** Buckets in name order, optionally only one owner's. */
   listBuckets(ownerId?: string): Promise<BucketRecord[]>;
-  /** Throws 'BucketNotFound', or 'BucketNotEmpty' if any version or upload remains. */
-  deleteBucket(name: string): Promise<void>;
+  /**
+   * Throws 'BucketNotFound', or 'BucketNotEmpty' if any version (or delete marker) remains.
+   * Uploads still in progress do not keep the bucket, as on AWS: they are aborted in the same
+   * transaction, and their parts' blobs released.
+   */
+  deleteBucket(name: string): Promise<ReleaseResult>;
   setBucketVersioning(name: string, state: VersioningState): Promise<void>;
   /**
    * Enables object lock on the bucket and stores its configuration, in one transaction. Throws

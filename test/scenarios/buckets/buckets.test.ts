@@ -2,16 +2,19 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteBucketCommand,
   GetBucketLocationCommand,
   HeadBucketCommand,
   ListBucketsCommand,
   PutObjectCommand,
+  UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { errorCode, rawRequest, signV4 } from '../../helpers/raw-request.js';
 import { ROOT_KEYS, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
+import { countBlobs } from '../multipart/support.js';
 
 describe('buckets (us-east-1)', () => {
   let server: TestServer;
@@ -104,6 +107,17 @@ describe('buckets (us-east-1)', () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' }));
     const error = await expectS3Error(s3.send(new DeleteBucketCommand({ Bucket: bucket })), 'BucketNotEmpty', 409, 'The bucket you tried to delete is not empty');
     assert.equal(error.BucketName, bucket);
+  });
+
+  test('DeleteBucket.uploads in progress do not keep a bucket: they go with it, and their parts\' files', async () => {
+    const bucket = uniqueBucket('uploads');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'k' }));
+    await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'k', UploadId, PartNumber: 1, Body: Buffer.alloc(300_000, 1) }));
+    const blobsBefore = await countBlobs(server.dataDir);
+    assert.equal((await s3.send(new DeleteBucketCommand({ Bucket: bucket }))).$metadata.httpStatusCode, 204);
+    await expectS3Error(s3.send(new HeadBucketCommand({ Bucket: bucket })), 'NotFound', 404);
+    assert.equal(await countBlobs(server.dataDir), blobsBefore - 1);
   });
 
   test('DeleteBucket.missing → NoSuchBucket', async () => {

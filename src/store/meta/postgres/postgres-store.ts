@@ -201,12 +201,19 @@ export class PostgresMetadataStore implements MetadataStore {
     return rows.map(rowToBucket).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  deleteBucket(name: string): Promise<void> {
+  deleteBucket(name: string): Promise<ReleaseResult> {
     return this.transaction('READ COMMITTED', async (c) => {
       if (!(await run(c, 'lockBucket', [name])).rowCount) throw new StoreError('BucketNotFound');
-      if ((await run(c, 'anyVersion', [name])).rowCount || (await run(c, 'anyUpload', [name])).rowCount) throw new StoreError('BucketNotEmpty');
+      if ((await run(c, 'anyVersion', [name])).rowCount) throw new StoreError('BucketNotEmpty');
+      const released: string[] = [];
+      for (const { upload_id: uploadId } of (await run<{ upload_id: string }>(c, 'lockUploadsOf', [name])).rows) {
+        const parts = (await run<PartRow>(c, 'allParts', [uploadId])).rows;
+        released.push(...(await dropBlobRefs(c, parts.flatMap((part) => blobIdsOfEncoded(part.manifest)))));
+        await run(c, 'deleteUpload', [uploadId]);
+      }
       await run(c, 'deleteCompletedOf', [name]);
       await run(c, 'deleteBucket', [name]);
+      return { released };
     });
   }
 

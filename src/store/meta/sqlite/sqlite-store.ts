@@ -209,12 +209,18 @@ export class SqliteMetadataStore implements MetadataStore {
     return rows.map(rowToBucket);
   }
 
-  deleteBucket(name: string): Promise<void> {
+  deleteBucket(name: string): Promise<ReleaseResult> {
     return this.committer.run(() => {
       if (!this.stmt.bucketExists.get(name)) throw new StoreError('BucketNotFound');
-      if (this.stmt.anyVersion.get(name) || this.stmt.anyUpload.get(name)) throw new StoreError('BucketNotEmpty');
+      if (this.stmt.anyVersion.get(name)) throw new StoreError('BucketNotEmpty');
+      const released: string[] = [];
+      for (const { upload_id: uploadId } of this.stmt.uploadIdsOf.all(name) as Array<{ upload_id: string }>) {
+        for (const part of this.stmt.allParts.all(uploadId) as PartRow[]) released.push(...this.dropBlobRefs(blobIdsOfEncoded(part.manifest)));
+        this.stmt.deleteUpload.run(uploadId);
+      }
       this.stmt.deleteCompletedOf.run(name);
       this.stmt.deleteBucket.run(name);
+      return { released };
     });
   }
 
@@ -993,7 +999,7 @@ function prepareStatements(db: Db) {
     setAccess: p('UPDATE buckets SET access = ? WHERE name = ?'),
     enableObjectLock: p('UPDATE buckets SET object_lock = 1 WHERE name = ?'),
     anyVersion: p('SELECT 1 FROM versions WHERE bucket = ? LIMIT 1'),
-    anyUpload: p('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1'),
+    uploadIdsOf: p('SELECT upload_id FROM uploads WHERE bucket = ?'),
     getConfig: p('SELECT document FROM bucket_configs WHERE bucket = ? AND kind = ?'),
     putConfig: p('INSERT INTO bucket_configs (bucket, kind, document) VALUES (?, ?, ?) ON CONFLICT (bucket, kind) DO UPDATE SET document = excluded.document'),
     deleteConfig: p('DELETE FROM bucket_configs WHERE bucket = ? AND kind = ?'),
