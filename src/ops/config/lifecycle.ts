@@ -118,13 +118,14 @@ function parseRule(value: unknown): LifecycleRule {
  * Expiration all by days or all by date — and the expiration comes after every transition.
  */
 function checkActionTimes(rule: LifecycleRule): void {
-  const where = `in lifecycle rule for prefix '${rule.filter.prefix ?? ''}'`;
+  const prefix = `prefix '${rule.filter.prefix ?? ''}'`;
+  const where = `in lifecycle rule for ${prefix}`;
   const byDays = rule.transitions.filter((t) => t.days !== undefined);
   if (byDays.length > 0 && byDays.length < rule.transitions.length) throw new S3Error('InvalidRequest', `Found mixed 'Date' and 'Days' based Transition actions ${where}`);
   const expiration = rule.expiration;
   if (expiration === undefined || rule.transitions.length === 0 || (expiration.days === undefined && expiration.date === undefined)) return;
   if ((expiration.days !== undefined) !== (byDays.length > 0)) throw new S3Error('InvalidRequest', `Found mixed 'Date' and 'Days' based Expiration and Transition actions ${where}`);
-  const action = `in the Expiration action for prefix '${rule.filter.prefix ?? ''}'`;
+  const action = `in the Expiration action for ${prefix}`;
   for (const transition of rule.transitions) {
     if (expiration.days !== undefined && expiration.days <= transition.days!) {
       throw new S3Error('InvalidArgument', `'Days' ${action} must be greater than 'Days' in the Transition action`);

@@ -20,8 +20,8 @@ interface ObjectIdentifier {
 /**
  * DeleteObjects (POST ?delete): up to 1000 keys, each authorized and deleted with DeleteObject's
  * semantics (`deleteOne`); a failure, a refusal included, is reported per key and never fails
- * the request. The body must be
- * protected by Content-MD5 or an x-amz-checksum-* header (or trailer), as AWS requires.
+ * the request. The body must be protected by Content-MD5 or an x-amz-checksum-* header (or
+ * trailer), as AWS requires.
  */
 export async function deleteObjects(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;

@@ -120,6 +120,9 @@ export function checkAlgorithm(value: string, header: string): asserts value is 
   throw new S3Error('InvalidArgument', 'The encryption method specified is not supported', { ArgumentName: header, ArgumentValue: value });
 }
 
+/** Headers that choose an encryption: a write's, refused on a read (a list made once: every GET checks it). */
+const WRITE_ONLY_ENCRYPTION_HEADERS: readonly string[] = [SSE, KMS_KEY_ID];
+
 /** What names a stored object's keys: its encryption, and the object its KMS context binds them to. */
 type EncryptedObject = Pick<ObjectVersion, 'bucket' | 'key' | 'encryption'>;
 
@@ -135,7 +138,7 @@ export function readKeysFor(ctx: OperationContext, object: EncryptedObject, opti
   const { encryption } = object;
   // How an object is encrypted is chosen when it is written: a read that names it is refused (AWS: 400).
   if (!options.copySource) {
-    for (const name of [SSE, KMS_KEY_ID]) {
+    for (const name of WRITE_ONLY_ENCRYPTION_HEADERS) {
       const value = ctx.headers[name];
       if (value !== undefined) throw new S3Error('InvalidArgument', `${name} header is not supported for this operation.`, { ArgumentName: name, ArgumentValue: value });
     }

@@ -205,12 +205,12 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.transaction('READ COMMITTED', async (c) => {
       if (!(await run(c, 'lockBucket', [name])).rowCount) throw new StoreError('BucketNotFound');
       if ((await run(c, 'anyVersion', [name])).rowCount) throw new StoreError('BucketNotEmpty');
-      const released: string[] = [];
-      for (const { upload_id: uploadId } of (await run<{ upload_id: string }>(c, 'lockUploadsOf', [name])).rows) {
-        const parts = (await run<PartRow>(c, 'allParts', [uploadId])).rows;
-        released.push(...(await dropBlobRefs(c, parts.flatMap((part) => blobIdsOfEncoded(part.manifest)))));
-        await run(c, 'deleteUpload', [uploadId]);
-      }
+      // Uploads in progress go with the bucket: their rows locked (no part lands meanwhile), their
+      // parts read in one query, the uploads deleted in one statement (parts cascade).
+      await run(c, 'lockUploadsOf', [name]);
+      const parts = (await run<{ manifest: string }>(c, 'partManifestsOfBucket', [name])).rows;
+      const released = await dropBlobRefs(c, parts.flatMap((part) => blobIdsOfEncoded(part.manifest)));
+      await run(c, 'deleteUploadsOf', [name]);
       await run(c, 'deleteCompletedOf', [name]);
       await run(c, 'deleteBucket', [name]);
       return { released };

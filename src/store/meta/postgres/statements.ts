@@ -40,7 +40,9 @@ export const SQL = {
   setAccess: 'UPDATE buckets SET access = $1 WHERE name = $2',
   enableObjectLock: 'UPDATE buckets SET object_lock = true WHERE name = $1',
   anyVersion: 'SELECT 1 FROM versions WHERE bucket = $1 LIMIT 1',
-  lockUploadsOf: 'SELECT upload_id FROM uploads WHERE bucket = $1 FOR UPDATE',
+  lockUploadsOf: 'SELECT 1 FROM uploads WHERE bucket = $1 FOR UPDATE',
+  partManifestsOfBucket: 'SELECT parts.manifest FROM parts JOIN uploads ON uploads.upload_id = parts.upload_id WHERE uploads.bucket = $1',
+  deleteUploadsOf: 'DELETE FROM uploads WHERE bucket = $1',
   getConfig: 'SELECT document FROM bucket_configs WHERE bucket = $1 AND kind = $2',
   putConfig: `INSERT INTO bucket_configs (bucket, kind, document) VALUES ($1, $2, $3)
     ON CONFLICT (bucket, kind) DO UPDATE SET document = excluded.document`,

@@ -213,11 +213,10 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.committer.run(() => {
       if (!this.stmt.bucketExists.get(name)) throw new StoreError('BucketNotFound');
       if (this.stmt.anyVersion.get(name)) throw new StoreError('BucketNotEmpty');
-      const released: string[] = [];
-      for (const { upload_id: uploadId } of this.stmt.uploadIdsOf.all(name) as Array<{ upload_id: string }>) {
-        for (const part of this.stmt.allParts.all(uploadId) as PartRow[]) released.push(...this.dropBlobRefs(blobIdsOfEncoded(part.manifest)));
-        this.stmt.deleteUpload.run(uploadId);
-      }
+      // Uploads in progress go with the bucket: one read of their parts, one delete (parts cascade).
+      const manifests = this.stmt.partManifestsOfBucket.all(name) as Array<{ manifest: string }>;
+      const released = this.dropBlobRefs(manifests.flatMap((part) => blobIdsOfEncoded(part.manifest)));
+      this.stmt.deleteUploadsOf.run(name);
       this.stmt.deleteCompletedOf.run(name);
       this.stmt.deleteBucket.run(name);
       return { released };
@@ -999,7 +998,8 @@ function prepareStatements(db: Db) {
     setAccess: p('UPDATE buckets SET access = ? WHERE name = ?'),
     enableObjectLock: p('UPDATE buckets SET object_lock = 1 WHERE name = ?'),
     anyVersion: p('SELECT 1 FROM versions WHERE bucket = ? LIMIT 1'),
-    uploadIdsOf: p('SELECT upload_id FROM uploads WHERE bucket = ?'),
+    partManifestsOfBucket: p('SELECT parts.manifest FROM parts JOIN uploads ON uploads.upload_id = parts.upload_id WHERE uploads.bucket = ?'),
+    deleteUploadsOf: p('DELETE FROM uploads WHERE bucket = ?'),
     getConfig: p('SELECT document FROM bucket_configs WHERE bucket = ? AND kind = ?'),
     putConfig: p('INSERT INTO bucket_configs (bucket, kind, document) VALUES (?, ?, ?) ON CONFLICT (bucket, kind) DO UPDATE SET document = excluded.document'),
     deleteConfig: p('DELETE FROM bucket_configs WHERE bucket = ? AND kind = ?'),
