@@ -200,7 +200,7 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   // every start, so a successor renews the lease a crashed process left instead of waiting it out.
   const holder = shared ? randomUUID() : 'data-dir-owner';
   const replicator = new Replicator({
-    meta, blobs, masterKeys, kms, region, remotes: replicationDestinations, log: (message, error) => logger.warn({ err: error }, `replication: ${message}`),
+    meta, blobs, masterKeys, kms, region, accountId, remotes: replicationDestinations, log: (message, error) => logger.warn({ err: error }, `replication: ${message}`),
   });
   const dispatcher = new OutboxDispatcher({ meta, targets, replicator, holder, ...options.dispatch });
   let scheduler: Scheduler | undefined;
@@ -243,8 +243,8 @@ export async function startCoffer(options: CofferOptions = {}): Promise<RunningC
   }
   // The outbox is drained even with no targets declared: records of ARNs since removed are dropped (and logged).
   dispatcher.start();
-  const accessLogs = { flushMs: (options.accessLogFlushSeconds ?? 300) * 1000, accountId, region };
-  scheduler = startScheduler({ meta, blobs, masterKeys, kms, region, dayMs: lifecycleDayMs, accessLogs, logError: (error) => logError('lifecycle', error) });
+  const accessLogs = { flushMs: (options.accessLogFlushSeconds ?? 300) * 1000 };
+  scheduler = startScheduler({ meta, blobs, masterKeys, kms, region, accountId, dayMs: lifecycleDayMs, accessLogs, logError: (error) => logError('lifecycle', error) });
   const collector: OrphanCollector | undefined = registration && startOrphanCollector({
     meta, blobs, self: () => registration.id, checkMs: heartbeatMs, expiryMs, ageMs: SHARED_ORPHAN_AGE_MS,
     logError: (error) => logError('orphan collector', error),

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { accountIdFor, knownRootUser } from '../auth/users.js';
 import { loadMasterKeyRing } from '../crypto/key-ring.js';
-import { aliasArn, keyArn, KmsKeyRing, parseKeyReference } from '../crypto/kms-keys.js';
+import { keyArn, KmsKeyRing, parseKeyReference } from '../crypto/kms-keys.js';
 
 export const KMS_USAGE = `Usage: coffer kms create [--alias alias/NAME] [--description TEXT]
        coffer kms list
@@ -30,19 +31,25 @@ export async function runKmsCommand(argv: readonly string[], env: NodeJS.Process
   }
   const dataDir = resolve(values['data-dir'] ?? (env.COFFER_DATA_DIR || './data'));
   const region = values.region ?? (env.COFFER_REGION || 'us-east-1');
+  // ARNs carry the account id, which follows from the root's keys (as the server derives it).
+  // Without them here, keys are shown by id, which every request and configuration accepts too.
+  const root = await knownRootUser(dataDir, env.COFFER_ACCESS_KEY_ID || undefined, env.COFFER_SECRET_ACCESS_KEY || undefined);
+  const scope = root && { region, accountId: accountIdFor(root.id) };
+  const nameOf = (id: string) => (scope ? keyArn(scope, id) : id);
   const ring = new KmsKeyRing(dataDir, await loadMasterKeyRing(dataDir, values['master-key-file'] ?? (env.COFFER_MASTER_KEY_FILE || undefined)));
   try {
     if (action === 'create') {
       const key = await ring.create({ alias: values.alias, description: values.description });
-      print(keyArn(region, key.id));
+      print(nameOf(key.id));
     } else if (action === 'list') {
       for (const key of await ring.list()) {
-        print([key.id, key.enabled ? 'Enabled' : 'Disabled', keyArn(region, key.id), key.alias ?? '-', key.description ?? ''].join('\t'));
+        print([key.id, key.enabled ? 'Enabled' : 'Disabled', nameOf(key.id), key.alias ?? '-', key.description ?? ''].join('\t'));
       }
     } else {
-      const reference = parseKeyReference(target!, region);
+      // An ARN names this account when the account is unknown here: the server checks it where it is known.
+      const reference = parseKeyReference(target!, scope ?? { region, accountId: /^arn:aws:kms:[^:]*:([^:]*):/.exec(target!)?.[1] ?? '' });
       if (!(await ring.setEnabled(reference, action === 'enable'))) {
-        console.error(`coffer kms ${action}: no key ${'alias' in reference ? aliasArn(region, reference.alias) : target}`);
+        console.error(`coffer kms ${action}: no key ${target}`);
         return 1;
       }
     }

@@ -15,8 +15,20 @@ import { UnwrappedKeys } from './unwrapped-keys.js';
  */
 export const KMS_KEYS_FILE = 'kms-keys.json';
 
-/** The account id in KMS ARNs: Coffer serves one account, and KMS ARNs need one. */
-export const KMS_ACCOUNT_ID = '000000000000';
+/**
+ * Where KMS ARNs live: the server's region and account (the account id printed at start-up,
+ * the one IAM ARNs carry).
+ */
+export interface KmsScope {
+  readonly region: string;
+  readonly accountId: string;
+}
+
+/**
+ * The account id that ARNs carried before they carried the server's own: still accepted, so that
+ * bucket encryption configurations and scripts written then keep naming their keys.
+ */
+const EARLIER_ACCOUNT_ID = '000000000000';
 
 /** Prefix of the key id of blobs whose data key a KMS key wraps. */
 export const KMS_KEY_PREFIX = 'kms:';
@@ -62,22 +74,24 @@ export function isValidAlias(alias: string): boolean {
 export type KeyReference = { readonly id: string } | { readonly alias: string } | { readonly malformed: string };
 
 /** Reads a key id, ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID` or `…:alias/NAME`) or `alias/NAME`. */
-export function parseKeyReference(given: string, region: string): KeyReference {
+export function parseKeyReference(given: string, scope: KmsScope): KeyReference {
   const arn = /^arn:aws:kms:([^:]*):([^:]*):(.*)$/.exec(given);
   if (arn) {
-    if (arn[1] !== region || arn[2] !== KMS_ACCOUNT_ID) return { malformed: given };
-    return parseKeyReference(arn[3]!.startsWith('key/') ? arn[3]!.slice(4) : arn[3]!, region);
+    if (arn[1] !== scope.region || (arn[2] !== scope.accountId && arn[2] !== EARLIER_ACCOUNT_ID)) return { malformed: given };
+    const resource = arn[3]!;
+    if (!resource.startsWith('key/') && !resource.startsWith('alias/')) return { malformed: given };
+    return parseKeyReference(resource.startsWith('key/') ? resource.slice(4) : resource, scope);
   }
   if (given.startsWith('alias/')) return isValidAlias(given) ? { alias: given } : { malformed: given };
   return KEY_ID_PATTERN.test(given) ? { id: given } : { malformed: given };
 }
 
-export function keyArn(region: string, id: string): string {
-  return `arn:aws:kms:${region}:${KMS_ACCOUNT_ID}:key/${id}`;
+export function keyArn(scope: KmsScope, id: string): string {
+  return `arn:aws:kms:${scope.region}:${scope.accountId}:key/${id}`;
 }
 
-export function aliasArn(region: string, alias: string): string {
-  return `arn:aws:kms:${region}:${KMS_ACCOUNT_ID}:${alias}`;
+export function aliasArn(scope: KmsScope, alias: string): string {
+  return `arn:aws:kms:${scope.region}:${scope.accountId}:${alias}`;
 }
 
 /**

@@ -16,11 +16,8 @@ import type { LoggingTarget } from '../ops/config/logging.js';
 import type { AccessLogRecord, BucketRecord } from '../store/meta/metadata-store.js';
 import { isKmsRefusal, putObject, type ObjectWriterStores } from './write-object.js';
 
-export interface AccessLogDeliveryOptions extends ObjectWriterStores {
-  /** The account and region partitioned keys name. */
-  readonly accountId: string;
-  readonly region: string;
-}
+/** The stores, and the account and region that partitioned keys name. */
+export type AccessLogDeliveryOptions = ObjectWriterStores;
 
 /** Spooled lines read per round. */
 const ROUND_LINES = 10_000;

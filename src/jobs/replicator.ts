@@ -32,7 +32,9 @@ export interface ReplicatorOptions {
   readonly masterKeys: MasterKeyRing;
   /** SSE-KMS objects' data keys are wrapped by a key of this ring, not by the master key. */
   readonly kms: KmsKeyRing;
+  /** Where KMS ARNs live. */
   readonly region: string;
+  readonly accountId: string;
   /** The server's remote destinations, by bucket ARN; any other ARN is a bucket on this server. */
   readonly remotes: ReadonlyMap<string, RemoteDestination>;
   readonly log: (message: string, error?: unknown) => void;
@@ -151,9 +153,8 @@ export class Replicator {
    * rewrapped for the replica's (the blobs stay as they are; a disabled key throws, and the item is retried).
    */
   private async reboundManifest(source: ObjectVersion, bucket: string): Promise<Extent[]> {
-    const { masterKeys, kms, region } = this.options;
     const from = await this.readKeysFor(source);
-    const to = await kmsDataKeys({ masterKeys, kms, region }, source.encryption!, bucket, source.key);
+    const to = await kmsDataKeys(this.options, source.encryption!, bucket, source.key);
     return source.manifest.map((extent) => (extent.sealing ? { ...extent, sealing: from.rebind(extent.sealing, to) } : extent));
   }
 
@@ -162,9 +163,8 @@ export class Replicator {
    * (a disabled key throws, and the item is retried until the key is enabled again).
    */
   private async readKeysFor(source: ObjectVersion): Promise<DataKeys> {
-    const { masterKeys, kms, region } = this.options;
-    if (!isKms(source.encryption)) return new DataKeys(masterKeys);
-    return kmsDataKeys({ masterKeys, kms, region }, source.encryption!, source.bucket, source.key);
+    if (!isKms(source.encryption)) return new DataKeys(this.options.masterKeys);
+    return kmsDataKeys(this.options, source.encryption!, source.bucket, source.key);
   }
 
   private writerFor(remote: RemoteDestination): Promise<RemoteReplicaWriter> {

@@ -23,11 +23,13 @@ export interface SchedulerOptions {
   readonly masterKeys: MasterKeyRing;
   /** Reports and log objects are encrypted as their bucket's default says (SSE-KMS: its key). */
   readonly kms: KmsKeyRing;
+  /** The server's region and account: KMS ARNs, and the keys of partitioned access logs. */
   readonly region: string;
+  readonly accountId: string;
   readonly dayMs: number;
   readonly logError: (error: unknown) => void;
   /** Server access logs: spooled lines are written into log objects every `flushMs`. */
-  readonly accessLogs: { readonly flushMs: number; readonly accountId: string; readonly region: string };
+  readonly accessLogs: { readonly flushMs: number };
   /** Called after each pass (observability, tests). */
   readonly onPass?: (stats: LifecyclePassStats) => void;
 }
@@ -111,7 +113,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     if (Date.now() >= nextDeliveryAt) {
       nextDeliveryAt = Date.now() + options.accessLogs.flushMs;
       const { meta, blobs, masterKeys, kms } = options;
-      await deliverAccessLogs({ meta, blobs, masterKeys, kms, accountId: options.accessLogs.accountId, region: options.accessLogs.region });
+      await deliverAccessLogs({ meta, blobs, masterKeys, kms, accountId: options.accountId, region: options.region });
     }
     if (Date.now() < nextPassAt) return;
     nextPassAt = Date.now() + intervalMs;
@@ -124,8 +126,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       passing = false;
     }
     options.onPass?.(lastPass);
-    const { meta, blobs, masterKeys, kms, region, dayMs } = options;
-    await runInventoryPass({ meta, blobs, masterKeys, kms, region, dayMs, betweenPages });
+    const { meta, blobs, masterKeys, kms, region, accountId, dayMs } = options;
+    await runInventoryPass({ meta, blobs, masterKeys, kms, region, accountId, dayMs, betweenPages });
   };
 
   const job = startPeriodic(tick, pollMs, options.logError);

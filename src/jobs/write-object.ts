@@ -18,7 +18,9 @@ export interface ObjectWriterStores {
   readonly masterKeys: MasterKeyRing;
   /** or SSE-KMS / DSSE-KMS under the key the bucket's default encryption names. */
   readonly kms: KmsKeyRing;
+  /** Where KMS ARNs live. */
   readonly region: string;
+  readonly accountId: string;
 }
 
 /**

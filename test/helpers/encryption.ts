@@ -4,6 +4,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runKmsCommand } from '../../src/cli/kms.js';
 import { layout } from './data-dir.js';
+import { ROOT_KEYS } from './start-server.js';
 
 /** A marker that must never appear in a blob file: every body made by body() contains it. */
 export const MARKER = 'PLAINTEXT-MARKER-7f3a9c';
@@ -49,10 +50,13 @@ export async function assertNoPlaintextAtRest(dataDir: string, atLeastBlobs: num
   assert.ok(files >= atLeastBlobs, `expected the workload's blob files, found ${files}`);
 }
 
+/** The environment `coffer kms` runs with beside a test server: its root keys, from which ARNs' account id follows. */
+export const KMS_CLI_ENV = { COFFER_ACCESS_KEY_ID: ROOT_KEYS.accessKeyId, COFFER_SECRET_ACCESS_KEY: ROOT_KEYS.secretAccessKey };
+
 /** A new key in the KMS key ring of a server's data dir (`coffer kms create`, as an operator runs it beside the server). */
 export async function newKmsKey(server: { dataDir: string; coffer: { region: string } }): Promise<{ id: string; arn: string }> {
   const lines: string[] = [];
-  assert.equal(await runKmsCommand(['create', '--data-dir', server.dataDir, '--region', server.coffer.region], {}, (line) => lines.push(line)), 0);
+  assert.equal(await runKmsCommand(['create', '--data-dir', server.dataDir, '--region', server.coffer.region], KMS_CLI_ENV, (line) => lines.push(line)), 0);
   const arn = lines[0]!;
   return { id: /key\/(.+)$/.exec(arn)![1]!, arn };
 }

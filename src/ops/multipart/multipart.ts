@@ -105,7 +105,7 @@ export async function createMultipartUpload(ctx: OperationContext): Promise<Oper
     headers: {
       'x-amz-checksum-algorithm': checksum?.algorithm,
       'x-amz-checksum-type': checksum?.type,
-      ...encryptionHeaders(encryption, ctx.services.region, true),
+      ...encryptionHeaders(encryption, ctx.services, true),
       ...(await abortHeaders(ctx, bucket.name, key, upload.initiated)),
     },
     xml: { root: 'InitiateMultipartUploadResult', body: { Bucket: bucket.name, Key: key, UploadId: upload.uploadId } },
@@ -153,7 +153,7 @@ export async function uploadPart(ctx: OperationContext): Promise<OperationResult
   return {
     headers: {
       etag: quoteEtag(etag),
-      ...encryptionHeaders(upload.encryption, ctx.services.region),
+      ...encryptionHeaders(upload.encryption, ctx.services),
       ...(echoed ? { [checksumHeaderName(echoed)]: data.checksums.get(echoed)!.toString('base64') } : {}),
     },
   };
@@ -240,7 +240,7 @@ export async function uploadPartCopy(ctx: OperationContext): Promise<OperationRe
   return {
     headers: {
       'x-amz-copy-source-version-id': source.bucket.versioning !== 'Unversioned' ? version.versionId : undefined,
-      ...encryptionHeaders(upload.encryption, ctx.services.region),
+      ...encryptionHeaders(upload.encryption, ctx.services),
     },
     xml: {
       root: 'CopyPartResult',
@@ -293,7 +293,7 @@ export async function completeMultipartUpload(ctx: OperationContext): Promise<Op
   const condition = writeConditionFrom(ctx.headers);
   await checkCompletionKey(ctx, upload);
   const requested = await requestedParts(ctx);
-  return { deferred: { work: complete(ctx, bucket, upload, requested, condition), headers: encryptionHeaders(upload.encryption, ctx.services.region), ...completeKeepAlive } };
+  return { deferred: { work: complete(ctx, bucket, upload, requested, condition), headers: encryptionHeaders(upload.encryption, ctx.services), ...completeKeepAlive } };
 }
 
 /**
@@ -451,7 +451,7 @@ async function completeOnce(
   const result = completionResult(ctx, bucket, upload.key, versionId, etag, checksum);
   // Sent when the completion is fast; once keep-alive has begun, the early 200's headers stand.
   const expiration = await expirationHeaders(ctx, bucket.name, { key: upload.key, size, tags: upload.tags, lastModified });
-  return { ...result, headers: { ...result.headers, ...encryptionHeaders(upload.encryption, ctx.services.region), ...expiration } };
+  return { ...result, headers: { ...result.headers, ...encryptionHeaders(upload.encryption, ctx.services), ...expiration } };
 }
 
 

@@ -92,7 +92,7 @@ export async function copyObject(ctx: OperationContext): Promise<OperationResult
   const knownHeaders = {
     'x-amz-copy-source-version-id': showsVersionIds(sourceBucket) ? source.versionId : undefined,
     'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
-    ...encryptionHeaders(target.encryption, ctx.services.region, true),
+    ...encryptionHeaders(target.encryption, ctx.services, true),
     // Known before the copy is made (a deferred answer sends its headers first): it is dated now.
     ...(mayHaveLifecycle(bucket) ? await expirationHeaders(ctx, bucket.name, { key, size: source.size, tags: replacedTags ?? source.tags, lastModified: new Date() }) : {}),
   };

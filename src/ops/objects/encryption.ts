@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { customerKeyFingerprint, matchesFingerprint, opaqueEtag } from '../../crypto/key-wrap.js';
 import { CUSTOMER_KEY_ID } from '../../crypto/key-ring.js';
-import { keyArn } from '../../crypto/kms-keys.js';
+import { keyArn, type KmsScope } from '../../crypto/kms-keys.js';
 import { DataKeys } from '../../crypto/sealed-blobs.js';
 import { S3Error } from '../../errors.js';
 import type { BucketRecord, ObjectEncryption, ObjectVersion } from '../../store/meta/metadata-store.js';
@@ -193,7 +193,7 @@ export function sharesSealedBlobs(source: ObjectVersion, target: ObjectEncryptio
  * The headers that report an object's encryption (PUT, GET, HEAD, copy, multipart): the KMS key
  * as its ARN; the encryption context only on the writes that set it (PUT, copy, CreateMultipartUpload), as AWS.
  */
-export function encryptionHeaders(encryption: ObjectEncryption | undefined, region: string, written = false): Record<string, string | undefined> {
+export function encryptionHeaders(encryption: ObjectEncryption | undefined, kmsScope: KmsScope, written = false): Record<string, string | undefined> {
   if (!encryption) return {};
   if (encryption.mode === 'SSE-C') {
     return { [`${CUSTOMER}algorithm`]: 'AES256', [`${CUSTOMER}key-MD5`]: encryption.customerKeyMd5 };
@@ -201,7 +201,7 @@ export function encryptionHeaders(encryption: ObjectEncryption | undefined, regi
   const bucketKey = encryption.bucketKeyEnabled ? 'true' : undefined;
   // Written out, not [SSE]: a literal of constant names is made from a template, computed names one by one.
   if (encryption.mode === 'AES256') return { 'x-amz-server-side-encryption': 'AES256', 'x-amz-server-side-encryption-bucket-key-enabled': bucketKey };
-  return { [SSE]: encryption.mode, [KMS_KEY_ID]: keyArn(region, encryption.kmsKeyId!), [KMS_CONTEXT]: written ? encryption.kmsContext : undefined, [BUCKET_KEY_ENABLED]: bucketKey };
+  return { [SSE]: encryption.mode, [KMS_KEY_ID]: keyArn(kmsScope, encryption.kmsKeyId!), [KMS_CONTEXT]: written ? encryption.kmsContext : undefined, [BUCKET_KEY_ENABLED]: bucketKey };
 }
 
 /**

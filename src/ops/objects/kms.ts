@@ -3,7 +3,7 @@
  * a bucket default or a stored object names, the encryption context its data keys are bound to,
  * and KMS's errors as S3 wraps them.
  */
-import { aliasArn, keyArn, KMS_KEY_PREFIX, MANAGED_ALIAS, parseKeyReference, type KmsKey } from '../../crypto/kms-keys.js';
+import { aliasArn, keyArn, KMS_KEY_PREFIX, MANAGED_ALIAS, parseKeyReference, type KmsKey, type KmsScope } from '../../crypto/kms-keys.js';
 import { DataKeys, type WrappingKey } from '../../crypto/sealed-blobs.js';
 import { S3Error } from '../../errors.js';
 import type { ObjectEncryption } from '../../store/meta/metadata-store.js';
@@ -30,7 +30,7 @@ export function encryptionContext(encryption: ObjectEncryption, bucket: string, 
  * The data keys of a KMS-encrypted object `bucket`/`key`: wrapped by its (enabled) KMS key and bound
  * to its encryption context; DSSE-KMS writes seal two layers.
  */
-export async function kmsDataKeys(services: Pick<Services, 'kms' | 'region' | 'masterKeys'>, encryption: ObjectEncryption, bucket: string, key: string): Promise<DataKeys> {
+export async function kmsDataKeys(services: Pick<Services, 'kms' | 'region' | 'accountId' | 'masterKeys'>, encryption: ObjectEncryption, bucket: string, key: string): Promise<DataKeys> {
   return dataKeysUnder(services, await usableKmsKey(services, encryption.kmsKeyId!), encryption, bucket, key);
 }
 
@@ -43,14 +43,14 @@ export function dataKeysUnder(services: Pick<Services, 'masterKeys' | 'kms'>, km
 }
 
 /** The key `given` names (id, ARN, alias or alias ARN); 400 KMS.NotFoundException when none. */
-export async function findKmsKey(services: Pick<Services, 'kms' | 'region'>, given: string): Promise<KmsKey> {
-  const reference = parseKeyReference(given, services.region);
+export async function findKmsKey(services: Pick<Services, 'kms' | 'region' | 'accountId'>, given: string): Promise<KmsKey> {
+  const reference = parseKeyReference(given, services);
   // Naming the AWS managed key creates it, as its first use does.
   if ('alias' in reference && reference.alias === MANAGED_ALIAS) return services.kms.managedKey();
   const key = await services.kms.find(reference);
   if (key) return key;
-  if ('id' in reference) throw new S3Error('KMS.NotFoundException', `Key '${keyArn(services.region, reference.id)}' does not exist`);
-  if ('alias' in reference) throw new S3Error('KMS.NotFoundException', `Alias ${aliasArn(services.region, reference.alias)} is not found.`);
+  if ('id' in reference) throw new S3Error('KMS.NotFoundException', `Key '${keyArn(services, reference.id)}' does not exist`);
+  if ('alias' in reference) throw new S3Error('KMS.NotFoundException', `Alias ${aliasArn(services, reference.alias)} is not found.`);
   throw new S3Error('KMS.NotFoundException', `Invalid keyId ${given}`);
 }
 
@@ -58,14 +58,14 @@ export async function findKmsKey(services: Pick<Services, 'kms' | 'region'>, giv
  * An enabled key to encrypt or decrypt with (a stored object's key must still be enabled to be
  * read): `given`, or the AWS managed key (aws/s3) when none is named.
  */
-export async function usableKmsKey(services: Pick<Services, 'kms' | 'region'>, given: string | undefined): Promise<KmsKey> {
+export async function usableKmsKey(services: Pick<Services, 'kms' | 'region' | 'accountId'>, given: string | undefined): Promise<KmsKey> {
   const key = given === undefined ? await services.kms.managedKey() : await findKmsKey(services, given);
-  requireEnabled(services.region, key);
+  requireEnabled(services, key);
   return key;
 }
 
-function requireEnabled(region: string, key: KmsKey): void {
-  if (!key.record.enabled) throw new S3Error('KMS.DisabledException', `${keyArn(region, key.record.id)} is disabled.`);
+function requireEnabled(scope: KmsScope, key: KmsKey): void {
+  if (!key.record.enabled) throw new S3Error('KMS.DisabledException', `${keyArn(scope, key.record.id)} is disabled.`);
 }
 
 const CONTEXT_HEADER = 'x-amz-server-side-encryption-context';

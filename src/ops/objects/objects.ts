@@ -162,7 +162,7 @@ export async function writeObject(ctx: OperationContext, write: ObjectWrite): Pr
   const responseHeaders: Record<string, string | number | undefined> = {
     etag: quoteEtag(etag),
     'x-amz-version-id': writtenVersionIdHeader(bucket, versionId),
-    ...encryptionHeaders(encryption, ctx.services.region, true),
+    ...encryptionHeaders(encryption, ctx.services, true),
   };
   if (checksum) {
     responseHeaders[checksumHeaderName(parseChecksumAlgorithm(checksum.algorithm)!)] = checksum.value;
@@ -203,7 +203,7 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   checkReadPreconditions(ctx.headers, version);
   // One object, added to in place (the same names in the same order as spreading them).
   const headers = objectResponseHeaders(version, showsVersionIds(bucket));
-  if (version.encryption) Object.assign(headers, encryptionHeaders(version.encryption, ctx.services.region));
+  if (version.encryption) Object.assign(headers, encryptionHeaders(version.encryption, ctx.services));
   Object.assign(headers, restoreHeaders(version));
   // Each of these answers nothing without its cause (a lock, a lifecycle configuration, a
   // requester-pays request): a read without them does not wait on them.

@@ -46,7 +46,7 @@ after(async () => {
   await server.stop();
 });
 
-const arnOf = (id: string) => `arn:aws:kms:${region}:000000000000:key/${id}`;
+const arnOf = (id: string) => `arn:aws:kms:${region}:${server.coffer.accountId}:key/${id}`;
 
 const newKey = async () => (await newKmsKey(server)).id;
 

@@ -14,7 +14,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { runKmsCommand } from '../../../src/cli/kms.js';
-import { assertNoPlaintextAtRest, body, bytesOf, customerKey, md5Hex } from '../../helpers/encryption.js';
+import { assertNoPlaintextAtRest, body, bytesOf, customerKey, KMS_CLI_ENV, md5Hex } from '../../helpers/encryption.js';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
 
@@ -28,13 +28,14 @@ before(async () => {
 });
 after(() => server.stop());
 
-const ACCOUNT = '000000000000';
-const arnOf = (id: string) => `arn:aws:kms:${region}:${ACCOUNT}:key/${id}`;
+/** The server's account, as it prints it at start-up: KMS ARNs carry it, as IAM ARNs do. */
+const account = () => server.coffer.accountId;
+const arnOf = (id: string) => `arn:aws:kms:${region}:${account()}:key/${id}`;
 
 /** `coffer kms …` against the server's data dir (as an operator runs it beside the server); its output lines. */
 async function kms(...args: string[]): Promise<string[]> {
   const lines: string[] = [];
-  const code = await runKmsCommand([...args, '--data-dir', server.dataDir, '--region', region], {}, (line) => lines.push(line));
+  const code = await runKmsCommand([...args, '--data-dir', server.dataDir, '--region', region], KMS_CLI_ENV, (line) => lines.push(line));
   assert.equal(code, 0, `coffer kms ${args.join(' ')}`);
   return lines;
 }
@@ -68,10 +69,30 @@ describe('SSE-KMS', () => {
     assert.equal(get.SSEKMSKeyId, arnOf(id));
     assert.deepEqual(await bytesOf(get), data.subarray(65530, 65546));
     // The same key by id, by ARN and by alias ARN.
-    for (const name of [id, arnOf(id), `arn:aws:kms:${region}:${ACCOUNT}:alias/app-data`]) {
+    for (const name of [id, arnOf(id), `arn:aws:kms:${region}:${account()}:alias/app-data`]) {
       const again = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k2', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: name }));
       assert.equal(again.SSEKMSKeyId, arnOf(id), name);
     }
+  });
+
+  it('PutObject.kmsKeyArnAccount: ARNs carry the account id the server prints; the earlier 000000000000 is still read; another account is not a key of ours', async () => {
+    const bucket = await server.newBucket('kms');
+    const id = await newKey();
+    assert.match(account(), /^\d{12}$/);
+    assert.notEqual(account(), '000000000000');
+    const earlier = `arn:aws:kms:${region}:000000000000:key/${id}`;
+    const put = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: earlier }));
+    assert.equal(put.SSEKMSKeyId, arnOf(id));
+    const foreign = `arn:aws:kms:${region}:210987654321:key/${id}`;
+    await expectS3Error(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: foreign })), 'KMS.NotFoundException', 400, `Invalid keyId ${foreign}`);
+    // `coffer kms` without the root's keys (neither in the data dir nor in its environment) cannot know the account: it shows ids.
+    const lines: string[] = [];
+    assert.equal(await runKmsCommand(['list', '--data-dir', server.dataDir, '--region', region], {}, (line) => lines.push(line)), 0);
+    const listed = lines.map((line) => line.split('\t')).find((fields) => fields[0] === id);
+    assert.equal(listed?.[2], id);
+    assert.equal(await runKmsCommand(['disable', arnOf(id), '--data-dir', server.dataDir, '--region', region], {}, () => {}), 0);
+    await expectS3Error(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' })), 'KMS.DisabledException', 400, `${arnOf(id)} is disabled.`);
+    await kms('enable', id);
   });
 
   it('PutObject.kmsWithoutKey: the AWS managed key alias/aws/s3, created on first use', async () => {
@@ -88,7 +109,7 @@ describe('SSE-KMS', () => {
     const missing = '11111111-2222-3333-4444-555555555555';
     const put = (extra: Partial<ConstructorParameters<typeof PutObjectCommand>[0]>) => client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ...extra }));
     await expectS3Error(put({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: missing }), 'KMS.NotFoundException', 400, `Key '${arnOf(missing)}' does not exist`);
-    await expectS3Error(put({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/nothing' }), 'KMS.NotFoundException', 400, `Alias arn:aws:kms:${region}:${ACCOUNT}:alias/nothing is not found.`);
+    await expectS3Error(put({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/nothing' }), 'KMS.NotFoundException', 400, `Alias arn:aws:kms:${region}:${account()}:alias/nothing is not found.`);
     await expectS3Error(put({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'not-a-key' }), 'KMS.NotFoundException', 400, 'Invalid keyId not-a-key');
     await expectS3Error(put({ SSEKMSKeyId: missing }), 'InvalidArgument', 400, 'Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms');
     await expectS3Error(put({ ServerSideEncryption: 'AES256', SSEKMSEncryptionContext: context({ a: 'b' }) }), 'InvalidArgument', 400, 'Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms');

@@ -23,7 +23,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { runKmsCommand } from '../../../src/cli/kms.js';
-import { newKmsKey } from '../../helpers/encryption.js';
+import { KMS_CLI_ENV, newKmsKey } from '../../helpers/encryption.js';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { rawRequest } from '../../helpers/raw-request.js';
 import { startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
@@ -212,7 +212,7 @@ describe('server access logs', () => {
     await s3.send(new PutBucketEncryptionCommand({
       Bucket: lockedTarget!, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } }] },
     }));
-    assert.equal(await runKmsCommand(['disable', keyArn, '--data-dir', server.dataDir], {}, () => {}), 0);
+    assert.equal(await runKmsCommand(['disable', keyArn, '--data-dir', server.dataDir], KMS_CLI_ENV, () => {}), 0);
     await enableLogging(lockedSource!, { LoggingEnabled: { TargetBucket: lockedTarget!, TargetPrefix: 'logs/' } });
     await enableLogging(source!, { LoggingEnabled: { TargetBucket: target!, TargetPrefix: 'logs/' } });
     await s3.send(new PutObjectCommand({ Bucket: lockedSource!, Key: 'x', Body: 'x' }));

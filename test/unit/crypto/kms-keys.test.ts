@@ -10,13 +10,18 @@ import { KMS_KEYS_FILE, KmsKeyRing, MANAGED_ALIAS, parseKeyReference } from '../
 const ID = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 
 describe('KMS key ring', () => {
-  it('parseKeyReference: id, key ARN, alias and alias ARN of this region and account; anything else is malformed', () => {
-    assert.deepEqual(parseKeyReference(ID, 'eu-west-1'), { id: ID });
-    assert.deepEqual(parseKeyReference(`arn:aws:kms:eu-west-1:000000000000:key/${ID}`, 'eu-west-1'), { id: ID });
-    assert.deepEqual(parseKeyReference('alias/app', 'eu-west-1'), { alias: 'alias/app' });
-    assert.deepEqual(parseKeyReference('arn:aws:kms:eu-west-1:000000000000:alias/app', 'eu-west-1'), { alias: 'alias/app' });
-    for (const bad of [`arn:aws:kms:us-east-1:000000000000:key/${ID}`, `arn:aws:kms:eu-west-1:123456789012:key/${ID}`, 'aws/s3', 'alias/', 'alias/with space', ID.toUpperCase()]) {
-      assert.deepEqual(parseKeyReference(bad, 'eu-west-1'), { malformed: bad }, bad);
+  it('parseKeyReference: id, key ARN, alias and alias ARN of this region and account (or the earlier 000000000000); anything else is malformed', () => {
+    const scope = { region: 'eu-west-1', accountId: '123456789012' };
+    assert.deepEqual(parseKeyReference(ID, scope), { id: ID });
+    assert.deepEqual(parseKeyReference(`arn:aws:kms:eu-west-1:123456789012:key/${ID}`, scope), { id: ID });
+    assert.deepEqual(parseKeyReference(`arn:aws:kms:eu-west-1:000000000000:key/${ID}`, scope), { id: ID });
+    assert.deepEqual(parseKeyReference('alias/app', scope), { alias: 'alias/app' });
+    assert.deepEqual(parseKeyReference('arn:aws:kms:eu-west-1:123456789012:alias/app', scope), { alias: 'alias/app' });
+    for (const bad of [
+      `arn:aws:kms:us-east-1:123456789012:key/${ID}`, `arn:aws:kms:eu-west-1:210987654321:key/${ID}`, `arn:aws:kms:eu-west-1:123456789012:${ID}`,
+      'aws/s3', 'alias/', 'alias/with space', ID.toUpperCase(),
+    ]) {
+      assert.deepEqual(parseKeyReference(bad, scope), { malformed: bad }, bad);
     }
   });
 
