@@ -52,11 +52,11 @@ export async function getObjectAttributes(ctx: OperationContext): Promise<Operat
       NextPartNumberMarker: page.length > 0 ? page[page.length - 1]!.partNumber : marker,
       MaxParts: maxParts,
       IsTruncated: after.length > page.length,
-      Part: page.map((p) => ({
-        PartNumber: p.partNumber,
-        Size: p.size,
-        ...(algorithm && p.checksum ? { [checksumElement(algorithm)]: p.checksum } : {}),
-      })),
+      // AWS lists the parts only of an object with an additional checksum (the API reference's
+      // GetObjectAttributesParts): without one, the count and the markers alone.
+      Part: algorithm
+        ? page.map((p) => ({ PartNumber: p.partNumber, Size: p.size, ...(p.checksum ? { [checksumElement(algorithm)]: p.checksum } : {}) }))
+        : [],
     };
   }
   if (has('StorageClass')) body.StorageClass = version.storageClass;

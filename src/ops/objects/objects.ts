@@ -211,7 +211,7 @@ export async function getObject(ctx: OperationContext): Promise<OperationResult>
   if (version.isLatest && mayHaveLifecycle(bucket)) Object.assign(headers, await expirationHeaders(ctx, bucket.name, version));
   if (ctx.headers['x-amz-request-payer'] !== undefined) Object.assign(headers, await requestChargedHeader(ctx, bucket.name));
   if (ctx.query.size > 0) applyResponseOverrides(headers, ctx.query, ctx.user === null);
-  const part = partRead(ctx.params.partNumber(), ctx.headers, version);
+  const part = partRead(ctx.query, ctx.params, ctx.headers, version);
   if (part) Object.assign(headers, part.headers);
   const range = part ? part.range : parseRange(ctx.headers['range'], version.size);
   const wholeObject = part ? !version.parts?.length : !range;

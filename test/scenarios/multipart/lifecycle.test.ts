@@ -6,6 +6,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListPartsCommand,
@@ -85,6 +86,44 @@ describe('multipart uploads', () => {
     assert.equal(head.ContentLength, part1.length);
     assert.equal(head.PartsCount, 2);
     await expectS3Error(s3.send(new GetObjectCommand({ Bucket: target.Bucket, Key: target.Key, PartNumber: 3 })), 'InvalidPartNumber', 416, 'The requested partnumber is not satisfiable');
+  });
+
+  it('GetObject.partNumberCountsTheObjectsParts: an upload of parts 1, 3 and 1000 completed with 1 and 1000 makes parts 1 and 2, as on AWS', async () => {
+    const target = await bucketWithUpload();
+    const e1 = await put(target, 1, part1);
+    await put(target, 3, part1);
+    const e1000 = await put(target, 1000, part2);
+    await s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1 }, { PartNumber: 1000, ETag: e1000 }] } }));
+    const second = await s3.send(new GetObjectCommand({ Bucket: target.Bucket, Key: target.Key, PartNumber: 2 }));
+    assert.equal(second.$metadata.httpStatusCode, 206);
+    assert.equal(second.PartsCount, 2);
+    assert.equal(second.ContentRange, `bytes ${5 * MiB}-${5 * MiB + part2.length - 1}/${5 * MiB + part2.length}`);
+    assert.ok(part2.equals(await readAll(second.Body)));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: target.Bucket, Key: target.Key, PartNumber: 2 }));
+    assert.equal(head.ContentLength, part2.length);
+    const error = await expectS3Error(s3.send(new GetObjectCommand({ Bucket: target.Bucket, Key: target.Key, PartNumber: 3 })), 'InvalidPartNumber', 416, 'The requested partnumber is not satisfiable');
+    assert.equal(error.PartNumberRequested, '3');
+    assert.equal(error.ActualPartCount, '2');
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: target.Bucket, Key: target.Key, PartNumber: 1000 })), 'InvalidPartNumber', 416, 'The requested partnumber is not satisfiable');
+    // Without an additional checksum, GetObjectAttributes counts the parts and lists none (the API reference's GetObjectAttributesParts).
+    const attributes = await s3.send(new GetObjectAttributesCommand({ Bucket: target.Bucket, Key: target.Key, ObjectAttributes: ['ObjectParts'] }));
+    assert.equal(attributes.ObjectParts?.TotalPartsCount, 2);
+    assert.equal(attributes.ObjectParts?.Parts, undefined);
+  });
+
+  it('GetObject.rangeWithPartNumberIsRefusedBeforeTheNumberIsRead', async () => {
+    const Bucket = uniqueBucket('mp');
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'hello' }));
+    for (const partNumber of ['0', '10001', 'x']) {
+      const path = `/${Bucket}/k`;
+      const query = `partNumber=${partNumber}`;
+      const headers = signV4({ method: 'GET', path, query, host: new URL(server.endpoint).host, headers: { range: 'bytes=1-2' }, ...ROOT_KEYS });
+      const response = await rawRequest(server.endpoint, { method: 'GET', path: `${path}?${query}`, headers });
+      assert.equal(response.status, 400, partNumber);
+      assert.equal(errorCode(response.text), 'InvalidRequest', partNumber);
+    }
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket, Key: 'k', PartNumber: 0 })), 'InvalidArgument', 400, 'Part number must be an integer between 1 and 10000, inclusive');
   });
 
   it('GetObject.partNumberOfSinglePartObject', async () => {
