@@ -302,16 +302,26 @@ export async function completeMultipartUpload(ctx: OperationContext): Promise<Op
  * the same result, so a client that retries does not see NoSuchUpload for an object it made.
  * Coffer keeps what each completion answered for a while (limits.completedUploadRememberedMs,
  * at most limits.completedUploadsRememberedMax), and repeats it when the request names the same
- * key and the same part list. A different part list cannot make that object — and no other, the
- * parts are gone — so it gets NoSuchUpload, as does anything too old to be remembered.
+ * key and the same part list, while that object is still stored. A different part list cannot
+ * make that object — and no other, the parts are gone — so it gets NoSuchUpload, as does anything
+ * too old to be remembered.
  * The write condition (If-None-Match / If-Match) is not evaluated again: the object it guarded is
  * the one this completion wrote.
  */
 async function repeatedCompletion(ctx: OperationContext, bucket: BucketRecord, uploadId: string): Promise<OperationResult> {
   const done = uploadId === '' ? undefined : await ctx.services.meta.getCompletedUpload(bucket.name, uploadId);
-  if (!done || !stillRemembered(done) || done.key !== ctx.route.key) throw new S3Error('NoSuchUpload', undefined, { UploadId: uploadId });
+  if (!done || !stillRemembered(done) || done.key !== ctx.route.key || !(await stillStored(ctx, done))) throw new S3Error('NoSuchUpload', undefined, { UploadId: uploadId });
   const requested = await requestedParts(ctx);
   return sameCompletion(ctx, bucket, done, partsDigest(requested));
+}
+
+/**
+ * Whether the object the completion made is still there: once it is deleted or overwritten, a
+ * repeated completion would report an object that does not exist, and AWS answers NoSuchUpload.
+ */
+async function stillStored(ctx: OperationContext, done: CompletedUpload): Promise<boolean> {
+  const version = await ctx.services.meta.getVersion(done.bucket, done.key, done.versionId);
+  return version !== undefined && !version.isDeleteMarker && version.etag === done.etag;
 }
 
 function stillRemembered(done: CompletedUpload): boolean {

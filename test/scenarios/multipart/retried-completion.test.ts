@@ -8,9 +8,11 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutBucketVersioningCommand,
+  PutObjectCommand,
   UploadPartCommand,
   type CompletedPart,
   type S3Client,
@@ -77,6 +79,28 @@ describe('CompleteMultipartUpload repeated', () => {
     const otherBucket = uniqueBucket('mpretry');
     await s3.send(new CreateBucketCommand({ Bucket: otherBucket }));
     await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, Bucket: otherBucket, MultipartUpload: { Parts: parts } })), 'NoSuchUpload', 404, NO_SUCH_UPLOAD);
+  });
+
+  it('CompleteMultipartUpload.retryAfterTheObjectWentIsNoSuchUpload: a completion must not report an object that is not there', async () => {
+    const { target, parts } = await uploadWithParts();
+    const first = await s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: parts } }));
+    await s3.send(new DeleteObjectCommand({ Bucket: target.Bucket, Key: target.Key, VersionId: first.VersionId }));
+    await expectS3Error(s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: parts } })), 'NoSuchUpload', 404, NO_SUCH_UPLOAD);
+    // Unversioned, deleted (no version id) or overwritten by another object: the same.
+    const Bucket = uniqueBucket('mpretry');
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    for (const replace of [
+      () => s3.send(new DeleteObjectCommand({ Bucket, Key: 'k' })),
+      () => s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'other' })),
+    ]) {
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'k' }));
+      const part = await s3.send(new UploadPartCommand({ Bucket, Key: 'k', UploadId, PartNumber: 1, Body: 'only part' }));
+      const completion = { Bucket, Key: 'k', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } };
+      await s3.send(new CompleteMultipartUploadCommand(completion));
+      assert.equal((await s3.send(new CompleteMultipartUploadCommand(completion))).$metadata.httpStatusCode, 200);
+      await replace();
+      await expectS3Error(s3.send(new CompleteMultipartUploadCommand(completion)), 'NoSuchUpload', 404, NO_SUCH_UPLOAD);
+    }
   });
 
   it('CompleteMultipartUpload.concurrentRetryGetsSameResult', async () => {
