@@ -2,7 +2,8 @@ import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import { StoreError } from '../../store/meta/metadata-store.js';
 import { checkBucketName } from './bucket-names.js';
-import { newBucketAccess } from '../acl/request-acl.js';
+import { bucketAccessOf } from '../acl/acl.js';
+import { checkGrantsAllowed, newBucketAccess } from '../acl/request-acl.js';
 import { readXmlDocument, textOf } from '../request-xml.js';
 import { releaseBlobs } from '../objects/ingest.js';
 import type { User } from '../../auth/credentials.js';
@@ -41,9 +42,12 @@ export async function createBucket(ctx: ServiceOperationContext): Promise<Operat
   } catch (error) {
     if (!(error instanceof StoreError && error.code === 'BucketExists')) throw error;
     const existing = await ctx.services.meta.getBucket(name);
-    // us-east-1 answers 200 to the owner re-creating a bucket; other regions say so.
-    if (existing?.ownerId !== user.id) throw new S3Error('BucketAlreadyExists', undefined, { BucketName: name });
+    // us-east-1 answers 200 to the owner re-creating a bucket, and resets its ACL to the one this
+    // request gives (private when it gives none), for legacy compatibility; other regions say so.
+    if (!existing || existing.ownerId !== user.id) throw new S3Error('BucketAlreadyExists', undefined, { BucketName: name });
     if (region !== 'us-east-1') throw new S3Error('BucketAlreadyOwnedByYou', undefined, { BucketName: name });
+    checkGrantsAllowed(existing, access.grants, existing.ownerId);
+    await ctx.services.meta.setBucketAccess(name, { ...bucketAccessOf(existing), grants: access.grants });
   }
   return { headers: { location: `/${name}` } };
 }

@@ -4,9 +4,12 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
+  DeletePublicAccessBlockCommand,
+  GetBucketAclCommand,
   GetBucketLocationCommand,
   HeadBucketCommand,
   ListBucketsCommand,
+  PutBucketAclCommand,
   PutObjectCommand,
   UploadPartCommand,
   type S3Client,
@@ -53,6 +56,19 @@ describe('buckets (us-east-1)', () => {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const again = await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     assert.equal(again.$metadata.httpStatusCode, 200);
+  });
+
+  test('CreateBucket.re-creating your own bucket in us-east-1 resets its ACL (AWS: "for legacy compatibility … resets the bucket access control lists")', async () => {
+    const bucket = uniqueBucket('recreate');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectOwnership: 'ObjectWriter' }));
+    await s3.send(new DeletePublicAccessBlockCommand({ Bucket: bucket }));
+    await s3.send(new PutBucketAclCommand({ Bucket: bucket, ACL: 'public-read' }));
+    const grantees = async () => (await s3.send(new GetBucketAclCommand({ Bucket: bucket }))).Grants?.map((g) => [g.Grantee?.ID ?? g.Grantee?.URI, g.Permission]);
+    assert.equal((await grantees())?.length, 2);
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    assert.deepEqual(await grantees(), [[server.coffer.rootUser.id, 'FULL_CONTROL']]);
+    // The rest of the bucket's access settings stay: it still takes ACLs.
+    await s3.send(new PutBucketAclCommand({ Bucket: bucket, ACL: 'public-read' }));
   });
 
   test("CreateBucket.another user's name → BucketAlreadyExists", async () => {
