@@ -36,11 +36,16 @@ export function websiteRedirectLocationFrom(headers: Headers): string | undefine
   return location;
 }
 
-/** `aws-chunked` is transfer framing, not a property of the object. */
+/**
+ * `aws-chunked` is transfer framing, not a property of the object: it is dropped, and a value
+ * without it is kept as sent (`deflate, gzip` stays `deflate, gzip`).
+ */
 function stripAwsChunked(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const rest = value.split(',').map((s) => s.trim()).filter((s) => s !== '' && s.toLowerCase() !== 'aws-chunked');
-  return rest.length === 0 ? undefined : rest.join(',');
+  const codings = value.split(',').map((s) => s.trim());
+  if (!codings.some((coding) => coding.toLowerCase() === 'aws-chunked')) return value.trim() === '' ? undefined : value;
+  const rest = codings.filter((s) => s !== '' && s.toLowerCase() !== 'aws-chunked');
+  return rest.length === 0 ? undefined : rest.join(', ');
 }
 
 /** `x-amz-meta-*` headers (names lowercased, as S3 returns them); over 2 KB → MetadataTooLarge. */

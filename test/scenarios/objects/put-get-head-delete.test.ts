@@ -58,6 +58,14 @@ describe('objects: put, get, head, delete', () => {
     assert.equal((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k' }))).ContentType, 'binary/octet-stream');
   });
 
+  test('PutObject.Content-Encoding is kept as sent; only the aws-chunked framing token is dropped', async () => {
+    const bucket = await server.newBucket('encoding');
+    for (const [sent, stored] of [['deflate, gzip', 'deflate, gzip'], ['gzip,br', 'gzip,br'], ['gzip, aws-chunked', 'gzip'], ['aws-chunked', undefined]] as const) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'encoded', Body: 'x', ContentEncoding: sent }));
+      assert.equal((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'encoded' }))).ContentEncoding, stored, sent);
+    }
+  });
+
   test('PutObject.stores Content-Type, Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Expires, storage class, redirect and x-amz-meta-*', async () => {
     const bucket = await server.newBucket('headers');
     const expires = new Date('2030-01-02T03:04:05Z');
