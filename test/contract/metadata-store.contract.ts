@@ -200,7 +200,7 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
         await expectStoreError(store.setBucketVersioning('missing', 'Enabled'), 'BucketNotFound');
       });
 
-      test('setBucketAccess.createBucket keeps access, setBucketAccess replaces it (the cached bucket too); missing bucket throws BucketNotFound', async () => {
+      test('updateBucketAccess.createBucket keeps access; a change gets what is stored and the owner, and replaces it (the cached bucket too); a throw writes nothing; missing bucket throws BucketNotFound', async () => {
         const grants: Grant[] = [{ grantee: { type: 'CanonicalUser', id: OWNER }, permission: 'FULL_CONTROL' }];
         await store.createBucket(bucketRecord('alpha', { access: { grants, ownership: 'BucketOwnerEnforced' } }));
         await store.createBucket(bucketRecord('legacy'));
@@ -211,10 +211,37 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
           ownership: 'ObjectWriter',
           publicAccessBlock: { blockPublicAcls: true, ignorePublicAcls: false, blockPublicPolicy: true, restrictPublicBuckets: false },
         };
-        await store.setBucketAccess('alpha', access);
+        const seen: Array<[BucketAccess | undefined, string]> = [];
+        await store.updateBucketAccess('alpha', (current, ownerId) => {
+          seen.push([current, ownerId]);
+          return access;
+        });
+        assert.deepEqual(seen, [[{ grants, ownership: 'BucketOwnerEnforced' }, OWNER]]);
         assert.deepEqual((await store.getBucket('alpha'))?.access, access);
         assert.deepEqual((await store.listBuckets()).find((b) => b.name === 'alpha')?.access, access);
-        await expectStoreError(store.setBucketAccess('missing', access), 'BucketNotFound');
+        await store.updateBucketAccess('legacy', (current) => {
+          assert.equal(current, undefined);
+          return { grants };
+        });
+        assert.deepEqual((await store.getBucket('legacy'))?.access, { grants });
+        await assert.rejects(store.updateBucketAccess('alpha', () => {
+          throw new Error('refused');
+        }), /refused/);
+        assert.deepEqual((await store.getBucket('alpha'))?.access, access);
+        await expectStoreError(store.updateBucketAccess('missing', () => access), 'BucketNotFound');
+      });
+
+      test('updateBucketAccess.concurrent changes of different parts each see the one before: none is lost', async () => {
+        const grants: Grant[] = [{ grantee: { type: 'CanonicalUser', id: OWNER }, permission: 'FULL_CONTROL' }];
+        await store.createBucket(bucketRecord('alpha', { access: { grants } }));
+        const block = { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true };
+        const read = { grantee: { type: 'Group', uri: 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers' }, permission: 'READ' } as const;
+        await Promise.all([
+          store.updateBucketAccess('alpha', (current) => ({ ...current!, ownership: 'ObjectWriter' })),
+          store.updateBucketAccess('alpha', (current) => ({ ...current!, publicAccessBlock: block })),
+          store.updateBucketAccess('alpha', (current) => ({ ...current!, grants: [...current!.grants, read] })),
+        ]);
+        assert.deepEqual((await store.getBucket('alpha'))?.access, { grants: [...grants, read], ownership: 'ObjectWriter', publicAccessBlock: block });
       });
 
       test('getBucket.carries the policy document, following every change of it at once', async () => {

@@ -13,7 +13,12 @@ const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 
 /** A bucket's access settings; buckets made before Coffer kept them have their owner's full control only. */
 export function bucketAccessOf(bucket: BucketRecord): BucketAccess {
-  return bucket.access ?? { grants: cannedGrants('private', bucket.ownerId, bucket.ownerId) };
+  return storedAccessOr(bucket.access, bucket.ownerId);
+}
+
+/** A bucket's access as stored, or what a bucket made before access was kept has: a private ACL. */
+export function storedAccessOr(access: BucketAccess | undefined, ownerId: string): BucketAccess {
+  return access ?? { grants: cannedGrants('private', ownerId, ownerId) };
 }
 
 function userXml(ctx: OperationContext, id: string): XmlObject {
@@ -63,8 +68,12 @@ export async function getBucketAcl(ctx: OperationContext): Promise<OperationResu
 export async function putBucketAcl(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
   const grants = await requestedAcl(ctx, bucket.ownerId);
-  checkGrantsAllowed(bucket, grants, bucket.ownerId);
-  await ctx.services.meta.setBucketAccess(bucket.name, { ...bucketAccessOf(bucket), grants });
+  // Checked against the bucket's access as it is when the ACL is written (not as the request
+  // found it): PutBucketOwnershipControls may have disabled ACLs meanwhile.
+  await ctx.services.meta.updateBucketAccess(bucket.name, (current, ownerId) => {
+    checkGrantsAllowed(current, grants, ownerId);
+    return { ...storedAccessOr(current, ownerId), grants };
+  });
   return {};
 }
 
@@ -80,7 +89,7 @@ export async function putObjectAcl(ctx: OperationContext): Promise<OperationResu
   const { bucket } = ctx;
   const version = await findVersion(ctx, bucket);
   const grants = await requestedAcl(ctx, version.ownerId);
-  checkGrantsAllowed(bucket, grants, version.ownerId);
+  checkGrantsAllowed(bucket.access, grants, version.ownerId);
   // AWS sends s3:ObjectAcl:Put only when the ACL changes.
   const current = version.acl ?? cannedGrants('private', version.ownerId, bucket.ownerId);
   const events = sameGrants(current, grants)

@@ -4,7 +4,7 @@ import { S3Error } from '../../errors.js';
 import type { PublicAccessBlock } from '../../store/meta/metadata-store.js';
 import { readXmlDocument, textOf } from '../request-xml.js';
 import type { OperationContext, OperationResult } from '../types.js';
-import { bucketAccessOf } from './acl.js';
+import { storedAccessOr } from './acl.js';
 import { parseObjectOwnership } from './request-acl.js';
 
 export async function putBucketOwnershipControls(ctx: OperationContext): Promise<OperationResult> {
@@ -13,10 +13,12 @@ export async function putBucketOwnershipControls(ctx: OperationContext): Promise
   const rule = doc.Rule as Record<string, unknown> | undefined;
   const ownership = typeof rule === 'object' && rule !== null && !Array.isArray(rule) ? parseObjectOwnership(textOf(rule.ObjectOwnership)) : undefined;
   if (ownership === undefined) throw new S3Error('MalformedXML');
-  const access = bucketAccessOf(bucket);
-  // Disabling ACLs while the bucket's ACL still grants others something would silently revoke it.
-  if (ownership === 'BucketOwnerEnforced' && !grantsOnlyTo(access.grants, bucket.ownerId)) throw new S3Error('InvalidBucketAclWithObjectOwnership');
-  await ctx.services.meta.setBucketAccess(bucket.name, { ...access, ownership });
+  await ctx.services.meta.updateBucketAccess(bucket.name, (current, ownerId) => {
+    const access = storedAccessOr(current, ownerId);
+    // Disabling ACLs while the bucket's ACL still grants others something would silently revoke it.
+    if (ownership === 'BucketOwnerEnforced' && !grantsOnlyTo(access.grants, ownerId)) throw new S3Error('InvalidBucketAclWithObjectOwnership');
+    return { ...access, ownership };
+  });
   return {};
 }
 
@@ -27,8 +29,10 @@ export async function getBucketOwnershipControls(ctx: OperationContext): Promise
 }
 
 export async function deleteBucketOwnershipControls(ctx: OperationContext): Promise<OperationResult> {
-  const { ownership: _removed, ...rest } = bucketAccessOf(ctx.bucket);
-  await ctx.services.meta.setBucketAccess(ctx.bucket.name, rest);
+  await ctx.services.meta.updateBucketAccess(ctx.bucket.name, (current, ownerId) => {
+    const { ownership: _removed, ...rest } = storedAccessOr(current, ownerId);
+    return rest;
+  });
   return { status: 204 };
 }
 
@@ -49,7 +53,7 @@ export async function putPublicAccessBlock(ctx: OperationContext): Promise<Opera
     if (value !== 'true' && value !== 'false') throw new S3Error('MalformedXML');
     block[field] = value === 'true';
   }
-  await ctx.services.meta.setBucketAccess(ctx.bucket.name, { ...bucketAccessOf(ctx.bucket), publicAccessBlock: block });
+  await ctx.services.meta.updateBucketAccess(ctx.bucket.name, (current, ownerId) => ({ ...storedAccessOr(current, ownerId), publicAccessBlock: block }));
   return {};
 }
 
@@ -62,7 +66,9 @@ export async function getPublicAccessBlock(ctx: OperationContext): Promise<Opera
 }
 
 export async function deletePublicAccessBlock(ctx: OperationContext): Promise<OperationResult> {
-  const { publicAccessBlock: _removed, ...rest } = bucketAccessOf(ctx.bucket);
-  await ctx.services.meta.setBucketAccess(ctx.bucket.name, rest);
+  await ctx.services.meta.updateBucketAccess(ctx.bucket.name, (current, ownerId) => {
+    const { publicAccessBlock: _removed, ...rest } = storedAccessOr(current, ownerId);
+    return rest;
+  });
   return { status: 204 };
 }

@@ -78,9 +78,9 @@ export function grantsFromDocument(ctx: ServiceOperationContext, doc: Record<str
  * owner's full control → else 400 AccessControlListNotSupported; BlockPublicAcls refuses a public
  * ACL → 403 AccessDenied.
  */
-export function checkGrantsAllowed(bucket: BucketRecord, grants: readonly Grant[], ownerId: string): void {
-  if (bucket.access?.ownership === 'BucketOwnerEnforced' && !grantsOnlyTo(grants, ownerId)) throw new S3Error('AccessControlListNotSupported');
-  refusePublicAcl(bucket.access, grants);
+export function checkGrantsAllowed(access: BucketAccess | undefined, grants: readonly Grant[], ownerId: string): void {
+  if (access?.ownership === 'BucketOwnerEnforced' && !grantsOnlyTo(grants, ownerId)) throw new S3Error('AccessControlListNotSupported');
+  refusePublicAcl(access, grants);
 }
 
 /**
@@ -94,7 +94,7 @@ export function objectWriteAcl(ctx: ServiceOperationContext, bucket: BucketRecor
     ownership === 'BucketOwnerEnforced' || (ownership === 'BucketOwnerPreferred' && ctx.headers['x-amz-acl']?.trim() === 'bucket-owner-full-control');
   const ownerId = ownedByBucketOwner ? bucket.ownerId : (ctx.user?.id ?? ANONYMOUS_OWNER_ID);
   const acl = grantsFromHeaders(ctx, ownerId, bucket.ownerId) ?? cannedGrants('private', ownerId, bucket.ownerId);
-  checkGrantsAllowed(bucket, acl, ownerId);
+  checkGrantsAllowed(bucket.access, acl, ownerId);
   return { ownerId, acl };
 }
 

@@ -2,7 +2,7 @@ import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import { StoreError } from '../../store/meta/metadata-store.js';
 import { checkBucketName } from './bucket-names.js';
-import { bucketAccessOf } from '../acl/acl.js';
+import { storedAccessOr } from '../acl/acl.js';
 import { checkGrantsAllowed, newBucketAccess } from '../acl/request-acl.js';
 import { readXmlDocument, textOf } from '../request-xml.js';
 import { releaseBlobs } from '../objects/ingest.js';
@@ -46,8 +46,10 @@ export async function createBucket(ctx: ServiceOperationContext): Promise<Operat
     // request gives (private when it gives none), for legacy compatibility; other regions say so.
     if (!existing || existing.ownerId !== user.id) throw new S3Error('BucketAlreadyExists', undefined, { BucketName: name });
     if (region !== 'us-east-1') throw new S3Error('BucketAlreadyOwnedByYou', undefined, { BucketName: name });
-    checkGrantsAllowed(existing, access.grants, existing.ownerId);
-    await ctx.services.meta.setBucketAccess(name, { ...bucketAccessOf(existing), grants: access.grants });
+    await ctx.services.meta.updateBucketAccess(name, (current, ownerId) => {
+      checkGrantsAllowed(current, access.grants, ownerId);
+      return { ...storedAccessOr(current, ownerId), grants: access.grants };
+    });
   }
   return { headers: { location: `/${name}` } };
 }

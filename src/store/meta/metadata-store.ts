@@ -103,6 +103,9 @@ export interface BucketAccess {
   readonly publicAccessBlock?: PublicAccessBlock;
 }
 
+/** See MetadataStore.updateBucketAccess. Synchronous: it runs inside the store's transaction. */
+export type BucketAccessChange = (current: BucketAccess | undefined, ownerId: string) => BucketAccess;
+
 /**
  * How a blob's bytes are encrypted at rest (src/crypto/segments.ts: AES-256-GCM segments). A
  * property of the blob: every extent of it carries the same data keys, so shared blobs (CopyObject,
@@ -616,8 +619,14 @@ export interface MetadataStore {
    * 'BucketNotFound'. (Versioning is required by the caller; it cannot be suspended afterwards.)
    */
   setObjectLockConfiguration(name: string, configuration: ObjectLockConfiguration): Promise<void>;
-  /** Replaces the bucket's ACL, ownership controls and public access block. Throws 'BucketNotFound'. */
-  setBucketAccess(name: string, access: BucketAccess): Promise<void>;
+  /**
+   * Changes the bucket's ACL, ownership controls and public access block in one transaction:
+   * `change` gets them as stored now (undefined: never set) and the bucket's owner, and returns
+   * what to store, or throws to refuse (nothing is written). Each change reads what the one before
+   * it wrote, so concurrent changes of different parts (PutPublicAccessBlock beside
+   * DeleteBucketOwnershipControls) never undo each other. Throws 'BucketNotFound'.
+   */
+  updateBucketAccess(name: string, change: BucketAccessChange): Promise<void>;
   getBucketConfig(bucket: string, kind: BucketConfigKind): Promise<string | undefined>;
   /** `undefined` deletes the configuration. */
   putBucketConfig(bucket: string, kind: BucketConfigKind, document: string | undefined, events?: readonly OutboxEvent[]): Promise<void>;

@@ -196,6 +196,23 @@ describe('ACLs (legacy bucket defaults)', () => {
     await s3.send(new DeleteBucketOwnershipControlsCommand({ Bucket: bucket }));
     await expectS3Error(s3.send(new GetBucketOwnershipControlsCommand({ Bucket: bucket })), 'OwnershipControlsNotFoundError', 404, 'The bucket ownership controls were not found');
   });
+
+  it('PutPublicAccessBlock, DeleteBucketOwnershipControls and PutBucketAcl sent at once (as Terraform applies them): every one that answered 2xx holds', async () => {
+    for (let round = 0; round < 10; round++) {
+      const bucket = await server.newBucket('acl-race');
+      const answers = await Promise.all([
+        s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: { BlockPublicPolicy: true, RestrictPublicBuckets: true } })),
+        s3.send(new DeleteBucketOwnershipControlsCommand({ Bucket: bucket })),
+        s3.send(new PutBucketAclCommand({ Bucket: bucket, ACL: 'authenticated-read' })),
+      ]);
+      assert.deepEqual(answers.map((a) => a.$metadata.httpStatusCode), [200, 204, 200]);
+      const block = (await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration;
+      assert.deepEqual([block?.BlockPublicPolicy, block?.RestrictPublicBuckets], [true, true], `round ${round}`);
+      await expectS3Error(s3.send(new GetBucketOwnershipControlsCommand({ Bucket: bucket })), 'OwnershipControlsNotFoundError', 404, 'The bucket ownership controls were not found');
+      const grants = (await s3.send(new GetBucketAclCommand({ Bucket: bucket }))).Grants ?? [];
+      assert.ok(grants.some((g) => g.Grantee?.URI === 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers' && g.Permission === 'READ'), `round ${round}`);
+    }
+  });
 });
 
 describe('ACLs (AWS defaults of today)', () => {

@@ -8,7 +8,7 @@ import {
   type GatewayRecord,
   type JudgedGateway,
   type LeaseView,
-  type BucketAccess,
+  type BucketAccessChange,
   type BucketConfigEntry,
   type BucketConfigKind,
   type Grant,
@@ -65,6 +65,7 @@ import {
   encodeManifest,
   gatewayRecord,
   leaseView,
+  decodeAccess,
   rowToBucket,
   rowToCandidate,
   rowToCompletedUpload,
@@ -228,8 +229,13 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
-  async setBucketAccess(name: string, access: BucketAccess): Promise<void> {
-    if ((await run(this.pool, 'setAccess', [JSON.stringify(access), name])).rowCount === 0) throw new StoreError('BucketNotFound');
+  updateBucketAccess(name: string, change: BucketAccessChange): Promise<void> {
+    return this.transaction('READ COMMITTED', async (c) => {
+      // FOR UPDATE: a concurrent change waits for this one and then reads what it wrote.
+      const row = (await run<Pick<BucketRow, 'access' | 'owner_id'>>(c, 'lockAccess', [name])).rows[0];
+      if (!row) throw new StoreError('BucketNotFound');
+      await run(c, 'setAccess', [JSON.stringify(change(decodeAccess(row.access), row.owner_id)), name]);
+    });
   }
 
   async getBucketConfig(bucket: string, kind: BucketConfigKind): Promise<string | undefined> {

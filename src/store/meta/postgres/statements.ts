@@ -37,6 +37,7 @@ export const SQL = {
   countBucketsOf: 'SELECT count(*) AS owned FROM buckets WHERE owner_id = $1',
   deleteBucket: 'DELETE FROM buckets WHERE name = $1',
   setVersioning: 'UPDATE buckets SET versioning = $1 WHERE name = $2',
+  lockAccess: 'SELECT access, owner_id FROM buckets WHERE name = $1 FOR UPDATE',
   setAccess: 'UPDATE buckets SET access = $1 WHERE name = $2',
   enableObjectLock: 'UPDATE buckets SET object_lock = true WHERE name = $1',
   anyVersion: 'SELECT 1 FROM versions WHERE bucket = $1 LIMIT 1',

@@ -109,6 +109,11 @@ export interface PartRow {
   manifest: string;
 }
 
+/** A bucket row's access column (null for buckets made before it was kept). */
+export function decodeAccess(text: string | null): BucketAccess | undefined {
+  return text ? (JSON.parse(text) as BucketAccess) : undefined;
+}
+
 export function rowToBucket(row: BucketRow): BucketRecord {
   return {
     name: row.name,
@@ -117,7 +122,7 @@ export function rowToBucket(row: BucketRow): BucketRecord {
     region: row.region,
     versioning: row.versioning as VersioningState,
     objectLockEnabled: Boolean(row.object_lock),
-    ...(row.access ? { access: JSON.parse(row.access) as BucketAccess } : {}),
+    ...(row.access ? { access: decodeAccess(row.access) } : {}),
     ...(typeof row.policy === 'string' ? { policy: row.policy } : {}),
     ...(row.lifecycle !== undefined ? { requestConfigs: requestConfigsOf(row) } : {}),
     ...(typeof row.lock_config === 'string' ? { objectLock: JSON.parse(row.lock_config) as ObjectLockConfiguration } : {}),

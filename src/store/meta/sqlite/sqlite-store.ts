@@ -7,7 +7,7 @@ import {
   type GatewayRecord,
   type JudgedGateway,
   type LeaseView,
-  type BucketAccess,
+  type BucketAccessChange,
   type BucketConfigEntry,
   type BucketConfigKind,
   type Grant,
@@ -71,6 +71,7 @@ import {
   encodeManifest,
   gatewayRecord,
   leaseView,
+  decodeAccess,
   rowToBucket,
   rowToCandidate,
   rowToCompletedUpload,
@@ -236,9 +237,11 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
-  setBucketAccess(name: string, access: BucketAccess): Promise<void> {
+  updateBucketAccess(name: string, change: BucketAccessChange): Promise<void> {
     return this.committer.run(() => {
-      if (this.stmt.setAccess.run(JSON.stringify(access), name).changes === 0) throw new StoreError('BucketNotFound');
+      const row = this.stmt.getAccess.get(name) as Pick<BucketRow, 'access' | 'owner_id'> | undefined;
+      if (!row) throw new StoreError('BucketNotFound');
+      this.stmt.setAccess.run(JSON.stringify(change(decodeAccess(row.access), row.owner_id)), name);
     });
   }
 
@@ -995,6 +998,7 @@ function prepareStatements(db: Db) {
     listBucketsOf: p('SELECT * FROM buckets WHERE owner_id = ? ORDER BY name'),
     deleteBucket: p('DELETE FROM buckets WHERE name = ?'),
     setVersioning: p('UPDATE buckets SET versioning = ? WHERE name = ?'),
+    getAccess: p('SELECT access, owner_id FROM buckets WHERE name = ?'),
     setAccess: p('UPDATE buckets SET access = ? WHERE name = ?'),
     enableObjectLock: p('UPDATE buckets SET object_lock = 1 WHERE name = ?'),
     anyVersion: p('SELECT 1 FROM versions WHERE bucket = ? LIMIT 1'),
