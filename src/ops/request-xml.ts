@@ -4,11 +4,6 @@ import type { RequestBody } from './types.js';
 import { hashBuffer } from '../checksum/index.js';
 import { checksumRequestFrom, verifyChecksums } from './objects/checksums.js';
 
-/** Reads a (small) XML request body, capped; '' when the body is empty. */
-export async function readBodyText(body: RequestBody, maxBytes: number = limits.xmlBodyBytesMax): Promise<string> {
-  return (await readBodyBytes(body, maxBytes)).toString('utf8');
-}
-
 /**
  * A small request body in memory, capped (over the cap → MaxMessageLengthExceeded). A refused
  * body is not cut off (that would close the connection before the client, still sending, could
@@ -72,14 +67,53 @@ class GatheredBytes {
   }
 }
 
-/** Reads and parses an XML document whose root must be `root`; empty or wrong → MalformedXML. */
-export async function readXmlDocument(body: RequestBody, root: string, options: { optional?: boolean; maxBytes?: number } = {}): Promise<Record<string, unknown> | undefined> {
-  const text = await readBodyText(body, options.maxBytes);
+/** What a small request body is read with: the body and the headers that may protect it. */
+export interface BodyRequest {
+  readonly body: RequestBody;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
+export interface CheckedBodyOptions {
+  /** The cap (over it → MaxMessageLengthExceeded); limits.xmlBodyBytesMax by default. */
+  readonly maxBytes?: number;
+  /**
+   * AWS requires this request's body to be protected (DeleteObjects, the object lock
+   * configurations, PutBucketCors / Lifecycle / Tagging): without Content-MD5 or an
+   * x-amz-checksum-* header or trailer → 400 InvalidRequest.
+   */
+  readonly integrityRequired?: boolean;
+}
+
+/**
+ * A small request body in memory, checked against the Content-MD5 or x-amz-checksum-* header (or
+ * trailer) the request carries, as AWS checks every body: a mismatch → BadDigest, nothing applied.
+ */
+export async function readCheckedBody(request: BodyRequest, options: CheckedBodyOptions = {}): Promise<Buffer> {
+  const checksumRequest = checksumRequestFrom(request.headers);
+  const protectedBody = checksumRequest.contentMd5 !== undefined || checksumRequest.algorithm !== undefined;
+  if (!protectedBody && options.integrityRequired) throw new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5');
+  const bytes = await readBodyBytes(request.body, options.maxBytes);
+  if (protectedBody) {
+    const computed = new Map<string, Buffer>();
+    if (checksumRequest.algorithm) computed.set(checksumRequest.algorithm, hashBuffer(checksumRequest.algorithm, bytes));
+    verifyChecksums(checksumRequest, hashBuffer('MD5', bytes), computed, request.body.trailers());
+  }
+  return bytes;
+}
+
+/**
+ * Reads (readCheckedBody) and parses an XML document whose root must be `root`; empty →
+ * MissingRequestBodyError (or undefined when `optional`), another root → MalformedXML.
+ */
+export async function readXmlDocument(
+  request: BodyRequest, root: string, options: CheckedBodyOptions & { optional?: boolean } = {},
+): Promise<Record<string, unknown> | undefined> {
+  const text = (await readCheckedBody(request, options)).toString('utf8');
   if (text.trim() === '') {
     if (options.optional) return undefined;
     throw new S3Error('MissingRequestBodyError');
   }
-  return elementOf(await body.parseXml(text), root);
+  return elementOf(await request.body.parseXml(text), root);
 }
 
 function elementOf(parsed: Record<string, unknown>, root: string): Record<string, unknown> {
@@ -99,29 +133,4 @@ export function textOf(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;
-}
-
-/**
- * A small request body that AWS requires to be protected (DeleteObjects, the object lock
- * configurations): Content-MD5 or an x-amz-checksum-* header or trailer, checked once it is read.
- */
-export async function readProtectedBody(body: RequestBody, headers: Readonly<Record<string, string | undefined>>): Promise<Buffer> {
-  const checksumRequest = checksumRequestFrom(headers);
-  if (checksumRequest.contentMd5 === undefined && checksumRequest.algorithm === undefined) {
-    throw new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5');
-  }
-  const bytes = await readBodyBytes(body);
-  const computed = new Map<string, Buffer>();
-  if (checksumRequest.algorithm) computed.set(checksumRequest.algorithm, hashBuffer(checksumRequest.algorithm, bytes));
-  verifyChecksums(checksumRequest, hashBuffer('MD5', bytes), computed, body.trailers());
-  return bytes;
-}
-
-/** readXmlDocument for a body that must be protected (readProtectedBody). */
-export async function readProtectedXmlDocument(
-  body: RequestBody, headers: Readonly<Record<string, string | undefined>>, root: string,
-): Promise<Record<string, unknown>> {
-  const text = (await readProtectedBody(body, headers)).toString('utf8');
-  if (text.trim() === '') throw new S3Error('MissingRequestBodyError');
-  return elementOf(await body.parseXml(text), root);
 }

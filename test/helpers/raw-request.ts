@@ -33,6 +33,11 @@ export function rawRequest(
   });
 }
 
+/** Content-MD5 of a body (base64 of its MD5): what AWS requires on some configuration writes. */
+export function contentMd5(body: string | Buffer): string {
+  return createHash('md5').update(body).digest('base64');
+}
+
 /** The `<Code>` of an S3 error document. */
 export function errorCode(text: string): string | undefined {
   return /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
@@ -137,9 +142,9 @@ export function splitResponses(text: string): Array<{ status: number; headers: R
 export function signedRequest(
   endpoint: string,
   keys: { accessKeyId: string; secretAccessKey: string },
-  options: { method: string; path: string; query?: string; body?: string },
+  options: { method: string; path: string; query?: string; body?: string; headers?: Record<string, string> },
 ): Promise<RawResponse> {
-  const headers = signV4({ method: options.method, path: options.path, query: options.query, host: new URL(endpoint).host, body: options.body ?? '', ...keys });
+  const headers = signV4({ method: options.method, path: options.path, query: options.query, host: new URL(endpoint).host, headers: options.headers, body: options.body ?? '', ...keys });
   const target = options.query ? `${options.path}?${options.query}` : options.path;
   return rawRequest(endpoint, { method: options.method, path: target, headers, body: options.body });
 }

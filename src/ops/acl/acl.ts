@@ -4,7 +4,7 @@ import { S3Error } from '../../errors.js';
 import { StoreError, type BucketAccess, type BucketRecord, type Grant } from '../../store/meta/metadata-store.js';
 import { eventsFor } from '../notification/events.js';
 import { findVersion } from '../objects/objects.js';
-import { readBodyText } from '../request-xml.js';
+import { readCheckedBody } from '../request-xml.js';
 import type { OperationContext, OperationResult, XmlObject } from '../types.js';
 import { showsVersionIds } from '../versioning/version-ids.js';
 import { checkGrantsAllowed, grantsFromDocument, grantsFromHeaders } from './request-acl.js';
@@ -49,7 +49,7 @@ function aclXml(ctx: OperationContext, ownerId: string, grants: readonly Grant[]
  * one of the two (both, or neither → AWS's errors).
  */
 async function requestedAcl(ctx: OperationContext, ownerId: string): Promise<Grant[]> {
-  const text = await readBodyText(ctx.body);
+  const text = (await readCheckedBody(ctx)).toString('utf8');
   const fromHeaders = grantsFromHeaders(ctx, ownerId, ctx.bucket.ownerId);
   if (text.trim() === '') {
     if (!fromHeaders) throw new S3Error('MissingSecurityHeader', undefined, { MissingHeaderName: 'x-amz-acl' });

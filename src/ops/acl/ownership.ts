@@ -9,7 +9,7 @@ import { parseObjectOwnership } from './request-acl.js';
 
 export async function putBucketOwnershipControls(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const doc = (await readXmlDocument(ctx.body, 'OwnershipControls'))!;
+  const doc = (await readXmlDocument(ctx, 'OwnershipControls'))!;
   const rule = doc.Rule as Record<string, unknown> | undefined;
   const ownership = typeof rule === 'object' && rule !== null && !Array.isArray(rule) ? parseObjectOwnership(textOf(rule.ObjectOwnership)) : undefined;
   if (ownership === undefined) throw new S3Error('MalformedXML');
@@ -44,7 +44,7 @@ const BLOCK_ELEMENTS = {
 } as const satisfies Record<string, keyof PublicAccessBlock>;
 
 export async function putPublicAccessBlock(ctx: OperationContext): Promise<OperationResult> {
-  const doc = (await readXmlDocument(ctx.body, 'PublicAccessBlockConfiguration'))!;
+  const doc = (await readXmlDocument(ctx, 'PublicAccessBlockConfiguration'))!;
   const block: Record<keyof PublicAccessBlock, boolean> = { blockPublicAcls: false, ignorePublicAcls: false, blockPublicPolicy: false, restrictPublicBuckets: false };
   for (const [element, field] of Object.entries(BLOCK_ELEMENTS)) {
     const text = textOf(doc[element]);

@@ -20,7 +20,7 @@ export async function createBucket(ctx: ServiceOperationContext): Promise<Operat
   const name = ctx.route.bucket;
   checkBucketName(name);
   const region = ctx.services.region;
-  const config = await readXmlDocument(ctx.body, 'CreateBucketConfiguration', { optional: true });
+  const config = await readXmlDocument(ctx, 'CreateBucketConfiguration', { optional: true });
   const constraint = config ? textOf(config.LocationConstraint) : undefined;
   if (constraint !== undefined && constraint !== '') {
     if (region === 'us-east-1' && constraint === 'us-east-1') throw new S3Error('InvalidLocationConstraint', 'The specified location-constraint is not valid', { LocationConstraint: constraint });

@@ -11,7 +11,7 @@ const SPEC = element({ Status: text({ values: ['Enabled', 'Suspended'] }) });
 
 export async function putBucketAccelerateConfiguration(ctx: OperationContext): Promise<OperationResult> {
   const bucket = ctx.bucket;
-  const status = childText(checkDocument(await readXmlDocument(ctx.body, 'AccelerateConfiguration'), SPEC), 'Status');
+  const status = childText(checkDocument(await readXmlDocument(ctx, 'AccelerateConfiguration'), SPEC), 'Status');
   if (status === undefined) throw new S3Error('MalformedXML');
   if (bucket.name.includes('.')) {
     throw new S3Error('InvalidRequest', 'S3 Transfer Acceleration is not supported for buckets with periods (.) in their names');

@@ -34,7 +34,7 @@ function asObject(value: unknown): Record<string, unknown> {
 }
 
 export async function putBucketEncryption(ctx: OperationContext): Promise<OperationResult> {
-  const doc = (await readXmlDocument(ctx.body, 'ServerSideEncryptionConfiguration'))!;
+  const doc = (await readXmlDocument(ctx, 'ServerSideEncryptionConfiguration'))!;
   const rules = asList(doc.Rule);
   if (rules.length !== 1) throw new S3Error('MalformedXML');
   const rule = asObject(rules[0]);

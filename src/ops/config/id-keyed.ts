@@ -43,7 +43,7 @@ export function idKeyedHandlers(family: IdKeyedFamily): IdKeyedHandlers {
     async put(ctx) {
       const bucket = ctx.bucket;
       const id = configurationId(ctx);
-      const configuration = checkDocument(await readXmlDocument(ctx.body, family.root), family.spec);
+      const configuration = checkDocument(await readXmlDocument(ctx, family.root), family.spec);
       if (childText(configuration, 'Id') !== id) {
         throw new S3Error('InvalidArgument', 'Document ID does not match the specified configuration ID.');
       }

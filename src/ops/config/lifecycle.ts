@@ -38,7 +38,7 @@ export async function putBucketLifecycleConfiguration(ctx: OperationContext): Pr
   if (!(MINIMUM_SIZE_VALUES as readonly string[]).includes(minimumSize)) {
     throw new S3Error('InvalidRequest', `Invalid value for ${MINIMUM_SIZE_HEADER} header`);
   }
-  const document = (await readXmlDocument(ctx.body, 'LifecycleConfiguration'))!;
+  const document = (await readXmlDocument(ctx, 'LifecycleConfiguration', { integrityRequired: true }))!;
   const config: StoredLifecycle = {
     rules: parseRules(document),
     transitionDefaultMinimumObjectSize: minimumSize as StoredLifecycle['transitionDefaultMinimumObjectSize'],

@@ -36,7 +36,7 @@ export interface LoggingTarget {
 
 export async function putBucketLogging(ctx: OperationContext): Promise<OperationResult> {
   const bucket = ctx.bucket;
-  const document = await readXmlDocument(ctx.body, 'BucketLoggingStatus');
+  const document = await readXmlDocument(ctx, 'BucketLoggingStatus');
   const enabled = (document as XmlObject | undefined)?.['LoggingEnabled'];
   if (typeof enabled === 'object' && enabled !== null && 'TargetGrants' in enabled) {
     throw new S3Error('NotImplemented', 'TargetGrants is not implemented by Coffer: log objects belong to the target bucket\'s owner; grant access with a bucket policy.');

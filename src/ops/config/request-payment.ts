@@ -12,7 +12,7 @@ const SPEC = element({ Payer: text({ required: true, values: ['Requester', 'Buck
 
 export async function putBucketRequestPayment(ctx: OperationContext): Promise<OperationResult> {
   const bucket = ctx.bucket;
-  const payer = childText(checkDocument(await readXmlDocument(ctx.body, 'RequestPaymentConfiguration'), SPEC), 'Payer')!;
+  const payer = childText(checkDocument(await readXmlDocument(ctx, 'RequestPaymentConfiguration'), SPEC), 'Payer')!;
   await ctx.services.meta.putBucketConfig(bucket.name, 'request-payment', payer === 'BucketOwner' ? undefined : payer);
   return {};
 }

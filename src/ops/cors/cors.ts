@@ -6,7 +6,7 @@ import type { OperationContext, OperationResult } from '../types.js';
 import { corsConfigurationXml, readCorsConfiguration, storedCorsRules } from './rules.js';
 
 export async function putBucketCors(ctx: OperationContext): Promise<OperationResult> {
-  const document = await readXmlDocument(ctx.body, 'CORSConfiguration', { maxBytes: limits.corsConfigurationBytesMax });
+  const document = await readXmlDocument(ctx, 'CORSConfiguration', { maxBytes: limits.corsConfigurationBytesMax, integrityRequired: true });
   const rules = readCorsConfiguration(document!);
   await ctx.services.meta.putBucketConfig(ctx.bucket.name, 'cors', JSON.stringify(rules));
   return {};

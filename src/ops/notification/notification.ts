@@ -24,7 +24,7 @@ const KINDS: ReadonlyArray<{ kind: DestinationKind; element: string; arnElement:
  */
 export async function putBucketNotificationConfiguration(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const document = (await readXmlDocument(ctx.body, 'NotificationConfiguration'))!;
+  const document = (await readXmlDocument(ctx, 'NotificationConfiguration'))!;
   const rules = parseRules(document);
   checkOverlaps(rules);
   // `x-amz-skip-destination-validation: true`: stored as given, as on AWS; events for an ARN the

@@ -1,7 +1,7 @@
 import { S3Error } from '../../errors.js';
 import { StoreError, type DefaultRetention, type ObjectVersion, type RetentionMode, type VersionLock } from '../../store/meta/metadata-store.js';
 import { NULL_VERSION_ID } from '../versioning/version-ids.js';
-import { readProtectedXmlDocument, textOf } from '../request-xml.js';
+import { readXmlDocument, textOf } from '../request-xml.js';
 import type { OperationContext, OperationResult, XmlObject } from '../types.js';
 import { checkRetentionChange, mayBypassGovernance, parseRetainUntil, requireLockEnabled, RETENTION_MODES } from './lock-headers.js';
 import { findVersion } from '../objects/objects.js';
@@ -17,7 +17,7 @@ const DEFAULT_RETENTION_YEARS_MAX = 100;
  */
 export async function putObjectLockConfiguration(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const doc = await readProtectedXmlDocument(ctx.body, ctx.headers, 'ObjectLockConfiguration');
+  const doc = (await readXmlDocument(ctx, 'ObjectLockConfiguration', { integrityRequired: true }))!;
   const only = (element: Record<string, unknown>, names: readonly string[]) => {
     if (Object.keys(element).some((name) => !names.includes(name))) throw new S3Error('MalformedXML');
   };
@@ -77,7 +77,7 @@ export async function getObjectLockConfiguration(ctx: OperationContext): Promise
  */
 export async function putObjectRetention(ctx: OperationContext): Promise<OperationResult> {
   requireLockEnabled(ctx.bucket);
-  const doc = await readProtectedXmlDocument(ctx.body, ctx.headers, 'Retention');
+  const doc = (await readXmlDocument(ctx, 'Retention', { integrityRequired: true }))!;
   if (Object.keys(doc).some((name) => name !== 'Mode' && name !== 'RetainUntilDate')) throw new S3Error('MalformedXML');
   const mode = doc.Mode === undefined ? undefined : textOf(doc.Mode);
   const until = doc.RetainUntilDate === undefined ? undefined : textOf(doc.RetainUntilDate);
@@ -104,7 +104,7 @@ export async function getObjectRetention(ctx: OperationContext): Promise<Operati
 /** PutObjectLegalHold: ON or OFF, by anyone allowed s3:PutObjectLegalHold (no mode binds it). */
 export async function putObjectLegalHold(ctx: OperationContext): Promise<OperationResult> {
   requireLockEnabled(ctx.bucket);
-  const doc = await readProtectedXmlDocument(ctx.body, ctx.headers, 'LegalHold');
+  const doc = (await readXmlDocument(ctx, 'LegalHold', { integrityRequired: true }))!;
   if (Object.keys(doc).some((name) => name !== 'Status')) throw new S3Error('MalformedXML');
   const status = textOf(doc.Status);
   if (status !== 'ON' && status !== 'OFF') throw new S3Error('MalformedXML');

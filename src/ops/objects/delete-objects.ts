@@ -2,7 +2,7 @@ import { objectTags } from '../../access/object-tags.js';
 import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import type { BucketRecord, WriteCondition } from '../../store/meta/metadata-store.js';
-import { asList, readProtectedBody, textOf } from '../request-xml.js';
+import { asList, readCheckedBody, textOf } from '../request-xml.js';
 import type { XmlObject } from '../types.js';
 import { checkKey } from './keys.js';
 import { failureResponse, toS3Error } from '../translate-error.js';
@@ -25,7 +25,7 @@ interface ObjectIdentifier {
  */
 export async function deleteObjects(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const bytes = await readProtectedBody(ctx.body, ctx.headers);
+  const bytes = await readCheckedBody(ctx, { integrityRequired: true });
 
   const { objects, quiet } = await parseDelete(bytes.toString('utf8'), ctx.body.parseXml);
   const results = await Promise.all(objects.map((object) => deleteEntry(ctx, bucket, object)));

@@ -39,7 +39,7 @@ export function restoreHeaders(version: ObjectVersion): Readonly<Record<string, 
 export async function restoreObject(ctx: OperationContext): Promise<OperationResult> {
   const bucket = ctx.bucket;
   const version = await findVersion(ctx, bucket);
-  const request = childrenOf(await readXmlDocument(ctx.body, 'RestoreRequest'), [
+  const request = childrenOf(await readXmlDocument(ctx, 'RestoreRequest'), [
     'Days', 'GlacierJobParameters', 'Type', 'Tier', 'Description', 'SelectParameters', 'OutputLocation',
   ]);
   if (single(request, 'Type') !== undefined || single(request, 'SelectParameters') !== undefined || single(request, 'OutputLocation') !== undefined) {

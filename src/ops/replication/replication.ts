@@ -21,7 +21,7 @@ const STORAGE_CLASSES = [
 
 export async function putBucketReplication(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const document = (await readXmlDocument(ctx.body, 'ReplicationConfiguration'))!;
+  const document = (await readXmlDocument(ctx, 'ReplicationConfiguration'))!;
   const config = parseConfiguration(document);
   if (bucket.versioning !== 'Enabled') {
     throw new S3Error('InvalidRequest', "Versioning must be 'Enabled' on the bucket to apply a replication configuration");

@@ -9,9 +9,12 @@ import type { OperationContext, OperationResult } from '../types.js';
 import { showsVersionIds } from '../versioning/version-ids.js';
 import { eventsFor } from '../notification/events.js';
 
-/** A `<Tagging><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tagging>` body, validated for `maxTags`. */
-async function readTagging(ctx: OperationContext, maxTags: number): Promise<readonly Tag[]> {
-  return tagsOf((await readXmlDocument(ctx.body, 'Tagging'))!, maxTags);
+/**
+ * A `<Tagging><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tagging>` body, validated for `maxTags`;
+ * `integrityRequired` for a bucket's (AWS refuses PutBucketTagging without Content-MD5 or a checksum).
+ */
+async function readTagging(ctx: OperationContext, maxTags: number, integrityRequired = false): Promise<readonly Tag[]> {
+  return tagsOf((await readXmlDocument(ctx, 'Tagging', { integrityRequired }))!, maxTags);
 }
 
 /** The tags of a parsed `<Tagging>` element (also POST Object's `tagging` field), validated for `maxTags`. */
@@ -82,7 +85,7 @@ export async function deleteObjectTagging(ctx: OperationContext): Promise<Operat
 /** Bucket tags live in the bucket's 'tagging' configuration document as `[[key, value], …]`. */
 export async function putBucketTagging(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const tags = await readTagging(ctx, limits.tagsPerBucketMax);
+  const tags = await readTagging(ctx, limits.tagsPerBucketMax, true);
   // An empty TagSet leaves the bucket without tags, as DeleteBucketTagging does.
   const document = tags.length === 0 ? undefined : JSON.stringify(tags.map((t) => [t.key, t.value]));
   await ctx.services.meta.putBucketConfig(bucket.name, 'tagging', document);

@@ -17,7 +17,7 @@ const MFA_DELETE_VALUES = ['Enabled', 'Disabled'] as const;
  */
 export async function putBucketVersioning(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const config = (await readXmlDocument(ctx.body, 'VersioningConfiguration'))!;
+  const config = (await readXmlDocument(ctx, 'VersioningConfiguration'))!;
   for (const name of Object.keys(config)) {
     if (name !== 'Status' && name !== 'MfaDelete') throw new S3Error('MalformedXML');
   }

@@ -5,7 +5,7 @@ import type { OperationContext, OperationResult } from '../types.js';
 import { readWebsiteConfiguration, storedWebsiteConfig, websiteConfigurationXml } from './config.js';
 
 export async function putBucketWebsite(ctx: OperationContext): Promise<OperationResult> {
-  const config = readWebsiteConfiguration((await readXmlDocument(ctx.body, 'WebsiteConfiguration'))!);
+  const config = readWebsiteConfiguration((await readXmlDocument(ctx, 'WebsiteConfiguration'))!);
   await ctx.services.meta.putBucketConfig(ctx.bucket.name, 'website', JSON.stringify(config));
   return {};
 }

@@ -16,7 +16,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
-import { signedRequest } from '../../helpers/raw-request.js';
+import { contentMd5, signedRequest } from '../../helpers/raw-request.js';
 import { ROOT_KEYS, startServer, type TestServer } from '../../helpers/start-server.js';
 
 describe('bucket lifecycle configuration', { concurrency: true }, () => {
@@ -32,7 +32,8 @@ describe('bucket lifecycle configuration', { concurrency: true }, () => {
     s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules } }));
 
   /** A raw PUT ?lifecycle with this document (for documents the SDK would not build). */
-  const putDocument = (bucket: string, body: string) => signedRequest(server.endpoint, ROOT_KEYS, { method: 'PUT', path: `/${bucket}`, query: 'lifecycle', body });
+  const putDocument = (bucket: string, body: string) =>
+    signedRequest(server.endpoint, ROOT_KEYS, { method: 'PUT', path: `/${bucket}`, query: 'lifecycle', body, headers: { 'content-md5': contentMd5(body) } });
   const ruleXml = (inner: string) => `<LifecycleConfiguration><Rule>${inner}</Rule></LifecycleConfiguration>`;
 
   test('GetBucketLifecycleConfiguration.notConfigured', async () => {
