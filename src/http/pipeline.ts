@@ -162,6 +162,7 @@ async function handle(options: PipelineOptions, req: IncomingMessage, res: Serve
     stampIds();
     if (!corsBucket && req.headers.origin !== undefined && routed?.bucket) await corsForEarlyError(options.services.meta, req, res, routed.bucket);
     const s3Error = toS3Error(error);
+    if (s3Error && routed?.operation === 'HeadBucket' && routed.bucket && s3Error.code !== 'NoSuchBucket') await regionForRefusedHead(options.services.meta, res, routed.bucket);
     if (trace && !isClientGone(req, error)) {
       trace.errorCode = (s3Error ?? failureResponse(error)).code;
       trace.respondingAt ??= performance.now();
@@ -309,6 +310,16 @@ async function corsForEarlyError(meta: MetadataStore, req: IncomingMessage, res:
   if (res.headersSent) return;
   const bucket = await meta.getBucket(bucketName).catch(() => undefined);
   applyCorsHeaders(res, bucket, req.method ?? '', req.headers as Record<string, string | undefined>);
+}
+
+/**
+ * A refused HeadBucket still tells the bucket's region, as AWS's does ("whether access to the
+ * bucket is authorized or not"): SDKs find a bucket's region with an anonymous HEAD.
+ */
+async function regionForRefusedHead(meta: MetadataStore, res: ServerResponse, bucketName: string): Promise<void> {
+  if (res.headersSent) return;
+  const bucket = await meta.getBucket(bucketName).catch(() => undefined);
+  if (bucket) res.setHeader('x-amz-bucket-region', bucket.region);
 }
 
 /** The named version's owner and ACL for the authorizer; none for a missing version or a delete marker. */

@@ -109,6 +109,24 @@ describe('buckets (us-east-1)', () => {
     await assert.rejects(other.send(new HeadBucketCommand({ Bucket: bucket })), (e: any) => e.$metadata?.httpStatusCode === 403);
   });
 
+  test('HeadBucket.refused (anonymous, another user, a bad signature) still names the region, as AWS does; a missing bucket does not', async () => {
+    const bucket = uniqueBucket('head-region');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const anonymous = await rawRequest(server.endpoint, { method: 'HEAD', path: `/${bucket}` });
+    assert.equal(anonymous.status, 403);
+    assert.equal(anonymous.headers['x-amz-bucket-region'], 'us-east-1');
+    const host = new URL(server.endpoint).host;
+    const badSignature = await rawRequest(server.endpoint, { method: 'HEAD', path: `/${bucket}`, headers: signV4({ method: 'HEAD', path: `/${bucket}`, host, accessKeyId: ROOT_KEYS.accessKeyId, secretAccessKey: 'not the secret' }) });
+    assert.equal(badSignature.status, 403);
+    assert.equal(badSignature.headers['x-amz-bucket-region'], 'us-east-1');
+    const byOther = await other.send(new HeadBucketCommand({ Bucket: bucket })).catch((e: any) => e);
+    assert.equal(byOther.$metadata?.httpStatusCode, 403);
+    assert.equal(byOther.$response?.headers?.['x-amz-bucket-region'], 'us-east-1');
+    const missing = await rawRequest(server.endpoint, { method: 'HEAD', path: `/${uniqueBucket('nobody')}` });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.headers['x-amz-bucket-region'], undefined);
+  });
+
   test('DeleteBucket.empty → 204, then gone', async () => {
     const bucket = uniqueBucket('delete');
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
