@@ -71,9 +71,9 @@ export function checkReadPreconditions(headers: Headers, object: Validators, pre
     throw preconditionFailed(prefix ? `${prefix}If-Unmodified-Since` : 'If-Unmodified-Since');
   }
   if (ifNoneMatch !== undefined) {
-    if (matches(ifNoneMatch, object.etag)) throw notModified(object, prefix);
+    if (matches(ifNoneMatch, object.etag)) throw notModified(object, prefix, 'If-None-Match');
   } else if (ifModifiedSince !== undefined && modified <= seconds(ifModifiedSince)) {
-    throw notModified(object, prefix);
+    throw notModified(object, prefix, 'If-Modified-Since');
   }
 }
 
@@ -81,8 +81,8 @@ function preconditionFailed(condition: string): S3Error {
   return new S3Error('PreconditionFailed', undefined, { Condition: condition });
 }
 
-function notModified(object: Validators, prefix: string): S3Error {
-  // Copy-source conditions answer 412 where a plain read answers 304.
-  if (prefix) return preconditionFailed(`${prefix}If-None-Match`);
+function notModified(object: Validators, prefix: string, condition: string): S3Error {
+  // Copy-source conditions answer 412 (naming the condition that failed) where a plain read answers 304.
+  if (prefix) return preconditionFailed(`${prefix}${condition}`);
   return new S3Error('NotModified', undefined, {}, { etag: `"${object.etag}"`, 'last-modified': httpDate(object.lastModified) });
 }

@@ -165,10 +165,16 @@ describe('CopyObject', () => {
     const future = new Date(modified.getTime() + HOUR);
     const copy = (extra: Partial<ConstructorParameters<typeof CopyObjectCommand>[0]>) =>
       client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst', CopySource: `${bucket}/src`, ...extra }));
-    await expectS3Error(copy({ CopySourceIfMatch: '"other"' }), 'PreconditionFailed', 412, PRECONDITION_FAILED);
-    await expectS3Error(copy({ CopySourceIfNoneMatch: put.ETag }), 'PreconditionFailed', 412, PRECONDITION_FAILED);
-    await expectS3Error(copy({ CopySourceIfModifiedSince: future }), 'PreconditionFailed', 412, PRECONDITION_FAILED);
-    await expectS3Error(copy({ CopySourceIfUnmodifiedSince: past }), 'PreconditionFailed', 412, PRECONDITION_FAILED);
+    // Each refusal names the condition that failed.
+    for (const [extra, condition] of [
+      [{ CopySourceIfMatch: '"other"' }, 'x-amz-copy-source-If-Match'],
+      [{ CopySourceIfNoneMatch: put.ETag }, 'x-amz-copy-source-If-None-Match'],
+      [{ CopySourceIfModifiedSince: future }, 'x-amz-copy-source-If-Modified-Since'],
+      [{ CopySourceIfUnmodifiedSince: past }, 'x-amz-copy-source-If-Unmodified-Since'],
+    ] as const) {
+      const error = await expectS3Error(copy(extra), 'PreconditionFailed', 412, PRECONDITION_FAILED);
+      assert.equal(error.Condition, condition);
+    }
     assert.equal((await copy({ CopySourceIfMatch: put.ETag })).$metadata.httpStatusCode, 200);
     assert.equal((await copy({ CopySourceIfNoneMatch: '"other"' })).$metadata.httpStatusCode, 200);
     assert.equal((await copy({ CopySourceIfModifiedSince: past })).$metadata.httpStatusCode, 200);
