@@ -3,6 +3,9 @@
  * objects at rest (as AWS since January 2023): with SSE-S3, or with SSE-KMS or DSSE-KMS under the
  * key the configuration names (KMSMasterKeyID, checked to exist) or the AWS managed key.
  * BucketKeyEnabled is stored and echoed (DSSE-KMS objects do not use it, as on AWS).
+ * BlockedEncryptionTypes SSE-C refuses new SSE-C objects (PutObject, CopyObject, POST, multipart:
+ * 403 AccessDenied, ops/objects/encryption.ts); objects already stored stay readable. Unlike AWS
+ * since April 2026, a new bucket does not block SSE-C until its configuration says so.
  */
 import { S3Error } from '../../errors.js';
 import type { BucketRecord, MetadataStore } from '../../store/meta/metadata-store.js';
@@ -18,6 +21,27 @@ interface DefaultEncryption {
   readonly bucketKeyEnabled: boolean;
   /** aws:kms, aws:kms:dsse: the key as the configuration named it (id, ARN or alias); absent: the AWS managed key. */
   readonly kmsMasterKeyId?: string;
+  /** BlockedEncryptionTypes, as configured: ['SSE-C'] blocks, ['NONE'] allows; absent: never configured (allowed). */
+  readonly blockedEncryptionTypes?: readonly BlockableEncryptionType[];
+}
+
+const BLOCKABLE_ENCRYPTION_TYPES = ['NONE', 'SSE-C'] as const;
+type BlockableEncryptionType = (typeof BLOCKABLE_ENCRYPTION_TYPES)[number];
+
+/** Whether the bucket's default encryption configuration blocks writes of new SSE-C objects. */
+export function blocksSseC(defaults: DefaultEncryption): boolean {
+  return defaults.blockedEncryptionTypes?.includes('SSE-C') ?? false;
+}
+
+/** `<BlockedEncryptionTypes><EncryptionType>SSE-C</EncryptionType>…</BlockedEncryptionTypes>`: NONE or SSE-C, not both. */
+function blockedEncryptionTypesOf(element: unknown): BlockableEncryptionType[] | undefined {
+  if (element === undefined) return undefined;
+  if (element === '') return [];
+  const types = asList(asObject(element).EncryptionType).map((value) => textOf(value));
+  if (types.some((type) => !BLOCKABLE_ENCRYPTION_TYPES.includes(type as BlockableEncryptionType))) throw new S3Error('MalformedXML');
+  const unique = [...new Set(types as BlockableEncryptionType[])];
+  if (unique.length > 1) throw new S3Error('InvalidArgument', 'NONE cannot be combined with another blocked encryption type', { ArgumentName: 'BlockedEncryptionTypes' });
+  return unique;
 }
 
 /** What a bucket never configured (or whose configuration was deleted) applies, as AWS. */
@@ -49,7 +73,8 @@ export async function putBucketEncryption(ctx: OperationContext): Promise<Operat
   if (kmsMasterKeyId !== undefined) await findKmsKey(ctx.services, kmsMasterKeyId);
   const bucketKey = rule.BucketKeyEnabled === undefined ? 'false' : textOf(rule.BucketKeyEnabled);
   if (bucketKey !== 'true' && bucketKey !== 'false') throw new S3Error('MalformedXML');
-  const stored: DefaultEncryption = { algorithm, bucketKeyEnabled: bucketKey === 'true', kmsMasterKeyId };
+  const blockedEncryptionTypes = blockedEncryptionTypesOf(rule.BlockedEncryptionTypes);
+  const stored: DefaultEncryption = { algorithm, bucketKeyEnabled: bucketKey === 'true', kmsMasterKeyId, blockedEncryptionTypes };
   await ctx.services.meta.putBucketConfig(ctx.bucket.name, 'encryption', JSON.stringify(stored));
   return {};
 }
@@ -60,7 +85,11 @@ export async function getBucketEncryption(ctx: OperationContext): Promise<Operat
     xml: {
       root: 'ServerSideEncryptionConfiguration',
       body: {
-        Rule: { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: current.algorithm, KMSMasterKeyID: current.kmsMasterKeyId }, BucketKeyEnabled: current.bucketKeyEnabled },
+        Rule: {
+          ApplyServerSideEncryptionByDefault: { SSEAlgorithm: current.algorithm, KMSMasterKeyID: current.kmsMasterKeyId },
+          BucketKeyEnabled: current.bucketKeyEnabled,
+          BlockedEncryptionTypes: current.blockedEncryptionTypes && { EncryptionType: current.blockedEncryptionTypes },
+        },
       },
     },
   };

@@ -11,7 +11,7 @@ import { DataKeys } from '../../crypto/sealed-blobs.js';
 import { S3Error } from '../../errors.js';
 import type { BucketRecord, ObjectEncryption, ObjectVersion } from '../../store/meta/metadata-store.js';
 import type { OperationContext } from '../types.js';
-import { bucketDefaultEncryption } from '../config/encryption.js';
+import { blocksSseC, bucketDefaultEncryption } from '../config/encryption.js';
 import { checkEncryptionContext, dataKeysUnder, isKms, kmsDataKeys, usableKmsKey } from './kms.js';
 
 type Headers = Readonly<Record<string, string | undefined>>;
@@ -88,6 +88,8 @@ export async function writeEncryptionFrom(ctx: OperationContext, bucket: BucketR
     for (const header of [KMS_KEY_ID, KMS_CONTEXT]) {
       if (ctx.headers[header] !== undefined) throw new S3Error('InvalidArgument', 'Server Side Encryption with Customer provided key is incompatible with the encryption method specified', { ArgumentName: header });
     }
+    // The bucket's BlockedEncryptionTypes may refuse new SSE-C objects (AWS: 403 AccessDenied).
+    if (blocksSseC(await bucketDefaultEncryption(ctx.services.meta, bucket))) throw new S3Error('AccessDenied');
     return {
       encryption: { mode: 'SSE-C', customerKeyMd5: customer.md5, customerKeyFingerprint: customerKeyFingerprint(customer.key) },
       keys: new DataKeys(ctx.services.masterKeys, { keyId: CUSTOMER_KEY_ID, key: customer.key }),

@@ -136,6 +136,39 @@ describe('SSE-C', () => {
     assert.equal(attributes.ObjectSize, data.length);
   });
 
+  it('PutBucketEncryption.BlockedEncryptionTypes SSE-C: new SSE-C objects refused (PUT, copy, multipart: 403), stored ones still read; NONE allows them again', async () => {
+    const bucket = await server.newBucket('ssec-block');
+    const key = customerKey();
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'before', Body: 'kept', ...key }));
+    const rule = (blocked: 'SSE-C' | 'NONE') => ({ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' as const }, BlockedEncryptionTypes: { EncryptionType: [blocked] } });
+    await client.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [rule('SSE-C')] } }));
+    const got = await client.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
+    assert.deepEqual(got.ServerSideEncryptionConfiguration?.Rules?.[0]?.BlockedEncryptionTypes, { EncryptionType: ['SSE-C'] });
+    await expectS3Error(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ...key })), 'AccessDenied', 403, 'Access Denied');
+    await expectS3Error(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'k', CopySource: `${bucket}/before`, CopySourceSSECustomerAlgorithm: 'AES256', CopySourceSSECustomerKey: key.SSECustomerKey, CopySourceSSECustomerKeyMD5: key.SSECustomerKeyMD5, ...key })), 'AccessDenied', 403, 'Access Denied');
+    await expectS3Error(client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'k', ...key })), 'AccessDenied', 403, 'Access Denied');
+    // Other writes, and reads of what is stored, go on.
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'plain', Body: 'x' }));
+    assert.equal((await bytesOf(await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'before', ...key })))).toString(), 'kept');
+    // A copy of the SSE-C object into SSE-S3 is no new SSE-C object.
+    await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'decrypted', CopySource: `${bucket}/before`, CopySourceSSECustomerAlgorithm: 'AES256', CopySourceSSECustomerKey: key.SSECustomerKey, CopySourceSSECustomerKeyMD5: key.SSECustomerKeyMD5 }));
+    await client.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [rule('NONE')] } }));
+    assert.deepEqual((await client.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.BlockedEncryptionTypes, { EncryptionType: ['NONE'] });
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ...key }));
+    // Unknown types are malformed; NONE with SSE-C contradicts itself.
+    const raw = (types: string) => `<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault><BlockedEncryptionTypes>${types}</BlockedEncryptionTypes></Rule></ServerSideEncryptionConfiguration>`;
+    const put = (document: string) => {
+      const path = `/${bucket}`;
+      const headers = signV4({ method: 'PUT', path, query: 'encryption', host: new URL(server.endpoint).host, body: document, headers: { 'content-md5': createHash('md5').update(document).digest('base64') }, ...ROOT_KEYS });
+      return rawRequest(server.endpoint, { method: 'PUT', path: `${path}?encryption`, headers, body: document });
+    };
+    assert.equal(errorCode((await put(raw('<EncryptionType>SSE-KMS</EncryptionType>'))).text), 'MalformedXML');
+    assert.equal(errorCode((await put(raw('<EncryptionType>NONE</EncryptionType><EncryptionType>SSE-C</EncryptionType>'))).text), 'InvalidArgument');
+    // A configuration without the element leaves SSE-C allowed (and reports none).
+    await client.send(new DeleteBucketEncryptionCommand({ Bucket: bucket }));
+    assert.equal((await client.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.BlockedEncryptionTypes, undefined);
+  });
+
   it('PutBucketPolicy.a policy that requires SSE-C (s3:x-amz-server-side-encryption-customer-algorithm) lets SSE-C uploads in, others not', async () => {
     const bucket = await server.newBucket('ssec-policy');
     const policy = {
