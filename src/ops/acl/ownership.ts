@@ -2,6 +2,7 @@
 import { grantsOnlyTo } from '../../access/acl.js';
 import { S3Error } from '../../errors.js';
 import type { PublicAccessBlock } from '../../store/meta/metadata-store.js';
+import { childrenOf } from '../config/elements.js';
 import { readXmlDocument, textOf } from '../request-xml.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { storedAccessOr } from './acl.js';
@@ -9,9 +10,9 @@ import { parseObjectOwnership } from './request-acl.js';
 
 export async function putBucketOwnershipControls(ctx: OperationContext): Promise<OperationResult> {
   const { bucket } = ctx;
-  const doc = (await readXmlDocument(ctx, 'OwnershipControls'))!;
-  const rule = doc.Rule as Record<string, unknown> | undefined;
-  const ownership = typeof rule === 'object' && rule !== null && !Array.isArray(rule) ? parseObjectOwnership(textOf(rule.ObjectOwnership)) : undefined;
+  const doc = childrenOf((await readXmlDocument(ctx, 'OwnershipControls'))!, ['Rule']);
+  const rule = doc.Rule === undefined ? undefined : childrenOf(doc.Rule, ['ObjectOwnership']);
+  const ownership = rule ? parseObjectOwnership(textOf(rule.ObjectOwnership)) : undefined;
   if (ownership === undefined) throw new S3Error('MalformedXML');
   await ctx.services.meta.updateBucketAccess(bucket.name, (current, ownerId) => {
     const access = storedAccessOr(current, ownerId);
@@ -44,7 +45,7 @@ const BLOCK_ELEMENTS = {
 } as const satisfies Record<string, keyof PublicAccessBlock>;
 
 export async function putPublicAccessBlock(ctx: OperationContext): Promise<OperationResult> {
-  const doc = (await readXmlDocument(ctx, 'PublicAccessBlockConfiguration'))!;
+  const doc = childrenOf((await readXmlDocument(ctx, 'PublicAccessBlockConfiguration'))!, Object.keys(BLOCK_ELEMENTS));
   const block: Record<keyof PublicAccessBlock, boolean> = { blockPublicAcls: false, ignorePublicAcls: false, blockPublicPolicy: false, restrictPublicBuckets: false };
   for (const [element, field] of Object.entries(BLOCK_ELEMENTS)) {
     const text = textOf(doc[element]);

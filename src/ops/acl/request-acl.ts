@@ -7,6 +7,7 @@ import { cannedGrants, grantsOnlyTo, parseGrantHeader, type RequestedGrantee, AN
 import { BLOCK_ALL_PUBLIC_ACCESS, refusePublicAcl } from '../../access/public-access-block.js';
 import { S3Error } from '../../errors.js';
 import type { BucketAccess, BucketRecord, Grant, Grantee, ObjectOwnership, Permission } from '../../store/meta/metadata-store.js';
+import { childrenOf } from '../config/elements.js';
 import { asList, textOf } from '../request-xml.js';
 import type { ServiceOperationContext } from '../types.js';
 
@@ -48,18 +49,16 @@ export function grantsFromHeaders(ctx: ServiceOperationContext, ownerId: string,
 
 /** An `<AccessControlPolicy>` document's grants; its Owner must be the resource's owner. */
 export function grantsFromDocument(ctx: ServiceOperationContext, doc: Record<string, unknown>, ownerId: string): Grant[] {
-  const owner = doc.Owner as Record<string, unknown> | undefined;
-  const list = doc.AccessControlList;
-  if (typeof owner !== 'object' || owner === null || textOf(owner.ID) === undefined || list === undefined) throw new S3Error('MalformedACLError');
+  const { Owner: ownerElement, AccessControlList: list } = aclElement(doc, ['Owner', 'AccessControlList']);
+  const owner = ownerElement === undefined ? undefined : aclElement(ownerElement, ['ID', 'DisplayName']);
+  if (owner === undefined || textOf(owner.ID) === undefined || list === undefined) throw new S3Error('MalformedACLError');
   if (textOf(owner.ID) !== ownerId) throw new S3Error('AccessDenied');
   if (list === '') return [];
-  if (typeof list !== 'object' || list === null) throw new S3Error('MalformedACLError');
-  return asList((list as Record<string, unknown>).Grant).map((entry) => {
-    if (typeof entry !== 'object' || entry === null) throw new S3Error('MalformedACLError');
-    const { Grantee: grantee, Permission: permissionText } = entry as Record<string, unknown>;
+  return asList(aclElement(list, ['Grant']).Grant).map((entry) => {
+    const { Grantee: grantee, Permission: permissionText } = aclElement(entry, ['Grantee', 'Permission']);
     const permission = textOf(permissionText) as Permission | undefined;
-    if (typeof grantee !== 'object' || grantee === null || permission === undefined || !PERMISSIONS.includes(permission)) throw new S3Error('MalformedACLError');
-    const fields = grantee as Record<string, unknown>;
+    if (grantee === undefined || permission === undefined || !PERMISSIONS.includes(permission)) throw new S3Error('MalformedACLError');
+    const fields = aclElement(grantee, ['ID', 'DisplayName', 'EmailAddress', 'URI']);
     const id = textOf(fields.ID);
     const email = textOf(fields.EmailAddress);
     const uri = textOf(fields.URI);
@@ -71,6 +70,15 @@ export function grantsFromDocument(ctx: ServiceOperationContext, doc: Record<str
     else throw new S3Error('MalformedACLError');
     return { grantee: resolveGrantee(ctx, requested), permission };
   });
+}
+
+/** An element of an AccessControlPolicy with only the children the schema allows; else MalformedACLError, as AWS. */
+function aclElement(value: unknown, allowed: readonly string[]): Record<string, unknown> {
+  try {
+    return childrenOf(value, allowed);
+  } catch {
+    throw new S3Error('MalformedACLError');
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ import type { BucketRecord, MetadataStore } from '../../store/meta/metadata-stor
 import { checkAlgorithm } from '../objects/encryption.js';
 import { findKmsKey } from '../objects/kms.js';
 import { asList, readXmlDocument, textOf } from '../request-xml.js';
+import { childrenOf } from './elements.js';
 import type { OperationContext, OperationResult } from '../types.js';
 import { requestConfig } from './request-configs.js';
 
@@ -37,7 +38,7 @@ export function blocksSseC(defaults: DefaultEncryption): boolean {
 function blockedEncryptionTypesOf(element: unknown): BlockableEncryptionType[] | undefined {
   if (element === undefined) return undefined;
   if (element === '') return [];
-  const types = asList(asObject(element).EncryptionType).map((value) => textOf(value));
+  const types = asList(childrenOf(element, ['EncryptionType']).EncryptionType).map((value) => textOf(value));
   if (types.some((type) => !BLOCKABLE_ENCRYPTION_TYPES.includes(type as BlockableEncryptionType))) throw new S3Error('MalformedXML');
   const unique = [...new Set(types as BlockableEncryptionType[])];
   if (unique.length > 1) throw new S3Error('InvalidArgument', 'NONE cannot be combined with another blocked encryption type', { ArgumentName: 'BlockedEncryptionTypes' });
@@ -52,17 +53,13 @@ export async function bucketDefaultEncryption(meta: MetadataStore, bucket: Bucke
   return document === undefined ? AWS_DEFAULT : (JSON.parse(document) as DefaultEncryption);
 }
 
-function asObject(value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new S3Error('MalformedXML');
-  return value as Record<string, unknown>;
-}
-
 export async function putBucketEncryption(ctx: OperationContext): Promise<OperationResult> {
-  const doc = (await readXmlDocument(ctx, 'ServerSideEncryptionConfiguration'))!;
+  // Elements the schema does not have are refused, not dropped: a setting Coffer did not apply must not answer 200.
+  const doc = childrenOf((await readXmlDocument(ctx, 'ServerSideEncryptionConfiguration'))!, ['Rule']);
   const rules = asList(doc.Rule);
   if (rules.length !== 1) throw new S3Error('MalformedXML');
-  const rule = asObject(rules[0]);
-  const byDefault = asObject(rule.ApplyServerSideEncryptionByDefault);
+  const rule = childrenOf(rules[0], ['ApplyServerSideEncryptionByDefault', 'BucketKeyEnabled', 'BlockedEncryptionTypes']);
+  const byDefault = childrenOf(rule.ApplyServerSideEncryptionByDefault, ['SSEAlgorithm', 'KMSMasterKeyID']);
   const algorithm = textOf(byDefault.SSEAlgorithm);
   if (algorithm === undefined) throw new S3Error('MalformedXML');
   checkAlgorithm(algorithm, 'SSEAlgorithm');

@@ -1,6 +1,7 @@
 import { S3Error } from '../../errors.js';
 import { limits } from '../../limits.js';
 import { StoreError, type BucketRecord, type ObjectVersion, type Tag } from '../../store/meta/metadata-store.js';
+import { childrenOf } from '../config/elements.js';
 import { asList, textOf } from '../request-xml.js';
 import { findVersion } from '../objects/objects.js';
 import { readXmlDocument } from '../request-xml.js';
@@ -19,14 +20,12 @@ async function readTagging(ctx: OperationContext, maxTags: number, integrityRequ
 
 /** The tags of a parsed `<Tagging>` element (also POST Object's `tagging` field), validated for `maxTags`. */
 export function tagsOf(doc: Record<string, unknown>, maxTags: number = limits.tagsPerObjectMax): readonly Tag[] {
-  if (doc.TagSet === undefined) throw new S3Error('MalformedXML');
-  const tagSet = doc.TagSet;
+  const { TagSet: tagSet } = childrenOf(doc, ['TagSet']);
+  if (tagSet === undefined) throw new S3Error('MalformedXML');
   const tags: Tag[] = [];
   if (tagSet !== '') {
-    if (typeof tagSet !== 'object' || tagSet === null || Array.isArray(tagSet)) throw new S3Error('MalformedXML');
-    for (const tag of asList((tagSet as Record<string, unknown>).Tag)) {
-      if (typeof tag !== 'object' || tag === null) throw new S3Error('MalformedXML');
-      const { Key, Value } = tag as Record<string, unknown>;
+    for (const tag of asList(childrenOf(tagSet, ['Tag']).Tag)) {
+      const { Key, Value } = childrenOf(tag, ['Key', 'Value']);
       const key = textOf(Key);
       const value = textOf(Value);
       if (key === undefined || value === undefined) throw new S3Error('MalformedXML');
