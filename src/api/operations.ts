@@ -49,6 +49,12 @@ export interface OperationSpec {
    * the request itself is not refused. (A caller allowed one prefix may delete keys under it.)
    */
   readonly authorizedPerObject?: true;
+  /**
+   * A write that may tag the object it makes (`x-amz-tagging`; CopyObject only with
+   * `x-amz-tagging-directive: REPLACE`): tags also need s3:PutObjectTagging, as AWS requires (the
+   * PutObject API reference), so a policy that denies tagging is not bypassed by a tagged upload.
+   */
+  readonly tagsNewObject?: true;
 }
 
 const get = (scope: Scope, action: string, extra: Partial<OperationSpec> = {}): OperationSpec => ({ method: 'GET', scope, action, ...extra });
@@ -151,8 +157,8 @@ export const OPERATIONS = {
   DeleteObjects: post('bucket', 's3:DeleteObject', sub('delete', { versionAction: 's3:DeleteObjectVersion', authorizedPerObject: true })),
 
   // objects
-  PutObject: put('object', 's3:PutObject'),
-  CopyObject: put('object', 's3:PutObject', { header: 'x-amz-copy-source' }),
+  PutObject: put('object', 's3:PutObject', { tagsNewObject: true }),
+  CopyObject: put('object', 's3:PutObject', { header: 'x-amz-copy-source', tagsNewObject: true }),
   GetObject: get('object', 's3:GetObject', { versionAction: 's3:GetObjectVersion', hidesMissingObject: true }),
   HeadObject: head('object', 's3:GetObject', { versionAction: 's3:GetObjectVersion', hidesMissingObject: true }),
   DeleteObject: del('object', 's3:DeleteObject', { versionAction: 's3:DeleteObjectVersion' }),
@@ -164,7 +170,7 @@ export const OPERATIONS = {
   GetObjectTorrent: get('object', 's3:GetObjectTorrent', sub('torrent', { versionAction: 's3:GetObjectVersionTorrent' })),
 
   // multipart uploads
-  CreateMultipartUpload: post('object', 's3:PutObject', sub('uploads')),
+  CreateMultipartUpload: post('object', 's3:PutObject', sub('uploads', { tagsNewObject: true })),
   UploadPart: put('object', 's3:PutObject', sub('uploadId', { query: { partNumber: true } })),
   UploadPartCopy: put('object', 's3:PutObject', sub('uploadId', { query: { partNumber: true }, header: 'x-amz-copy-source' })),
   CompleteMultipartUpload: post('object', 's3:PutObject', sub('uploadId')),

@@ -6,7 +6,7 @@ import { authenticatePostForm } from '../auth/post-form.js';
 import { verifiedBody } from '../auth/payload.js';
 import type { AuthResult, PayloadMode } from '../auth/types.js';
 import { S3Error } from '../errors.js';
-import { actionFor, OPERATIONS } from '../api/operations.js';
+import { actionFor, OPERATIONS, type OperationName } from '../api/operations.js';
 import { RequestParameters } from '../api/parameters.js';
 import { refuseUnimplementedHeaders } from '../api/unimplemented-headers.js';
 import { checkExpectedOwner } from '../access/expected-owner.js';
@@ -225,6 +225,7 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
     const mayList = () => authorize(auth.user, 's3:ListBucket', { bucket: decision.bucket }, new LazyValuesContext(valuesOf, { bucket, time: now }));
     try {
       if (!spec.authenticatedByForm && !spec.authorizedPerObject) await authorize(auth.user, action, resource, new LazyValuesContext(valuesOf, { bucket, object, time: now, loadObjectTags }));
+      if (spec.tagsNewObject && setsTags(operation, headers)) await authorize(auth.user, 's3:PutObjectTagging', resource, new LazyValuesContext(valuesOf, { bucket, object, time: now, loadObjectTags }));
     } catch (denied) {
       const notFound = hidesMissing && isAccessDenied(denied)
         ? missingObjectError(await meta.getVersion(decision.bucket, decision.key, versionId), decision.key, versionId)
@@ -289,6 +290,12 @@ async function runOperation(options: PipelineOptions, req: IncomingMessage, res:
         throw error;
       })
       : handled;
+}
+
+/** Whether a write that may tag its new object (OperationSpec.tagsNewObject) sets tags. */
+function setsTags(operation: OperationName, headers: Record<string, string | undefined>): boolean {
+  if (!headers['x-amz-tagging']) return false;
+  return operation !== 'CopyObject' || headers['x-amz-tagging-directive']?.toUpperCase() === 'REPLACE';
 }
 
 /** OPTIONS: a CORS preflight, unauthenticated, answered from the bucket's CORS rules. */

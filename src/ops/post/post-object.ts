@@ -49,6 +49,8 @@ export async function postObject(ctx: OperationContext): Promise<OperationResult
   refuseUnimplementedHeaders(objectHeaders, 'PutObject');
   const tags = await tagsFromField(ctx, fields.get('tagging'));
   await caller.authorize('s3:PutObject', { bucket: ctx.bucket.name, key }, { bucket: ctx.bucket });
+  // Tags need s3:PutObjectTagging too, as on PutObject (OperationSpec.tagsNewObject).
+  if (tags.length > 0) await caller.authorize('s3:PutObjectTagging', { bucket: ctx.bucket.name, key }, { bucket: ctx.bucket });
 
   const written = await writeObject(
     {

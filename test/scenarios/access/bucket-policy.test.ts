@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import {
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteBucketPolicyCommand,
   DeleteObjectsCommand,
   GetBucketPolicyCommand,
@@ -155,6 +157,23 @@ describe('access.bucket policies', () => {
     assert.deepEqual(left.Contents?.map((o) => o.Key), ['private/b']);
   });
 
+  it('PutObject.tags on a write need s3:PutObjectTagging too (PUT, CreateMultipartUpload, CopyObject with REPLACE): a Deny of tagging is not bypassed', async () => {
+    const bucket = await server.newBucket('tag-on-write', { keys: ['src'] });
+    await put(bucket, policy(
+      { Effect: 'Allow', Principal: { AWS: otherArn }, Action: ['s3:PutObject', 's3:GetObject'], Resource: `arn:aws:s3:::${bucket}/*` },
+      { Effect: 'Deny', Principal: { AWS: otherArn }, Action: 's3:PutObjectTagging', Resource: `arn:aws:s3:::${bucket}/*` },
+    ));
+    await expectS3Error(other.send(new PutObjectCommand({ Bucket: bucket, Key: 'tagged', Body: 'x', Tagging: 'a=1' })), 'AccessDenied', 403, 'Access Denied');
+    await expectS3Error(other.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'tagged', Tagging: 'a=1' })), 'AccessDenied', 403, 'Access Denied');
+    await expectS3Error(other.send(new CopyObjectCommand({ Bucket: bucket, Key: 'tagged', CopySource: `${bucket}/src`, Tagging: 'a=1', TaggingDirective: 'REPLACE' })), 'AccessDenied', 403, 'Access Denied');
+    // Without tags, the same writes go through.
+    await other.send(new PutObjectCommand({ Bucket: bucket, Key: 'plain', Body: 'x' }));
+    await other.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copied', CopySource: `${bucket}/src` }));
+    // Allowed tagging (the Deny gone), the tagged write goes through.
+    await put(bucket, policy({ Effect: 'Allow', Principal: { AWS: otherArn }, Action: ['s3:PutObject', 's3:PutObjectTagging'], Resource: `arn:aws:s3:::${bucket}/*` }));
+    await other.send(new PutObjectCommand({ Bucket: bucket, Key: 'tagged', Body: 'x', Tagging: 'a=1' }));
+  });
+
   it('CopyObject.s3:x-amz-copy-source and s3:x-amz-metadata-directive condition a copy', async () => {
     const bucket = await server.newBucket('copy-cond', { keys: ['public/a', 'private/b'] });
     await put(bucket, policy(
@@ -224,7 +243,7 @@ describe('access.bucket policies', () => {
 
   interface KeyCase {
     readonly key: string;
-    readonly action?: string;
+    readonly action?: string | readonly string[];
     readonly condition: object;
     readonly principal?: unknown;
     readonly setup?: (bucket: string) => Promise<void>;
@@ -266,8 +285,8 @@ describe('access.bucket policies', () => {
       },
       allowed: get, denied: (b) => send({ path: `/${b}/secret` }),
     },
-    { key: 's3:RequestObjectTag/class', action: 's3:PutObject', condition: { StringEquals: { 's3:RequestObjectTag/class': 'public' } }, allowed: putWith({ 'x-amz-tagging': 'class=public' }), denied: putWith({ 'x-amz-tagging': 'class=secret' }) },
-    { key: 's3:RequestObjectTagKeys', action: 's3:PutObject', condition: { 'ForAnyValue:StringEquals': { 's3:RequestObjectTagKeys': ['class'] } }, allowed: putWith({ 'x-amz-tagging': 'class=x' }), denied: putWith({ 'x-amz-tagging': 'other=y' }) },
+    { key: 's3:RequestObjectTag/class', action: ['s3:PutObject', 's3:PutObjectTagging'], condition: { StringEquals: { 's3:RequestObjectTag/class': 'public' } }, allowed: putWith({ 'x-amz-tagging': 'class=public' }), denied: putWith({ 'x-amz-tagging': 'class=secret' }) },
+    { key: 's3:RequestObjectTagKeys', action: ['s3:PutObject', 's3:PutObjectTagging'], condition: { 'ForAnyValue:StringEquals': { 's3:RequestObjectTagKeys': ['class'] } }, allowed: putWith({ 'x-amz-tagging': 'class=x' }), denied: putWith({ 'x-amz-tagging': 'other=y' }) },
     { key: 's3:VersionId', action: 's3:GetObjectVersion', condition: { StringEquals: { 's3:VersionId': 'null' } }, allowed: (b) => get(b, { query: 'versionId=null' }), denied: (b) => get(b, { query: 'versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrH' }) },
     { key: 's3:x-amz-content-sha256', condition: { StringEquals: { 's3:x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } }, allowed: (b) => get(b, { payloadHash: 'UNSIGNED-PAYLOAD' }), denied: get },
     { key: 's3:signatureversion', condition: { StringEquals: { 's3:signatureversion': 'AWS4-HMAC-SHA256' } }, allowed: get, denied: (b) => get(b, { signed: false }) },
