@@ -122,8 +122,22 @@ export function checkAlgorithm(value: string, header: string): asserts value is 
   throw new S3Error('InvalidArgument', 'The encryption method specified is not supported', { ArgumentName: header, ArgumentValue: value });
 }
 
-/** Headers that choose an encryption: a write's, refused on a read (a list made once: every GET checks it). */
+/**
+ * Headers that choose an encryption: a new object's (PutObject, CopyObject, CreateMultipartUpload,
+ * POST), refused on a read and on a multipart upload's later requests (a list made once: every GET checks it).
+ */
 const WRITE_ONLY_ENCRYPTION_HEADERS: readonly string[] = [SSE, KMS_KEY_ID];
+
+/**
+ * How an object is encrypted is chosen when it is created: a read, an UploadPart, UploadPartCopy
+ * or CompleteMultipartUpload that names it is refused (AWS: 400), not answered as if it applied.
+ */
+function refuseEncryptionChoice(ctx: OperationContext): void {
+  for (const name of WRITE_ONLY_ENCRYPTION_HEADERS) {
+    const value = ctx.headers[name];
+    if (value !== undefined) throw new S3Error('InvalidArgument', `${name} header is not supported for this operation.`, { ArgumentName: name, ArgumentValue: value });
+  }
+}
 
 /** What names a stored object's keys: its encryption, and the object its KMS context binds them to. */
 type EncryptedObject = Pick<ObjectVersion, 'bucket' | 'key' | 'encryption'>;
@@ -138,13 +152,8 @@ type EncryptedObject = Pick<ObjectVersion, 'bucket' | 'key' | 'encryption'>;
 // should not pay a promise for its keys.
 export function readKeysFor(ctx: OperationContext, object: EncryptedObject, options: { copySource?: boolean; decrypts?: boolean } = {}): DataKeys | Promise<DataKeys> {
   const { encryption } = object;
-  // How an object is encrypted is chosen when it is written: a read that names it is refused (AWS: 400).
-  if (!options.copySource) {
-    for (const name of WRITE_ONLY_ENCRYPTION_HEADERS) {
-      const value = ctx.headers[name];
-      if (value !== undefined) throw new S3Error('InvalidArgument', `${name} header is not supported for this operation.`, { ArgumentName: name, ArgumentValue: value });
-    }
-  }
+  // A copy's source: the headers are the target's choice, read by writeEncryptionFrom.
+  if (!options.copySource) refuseEncryptionChoice(ctx);
   const customer = customerKeyFrom(ctx, options.copySource ? COPY_SOURCE_CUSTOMER_HEADERS : CUSTOMER_HEADERS);
   if (encryption?.mode === 'SSE-C') {
     if (!customer) throw new S3Error('InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
@@ -164,6 +173,7 @@ const PART_KEY_MISSING = 'The multipart upload initiate requested encryption. Su
  * into) while that key is enabled.
  */
 export async function uploadKeysFor(ctx: OperationContext, upload: EncryptedObject): Promise<DataKeys> {
+  refuseEncryptionChoice(ctx);
   const { encryption } = upload;
   const customer = customerKeyFrom(ctx, CUSTOMER_HEADERS);
   if (encryption?.mode !== 'SSE-C') {
@@ -180,6 +190,7 @@ export async function uploadKeysFor(ctx: OperationContext, upload: EncryptedObje
 
 /** CompleteMultipartUpload may repeat the upload's SSE-C headers; given, they must be its key. */
 export async function checkCompletionKey(ctx: OperationContext, upload: EncryptedObject): Promise<void> {
+  refuseEncryptionChoice(ctx);
   if (Object.keys(ctx.headers).some((name) => name.startsWith(CUSTOMER))) await uploadKeysFor(ctx, upload);
 }
 

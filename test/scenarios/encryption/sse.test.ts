@@ -112,6 +112,33 @@ describe('bucket default encryption', () => {
   });
 });
 
+describe('multipart uploads: the encryption is chosen at CreateMultipartUpload', () => {
+  it('UploadPart, UploadPartCopy, CompleteMultipartUpload naming an encryption or KMS key → 400 InvalidArgument, as AWS', async () => {
+    const bucket = await server.newBucket('mp-sse');
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: 'source' }));
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'k' }));
+    const host = new URL(server.endpoint).host;
+    const send = (method: string, query: string, headers: Record<string, string>, body = '') => {
+      const path = `/${bucket}/k`;
+      return rawRequest(server.endpoint, { method, path: `${path}?${query}`, headers: signV4({ method, path, query, host, headers, body, ...ROOT_KEYS }), body });
+    };
+    for (const [name, value] of [['x-amz-server-side-encryption', 'AES256'], ['x-amz-server-side-encryption', 'aws:kms'], ['x-amz-server-side-encryption-aws-kms-key-id', 'alias/aws/s3']] as const) {
+      const part = await send('PUT', `partNumber=1&uploadId=${UploadId}`, { [name]: value }, 'part');
+      assert.equal(part.status, 400, part.text);
+      assert.equal(errorCode(part.text), 'InvalidArgument');
+      assert.match(part.text, new RegExp(`<Message>${name} header is not supported for this operation.</Message>`));
+      const copy = await send('PUT', `partNumber=1&uploadId=${UploadId}`, { [name]: value, 'x-amz-copy-source': `/${bucket}/src` });
+      assert.equal(errorCode(copy.text), 'InvalidArgument', copy.text);
+    }
+    const part = await client.send(new UploadPartCommand({ Bucket: bucket, Key: 'k', UploadId, PartNumber: 1, Body: 'part' }));
+    const complete = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${part.ETag}</ETag></Part></CompleteMultipartUpload>`;
+    const refused = await send('POST', `uploadId=${UploadId}`, { 'x-amz-server-side-encryption': 'AES256' }, complete);
+    assert.equal(errorCode(refused.text), 'InvalidArgument', refused.text);
+    const done = await send('POST', `uploadId=${UploadId}`, {}, complete);
+    assert.equal(done.status, 200, done.text);
+  });
+});
+
 describe('SSE-C', () => {
   it('PutObject.sseC: GET needs the same key (none → 400, another → 403); the ETag is not the MD5', async () => {
     const bucket = await server.newBucket('ssec');
