@@ -120,9 +120,11 @@ export function createHttpServer(handler: Listener, options: HttpServerOptions =
   }
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') answerSocket(socket, current, 'RequestTimeout');
-    else if (error.code === 'HPE_HEADER_OVERFLOW') answerSocket(socket, current, 'RequestHeaderSectionTooLarge');
     else if (error.code === 'ECONNRESET') socket.destroy();
-    else answerSocket(socket, current, 'BadRequest');
+    else {
+      const code = error.code === 'HPE_HEADER_OVERFLOW' ? 'RequestHeaderSectionTooLarge' : 'BadRequest';
+      afterAnsweredRequest(socket, current, () => answerSocket(socket, current, code));
+    }
   });
   // Without this listener Node would destroy an idle socket without a word. Between requests it
   // closes quietly (an unasked-for response could be taken as the answer to the next request).
@@ -182,6 +184,17 @@ function answerSocket(socket: Socket, current: WeakMap<Socket, ServerResponse>, 
   }
   socket.end(rawError(new S3Error(code, code === 'BadRequest' ? BAD_REQUEST_MESSAGE : undefined)));
   // A client that never closes its side is dropped when the socket next goes idle (not writable).
+}
+
+/**
+ * A parse error after a request whose body was all read belongs to a request pipelined behind it
+ * (or to stray bytes): the response being prepared goes out first — HTTP/1.1 answers in order —
+ * and the error after it. An error inside a request still being read is answered at once.
+ */
+function afterAnsweredRequest(socket: Socket, current: WeakMap<Socket, ServerResponse>, then: () => void): void {
+  const res = current.get(socket);
+  if (res && res.req.complete && !res.closed) res.once('close', then);
+  else then();
 }
 
 /** A whole HTTP/1.1 error response, for sockets no ServerResponse can answer. */

@@ -67,6 +67,17 @@ describe('HTTP/1.1 pipelining', () => {
     const responses = splitResponses(text);
     assert.deepEqual(responses.map((r) => `${r.status} ${r.status === 200 ? r.body : ''}`), ['200 a', '404 ', '200 b', '200 c']);
   });
+
+  test('HTTP.bytesThatParseAsNoRequestAfterOne → its answer first, then 400 BadRequest (the answer was dropped)', async () => {
+    const bucket = await server.newBucket('pipe', { keys: ['a'] });
+    // A GET followed by garbage, and a PUT whose body is one byte longer than its Content-Length.
+    for (const [first, status] of [[request({ method: 'GET', path: `/${bucket}/a` }), 200], [request({ method: 'PUT', path: `/${bucket}/b`, body: 'ba' }), 200]] as const) {
+      const text = await rawSocket(server.endpoint, `${first}${first.startsWith('PUT') ? 'r' : ''}garbage\r\n\r\n`);
+      const responses = splitResponses(text);
+      assert.deepEqual(responses.map((r) => r.status), [status, 400], text.slice(0, 600));
+      assert.match(responses[1]!.body, /<Code>BadRequest<\/Code><Message>An error occurred when parsing the HTTP request.<\/Message>/);
+    }
+  });
 });
 
 describe('Expect', () => {
