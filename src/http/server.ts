@@ -121,7 +121,10 @@ export function createHttpServer(handler: Listener, options: HttpServerOptions =
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') answerSocket(socket, current, 'RequestTimeout');
     else if (error.code === 'ECONNRESET') socket.destroy();
-    else {
+    else if (error.code === 'HPE_INVALID_EOF_STATE' && current.get(socket)?.req.complete === false) {
+      // The client ended its side before sending the body it announced.
+      answerSocket(socket, current, 'IncompleteBody');
+    } else {
       const code = error.code === 'HPE_HEADER_OVERFLOW' ? 'RequestHeaderSectionTooLarge' : 'BadRequest';
       afterAnsweredRequest(socket, current, () => answerSocket(socket, current, code));
     }
@@ -167,7 +170,7 @@ function inOrder(start: (req: IncomingMessage, res: ServerResponse) => void): (r
 }
 
 /** Codes answered at the socket level; their messages come from the error table. */
-type SocketErrorCode = 'BadRequest' | 'RequestHeaderSectionTooLarge' | 'RequestTimeout';
+type SocketErrorCode = 'BadRequest' | 'IncompleteBody' | 'RequestHeaderSectionTooLarge' | 'RequestTimeout';
 
 const BAD_REQUEST_MESSAGE = 'An error occurred when parsing the HTTP request.';
 

@@ -80,6 +80,22 @@ describe('HTTP/1.1 pipelining', () => {
   });
 });
 
+describe('a body cut short', () => {
+  test('PutObject.clientEndsItsSideBeforeTheBody → 400 IncompleteBody', async () => {
+    const bucket = await server.newBucket('short');
+    const whole = request({ method: 'PUT', path: `/${bucket}/k`, body: 'four' });
+    const { socket } = await firstAnswer(whole.slice(0, -1), 200);
+    const text = await new Promise<string>((resolve) => {
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      socket.end();
+    });
+    assert.match(text, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assert.match(text, /<Code>IncompleteBody<\/Code><Message>You did not provide the number of bytes specified by the Content-Length HTTP header.<\/Message>/);
+  });
+});
+
 describe('Expect', () => {
   test('PutObject.expectOtherThan100ContinueIsIgnored', async () => {
     const bucket = await server.newBucket('expect');
