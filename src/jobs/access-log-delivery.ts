@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { limits } from '../limits.js';
 import type { LoggingTarget } from '../ops/config/logging.js';
-import type { AccessLogRecord, BucketRecord } from '../store/meta/metadata-store.js';
+import type { AccessLogRecord, BucketRecord, Grant } from '../store/meta/metadata-store.js';
 import { isKmsRefusal, putObject, type ObjectWriterStores } from './write-object.js';
 
 /** The stores, and the account and region that partitioned keys name. */
@@ -64,6 +64,8 @@ async function deliverBucket(options: AccessLogDeliveryOptions, sourceName: stri
     if (group) group.push(record);
     else groups.set(day, [record]);
   }
+  // The configuration's TargetGrants, beside the target owner's full control, are each log object's ACL.
+  const acl: readonly Grant[] | undefined = config.TargetGrants && [{ grantee: { type: 'CanonicalUser', id: target.ownerId }, permission: 'FULL_CONTROL' }, ...config.TargetGrants];
   let written = 0;
   for (const group of groups.values()) {
     for (let at = 0; at < group.length; at += limits.accessLogLinesPerObjectMax) {
@@ -71,7 +73,7 @@ async function deliverBucket(options: AccessLogDeliveryOptions, sourceName: stri
       const partitionDate = byEventDay ? chunk[0]!.time : deliveredAt;
       const key = logObjectKey(config, partitioned ? { accountId: options.accountId, region: options.region, source, date: partitionDate } : undefined, deliveredAt);
       try {
-        await putObject(options, target, key, Buffer.from(chunk.map((record) => `${record.line}\n`).join('')), 'text/plain');
+        await putObject(options, target, key, Buffer.from(chunk.map((record) => `${record.line}\n`).join('')), 'text/plain', acl);
       } catch (error) {
         if (isKmsRefusal(error)) return written;
         throw error;

@@ -4,7 +4,7 @@ import type { MasterKeyRing } from '../crypto/key-ring.js';
 import type { KmsKeyRing } from '../crypto/kms-keys.js';
 import { DataKeys, writeSealedBlob } from '../crypto/sealed-blobs.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
-import type { BucketRecord, MetadataStore, ObjectEncryption } from '../store/meta/metadata-store.js';
+import type { BucketRecord, Grant, MetadataStore, ObjectEncryption } from '../store/meta/metadata-store.js';
 import { bucketDefaultEncryption } from '../ops/config/encryption.js';
 import { etagFor } from '../ops/objects/encryption.js';
 import { dataKeysUnder, usableKmsKey } from '../ops/objects/kms.js';
@@ -42,10 +42,10 @@ export function isKmsRefusal(error: unknown): boolean {
 
 /**
  * Writes a small object into `bucket` (blob durable first, then its version), owned by the bucket's
- * owner and encrypted as the bucket's default encryption says, as a PutObject would be; returns the
- * MD5 hex of its body.
+ * owner and encrypted as the bucket's default encryption says, as a PutObject would be, with `acl`
+ * (else the owner's full control alone); returns the MD5 hex of its body.
  */
-export async function putObject(stores: ObjectWriterStores, bucket: BucketRecord, key: string, body: Buffer, contentType: string): Promise<string> {
+export async function putObject(stores: ObjectWriterStores, bucket: BucketRecord, key: string, body: Buffer, contentType: string, acl?: readonly Grant[]): Promise<string> {
   const md5 = createHash('md5').update(body).digest();
   const { encryption, keys } = await defaultEncryptionOf(stores, bucket, key);
   const blob = await writeSealedBlob(stores.blobs, (async function* () {
@@ -67,6 +67,7 @@ export async function putObject(stores: ObjectWriterStores, bucket: BucketRecord
       tags: [],
       manifest: [{ blobId: blob.blobId, offset: 0, length: body.length, sealing: blob.sealing }],
       encryption,
+      ...(acl ? { acl } : {}),
     });
     await stores.blobs.delete(released);
   } catch (error) {

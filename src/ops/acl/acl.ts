@@ -28,19 +28,19 @@ function userXml(ctx: OperationContext, id: string): XmlObject {
 function aclXml(ctx: OperationContext, ownerId: string, grants: readonly Grant[]): OperationResult['xml'] {
   return {
     root: 'AccessControlPolicy',
-    body: {
-      Owner: userXml(ctx, ownerId),
-      AccessControlList: {
-        Grant: grants.map((grant) => ({
-          // '#attributes': the XML codec writes these as the element's attributes.
-          Grantee:
-            grant.grantee.type === 'CanonicalUser'
-              ? { '#attributes': { 'xmlns:xsi': XSI, 'xsi:type': 'CanonicalUser' }, ...userXml(ctx, grant.grantee.id) }
-              : { '#attributes': { 'xmlns:xsi': XSI, 'xsi:type': 'Group' }, URI: grant.grantee.uri },
-          Permission: grant.permission,
-        })),
-      },
-    },
+    body: { Owner: userXml(ctx, ownerId), AccessControlList: { Grant: grants.map((grant) => grantXml(ctx, grant)) } },
+  };
+}
+
+/** One `<Grant>` as AWS writes it (an AccessControlPolicy's, a logging configuration's TargetGrants). */
+export function grantXml(ctx: OperationContext, grant: Grant): XmlObject {
+  return {
+    // '#attributes': the XML codec writes these as the element's attributes.
+    Grantee:
+      grant.grantee.type === 'CanonicalUser'
+        ? { '#attributes': { 'xmlns:xsi': XSI, 'xsi:type': 'CanonicalUser' }, ...userXml(ctx, grant.grantee.id) }
+        : { '#attributes': { 'xmlns:xsi': XSI, 'xsi:type': 'Group' }, URI: grant.grantee.uri },
+    Permission: grant.permission,
   };
 }
 

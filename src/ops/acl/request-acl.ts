@@ -54,22 +54,29 @@ export function grantsFromDocument(ctx: ServiceOperationContext, doc: Record<str
   if (owner === undefined || textOf(owner.ID) === undefined || list === undefined) throw new S3Error('MalformedACLError');
   if (textOf(owner.ID) !== ownerId) throw new S3Error('AccessDenied');
   if (list === '') return [];
-  return asList(aclElement(list, ['Grant']).Grant).map((entry) => {
-    const { Grantee: grantee, Permission: permissionText } = aclElement(entry, ['Grantee', 'Permission']);
-    const permission = textOf(permissionText) as Permission | undefined;
-    if (grantee === undefined || permission === undefined || !PERMISSIONS.includes(permission)) throw new S3Error('MalformedACLError');
-    const fields = aclElement(grantee, ['ID', 'DisplayName', 'EmailAddress', 'URI']);
-    const id = textOf(fields.ID);
-    const email = textOf(fields.EmailAddress);
-    const uri = textOf(fields.URI);
-    let requested: RequestedGrantee;
-    if (id !== undefined) requested = { type: 'CanonicalUser', id };
-    else if (email !== undefined) requested = { type: 'AmazonCustomerByEmail', email };
-    else if (uri !== undefined && GROUP_URIS.has(uri)) requested = { type: 'Group', uri };
-    else if (uri !== undefined) throw new S3Error('InvalidArgument', 'Invalid group uri', { ArgumentName: 'uri', ArgumentValue: uri });
-    else throw new S3Error('MalformedACLError');
-    return { grantee: resolveGrantee(ctx, requested), permission };
-  });
+  return asList(aclElement(list, ['Grant']).Grant).map((entry) => grantOf(ctx, entry));
+}
+
+/**
+ * One `<Grant><Grantee>…</Grantee><Permission>…</Permission></Grant>` (of an AccessControlPolicy,
+ * or of a logging configuration's TargetGrants, whose permissions are `permissions`), its grantee
+ * resolved (an email to its user's id).
+ */
+export function grantOf(ctx: ServiceOperationContext, entry: unknown, permissions: readonly Permission[] = PERMISSIONS): Grant {
+  const { Grantee: grantee, Permission: permissionText } = aclElement(entry, ['Grantee', 'Permission']);
+  const permission = textOf(permissionText) as Permission | undefined;
+  if (grantee === undefined || permission === undefined || !permissions.includes(permission)) throw new S3Error('MalformedACLError');
+  const fields = aclElement(grantee, ['ID', 'DisplayName', 'EmailAddress', 'URI']);
+  const id = textOf(fields.ID);
+  const email = textOf(fields.EmailAddress);
+  const uri = textOf(fields.URI);
+  let requested: RequestedGrantee;
+  if (id !== undefined) requested = { type: 'CanonicalUser', id };
+  else if (email !== undefined) requested = { type: 'AmazonCustomerByEmail', email };
+  else if (uri !== undefined && GROUP_URIS.has(uri)) requested = { type: 'Group', uri };
+  else if (uri !== undefined) throw new S3Error('InvalidArgument', 'Invalid group uri', { ArgumentName: 'uri', ArgumentValue: uri });
+  else throw new S3Error('MalformedACLError');
+  return { grantee: resolveGrantee(ctx, requested), permission };
 }
 
 /** An element of an AccessControlPolicy with only the children the schema allows; else MalformedACLError, as AWS. */

@@ -10,6 +10,7 @@ import {
   DeletePublicAccessBlockCommand,
   DeleteObjectCommand,
   GetBucketLoggingCommand,
+  GetObjectAclCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -26,7 +27,7 @@ import { runKmsCommand } from '../../../src/cli/kms.js';
 import { KMS_CLI_ENV, newKmsKey } from '../../helpers/encryption.js';
 import { expectS3Error } from '../../helpers/expect-s3-error.js';
 import { rawRequest } from '../../helpers/raw-request.js';
-import { startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
+import { OTHER_USER, startServer, uniqueBucket, type TestServer } from '../../helpers/start-server.js';
 
 /** AWS's server access log line: 26 fields; time in brackets; request line, referer and user agent quoted. */
 const QUOTED = '"((?:[^"\\\\]|\\\\.)*)"';
@@ -229,6 +230,31 @@ describe('server access logs', () => {
     assert.equal((await s3.send(new GetBucketLoggingCommand({ Bucket: source }))).LoggingEnabled, undefined);
   });
 
+  test('PutBucketLogging.TargetGrants: stored and answered; each log object grants them beside the owner\'s full control', async () => {
+    const source = await server.newBucket('loggrant');
+    const target = uniqueBucket('loggrantt');
+    await s3.send(new CreateBucketCommand({ Bucket: target, ObjectOwnership: 'ObjectWriter' }));
+    const other = server.coffer.identities.byAccessKeyId(OTHER_USER.accessKeyId)!;
+    const grants = [
+      { Grantee: { Type: 'CanonicalUser' as const, ID: other.id }, Permission: 'READ' as const },
+      { Grantee: { Type: 'Group' as const, URI: 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers' }, Permission: 'WRITE' as const },
+    ];
+    await enableLogging(source, { LoggingEnabled: { TargetBucket: target, TargetPrefix: 'g/', TargetGrants: grants } });
+    const got = (await s3.send(new GetBucketLoggingCommand({ Bucket: source }))).LoggingEnabled;
+    assert.deepEqual(got?.TargetGrants?.map((g) => [g.Grantee?.Type, g.Grantee?.ID ?? g.Grantee?.URI, g.Permission]), [
+      ['CanonicalUser', other.id, 'READ'], ['Group', 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers', 'WRITE'],
+    ]);
+    const id = (await s3.send(new PutObjectCommand({ Bucket: source, Key: 'x', Body: 'x' }))).$metadata.requestId!;
+    const { keys } = await waitForLogs(target, 'g/', (lines) => lines.some((line) => line.requestId === id));
+    const acl = await s3.send(new GetObjectAclCommand({ Bucket: target, Key: keys[0]! }));
+    assert.deepEqual(acl.Grants?.map((g) => [g.Grantee?.ID ?? g.Grantee?.URI, g.Permission]), [
+      [acl.Owner?.ID, 'FULL_CONTROL'], [other.id, 'READ'], ['http://acs.amazonaws.com/groups/global/AuthenticatedUsers', 'WRITE'],
+    ]);
+    // The grantee reads the log object by its grant.
+    const read = await server.otherClient().send(new GetObjectCommand({ Bucket: target, Key: keys[0]! }));
+    assert.match(await read.Body!.transformToString(), new RegExp(id));
+  });
+
   test('PutBucketLogging.target errors: missing bucket, another owner, TargetGrants, malformed documents', async () => {
     const source = await server.newBucket('logerr');
     const absent = uniqueBucket('absent');
@@ -238,9 +264,10 @@ describe('server access logs', () => {
     await server.otherClient().send(new CreateBucketCommand({ Bucket: foreign }));
     await expectS3Error(enableLogging(source, { LoggingEnabled: { TargetBucket: foreign, TargetPrefix: 'l/' } }),
       'InvalidTargetBucketForLogging', 400, 'The owner for the bucket to be logged and the target bucket must be the same.');
+    // A target whose ACLs are disabled (BucketOwnerEnforced, today's default) takes no TargetGrants.
     await expectS3Error(enableLogging(source, {
       LoggingEnabled: { TargetBucket: source, TargetPrefix: 'l/', TargetGrants: [{ Grantee: { Type: 'CanonicalUser', ID: 'a'.repeat(64) }, Permission: 'READ' }] },
-    }), 'NotImplemented', 501, /TargetGrants is not implemented by Coffer/);
+    }), 'AccessControlListNotSupported', 400, 'The bucket does not allow ACLs');
     await expectS3Error(enableLogging(source, {
       LoggingEnabled: { TargetBucket: source, TargetPrefix: 'l/', TargetObjectKeyFormat: { SimplePrefix: {}, PartitionedPrefix: {} } },
     }), 'MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema');
